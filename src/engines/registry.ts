@@ -1,0 +1,10 @@
+/** All engines scalelab knows, by name. */
+import type { EngineDescriptor } from './descriptor.js';
+import { albatrossDescriptor } from './albatross/descriptor.js';
+
+export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([[albatrossDescriptor.name, albatrossDescriptor]]);
+
+/** Look up an engine descriptor; undefined when unknown. */
+export function findEngine(name: string): EngineDescriptor | undefined {
+  return engines.get(name);
+}
