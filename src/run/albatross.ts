@@ -1,0 +1,486 @@
+/**
+ * One simulated run of the Albatross clone autoscaler: the kernel's clock and event queue drive
+ * the unikernel world; every `stats_interval` a stats round (one heap event for all workloads)
+ * settles CPU counters, emits Albatross-shaped records to the pure engine, carries out its
+ * actions, takes the next demand from the load sources and feeds the metrics.
+ *
+ * Heap events are only what happens at its own time: a placement finishing, a boot completing,
+ * an instance gone, a sync pass, a scenario fault. Everything periodic is batched in the round.
+ */
+import { EventQueue } from '../kernel/heap.js';
+import { stream, type RandomStream } from '../kernel/random.js';
+import type { Micros } from '../kernel/time.js';
+import { buildLoadSources, sampleAll } from '../load/index.js';
+import type { LoadSource } from '../load/source.js';
+import { FleetMetrics, WorkloadMetrics, type WorkloadResult } from '../metrics/workload.js';
+import type { ChartData } from '../report/types.js';
+import type { Scenario } from '../scenario/types.js';
+import { sampleLatency } from '../world/boot.js';
+import { chooseHost, makeHosts, reserve, type Host } from '../world/hosts.js';
+import {
+  addInstance,
+  capacityCores,
+  demandedInstances,
+  existing,
+  findInstance,
+  makeWorkload,
+  Phase,
+  removeInstance,
+  setPhase,
+  settle,
+  type Instance,
+  type Workload,
+} from '../world/unikernels.js';
+import {
+  inCooldown,
+  initialGroup,
+  onSpawnResult,
+  onStats,
+  onSync,
+  type AlbatrossAction,
+  type AlbatrossConfig,
+  type AlbatrossOptions,
+  type Decision,
+  type GroupContext,
+  type GroupState,
+  type StatsRecord,
+} from '../engines/albatross/engine.js';
+
+/** Event kinds in the heap. */
+const EV_PLACED = 1;
+const EV_BOOTED = 2;
+const EV_GONE = 3;
+const EV_KILL = 4;
+const EV_RESTART = 5;
+const EV_SYNC = 6;
+const EV_ROUND = 7;
+
+/** Tie-break priorities: lifecycle first, then faults, the sync pass, the stats round. */
+const PRIO_LIFECYCLE = 0;
+const PRIO_FAULT = 1;
+const PRIO_SYNC = 2;
+const PRIO_ROUND = 3;
+
+const GIB = 1024 ** 3;
+
+/** Where a run's streaming outputs go; every sink is optional. */
+export interface RunSinks {
+  /** One JSON line per action and outcome (events.jsonl). */
+  event?: (line: string) => void;
+  /** Tidy rows `time_s,group,series,value` (timeseries.csv), header excluded. */
+  timeseries?: (line: string) => void;
+  /** Called now and then with the fraction of simulated time done. */
+  progress?: (fraction: number) => void;
+}
+
+export interface SimulationResult {
+  workloads: { name: string; result: WorkloadResult }[];
+  fleet: ReturnType<FleetMetrics['finish']>;
+  chart: ChartData;
+  counts: { rounds: number; records: number; heapEvents: number; engineCalls: number };
+}
+
+/** Column names of timeseries.csv. */
+export const TIMESERIES_HEADER = 'time_s,group,series,value';
+
+/** Round a value for the text outputs (6 decimals), so files stay small and stable. */
+function r6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** Engine configuration as loaded from the scenario. */
+function engineContexts(scenario: Scenario): { config: AlbatrossConfig; options: AlbatrossOptions } {
+  return { config: scenario.engine.config as unknown as AlbatrossConfig, options: scenario.engine.options as unknown as AlbatrossOptions };
+}
+
+/** Run the scenario to its end and return what the metrics and report need. */
+export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): SimulationResult {
+  const { config, options } = engineContexts(scenario);
+  const world = scenario.world;
+  const end = scenario.duration;
+  const interval = world.stats_interval;
+  const u = scenario.slo.utilisation_target;
+  const queue = new EventQueue(1024);
+  const hosts: Host[] = makeHosts(world.hosts);
+  const rngBoot: RandomStream = stream(scenario.seed, 'world:boot-latency');
+  const rngFail: RandomStream = stream(scenario.seed, 'world:boot-failure');
+  const rngNoise: RandomStream = stream(scenario.seed, 'world:measurement-noise');
+  const noise = world.measurement_noise;
+
+  const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec));
+  const byName = new Map(workloads.map((w) => [w.spec.name, w]));
+  const contexts: GroupContext[] = workloads.map((w) => ({
+    config,
+    options,
+    policy: { vcpus: w.spec.vcpus, maxInstances: w.spec.max_instances, minInstances: w.spec.min_instances },
+  }));
+  const states: GroupState[] = workloads.map((w) => initialGroup(w.spec.name));
+  const metrics = workloads.map(
+    () => new WorkloadMetrics({ start: 0, utilisationTarget: u, flipFlopWindow: scenario.metrics.flip_flop_window, elasticityGrid: scenario.metrics.elasticity_grid }),
+  );
+  const fleet = new FleetMetrics();
+  let fleetInstances = 0;
+
+  const load = buildLoadSources(scenario.seed, scenario.workloads.map((w) => ({ name: w.name, load: w.load })));
+  const sources: LoadSource[] = load.sources;
+  const slot = workloads.map((w) => load.slotOf.get(w.spec.name)!);
+  const demand = new Float64Array(load.width);
+
+  const live = new Map<number, Instance>();
+  let nextId = 1;
+  const cpuAtRound = new Map<number, number>();
+
+  // scratch stats records, reused every round (the engine never keeps them)
+  const records: StatsRecord[] = [];
+  const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
+
+  // chart data for the first groups, sampled on a coarse grid
+  const chartGroups = Math.min(scenario.output.chart_groups, workloads.length);
+  const chartStep = Math.max(interval, Math.ceil(end / 1500 / interval) * interval);
+  const chart: ChartData = {
+    groups: workloads.slice(0, chartGroups).map((w) => w.spec.name),
+    points: [],
+    actions: [],
+    cooldowns: [],
+    thresholds: { up: config.scale_up_threshold_percent, down: config.scale_down_threshold_percent },
+  };
+  const MAX_CHART_ACTIONS = 20_000;
+  const tsStep = scenario.output.timeseries_step;
+
+  const emit = sinks.event;
+  const log = (t: Micros, type: string, fields: Record<string, unknown>): void => {
+    if (emit) emit(JSON.stringify({ t: t / 1e6, type, ...fields }));
+  };
+  const chartAction = (t: Micros, w: Workload, action: ChartData['actions'][number]['action']): void => {
+    if (w.index < chartGroups && chart.actions.length < MAX_CHART_ACTIONS) chart.actions.push({ t: t / 3.6e9, group: w.spec.name, action });
+  };
+
+  /** Tell the metrics what is in effect from `t` on. */
+  const measure = (w: Workload, t: Micros): void => {
+    const n = existing(w);
+    metrics[w.index]!.update(t, w.demand, capacityCores(w), demandedInstances(w.demand, u, w.spec.vcpus), w.running, n, n * w.spec.vcpus, (n * w.spec.memory_bytes) / GIB);
+  };
+  const fleetChange = (t: Micros, delta: number): void => {
+    fleetInstances += delta;
+    fleet.update(t, fleetInstances);
+  };
+
+  /** Create an instance on a host; returns the failure reason or null. */
+  const create = (w: Workload, name: string, isPrimary: boolean, t: Micros, warm: boolean): string | null => {
+    const spec = w.spec;
+    if (!isPrimary && spec.block_devices) return 'block_devices';
+    const h = chooseHost(hosts, spec.arch, spec.vcpus, spec.memory_bytes);
+    if (h < 0) return 'no_capacity';
+    reserve(hosts[h]!, spec.vcpus, spec.memory_bytes, 1);
+    const inst: Instance = {
+      id: nextId++,
+      name,
+      workload: w.index,
+      host: h,
+      vcpus: spec.vcpus,
+      memoryBytes: spec.memory_bytes,
+      isPrimary,
+      phase: warm ? Phase.Running : Phase.Placing,
+      orphaned: false,
+      cpuUs: 0,
+      bootFails: !warm && world.boot.failure_probability > 0 && rngFail.next() < world.boot.failure_probability,
+    };
+    settle(w, t);
+    addInstance(w, inst);
+    live.set(inst.id, inst);
+    fleetChange(t, 1);
+    if (!warm) queue.push(t + world.placement_latency, EV_PLACED, inst.id, PRIO_LIFECYCLE);
+    log(t, 'instance_created', { group: spec.name, instance: name, host: hosts[h]!.name, primary: isPrimary });
+    return null;
+  };
+
+  /** Release an instance's host resources and forget it. */
+  const bury = (w: Workload, inst: Instance, t: Micros): void => {
+    settle(w, t);
+    if (inst.orphaned) w.orphaned--;
+    setPhase(w, inst, Phase.Gone);
+    reserve(hosts[inst.host]!, inst.vcpus, inst.memoryBytes, -1);
+    removeInstance(w, inst);
+    live.delete(inst.id);
+    cpuAtRound.delete(inst.id);
+    fleetChange(t, -1);
+  };
+
+  /** Begin stopping an instance (destroy). */
+  const stop = (w: Workload, name: string, t: Micros, reason: string): void => {
+    const inst = findInstance(w, name);
+    if (!inst || inst.phase === Phase.Stopping) {
+      log(t, 'destroy_ignored', { group: w.spec.name, instance: name, reason: 'not running' });
+      return;
+    }
+    settle(w, t);
+    setPhase(w, inst, Phase.Stopping);
+    queue.push(t + world.stop_latency, EV_GONE, inst.id, PRIO_LIFECYCLE);
+    metrics[w.index]!.count('clones_destroyed');
+    log(t, 'instance_stopping', { group: w.spec.name, instance: name, reason });
+    chartAction(t, w, 'clone_destroyed');
+  };
+
+  /** Carry out an engine decision for workload `w`. */
+  const apply = (w: Workload, d: Decision, t: Micros): void => {
+    states[w.index] = d.state;
+    for (const a of d.actions) act(w, a, t);
+  };
+
+  const act = (w: Workload, a: AlbatrossAction, t: Micros): void => {
+    const m = metrics[w.index]!;
+    switch (a.type) {
+      case 'spawn_clone': {
+        m.scaling(t, 1);
+        log(t, 'scale_up', { group: a.group, instance: a.name });
+        chartAction(t, w, 'scale_up');
+        if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 3.6e9, end: Math.min(end, t + config.cooldown_period) / 3.6e9 });
+        const failure = create(w, a.name, false, t, false);
+        if (failure === null) {
+          m.count('clones_spawned');
+        } else {
+          m.count('spawn_failures');
+          log(t, 'spawn_failed', { group: a.group, instance: a.name, reason: failure });
+          chartAction(t, w, 'spawn_failed');
+          const cd = chart.cooldowns[chart.cooldowns.length - 1];
+          if (w.index < chartGroups && cd && cd.group === w.spec.name) cd.end = t / 3.6e9;
+          apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, a.name, false, t), t);
+        }
+        break;
+      }
+      case 'destroy_clone':
+        if (a.reason === 'scale_down') {
+          m.scaling(t, -1);
+          log(t, 'scale_down', { group: a.group, instance: a.name });
+          chartAction(t, w, 'scale_down');
+          if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 3.6e9, end: Math.min(end, t + config.cooldown_period) / 3.6e9 });
+        }
+        stop(w, a.name, t, a.reason);
+        break;
+      case 'orphan':
+        for (const name of a.names) {
+          const inst = findInstance(w, name);
+          if (inst && !inst.orphaned) {
+            inst.orphaned = true;
+            w.orphaned++;
+            m.count('orphaned_instances');
+          }
+        }
+        log(t, 'orphaned', { group: a.group, instances: a.names });
+        chartAction(t, w, 'orphaned');
+        break;
+      case 'adopt': {
+        const inst = findInstance(w, a.name);
+        if (inst && inst.orphaned) {
+          inst.orphaned = false;
+          w.orphaned--;
+        }
+        log(t, 'adopted', { group: a.group, instance: a.name });
+        break;
+      }
+      case 'forget':
+        log(t, 'group_forgotten', { group: a.group });
+        break;
+    }
+  };
+
+  /** The stats round at `t`: settle, sample, decide, act, take the next demand, measure. */
+  const round = (t: Micros): void => {
+    counts.rounds++;
+    sampleAll(sources, t, demand);
+    const sampleTs = sinks.timeseries !== undefined && t % tsStep === 0;
+    const sampleChart = t % chartStep === 0;
+    for (let wi = 0; wi < workloads.length; wi++) {
+      const w = workloads[wi]!;
+      settle(w, t);
+      let n = 0;
+      const list = w.instances;
+      for (let i = 0; i < list.length; i++) {
+        const inst = list[i]!;
+        if (inst.phase !== Phase.Running && inst.phase !== Phase.Booting) continue;
+        if (noise > 0 && inst.phase === Phase.Running) applyNoise(inst, t);
+        let rec = records[n];
+        if (rec === undefined) {
+          rec = { name: '', utimeSec: 0, utimeUsec: 0, stimeSec: 0, stimeUsec: 0 };
+          records[n] = rec;
+        }
+        const cpu = Math.floor(inst.cpuUs);
+        rec.name = inst.name;
+        rec.utimeSec = Math.floor(cpu / 1e6);
+        rec.utimeUsec = cpu - rec.utimeSec * 1e6;
+        n++;
+      }
+      counts.records += n;
+      if (n > 0) {
+        counts.engineCalls++;
+        const d = onStats(contexts[wi]!, states[wi]!, records, n, t);
+        if (d.state !== states[wi] || d.actions.length > 0) apply(w, d, t);
+      }
+      w.demand = demand[slot[wi]!]!;
+      measure(w, t);
+      if (sampleTs) writeSeries(w, t);
+      if (sampleChart && wi < chartGroups) chartPoint(w, t);
+    }
+  };
+
+  const applyNoise = (inst: Instance, t: Micros): void => {
+    const before = cpuAtRound.get(inst.id) ?? 0;
+    const used = inst.cpuUs - before;
+    const noisy = Math.min(Math.max(0, used * (1 + noise * rngNoise.normal())), inst.vcpus * interval);
+    inst.cpuUs = before + noisy;
+    cpuAtRound.set(inst.id, inst.cpuUs);
+    void t;
+  };
+
+  const writeSeries = (w: Workload, t: Micros): void => {
+    const out = sinks.timeseries!;
+    const ts = t / 1e6;
+    const g = w.spec.name;
+    const st = states[w.index]!;
+    const cooling = inCooldown(contexts[w.index]!, st, t) ? 1 : 0;
+    out(`${ts},${g},demand_cores,${r6(w.demand)}`);
+    out(`${ts},${g},capacity_cores,${capacityCores(w)}`);
+    out(`${ts},${g},instances,${existing(w)}`);
+    out(`${ts},${g},running,${w.running}`);
+    out(`${ts},${g},booting,${w.booting}`);
+    out(`${ts},${g},orphaned,${w.orphaned}`);
+    out(`${ts},${g},cpu_pct,${st.lastAverage === null ? '' : r6(st.lastAverage)}`);
+    out(`${ts},${g},high_ticks,${st.highTicks}`);
+    out(`${ts},${g},low_ticks,${st.lowTicks}`);
+    out(`${ts},${g},in_cooldown,${cooling}`);
+  };
+
+  const chartPoint = (w: Workload, t: Micros): void => {
+    const st = states[w.index]!;
+    chart.points.push({
+      t: t / 3.6e9,
+      group: w.spec.name,
+      demand: r6(w.demand),
+      capacity: capacityCores(w),
+      running: w.running - countOrphanedRunning(w),
+      booting: w.booting + w.placing,
+      stopping: w.stopping,
+      orphaned: w.orphaned,
+      cpu_pct: st.lastAverage,
+      high_ticks: st.highTicks,
+      low_ticks: st.lowTicks,
+      in_cooldown: inCooldown(contexts[w.index]!, st, t) ? 1 : 0,
+    });
+  };
+
+  const countOrphanedRunning = (w: Workload): number => {
+    let n = 0;
+    for (const inst of w.instances) if (inst.orphaned && inst.phase === Phase.Running) n++;
+    return n;
+  };
+
+  // --- start: primaries warm and running at t = 0 --------------------------------------
+  for (const w of workloads) {
+    const failure = create(w, w.spec.name, true, 0, true);
+    if (failure !== null) throw new Error(`no room for primary ${w.spec.name}: ${failure}`);
+  }
+  for (const w of workloads) measure(w, 0);
+  scenario.faults.forEach((f, i) => queue.push(f.at, EV_KILL, i, PRIO_FAULT));
+  if (config.death_timeout < end) queue.push(config.death_timeout, EV_SYNC, 0, PRIO_SYNC);
+  queue.push(0, EV_ROUND, 0, PRIO_ROUND);
+
+  const progressEvery = Math.max(1, Math.floor(end / interval / 200));
+  while (queue.size > 0) {
+    const t = queue.peekTime();
+    if (t >= end) break;
+    const kind = queue.peekKind();
+    const arg = queue.peekArg();
+    queue.pop();
+    counts.heapEvents++;
+    switch (kind) {
+      case EV_ROUND:
+        round(t);
+        if (t + interval < end) queue.push(t + interval, EV_ROUND, 0, PRIO_ROUND);
+        if (sinks.progress && counts.rounds % progressEvery === 0) sinks.progress(t / end);
+        break;
+      case EV_PLACED: {
+        const inst = live.get(arg);
+        if (!inst || inst.phase !== Phase.Placing) break;
+        const w = workloads[inst.workload]!;
+        setPhase(w, inst, Phase.Booting);
+        queue.push(t + sampleLatency(world.boot.latency, rngBoot), EV_BOOTED, inst.id, PRIO_LIFECYCLE);
+        break;
+      }
+      case EV_BOOTED: {
+        const inst = live.get(arg);
+        if (!inst || inst.phase !== Phase.Booting) break;
+        const w = workloads[inst.workload]!;
+        if (inst.bootFails) {
+          metrics[w.index]!.count('boot_failures');
+          log(t, 'boot_failed', { group: w.spec.name, instance: inst.name });
+          chartAction(t, w, 'boot_failed');
+          bury(w, inst, t);
+        } else {
+          settle(w, t);
+          setPhase(w, inst, Phase.Running);
+          cpuAtRound.set(inst.id, inst.cpuUs);
+          log(t, 'instance_running', { group: w.spec.name, instance: inst.name });
+        }
+        measure(w, t);
+        break;
+      }
+      case EV_GONE: {
+        const inst = live.get(arg);
+        if (!inst) break;
+        const w = workloads[inst.workload]!;
+        bury(w, inst, t);
+        log(t, 'instance_gone', { group: w.spec.name, instance: inst.name });
+        measure(w, t);
+        break;
+      }
+      case EV_KILL: {
+        const fault = scenario.faults[arg]!;
+        const w = byName.get(fault.kill_primary)!;
+        const inst = findInstance(w, fault.kill_primary);
+        if (inst) {
+          bury(w, inst, t);
+          log(t, 'primary_killed', { group: w.spec.name, instance: inst.name });
+          chartAction(t, w, 'primary_killed');
+          measure(w, t);
+        }
+        if (fault.restart_after !== null) queue.push(t + fault.restart_after, EV_RESTART, arg, PRIO_FAULT);
+        break;
+      }
+      case EV_RESTART: {
+        const fault = scenario.faults[arg]!;
+        const w = byName.get(fault.kill_primary)!;
+        if (!findInstance(w, fault.kill_primary)) {
+          const failure = create(w, fault.kill_primary, true, t, false);
+          log(t, 'primary_restarted', { group: w.spec.name, instance: fault.kill_primary, ...(failure ? { failed: failure } : {}) });
+          chartAction(t, w, 'primary_restarted');
+          measure(w, t);
+        }
+        break;
+      }
+      case EV_SYNC: {
+        for (const w of workloads) {
+          const alive = (name: string): boolean => {
+            const inst = findInstance(w, name);
+            return inst !== undefined && inst.phase !== Phase.Stopping;
+          };
+          const d = onSync(contexts[w.index]!, states[w.index]!, alive, t);
+          if (d.state !== states[w.index] || d.actions.length > 0) {
+            apply(w, d, t);
+            measure(w, t);
+          }
+        }
+        if (t + config.death_timeout < end) queue.push(t + config.death_timeout, EV_SYNC, 0, PRIO_SYNC);
+        break;
+      }
+    }
+  }
+
+  for (const w of workloads) settle(w, end);
+  for (const s of sources) s.close();
+  return {
+    workloads: workloads.map((w) => ({ name: w.spec.name, result: metrics[w.index]!.finish(end) })),
+    fleet: fleet.finish(end),
+    chart,
+    counts,
+  };
+}

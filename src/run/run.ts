@@ -1,0 +1,111 @@
+/**
+ * `scalelab run`: simulate a scenario and write its report directory.
+ *
+ * Outputs under `outDir`: summary.json, timeseries.csv, events.jsonl (streamed while the run
+ * goes), summary.md and report.html (at the end). Every file is written as `<name>.partial`
+ * and renamed into place only when the whole run succeeded; on failure the partial files are
+ * removed, so a directory never holds half a report.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { aggregateMetricSets, workloadMetricSet } from '../metrics/summary.js';
+import { writeReport } from '../report/render.js';
+import type { RunSummary } from '../report/types.js';
+import type { Scenario } from '../scenario/types.js';
+import { simulateAlbatross, TIMESERIES_HEADER, type SimulationResult } from './albatross.js';
+import { LineWriter, writeFileAtomic } from './lines.js';
+import { VERSION } from '../version.js';
+
+export interface RunOptions {
+  outDir: string;
+  /** Progress callback (fraction of simulated time done). */
+  progress?: (fraction: number) => void;
+}
+
+export interface RunOutcome {
+  summary: RunSummary;
+  sim: SimulationResult;
+  files: string[];
+}
+
+/** Durations and other scenario values as they appear in summary.json (µs → s). */
+function plainConfig(values: Record<string, unknown>, durationKeys: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) out[durationKeys.has(k) ? `${k}_s` : k] = durationKeys.has(k) ? (v as number) / 1e6 : v;
+  return out;
+}
+
+const DURATION_KEYS = new Set(['poll_interval', 'cooldown_period', 'death_timeout']);
+
+/** Build summary.json's content from a finished simulation. */
+export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSummary {
+  const results = sim.workloads.map((w) => w.result);
+  const metrics = aggregateMetricSets(results, scenario.duration, sim.fleet);
+  const groups: RunSummary['groups'] = {};
+  for (const w of sim.workloads) groups[w.name] = workloadMetricSet(w.result);
+  return {
+    scalelab: VERSION,
+    scenario: {
+      name: scenario.name,
+      description: scenario.description,
+      file: scenario.file,
+      seed: scenario.seed,
+      duration_s: scenario.duration / 1e6,
+      engine: {
+        name: scenario.engine.name,
+        variant: scenario.engine.variant,
+        config: plainConfig(scenario.engine.config, DURATION_KEYS),
+        options: scenario.engine.options,
+      },
+    },
+    metrics,
+    groups,
+    notes: [
+      `serving capacity s(t) = vCPUs of running instances; demand d(t) in cores; SLO violation when d > ${scenario.slo.utilisation_target} × s`,
+      `elasticity metrics θ, τ, υ in instances (demanded = ⌈d / (u × vCPUs)⌉, supplied = running), ε = 1 instance; υ on a ${scenario.metrics.elasticity_grid / 1e6} s grid, from the sign of the changes as in the paper`,
+      `flip-flop window ${scenario.metrics.flip_flop_window / 1e6} s; reaction times exclude episodes still open at the end`,
+      `stats records every ${scenario.world.stats_interval / 1e6} s; workload metrics summed over ${sim.workloads.length} workloads (θ, τ, υ averaged)`,
+    ],
+  };
+}
+
+/** Simulate `scenario` and write all outputs under `opts.outDir`. */
+export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunOutcome> {
+  const outDir = opts.outDir;
+  fs.mkdirSync(outDir, { recursive: true });
+  const writers: LineWriter[] = [];
+  const partials: string[] = [];
+  try {
+    const events = scenario.output.events ? new LineWriter(path.join(outDir, 'events.jsonl')) : null;
+    const series = scenario.output.timeseries ? new LineWriter(path.join(outDir, 'timeseries.csv')) : null;
+    if (events) writers.push(events);
+    if (series) {
+      writers.push(series);
+      series.line(TIMESERIES_HEADER);
+    }
+    const sim = simulateAlbatross(scenario, {
+      ...(events ? { event: (l: string) => events.line(l) } : {}),
+      ...(series ? { timeseries: (l: string) => series.line(l) } : {}),
+      ...(opts.progress ? { progress: opts.progress } : {}),
+    });
+    const summary = buildSummary(scenario, sim);
+    const files: string[] = [];
+    if (scenario.output.report) {
+      partials.push(path.join(outDir, 'report.html.partial'), path.join(outDir, 'summary.md.partial'));
+      await writeReport(outDir, summary, sim.chart);
+      files.push('report.html', 'summary.md');
+    }
+    partials.push(path.join(outDir, 'summary.json.partial'));
+    writeFileAtomic(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    files.push('summary.json');
+    for (const w of writers) {
+      w.commit();
+      files.push(path.basename(w.path));
+    }
+    return { summary, sim, files };
+  } catch (err) {
+    for (const w of writers) w.abort();
+    for (const p of partials) fs.rmSync(p, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The unikernel world: workloads (services) and their instances (a primary and its clones).
+ *
+ * Lifecycle: placing → booting → running → stopping → gone. A workload's demand (cores) is
+ * split evenly over its *running* instances; an instance uses min(share, vCPUs). CPU time is
+ * accounted lazily: `settle` advances every running instance's cumulative counter to `t`
+ * whenever the split is about to change (a boot completes, an instance stops, demand changes),
+ * so the counters are exact for the piecewise-constant load.
+ */
+import type { Micros } from '../kernel/time.js';
+import type { WorkloadSpec } from '../scenario/types.js';
+
+/** Lifecycle phase of an instance (small integers, so the hot path compares numbers). */
+export const Phase = { Placing: 0, Booting: 1, Running: 2, Stopping: 3, Gone: 4 } as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+export const PHASE_NAMES = ['placing', 'booting', 'running', 'stopping', 'gone'] as const;
+
+export interface Instance {
+  /** Unique over the run (never reused). */
+  readonly id: number;
+  readonly name: string;
+  readonly workload: number;
+  readonly host: number;
+  readonly vcpus: number;
+  readonly memoryBytes: number;
+  readonly isPrimary: boolean;
+  phase: Phase;
+  /** Left running and unmanaged by the autoscaler. */
+  orphaned: boolean;
+  /** Cumulative CPU time in µs (fractional internally; reported as integer µs). */
+  cpuUs: number;
+  /** Will fail at the end of its boot. */
+  readonly bootFails: boolean;
+}
+
+/** A workload as the world tracks it. Counts are kept incrementally. */
+export interface Workload {
+  readonly index: number;
+  readonly spec: WorkloadSpec;
+  /** Instances not yet gone, kept sorted by name (the order albatross-stats reports them). */
+  instances: Instance[];
+  /** Demand in cores in effect since the last round. */
+  demand: number;
+  /** Time up to which CPU counters are settled. */
+  settledAt: Micros;
+  running: number;
+  booting: number;
+  placing: number;
+  stopping: number;
+  orphaned: number;
+}
+
+/** A workload with nothing running yet. */
+export function makeWorkload(index: number, spec: WorkloadSpec): Workload {
+  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, orphaned: 0 };
+}
+
+/** Instances that exist and cost (every phase but gone). */
+export function existing(w: Workload): number {
+  return w.placing + w.booting + w.running + w.stopping;
+}
+
+/** Serving capacity in cores: vCPUs of running instances. */
+export function capacityCores(w: Workload): number {
+  return w.running * w.spec.vcpus;
+}
+
+/**
+ * Instances the demand needs at utilisation target u: ⌈d / (u × vCPUs)⌉ (0 for no demand).
+ *
+ * @example demandedInstances(1.5, 1, 1) // 2
+ */
+export function demandedInstances(demand: number, u: number, vcpus: number): number {
+  if (demand <= 0) return 0;
+  return Math.ceil(demand / (u * vcpus) - 1e-9);
+}
+
+/** Advance the CPU counters of running instances from `settledAt` to `t` at the current split. */
+export function settle(w: Workload, t: Micros): void {
+  const dt = t - w.settledAt;
+  if (dt <= 0) return;
+  w.settledAt = t;
+  if (w.running === 0) return;
+  const share = w.demand / w.running;
+  const list = w.instances;
+  for (let i = 0; i < list.length; i++) {
+    const inst = list[i]!;
+    if (inst.phase === Phase.Running) inst.cpuUs += (share < inst.vcpus ? share : inst.vcpus) * dt;
+  }
+}
+
+/** Insert an instance keeping the list sorted by name. */
+export function addInstance(w: Workload, inst: Instance): void {
+  const list = w.instances;
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.name > inst.name) i--;
+  list.splice(i, 0, inst);
+  countPhase(w, inst.phase, 1);
+}
+
+/** Remove a gone instance from its workload's list. */
+export function removeInstance(w: Workload, inst: Instance): void {
+  const i = w.instances.indexOf(inst);
+  if (i >= 0) w.instances.splice(i, 1);
+}
+
+/** Move an instance to a new phase, keeping the counts right. Settle first if running changes. */
+export function setPhase(w: Workload, inst: Instance, phase: Phase): void {
+  countPhase(w, inst.phase, -1);
+  inst.phase = phase;
+  countPhase(w, phase, 1);
+}
+
+function countPhase(w: Workload, phase: Phase, delta: number): void {
+  switch (phase) {
+    case Phase.Placing:
+      w.placing += delta;
+      break;
+    case Phase.Booting:
+      w.booting += delta;
+      break;
+    case Phase.Running:
+      w.running += delta;
+      break;
+    case Phase.Stopping:
+      w.stopping += delta;
+      break;
+    case Phase.Gone:
+      break;
+  }
+}
+
+/** Find a live instance of the workload by name. */
+export function findInstance(w: Workload, name: string): Instance | undefined {
+  for (const inst of w.instances) if (inst.name === name) return inst;
+  return undefined;
+}

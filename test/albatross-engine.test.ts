@@ -1,0 +1,260 @@
+/**
+ * Golden cases for the Albatross engine, worked by hand from ../shared/engines/albatross.md.
+ * Defaults: up 90 % × 3 ticks, down 40 % × 5 ticks, cooldown 600 s, death_timeout 900 s.
+ */
+import { describe, expect, it } from 'vitest';
+import { albatrossDescriptor } from '../src/engines/albatross/descriptor.js';
+import {
+  cloneIdOf,
+  initialGroup,
+  nextCloneName,
+  onSpawnResult,
+  onStats,
+  onSync,
+  type AlbatrossConfig,
+  type AlbatrossOptions,
+  type GroupContext,
+  type GroupState,
+  type Member,
+  type StatsRecord,
+} from '../src/engines/albatross/engine.js';
+import { basisPoints, faithfulPercent, wholeCpuSeconds } from '../src/engines/albatross/cpu.js';
+
+const S = 1_000_000;
+const config: AlbatrossConfig = {
+  poll_interval: 300 * S,
+  scale_up_threshold_percent: 90,
+  scale_up_trigger_ticks: 3,
+  scale_down_threshold_percent: 40,
+  scale_down_trigger_ticks: 5,
+  cooldown_period: 600 * S,
+  death_timeout: 900 * S,
+};
+const preset = (variant: string) => albatrossDescriptor.variants.find((v) => v.name === variant)!.options as unknown as AlbatrossOptions;
+const ctx = (variant: 'faithful' | 'corrected', extra: Partial<AlbatrossOptions> = {}, max: number | null = null): GroupContext => ({
+  config,
+  options: { ...preset(variant), ...extra },
+  policy: { vcpus: 1, maxInstances: max, minInstances: 1 },
+});
+
+/** A record whose cumulative CPU time is `cpuUs` microseconds (all in utime). */
+function rec(name: string, cpuUs: number): StatsRecord {
+  const sec = Math.floor(cpuUs / S);
+  return { name, utimeSec: sec, utimeUsec: cpuUs - sec * S, stimeSec: 0, stimeUsec: 0 };
+}
+
+/** Feed rounds every 10 s; `cpuAt(name, k)` gives cumulative CPU µs of each unikernel at round k. */
+function feed(c: GroupContext, state: GroupState, names: string[], rounds: number, cpuAt: (name: string, k: number) => number, from = 0) {
+  const log: Array<{ t: number; load: number | null; high: number; actions: string[] }> = [];
+  let s = state;
+  const destroyed = new Set<string>();
+  for (let k = from; k < from + rounds; k++) {
+    const t = k * 10 * S;
+    const records = names.filter((n) => !destroyed.has(n)).map((n) => rec(n, cpuAt(n, k)));
+    const d = onStats(c, s, records, records.length, t);
+    for (const a of d.actions) if (a.type === 'destroy_clone') destroyed.add(a.name);
+    s = d.state;
+    log.push({ t: t / S, load: s.lastAverage, high: s.highTicks, actions: d.actions.map((a) => `${a.type}:${'name' in a ? a.name : ''}`) });
+  }
+  return { state: s, log };
+}
+
+describe('cpu arithmetic', () => {
+  it('drops the microseconds of utime and stime separately (faithful)', () => {
+    expect(wholeCpuSeconds(9, 999_999, 0, 999_999)).toBe(9);
+  });
+  it('divides before multiplying (faithful)', () => {
+    expect(faithfulPercent(9, 10)).toBe(0);
+    expect(faithfulPercent(10, 10)).toBe(100);
+    expect(faithfulPercent(25, 10)).toBe(100); // 2 → 200 %, capped
+    expect(faithfulPercent(-1, 10)).toBe(0);
+    expect(faithfulPercent(5, 0)).toBe(0);
+  });
+  it('works in basis points of the vCPUs (corrected)', () => {
+    expect(basisPoints(9_500_000, 10 * S, 1)).toBe(9_500);
+    expect(basisPoints(9_500_000, 10 * S, 2)).toBe(4_750);
+    expect(basisPoints(30 * S, 10 * S, 2)).toBe(10_000);
+  });
+});
+
+describe('9.5 CPU-seconds every 10 s on one vCPU (95 % load)', () => {
+  const cpu = (_: string, k: number) => k * 9_500_000;
+
+  it('faithful: alternates 0 % and 100 % and never scales up', () => {
+    // cumulative whole seconds 0, 9, 19, 28, 38, 47 … → deltas 9, 10, 9, 10 → 0 %, 100 %, 0 %, 100 %
+    const { log } = feed(ctx('faithful'), initialGroup('web'), ['web'], 60, cpu);
+    expect(log.slice(1, 7).map((l) => l.load)).toEqual([0, 100, 0, 100, 0, 100]);
+    expect(Math.max(...log.map((l) => l.high))).toBe(1);
+    expect(log.flatMap((l) => l.actions)).toEqual([]);
+  });
+
+  it('corrected: 9,500 bp > 9,000 bp on three ticks → one clone at the third', () => {
+    const { log } = feed(ctx('corrected'), initialGroup('web'), ['web'], 4, cpu);
+    // round 0 is the baseline; rounds 1, 2, 3 are high ticks 1, 2, 3 → spawn at t = 30 s
+    expect(log.map((l) => l.actions)).toEqual([[], [], [], ['spawn_clone:web-clone-1']]);
+    expect(log[2]!.load).toBe(95);
+  });
+});
+
+describe('cooldown', () => {
+  it('blocks counting for cooldown_period after an action, then counting resumes', () => {
+    const c = ctx('corrected');
+    const cpu = (n: string, k: number) => (n === 'web' ? k * 9_500_000 : 0);
+    const { state, log } = feed(c, initialGroup('web'), ['web'], 70, cpu);
+    // spawn at 30 s; cooldown while now − 30 s < 600 s, i.e. up to 620 s; ticks 1, 2, 3 at 630, 640, 650 s
+    const spawns = log.filter((l) => l.actions.length > 0).map((l) => [l.t, l.actions]);
+    expect(spawns).toEqual([
+      [30, ['spawn_clone:web-clone-1']],
+      [650, ['spawn_clone:web-clone-2']],
+    ]);
+    expect(log.find((l) => l.t === 620)!.high).toBe(0);
+    expect(log.find((l) => l.t === 630)!.high).toBe(1);
+    expect(state.members.map((m) => m.name)).toEqual(['web', 'web-clone-1', 'web-clone-2']);
+  });
+
+  it('a failed spawn clears the cooldown stamp, so the next three high ticks try again', () => {
+    const c = ctx('corrected');
+    const cpu = (_: string, k: number) => k * 9_500_000;
+    let { state } = feed(c, initialGroup('web'), ['web'], 4, cpu); // spawn at 30 s
+    expect(state.lastScaleAction).toBe(30 * S);
+    state = onSpawnResult(c, state, 'web-clone-1', false, 30 * S).state;
+    expect(state.lastScaleAction).toBeNull();
+    expect(state.members.map((m) => m.name)).toEqual(['web']);
+    const again = feed(c, state, ['web'], 3, cpu, 4); // 40, 50, 60 s
+    expect(again.log.map((l) => l.actions)).toEqual([[], [], ['spawn_clone:web-clone-1']]);
+  });
+});
+
+describe('clone naming and adoption', () => {
+  const member = (name: string, cloneId: number): Member => ({ name, cloneId, lastCpu: 0, lastAt: -1, load: 0, samples: 0 });
+
+  it('names the next clone after the highest existing id', () => {
+    const s: GroupState = { ...initialGroup('web'), members: [member('web', 0), member('web-clone-1', 1), member('web-clone-3', 3)] };
+    expect(nextCloneName(s)).toBe('web-clone-4');
+    expect(nextCloneName(initialGroup('web'))).toBe('web-clone-1');
+  });
+
+  it('recognises only <group>-clone-<n>', () => {
+    expect(cloneIdOf('web', 'web-clone-7')).toBe(7);
+    expect(cloneIdOf('web', 'web-clone-0')).toBe(0);
+    expect(cloneIdOf('web', 'web-clone-07')).toBe(0);
+    expect(cloneIdOf('web', 'webx-clone-1')).toBe(0);
+    expect(cloneIdOf('web', 'web-clone-1a')).toBe(0);
+  });
+
+  it('adopts a running clone it does not know when its stats arrive', () => {
+    const d = onStats(ctx('faithful'), initialGroup('web'), [rec('web', 0), rec('web-clone-7', 0), rec('other', 0)], 3, 0);
+    expect(d.state.members.map((m) => m.name)).toEqual(['web', 'web-clone-7']);
+    expect(d.actions).toEqual([{ type: 'adopt', group: 'web', name: 'web-clone-7' }]);
+    expect(nextCloneName(d.state)).toBe('web-clone-8');
+  });
+});
+
+describe('evaluation order (faithful)', () => {
+  it('evaluates on the primary record with the clones\' previous values', () => {
+    const c = ctx('faithful');
+    // round 0: baselines. round 1: primary 100 % (10 s of CPU); the clone's record comes after
+    // the primary's, so the average uses the clone's old 0 % → (100 + 0) / 2 = 50.
+    let s = onStats(c, { ...initialGroup('web'), members: [...initialGroup('web').members, { name: 'web-clone-1', cloneId: 1, lastCpu: 0, lastAt: -1, load: 0, samples: 0 }] }, [rec('web', 0), rec('web-clone-1', 0)], 2, 0).state;
+    s = onStats(c, s, [rec('web', 10 * S), rec('web-clone-1', 10 * S)], 2, 10 * S).state;
+    expect(s.lastAverage).toBe(50);
+    // round 2: now the clone's 100 % from round 1 is there → (100 + 100) / 2 = 100
+    s = onStats(c, s, [rec('web', 20 * S), rec('web-clone-1', 20 * S)], 2, 20 * S).state;
+    expect(s.lastAverage).toBe(100);
+  });
+
+  it('counts a clone without stats as 0 % (faithful) but leaves it out (corrected)', () => {
+    const booting: Member = { name: 'web-clone-1', cloneId: 1, lastCpu: 0, lastAt: -1, load: 0, samples: 0 };
+    const start = { ...initialGroup('web'), members: [...initialGroup('web').members, booting] };
+    const run = (c: GroupContext) => {
+      let s = onStats(c, start, [rec('web', 0)], 1, 0).state;
+      s = onStats(c, s, [rec('web', 10 * S)], 1, 10 * S).state;
+      return s.lastAverage;
+    };
+    expect(run(ctx('faithful'))).toBe(50);
+    expect(run(ctx('corrected'))).toBe(100);
+  });
+});
+
+describe('scale-down', () => {
+  const idle = (_: string, _k: number) => 0;
+  const withClones = (): GroupState => ({
+    ...initialGroup('web'),
+    members: ['web', 'web-clone-2', 'web-clone-1', 'web-clone-3'].map((name) => ({ name, cloneId: cloneIdOf('web', name), lastCpu: 0, lastAt: -1, load: 0, samples: 0 })),
+  });
+
+  it('faithful destroys the first clone of the list after five low ticks', () => {
+    const { log } = feed(ctx('faithful'), withClones(), ['web', 'web-clone-2', 'web-clone-1', 'web-clone-3'], 6, idle);
+    // round 0 baseline (load 0 counts as low: 0 < 40 with clones) → ticks 1..5 at rounds 0..4
+    // The round's records were sampled together: web-clone-2's record follows the primary's, so
+    // when it is read the clone is still a running unikernel matching the pattern and is adopted
+    // back (until the next sync pass finds it gone).
+    expect(log.flatMap((l) => l.actions)).toEqual(['destroy_clone:web-clone-2', 'adopt:web-clone-2']);
+    expect(log.findIndex((l) => l.actions.length > 0)).toBe(4);
+  });
+
+  it('corrected destroys the newest clone', () => {
+    const { log } = feed(ctx('corrected'), withClones(), ['web', 'web-clone-2', 'web-clone-1', 'web-clone-3'], 8, idle);
+    expect(log.flatMap((l) => l.actions)).toEqual(['destroy_clone:web-clone-3']);
+  });
+});
+
+describe('limits', () => {
+  const busy = (_: string, k: number) => k * 10 * S;
+  it('faithful ignores max_instances; corrected enforces it', () => {
+    const f = feed(ctx('faithful', {}, 1), initialGroup('web'), ['web'], 5, busy);
+    expect(f.log.flatMap((l) => l.actions)).toEqual(['spawn_clone:web-clone-1']);
+    const c = feed(ctx('corrected', {}, 1), initialGroup('web'), ['web'], 5, busy);
+    expect(c.log.flatMap((l) => l.actions)).toEqual([]);
+  });
+});
+
+describe('primary death', () => {
+  const group = (): GroupState => ({
+    ...initialGroup('web'),
+    members: ['web', 'web-clone-1', 'web-clone-2'].map((name) => ({ name, cloneId: cloneIdOf('web', name), lastCpu: 0, lastAt: 0, load: 0, samples: 1 })),
+  });
+  const primaryDead = (name: string) => name !== 'web';
+
+  it('faithful sync pass forgets the group and leaves its clones running (orphaned)', () => {
+    const d = onSync(ctx('faithful'), group(), primaryDead, 900 * S);
+    expect(d.state.managed).toBe(false);
+    expect(d.actions).toEqual([
+      { type: 'forget', group: 'web' },
+      { type: 'orphan', group: 'web', names: ['web-clone-1', 'web-clone-2'] },
+    ]);
+  });
+
+  it('corrected destroys the clones', () => {
+    const d = onSync(ctx('corrected'), group(), primaryDead, 900 * S);
+    expect(d.actions.filter((a) => a.type === 'destroy_clone').map((a) => ('name' in a ? a.name : ''))).toEqual(['web-clone-1', 'web-clone-2']);
+  });
+
+  it('promote makes the oldest clone the primary and keeps managing', () => {
+    const d = onSync(ctx('corrected', { primary_death: 'promote' }), group(), primaryDead, 900 * S);
+    expect(d.state.managed).toBe(true);
+    expect(d.state.primary).toBe('web-clone-1');
+    expect(d.actions).toEqual([]);
+  });
+
+  it('the sync pass drops clones that stopped running', () => {
+    const d = onSync(ctx('faithful'), group(), (n) => n !== 'web-clone-1', 900 * S);
+    expect(d.state.members.map((m) => m.name)).toEqual(['web', 'web-clone-2']);
+  });
+
+  it('corrected notices a primary silent for longer than death_timeout at the next round', () => {
+    const c = ctx('corrected');
+    // clones keep reporting; the primary's last record was at t = 0
+    const d = onStats(c, group(), [rec('web-clone-1', 0), rec('web-clone-2', 0)], 2, 910 * S);
+    expect(d.actions.map((a) => a.type)).toEqual(['forget', 'destroy_clone', 'destroy_clone']);
+  });
+
+  it('a forgotten group comes back when the primary reports again, and re-adopts its clones', () => {
+    const forgotten = onSync(ctx('faithful'), group(), primaryDead, 900 * S).state;
+    const ignored = onStats(ctx('faithful'), forgotten, [rec('web-clone-1', 0)], 1, 910 * S);
+    expect(ignored.state).toBe(forgotten);
+    const back = onStats(ctx('faithful'), forgotten, [rec('web', 0), rec('web-clone-1', 0)], 2, 920 * S);
+    expect(back.state.managed).toBe(true);
+    expect(back.state.members.map((m) => m.name)).toEqual(['web', 'web-clone-1']);
+  });
+});
