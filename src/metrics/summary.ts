@@ -1,0 +1,192 @@
+/**
+ * The output shape of the metrics (every value with its unit) and the run-level aggregation
+ * over workloads. Definitions: METRICS.md; per-workload accumulation: `workload.ts`.
+ */
+import type { Micros } from '../kernel/time.js';
+import { MICROS_PER_HOUR, MICROS_PER_SECOND } from '../kernel/time.js';
+import { meanOrNull, percentOf, perHour, reactionTimeStats } from './stats.js';
+import { COUNTER_NAMES, type CounterName, type FleetResult, type WorkloadResult } from './workload.js';
+
+// FleetMetrics lives next to WorkloadMetrics (same streaming rules); re-exported here for the aggregation's callers.
+export { FleetMetrics, type FleetResult } from './workload.js';
+
+/** One reported number and its unit; null when undefined for the run (e.g. no episodes). */
+export interface Metric {
+  value: number | null;
+  unit: string;
+}
+
+/** Metrics by name, in the order of {@link METRIC_TABLE}. */
+export type MetricSet = Record<string, Metric>;
+
+/** Every metric the run reports: name, unit and a one-line description. */
+export const METRIC_TABLE = [
+  { name: 'instance_seconds', unit: 'instance·s', doc: 'Time integral of the number of instances that exist (any state but gone).' },
+  { name: 'vcpu_seconds', unit: 'vCPU·s', doc: 'Time integral of the vCPUs of existing instances.' },
+  { name: 'gib_seconds', unit: 'GiB·s', doc: 'Time integral of the memory (GiB) of existing instances.' },
+  { name: 'mean_instances', unit: 'instances', doc: 'Time-weighted mean number of existing instances (run level: the whole fleet).' },
+  { name: 'max_instances', unit: 'instances', doc: 'Largest number of existing instances held at any time (run level: the fleet total, not a sum of maxima).' },
+  { name: 'scale_ups', unit: 'count', doc: 'Scaling actions that added capacity.' },
+  { name: 'scale_downs', unit: 'count', doc: 'Scaling actions that removed capacity.' },
+  { name: 'clones_spawned', unit: 'count', doc: 'Clone instances requested and placed.' },
+  { name: 'clones_destroyed', unit: 'count', doc: 'Clone instances destroyed.' },
+  { name: 'boot_failures', unit: 'count', doc: 'Instances that failed to boot.' },
+  { name: 'spawn_failures', unit: 'count', doc: 'Spawn requests that could not be placed or were refused.' },
+  { name: 'orphaned_instances', unit: 'count', doc: 'Instances left running and unmanaged (e.g. after their primary died).' },
+  { name: 'migrations', unit: 'count', doc: 'Completed live migrations.' },
+  { name: 'migrations_failed', unit: 'count', doc: 'Migrations that were started and failed.' },
+  { name: 'migration_seconds', unit: 's', doc: 'Total time spent migrating.' },
+  { name: 'resizes', unit: 'count', doc: 'In-place resizes (vCPU or memory changes).' },
+  { name: 'slo_violation_seconds', unit: 's', doc: 'Time during which demand exceeded u × capacity (summed over workloads).' },
+  { name: 'slo_violation_percent', unit: '%', doc: 'SLO violation time as a share of T (run level: of T × number of workloads).' },
+  { name: 'unserved_core_seconds', unit: 'core·s', doc: 'Integral of demand above capacity, ∫ (d − s)⁺ dt.' },
+  { name: 'reaction_time_mean', unit: 's', doc: 'Mean length of closed SLO-violation episodes (d > u × s until it no longer is).' },
+  { name: 'reaction_time_p50', unit: 's', doc: 'Median closed-episode length (linear interpolation, R type 7).' },
+  { name: 'reaction_time_p95', unit: 's', doc: '95th percentile of closed-episode length (linear interpolation, R type 7).' },
+  { name: 'reaction_time_max', unit: 's', doc: 'Longest closed SLO-violation episode.' },
+  { name: 'reaction_episodes', unit: 'count', doc: 'Closed SLO-violation episodes (the basis of the reaction-time statistics).' },
+  { name: 'reaction_episodes_open', unit: 'count', doc: 'Episodes still open at the end of the run (not in the statistics).' },
+  { name: 'flip_flops', unit: 'count', doc: 'Scaling actions opposite to the previous one on the same workload within the window W.' },
+  { name: 'flip_flop_rate', unit: 'per hour', doc: 'Flip-flops per hour of run time (run level: all workloads together).' },
+  { name: 'ping_pongs', unit: 'count', doc: 'Instances migrated back to a host they left, or moved more than once, within W.' },
+  { name: 'ping_pong_rate', unit: 'per hour', doc: 'Ping-pongs per hour of run time (run level: all workloads together).' },
+  { name: 'theta_u', unit: '%', doc: 'θ_U under-provisioning accuracy: 100/T ∫ (d − s)⁺ / max(d, 1) dt, in instances (run level: mean over workloads).' },
+  { name: 'theta_o', unit: '%', doc: 'θ_O over-provisioning accuracy: 100/T ∫ (s − d)⁺ / max(d, 1) dt, in instances (run level: mean over workloads).' },
+  { name: 'tau_u', unit: '%', doc: 'τ_U under-provisioning timeshare: share of T with d > s, in instances (run level: mean over workloads).' },
+  { name: 'tau_o', unit: '%', doc: 'τ_O over-provisioning timeshare: share of T with s > d, in instances (run level: mean over workloads).' },
+  { name: 'upsilon', unit: '%', doc: 'υ instability: share of elasticity-grid steps on which sgn Δs ≠ sgn Δd, in instances (run level: mean over workloads).' },
+] as const;
+
+/** Name of a reported metric. */
+export type MetricName = (typeof METRIC_TABLE)[number]['name'];
+
+/** Metric values by name, before units are attached. */
+type MetricValues = Record<MetricName, number | null>;
+
+/** Unit of every metric, by name. */
+export const METRIC_UNITS: Readonly<Record<MetricName, string>> = Object.fromEntries(
+  METRIC_TABLE.map((m) => [m.name, m.unit]),
+) as Record<MetricName, string>;
+
+/** One line per metric saying what it is (for reports). */
+export const METRIC_DOCS: Readonly<Record<string, string>> = Object.fromEntries(METRIC_TABLE.map((m) => [m.name, m.doc]));
+
+/**
+ * Attach units to values, in table order.
+ *
+ * @example withUnits(values).slo_violation_seconds // { value: 10, unit: 's' }
+ */
+function withUnits(values: MetricValues): MetricSet {
+  const set: MetricSet = {};
+  for (const m of METRIC_TABLE) set[m.name] = { value: values[m.name], unit: m.unit };
+  return set;
+}
+
+/** The activity counters of one result, keyed by counter name. */
+function counterValues(counts: Record<CounterName, number>): Record<CounterName, number> {
+  return Object.fromEntries(COUNTER_NAMES.map((name) => [name, counts[name]])) as Record<CounterName, number>;
+}
+
+/**
+ * Every metric of one workload with its unit.
+ *
+ * @example workloadMetricSet(metrics.finish(end)).unserved_core_seconds // { value: 10, unit: 'core·s' }
+ */
+export function workloadMetricSet(r: WorkloadResult): MetricSet {
+  return withUnits({
+    instance_seconds: r.instance_seconds,
+    vcpu_seconds: r.vcpu_seconds,
+    gib_seconds: r.gib_seconds,
+    mean_instances: r.mean_instances,
+    max_instances: r.max_instances,
+    scale_ups: r.scale_ups,
+    scale_downs: r.scale_downs,
+    ...counterValues(r.counts),
+    migration_seconds: r.migration_seconds,
+    slo_violation_seconds: r.slo_violation_seconds,
+    slo_violation_percent: r.slo_violation_percent,
+    unserved_core_seconds: r.unserved_core_seconds,
+    reaction_time_mean: r.reaction_time_mean,
+    reaction_time_p50: r.reaction_time_p50,
+    reaction_time_p95: r.reaction_time_p95,
+    reaction_time_max: r.reaction_time_max,
+    reaction_episodes: r.reaction_episodes,
+    reaction_episodes_open: r.reaction_episodes_open,
+    flip_flops: r.flip_flops,
+    flip_flop_rate: r.flip_flop_rate,
+    ping_pong_rate: r.ping_pong_rate,
+    theta_u: r.theta_u,
+    theta_o: r.theta_o,
+    tau_u: r.tau_u,
+    tau_o: r.tau_o,
+    upsilon: r.upsilon,
+  });
+}
+
+/**
+ * Sum of one numeric field over the results.
+ *
+ * @example sumOf(results, (r) => r.flip_flops)
+ */
+function sumOf(results: readonly WorkloadResult[], pick: (r: WorkloadResult) => number): number {
+  let total = 0;
+  for (const r of results) total += pick(r);
+  return total;
+}
+
+/** Sum of every activity counter over the results. */
+function summedCounters(results: readonly WorkloadResult[]): Record<CounterName, number> {
+  return Object.fromEntries(COUNTER_NAMES.map((name) => [name, sumOf(results, (r) => r.counts[name])])) as Record<CounterName, number>;
+}
+
+/**
+ * The run-level totals over all workloads, for a run of length `duration` (T).
+ *
+ * - Counts, seconds, core-seconds, instance/vCPU/GiB-seconds: summed over workloads.
+ * - `mean_instances`: summed — the fleet's time-weighted mean instance count.
+ * - `max_instances`: the maximum over time of the fleet total, which only `FleetMetrics`
+ *   knows (the sum of per-workload maxima overstates it when peaks do not coincide); pass its
+ *   result as `fleet`, otherwise the value is null.
+ * - `slo_violation_seconds`: summed; `slo_violation_percent` = that sum / (T × number of
+ *   workloads) × 100, i.e. the share of workload-time spent in violation.
+ * - Reaction times: pooled over all closed episodes of all workloads, then mean/p50/p95/max.
+ * - `flip_flop_rate`, `ping_pong_rate`: totals per hour of T.
+ * - θ_U, θ_O, τ_U, τ_O, υ: the mean over workloads (ignoring workloads where it is null).
+ *
+ * All results are expected to cover the same window of length `duration`.
+ */
+export function aggregateMetricSets(results: readonly WorkloadResult[], duration: Micros, fleet?: FleetResult): MetricSet {
+  const hours = duration / MICROS_PER_HOUR;
+  const violation = sumOf(results, (r) => r.slo_violation_seconds);
+  const flipFlops = sumOf(results, (r) => r.flip_flops);
+  const counts = summedCounters(results);
+  const reaction = reactionTimeStats(results.flatMap((r) => r.reaction_times));
+  return withUnits({
+    instance_seconds: sumOf(results, (r) => r.instance_seconds),
+    vcpu_seconds: sumOf(results, (r) => r.vcpu_seconds),
+    gib_seconds: sumOf(results, (r) => r.gib_seconds),
+    mean_instances: duration > 0 ? sumOf(results, (r) => r.mean_instances ?? 0) : null,
+    max_instances: fleet ? fleet.max_instances : null,
+    scale_ups: sumOf(results, (r) => r.scale_ups),
+    scale_downs: sumOf(results, (r) => r.scale_downs),
+    ...counts,
+    migration_seconds: sumOf(results, (r) => r.migration_seconds),
+    slo_violation_seconds: violation,
+    slo_violation_percent: percentOf(violation, (duration / MICROS_PER_SECOND) * results.length),
+    unserved_core_seconds: sumOf(results, (r) => r.unserved_core_seconds),
+    reaction_time_mean: reaction.mean,
+    reaction_time_p50: reaction.p50,
+    reaction_time_p95: reaction.p95,
+    reaction_time_max: reaction.max,
+    reaction_episodes: sumOf(results, (r) => r.reaction_episodes),
+    reaction_episodes_open: sumOf(results, (r) => r.reaction_episodes_open),
+    flip_flops: flipFlops,
+    flip_flop_rate: perHour(flipFlops, hours),
+    ping_pong_rate: perHour(counts.ping_pongs, hours),
+    theta_u: meanOrNull(results.map((r) => r.theta_u)),
+    theta_o: meanOrNull(results.map((r) => r.theta_o)),
+    tau_u: meanOrNull(results.map((r) => r.tau_u)),
+    tau_o: meanOrNull(results.map((r) => r.tau_o)),
+    upsilon: meanOrNull(results.map((r) => r.upsilon)),
+  });
+}
