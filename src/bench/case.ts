@@ -1,0 +1,84 @@
+/**
+ * One benchmark case, run in its own process by bench/main.ts; prints one JSON line.
+ * `node dist/bench/case.js NAME [EVENTS POPULATION]`
+ */
+import { fileURLToPath } from 'node:url';
+import { EventQueue } from '../kernel/heap.js';
+import { simulateAlbatross } from '../run/albatross.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import type { CaseResult } from './main.js';
+
+const scenarioPath = (name: string) => fileURLToPath(new URL(`../../scenarios/${name}.yaml`, import.meta.url));
+
+/**
+ * The bare-heap baseline: `events` pops through the kernel's event queue holding `population`
+ * entries (one per instance, as a naive simulator would schedule them), each popped entry
+ * re-scheduled one interval later. No model, no outputs: the cost of the heap alone.
+ */
+export function bareHeap(events: number, population: number): { seconds: number; checksum: number } {
+  const interval = 10_000_000;
+  const q = new EventQueue(population);
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < population; i++) q.push(Math.floor((i * interval) / population), 0, i);
+  let checksum = 0;
+  for (let n = 0; n < events; n++) {
+    const t = q.peekTime();
+    const arg = q.peekArg();
+    q.pop();
+    checksum = (checksum + arg) | 0;
+    q.push(t + interval, 0, arg);
+  }
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, checksum };
+}
+
+/** The default scenario with its workloads copied round-robin up to `groups`, hosts scaled to fit. */
+export function scaleScenario(base: Scenario, groups: number): Scenario {
+  const copies = Math.ceil(groups / base.workloads.length);
+  const workloads = Array.from({ length: groups }, (_, i) => {
+    const w = base.workloads[i % base.workloads.length]!;
+    return { ...w, name: `${w.name}-${Math.floor(i / base.workloads.length) + 1}` };
+  });
+  const hosts = Array.from({ length: copies }, (_, c) => base.world.hosts.map((h) => ({ ...h, name: `${h.name}-${c + 1}` }))).flat();
+  const faults = base.faults.map((f) => ({ ...f, kill_primary: `${f.kill_primary}-1` }));
+  return { ...base, name: `${base.name}-x${groups}`, workloads, faults, world: { ...base.world, hosts }, output: { ...base.output, timeseries: false, events: false, report: false } };
+}
+
+function timeModel(scenario: Scenario, name: string): CaseResult {
+  const started = process.hrtime.bigint();
+  const sim = simulateAlbatross(scenario);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const events = sim.counts.records;
+  const population = Math.round(events / sim.counts.rounds);
+  return {
+    name,
+    wallSeconds: seconds,
+    events,
+    eventsPerSecond: events / seconds,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    detail: `${scenario.workloads.length} groups, ${sim.counts.rounds} rounds, ${sim.counts.records} stats records, ${sim.counts.heapEvents} heap events; baseline population ${population}`,
+  };
+}
+
+function run(name: string, args: string[]): CaseResult {
+  switch (name) {
+    case 'pb1':
+      return timeModel(loadScenario(scenarioPath('bench-pb1')), name);
+    case 'pb1-2d':
+      return timeModel(loadScenario(scenarioPath('bench-pb1'), { sets: ['duration=2d'] }), name);
+    case 'default-1000':
+      return timeModel(scaleScenario(loadScenario(scenarioPath('albatross-default')), 1000), name);
+    case 'pb1-bare-heap':
+    case 'default-1000-bare-heap': {
+      const events = Number(args[0]);
+      const population = Number(args[1]);
+      const { seconds, checksum } = bareHeap(events, population);
+      return { name, wallSeconds: seconds, events, eventsPerSecond: events / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail: `${events} pops + pushes, ${population} entries in the heap (checksum ${checksum})` };
+    }
+    default:
+      throw new Error(`unknown bench case "${name}"`);
+  }
+}
+
+const [name, ...rest] = process.argv.slice(2);
+process.stdout.write(`${JSON.stringify(run(name ?? '', rest))}\n`);

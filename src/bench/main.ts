@@ -1,0 +1,91 @@
+/**
+ * `npm run bench`: scalelab's speed and memory figures, each beside a baseline measured in the
+ * same run. Every case runs in a child process of its own so its peak RSS is its own.
+ *
+ * Cases:
+ *  - pb1: PB1 from BENCHMARKS.md (scenarios/bench-pb1.yaml), the full model.
+ *  - pb1-bare-heap: the baseline — the same number of events as PB1 has stats records, pushed
+ *    and popped through the kernel's heap with one entry per instance and no model at all.
+ *  - pb1-2d: PB1 over two simulated days, to show memory stays flat as duration doubles.
+ *  - default-1000: the bundled default scenario scaled to 1,000 groups for a day.
+ *
+ * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { median } from 'simple-statistics';
+
+export interface CaseResult {
+  name: string;
+  wallSeconds: number;
+  events: number;
+  eventsPerSecond: number;
+  peakRssMB: number;
+  detail: string;
+}
+
+const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap'] as const;
+
+function runCase(name: string, args: string[] = []): CaseResult {
+  const script = fileURLToPath(new URL('./case.js', import.meta.url));
+  const child = spawnSync(process.execPath, [script, name, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (child.status !== 0) throw new Error(`bench case ${name} failed: ${child.stderr.trim() || child.stdout.trim()}`);
+  const last = child.stdout.trim().split('\n').pop()!;
+  return JSON.parse(last) as CaseResult;
+}
+
+function summarise(runs: CaseResult[]): CaseResult {
+  const first = runs[0]!;
+  return {
+    name: first.name,
+    wallSeconds: median(runs.map((r) => r.wallSeconds)),
+    events: first.events,
+    eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)),
+    peakRssMB: median(runs.map((r) => r.peakRssMB)),
+    detail: first.detail,
+  };
+}
+
+function main(argv: string[]): void {
+  let repeat = 3;
+  const picked: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--repeat') repeat = Math.max(1, Number(argv[++i]));
+    else picked.push(argv[i]!);
+  }
+  const names = picked.length > 0 ? picked : [...CASES];
+  const results = new Map<string, CaseResult>();
+  process.stdout.write(`scalelab bench — node ${process.version}, ${repeat} repeat(s) per case, medians\n\n`);
+  const header = `${'case'.padEnd(24)} ${'wall s'.padStart(8)} ${'events'.padStart(12)} ${'events/s'.padStart(12)} ${'peak RSS MB'.padStart(12)}  detail`;
+  process.stdout.write(`${header}\n${'-'.repeat(header.length + 20)}\n`);
+  for (const name of names) {
+    const runs: CaseResult[] = [];
+    // a bare-heap baseline pushes as many events as its model case had stats records
+    const model = results.get(name.replace(/-bare-heap$/, ''));
+    const args = name.endsWith('-bare-heap') && model ? [String(model.events), String(Math.max(1, Math.round(model.events / Number(/(\d+) rounds/.exec(model.detail)?.[1] ?? 1))))] : [];
+    if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
+    for (let i = 0; i < repeat; i++) runs.push(runCase(name, args));
+    const r = summarise(runs);
+    results.set(name, r);
+    process.stdout.write(
+      `${r.name.padEnd(24)} ${r.wallSeconds.toFixed(3).padStart(8)} ${String(r.events).padStart(12)} ${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(12)} ${r.peakRssMB.toFixed(1).padStart(12)}  ${r.detail}\n`,
+    );
+  }
+  process.stdout.write('\nratios\n');
+  const ratio = (a: string, b: string, label: string) => {
+    const x = results.get(a);
+    const y = results.get(b);
+    if (x && y) process.stdout.write(`  ${label.padEnd(56)} ${(x.wallSeconds / y.wallSeconds).toFixed(2)}×\n`);
+  };
+  ratio('pb1', 'pb1-bare-heap', 'PB1 full model / bare heap, same events (target ≤ 3)');
+  ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
+  const one = results.get('pb1');
+  const two = results.get('pb1-2d');
+  if (one && two) process.stdout.write(`  ${'PB1 peak RSS, 2 days / 1 day (flat ≈ 1)'.padEnd(56)} ${(two.peakRssMB / one.peakRssMB).toFixed(2)}×\n`);
+  if (one) {
+    process.stdout.write(`\nPB1 target: ≤ 1 s and ≤ 100 MB (peers: SimPy 25 s / 16 MB, CloudSim Plus 19 s / 1.2 GB)\n`);
+    process.stdout.write(`PB1 now:    ${one.wallSeconds.toFixed(3)} s and ${one.peakRssMB.toFixed(1)} MB  → ${(25 / one.wallSeconds).toFixed(0)}× faster than SimPy, ${(19 / one.wallSeconds).toFixed(0)}× faster than CloudSim Plus\n`);
+  }
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,68 @@
+/**
+ * Turns a run's results into files: Vega-Lite specs rendered to SVG in-process (Vega's
+ * headless `renderer: 'none'` view; no canvas package, no network; text widths are
+ * estimated), then `report.html` and `summary.md` written atomically into the run directory.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { allCharts, CHART_IDS, type ChartId } from './charts.js';
+import { reportHtml } from './html.js';
+import { summaryMarkdown } from './markdown.js';
+import type { ChartData, RunSummary } from './types.js';
+
+export { reportHtml } from './html.js';
+export { summaryMarkdown } from './markdown.js';
+
+/**
+ * Renders a Vega-Lite spec to an SVG string. Element ids in the SVG (clip paths, gradients)
+ * are renamed `<idPrefix>-1`, `<idPrefix>-2` … so several SVGs can share one page and the
+ * output does not depend on Vega's global counters.
+ */
+export async function renderSvg(vlSpec: TopLevelSpec, idPrefix = 'vg'): Promise<string> {
+  const vgSpec = compile(vlSpec).spec;
+  const view = new vega.View(vega.parse(vgSpec as vega.Spec), { renderer: 'none' });
+  try {
+    return scopeSvgIds(await view.toSVG(), idPrefix);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Renames every `id="…"` in an SVG to `<prefix>-<n>` in order, and every reference to it. */
+export function scopeSvgIds(svg: string, prefix: string): string {
+  const renamed = new Map<string, string>();
+  for (const match of svg.matchAll(/\sid="([^"]+)"/g)) {
+    const id = match[1]!;
+    if (!renamed.has(id)) renamed.set(id, `${prefix}-${renamed.size + 1}`);
+  }
+  if (renamed.size === 0) return svg;
+  return svg.replace(/(\sid="|url\(#|href="#)([^")]+)/g, (whole, lead: string, id: string) => {
+    const to = renamed.get(id);
+    return to === undefined ? whole : lead + to;
+  });
+}
+
+/** Renders the four charts to SVG, one after another. */
+export async function renderCharts(specs: Record<ChartId, TopLevelSpec>): Promise<Record<ChartId, string>> {
+  const svgs = {} as Record<ChartId, string>;
+  for (const id of CHART_IDS) svgs[id] = await renderSvg(specs[id], `chart-${id}`);
+  return svgs;
+}
+
+/** Writes `report.html` and `summary.md` into `outDir` (created if missing). */
+export async function writeReport(outDir: string, summary: RunSummary, charts: ChartData): Promise<void> {
+  const specs = allCharts(charts);
+  const svgs = await renderCharts(specs);
+  await mkdir(outDir, { recursive: true });
+  await writeFileAtomic(join(outDir, 'report.html'), reportHtml(summary, svgs, specs));
+  await writeFileAtomic(join(outDir, 'summary.md'), summaryMarkdown(summary));
+}
+
+/** Writes `<file>.partial`, then renames it over `file`, so readers never see half a file. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  const partial = `${file}.partial`;
+  await writeFile(partial, text, 'utf8');
+  await rename(partial, file);
+}
