@@ -9,7 +9,7 @@ import { runScenario } from '../src/run/run.js';
 const FILES = ['summary.json', 'timeseries.csv', 'events.jsonl'];
 
 async function runTo(dir: string, seed?: number) {
-  const scenario = loadScenario('scenarios/albatross-default.yaml', { sets: ['duration=6h', 'output.report=false'], ...(seed !== undefined ? { seed } : {}) });
+  const scenario = loadScenario('scenarios/albatross-default.yaml', { sets: ['duration=6h', 'faults=[]', 'output.report=false'], ...(seed !== undefined ? { seed } : {}) });
   await runScenario(scenario, { outDir: dir });
   return Object.fromEntries(FILES.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 }

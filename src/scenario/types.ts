@@ -1,8 +1,8 @@
 /**
  * A scenario after loading and validation: plain data, durations already in integer
  * microseconds, sizes in bytes, `count:` copies expanded, per-copy random draws resolved.
- * The YAML form is documented in README.md ("Scenario format") and validated by
- * `scenario/schema.ts`.
+ * The YAML form is documented in docs/SCENARIOS.md, validated by `scenario/schema.ts` and
+ * resolved by `scenario/load.ts`.
  */
 import type { Micros } from '../kernel/time.js';
 

@@ -1,0 +1,173 @@
+/**
+ * Load a scenario: read the YAML, apply `--set` overrides, validate against the schema, run the
+ * semantic checks and resolve into a `Scenario`. Every problem is an `InputError` of one line,
+ * `file:line: key: message` (or `--set: key: message` for a value an override wrote); only the
+ * first problem is reported.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import { InputError, type InputLocation } from './errors.js';
+import { makeLocator, type Locator } from './locate.js';
+import { applySetsTracked, SET_LOCATION } from './overrides.js';
+import type { KeyPath } from './paths.js';
+import type { RawScenario } from './raw.js';
+import { resolveScenario } from './resolve.js';
+import { scenarioValidator } from './schema.js';
+import { show } from './context.js';
+import type { Scenario } from './types.js';
+
+export interface LoadOptions {
+  /** `key=value` overrides, applied in order before validation. */
+  sets?: readonly string[];
+  /** Overrides the scenario's `seed`. */
+  seed?: number;
+}
+
+/**
+ * Read and resolve the scenario file at `path`.
+ *
+ * @example loadScenario('scenarios/albatross-default.yaml', { sets: ['engine.variant=corrected'], seed: 7 })
+ */
+export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
+  return parseScenarioText(readScenarioFile(path), path, opts);
+}
+
+/** Resolve scenario YAML `text`; `file` is used in messages and to resolve trace paths. */
+export function parseScenarioText(text: string, file: string, opts: LoadOptions = {}): Scenario {
+  const lines = new LineCounter();
+  const doc = parseYaml(text, file, lines);
+  const { doc: data, paths } = applySetsTracked(toPlainData(doc, file), opts.sets ?? []);
+  const locate = makeLocator(doc, lines, file, paths);
+  validate(data, locate);
+  const raw = data as RawScenario;
+  const fail = (path: KeyPath, message: string): never => {
+    throw new InputError(message, locate(path));
+  };
+  return resolveScenario(raw, { file, seed: opts.seed ?? raw.seed ?? 1, fail });
+}
+
+/** The file's text; a missing or unreadable file is an `InputError` naming it. */
+function readScenarioFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError('scenario file not found', { file: path });
+    if (code === 'EISDIR') throw new InputError('is a directory, not a scenario file', { file: path });
+    throw new InputError(`cannot read scenario file: ${(err as Error).message}`, { file: path });
+  }
+}
+
+/** Parse YAML keeping node positions; the first syntax error is thrown with its line. */
+function parseYaml(text: string, file: string, lines: LineCounter): Document {
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
+  const first = doc.errors[0];
+  if (first !== undefined) {
+    const line = lines.linePos(first.pos[0]).line;
+    throw new InputError(`invalid YAML: ${first.message.split('\n')[0]}`, { file, line });
+  }
+  return doc;
+}
+
+/** The document as plain JavaScript data. */
+function toPlainData(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  } catch (err) {
+    throw new InputError(`invalid YAML: ${(err as Error).message.split('\n')[0]}`, { file });
+  }
+}
+
+/** Schema validation; throws the schema error that comes first (`--set` first, then by line). */
+function validate(data: unknown, locate: Locator): void {
+  const check = scenarioValidator();
+  if (check(data)) return;
+  const problems = (check.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => describeError(e, data, locate));
+  problems.sort((a, b) => rank(a) - rank(b));
+  const first = problems[0];
+  if (first !== undefined) throw new InputError(first.message, first.where);
+  throw new InputError('does not match the scenario format', locate([]));
+}
+
+/**
+ * Sort key of a problem: overrides first, then file order; a missing required key comes after
+ * everything else, as it is often the echo of a misspelled key reported as unknown.
+ */
+function rank(problem: Problem): number {
+  const line = problem.where.file === SET_LOCATION ? -1 : (problem.where.line ?? 0);
+  return problem.keyword === 'required' ? Number.MAX_SAFE_INTEGER / 2 + line : line;
+}
+
+/** One schema error, worded and located. */
+interface Problem {
+  keyword: string;
+  message: string;
+  where: InputLocation;
+}
+
+/** An ajv error as a message and the location of the key it is about. */
+function describeError(err: ErrorObject, data: unknown, locate: Locator): Problem {
+  return { keyword: err.keyword, ...wordError(err, data, locate) };
+}
+
+/** The message and location for one ajv error. */
+function wordError(err: ErrorObject, data: unknown, locate: Locator): { message: string; where: InputLocation } {
+  const at = pointerToPath(err.instancePath, data);
+  const params = err.params as Record<string, unknown>;
+  const parent = (err.parentSchema ?? {}) as Record<string, unknown>;
+  const expect = typeof parent['expect'] === 'string' ? parent['expect'] : undefined;
+  const got = `got ${show(err.data)}`;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const known = Object.keys((parent['properties'] ?? {}) as object);
+      return { message: `unknown key; expected one of: ${known.join(', ')}`, where: locate([...at, String(params['additionalProperty'])]) };
+    }
+    case 'required':
+      return { message: 'required key is missing', where: locate([...at, String(params['missingProperty'])]) };
+    case 'type':
+      return { message: `must be ${expect ?? typeWords(params['type'])}, ${got}`, where: locate(at) };
+    case 'enum': {
+      const noun = typeof parent['noun'] === 'string' ? parent['noun'] : 'value';
+      const allowed = (params['allowedValues'] as unknown[]).map(String).join(', ');
+      return { message: `unknown ${noun} ${show(err.data)}; expected one of: ${allowed}`, where: locate(at) };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { message: `must be ${params['comparison']} ${params['limit']}, ${got}`, where: locate(at) };
+    case 'minLength':
+      return { message: 'must not be empty', where: locate(at) };
+    case 'minItems':
+    case 'maxItems':
+      return { message: expect ? `must be ${expect}` : `must have ${err.keyword === 'minItems' ? 'at least' : 'at most'} ${params['limit']} item(s)`, where: locate(at) };
+    case 'pattern':
+      return { message: `must be ${expect ?? err.message ?? 'valid'}, ${got}`, where: locate(at) };
+    case 'minProperties':
+    case 'maxProperties':
+      return { message: `must be ${expect ?? err.message ?? 'valid'}`, where: locate(at) };
+    default:
+      return { message: err.message ?? 'is not valid', where: locate(at) };
+  }
+}
+
+/** ajv type names in words. */
+function typeWords(type: unknown): string {
+  const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', null: 'null' };
+  const types = Array.isArray(type) ? type : String(type).split(',');
+  return types.map((t) => words[String(t)] ?? String(t)).join(' or ');
+}
+
+/** A JSON pointer (`/workloads/0/load`) as a key path, list indices as numbers. */
+function pointerToPath(pointer: string, data: unknown): KeyPath {
+  const path: Array<string | number> = [];
+  let node = data;
+  for (const part of pointer.split('/').slice(1)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    const seg = Array.isArray(node) ? Number(key) : key;
+    path.push(seg);
+    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined;
+  }
+  return path;
+}

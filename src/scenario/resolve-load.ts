@@ -1,0 +1,69 @@
+/**
+ * Resolve one workload copy's `load:`. Synthetic numbers written as `{ uniform: [lo, hi] }` are
+ * drawn once per copy from `stream(seed, 'scenario:<copy name>:<field path>')`, where the field
+ * path is relative to the workload (`load.base`, `load.diurnal.phase`, `load.steps[0].delta`),
+ * so each copy gets its own value and the same seed gives the same values.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { stream } from '../kernel/random.js';
+import { micros, type ResolveContext } from './context.js';
+import { formatPath, type KeyPath } from './paths.js';
+import type { RawLoad, RawNumber, RawSyntheticLoad } from './raw.js';
+import type { LoadSpec, SyntheticLoadSpec, TraceLoadSpec } from './types.js';
+
+/** Where the load of one copy is being resolved. */
+interface LoadSite {
+  ctx: ResolveContext;
+  /** Name of this copy (after `count:` expansion). */
+  copy: string;
+  /** Key path of the workload in the document (`['workloads', 3]`). */
+  workload: KeyPath;
+}
+
+/** The `LoadSpec` of one copy of a workload. */
+export function resolveLoad(raw: RawLoad, site: LoadSite): LoadSpec {
+  if ('trace' in raw) return { kind: 'trace', trace: resolveTrace(raw.trace, site) };
+  return { kind: 'synthetic', synthetic: resolveSynthetic(raw, site) };
+}
+
+/** A trace load: file resolved against the scenario's directory and required to exist. */
+function resolveTrace(raw: { file: string; series?: string; scale?: number }, site: LoadSite): TraceLoadSpec {
+  const file = resolve(dirname(site.ctx.file), raw.file);
+  if (!existsSync(file) || !statSync(file).isFile()) site.ctx.fail([...site.workload, 'load', 'trace', 'file'], `trace file not found: ${file}`);
+  return { file, series: raw.series ?? site.copy, scale: raw.scale ?? 1 };
+}
+
+/** A synthetic load with every range drawn and every duration in µs. */
+function resolveSynthetic(raw: RawSyntheticLoad, site: LoadSite): SyntheticLoadSpec {
+  const at = (...rest: Array<string | number>): KeyPath => [...site.workload, 'load', ...rest];
+  const num = (value: RawNumber, ...rest: Array<string | number>): number => draw(value, at(...rest), site);
+  const { ctx } = site;
+  const { diurnal, ar1, bursts } = raw;
+  return {
+    base: num(raw.base, 'base'),
+    diurnal: diurnal
+      ? { amplitude: num(diurnal.amplitude, 'diurnal', 'amplitude'), period: micros(ctx, diurnal.period ?? '1d', at('diurnal', 'period'), 'positive'), phase: num(diurnal.phase ?? 0, 'diurnal', 'phase') }
+      : null,
+    ar1: ar1 ? { coefficient: num(ar1.coefficient, 'ar1', 'coefficient'), sigma: num(ar1.sigma, 'ar1', 'sigma') } : null,
+    bursts: bursts
+      ? { rate_per_hour: num(bursts.rate_per_hour, 'bursts', 'rate_per_hour'), height: num(bursts.height, 'bursts', 'height'), duration: micros(ctx, bursts.duration, at('bursts', 'duration'), 'positive') }
+      : null,
+    steps: (raw.steps ?? []).map((s, j) => ({ at: micros(ctx, s.at, at('steps', j, 'at'), 'non-negative'), delta: num(s.delta, 'steps', j, 'delta') })),
+    ramps: (raw.ramps ?? []).map((r, j) => {
+      const from = micros(ctx, r.from, at('ramps', j, 'from'), 'non-negative');
+      const to = micros(ctx, r.to, at('ramps', j, 'to'), 'non-negative');
+      if (to <= from) ctx.fail(at('ramps', j, 'to'), `must be after from (${String(r.from)}), got ${String(r.to)}`);
+      return { from, to, delta: num(r.delta, 'ramps', j, 'delta') };
+    }),
+  };
+}
+
+/** A plain number as is; `{ uniform: [lo, hi] }` drawn from this copy's stream for the field. */
+function draw(value: RawNumber, path: KeyPath, site: LoadSite): number {
+  if (typeof value === 'number') return value;
+  const [lo, hi] = value.uniform;
+  if (lo > hi) site.ctx.fail([...path, 'uniform'], `lo ${lo} is above hi ${hi}`);
+  const field = formatPath(path.slice(site.workload.length));
+  return stream(site.ctx.seed, `scenario:${site.copy}:${field}`).uniform(lo, hi);
+}

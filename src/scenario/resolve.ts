@@ -1,0 +1,154 @@
+/**
+ * Semantic checks and resolution: turn a schema-valid `RawScenario` into a `Scenario` with
+ * defaults filled, durations in µs, sizes in bytes, `count:` copies expanded and ranges drawn.
+ * Each check fails at the key it is about; the first failure is thrown.
+ */
+import { formatDuration, MICROS_PER_MINUTE, type Micros } from '../kernel/time.js';
+import { bytes, micros, multipleOf, show, type ResolveContext } from './context.js';
+import { resolveEngine } from './resolve-engine.js';
+import { resolveLoad } from './resolve-load.js';
+import type { KeyPath } from './paths.js';
+import type { RawFault, RawHost, RawLatency, RawScenario, RawWorkload, RawWorld } from './raw.js';
+import type { FaultSpec, HostSpec, LatencySpec, OutputSpec, Scenario, WorkloadSpec, WorldSpec } from './types.js';
+
+export const DEFAULT_ARCH = 'x86_64';
+export const DEFAULT_USER = 'scalelab';
+const MAX_WORKLOAD_NAME = 63;
+
+/** The whole scenario. */
+export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario {
+  const duration = micros(ctx, raw.duration, ['duration'], 'positive');
+  const engine = resolveEngine(raw.engine, ctx);
+  const world = resolveWorld(raw.world, ctx);
+  const workloads = resolveWorkloads(raw.workloads, world.hosts, ctx);
+  const faults = (raw.faults ?? []).map((f, i) => resolveFault(f, ['faults', i], duration, workloads, ctx));
+  const interval = world.stats_interval;
+  const metrics = raw.metrics ?? {};
+  return {
+    name: raw.name,
+    description: raw.description ?? '',
+    file: ctx.file,
+    seed: ctx.seed,
+    duration,
+    engine,
+    world,
+    workloads,
+    faults,
+    slo: { utilisation_target: raw.slo?.utilisation_target ?? 1 },
+    metrics: {
+      flip_flop_window: micros(ctx, metrics.flip_flop_window ?? '10m', ['metrics', 'flip_flop_window'], 'positive'),
+      elasticity_grid: metrics.elasticity_grid === undefined ? interval : gridStep(metrics.elasticity_grid, ['metrics', 'elasticity_grid'], interval, ctx),
+    },
+    output: resolveOutput(raw.output ?? {}, interval, ctx),
+  };
+}
+
+/** Copy names for `count:`: the name itself for one copy, else `name-1` … `name-N`. */
+export function expandNames(name: string, count: number): string[] {
+  if (count <= 1) return [name];
+  return Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
+}
+
+/** A duration that must be a positive multiple of the stats interval. */
+function gridStep(value: string | number, path: KeyPath, interval: Micros, ctx: ResolveContext): Micros {
+  return multipleOf(ctx, micros(ctx, value, path, 'positive'), interval, path, 'world.stats_interval');
+}
+
+/** The world: intervals, latencies, boot model and the expanded hosts. */
+function resolveWorld(raw: RawWorld, ctx: ResolveContext): WorldSpec {
+  const boot = raw.boot ?? {};
+  return {
+    stats_interval: micros(ctx, raw.stats_interval ?? '10s', ['world', 'stats_interval'], 'positive'),
+    hosts: resolveHosts(raw.hosts, ctx),
+    boot: {
+      latency: resolveLatency(boot.latency ?? { lognormal: { median: '20ms', p99: '60ms' } }, ['world', 'boot', 'latency'], ctx),
+      failure_probability: boot.failure_probability ?? 0,
+    },
+    placement_latency: micros(ctx, raw.placement_latency ?? '1ms', ['world', 'placement_latency'], 'non-negative'),
+    stop_latency: micros(ctx, raw.stop_latency ?? '5ms', ['world', 'stop_latency'], 'non-negative'),
+    measurement_noise: raw.measurement_noise ?? 0,
+  };
+}
+
+/** Boot latency: a duration or `{fixed}` is fixed; uniform needs min ≤ max; lognormal p99 ≥ median > 0. */
+function resolveLatency(raw: RawLatency, path: KeyPath, ctx: ResolveContext): LatencySpec {
+  if (typeof raw === 'string' || typeof raw === 'number') return { dist: 'fixed', value: micros(ctx, raw, path, 'non-negative') };
+  if ('fixed' in raw) return { dist: 'fixed', value: micros(ctx, raw.fixed, [...path, 'fixed'], 'non-negative') };
+  if ('uniform' in raw) {
+    const min = micros(ctx, raw.uniform[0], [...path, 'uniform', 0], 'non-negative');
+    const max = micros(ctx, raw.uniform[1], [...path, 'uniform', 1], 'non-negative');
+    if (min > max) ctx.fail([...path, 'uniform'], `min ${formatDuration(min)} is above max ${formatDuration(max)}`);
+    return { dist: 'uniform', min, max };
+  }
+  const median = micros(ctx, raw.lognormal.median, [...path, 'lognormal', 'median'], 'positive');
+  const p99 = micros(ctx, raw.lognormal.p99, [...path, 'lognormal', 'p99'], 'positive');
+  if (p99 < median) ctx.fail([...path, 'lognormal', 'p99'], `p99 ${formatDuration(p99)} is below the median ${formatDuration(median)}`);
+  return { dist: 'lognormal', median, p99 };
+}
+
+/** Hosts with `count:` expanded; names must be unique. */
+function resolveHosts(raw: RawHost[], ctx: ResolveContext): HostSpec[] {
+  const hosts: HostSpec[] = [];
+  const seen = new Set<string>();
+  raw.forEach((h, i) => {
+    const memory_bytes = bytes(ctx, h.memory, ['world', 'hosts', i, 'memory']);
+    for (const name of expandNames(h.name, h.count ?? 1)) {
+      if (seen.has(name)) ctx.fail(['world', 'hosts', i, 'name'], `duplicate host name "${name}"`);
+      seen.add(name);
+      hosts.push({ name, arch: h.arch ?? DEFAULT_ARCH, threads: h.threads, memory_bytes });
+    }
+  });
+  return hosts;
+}
+
+/** Workloads with `count:` expanded; names unique and valid, arch present on some host. */
+function resolveWorkloads(raw: RawWorkload[], hosts: HostSpec[], ctx: ResolveContext): WorkloadSpec[] {
+  const out: WorkloadSpec[] = [];
+  const seen = new Set<string>();
+  const arches = [...new Set(hosts.map((h) => h.arch))];
+  raw.forEach((w, i) => {
+    const at = (...rest: Array<string | number>): KeyPath => ['workloads', i, ...rest];
+    const arch = w.arch ?? DEFAULT_ARCH;
+    if (!arches.includes(arch)) ctx.fail(at('arch'), `no host has arch "${arch}" (host arches: ${arches.join(', ')})`);
+    const max_instances = w.max_instances ?? null;
+    const min_instances = w.min_instances ?? 1;
+    if (max_instances !== null && min_instances > max_instances) ctx.fail(at('min_instances'), `min_instances ${min_instances} is above max_instances ${max_instances}`);
+    const memory_bytes = bytes(ctx, w.memory ?? '256MiB', at('memory'));
+    for (const name of expandNames(w.name, w.count ?? 1)) {
+      if (name.length > MAX_WORKLOAD_NAME) ctx.fail(at('name'), `name "${name}" (after count expansion) is longer than ${MAX_WORKLOAD_NAME} characters`);
+      if (seen.has(name)) ctx.fail(at('name'), `duplicate workload name "${name}"`);
+      seen.add(name);
+      const load = resolveLoad(w.load, { ctx, copy: name, workload: ['workloads', i] });
+      out.push({ name, user: w.user ?? DEFAULT_USER, arch, vcpus: w.vcpus ?? 1, memory_bytes, block_devices: w.block_devices ?? false, max_instances, min_instances, load });
+    }
+  });
+  return out;
+}
+
+/** A fault: time within the run, target an existing workload. */
+function resolveFault(raw: RawFault, path: KeyPath, duration: Micros, workloads: WorkloadSpec[], ctx: ResolveContext): FaultSpec {
+  const at = micros(ctx, raw.at, [...path, 'at'], 'non-negative');
+  if (at > duration) ctx.fail([...path, 'at'], `must be within the run (0 to ${formatDuration(duration)}), got ${show(raw.at)}`);
+  if (!workloads.some((w) => w.name === raw.kill_primary)) {
+    ctx.fail([...path, 'kill_primary'], `no workload named "${raw.kill_primary}" (workloads: ${listSome(workloads.map((w) => w.name))})`);
+  }
+  const restart = raw.restart_after;
+  return { at, kill_primary: raw.kill_primary, restart_after: restart === undefined || restart === null ? null : micros(ctx, restart, [...path, 'restart_after'], 'non-negative') };
+}
+
+/** Output settings; the default timeseries step is max(1m, stats interval) rounded up to a multiple of it. */
+function resolveOutput(raw: NonNullable<RawScenario['output']>, interval: Micros, ctx: ResolveContext): OutputSpec {
+  const defaultStep = Math.ceil(Math.max(MICROS_PER_MINUTE, interval) / interval) * interval;
+  return {
+    timeseries: raw.timeseries ?? true,
+    timeseries_step: raw.timeseries_step === undefined ? defaultStep : gridStep(raw.timeseries_step, ['output', 'timeseries_step'], interval, ctx),
+    events: raw.events ?? true,
+    report: raw.report ?? true,
+    chart_groups: raw.chart_groups ?? 8,
+  };
+}
+
+/** The first few names of a long list, for messages. */
+function listSome(names: string[], limit = 8): string {
+  return names.length <= limit ? names.join(', ') : `${names.slice(0, limit).join(', ')}, … (${names.length} in all)`;
+}
