@@ -130,8 +130,8 @@ describe('clone naming and adoption', () => {
 
   it('names the next clone after the highest existing id', () => {
     const s: GroupState = { ...initialGroup('web'), members: [member('web', 0), member('web-clone-1', 1), member('web-clone-3', 3)] };
-    expect(nextCloneName(s)).toBe('web-clone-4');
-    expect(nextCloneName(initialGroup('web'))).toBe('web-clone-1');
+    expect(nextCloneName(s.members, s.group)).toBe('web-clone-4');
+    expect(nextCloneName(initialGroup("web").members, "web")).toBe('web-clone-1');
   });
 
   it('recognises only <group>-clone-<n>', () => {
@@ -146,7 +146,7 @@ describe('clone naming and adoption', () => {
     const d = onStats(ctx('faithful'), initialGroup('web'), [rec('web', 0), rec('web-clone-7', 0), rec('other', 0)], 3, 0);
     expect(d.state.members.map((m) => m.name)).toEqual(['web', 'web-clone-7']);
     expect(d.actions).toEqual([{ type: 'adopt', group: 'web', name: 'web-clone-7' }]);
-    expect(nextCloneName(d.state)).toBe('web-clone-8');
+    expect(nextCloneName(d.state.members, d.state.group)).toBe('web-clone-8');
   });
 });
 

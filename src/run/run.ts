@@ -12,9 +12,43 @@ import { aggregateMetricSets, workloadMetricSet } from '../metrics/summary.js';
 import { writeReport } from '../report/render.js';
 import type { RunSummary } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
-import { simulateAlbatross, TIMESERIES_HEADER, type SimulationResult } from './albatross.js';
+import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
 import { LineWriter, writeFileAtomic } from './lines.js';
 import { VERSION } from '../version.js';
+import { InputError } from '../scenario/errors.js';
+
+/**
+ * What running one scenario yields, whatever the engine: the summary (everything in
+ * summary.json) and a way to draw its report. Sweeps and `check` use only `summary`.
+ */
+export interface Simulated {
+  summary: RunSummary;
+  /** Write report.html and summary.md into `outDir`. */
+  writeReport(outDir: string): Promise<void>;
+  counts: { rounds: number; records: number; heapEvents: number };
+}
+
+/** A way to simulate scenarios of one engine. */
+export type Runner = (scenario: Scenario, sinks: RunSinks) => Simulated;
+
+/** Runners by engine name; each engine's world registers here. */
+export const runners = new Map<string, Runner>([
+  [
+    'albatross',
+    (scenario, sinks) => {
+      const sim = simulateAlbatross(scenario, sinks);
+      const summary = buildSummary(scenario, sim);
+      return { summary, writeReport: (outDir) => writeReport(outDir, summary, sim.chart), counts: sim.counts };
+    },
+  ],
+]);
+
+/** Simulate a scenario with its engine's runner, streaming to `sinks`; writes no files. */
+export function simulateScenario(scenario: Scenario, sinks: RunSinks = {}): Simulated {
+  const runner = runners.get(scenario.engine.name);
+  if (!runner) throw new InputError(`no simulation world for engine "${scenario.engine.name}"`, { file: scenario.file, key: 'engine.name' });
+  return runner(scenario, sinks);
+}
 
 export interface RunOptions {
   outDir: string;
@@ -24,7 +58,7 @@ export interface RunOptions {
 
 export interface RunOutcome {
   summary: RunSummary;
-  sim: SimulationResult;
+  sim: Simulated;
   files: string[];
 }
 
@@ -83,16 +117,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       writers.push(series);
       series.line(TIMESERIES_HEADER);
     }
-    const sim = simulateAlbatross(scenario, {
+    const sim = simulateScenario(scenario, {
       ...(events ? { event: (l: string) => events.line(l) } : {}),
       ...(series ? { timeseries: (l: string) => series.line(l) } : {}),
       ...(opts.progress ? { progress: opts.progress } : {}),
     });
-    const summary = buildSummary(scenario, sim);
+    const summary = sim.summary;
     const files: string[] = [];
     if (scenario.output.report) {
       partials.push(path.join(outDir, 'report.html.partial'), path.join(outDir, 'summary.md.partial'));
-      await writeReport(outDir, summary, sim.chart);
+      await sim.writeReport(outDir);
       files.push('report.html', 'summary.md');
     }
     partials.push(path.join(outDir, 'summary.json.partial'));

@@ -107,18 +107,34 @@ export interface Decision {
 
 const NO_ACTIONS: readonly AlbatrossAction[] = Object.freeze([]);
 
+/**
+ * Build a group state. Every state is made here, with its fields in one order, so all states
+ * share one hidden class and the hot path stays monomorphic (object spread would not).
+ */
+function groupState(
+  base: GroupState | { group: string; primary: string; managed: boolean },
+  members: readonly Member[],
+  highTicks: number,
+  lowTicks: number,
+  lastScaleAction: Micros | null,
+  lastAverage: number | null,
+): GroupState {
+  return { group: base.group, primary: base.primary, managed: base.managed, members, highTicks, lowTicks, lastScaleAction, lastAverage };
+}
+
+/** A member's state; the one place members are made. */
+function member(name: string, cloneId: number, lastCpu: number, lastAt: Micros, load: number, samples: number): Member {
+  return { name, cloneId, lastCpu, lastAt, load, samples };
+}
+
 /** A fresh group for a primary that has just appeared. */
 export function initialGroup(group: string): GroupState {
-  return {
-    group,
-    primary: group,
-    managed: true,
-    members: [{ name: group, cloneId: 0, lastCpu: 0, lastAt: -1, load: 0, samples: 0 }],
-    highTicks: 0,
-    lowTicks: 0,
-    lastScaleAction: null,
-    lastAverage: null,
-  };
+  return groupState({ group, primary: group, managed: true }, [member(group, 0, 0, -1, 0, 0)], 0, 0, null, null);
+}
+
+/** The same group with another member list. */
+function withMembers(state: GroupState, members: readonly Member[]): GroupState {
+  return groupState(state, members, state.highTicks, state.lowTicks, state.lastScaleAction, state.lastAverage);
 }
 
 /** The clone number in `<group>-clone-<n>`, or 0 when the name is not a clone of the group. */
@@ -131,10 +147,10 @@ export function cloneIdOf(group: string, name: string): number {
 }
 
 /** Name of the next clone: highest existing clone id + 1, starting at 1. */
-export function nextCloneName(state: GroupState): string {
+export function nextCloneName(members: readonly Member[], group: string): string {
   let highest = 0;
-  for (const m of state.members) if (m.cloneId > highest) highest = m.cloneId;
-  return `${state.group}-clone-${highest + 1}`;
+  for (const m of members) if (m.cloneId > highest) highest = m.cloneId;
+  return `${group}-clone-${highest + 1}`;
 }
 
 /** Is the group in cooldown at `now`? */
@@ -151,11 +167,11 @@ function observe(ctx: GroupContext, m: Member, r: StatsRecord, now: Micros): Mem
   if (ctx.options.microsecond_cpu) {
     const cpu = cpuMicros(r.utimeSec, r.utimeUsec, r.stimeSec, r.stimeUsec);
     const load = m.samples === 0 ? 0 : basisPoints(cpu - m.lastCpu, now - m.lastAt, ctx.policy.vcpus);
-    return { name: m.name, cloneId: m.cloneId, lastCpu: cpu, lastAt: now, load, samples: m.samples + 1 };
+    return member(m.name, m.cloneId, cpu, now, load, m.samples + 1);
   }
   const cpu = wholeCpuSeconds(r.utimeSec, r.utimeUsec, r.stimeSec, r.stimeUsec);
   const load = m.samples === 0 ? 0 : faithfulPercent(cpu - m.lastCpu, elapsedWholeSeconds(m.lastAt, now));
-  return { name: m.name, cloneId: m.cloneId, lastCpu: cpu, lastAt: now, load, samples: m.samples + 1 };
+  return member(m.name, m.cloneId, cpu, now, load, m.samples + 1);
 }
 
 /** Scale of the stored load values relative to percent. */
@@ -164,34 +180,36 @@ function loadScale(ctx: GroupContext): number {
 }
 
 /**
- * Does a member count in the group average? Faithful: every member, a clone without data
- * counting as 0. `exclude_booting`: only members with a full interval of data (two records).
- * `round_evaluation`: only members with a record received at `now`.
- */
-function counts(ctx: GroupContext, m: Member, now: Micros): boolean {
-  if (ctx.options.exclude_booting && m.samples < 2) return false;
-  if (ctx.options.round_evaluation && m.lastAt !== now) return false;
-  return true;
-}
-
-/**
  * Evaluate the group: average, tick counters, cooldown, then at most one scaling action, in
  * the upstream order. Returns the state unchanged (same object) when nothing moves.
  */
 export function evaluate(ctx: GroupContext, state: GroupState, now: Micros): Decision {
+  return evaluateWith(ctx, state, state.members, now);
+}
+
+/**
+ * `evaluate` on `state` whose member list is replaced by `members` (the list a round has just
+ * updated), so the round's new state is built once.
+ */
+function evaluateWith(ctx: GroupContext, state: GroupState, members: readonly Member[], now: Micros): Decision {
   const { config, options } = ctx;
   let sum = 0;
   let n = 0;
-  for (const m of state.members) {
-    if (counts(ctx, m, now)) {
-      sum += m.load;
-      n++;
-    }
+  const excludeBooting = options.exclude_booting;
+  const freshOnly = options.round_evaluation;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    // faithful: every member counts, a clone without data as 0 %; exclude_booting: only members
+    // with a full interval (two records); round_evaluation: only members with a record at `now`
+    if (excludeBooting && m.samples < 2) continue;
+    if (freshOnly && m.lastAt !== now) continue;
+    sum += m.load;
+    n++;
   }
-  if (n === 0) return decision(state, NO_ACTIONS);
+  if (n === 0) return decision(members === state.members ? state : withMembers(state, members), NO_ACTIONS);
   const scale = loadScale(ctx);
   const average = Math.trunc(sum / n); // integer average, as upstream
-  const clones = state.members.length - 1;
+  const clones = members.length - 1;
   const high = average > config.scale_up_threshold_percent * scale;
   const low = average < config.scale_down_threshold_percent * scale && clones > 0;
   const cooling = inCooldown(ctx, state, now);
@@ -201,35 +219,28 @@ export function evaluate(ctx: GroupContext, state: GroupState, now: Micros): Dec
 
   if (!cooling && highTicks >= config.scale_up_trigger_ticks) {
     const max = ctx.policy.maxInstances;
-    if (!(options.enforce_limits && max !== null && state.members.length >= max)) {
-      const name = nextCloneName(state);
-      const clone: Member = { name, cloneId: cloneIdOf(state.group, name), lastCpu: 0, lastAt: -1, load: 0, samples: 0 };
-      const next: GroupState = { ...state, members: [...state.members, clone], highTicks: 0, lowTicks: 0, lastScaleAction: now, lastAverage };
+    if (!(options.enforce_limits && max !== null && members.length >= max)) {
+      const name = nextCloneName(members, state.group);
+      const clone = member(name, cloneIdOf(state.group, name), 0, -1, 0, 0);
+      const next = groupState(state, [...members, clone], 0, 0, now, lastAverage);
       return decision(next, [{ type: 'spawn_clone', group: state.group, name }]);
     }
   } else if (!cooling && lowTicks >= config.scale_down_trigger_ticks) {
-    if (!(options.enforce_limits && state.members.length <= ctx.policy.minInstances)) {
-      const victim = pickVictim(ctx, state);
-      const next: GroupState = {
-        ...state,
-        members: state.members.filter((m) => m !== victim),
-        highTicks: 0,
-        lowTicks: 0,
-        lastScaleAction: now,
-        lastAverage,
-      };
+    if (!(options.enforce_limits && members.length <= ctx.policy.minInstances)) {
+      const victim = pickVictim(ctx, members);
+      const next = groupState(state, members.filter((m) => m !== victim), 0, 0, now, lastAverage);
       return decision(next, [{ type: 'destroy_clone', group: state.group, name: victim.name, reason: 'scale_down' }]);
     }
   }
-  if (highTicks === state.highTicks && lowTicks === state.lowTicks && lastAverage === state.lastAverage) return decision(state, NO_ACTIONS);
-  return decision({ ...state, highTicks, lowTicks, lastAverage }, NO_ACTIONS);
+  if (members === state.members && highTicks === state.highTicks && lowTicks === state.lowTicks && lastAverage === state.lastAverage) return decision(state, NO_ACTIONS);
+  return decision(groupState(state, members, highTicks, lowTicks, state.lastScaleAction, lastAverage), NO_ACTIONS);
 }
 
 /** The clone a scale-down removes: the first of the list (faithful) or the newest. */
-function pickVictim(ctx: GroupContext, state: GroupState): Member {
-  if (ctx.options.scale_down_victim === 'first') return state.members[1]!;
-  let newest = state.members[1]!;
-  for (const m of state.members) if (m.cloneId > newest.cloneId) newest = m;
+function pickVictim(ctx: GroupContext, members: readonly Member[]): Member {
+  if (ctx.options.scale_down_victim === 'first') return members[1]!;
+  let newest = members[1]!;
+  for (const m of members) if (m.cloneId > newest.cloneId) newest = m;
   return newest;
 }
 
@@ -250,11 +261,14 @@ export function onStats(ctx: GroupContext, state: GroupState, records: readonly 
     if (!primarySeen) return decision(state, NO_ACTIONS);
     current = initialGroup(current.group);
   }
+  // members updated by this call: a private copy, made on the first write (copy on write)
+  let members: Member[] | null = null;
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
+    const list: readonly Member[] = members ?? current.members;
     let index = -1;
-    for (let j = 0; j < current.members.length; j++) {
-      if (current.members[j]!.name === r.name) {
+    for (let j = 0; j < list.length; j++) {
+      if (list[j]!.name === r.name) {
         index = j;
         break;
       }
@@ -262,38 +276,53 @@ export function onStats(ctx: GroupContext, state: GroupState, records: readonly 
     if (index < 0) {
       const id = cloneIdOf(current.group, r.name);
       if (id === 0) continue; // not ours
-      const adopted: Member = observe(ctx, { name: r.name, cloneId: id, lastCpu: 0, lastAt: -1, load: 0, samples: 0 }, r, now);
-      current = { ...current, members: [...current.members, adopted] };
+      members ??= current.members.slice();
+      members.push(observe(ctx, member(r.name, id, 0, -1, 0, 0), r, now));
       (actions ??= []).push({ type: 'adopt', group: current.group, name: r.name });
     } else {
-      const members = current.members.slice();
+      members ??= current.members.slice();
       members[index] = observe(ctx, members[index]!, r, now);
-      current = { ...current, members };
     }
     if (!ctx.options.round_evaluation && r.name === current.primary) {
-      const d = evaluate(ctx, current, now);
+      const d = evaluateWith(ctx, current, members, now);
+      members = null;
       current = d.state;
       if (d.actions.length > 0) (actions ??= []).push(...d.actions);
     }
   }
-  if (ctx.options.silence_is_death) {
+  if (ctx.options.silence_is_death && anySilent(ctx, members ?? current.members, now)) {
+    if (members !== null) current = withMembers(current, members);
+    members = null;
     const d = buryTheSilent(ctx, current, now);
     current = d.state;
     if (d.actions.length > 0) (actions ??= []).push(...d.actions);
   }
   if (ctx.options.round_evaluation && current.managed) {
-    const d = evaluate(ctx, current, now);
+    const d = evaluateWith(ctx, current, members ?? current.members, now);
+    if (actions === null) return d;
     current = d.state;
-    if (d.actions.length > 0) (actions ??= []).push(...d.actions);
+    if (d.actions.length > 0) actions.push(...d.actions);
+  } else if (members !== null) {
+    current = withMembers(current, members);
   }
   return decision(current, actions ?? NO_ACTIONS);
+}
+
+/** Has any member been silent for longer than `death_timeout`? */
+function anySilent(ctx: GroupContext, members: readonly Member[], now: Micros): boolean {
+  const limit = ctx.config.death_timeout;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    if (m.lastAt >= 0 && now - m.lastAt > limit) return true;
+  }
+  return false;
 }
 
 /** Corrected: members silent for longer than `death_timeout` are dead. */
 function buryTheSilent(ctx: GroupContext, state: GroupState, now: Micros): Decision {
   const limit = ctx.config.death_timeout;
   const silent = (m: Member) => m.lastAt >= 0 && now - m.lastAt > limit;
-  if (!state.members.some(silent)) return decision(state, NO_ACTIONS);
+  if (!anySilent(ctx, state.members, now)) return decision(state, NO_ACTIONS);
   return prune(ctx, state, (name) => !state.members.some((m) => m.name === name && silent(m)));
 }
 
@@ -314,7 +343,7 @@ function prune(ctx: GroupContext, state: GroupState, alive: (name: string) => bo
   const primaryAlive = survivors.some((m) => m.name === state.primary);
   if (primaryAlive) {
     if (survivors.length === state.members.length) return decision(state, NO_ACTIONS);
-    return decision({ ...state, members: survivors }, NO_ACTIONS);
+    return decision(withMembers(state, survivors), NO_ACTIONS);
   }
   const clones = survivors.filter((m) => m.name !== state.primary);
   const names = clones.map((m) => m.name);
@@ -334,13 +363,13 @@ function prune(ctx: GroupContext, state: GroupState, alive: (name: string) => bo
       let oldest = clones[0]!;
       for (const m of clones) if (m.cloneId < oldest.cloneId) oldest = m;
       const members = [oldest, ...clones.filter((m) => m !== oldest)];
-      return decision({ ...state, primary: oldest.name, members }, NO_ACTIONS);
+      return decision(groupState({ group: state.group, primary: oldest.name, managed: true }, members, state.highTicks, state.lowTicks, state.lastScaleAction, state.lastAverage), NO_ACTIONS);
     }
   }
 }
 
 function forgotten(state: GroupState): GroupState {
-  return { ...state, managed: false, members: [], highTicks: 0, lowTicks: 0, lastScaleAction: null, lastAverage: null };
+  return groupState({ group: state.group, primary: state.primary, managed: false }, [], 0, 0, null, null);
 }
 
 /**
@@ -351,5 +380,5 @@ export function onSpawnResult(ctx: GroupContext, state: GroupState, name: string
   void ctx;
   void now;
   if (ok || !state.managed) return decision(state, NO_ACTIONS);
-  return decision({ ...state, members: state.members.filter((m) => m.name !== name), lastScaleAction: null }, NO_ACTIONS);
+  return decision(groupState(state, state.members.filter((m) => m.name !== name), state.highTicks, state.lowTicks, null, state.lastAverage), NO_ACTIONS);
 }
