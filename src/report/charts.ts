@@ -112,7 +112,7 @@ export function demandChart(data: ChartData): TopLevelSpec {
     mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5 },
     encoding: {
       x: xEncoding(time),
-      y: { field: 'value', type: 'quantitative', title: 'instances', scale: { zero: true } },
+      y: { field: 'value', type: 'quantitative', title: 'cores', scale: { zero: true } },
       color: { ...colour, field: 'series' },
     },
   };
@@ -120,7 +120,7 @@ export function demandChart(data: ChartData): TopLevelSpec {
     data,
     rows,
     title: CHART_TITLES.demand,
-    subtitle: 'instances of demand and of serving capacity; vertical rules mark scaling actions and faults',
+    subtitle: 'CPU demand and serving capacity (vCPUs of running instances) in cores; vertical rules mark scaling actions and faults',
     layers: kinds.length > 0 ? [ruleLayer, lineLayer] : [lineLayer],
     independentY: true,
   });

@@ -152,7 +152,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     if (emit) emit(JSON.stringify({ t: t / 1e6, type, ...fields }));
   };
   const chartAction = (t: Micros, w: Workload, action: ChartData['actions'][number]['action']): void => {
-    if (w.index < chartGroups && chart.actions.length < MAX_CHART_ACTIONS) chart.actions.push({ t: t / 3.6e9, group: w.spec.name, action });
+    if (w.index < chartGroups && chart.actions.length < MAX_CHART_ACTIONS) chart.actions.push({ t: t / 1e6, group: w.spec.name, action });
   };
 
   /** Tell the metrics what is in effect from `t` on. */
@@ -234,7 +234,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         m.scaling(t, 1);
         log(t, 'scale_up', { group: a.group, instance: a.name });
         chartAction(t, w, 'scale_up');
-        if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 3.6e9, end: Math.min(end, t + config.cooldown_period) / 3.6e9 });
+        if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 1e6, end: Math.min(end, t + config.cooldown_period) / 1e6 });
         const failure = create(w, a.name, false, t, false);
         if (failure === null) {
           m.count('clones_spawned');
@@ -243,7 +243,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
           log(t, 'spawn_failed', { group: a.group, instance: a.name, reason: failure });
           chartAction(t, w, 'spawn_failed');
           const cd = chart.cooldowns[chart.cooldowns.length - 1];
-          if (w.index < chartGroups && cd && cd.group === w.spec.name) cd.end = t / 3.6e9;
+          if (w.index < chartGroups && cd && cd.group === w.spec.name) cd.end = t / 1e6;
           apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, a.name, false, t), t);
         }
         break;
@@ -253,7 +253,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
           m.scaling(t, -1);
           log(t, 'scale_down', { group: a.group, instance: a.name });
           chartAction(t, w, 'scale_down');
-          if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 3.6e9, end: Math.min(end, t + config.cooldown_period) / 3.6e9 });
+          if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 1e6, end: Math.min(end, t + config.cooldown_period) / 1e6 });
         }
         stop(w, a.name, t, a.reason);
         break;
@@ -353,7 +353,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   const chartPoint = (w: Workload, t: Micros): void => {
     const st = states[w.index]!;
     chart.points.push({
-      t: t / 3.6e9,
+      t: t / 1e6,
       group: w.spec.name,
       demand: r6(w.demand),
       capacity: capacityCores(w),
