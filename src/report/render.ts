@@ -3,7 +3,7 @@
  * headless `renderer: 'none'` view; no canvas package, no network; text widths are
  * estimated), then `report.html` and `summary.md` written atomically into the run directory.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -11,6 +11,7 @@ import { allCharts, CHART_IDS, type ChartId } from './charts.js';
 import { reportHtml } from './html.js';
 import { summaryMarkdown } from './markdown.js';
 import type { ChartData, RunSummary } from './types.js';
+import { writeFileAtomic } from './files.js';
 
 export { reportHtml } from './html.js';
 export { summaryMarkdown } from './markdown.js';
@@ -56,13 +57,8 @@ export async function writeReport(outDir: string, summary: RunSummary, charts: C
   const specs = allCharts(charts);
   const svgs = await renderCharts(specs);
   await mkdir(outDir, { recursive: true });
-  await writeFileAtomic(join(outDir, 'report.html'), reportHtml(summary, svgs, specs));
-  await writeFileAtomic(join(outDir, 'summary.md'), summaryMarkdown(summary));
+  writeFileAtomic(join(outDir, 'report.html'), reportHtml(summary, svgs, specs));
+  writeFileAtomic(join(outDir, 'summary.md'), summaryMarkdown(summary));
 }
 
 /** Writes `<file>.partial`, then renames it over `file`, so readers never see half a file. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const partial = `${file}.partial`;
-  await writeFile(partial, text, 'utf8');
-  await rename(partial, file);
-}

@@ -13,7 +13,7 @@ import { writeReport } from '../report/render.js';
 import type { RunSummary } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
-import { LineWriter, writeFileAtomic } from './lines.js';
+import { LineWriter, writeFileAtomic } from '../report/files.js';
 import { VERSION } from '../version.js';
 import { InputError } from '../scenario/errors.js';
 
