@@ -524,3 +524,27 @@ describe('docs/SCENARIOS.md', () => {
     }
   });
 });
+
+describe('trace replay options', () => {
+  it('resolves shift, start_at, speedup, loop and refuses two series selectors', async () => {
+    const { parseScenarioText } = await import('../src/scenario/load.js');
+    const base = (trace: string) => `name: t
+duration: 1h
+engine: { name: albatross }
+world: { hosts: [ { name: h, threads: 4, memory: 8GiB } ] }
+workloads:
+  - name: web
+    load: { trace: { file: ../traces/albatross-small.csv, ${trace} } }
+`;
+    const file = 'scenarios/inline.yaml';
+    const s = parseScenarioText(base('series: "alice:web", shift: 5m, start_at: 1m, speedup: 2, loop: true'), file);
+    const load = s.workloads[0]!.load;
+    expect(load.kind).toBe('trace');
+    if (load.kind !== 'trace') return;
+    // shift − start_at = 5 min − 1 min = 4 min = 240 000 000 µs
+    expect(load.trace.shift).toBe(240_000_000);
+    expect(load.trace.speedup).toBe(2);
+    expect(load.trace.loop).toBe(true);
+    expect(() => parseScenarioText(base('series: "alice:web", pattern: "alice:*"'), file)).toThrow(/choose one of series, pattern and sum/);
+  });
+});

@@ -8,6 +8,8 @@ import { VERSION } from '../version.js';
 import { InputError } from '../scenario/errors.js';
 import { registerRunCommand } from './run.js';
 import { registerEnginesCommand } from './engines.js';
+import { registerTraceCommands } from './trace.js';
+import { registerRecordCommand } from './record.js';
 
 /** Build the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRunCommand(program);
   registerEnginesCommand(program);
+  registerTraceCommands(program);
+  registerRecordCommand(program);
   return program;
 }
 

@@ -220,7 +220,7 @@ function badValue(what: 'time' | 'cpu' | 'memory', text: string, columns: TraceC
   const name = columns.names[what === 'time' ? columns.time : what === 'cpu' ? columns.cpu : columns.memory];
   const number = parseDecimal(text, 0, text.length);
   const why = Number.isNaN(number) ? 'is not a number' : 'is negative';
-  return new InputError(`${name} "${clip(text)}" ${why}`, { file, line: lineNumber, key: name });
+  return new InputError(`"${clip(text)}" ${why}`, { file, line: lineNumber, key: name });
 }
 
 function clip(text: string): string {

@@ -64,7 +64,20 @@ export interface RawWorkload {
   load: RawLoad;
 }
 
-export type RawLoad = RawSyntheticLoad | { trace: { file: string; series?: string; scale?: number } };
+export type RawLoad = RawSyntheticLoad | { trace: RawTraceLoad };
+
+/** A trace load as written (replay options: docs/TRACES.md). */
+export interface RawTraceLoad {
+  file: string;
+  series?: string;
+  pattern?: string;
+  sum?: string[];
+  scale?: number;
+  shift?: RawDuration;
+  start_at?: RawDuration;
+  speedup?: number;
+  loop?: boolean;
+}
 
 export interface RawSyntheticLoad {
   base: RawNumber;

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { stream } from '../kernel/random.js';
 import { micros, type ResolveContext } from './context.js';
 import { formatPath, type KeyPath } from './paths.js';
-import type { RawLoad, RawNumber, RawSyntheticLoad } from './raw.js';
+import type { RawLoad, RawNumber, RawSyntheticLoad, RawTraceLoad } from './raw.js';
 import type { LoadSpec, SyntheticLoadSpec, TraceLoadSpec } from './types.js';
 
 /** Where the load of one copy is being resolved. */
@@ -28,10 +28,21 @@ export function resolveLoad(raw: RawLoad, site: LoadSite): LoadSpec {
 }
 
 /** A trace load: file resolved against the scenario's directory and required to exist. */
-function resolveTrace(raw: { file: string; series?: string; scale?: number }, site: LoadSite): TraceLoadSpec {
+function resolveTrace(raw: RawTraceLoad, site: LoadSite): TraceLoadSpec {
+  const at = (key: string): KeyPath => [...site.workload, 'load', 'trace', key];
   const file = resolve(dirname(site.ctx.file), raw.file);
-  if (!existsSync(file) || !statSync(file).isFile()) site.ctx.fail([...site.workload, 'load', 'trace', 'file'], `trace file not found: ${file}`);
-  return { file, series: raw.series ?? site.copy, scale: raw.scale ?? 1 };
+  if (!existsSync(file) || !statSync(file).isFile()) site.ctx.fail(at('file'), `trace file not found: ${file}`);
+  const chosen = (['series', 'pattern', 'sum'] as const).filter((k) => raw[k] !== undefined);
+  if (chosen.length > 1) site.ctx.fail(at(chosen[1]!), `choose one of series, pattern and sum (got ${chosen.join(' and ')})`);
+  const spec: TraceLoadSpec = { file, series: raw.series ?? site.copy, scale: raw.scale ?? 1 };
+  if (raw.pattern !== undefined) spec.pattern = raw.pattern;
+  if (raw.sum !== undefined) spec.sum = raw.sum;
+  const shift = raw.shift === undefined ? 0 : micros(site.ctx, raw.shift, at('shift'), 'non-negative');
+  const startAt = raw.start_at === undefined ? 0 : micros(site.ctx, raw.start_at, at('start_at'), 'non-negative');
+  if (shift - startAt !== 0) spec.shift = shift - startAt;
+  if (raw.speedup !== undefined) spec.speedup = raw.speedup;
+  if (raw.loop !== undefined) spec.loop = raw.loop;
+  return spec;
 }
 
 /** A synthetic load with every range drawn and every duration in µs. */

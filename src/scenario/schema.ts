@@ -96,9 +96,19 @@ const SYNTHETIC_LOAD = mapping(
 const TRACE_LOAD = mapping(
   {
     trace: mapping(
-      { file: { type: 'string', minLength: 1 }, series: { type: 'string', minLength: 1 }, scale: NON_NEGATIVE },
-      ['file'],
-    ),
+        {
+          file: { type: 'string', minLength: 1 },
+          series: { type: 'string', minLength: 1 },
+          pattern: { type: 'string', minLength: 1 },
+          sum: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+          scale: NON_NEGATIVE,
+          shift: DURATION,
+          start_at: DURATION,
+          speedup: { type: 'number', exclusiveMinimum: 0 },
+          loop: { type: 'boolean' },
+        },
+        ['file'],
+      ),
   },
   ['trace'],
 );

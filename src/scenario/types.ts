@@ -85,11 +85,20 @@ export interface SyntheticLoadSpec {
 }
 
 export interface TraceLoadSpec {
-  /** Resolved path of a `time,workload,demand_cores` CSV. */
+  /** Resolved path of a canonical trace (docs/TRACES.md) or a `time,workload,demand_cores` CSV. */
   file: string;
-  /** Series (workload column value) to read; defaults to the workload's name. */
+  /** Series to read; defaults to the workload's name (ignored when `pattern` or `sum` is set). */
   series: string;
+  /** Glob over series names; the workload's demand is the sum of the matching series. */
+  pattern?: string;
+  /** Series summed into the workload's demand. */
+  sum?: string[];
   scale: number;
+  /** Trace time τ = (t − shift) × speedup, so a positive shift starts the trace later (µs; may be negative when `start_at` skips ahead). */
+  shift?: Micros;
+  speedup?: number;
+  /** Replay the trace again from its start when it ends. */
+  loop?: boolean;
 }
 
 export interface FaultSpec {

@@ -1,0 +1,101 @@
+/**
+ * `scalelab record incus --socket PATH | --url URL [--cert F --key F] --interval 10s -o FILE`:
+ * record a live Incus or LXD server (see src/traces/record/incus.ts and docs/TRACES.md §5).
+ * SIGINT ends the recording with everything flushed.
+ */
+import type { Command } from 'commander';
+import { InputError } from '../scenario/errors.js';
+import { DurationError, parseDuration, type Micros } from '../kernel/time.js';
+import { IncusClient, type IncusEndpoint } from '../traces/record/incus-api.js';
+import { recordIncus } from '../traces/record/incus.js';
+
+interface RecordFlags {
+  socket?: string;
+  url?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  insecure?: boolean;
+  interval: string;
+  output: string;
+  duration?: string;
+  rounds?: string;
+  quiet?: boolean;
+}
+
+/** Add `record incus` to the program. */
+export function registerRecordCommand(program: Command): void {
+  const record = program.command('record').description('record live systems into traces');
+  record
+    .command('incus')
+    .description('poll an Incus/LXD server (instances state, members resources) and write a canonical trace as it goes')
+    .option('--socket <path>', 'local unix socket (/var/lib/incus/unix.socket; LXD: $LXD_DIR/unix.socket)')
+    .option('--url <url>', 'remote server, https://host:8443')
+    .option('--cert <file>', 'client certificate (PEM) for --url')
+    .option('--key <file>', 'client key (PEM) for --url')
+    .option('--ca <file>', "server certificate (PEM) to trust for --url (Incus servers' are self-signed)")
+    .option('--insecure', 'do not verify the server certificate')
+    .option('--interval <duration>', 'polling interval', '10s')
+    .option('--duration <duration>', 'stop after this long (default: until SIGINT)')
+    .option('--rounds <n>', 'stop after this many rounds')
+    .option('-q, --quiet', 'no progress on stderr')
+    .requiredOption('-o, --output <file>', 'canonical trace to write (raw recordings go beside it: BASE.state.jsonl, BASE.resources.jsonl)')
+    .action(async (flags: RecordFlags) => {
+      const client = new IncusClient(endpointOf(flags));
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      try {
+        const summary = await recordIncus({
+          client,
+          interval: duration(flags.interval, '--interval'),
+          output: flags.output,
+          ...(flags.duration !== undefined ? { duration: duration(flags.duration, '--duration') } : {}),
+          ...(flags.rounds !== undefined ? { rounds: rounds(flags.rounds) } : {}),
+          signal: controller.signal,
+          ...(flags.quiet ? {} : { log: (m: string) => process.stderr.write(`${m}\n`) }),
+        });
+        const lines = [
+          `wrote ${summary.output}: ${summary.rows} rows, ${summary.instances} instances, ${summary.rounds} rounds`,
+          `  raw: ${summary.stateFile}, ${summary.resourcesFile} (members: ${summary.members.join(', ')})`,
+          ...summary.warnings.lines().map((l) => `  ${l}`),
+          ...(summary.resourceFailures > 0 ? [`  ${summary.resourceFailures} member resource reads failed; last: ${summary.lastResourceError}`] : []),
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      } finally {
+        process.removeListener('SIGINT', stop);
+        client.close();
+      }
+    });
+}
+
+/** The endpoint the flags describe: exactly one of --socket and --url. */
+export function endpointOf(flags: Pick<RecordFlags, 'socket' | 'url' | 'cert' | 'key' | 'ca' | 'insecure'>): IncusEndpoint {
+  if ((flags.socket === undefined) === (flags.url === undefined)) throw new InputError('give exactly one of --socket PATH and --url URL', { key: '--socket' });
+  if (flags.socket !== undefined) return { socket: flags.socket };
+  if ((flags.cert === undefined) !== (flags.key === undefined)) throw new InputError('--cert and --key go together', { key: '--cert' });
+  return {
+    url: flags.url!,
+    ...(flags.cert !== undefined ? { cert: flags.cert } : {}),
+    ...(flags.key !== undefined ? { key: flags.key } : {}),
+    ...(flags.ca !== undefined ? { ca: flags.ca } : {}),
+    ...(flags.insecure ? { insecure: true } : {}),
+  };
+}
+
+function duration(text: string, key: string): Micros {
+  try {
+    const value = parseDuration(text);
+    if (!(value > 0)) throw new InputError(`must be positive, got "${text}"`, { key });
+    return value;
+  } catch (error) {
+    if (error instanceof DurationError) throw new InputError(error.message, { key });
+    throw error;
+  }
+}
+
+function rounds(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InputError(`must be a whole number ≥ 1, got "${text}"`, { key: '--rounds' });
+  return value;
+}
