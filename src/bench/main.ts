@@ -8,6 +8,8 @@
  *    and popped through the kernel's heap with one entry per instance and no model at all.
  *  - pb1-2d: PB1 over two simulated days, to show memory stays flat as duration doubles.
  *  - default-1000: the bundled default scenario scaled to 1,000 groups for a day.
+ *  - trace-replay-1g: a generated 1 GiB canonical trace streamed through the trace reader
+ *    (rows/s; peak RSS must stay under 200 MB whatever the file's length). Run once, not repeated.
  *
  * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
  */
@@ -24,7 +26,7 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap'] as const;
+const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g'] as const;
 
 function runCase(name: string, args: string[] = []): CaseResult {
   const script = fileURLToPath(new URL('./case.js', import.meta.url));
@@ -64,7 +66,8 @@ function main(argv: string[]): void {
     const model = results.get(name.replace(/-bare-heap$/, ''));
     const args = name.endsWith('-bare-heap') && model ? [String(model.events), String(Math.max(1, Math.round(model.events / Number(/(\d+) rounds/.exec(model.detail)?.[1] ?? 1))))] : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
-    for (let i = 0; i < repeat; i++) runs.push(runCase(name, args));
+    const times = name === 'trace-replay-1g' ? 1 : repeat;
+    for (let i = 0; i < times; i++) runs.push(runCase(name, args));
     const r = summarise(runs);
     results.set(name, r);
     process.stdout.write(
