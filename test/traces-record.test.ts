@@ -137,6 +137,29 @@ function startLxd(lxdDir: string): { daemon: ChildProcess; socket: string } | { 
   return { daemon, socket: path.join(lxdDir, 'unix.socket') };
 }
 
+/** Stop the daemon, undo the mounts LXD made under its directory (devlxd, shmounts), remove it. */
+async function stopLxd(daemon: ChildProcess, lxdDir: string): Promise<void> {
+  spawnSync('lxd', ['shutdown', '--timeout', '20'], { env: { ...process.env, LXD_DIR: lxdDir }, stdio: 'ignore' });
+  if (daemon.exitCode === null) {
+    daemon.kill('SIGTERM');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      daemon.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  const mounts = fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((target) => target.startsWith(lxdDir))
+    .sort((a, b) => b.length - a.length);
+  for (const target of mounts) spawnSync('umount', ['-l', target], { stdio: 'ignore' });
+  fs.rmSync(lxdDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+}
+
 describe('scalelab record incus against a live LXD daemon', () => {
   it('records /1.0/resources from a real server', async (ctx) => {
     const lxdDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-lxd-'));
@@ -155,10 +178,10 @@ describe('scalelab record incus against a live LXD daemon', () => {
       const resources = fs.readFileSync(summary.resourcesFile, 'utf8').trim().split('\n');
       expect(resources.length).toBe(2);
       expect(JSON.parse(resources[0]!).resources.cpu.total).toBeGreaterThan(0);
+      process.stderr.write(`LXD live test ran against a real LXD daemon (LXD_DIR ${lxdDir})\n`);
     } finally {
       client.close();
-      started.daemon.kill('SIGTERM');
-      fs.rmSync(lxdDir, { recursive: true, force: true });
+      await stopLxd(started.daemon, lxdDir);
     }
   }, 120_000);
 });
