@@ -386,7 +386,7 @@ describe('bad input', () => {
   });
 
   it('unknown top-level key', () => {
-    expectAt(errorOf(MINIMAL + 'colour: blue\n'), 14, 'colour', /^unknown key; expected one of: name, description, seed, duration, engine, world, workloads, faults, slo, metrics, output$/);
+    expectAt(errorOf(MINIMAL + 'colour: blue\n'), 14, 'colour', /^unknown key; expected one of: name, description, seed, duration, engine, world, workloads, faults, slo, metrics, output(, cluster)?, sweep$/);
   });
 
   it('unknown nested key', () => {
@@ -435,7 +435,7 @@ describe('bad input', () => {
   });
 
   it('unknown engine', () => {
-    expectAt(errorOf(MINIMAL.replace('name: albatross', 'name: kubernetes')), 4, 'engine.name', /^unknown engine "kubernetes"; expected one of: albatross$/);
+    expectAt(errorOf(MINIMAL.replace('name: albatross', 'name: kubernetes')), 4, 'engine.name', /^unknown engine "kubernetes"; expected one of: albatross, incus$/);
   });
 
   it('unknown variant', () => {

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { EventQueue } from '../kernel/heap.js';
 import { simulateAlbatross } from '../run/albatross.js';
+import { simulateIncus } from '../run/incus.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import type { CaseResult } from './main.js';
@@ -61,6 +62,28 @@ function timeModel(scenario: Scenario, name: string): CaseResult {
   };
 }
 
+/**
+ * The Incus cluster model: events = VM demand samples + member load-average samples (the
+ * per-record work); rounds = 5 s load-average samples.
+ */
+function timeCluster(scenario: Scenario, name: string): CaseResult {
+  const started = process.hrtime.bigint();
+  const sim = simulateIncus(scenario);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cluster = scenario.cluster!;
+  const events = sim.counts.records + sim.counts.rounds * cluster.members.length;
+  const population = Math.round(events / sim.counts.rounds);
+  const migrations = sim.result.metrics['migrations']?.value ?? 0;
+  return {
+    name,
+    wallSeconds: seconds,
+    events,
+    eventsPerSecond: events / seconds,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    detail: `${cluster.members.length} members, ${cluster.vms.length} VMs, ${sim.counts.rounds} rounds, ${sim.counts.records} VM demand samples, ${sim.counts.heapEvents} heap events, ${sim.counts.engineCalls} engine calls, ${migrations} migrations; baseline population ${population}`,
+  };
+}
+
 async function run(name: string, args: string[]): Promise<CaseResult> {
   switch (name) {
     case 'trace-replay-1g': {
@@ -73,7 +96,10 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       return timeModel(loadScenario(scenarioPath('bench-pb1'), { sets: ['duration=2d'] }), name);
     case 'default-1000':
       return timeModel(scaleScenario(loadScenario(scenarioPath('albatross-default')), 1000), name);
+    case 'incus-cluster':
+      return timeCluster(loadScenario(scenarioPath('incus-bench')), name);
     case 'pb1-bare-heap':
+    case 'incus-cluster-bare-heap':
     case 'default-1000-bare-heap': {
       const events = Number(args[0]);
       const population = Number(args[1]);

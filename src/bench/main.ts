@@ -10,6 +10,9 @@
  *  - default-1000: the bundled default scenario scaled to 1,000 groups for a day.
  *  - trace-replay-1g: a generated 1 GiB canonical trace streamed through the trace reader
  *    (rows/s; peak RSS must stay under 200 MB whatever the file's length). Run once, not repeated.
+ *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
+ *    rebalancer every minute (scenarios/incus-bench.yaml); events = VM demand samples + member
+ *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
  *
  * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
  */
@@ -26,7 +29,7 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g'] as const;
+const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap'] as const;
 
 function runCase(name: string, args: string[] = []): CaseResult {
   const script = fileURLToPath(new URL('./case.js', import.meta.url));
@@ -82,6 +85,7 @@ function main(argv: string[]): void {
   };
   ratio('pb1', 'pb1-bare-heap', 'PB1 full model / bare heap, same events (target ≤ 3)');
   ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
+  ratio('incus-cluster', 'incus-cluster-bare-heap', 'Incus 100 members × 5,000 VMs × 1 week / bare heap');
   const one = results.get('pb1');
   const two = results.get('pb1-2d');
   if (one && two) process.stdout.write(`  ${'PB1 peak RSS, 2 days / 1 day (flat ≈ 1)'.padEnd(56)} ${(two.peakRssMB / one.peakRssMB).toFixed(2)}×\n`);

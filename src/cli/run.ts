@@ -72,7 +72,7 @@ Examples:
       const secs = ((Date.now() - started) / 1000).toFixed(2);
       process.stdout.write(
         `${scenario.name}: ${scenario.engine.name}/${scenario.engine.variant}, seed ${scenario.seed}, ${formatDuration(scenario.duration)} simulated in ${secs}s (${outcome.sim.counts.records} stats records)\n` +
-          `  ${['scale_ups', 'scale_downs', 'instance_seconds', 'slo_violation_seconds', 'flip_flops', 'orphaned_instances'].map(show).join('\n  ')}\n` +
+          `  ${(outcome.sim.headline ?? ['scale_ups', 'scale_downs', 'instance_seconds', 'slo_violation_seconds', 'flip_flops', 'orphaned_instances']).map(show).join('\n  ')}\n` +
           `wrote ${outcome.files.map((f) => path.join(outDir, f)).join(', ')}\n` +
           (outcome.files.includes('report.html') ? `open ${path.join(outDir, 'report.html')} in a browser\n` : ''),
       );

@@ -1,8 +1,12 @@
 /** All engines scalelab knows, by name. */
 import type { EngineDescriptor } from './descriptor.js';
 import { albatrossDescriptor } from './albatross/descriptor.js';
+import { incusDescriptor } from './incus/descriptor.js';
 
-export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([[albatrossDescriptor.name, albatrossDescriptor]]);
+export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([
+  [albatrossDescriptor.name, albatrossDescriptor],
+  [incusDescriptor.name, incusDescriptor],
+]);
 
 /** Look up an engine descriptor; undefined when unknown. */
 export function findEngine(name: string): EngineDescriptor | undefined {

@@ -13,6 +13,7 @@ import { writeReport } from '../report/render.js';
 import type { RunSummary } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
+import { runIncus } from './incus.js';
 import { LineWriter, writeFileAtomic } from '../report/files.js';
 import { VERSION } from '../version.js';
 import { InputError } from '../scenario/errors.js';
@@ -26,6 +27,8 @@ export interface Simulated {
   /** Write report.html and summary.md into `outDir`. */
   writeReport(outDir: string): Promise<void>;
   counts: { rounds: number; records: number; heapEvents: number };
+  /** The metrics `scalelab run` prints for this engine (default: the scaling ones). */
+  headline?: readonly string[];
 }
 
 /** A way to simulate scenarios of one engine. */
@@ -41,6 +44,7 @@ export const runners = new Map<string, Runner>([
       return { summary, writeReport: (outDir) => writeReport(outDir, summary, sim.chart), counts: sim.counts };
     },
   ],
+  ['incus', runIncus],
 ]);
 
 /** Simulate a scenario with its engine's runner, streaming to `sinks`; writes no files. */

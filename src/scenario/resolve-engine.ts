@@ -35,23 +35,71 @@ function resolveVariant(descriptor: EngineDescriptor, name: string | undefined, 
  * Every key of `specs`, taking the written value, else the preset, else the key's default,
  * each resolved by `resolveKey`. Unknown written keys fail (the schema rejects them first).
  */
-function resolveKeys(specs: readonly KeySpec[], preset: Record<string, unknown>, written: Record<string, unknown>, base: KeyPath, ctx: ResolveContext): Record<string, unknown> {
+function resolveKeys(specs: readonly KeySpec[], preset: Record<string, unknown>, writtenAsIs: Record<string, unknown>, base: KeyPath, ctx: ResolveContext): Record<string, unknown> {
+  const { values: written, paths } = flattenDotted(specs, writtenAsIs, base);
   for (const key of Object.keys(written)) {
-    if (!specs.some((s) => s.key === key)) ctx.fail([...base, key], `unknown key; expected one of: ${specs.map((s) => s.key).join(', ')}`);
+    if (!specs.some((s) => s.key === key)) ctx.fail(paths.get(key) ?? [...base, key], `unknown key; expected one of: ${specs.map((s) => s.key).join(', ')}`);
   }
   const out: Record<string, unknown> = {};
   for (const spec of specs) {
     const value = written[spec.key] ?? preset[spec.key] ?? spec.default;
-    out[spec.key] = resolveKey(spec, value, [...base, spec.key], ctx);
+    out[spec.key] = resolveKey(spec, value, paths.get(spec.key) ?? [...base, spec.key], ctx);
   }
   return out;
+}
+
+/**
+ * Written keys with nested mappings for dotted keys (`cluster: { rebalance: { cooldown: 6H } }`,
+ * as `--set engine.config.cluster.rebalance.cooldown=6H` writes them) flattened to the dotted
+ * names, and the path each came from. A key given both ways takes the nested value, so `--set`
+ * overrides a flat key written in the file.
+ */
+function flattenDotted(specs: readonly KeySpec[], written: Record<string, unknown>, base: KeyPath): { values: Record<string, unknown>; paths: Map<string, KeyPath> } {
+  const values: Record<string, unknown> = {};
+  const paths = new Map<string, KeyPath>();
+  const prefixes = new Set(specs.flatMap((s) => s.key.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
+  const walk = (node: Record<string, unknown>, prefix: string, at: KeyPath): void => {
+    for (const [key, value] of Object.entries(node)) {
+      const name = prefix === '' ? key : `${prefix}.${key}`;
+      const path = [...at, key];
+      if (prefixes.has(name) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        walk(value as Record<string, unknown>, name, path);
+        continue;
+      }
+      if (name in values && prefix === '') continue; // a nested value wins over the flat one, in either order
+      values[name] = value;
+      paths.set(name, path);
+    }
+  };
+  walk(written, '', base);
+  return { values, paths };
+}
+
+/**
+ * Incus's own rules for its durations (`GetExpiry`): parts separated by single spaces, each
+ * unit at most once. Returns a problem or null.
+ */
+function incusDurationProblem(text: string): string | null {
+  const parts = text.trim().split(' ');
+  const units = new Set<string>();
+  for (const part of parts) {
+    const unit = /^\d+([SMHdwmy])$/.exec(part)?.[1];
+    if (unit === undefined) return `invalid Incus duration ${JSON.stringify(text)}: parts like 30S, 10M, 6H, 1d, 1w, 1m (month), 1y, separated by one space`;
+    if (units.has(unit)) return `invalid Incus duration ${JSON.stringify(text)}: unit ${unit} given twice`;
+    units.add(unit);
+  }
+  return null;
 }
 
 /** One engine key: durations parsed to µs, then the spec's bounds checked. */
 function resolveKey(spec: KeySpec, value: unknown, path: KeyPath, ctx: ResolveContext): unknown {
   let resolved = value;
   if (spec.type === 'duration') resolved = micros(ctx, value as RawDuration, path, 'non-negative');
-  if (spec.type === 'incus-duration') resolved = micros(ctx, String(value), path, 'non-negative', (v) => parseIncusDuration(String(v)));
+  if (spec.type === 'incus-duration') {
+    const problem = incusDurationProblem(String(value));
+    if (problem !== null) ctx.fail(path, problem);
+    resolved = micros(ctx, String(value), path, 'non-negative', (v) => parseIncusDuration(String(v)));
+  }
   if (typeof resolved === 'number') checkBounds(spec, resolved, value, path, ctx);
   return resolved;
 }

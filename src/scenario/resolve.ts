@@ -7,6 +7,8 @@ import { formatDuration, MICROS_PER_MINUTE, type Micros } from '../kernel/time.j
 import { bytes, micros, multipleOf, show, type ResolveContext } from './context.js';
 import { resolveEngine } from './resolve-engine.js';
 import { resolveLoad } from './resolve-load.js';
+import { LOAD_FREQ, resolveCluster, type RawCluster } from './resolve-cluster.js';
+import { CLUSTER_ENGINES } from './schema.js';
 import type { KeyPath } from './paths.js';
 import type { RawFault, RawHost, RawLatency, RawScenario, RawWorkload, RawWorld } from './raw.js';
 import type { FaultSpec, HostSpec, LatencySpec, OutputSpec, Scenario, WorkloadSpec, WorldSpec } from './types.js';
@@ -19,6 +21,9 @@ const MAX_WORKLOAD_NAME = 63;
 export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario {
   const duration = micros(ctx, raw.duration, ['duration'], 'positive');
   const engine = resolveEngine(raw.engine, ctx);
+  const cluster = (raw as RawScenario & { cluster?: RawCluster }).cluster;
+  if (CLUSTER_ENGINES.includes(engine.name)) return resolveClusterScenario(raw, cluster!, engine, duration, ctx);
+  if (cluster !== undefined) ctx.fail(['cluster'], `only for engine ${CLUSTER_ENGINES.join(', ')}; engine ${engine.name} uses world and workloads`);
   const world = resolveWorld(raw.world, ctx);
   const workloads = resolveWorkloads(raw.workloads, world.hosts, ctx);
   const faults = (raw.faults ?? []).map((f, i) => resolveFault(f, ['faults', i], duration, workloads, ctx));
@@ -40,6 +45,49 @@ export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario
       elasticity_grid: metrics.elasticity_grid === undefined ? interval : gridStep(metrics.elasticity_grid, ['metrics', 'elasticity_grid'], interval, ctx),
     },
     output: resolveOutput(raw.output ?? {}, interval, ctx),
+  };
+}
+
+/**
+ * A cluster scenario (engine incus): `cluster:` instead of `world:` and `workloads:`. The world
+ * is the defaults with `hosts` mirroring the members and the 5 s load-average period as its
+ * interval (so output steps and grids are multiples of it).
+ */
+function resolveClusterScenario(raw: RawScenario, rawCluster: RawCluster, engine: Scenario['engine'], duration: Micros, ctx: ResolveContext): Scenario {
+  const notHere = (key: string, instead: string): void => {
+    if ((raw as unknown as Record<string, unknown>)[key] !== undefined) ctx.fail([key], `not used by engine ${engine.name}; ${instead}`);
+  };
+  notHere('world', 'describe the members under cluster.members');
+  notHere('workloads', 'describe the VMs and their load under cluster.vms');
+  notHere('faults', 'member state changes go under cluster.events');
+  const cluster = resolveCluster(rawCluster, duration, ctx);
+  const interval = LOAD_FREQ;
+  const world: WorldSpec = {
+    stats_interval: interval,
+    hosts: cluster.members.map((m) => ({ name: m.name, arch: m.arch, threads: m.threads, memory_bytes: m.memory_bytes })),
+    boot: { latency: { dist: 'fixed', value: 0 }, failure_probability: 0 },
+    placement_latency: 0,
+    stop_latency: 0,
+    measurement_noise: 0,
+  };
+  const metrics = raw.metrics ?? {};
+  return {
+    name: raw.name,
+    description: raw.description ?? '',
+    file: ctx.file,
+    seed: ctx.seed,
+    duration,
+    engine,
+    world,
+    workloads: [],
+    faults: [],
+    slo: { utilisation_target: raw.slo?.utilisation_target ?? 1 },
+    metrics: {
+      flip_flop_window: micros(ctx, metrics.flip_flop_window ?? '10m', ['metrics', 'flip_flop_window'], 'positive'),
+      elasticity_grid: metrics.elasticity_grid === undefined ? interval : gridStep(metrics.elasticity_grid, ['metrics', 'elasticity_grid'], interval, ctx),
+    },
+    output: resolveOutput(raw.output ?? {}, interval, ctx),
+    cluster,
   };
 }
 

@@ -134,6 +134,86 @@ const WORKLOAD = mapping(
 
 const FAULT = mapping({ at: DURATION, kill_primary: { type: 'string', minLength: 1 }, restart_after: NULLABLE_DURATION }, ['at', 'kill_primary']);
 
+// --- cluster: (engine incus) -------------------------------------------------------------------
+
+const MEMBER_STATE: Schema = { type: 'string', enum: ['online', 'evacuated', 'offline'], noun: 'member state' };
+const SCHEDULER_INSTANCE: Schema = { type: 'string', enum: ['all', 'manual', 'group'], noun: 'scheduler.instance value' };
+const NAME_LIST: Schema = { type: 'array', items: { type: 'string', minLength: 1 }, expect: 'a list of names' };
+
+const CLUSTER_MEMBER = mapping(
+  {
+    name: { type: 'string', pattern: NAME_PATTERN, expect: 'letters, digits, -, _ and . only' },
+    count: COUNT,
+    arch: ARCH,
+    threads: { type: 'integer', minimum: 1 },
+    memory: SIZE,
+    groups: NAME_LIST,
+    state: MEMBER_STATE,
+    'scheduler.instance': SCHEDULER_INSTANCE,
+    scheduler: mapping({ instance: SCHEDULER_INSTANCE }),
+    uptime: DURATION,
+  },
+  ['name', 'threads', 'memory'],
+);
+
+const CLUSTER_PROJECT = mapping(
+  {
+    name: { type: 'string', pattern: NAME_PATTERN, expect: 'letters, digits, -, _ and . only' },
+    restricted: { type: 'boolean' },
+    'restricted.cluster.groups': NAME_LIST,
+  },
+  ['name'],
+);
+
+const LIMIT_CPU: Schema = { type: 'integer', minimum: 1 };
+
+const CLUSTER_VM = mapping(
+  {
+    name: { type: 'string', pattern: WORKLOAD_NAME_PATTERN, expect: '1 to 63 letters, digits, - or .' },
+    count: COUNT,
+    project: { type: 'string', minLength: 1 },
+    member: { type: 'string', minLength: 1 },
+    members: { ...NAME_LIST, minItems: 1 },
+    arch: ARCH,
+    limits: mapping({ cpu: LIMIT_CPU, memory: SIZE }),
+    'limits.cpu': LIMIT_CPU,
+    'limits.memory': SIZE,
+    memory_used: SIZE,
+    migration: mapping({ stateful: { type: 'boolean' } }),
+    'migration.stateful': { type: 'boolean' },
+    blocking_devices: NAME_LIST,
+    state: { type: 'string', enum: ['running', 'stopped'], noun: 'VM state' },
+    last_move: NULLABLE_DURATION,
+    dirty_rate: SIZE,
+    load: LOAD,
+  },
+  ['name'],
+);
+
+const CLUSTER = mapping(
+  {
+    leader: { type: 'string', minLength: 1 },
+    load_step: DURATION,
+    host: mapping({ overhead_cores: NON_NEGATIVE, memory_overhead: SIZE, initial_loadavg: { type: 'string', enum: ['steady', 'zero'], noun: 'initial load average' } }),
+    migration: mapping({
+      bandwidth_gbps: { type: 'number', exclusiveMinimum: 0 },
+      downtime_limit: DURATION,
+      max_rounds: { type: 'integer', minimum: 0 },
+      setup: DURATION,
+      cpu_overhead: NON_NEGATIVE,
+      failure_probability: { type: 'number', minimum: 0, maximum: 1 },
+    }),
+    members: { type: 'array', minItems: 1, items: CLUSTER_MEMBER },
+    projects: { type: 'array', items: CLUSTER_PROJECT },
+    vms: { type: 'array', items: CLUSTER_VM },
+    events: { type: 'array', items: mapping({ at: DURATION, member: { type: 'string', minLength: 1 }, state: MEMBER_STATE }, ['at', 'member', 'state']) },
+  },
+  ['members'],
+);
+
+/** Engines whose scenarios describe a cluster (`cluster:`) instead of `world:` and `workloads:`. */
+export const CLUSTER_ENGINES: readonly string[] = ['incus'];
+
 /**
  * Schema of one engine key. Durations are checked for type only here: their bounds are in µs
  * and apply after parsing (see `resolve.ts`).
@@ -154,9 +234,31 @@ export function keySchema(spec: KeySpec): Schema {
   }
 }
 
-/** A closed mapping of an engine's keys (none required: defaults fill the rest). */
+/**
+ * A closed mapping of an engine's keys (none required: defaults fill the rest). A dotted key
+ * (`cluster.rebalance.cooldown`) may also be written nested (`cluster: { rebalance: { cooldown } }`),
+ * which is what `--set engine.config.cluster.rebalance.cooldown=…` writes.
+ */
 function keysMapping(specs: readonly KeySpec[]): Schema {
-  return mapping(Object.fromEntries(specs.map((spec) => [spec.key, keySchema(spec)])));
+  const flat = Object.fromEntries(specs.map((spec) => [spec.key, keySchema(spec)]));
+  return mapping({ ...flat, ...nestedKeys(specs.filter((s) => s.key.includes('.')).map((s) => ({ parts: s.key.split('.'), schema: keySchema(s) }))) });
+}
+
+/** Nested mappings for dotted keys, grouped by their first segment. */
+function nestedKeys(keys: ReadonlyArray<{ parts: string[]; schema: Schema }>): Record<string, Schema> {
+  const groups = new Map<string, Array<{ parts: string[]; schema: Schema }>>();
+  for (const k of keys) {
+    const [head, ...rest] = k.parts;
+    let list = groups.get(head!);
+    if (!list) groups.set(head!, (list = []));
+    list.push({ parts: rest, schema: k.schema });
+  }
+  const out: Record<string, Schema> = {};
+  for (const [head, list] of groups) {
+    const leaves = Object.fromEntries(list.filter((k) => k.parts.length === 1).map((k) => [k.parts[0]!, k.schema]));
+    out[head] = mapping({ ...leaves, ...nestedKeys(list.filter((k) => k.parts.length > 1)) });
+  }
+  return out;
 }
 
 /** When `engine.name` is this engine: its variants, config keys and option keys. */
@@ -192,7 +294,8 @@ function engineSchema(registry: ReadonlyMap<string, EngineDescriptor>): Schema {
 
 /** The whole scenario schema, for the engines in `registry` (default: all known engines). */
 export function scenarioSchema(registry: ReadonlyMap<string, EngineDescriptor> = engines): Schema {
-  return mapping(
+  const clusterEngines = CLUSTER_ENGINES.filter((name) => registry.has(name));
+  const top = mapping(
     {
       name: { type: 'string', pattern: NAME_PATTERN, expect: 'letters, digits, -, _ and . only' },
       description: { type: 'string' },
@@ -211,9 +314,15 @@ export function scenarioSchema(registry: ReadonlyMap<string, EngineDescriptor> =
         report: { type: 'boolean' },
         chart_groups: { type: 'integer', minimum: 0 },
       }),
+      cluster: CLUSTER,
+      // the workbench's sweep definition; checked by src/workbench/spec.ts, ignored by a run
+      sweep: { type: 'object', expect: 'a mapping (the sweep definition, see docs/WORKBENCH.md)' },
     },
-    ['name', 'duration', 'engine', 'world', 'workloads'],
+    ['name', 'duration', 'engine'],
   );
+  // cluster engines need `cluster:`, the others `world:` and `workloads:`
+  const isCluster = { type: 'object', required: ['engine'], properties: { engine: { type: 'object', required: ['name'], properties: { name: clusterEngines.length > 0 ? { enum: clusterEngines } : { not: {} } } } } };
+  return { ...top, allOf: [{ if: isCluster, then: { required: ['cluster'], properties: { cluster: true } }, else: { required: ['world', 'workloads'], properties: { world: true, workloads: true } } }] };
 }
 
 let compiled: ValidateFunction | undefined;

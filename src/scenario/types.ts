@@ -20,6 +20,11 @@ export interface Scenario {
   slo: { utilisation_target: number };
   metrics: { flip_flop_window: Micros; elasticity_grid: Micros };
   output: OutputSpec;
+  /**
+   * The Incus cluster (engine `incus` only; absent otherwise). For an incus scenario
+   * `world.hosts` mirrors the members and `workloads` is empty.
+   */
+  cluster?: ClusterSpec;
 }
 
 export interface EngineSpec {
@@ -117,4 +122,96 @@ export interface OutputSpec {
   report: boolean;
   /** At most this many groups are drawn in report.html (all are in the CSV and summary). */
   chart_groups: number;
+}
+
+/** An Incus cluster: members, projects, VMs, the host observables and the migration model. */
+export interface ClusterSpec {
+  /** Name of the member that starts as the leader. */
+  leader: string;
+  /** Period at which VM demand is re-sampled from the load sources (a multiple of 5 s). */
+  load_step: Micros;
+  host: ClusterHostSpec;
+  migration: ClusterMigrationSpec;
+  members: ClusterMemberSpec[];
+  projects: ClusterProjectSpec[];
+  vms: ClusterVmSpec[];
+  events: ClusterEventSpec[];
+}
+
+export interface ClusterHostSpec {
+  /** Runnable threads of the host itself (kernel, incusd, QEMU I/O threads), always present. */
+  overhead_cores: number;
+  /** Memory the host uses besides the VMs (kernel, incusd, QEMU overhead), bytes. */
+  memory_overhead_bytes: number;
+  /** Load averages at time 0: `steady` (as if the initial load had lasted forever) or `zero`. */
+  initial_loadavg: 'steady' | 'zero';
+}
+
+export interface ClusterMigrationSpec {
+  /** Network bandwidth of each member, bytes/s, shared by the migrations using its link. */
+  bandwidth_bytes: number;
+  /** QEMU downtime limit: pre-copy ends when the rest can be sent within this. */
+  downtime_limit: Micros;
+  /** Pre-copy rounds at most. */
+  max_rounds: number;
+  /** Fixed time before memory moves (connection, target QEMU start). */
+  setup: Micros;
+  /** Runnable cores a migration adds on the source and on the target while it runs. */
+  cpu_overhead: number;
+  /** Probability that a migration fails (during pre-copy; the VM stays on the source). */
+  failure_probability: number;
+}
+
+export type ClusterMemberState = 'online' | 'evacuated' | 'offline';
+
+export interface ClusterMemberSpec {
+  name: string;
+  arch: string;
+  threads: number;
+  memory_bytes: number;
+  groups: string[];
+  state: ClusterMemberState;
+  /** `scheduler.instance`. */
+  scheduler_instance: 'all' | 'manual' | 'group';
+  /** When the member's daemon started, µs relative to the simulation start (≤ 0). */
+  started: Micros;
+}
+
+export interface ClusterProjectSpec {
+  name: string;
+  /** Project config `restricted`. */
+  restricted: boolean;
+  /** `restricted.cluster.groups` (enforced only when `restricted`). */
+  cluster_groups: string[];
+}
+
+export interface ClusterVmSpec {
+  name: string;
+  project: string;
+  /** Member it starts on. */
+  member: string;
+  /** `limits.cpu` (count). */
+  limits_cpu: number;
+  /** `limits.memory`, bytes. */
+  limits_memory_bytes: number;
+  /** Memory the running VM holds on its host, bytes. */
+  memory_used_bytes: number;
+  /** `migration.stateful`. */
+  stateful: boolean;
+  /** Devices that cannot be live-migrated (e.g. a passed-through GPU). */
+  blocking_devices: string[];
+  running: boolean;
+  /** `volatile.rebalance.last_move` as µs relative to the simulation start (≤ 0), or null. */
+  last_move: Micros | null;
+  /** Rate at which the guest dirties memory while running, bytes/s. */
+  dirty_rate_bytes: number;
+  /** CPU demand in cores; null for no demand. */
+  load: LoadSpec | null;
+}
+
+/** A member changes state at `at` (the leader moves when it goes offline). */
+export interface ClusterEventSpec {
+  at: Micros;
+  member: string;
+  state: ClusterMemberState;
 }

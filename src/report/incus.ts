@@ -1,0 +1,154 @@
+/**
+ * The Incus run's `report.html` and `summary.md`: the same page style as the Albatross report
+ * (html.ts), with the cluster charts (incus-charts.ts), the key metrics, per-member and
+ * per-project tables, the configuration and the notes. Self-contained: inline CSS and SVG, each
+ * chart's Vega-Lite spec embedded as JSON.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { CLUSTER_METRIC_DOCS } from '../metrics/cluster.js';
+import { writeFileAtomic } from './files.js';
+import { columnTitle, escapeHtml, escapeMarkdown, formatConfigValue, formatDuration, formatNumber, jsonForScript, metricColumns } from './format.js';
+import { incusCharts, INCUS_CHART_IDS, INCUS_CHART_TITLES, type IncusChartData, type IncusChartId } from './incus-charts.js';
+import { summaryMarkdown } from './markdown.js';
+import { renderSvg } from './render.js';
+import type { MetricSet, RunSummary } from './types.js';
+
+/** summary.json of an Incus run: `groups` holds the members; `projects` the per-project sums. */
+export interface IncusRunSummary extends RunSummary {
+  projects: Record<string, MetricSet>;
+  cluster: {
+    members: number;
+    vms: number;
+    architectures: string[];
+    leader: string;
+    load_step_s: number;
+    migration: Record<string, unknown>;
+  };
+}
+
+/** Writes `report.html` and `summary.md` into `outDir`. */
+export async function writeIncusReport(outDir: string, summary: IncusRunSummary, data: IncusChartData): Promise<void> {
+  const specs = incusCharts(data);
+  const svgs = {} as Record<IncusChartId, string>;
+  for (const id of INCUS_CHART_IDS) svgs[id] = await renderSvg(specs[id], `chart-${id}`);
+  await mkdir(outDir, { recursive: true });
+  writeFileAtomic(join(outDir, 'report.html'), incusReportHtml(summary, svgs, specs));
+  writeFileAtomic(join(outDir, 'summary.md'), incusSummaryMarkdown(summary));
+}
+
+/** `summary.md`: the common layout (groups = members) plus the projects. */
+export function incusSummaryMarkdown(summary: IncusRunSummary): string {
+  const base = summaryMarkdown(summary);
+  const names = Object.keys(summary.projects);
+  if (names.length === 0) return base;
+  const columns = metricColumns(Object.values(summary.projects));
+  const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  const lines = [
+    '## Projects',
+    '',
+    row(['project', ...columns.map((c) => escapeMarkdown(columnTitle(c)))]),
+    row(['---', ...columns.map(() => '---:')]),
+    ...names.map((n) => row([escapeMarkdown(n), ...columns.map((c) => formatNumber(summary.projects[n]![c.name]?.value ?? null))])),
+  ];
+  return `${base.trimEnd()}\n\n${lines.join('\n')}\n`;
+}
+
+/** The whole page. */
+export function incusReportHtml(summary: IncusRunSummary, svgs: Record<IncusChartId, string>, specs: Record<IncusChartId, TopLevelSpec>): string {
+  const s = summary.scenario;
+  const facts: [string, string][] = [
+    ['engine', s.engine.name],
+    ['variant', s.engine.variant],
+    ['seed', String(s.seed)],
+    ['duration', `${formatDuration(s.duration_s)} (${formatNumber(s.duration_s)} s)`],
+    ['cluster', `${summary.cluster.members} members (${summary.cluster.architectures.join(', ')}), ${summary.cluster.vms} VMs, leader ${summary.cluster.leader}`],
+    ['scenario file', s.file],
+    ['scalelab', summary.scalelab],
+  ];
+  const description = s.description.trim() === '' ? '' : `<p class="description">${escapeHtml(s.description)}</p>`;
+  const header = `<header>\n<h1>${escapeHtml(s.name)}</h1>\n${description}\n<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>\n</header>`;
+  const nav = `<nav>${[
+    ['metrics', 'Key metrics'],
+    ['charts', 'Charts'],
+    ['members', 'Members'],
+    ['projects', 'Projects'],
+    ['configuration', 'Configuration'],
+    ['notes', 'Notes'],
+  ]
+    .map(([id, text]) => `<a href="#${id}">${text}</a>`)
+    .join('')}</nav>`;
+  const metricRows = Object.entries(summary.metrics).map(
+    ([name, m]) =>
+      `<tr><td>${escapeHtml(name)}</td><td class="num">${escapeHtml(formatNumber(m.value))}</td><td>${escapeHtml(m.unit)}</td><td class="muted">${escapeHtml(CLUSTER_METRIC_DOCS[name.replace(/_(mean|max)_.+$/, '_$1')] ?? '')}</td></tr>`,
+  );
+  const metrics = section('metrics', 'Key metrics', `<table>\n<thead><tr><th>metric</th><th>value</th><th>unit</th><th>meaning</th></tr></thead>\n<tbody>\n${metricRows.join('\n')}\n</tbody>\n</table>`);
+  const figures = INCUS_CHART_IDS.map(
+    (id) => `<figure id="chart-${id}" aria-label="${escapeHtml(INCUS_CHART_TITLES[id])}">\n${svgs[id]}\n<script type="application/json" id="spec-${id}">${jsonForScript(specs[id])}</script>\n</figure>`,
+  );
+  const charts = section('charts', 'Charts', [`<p class="muted">Each chart's Vega-Lite v6 spec, data included, is embedded as <code>&lt;script type="application/json" id="spec-…"&gt;</code>.</p>`, ...figures].join('\n'));
+  const engine = s.engine;
+  const config = section(
+    'configuration',
+    'Configuration',
+    [
+      `<h3>Engine configuration (${escapeHtml(engine.name)})</h3>`,
+      keyValues(engine.config),
+      `<h3>Options (variant ${escapeHtml(engine.variant)})</h3>`,
+      keyValues(engine.options),
+      '<h3>Migration model</h3>',
+      keyValues(summary.cluster.migration),
+    ].join('\n'),
+  );
+  const notes = section('notes', 'Notes', `<ul>\n${summary.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}\n</ul>`);
+  const body = [header, nav, metrics, charts, section('members', 'Members', table('member', summary.groups)), section('projects', 'Projects', table('project', summary.projects)), config, notes, `<footer>Generated by scalelab ${escapeHtml(summary.scalelab)}.</footer>`].join('\n');
+  return ['<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">', `<title>${escapeHtml(`scalelab — ${s.name}`)}</title>`, `<style>${STYLE}</style>`, '</head>', '<body>', body, '</body>', '</html>', ''].join('\n');
+}
+
+/** Page styles, as html.ts. */
+const STYLE = `
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+  margin: 0 auto; padding: 1.5rem 2rem; max-width: 1100px; color: #222; line-height: 1.4; }
+h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
+h2 { margin: 2rem 0 .6rem; font-size: 1.25rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
+h3 { margin: 1.2rem 0 .4rem; font-size: 1.05rem; }
+.description { margin: .2rem 0 .8rem; color: #444; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0; }
+dl.facts dt { color: #666; }
+dl.facts dd { margin: 0; }
+nav { margin: 1rem 0; font-size: .9rem; }
+nav a { margin-right: 1rem; color: #1f5fa8; }
+table { border-collapse: collapse; font-size: .9rem; }
+th, td { padding: .2rem .6rem; border-bottom: 1px solid #e5e5e5; text-align: left; vertical-align: top; }
+th { background: #f6f6f6; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.scroll { overflow-x: auto; max-width: 100%; }
+figure { margin: 1rem 0 2rem; }
+figure svg { max-width: 100%; height: auto; display: block; }
+.muted { color: #666; font-size: .9rem; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; }
+footer { margin-top: 2.5rem; color: #888; font-size: .8rem; }
+`;
+
+/** Rows of named metric sets (at most 100 shown). */
+function table(first: string, sets: Record<string, MetricSet>): string {
+  const entries = Object.entries(sets);
+  if (entries.length === 0) return '<p class="muted">None.</p>';
+  const shown = entries.slice(0, 100);
+  const columns = metricColumns(shown.map(([, set]) => set));
+  const head = [first, ...columns.map(columnTitle)].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const rows = shown.map(([name, set]) => `<tr><td>${escapeHtml(name)}</td>${columns.map((c) => `<td class="num">${escapeHtml(formatNumber(set[c.name]?.value ?? null))}</td>`).join('')}</tr>`);
+  const note = entries.length > shown.length ? `<p class="muted">Showing ${shown.length} of ${entries.length}; summary.json has them all.</p>\n` : '';
+  return `${note}<div class="scroll"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table></div>`;
+}
+
+function keyValues(values: Record<string, unknown>): string {
+  const entries = Object.entries(values);
+  if (entries.length === 0) return '<p class="muted">None.</p>';
+  return `<table>\n<thead><tr><th>key</th><th>value</th></tr></thead>\n<tbody>\n${entries.map(([k, v]) => `<tr><td><code>${escapeHtml(k)}</code></td><td><code>${escapeHtml(formatConfigValue(v))}</code></td></tr>`).join('\n')}\n</tbody>\n</table>`;
+}
+
+function section(id: string, title: string, body: string): string {
+  return `<section id="${id}">\n<h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
+}

@@ -1,0 +1,227 @@
+/**
+ * The cluster world, worked by hand: the kernel's load averages, /proc/loadavg rounding, member
+ * memory and CPU steal, the pre-copy migration model, and the cluster metrics' integrals.
+ */
+import { describe, expect, it } from 'vitest';
+import { ClusterMetrics } from '../src/metrics/cluster.js';
+import { ClusterMember, ClusterVm, insertVm, refreshMember } from '../src/world/cluster.js';
+import { activeOf, calcLoad, EXP_1, EXP_15, EXP_5, FIXED_1, reported, sampleLoad } from '../src/world/loadavg.js';
+import { precopy } from '../src/world/migration.js';
+import type { ClusterMemberSpec, ClusterVmSpec } from '../src/scenario/types.js';
+
+const GiB = 1024 ** 3;
+const S = 1e6;
+
+describe('load averages (kernel/sched/loadavg.c, fs/proc/loadavg.c)', () => {
+  it('follows calc_load in 11-bit fixed point, rounding up while the load rises', () => {
+    // 2 runnable tasks: active = 2 × 2048 = 4096. 1-min: (0·1884 + 4096·164 + 2047) / 2048 = 328
+    expect(calcLoad(0, EXP_1, 2 * FIXED_1)).toBe(328);
+    // second sample: (328·1884 + 671744 + 2047) / 2048 = 1291743 / 2048 = 630
+    expect(calcLoad(328, EXP_1, 4096)).toBe(630);
+    // 5- and 15-minute: (4096·34 + 2047) / 2048 = 68; (4096·11 + 2047) / 2048 = 22
+    expect(calcLoad(0, EXP_5, 4096)).toBe(68);
+    expect(calcLoad(0, EXP_15, 4096)).toBe(22);
+    // falling: 1.00 with nothing runnable → 2048·1884 / 2048 = 1884 (no rounding up)
+    expect(calcLoad(2048, EXP_1, 0)).toBe(1884);
+  });
+
+  it('prints two decimals after adding FIXED_1/200, as /proc/loadavg does', () => {
+    expect(reported(328)).toBe(0.16); // 338 → 0 . (338·100) >> 11 = 16
+    expect(reported(630)).toBe(0.31); // 640 → 31.25 → 31
+    expect(reported(2048)).toBe(1); // 2058 → 1 . 0
+    expect(reported(1884)).toBe(0.92);
+    expect(reported(2595)).toBe(1.27);
+  });
+
+  it('reaches 1.27 after one minute of 2 runnable threads (analytically 2(1 − 1/e) = 1.264)', () => {
+    const la = { avg1: 0, avg5: 0, avg15: 0 };
+    for (let i = 0; i < 12; i++) sampleLoad(la, 2);
+    expect(la).toEqual({ avg1: 2595, avg5: 750, avg15: 261 });
+    expect([reported(la.avg1), reported(la.avg5), reported(la.avg15)]).toEqual([1.27, 0.37, 0.13]);
+  });
+
+  it('takes fractional runnable work as the expected active count in fixed point', () => {
+    expect(activeOf(1.5)).toBe(3072);
+    expect(activeOf(0.0004)).toBe(1);
+    expect(activeOf(-1)).toBe(0);
+    expect(calcLoad(0, EXP_1, activeOf(1.5))).toBe(246); // (3072·164 + 2047) / 2048
+  });
+});
+
+const memberSpec = (over: Partial<ClusterMemberSpec> = {}): ClusterMemberSpec => ({
+  name: 'm',
+  arch: 'x86_64',
+  threads: 8,
+  memory_bytes: 128 * GiB,
+  groups: ['default'],
+  state: 'online',
+  scheduler_instance: 'all',
+  started: 0,
+  ...over,
+});
+const vmSpec = (name: string, over: Partial<ClusterVmSpec> = {}): ClusterVmSpec => ({
+  name,
+  project: 'default',
+  member: 'm',
+  limits_cpu: 4,
+  limits_memory_bytes: 4 * GiB,
+  memory_used_bytes: 3 * GiB,
+  stateful: true,
+  blocking_devices: [],
+  running: true,
+  last_move: null,
+  dirty_rate_bytes: 0,
+  load: null,
+  ...over,
+});
+
+function world(vmSpecs: ClusterVmSpec[], threads = 8) {
+  const member = new ClusterMember(0, memberSpec({ threads }), { overhead_cores: 0, memory_overhead_bytes: 4 * GiB, initial_loadavg: 'zero' });
+  const vms = vmSpecs.map((s, i) => new ClusterVm(i, s, 0, 0));
+  for (const vm of vms) {
+    insertVm(member.vms, vm.index, vms);
+    if (vm.running) member.vmMemory += vm.residentBytes;
+  }
+  const metrics = new ClusterMetrics({ start: 0, members: [{ name: 'm', arch: 'x86_64' }], vms: vms.map((v) => ({ name: v.name, project: 0 })), projects: ['default'], utilisationTarget: 1, pingPongWindow: 600 * S });
+  return { member, vms, metrics };
+}
+
+describe('member observables', () => {
+  it('memory.used = host overhead + resident memory of running VMs (stopped VMs hold none)', () => {
+    const { member } = world([vmSpec('a'), vmSpec('b'), vmSpec('c'), vmSpec('d', { running: false })]);
+    expect(member.memoryUsed).toBe(4 * GiB + 3 * 3 * GiB); // 13 GiB of 128
+  });
+
+  it('shares the threads when runnable work exceeds them: the rest is steal, unserved demand and SLO violation', () => {
+    // 4 VMs of 4 vCPUs demanding 3 cores each on 8 threads: R = 12, share 8/12; each served 2 cores, 1 stolen
+    const { member, vms, metrics } = world([vmSpec('a'), vmSpec('b'), vmSpec('c'), vmSpec('d')]);
+    for (const vm of vms) vm.demand = 3;
+    refreshMember(member, vms, metrics, 0);
+    expect(member.runnable()).toBe(12);
+    expect(member.share).toBeCloseTo(8 / 12, 12);
+    for (const vm of vms) expect(vm.cpuUsage).toBeCloseTo(2, 12);
+    // 10 s later the demand drops to 1 core each: R = 4, no contention
+    for (const vm of vms) vm.demand = 1;
+    refreshMember(member, vms, metrics, 10 * S);
+    const r = metrics.finish(20 * S);
+    expect(r.metrics['host_overload_seconds']!.value).toBe(10);
+    expect(r.metrics['steal_core_seconds']!.value).toBeCloseTo(4 * 1 * 10, 9); // 4 VMs × 1 core × 10 s
+    expect(r.metrics['unserved_core_seconds']!.value).toBeCloseTo(40, 9);
+    // capacity 4 × 2/3 = 2.67 < demand 3: all four violate for 10 s
+    expect(r.metrics['slo_violation_seconds']!.value).toBe(40);
+    expect(r.metrics['demand_core_seconds']!.value).toBeCloseTo(4 * 3 * 10 + 4 * 1 * 10, 9);
+    expect(r.members['m']!['utilisation_mean']!.value).toBeCloseTo((150 * 10 + 50 * 10) / 20, 9);
+  });
+
+  it('counts demand above limits.cpu apart, not as unserved', () => {
+    const { member, vms, metrics } = world([vmSpec('a', { limits_cpu: 2 })]);
+    vms[0]!.demand = 3; // 1 core more than the VM has
+    refreshMember(member, vms, metrics, 0);
+    const r = metrics.finish(10 * S);
+    expect(r.metrics['excess_demand_core_seconds']!.value).toBeCloseTo(10, 9);
+    expect(r.metrics['unserved_core_seconds']!.value).toBe(0);
+    expect(r.metrics['slo_violation_seconds']!.value).toBe(0);
+  });
+
+  it('serves nothing to a VM paused for stop-and-copy or on an offline member', () => {
+    const { member, vms, metrics } = world([vmSpec('a')]);
+    vms[0]!.demand = 1;
+    vms[0]!.paused = true;
+    refreshMember(member, vms, metrics, 0);
+    expect(vms[0]!.cpuUsage).toBe(0);
+    vms[0]!.paused = false;
+    member.state = 'offline';
+    refreshMember(member, vms, metrics, 1 * S);
+    expect(member.runnable()).toBe(0);
+    const r = metrics.finish(3 * S);
+    expect(r.metrics['unserved_core_seconds']!.value).toBeCloseTo(3, 9);
+    expect(r.metrics['slo_violation_seconds']!.value).toBe(3);
+  });
+});
+
+describe('pre-copy live migration', () => {
+  const base = { memoryBytes: 4 * GiB, dirtyRate: 125e6, bandwidth: 1.25e9, downtimeLimit: 0.3, maxRounds: 30, setupSeconds: 0 };
+
+  it('sends M, then what was dirtied meanwhile, until the rest fits in the downtime limit', () => {
+    // M = 4 GiB = 4294967296 B at 10 Gbit/s (1.25e9 B/s), dirtying 1 Gbit/s (D/B = 0.1), L = 0.3 s (3.75e8 B):
+    // round 1: 4294967296 / 1.25e9 = 3.4359738368 s; dirtied 429496729.6 B > 3.75e8
+    // round 2: 0.34359738368 s; dirtied 42949672.96 B ≤ 3.75e8 → stop-and-copy 0.034359738368 s
+    const r = precopy(base);
+    expect(r.rounds).toBe(2);
+    expect(r.precopySeconds).toBeCloseTo(3.4359738368 + 0.34359738368, 12);
+    expect(r.downtimeSeconds).toBeCloseTo(0.034359738368, 12);
+    expect(r.totalSeconds).toBeCloseTo(3.4359738368 * 1.11, 12); // M/B · (1 + r + r²)
+    expect(r.transferredBytes).toBeCloseTo(4294967296 * 1.11, 3);
+    expect(r.converged).toBe(true);
+  });
+
+  it('adds the setup time and halves the bandwidth when two migrations share the link', () => {
+    const r = precopy({ ...base, bandwidth: 1.25e9 / 2, setupSeconds: 1 });
+    // D/B = 0.2: V = M, 0.2 M = 858993459.2 (> 1.875e8), 0.04 M = 171798691.84 (≤ 1.875e8) → 2 rounds
+    expect(r.rounds).toBe(2);
+    expect(r.totalSeconds).toBeCloseTo(1 + (4294967296 / 6.25e8) * (1 + 0.2 + 0.04), 9);
+  });
+
+  it('stops at the round limit when the guest dirties memory faster than the link', () => {
+    const r = precopy({ ...base, dirtyRate: 2e9, maxRounds: 5 });
+    expect(r.rounds).toBe(5);
+    expect(r.converged).toBe(false);
+    expect(r.downtimeSeconds).toBeCloseTo(4294967296 / 1.25e9, 12); // the whole memory again
+  });
+
+  it('copies a small VM in one stop-and-copy', () => {
+    const r = precopy({ ...base, memoryBytes: 256 * 1024 ** 2 });
+    expect(r.rounds).toBe(0);
+    expect(r.downtimeSeconds).toBeCloseTo(268435456 / 1.25e9, 12);
+  });
+});
+
+describe('cluster metrics', () => {
+  const two = () =>
+    new ClusterMetrics({
+      start: 0,
+      members: [
+        { name: 'a', arch: 'x86_64' },
+        { name: 'b', arch: 'x86_64' },
+      ],
+      vms: [{ name: 'v', project: 0 }],
+      projects: ['default'],
+      utilisationTarget: 1,
+      pingPongWindow: 600 * S,
+    });
+
+  it('integrates the imbalance per architecture exactly (time-weighted mean, max held)', () => {
+    const m = two();
+    m.member(0, 0, 5, 10, true); // 50 %
+    m.member(1, 0, 3, 10, true); // 30 %
+    m.commit(0);
+    m.member(0, 10 * S, 8, 10, true); // 80 % from 10 s
+    m.commit(10 * S);
+    const r = m.finish(20 * S);
+    expect(r.metrics['imbalance_mean_x86_64']!.value).toBeCloseTo((20 * 10 + 50 * 10) / 20, 12); // 35
+    expect(r.metrics['imbalance_max_x86_64']!.value).toBeCloseTo(50, 12);
+  });
+
+  it('leaves members that do not take instances out of the imbalance', () => {
+    const m = two();
+    m.member(0, 0, 5, 10, true);
+    m.member(1, 0, 0, 10, false); // evacuated
+    m.commit(0);
+    const r = m.finish(10 * S);
+    expect(r.metrics['imbalance_mean_x86_64']!.value).toBeNull();
+  });
+
+  it('counts a ping-pong when a VM moves again within W, and a return to the member it left', () => {
+    const m = two();
+    const rec = (from: number, to: number, start: number, end: number) => ({ vm: 0, from, to, start: start * S, end: end * S, ok: true, live: true, downtime: 0, bytes: 0, rounds: 1 });
+    expect(m.migration(rec(0, 1, 0, 10))).toBe(false);
+    expect(m.migration(rec(1, 0, 300, 310))).toBe(true); // 290 s after: back to a
+    expect(m.migration(rec(0, 1, 1000, 1010))).toBe(false); // 690 s > W
+    const r = m.finish(3600 * S);
+    expect(r.metrics['ping_pongs']!.value).toBe(1);
+    expect(r.metrics['ping_pongs_back']!.value).toBe(1);
+    expect(r.metrics['ping_pong_rate']!.value).toBe(1);
+    expect(r.metrics['migrations']!.value).toBe(3);
+    expect(r.metrics['migration_seconds']!.value).toBe(30);
+  });
+});
