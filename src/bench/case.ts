@@ -97,7 +97,7 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
     case 'default-1000':
       return timeModel(scaleScenario(loadScenario(scenarioPath('albatross-default')), 1000), name);
     case 'incus-cluster':
-      return timeCluster(loadScenario(scenarioPath('incus-bench')), name);
+      return timeCluster(loadScenario(scenarioPath('bench-incus')), name);
     case 'pb1-bare-heap':
     case 'incus-cluster-bare-heap':
     case 'default-1000-bare-heap': {

@@ -11,7 +11,7 @@
  *  - trace-replay-1g: a generated 1 GiB canonical trace streamed through the trace reader
  *    (rows/s; peak RSS must stay under 200 MB whatever the file's length). Run once, not repeated.
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
- *    rebalancer every minute (scenarios/incus-bench.yaml); events = VM demand samples + member
+ *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
  *
  * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
