@@ -10,6 +10,7 @@ import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import type { CaseResult } from './main.js';
 import { benchTraceReplay } from './trace-replay.js';
+import { benchSweep } from './sweep.js';
 
 const scenarioPath = (name: string) => fileURLToPath(new URL(`../../scenarios/${name}.yaml`, import.meta.url));
 
@@ -86,6 +87,12 @@ function timeCluster(scenario: Scenario, name: string): CaseResult {
 
 async function run(name: string, args: string[]): Promise<CaseResult> {
   switch (name) {
+    case 'sweep-1-worker':
+    case 'sweep-2-workers': {
+      const workers = name === 'sweep-1-worker' ? 1 : 2;
+      const r = await benchSweep({ points: 200, seeds: 3, workers });
+      return { name, wallSeconds: r.wallSeconds, events: r.runs, eventsPerSecond: r.runs / r.wallSeconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail: `200 points × 3 seeds of albatross-default (1 day each), ${workers} worker thread(s); events = runs (peak RSS of the main thread's process)` };
+    }
     case 'trace-replay-1g': {
       const r = await benchTraceReplay();
       return { name, wallSeconds: r.seconds, events: r.rows, eventsPerSecond: r.rowsPerSecond, peakRssMB: r.peakRssMB, detail: `1 GiB canonical trace, ${r.rows} rows streamed through TraceSource (target peak RSS < 200 MB)` };

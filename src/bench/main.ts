@@ -10,6 +10,8 @@
  *  - default-1000: the bundled default scenario scaled to 1,000 groups for a day.
  *  - trace-replay-1g: a generated 1 GiB canonical trace streamed through the trace reader
  *    (rows/s; peak RSS must stay under 200 MB whatever the file's length). Run once, not repeated.
+ *  - sweep-1-worker, sweep-2-workers: `scalelab sweep` of 200 points × 3 seeds on the default
+ *    scenario with 1 and 2 worker threads, and the speed-up (target ≥ 1.8× on 2 cores). Run once.
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -69,7 +71,7 @@ function main(argv: string[]): void {
     const model = results.get(name.replace(/-bare-heap$/, ''));
     const args = name.endsWith('-bare-heap') && model ? [String(model.events), String(Math.max(1, Math.round(model.events / Number(/(\d+) rounds/.exec(model.detail)?.[1] ?? 1))))] : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
-    const times = name === 'trace-replay-1g' ? 1 : repeat;
+    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') ? 1 : repeat;
     for (let i = 0; i < times; i++) runs.push(runCase(name, args));
     const r = summarise(runs);
     results.set(name, r);
@@ -86,6 +88,9 @@ function main(argv: string[]): void {
   ratio('pb1', 'pb1-bare-heap', 'PB1 full model / bare heap, same events (target ≤ 3)');
   ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
   ratio('incus-cluster', 'incus-cluster-bare-heap', 'Incus 100 members × 5,000 VMs × 1 week / bare heap');
+  const s1 = results.get('sweep-1-worker');
+  const s2 = results.get('sweep-2-workers');
+  if (s1 && s2) process.stdout.write(`  ${'sweep 200×3, speed-up 2 workers vs 1 (target ≥ 1.8)'.padEnd(56)} ${(s1.wallSeconds / s2.wallSeconds).toFixed(2)}×\n`);
   const one = results.get('pb1');
   const two = results.get('pb1-2d');
   if (one && two) process.stdout.write(`  ${'PB1 peak RSS, 2 days / 1 day (flat ≈ 1)'.padEnd(56)} ${(two.peakRssMB / one.peakRssMB).toFixed(2)}×\n`);

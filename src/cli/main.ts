@@ -10,6 +10,7 @@ import { registerRunCommand } from './run.js';
 import { registerEnginesCommand } from './engines.js';
 import { registerTraceCommands } from './trace.js';
 import { registerRecordCommand } from './record.js';
+import { ExitCode, registerWorkbenchCommands } from './workbench.js';
 
 /** Build the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerEnginesCommand(program);
   registerTraceCommands(program);
   registerRecordCommand(program);
+  registerWorkbenchCommands(program);
   return program;
 }
 
@@ -34,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitCode) return err.code; // the command has already reported
     if (err instanceof CommanderError) {
       // help and version end here too, with exit code 0
       return err.exitCode === 0 ? 0 : 2;

@@ -30,11 +30,11 @@ footer { margin-top: 2.5rem; color: #888; font-size: .8rem; }
 `;
 
 /**
- * A whole HTML document around `body`.
+ * A whole HTML document around `body`; `extraStyle` adds page-specific rules after the shared ones.
  *
  * @example htmlPage('scalelab — demo', '<h1>demo</h1>') // '<!DOCTYPE html>…'
  */
-export function htmlPage(title: string, body: string): string {
+export function htmlPage(title: string, body: string, extraStyle = ''): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -42,7 +42,7 @@ export function htmlPage(title: string, body: string): string {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(title)}</title>`,
-    `<style>${PAGE_STYLE}</style>`,
+    `<style>${PAGE_STYLE}${extraStyle}</style>`,
     '</head>',
     '<body>',
     body,

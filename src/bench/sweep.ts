@@ -1,0 +1,67 @@
+/**
+ * Sweep benchmark (issue 5): `points` configurations × `seeds` replications of the bundled
+ * default scenario (one simulated day, five services), on `workers` worker threads. Measures
+ * the wall time of the runs — pool start-up, every simulation and the runs.jsonl appends —
+ * without the report (rendering is single-threaded and would only blur the speed-up).
+ *
+ * The points are sampled (`--random points`) within scale-up threshold 50–99 %, trigger ticks
+ * 1–6 and cooldown 0–900 s, so any point count gives exactly that many distinct points; the
+ * sample is the same on every run.
+ *
+ * Usage: node dist/bench/sweep.js [POINTS [SEEDS [WORKERS…]]]   (default 200 3 1 2)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSweep } from '../workbench/sweep.js';
+
+/** The scenario the benchmark sweeps. */
+export const BENCH_SWEEP_SCENARIO = fileURLToPath(new URL('../../scenarios/albatross-default.yaml', import.meta.url));
+
+/** The swept ranges. */
+export const BENCH_SWEEP_GRID = ['engine.config.scale_up_threshold_percent=50..99', 'engine.config.scale_up_trigger_ticks=1..6', 'engine.config.cooldown_period=0s..900s'];
+
+/**
+ * Run the benchmark sweep once in a fresh temporary directory (removed afterwards).
+ *
+ * @example await benchSweep({ points: 200, seeds: 3, workers: 2 }) // { wallSeconds: 6.1, runs: 600 }
+ */
+export async function benchSweep(opts: { points: number; seeds: number; workers: number }): Promise<{ wallSeconds: number; runs: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-bench-sweep-'));
+  try {
+    const started = process.hrtime.bigint();
+    const outcome = await runSweep({
+      scenarioFile: BENCH_SWEEP_SCENARIO,
+      flags: { grid: BENCH_SWEEP_GRID, random: String(opts.points), seeds: String(opts.seeds) },
+      outDir: dir,
+      workers: opts.workers,
+      report: false,
+    });
+    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { wallSeconds, runs: outcome.ran };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Print the benchmark for each worker count and the speed-up over the first. */
+async function cli(argv: string[]): Promise<void> {
+  const points = Number(argv[0] ?? 200);
+  const seeds = Number(argv[1] ?? 3);
+  const workers = argv.length > 2 ? argv.slice(2).map(Number) : [1, 2];
+  process.stdout.write(`sweep bench: ${points} points × ${seeds} seeds of albatross-default (1 day, 5 services), ${os.availableParallelism()} cores, node ${process.version}\n`);
+  let first: number | undefined;
+  for (const w of workers) {
+    const r = await benchSweep({ points, seeds, workers: w });
+    first ??= r.wallSeconds;
+    process.stdout.write(`  ${String(w).padStart(2)} worker(s): ${r.wallSeconds.toFixed(2)} s for ${r.runs} runs (${(r.runs / r.wallSeconds).toFixed(1)} runs/s), speed-up ${(first / r.wallSeconds).toFixed(2)}×\n`);
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  cli(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,60 @@
+/** `scalelab check SCENARIO --baseline FILE`: compare a fixed run with a committed baseline. */
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../run/lines.js';
+import { checkTable, checkVerdictLine, runCheck } from '../workbench/check.js';
+import { junitXml } from '../workbench/junit.js';
+import { ExitCode } from './exit.js';
+import { parseSeed } from './run.js';
+
+interface CheckCliFlags {
+  baseline?: string;
+  update?: boolean;
+  junit?: string;
+  set: string[];
+  seed?: string;
+  quiet?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('run a scenario (fixed seed) and compare every metric with a committed baseline under per-metric tolerances; exit 1 on regression')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('--baseline <file>', 'baseline YAML (default: reports/baselines/<scenario name>.yaml)')
+    .option('--update', 'write the baseline from this run (keeping its tolerances), deliberately')
+    .option('--junit <file>', 'also write the verdicts as JUnit XML')
+    .option('--set <key=value>', 'override a scenario key (recorded in the baseline; repeatable)', collect, [])
+    .option('--seed <n>', 'override the scenario seed (recorded in the baseline)')
+    .option('-q, --quiet', 'print only the verdict line (and the failing metrics)')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 within tolerance, 1 on a regression (or a change where no direction is better),
+2 on bad input (missing or mismatched baseline, bad scenario).
+
+Examples:
+  scalelab check scenarios/albatross-default.yaml --baseline reports/baselines/albatross-default.yaml
+  scalelab check scenarios/albatross-default.yaml --junit reports/check-junit.xml
+  scalelab check scenarios/albatross-default.yaml --update`,
+    )
+    .action((file: string, flags: CheckCliFlags) => {
+      const seed = flags.seed !== undefined ? parseSeed(flags.seed) : undefined;
+      const outcome = runCheck({
+        scenarioFile: file,
+        sets: flags.set,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(flags.baseline !== undefined ? { baselineFile: flags.baseline } : {}),
+        update: flags.update === true,
+      });
+      if (flags.junit !== undefined) writeFileAtomic(flags.junit, junitXml(outcome));
+      const head = `check ${outcome.scenario} (seed ${outcome.seed}) against ${outcome.baselineFile}`;
+      // --quiet still shows the failing rows, so a CI log says what regressed
+      const table = flags.quiet ? (outcome.failed.length > 0 && !outcome.updated ? `${checkTable(outcome, outcome.failed)}\n` : '') : `${head}\n${checkTable(outcome)}\n`;
+      process.stdout.write(`${table}${checkVerdictLine(outcome)}\n`);
+      if (outcome.failed.length > 0 && !outcome.updated) throw new ExitCode(1);
+    });
+}

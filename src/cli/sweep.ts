@@ -1,0 +1,205 @@
+/** `scalelab sweep SCENARIO` and `scalelab sweep merge DIR…`. */
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../scenario/errors.js';
+import { formatNumber } from '../report/format.js';
+import { parseSeed } from './run.js';
+import { ExitCode } from './exit.js';
+import { runSweep, type SweepOutcome, type SweepProgress } from '../workbench/sweep.js';
+import { mergeSweeps } from '../workbench/merge.js';
+import { parseShard, formatShard } from '../workbench/shard.js';
+import { RUNS_FILE } from '../workbench/journal.js';
+import { pointLabel, shortKeys } from '../workbench/charts.js';
+import { asWrittenPoint, keyMetrics } from '../workbench/report.js';
+import type { JudgedPoint, Judgement } from '../workbench/choose.js';
+import type { Aggregate } from '../workbench/aggregate.js';
+import type { SweepHeader } from '../workbench/journal.js';
+
+interface SweepCliFlags {
+  grid: string[];
+  random?: string;
+  seeds?: string;
+  workers?: string;
+  out?: string;
+  shard?: string;
+  objective?: string;
+  constraint: string[];
+  pareto?: string;
+  heatmap: string[];
+  set: string[];
+  seed?: string;
+  quiet?: boolean;
+}
+
+interface MergeCliFlags {
+  out?: string;
+  objective?: string;
+  constraint: string[];
+  pareto?: string;
+  heatmap: string[];
+  quiet?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Worker threads: `--workers N` (0 = in this thread) or the number of cores. */
+function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return os.availableParallelism();
+  if (!/^\d+$/.test(text.trim())) throw new InputError(`expected a number of worker threads (0 runs in the main thread), got ${JSON.stringify(text)}`, { file: '--workers' });
+  return Number(text);
+}
+
+/** A progress line on stderr when it is a terminal: done/total, rate, ETA. */
+function progressLine(): ((p: SweepProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (p) => {
+    const elapsed = (Date.now() - p.startedAt) / 1000;
+    const ran = p.done - p.resumed;
+    const rate = elapsed > 0 ? ran / elapsed : 0;
+    const eta = rate > 0 ? (p.total - p.done) / rate : Number.NaN;
+    const resumed = p.resumed > 0 ? ` (${p.resumed} resumed)` : '';
+    process.stderr.write(`\r\x1b[K  sweep ${p.done}/${p.total} runs${resumed}  ${rate.toFixed(1)} runs/s  eta ${Number.isFinite(eta) ? `${eta.toFixed(0)}s` : '…'}`);
+  };
+}
+
+/** `metric=mean ± ci` for the key metrics of a point. */
+function metricsLine(header: SweepHeader, agg: Aggregate, j: Judgement, p: JudgedPoint): string {
+  return keyMetrics({ header, agg, judgement: j, sources: [] })
+    .map((m) => {
+      const s = p.stats[m]!;
+      return `${m}=${formatNumber(s.mean)}${s.ci95 !== null ? ` ± ${formatNumber(s.ci95)}` : ''}`;
+    })
+    .join('  ');
+}
+
+/** The best point and its key metrics, and the scenario as written when the sweep has it. */
+export function bestLines(header: SweepHeader, agg: Aggregate, j: Judgement): string[] {
+  const best = j.best;
+  if (best === null) return ['no point has results'];
+  const names = shortKeys(agg.plan.axes);
+  const ranked = j.points.filter((p) => p.rank !== null).length;
+  const lead = j.bestFeasible ? `best (rank 1 of ${ranked} feasible):` : 'no point meets the constraints; best by the objective alone:';
+  const lines = [`${lead} ${pointLabel(names, best.values)}`, `  ${metricsLine(header, agg, j, best)}`];
+  const own = asWrittenPoint({ header, judgement: j });
+  if (own !== null && own !== best) lines.push(`as written: ${pointLabel(names, own.values)}`, `  ${metricsLine(header, agg, j, own)}`);
+  return lines;
+}
+
+/** What a finished sweep prints on stdout. */
+function report(o: SweepOutcome, workers: number, seconds: number): string {
+  const lines = [`${o.header.scenario.name}: ${o.planned} runs${o.header.shard ? ` in shard ${formatShard(o.header.shard)}` : ''} (${o.ran} run now, ${o.resumed} already done) in ${seconds.toFixed(1)}s with ${workers === 0 ? 'no worker threads' : `${workers} worker${workers === 1 ? '' : 's'}`}`];
+  if (o.agg && o.judgement && o.files.length > 0) lines.push(...bestLines(o.header, o.agg, o.judgement));
+  const files = [...o.files, RUNS_FILE].map((f) => path.join(o.outDir, f));
+  lines.push(`wrote ${files.join(', ')}`);
+  if (o.files.includes('index.html')) lines.push(`open ${path.join(o.outDir, 'index.html')} in a browser`);
+  else if (o.header.shard) lines.push(`merge the shards with: scalelab sweep merge <shard dirs…> --out DIR`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerSweepCommand(program: Command): void {
+  const sweep = program
+    .command('sweep')
+    .enablePositionalOptions() // `sweep merge … --out DIR`: the --out belongs to merge
+    .description('run a scenario over a grid (or a random sample) of configuration values, several seeds per point; write runs.jsonl, sweep.csv, summary.md and index.html')
+    .argument('<scenario>', 'scenario YAML file; its sweep: section, if any, defines the sweep (see docs/WORKBENCH.md)')
+    .option('--grid <KEY=VALUES>', 'sweep a key over V1,V2,… or a range LO..HI:STEP (60s..600s:60s for durations); repeatable; replaces the file\'s grid', collect, [])
+    .option('--random <N>', 'sample N points within the values/ranges instead of the full grid (LO..HI without a step samples continuously)')
+    .option('--seeds <K>', 'replications per point, each with a derived seed (default: the file\'s, else 3)')
+    .option('--workers <N>', 'worker threads (default: the number of cores; 0 runs in the main thread)')
+    .option('--out <dir>', 'output directory (default: reports/<scenario name>-sweep)')
+    .option('--shard <I/N|auto>', 'run only shard I of N of the points (1-based); auto reads JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
+    .option('--objective <METRIC[:min|max]>', 'rank feasible points by this metric\'s mean (default: the first Pareto metric, min)')
+    .option('--constraint <METRIC<=VALUE>', 'a point is feasible when its mean meets this (<=, <, >=, >); repeatable', collect, [])
+    .option('--pareto <X,Y>', 'the two metrics of the Pareto front (default instance_seconds,slo_violation_seconds; add :max for higher-is-better)')
+    .option('--heatmap <METRIC[:KEY_X,KEY_Y]>', 'draw a heatmap of METRIC over two swept keys (default: the first two); repeatable', collect, [])
+    .option('--set <key=value>', 'override a scenario key for every run (repeatable)', collect, [])
+    .option('--seed <n>', 'base seed (replication 0; the others are derived from it)')
+    .option('-q, --quiet', 'print nothing but errors')
+    .addHelpText(
+      'after',
+      `
+Runs are appended to OUT/runs.jsonl as they finish; running the same command again resumes and
+skips what is done (Ctrl-C leaves a valid file). Results do not depend on --workers.
+
+Examples:
+  scalelab sweep scenarios/albatross-tuning.yaml
+  scalelab sweep scenarios/albatross-default.yaml --grid engine.config.scale_up_threshold_percent=70..95:5 \\
+      --grid engine.config.cooldown_period=60s..600s:60s --seeds 5 --constraint 'slo_violation_percent<=1'
+  scalelab sweep scenarios/albatross-default.yaml --grid engine.config.scale_up_threshold_percent=60..95 \\
+      --grid engine.config.cooldown_period=0s..900s --random 100 --set duration=6h
+  scalelab sweep scenarios/albatross-tuning.yaml --shard auto/8 --out results/shard-$JOB_COMPLETION_INDEX
+  scalelab sweep merge results/shard-* --out results/all`,
+    )
+    .action(async (file: string, flags: SweepCliFlags) => {
+      const seed = flags.seed !== undefined ? parseSeed(flags.seed) : undefined;
+      const workers = parseWorkers(flags.workers);
+      const shard = flags.shard !== undefined ? parseShard(flags.shard, process.env) : undefined;
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once('SIGINT', onSigint);
+      const bar = flags.quiet ? undefined : progressLine();
+      const started = Date.now();
+      let outcome: SweepOutcome;
+      try {
+        outcome = await runSweep({
+          scenarioFile: file,
+          sets: flags.set,
+          ...(seed !== undefined ? { seed } : {}),
+          flags: {
+            grid: flags.grid,
+            constraint: flags.constraint,
+            heatmap: flags.heatmap,
+            ...(flags.random !== undefined ? { random: flags.random } : {}),
+            ...(flags.seeds !== undefined ? { seeds: flags.seeds } : {}),
+            ...(flags.objective !== undefined ? { objective: flags.objective } : {}),
+            ...(flags.pareto !== undefined ? { pareto: flags.pareto } : {}),
+          },
+          ...(flags.out !== undefined ? { outDir: flags.out } : {}),
+          workers,
+          ...(shard !== undefined ? { shard } : {}),
+          signal: controller.signal,
+          ...(bar ? { onProgress: bar } : {}),
+        });
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+        if (bar) process.stderr.write('\r\x1b[K');
+      }
+      if (outcome.status === 'aborted') {
+        const done = outcome.resumed + outcome.ran;
+        process.stderr.write(`scalelab: interrupted: ${done} of ${outcome.planned} runs are saved in ${path.join(outcome.outDir, RUNS_FILE)}; run the same command again to resume\n`);
+        throw new ExitCode(130);
+      }
+      if (!flags.quiet) process.stdout.write(report(outcome, workers, (Date.now() - started) / 1000));
+    });
+
+  sweep
+    .command('merge')
+    .description('combine the outputs of sweep shards (or of any runs of the same sweep) into one runs.jsonl and report')
+    .argument('<dirs...>', 'sweep output directories (each with a runs.jsonl)')
+    .requiredOption('--out <dir>', 'directory for the merged runs.jsonl and report')
+    .option('--objective <METRIC[:min|max]>', 'rank by this metric instead of the sweep\'s objective')
+    .option('--constraint <METRIC<=VALUE>', 'replace the sweep\'s constraints (repeatable)', collect, [])
+    .option('--pareto <X,Y>', 'replace the sweep\'s Pareto metrics')
+    .option('--heatmap <METRIC[:KEY_X,KEY_Y]>', 'replace the sweep\'s heatmaps (repeatable)', collect, [])
+    .option('-q, --quiet', 'print nothing but errors and warnings')
+    .addHelpText('after', `\nExample:\n  scalelab sweep merge results/shard-1-of-4 results/shard-2-of-4 results/shard-3-of-4 results/shard-4-of-4 --out results/all`)
+    .action(async (dirs: string[], flags: MergeCliFlags) => {
+      const outDir = flags.out!;
+      const outcome = await mergeSweeps(dirs, outDir, {
+        constraint: flags.constraint,
+        heatmap: flags.heatmap,
+        ...(flags.objective !== undefined ? { objective: flags.objective } : {}),
+        ...(flags.pareto !== undefined ? { pareto: flags.pareto } : {}),
+      });
+      const missing = outcome.agg.points.filter((p) => p.invalid === null && p.runs < p.expected).length;
+      if (outcome.missingShards.length > 0) process.stderr.write(`scalelab: warning: shard(s) ${outcome.missingShards.join(', ')} not among the inputs\n`);
+      if (missing > 0) process.stderr.write(`scalelab: warning: ${missing} point(s) lack some of their runs; the report marks them\n`);
+      if (flags.quiet) return;
+      const lines = [`merged ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}: ${outcome.runs} runs of ${outcome.agg.points.length} points`, ...bestLines(outcome.header, outcome.agg, outcome.judgement)];
+      lines.push(`wrote ${[...outcome.files, RUNS_FILE].map((f) => path.join(outDir, f)).join(', ')}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

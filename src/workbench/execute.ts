@@ -1,0 +1,69 @@
+/**
+ * One sweep run: the scenario text with the sweep's base overrides, the point's overrides and a
+ * seed → the run-level metrics. The same function runs inside worker threads (`worker.ts`)
+ * and in-process (`InlineExecutor`), so results cannot depend on where a run ran.
+ */
+import { parseScenarioText } from '../scenario/load.js';
+import { InputError } from '../scenario/errors.js';
+import { simulateScenario } from '../run/run.js';
+
+/** What every run of a sweep shares (sent once to each worker). */
+export interface RunnerInit {
+  /** The scenario file's text (read once, so a file edited mid-sweep cannot mix versions). */
+  text: string;
+  /** The scenario file's path (messages, trace paths). */
+  file: string;
+  /** The sweep's base `--set` overrides, applied before the point's. */
+  sets: string[];
+}
+
+/** One run to do. */
+export interface RunTask {
+  id: number;
+  sets: string[];
+  seed: number;
+}
+
+/** Metric values and units of a finished run. */
+export interface RunMetrics {
+  metrics: Record<string, number | null>;
+  units: Record<string, string>;
+}
+
+/** A run's outcome: metrics, or the reason the point's configuration is invalid. */
+export type RunOutput =
+  | ({ id: number; kind: 'ok' } & RunMetrics)
+  | { id: number; kind: 'invalid'; reason: string }
+  | { id: number; kind: 'error'; message: string };
+
+/**
+ * Overrides appended to every sweep run: no chart data is collected (metrics are unaffected;
+ * the report's chart data would only cost time and memory).
+ */
+export const RUN_SETS: readonly string[] = ['output.chart_groups=0'];
+
+/**
+ * Simulate one run. Bad configuration (the loader's `InputError`) is an `invalid` outcome, not
+ * a failure: some combinations of valid values are refused together (a down threshold above
+ * the up threshold); anything else is an `error`.
+ *
+ * @example executeRun(init, { id: 0, sets: ['engine.config.cooldown_period=300s'], seed: 42 }).kind // 'ok'
+ */
+export function executeRun(init: RunnerInit, task: RunTask): RunOutput {
+  try {
+    const scenario = parseScenarioText(init.text, init.file, { sets: [...init.sets, ...task.sets, ...RUN_SETS], seed: task.seed });
+    const { metrics: set } = simulateScenario(scenario).summary;
+    const metrics: Record<string, number | null> = {};
+    const units: Record<string, string> = {};
+    for (const [name, m] of Object.entries(set)) {
+      metrics[name] = m.value;
+      units[name] = m.unit;
+    }
+    return { id: task.id, kind: 'ok', metrics, units };
+  } catch (err) {
+    if (err instanceof InputError) return { id: task.id, kind: 'invalid', reason: err.message };
+    // the stack only on request, like the CLI's own internal errors
+    const message = err instanceof Error ? (process.env['SCALELAB_DEBUG'] ? (err.stack ?? err.message) : err.message) : String(err);
+    return { id: task.id, kind: 'error', message };
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * `scalelab sweep`: load the scenario and its sweep definition, check every swept value before
+ * anything runs, plan the points and seeds, skip what `runs.jsonl` already holds, run the rest
+ * on the worker pool appending each result at once, and write the report from the journal.
+ *
+ * Order of checks (nothing is written until all pass): the scenario with the base overrides;
+ * the sweep definition; each swept value on its own against the scenario (an unknown key, a
+ * wrong type or an out-of-bounds value stops the sweep here). A combination refused only
+ * together (a down threshold above the up threshold) is recorded as an invalid point and
+ * listed in the report.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError, type InputLocation } from '../scenario/errors.js';
+import { parseScenarioText } from '../scenario/load.js';
+import { applySets, SET_LOCATION } from '../scenario/overrides.js';
+import { parse as parseYaml } from 'yaml';
+import { isPrefix, parseKeyPath } from '../scenario/paths.js';
+import type { Scenario } from '../scenario/types.js';
+import { VERSION } from '../version.js';
+import { aggregate, type Aggregate } from './aggregate.js';
+import { domainValues, formatRangeValue, valueText, type Axis } from './axis.js';
+import { judge, type Judgement } from './choose.js';
+import { metricCatalog } from './choice.js';
+import type { RunnerInit, RunOutput, RunTask } from './execute.js';
+import { fingerprint, Journal, readJournal, RUNS_FILE, sha256, type RunRecord, type SweepHeader } from './journal.js';
+import { enumeratePoints, inShard, plannedRuns, pointSets, runKey, type PlannedRun, type Shard, type SweepPlan } from './plan.js';
+import { InlineExecutor, runAll, WorkerPool, type Executor } from './pool.js';
+import { writeSweepReport } from './report.js';
+import { deriveSeeds } from './seeds.js';
+import { readSweepSection, sweepDefinition, type SweepDefinition, type SweepFlags } from './spec.js';
+
+/** Progress of a sweep, reported after each run. */
+export interface SweepProgress {
+  /** Runs of this shard recorded (including those found from an earlier session). */
+  done: number;
+  total: number;
+  /** Runs found already recorded when the sweep started. */
+  resumed: number;
+  /** When this session started (ms since the epoch). */
+  startedAt: number;
+}
+
+/** Everything `runSweep` needs. */
+export interface SweepOptions {
+  scenarioFile: string;
+  /** Base `--set` overrides for every run. */
+  sets?: string[];
+  /** Overrides the scenario's seed (the base of the replication seeds). */
+  seed?: number;
+  flags?: Partial<SweepFlags>;
+  /** Output directory; default `reports/<name>-sweep` (`…/shard-I-of-N` for a shard). */
+  outDir?: string;
+  /** Worker threads; 0 runs in this thread. */
+  workers: number;
+  shard?: Shard;
+  /** Worker script (default: next to this module, or dist/ when running from source). */
+  workerUrl?: URL;
+  signal?: AbortSignal;
+  onProgress?: (p: SweepProgress) => void;
+  /** Write the report (default: yes, except for a shard of several). */
+  report?: boolean;
+}
+
+/** What a sweep did. */
+export interface SweepOutcome {
+  status: 'done' | 'aborted';
+  outDir: string;
+  header: SweepHeader;
+  /** Runs this shard plans, found already done, and run now. */
+  planned: number;
+  resumed: number;
+  ran: number;
+  /** Report files written (empty for a shard or an aborted sweep). */
+  files: string[];
+  agg: Aggregate | null;
+  judgement: Judgement | null;
+}
+
+/** Run (or resume) a sweep. Bad input throws `InputError` before anything is written. */
+export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
+  const prepared = prepareSweep(opts);
+  const { header, runs, init } = prepared;
+  const outDir = opts.outDir ?? defaultOutDir(header.scenario.name, opts.shard);
+  fs.mkdirSync(outDir, { recursive: true });
+  const journal = Journal.open(path.join(outDir, RUNS_FILE), header);
+  const todo = runs.filter((r) => !journal.done.has(runKey(r.point.id, r.seed)));
+  const resumed = runs.length - todo.length;
+  const progress: SweepProgress = { done: resumed, total: runs.length, resumed, startedAt: Date.now() };
+  opts.onProgress?.(progress);
+  let status: 'done' | 'aborted' = 'done';
+  const executor = makeExecutor(opts, init, todo.length);
+  try {
+    const tasks: RunTask[] = todo.map((r, id) => ({ id, sets: pointSets(header.plan.axes, r.point), seed: r.seed }));
+    status = await runAll(
+      executor,
+      tasks,
+      (out) => {
+        journal.append(toRecord(todo[out.id]!, out));
+        progress.done++;
+        opts.onProgress?.(progress);
+      },
+      opts.signal,
+    );
+  } finally {
+    await executor.close();
+    journal.close();
+  }
+  const outcome: SweepOutcome = { status, outDir, header, planned: runs.length, resumed, ran: progress.done - resumed, files: [], agg: null, judgement: null };
+  if (status === 'aborted') return outcome;
+  const agg = aggregate(header.plan, readJournal(path.join(outDir, RUNS_FILE)).runs);
+  refuseAllInvalid(agg, opts.shard);
+  const judgement = judge(agg, header.choice);
+  const wantReport = opts.report ?? (opts.shard === undefined || opts.shard.count === 1);
+  const files = wantReport ? await writeSweepReport(outDir, { header, agg, judgement, sources: [] }) : [];
+  return { ...outcome, files, agg, judgement };
+}
+
+/** The header, the runs of this shard and the workers' shared input, all checked. */
+export function prepareSweep(opts: SweepOptions): { header: SweepHeader; runs: PlannedRun[]; init: RunnerInit; scenario: Scenario; definition: SweepDefinition } {
+  const file = opts.scenarioFile;
+  const text = readScenario(file);
+  const sets = opts.sets ?? [];
+  const scenario = parseScenarioText(text, file, { sets, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  const flags: SweepFlags = { grid: [], constraint: [], heatmap: [], ...opts.flags };
+  const catalog = metricCatalog(scenario.engine.name);
+  const definition = sweepDefinition(readSweepSection(text, file, catalog), flags, catalog);
+  probeAxes(text, file, sets, scenario.seed, definition);
+  const plan: SweepPlan = { axes: definition.axes, random: definition.random, sampleSeed: scenario.seed, seeds: deriveSeeds(scenario.seed, definition.seeds) };
+  const runs = plannedRuns(enumeratePoints(plan), plan.seeds, opts.shard);
+  const header: SweepHeader = {
+    kind: 'sweep',
+    format: 1,
+    scalelab: VERSION,
+    scenario: { name: scenario.name, description: scenario.description, file, engine: scenario.engine.name, seed: scenario.seed, sha256: sha256(text), values: writtenValues(text, sets, definition.axes) },
+    sets,
+    fingerprint: fingerprint(text, sets),
+    plan,
+    choice: definition.choice,
+    shard: opts.shard ?? null,
+  };
+  return { header, runs, init: { text, file, sets }, scenario, definition };
+}
+
+/**
+ * The value each swept key has in the scenario as written, base overrides applied, as `--set`
+ * text; null for a key the file leaves to its default.
+ *
+ * @example writtenValues(text, [], axes) // ['90', '3', '600s']
+ */
+export function writtenValues(text: string, sets: readonly string[], axes: readonly Axis[]): Array<string | null> {
+  const doc = applySets(parseYaml(text, { merge: true }) as unknown, sets);
+  return axes.map((a) => {
+    const node = lookup(doc, parseKeyPath(a.key) ?? []);
+    return node === undefined || node === null ? null : valueText(node);
+  });
+}
+
+/**
+ * The value at `path`, where a mapping may also hold the rest of the path as one dotted key
+ * (Incus writes `cluster.rebalance.cooldown` flat; `--set` writes it nested).
+ *
+ * @example lookup({ engine: { config: { 'cluster.rebalance.batch': 2 } } }, ['engine', 'config', 'cluster', 'rebalance', 'batch']) // 2
+ */
+function lookup(node: unknown, path: ReadonlyArray<string | number>): unknown {
+  if (path.length === 0) return node;
+  if (node === null || typeof node !== 'object') return undefined;
+  const map = node as Record<string | number, unknown>;
+  for (let n = path.length; n > 1; n--) {
+    const flat = path.slice(0, n).join('.');
+    if (flat in map) return lookup(map[flat], path.slice(n));
+  }
+  return lookup(map[path[0]!], path.slice(1));
+}
+
+/** `reports/<name>-sweep`, or its `shard-I-of-N` subdirectory. */
+export function defaultOutDir(name: string, shard: Shard | undefined): string {
+  const base = path.join('reports', `${name}-sweep`);
+  return shard && shard.count > 1 ? path.join(base, `shard-${shard.index}-of-${shard.count}`) : base;
+}
+
+/** The scenario file's text (an InputError when it cannot be read). */
+function readScenario(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError('scenario file not found', { file });
+    if (code === 'EISDIR') throw new InputError('is a directory, not a scenario file', { file });
+    throw new InputError(`cannot read scenario file: ${(err as Error).message}`, { file });
+  }
+}
+
+/**
+ * Check each swept value on its own: the scenario with the base overrides and that one value
+ * must load, unless what fails is about another key (a combination problem, judged per point
+ * when it runs). A range without a step is probed at both ends.
+ */
+export function probeAxes(text: string, file: string, sets: readonly string[], seed: number, def: SweepDefinition): void {
+  for (const axis of def.axes) {
+    const where = def.origins[axis.key] ?? { file: '--grid' };
+    for (const value of probeValues(axis)) {
+      try {
+        parseScenarioText(text, file, { sets: [...sets, `${axis.key}=${value}`], seed });
+      } catch (err) {
+        if (!(err instanceof InputError) || err.file !== SET_LOCATION || !related(axis.key, err.key)) {
+          if (err instanceof InputError) continue;
+          throw err;
+        }
+        throw new InputError(probeMessage(err, value), { ...where, key: err.key ?? axis.key });
+      }
+    }
+  }
+}
+
+/** The values to probe: every value of a finite domain, the two ends of a sampled range. */
+function probeValues(axis: Axis): string[] {
+  const finite = domainValues(axis.domain);
+  if (finite !== undefined) return finite;
+  if (axis.domain.kind !== 'range') return [];
+  return [formatRangeValue(axis.domain, axis.domain.lo), formatRangeValue(axis.domain, axis.domain.hi)];
+}
+
+/** Is the error's key the swept key, inside it, or on its way? */
+function related(axisKey: string, errKey: string | undefined): boolean {
+  if (errKey === undefined) return true;
+  const a = parseKeyPath(axisKey);
+  const e = parseKeyPath(errKey);
+  if (a === undefined || e === undefined) return true;
+  return isPrefix(a, e) || isPrefix(e, a);
+}
+
+/** The loader's message, with the value when it does not already say it. */
+function probeMessage(err: InputError, value: string): string {
+  return /^unknown key|^index .* out of range|^cannot set a key|is a list; use an index/.test(err.detail) ? err.detail : `value ${value}: ${err.detail}`;
+}
+
+/** Worker threads, or this thread for `workers: 0` (or nothing to run); never more threads than runs. */
+function makeExecutor(opts: SweepOptions, init: RunnerInit, runs: number): Executor {
+  const n = Math.min(opts.workers, runs);
+  if (n <= 0) return new InlineExecutor(init);
+  return new WorkerPool(n, init, opts.workerUrl);
+}
+
+/** The journal line for a finished run. */
+function toRecord(run: PlannedRun, out: RunOutput): RunRecord {
+  const base = { kind: 'run' as const, point: run.point.id, seed: run.seed, replication: run.replication };
+  if (out.kind === 'ok') return { ...base, metrics: out.metrics, units: out.units };
+  if (out.kind === 'invalid') return { ...base, invalid: out.reason };
+  throw new Error(out.message);
+}
+
+/** Every point of the sweep (or shard) refused: that is bad input, not a result. */
+function refuseAllInvalid(agg: Aggregate, shard: Shard | undefined): void {
+  const mine = agg.points.filter((p) => inShard(p, shard));
+  const first = mine[0];
+  if (first !== undefined && mine.every((p) => p.invalid !== null)) {
+    throw new InputError(`every point of the sweep was refused; the first: ${first.invalid}`, { file: '--grid' } satisfies InputLocation);
+  }
+}
