@@ -1,6 +1,6 @@
 /** `scalelab check SCENARIO --baseline FILE`: compare a fixed run with a committed baseline. */
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../run/lines.js';
+import { writeFileAtomic } from '../report/files.js';
 import { checkTable, checkVerdictLine, runCheck } from '../workbench/check.js';
 import { junitXml } from '../workbench/junit.js';
 import { ExitCode } from './exit.js';

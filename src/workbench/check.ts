@@ -33,7 +33,7 @@ import type { KeyPath } from '../scenario/paths.js';
 import { simulateScenario } from '../run/run.js';
 import type { MetricSet } from '../report/types.js';
 import { VERSION } from '../version.js';
-import { writeFileAtomic } from '../run/lines.js';
+import { writeFileAtomic } from '../report/files.js';
 import { RUN_SETS } from './execute.js';
 
 /** How far a metric may move: the larger of the two bounds (missing ones count as 0). */

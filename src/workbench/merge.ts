@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../scenario/errors.js';
-import { writeFileAtomic } from '../run/lines.js';
+import { writeFileAtomic } from '../report/files.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { judge, type Judgement } from './choose.js';
 import { readJournal, RUNS_FILE, type RunRecord, type SweepHeader } from './journal.js';
