@@ -12,7 +12,6 @@ import { reportHtml } from './html.js';
 import { summaryMarkdown } from './markdown.js';
 import type { ChartData, RunSummary } from './types.js';
 import { writeFileAtomic } from './files.js';
-export { writeFileAtomic };
 
 export { reportHtml } from './html.js';
 export { summaryMarkdown } from './markdown.js';

@@ -7,7 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { renderSvg, writeFileAtomic } from '../report/render.js';
+import { renderSvg } from '../report/render.js';
+import { writeFileAtomic } from '../report/files.js';
 import { escapeHtml, escapeMarkdown, formatNumber, jsonForScript } from '../report/format.js';
 import { METRIC_DOCS } from '../metrics/summary.js';
 import { CLUSTER_METRIC_DOCS } from '../metrics/cluster.js';
@@ -37,9 +38,9 @@ export const MARKDOWN_ROWS = 10;
 /** Write index.html, summary.md and sweep.csv into `outDir`; returns the file names. */
 export async function writeSweepReport(outDir: string, input: SweepReportInput): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
-  await writeFileAtomic(join(outDir, 'sweep.csv'), sweepCsv(input));
-  await writeFileAtomic(join(outDir, 'summary.md'), sweepMarkdown(input));
-  await writeFileAtomic(join(outDir, 'index.html'), await sweepHtml(input));
+  writeFileAtomic(join(outDir, 'sweep.csv'), sweepCsv(input));
+  writeFileAtomic(join(outDir, 'summary.md'), sweepMarkdown(input));
+  writeFileAtomic(join(outDir, 'index.html'), await sweepHtml(input));
   return ['index.html', 'summary.md', 'sweep.csv'];
 }
 
