@@ -4,13 +4,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { EventQueue } from '../kernel/heap.js';
-import { simulateAlbatross } from '../run/albatross.js';
-import { simulateIncus } from '../run/incus.js';
-import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import type { CaseResult } from './main.js';
-import { benchTraceReplay } from './trace-replay.js';
-import { benchSweep } from './sweep.js';
+
+// Each case imports only what it runs, so a case's peak RSS is not inflated by modules it never
+// uses (the bare-heap baseline loads nothing but the heap).
 
 const scenarioPath = (name: string) => fileURLToPath(new URL(`../../scenarios/${name}.yaml`, import.meta.url));
 
@@ -47,7 +45,8 @@ export function scaleScenario(base: Scenario, groups: number): Scenario {
   return { ...base, name: `${base.name}-x${groups}`, workloads, faults, world: { ...base.world, hosts }, output: { ...base.output, timeseries: false, events: false, report: false } };
 }
 
-function timeModel(scenario: Scenario, name: string): CaseResult {
+async function timeModel(scenario: Scenario, name: string): Promise<CaseResult> {
+  const { simulateAlbatross } = await import('../run/albatross.js');
   const started = process.hrtime.bigint();
   const sim = simulateAlbatross(scenario);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -67,7 +66,8 @@ function timeModel(scenario: Scenario, name: string): CaseResult {
  * The Incus cluster model: events = VM demand samples + member load-average samples (the
  * per-record work); rounds = 5 s load-average samples.
  */
-function timeCluster(scenario: Scenario, name: string): CaseResult {
+async function timeCluster(scenario: Scenario, name: string): Promise<CaseResult> {
+  const { simulateIncus } = await import('../run/incus.js');
   const started = process.hrtime.bigint();
   const sim = simulateIncus(scenario);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -85,26 +85,34 @@ function timeCluster(scenario: Scenario, name: string): CaseResult {
   };
 }
 
+/** Load a bundled scenario (the loader is imported only by the cases that need it). */
+async function load(name: string, sets: string[] = []): Promise<Scenario> {
+  const { loadScenario } = await import('../scenario/load.js');
+  return loadScenario(scenarioPath(name), { sets });
+}
+
 async function run(name: string, args: string[]): Promise<CaseResult> {
   switch (name) {
     case 'sweep-1-worker':
     case 'sweep-2-workers': {
       const workers = name === 'sweep-1-worker' ? 1 : 2;
+      const { benchSweep } = await import('./sweep.js');
       const r = await benchSweep({ points: 200, seeds: 3, workers });
       return { name, wallSeconds: r.wallSeconds, events: r.runs, eventsPerSecond: r.runs / r.wallSeconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail: `200 points × 3 seeds of albatross-default (1 day each), ${workers} worker thread(s); events = runs (peak RSS of the main thread's process)` };
     }
     case 'trace-replay-1g': {
+      const { benchTraceReplay } = await import('./trace-replay.js');
       const r = await benchTraceReplay();
       return { name, wallSeconds: r.seconds, events: r.rows, eventsPerSecond: r.rowsPerSecond, peakRssMB: r.peakRssMB, detail: `1 GiB canonical trace, ${r.rows} rows streamed through TraceSource (target peak RSS < 200 MB)` };
     }
     case 'pb1':
-      return timeModel(loadScenario(scenarioPath('bench-pb1')), name);
+      return timeModel(await load('bench-pb1'), name);
     case 'pb1-2d':
-      return timeModel(loadScenario(scenarioPath('bench-pb1'), { sets: ['duration=2d'] }), name);
+      return timeModel(await load('bench-pb1', ['duration=2d']), name);
     case 'default-1000':
-      return timeModel(scaleScenario(loadScenario(scenarioPath('albatross-default')), 1000), name);
+      return timeModel(scaleScenario(await load('albatross-default'), 1000), name);
     case 'incus-cluster':
-      return timeCluster(loadScenario(scenarioPath('bench-incus')), name);
+      return timeCluster(await load('bench-incus'), name);
     case 'pb1-bare-heap':
     case 'incus-cluster-bare-heap':
     case 'default-1000-bare-heap': {

@@ -31,7 +31,7 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap'] as const;
+const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers'] as const;
 
 function runCase(name: string, args: string[] = []): CaseResult {
   const script = fileURLToPath(new URL('./case.js', import.meta.url));

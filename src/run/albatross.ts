@@ -8,6 +8,7 @@
  * an instance gone, a sync pass, a scenario fault. Everything periodic is batched in the round.
  */
 import { EventQueue } from '../kernel/heap.js';
+import { runUntil } from '../kernel/loop.js';
 import { stream, type RandomStream } from '../kernel/random.js';
 import type { Micros } from '../kernel/time.js';
 import { buildLoadSources, sampleAll } from '../load/index.js';
@@ -385,13 +386,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   queue.push(0, EV_ROUND, 0, PRIO_ROUND);
 
   const progressEvery = Math.max(1, Math.floor(end / interval / 200));
-  while (queue.size > 0) {
-    const t = queue.peekTime();
-    if (t >= end) break;
-    const kind = queue.peekKind();
-    const arg = queue.peekArg();
-    queue.pop();
-    counts.heapEvents++;
+  counts.heapEvents = runUntil(queue, end, (t, kind, arg) => {
     switch (kind) {
       case EV_ROUND:
         round(t);
@@ -473,7 +468,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         break;
       }
     }
-  }
+  });
 
   for (const w of workloads) settle(w, end);
   for (const s of sources) s.close();

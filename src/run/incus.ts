@@ -12,6 +12,8 @@
  */
 import { stream } from '../kernel/random.js';
 import { EventQueue } from '../kernel/heap.js';
+import { runUntil } from '../kernel/loop.js';
+import { scenarioSummary } from './header.js';
 import { MICROS_PER_SECOND, type Micros } from '../kernel/time.js';
 import { buildLoadSources, sampleAll } from '../load/index.js';
 import { ClusterMetrics, type ClusterResult, type MigrationRecord } from '../metrics/cluster.js';
@@ -408,13 +410,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
   schedule(wakeAt(engine, view, 0), 0);
 
   const progressEvery = Math.max(1, Math.floor(end / LOAD_FREQ / 200));
-  while (queue.size > 0) {
-    const t = queue.peekTime();
-    if (t >= end) break;
-    const kind = queue.peekKind();
-    const arg = queue.peekArg();
-    queue.pop();
-    counts.heapEvents++;
+  counts.heapEvents = runUntil(queue, end, (t, kind, arg) => {
     switch (kind) {
       case EV_SAMPLE:
         sample(t);
@@ -449,7 +445,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
         memberEvent(arg, t);
         break;
     }
-  }
+  });
   for (const s of load.sources) s.close();
   return { result: metrics.finish(end), chart, counts };
 }
@@ -463,27 +459,10 @@ export const INCUS_HEADLINE: readonly string[] = ['migrations', 'migrations_fail
 /** summary.json's content for a finished Incus simulation. */
 export function buildIncusSummary(scenario: Scenario, sim: IncusSimulation): IncusRunSummary {
   const spec = scenario.cluster!;
-  const config: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(scenario.engine.config)) {
-    if (k === 'cluster.rebalance.cooldown') config[`${k}_s`] = (v as number) / 1e6;
-    else config[k] = v;
-  }
-  const options: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(scenario.engine.options)) {
-    if (k === 'pair_hysteresis') options[`${k}_s`] = (v as number) / 1e6;
-    else options[k] = v;
-  }
   const m = spec.migration;
   return {
     scalelab: VERSION,
-    scenario: {
-      name: scenario.name,
-      description: scenario.description,
-      file: scenario.file,
-      seed: scenario.seed,
-      duration_s: scenario.duration / 1e6,
-      engine: { name: scenario.engine.name, variant: scenario.engine.variant, config, options },
-    },
+    scenario: scenarioSummary(scenario),
     metrics: sim.result.metrics,
     groups: sim.result.members,
     projects: sim.result.projects,

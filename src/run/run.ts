@@ -16,6 +16,7 @@ import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationRes
 import { runIncus } from './incus.js';
 import { LineWriter, writeFileAtomic } from '../report/files.js';
 import { VERSION } from '../version.js';
+import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
 
 /**
@@ -66,15 +67,6 @@ export interface RunOutcome {
   files: string[];
 }
 
-/** Durations and other scenario values as they appear in summary.json (µs → s). */
-function plainConfig(values: Record<string, unknown>, durationKeys: ReadonlySet<string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(values)) out[durationKeys.has(k) ? `${k}_s` : k] = durationKeys.has(k) ? (v as number) / 1e6 : v;
-  return out;
-}
-
-const DURATION_KEYS = new Set(['poll_interval', 'cooldown_period', 'death_timeout']);
-
 /** Build summary.json's content from a finished simulation. */
 export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSummary {
   const results = sim.workloads.map((w) => w.result);
@@ -83,19 +75,7 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
   for (const w of sim.workloads) groups[w.name] = workloadMetricSet(w.result);
   return {
     scalelab: VERSION,
-    scenario: {
-      name: scenario.name,
-      description: scenario.description,
-      file: scenario.file,
-      seed: scenario.seed,
-      duration_s: scenario.duration / 1e6,
-      engine: {
-        name: scenario.engine.name,
-        variant: scenario.engine.variant,
-        config: plainConfig(scenario.engine.config, DURATION_KEYS),
-        options: scenario.engine.options,
-      },
-    },
+    scenario: scenarioSummary(scenario),
     metrics,
     groups,
     notes: [
