@@ -306,16 +306,18 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
           records[n] = rec;
         }
         const cpu = Math.floor(inst.cpuUs);
+        const sec = Math.floor(cpu / 1e6);
         rec.name = inst.name;
-        rec.utimeSec = Math.floor(cpu / 1e6);
-        rec.utimeUsec = cpu - rec.utimeSec * 1e6;
+        rec.utimeSec = sec;
+        rec.utimeUsec = cpu - sec * 1e6;
         n++;
       }
       counts.records += n;
       if (n > 0) {
         counts.engineCalls++;
         const d = onStats(contexts[wi]!, states[wi]!, records, n, t);
-        if (d.state !== states[wi] || d.actions.length > 0) apply(w, d, t);
+        if (d.actions.length > 0) apply(w, d, t);
+        else states[wi] = d.state;
       }
       w.demand = demand[slot[wi]!]!;
       measure(w, t);
