@@ -10,6 +10,7 @@ import { registerRunCommand } from './run.js';
 import { registerEnginesCommand } from './engines.js';
 import { registerTraceCommands } from './trace.js';
 import { registerRecordCommand } from './record.js';
+import { registerDecideCommand } from './decide.js';
 import { ExitCode, registerWorkbenchCommands } from './workbench.js';
 
 /** Build the command tree (exported for tests). */
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEnginesCommand(program);
   registerTraceCommands(program);
   registerRecordCommand(program);
+  registerDecideCommand(program);
   registerWorkbenchCommands(program);
   return program;
 }

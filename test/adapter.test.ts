@@ -1,0 +1,110 @@
+/** The Albatross engine behind the live adapter: the same golden cases as in the simulator. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AlbatrossAdapter, parseLine, parseTime } from '../src/adapters/albatross.js';
+import { albatrossDescriptor } from '../src/engines/albatross/descriptor.js';
+import type { AlbatrossConfig, AlbatrossOptions } from '../src/engines/albatross/engine.js';
+import { main } from '../src/cli/main.js';
+
+const S = 1_000_000;
+const T0 = 1_780_000_000; // a Unix time in seconds
+const config: AlbatrossConfig = {
+  poll_interval: 300 * S,
+  scale_up_threshold_percent: 90,
+  scale_up_trigger_ticks: 3,
+  scale_down_threshold_percent: 40,
+  scale_down_trigger_ticks: 5,
+  cooldown_period: 600 * S,
+  death_timeout: 900 * S,
+};
+const preset = (v: string) => albatrossDescriptor.variants.find((x) => x.name === v)!.options as unknown as AlbatrossOptions;
+
+/** Stats lines of one unikernel at 95 % of a vCPU: 9.5 CPU-seconds every 10 s. */
+function lines95(name: string, rounds: number): string[] {
+  return Array.from({ length: rounds }, (_, k) => {
+    const us = k * 9_500_000;
+    return JSON.stringify({ time: T0 + 10 * k, name, utime: [Math.floor(us / S), us % S], stime: [0, 0] });
+  });
+}
+
+function run(variant: string, lines: string[]) {
+  const adapter = new AlbatrossAdapter({ config, options: preset(variant), groups: new Map([['alice:web', { vcpus: 1, maxInstances: 4, minInstances: 1 }]]) });
+  const out = lines.flatMap((l, i) => adapter.feed(parseLine(l, `test:${i + 1}`)));
+  return [...out, ...adapter.finish()];
+}
+
+describe('parseTime', () => {
+  it('reads Unix seconds and ISO strings to integer µs', () => {
+    expect(parseTime(1.5)).toBe(1_500_000);
+    expect(parseTime('1970-01-01T00:00:10Z')).toBe(10 * S);
+    expect(parseTime('yesterday')).toBeNull();
+  });
+});
+
+describe('AlbatrossAdapter', () => {
+  it('faithful never scales up at 95 % (0 %, 100 %, 0 % …)', () => {
+    expect(run('faithful', lines95('alice:web', 30))).toEqual([]);
+  });
+
+  it('corrected spawns one clone on the third high tick, 30 s after the first record', () => {
+    expect(run('corrected', lines95('alice:web', 5))).toEqual([{ time: T0 + 30, type: 'spawn_clone', group: 'alice:web', name: 'alice:web-clone-1' }]);
+  });
+
+  it('the sync pass (every death_timeout of input time) orphans the clones of a dead primary (faithful)', () => {
+    const lines = [
+      JSON.stringify({ time: T0, name: 'alice:web', utime: [0, 0] }),
+      JSON.stringify({ time: T0, name: 'alice:web-clone-1', utime: [0, 0] }),
+      JSON.stringify({ time: T0 + 100, running: ['alice:web-clone-1'] }),
+      JSON.stringify({ time: T0 + 1000, name: 'alice:web-clone-1', utime: [5, 0] }),
+    ];
+    const out = run('faithful', lines);
+    expect(out).toEqual([
+      { time: T0, type: 'adopt', group: 'alice:web', name: 'alice:web-clone-1' },
+      { time: T0 + 900, type: 'forget', group: 'alice:web' },
+      { time: T0 + 900, type: 'orphan', group: 'alice:web', names: ['alice:web-clone-1'] },
+    ]);
+  });
+
+  it('ignores unikernels outside the named groups', () => {
+    expect(run('corrected', lines95('bob:db', 10))).toEqual([]);
+  });
+
+  it('refuses a broken line with its number', () => {
+    expect(() => parseLine('{"time": 1, "name": "x"}', 'stdin:7')).toThrow(/stdin:7: utime: needs "utime"/);
+    expect(() => parseLine('not json', 'stdin:8')).toThrow(/stdin:8: not a JSON object/);
+  });
+});
+
+describe('scalelab decide albatross', () => {
+  let out = '';
+  let err = '';
+  let tmp = '';
+  beforeEach(() => {
+    out = '';
+    err = '';
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-decide-'));
+    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('prints the corrected variant\'s spawn as a JSON line', async () => {
+    const file = path.join(tmp, 'stats.jsonl');
+    fs.writeFileSync(file, `${lines95('alice:web', 5).join('\n')}\n`);
+    expect(await main(['node', 'scalelab', 'decide', 'albatross', '--variant', 'corrected', '--group', 'alice:web', '--input', file])).toBe(0);
+    expect(out.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ time: T0 + 30, type: 'spawn_clone', group: 'alice:web', name: 'alice:web-clone-1' }]);
+  });
+
+  it('a bad line is one error naming file and line, exit 2', async () => {
+    const file = path.join(tmp, 'bad.jsonl');
+    fs.writeFileSync(file, `${lines95('alice:web', 2).join('\n')}\n{"time": "soon"}\n`);
+    expect(await main(['node', 'scalelab', 'decide', 'albatross', '--group', 'alice:web', '--input', file])).toBe(2);
+    expect(err).toMatch(/bad\.jsonl:3: time:/);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+});
