@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../report/files.js';
 import { checkTable, checkVerdictLine, runCheck } from '../workbench/check.js';
 import { junitXml } from '../workbench/junit.js';
 import { ExitCode } from './exit.js';
-import { parseSeed } from './run.js';
+import { wholeNumberFlag } from './flags.js';
 
 interface CheckCliFlags {
   baseline?: string;
@@ -42,7 +42,7 @@ Examples:
   scalelab check scenarios/albatross-default.yaml --update`,
     )
     .action((file: string, flags: CheckCliFlags) => {
-      const seed = flags.seed !== undefined ? parseSeed(flags.seed) : undefined;
+      const seed = flags.seed !== undefined ? wholeNumberFlag(flags.seed, '--seed') : undefined;
       const outcome = runCheck({
         scenarioFile: file,
         sets: flags.set,

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { AlbatrossAdapter, parseLine, type AdapterOutput } from '../adapters/albatross.js';
 import type { AlbatrossConfig, AlbatrossOptions } from '../engines/albatross/engine.js';
 import { InputError } from '../scenario/errors.js';
+import { wholeNumberFlag } from './flags.js';
 import { loadScenario, parseScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 
@@ -34,11 +35,6 @@ function engineScenario(flags: DecideFlags): Scenario {
   return parseScenarioText(minimal, '<decide>', { sets });
 }
 
-/** A non-negative integer flag. */
-function count(text: string, key: string): number {
-  if (!/^\d+$/.test(text)) throw new InputError(`expected a whole number, got "${text}"`, { key });
-  return Number(text);
-}
 
 export function registerDecideCommand(program: Command): void {
   program
@@ -69,9 +65,9 @@ Example:
       if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross)`, { key: 'engine' });
       const scenario = engineScenario(flags);
       if (scenario.engine.name !== 'albatross') throw new InputError(`the scenario's engine is ${scenario.engine.name}, not albatross`, { file: flags.scenario, key: 'engine.name' });
-      const vcpus = count(flags.vcpus, '--vcpus');
-      const maxInstances = flags.maxInstances !== undefined ? count(flags.maxInstances, '--max-instances') : null;
-      const minInstances = count(flags.minInstances, '--min-instances');
+      const vcpus = wholeNumberFlag(flags.vcpus, '--vcpus');
+      const maxInstances = flags.maxInstances !== undefined ? wholeNumberFlag(flags.maxInstances, '--max-instances') : null;
+      const minInstances = wholeNumberFlag(flags.minInstances, '--min-instances');
       const groups = new Map<string, { vcpus: number; maxInstances: number | null; minInstances: number }>();
       for (const g of flags.group) groups.set(g, { vcpus, maxInstances, minInstances });
       if (groups.size === 0 && flags.scenario) for (const w of scenario.workloads) groups.set(w.name, { vcpus: w.vcpus, maxInstances: w.max_instances, minInstances: w.min_instances });

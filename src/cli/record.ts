@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../scenario/errors.js';
-import { DurationError, parseDuration, type Micros } from '../kernel/time.js';
 import { IncusClient, type IncusEndpoint } from '../traces/record/incus-api.js';
 import { recordIncus } from '../traces/record/incus.js';
+import { durationFlag } from './flags.js';
 
 interface RecordFlags {
   socket?: string;
@@ -48,9 +48,9 @@ export function registerRecordCommand(program: Command): void {
       try {
         const summary = await recordIncus({
           client,
-          interval: duration(flags.interval, '--interval'),
+          interval: durationFlag(flags.interval, '--interval'),
           output: flags.output,
-          ...(flags.duration !== undefined ? { duration: duration(flags.duration, '--duration') } : {}),
+          ...(flags.duration !== undefined ? { duration: durationFlag(flags.duration, '--duration') } : {}),
           ...(flags.rounds !== undefined ? { rounds: rounds(flags.rounds) } : {}),
           signal: controller.signal,
           ...(flags.quiet ? {} : { log: (m: string) => process.stderr.write(`${m}\n`) }),
@@ -83,16 +83,6 @@ export function endpointOf(flags: Pick<RecordFlags, 'socket' | 'url' | 'cert' | 
   };
 }
 
-function duration(text: string, key: string): Micros {
-  try {
-    const value = parseDuration(text);
-    if (!(value > 0)) throw new InputError(`must be positive, got "${text}"`, { key });
-    return value;
-  } catch (error) {
-    if (error instanceof DurationError) throw new InputError(error.message, { key });
-    throw error;
-  }
-}
 
 function rounds(text: string): number {
   const value = Number(text);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario } from '../run/run.js';
-import { InputError } from '../scenario/errors.js';
+import { wholeNumberFlag } from './flags.js';
 import { formatDuration } from '../kernel/time.js';
 
 interface RunFlags {
@@ -17,11 +17,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Parse `--seed`, refusing anything but a non-negative integer. */
-export function parseSeed(text: string): number {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InputError(`expected a non-negative integer, got "${text}"`, { key: '--seed' });
-  return Number(text);
-}
 
 /** A progress line on stderr, only when it is a terminal. */
 function progressBar(total: number): ((f: number) => void) | undefined {
@@ -54,7 +49,7 @@ Examples:
   scalelab run scenarios/albatross-default.yaml --set engine.variant=corrected --set engine.config.cooldown_period=300s`,
     )
     .action(async (file: string, flags: RunFlags) => {
-      const seed = flags.seed !== undefined ? parseSeed(flags.seed) : undefined;
+      const seed = flags.seed !== undefined ? wholeNumberFlag(flags.seed, '--seed') : undefined;
       const scenario = loadScenario(file, { sets: flags.set, ...(seed !== undefined ? { seed } : {}) });
       const outDir = flags.out ?? path.join('reports', scenario.name);
       const started = Date.now();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../scenario/errors.js';
 import { formatNumber } from '../report/format.js';
-import { parseSeed } from './run.js';
+import { wholeNumberFlag } from './flags.js';
 import { ExitCode } from './exit.js';
 import { runSweep, type SweepOutcome, type SweepProgress } from '../workbench/sweep.js';
 import { mergeSweeps } from '../workbench/merge.js';
@@ -134,7 +134,7 @@ Examples:
   scalelab sweep merge results/shard-* --out results/all`,
     )
     .action(async (file: string, flags: SweepCliFlags) => {
-      const seed = flags.seed !== undefined ? parseSeed(flags.seed) : undefined;
+      const seed = flags.seed !== undefined ? wholeNumberFlag(flags.seed, '--seed') : undefined;
       const workers = parseWorkers(flags.workers);
       const shard = flags.shard !== undefined ? parseShard(flags.shard, process.env) : undefined;
       const controller = new AbortController();

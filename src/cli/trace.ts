@@ -8,11 +8,11 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../scenario/errors.js';
-import { DurationError, parseDuration, type Micros } from '../kernel/time.js';
 import { formatImportSummary, importTrace, IMPORTERS } from '../traces/import/index.js';
 import type { ImportOptions } from '../traces/import/types.js';
 import { formatTraceStats, summarizeTrace } from '../traces/show.js';
 import { plotTrace } from '../traces/plot.js';
+import { durationFlag } from './flags.js';
 
 interface ImportFlags {
   from: string;
@@ -71,13 +71,13 @@ export function importOptions(flags: Omit<ImportFlags, 'from' | 'output'>): Impo
   const options: ImportOptions = {};
   if (flags.name !== undefined) options.name = flags.name;
   if (flags.cores !== undefined) options.cores = positiveNumber(flags.cores, '--cores');
-  if (flags.interval !== undefined) options.interval = duration(flags.interval, '--interval');
+  if (flags.interval !== undefined) options.interval = durationFlag(flags.interval, '--interval');
   if (flags.vmtable !== undefined) options.vmtable = flags.vmtable;
   if (flags.cpuStat !== undefined) {
     if (!['avg', 'max', 'min'].includes(flags.cpuStat)) throw new InputError(`must be avg, max or min, got "${flags.cpuStat}"`, { key: '--cpu-stat' });
     options.cpuStat = flags.cpuStat as 'avg' | 'max' | 'min';
   }
-  if (flags.maxGap !== undefined) options.maxGap = duration(flags.maxGap, '--max-gap');
+  if (flags.maxGap !== undefined) options.maxGap = durationFlag(flags.maxGap, '--max-gap');
   if (flags.pageSize !== undefined) options.pageSize = positiveNumber(flags.pageSize, '--page-size');
   if (flags.series !== undefined) options.series = splitList(flags.series);
   return options;
@@ -89,16 +89,6 @@ function positiveNumber(text: string, key: string): number {
   return value;
 }
 
-function duration(text: string, key: string): Micros {
-  try {
-    const value = parseDuration(text);
-    if (!(value > 0)) throw new InputError(`must be positive, got "${text}"`, { key });
-    return value;
-  } catch (error) {
-    if (error instanceof DurationError) throw new InputError(error.message, { key });
-    throw error;
-  }
-}
 
 function splitList(text: string): string[] {
   return text
