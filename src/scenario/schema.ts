@@ -11,7 +11,10 @@
  * Unions are written as `if`/`then`/`else` rather than `anyOf`, so a wrong value gets the one
  * error of the branch it was meant for.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Ajv, Options, ValidateFunction } from 'ajv';
 import type { EngineDescriptor, KeySpec } from '../engines/descriptor.js';
 import { engines } from '../engines/registry.js';
 
@@ -327,16 +330,32 @@ export function scenarioSchema(registry: ReadonlyMap<string, EngineDescriptor> =
 
 let compiled: ValidateFunction | undefined;
 
+/** File name of the validator precompiled at build time (see standalone.ts). */
+export const STANDALONE_FILE = 'validator.generated.cjs';
+
+/** The ajv instance the schema is compiled with (all errors, verbose, strict). */
+export function makeAjv(extra: Partial<Options> = {}): Ajv {
+  // loaded on demand: a run with the precompiled validator never loads ajv's compiler
+  const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const ajv = new AjvClass({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true, ...extra });
+  ajv.addKeyword({ keyword: 'expect', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'noun', schemaType: 'string' });
+  return ajv;
+}
+
+/** The validator precompiled at build time, when it sits beside this module. */
+function precompiled(): ValidateFunction | undefined {
+  const file = fileURLToPath(new URL(`./${STANDALONE_FILE}`, import.meta.url));
+  if (!existsSync(file)) return undefined;
+  return createRequire(import.meta.url)(file) as ValidateFunction;
+}
+
 /**
- * The compiled validator for `scenarioSchema()` (compiled once). It collects all errors,
- * with `parentSchema` and `data` on each, so the loader can word and order them.
+ * The validator for `scenarioSchema()`: the one precompiled by the build, else compiled here
+ * once. It collects all errors, with `parentSchema` and `data` on each, so the loader can word
+ * and order them.
  */
 export function scenarioValidator(): ValidateFunction {
-  if (compiled === undefined) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true });
-    ajv.addKeyword({ keyword: 'expect', schemaType: 'string' });
-    ajv.addKeyword({ keyword: 'noun', schemaType: 'string' });
-    compiled = ajv.compile(scenarioSchema());
-  }
+  compiled ??= precompiled() ?? makeAjv().compile(scenarioSchema());
   return compiled;
 }
