@@ -122,6 +122,14 @@ describe('bad input: one line naming where, exit 2, nothing written', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it('--out naming a file, not a directory', async () => {
+    const file = path.join(tmp, 'not-a-dir');
+    fs.writeFileSync(file, 'x');
+    expect(await cli('run', scenario('tiny.yaml', GOOD), '--out', file)).toBe(2);
+    expect(err.trim()).toBe(`scalelab: error: ${file}: already exists and is not a directory (mkdir)`);
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
   it('unknown option', async () => {
     expect(await cli('run', scenario('tiny.yaml', GOOD), '--colour')).toBe(2);
   });

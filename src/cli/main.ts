@@ -31,6 +31,29 @@ export function buildProgram(): Command {
   return program;
 }
 
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EEXIST: 'already exists and is not a directory',
+  ENOTDIR: 'a parent is not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+};
+
+/**
+ * A file or directory the user named that cannot be read or written (a bad --out, -o or input
+ * path) is bad input too: one line naming the path, exit 2. Null for any other error.
+ */
+export function fileSystemProblem(err: unknown): string | null {
+  const e = err as NodeJS.ErrnoException;
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string' || typeof e.path !== 'string') return null;
+  const reason = FS_REASONS[e.code];
+  if (reason === undefined) return null;
+  return `${e.path}: ${reason}${e.syscall ? ` (${e.syscall})` : ''}`;
+}
+
 /** Run the CLI with `argv` (node-style, including the first two entries). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -45,6 +68,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof InputError) {
       process.stderr.write(`scalelab: error: ${err.message}\n`);
+      return 2;
+    }
+    const fsProblem = fileSystemProblem(err);
+    if (fsProblem !== null) {
+      process.stderr.write(`scalelab: error: ${fsProblem}\n`);
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);
