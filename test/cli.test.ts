@@ -122,6 +122,15 @@ describe('bad input: one line naming where, exit 2, nothing written', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it('a broken trace line met half-way through a run: file and line, exit 2, no output left', async () => {
+    fs.writeFileSync(path.join(tmp, 't.csv'), 'time_s,series,cpu_cores\n0,web,0.5\n10,web,0.6\n20,web,oops\n');
+    const text = GOOD.replace("load: { base: 0.8, ar1: { coefficient: 0.9, sigma: 0.05 } }", 'load: { trace: { file: t.csv } }');
+    const dir = path.join(tmp, 'out', 'nested');
+    expect(await cli('run', scenario('trace.yaml', text), '--out', dir)).toBe(2);
+    expect(err.trim()).toBe(`scalelab: error: ${path.join(tmp, 't.csv')}:4: cpu_cores: "oops" is not a number`);
+    expect(fs.existsSync(path.join(tmp, 'out'))).toBe(false);
+  });
+
   it('--out naming a file, not a directory', async () => {
     const file = path.join(tmp, 'not-a-dir');
     fs.writeFileSync(file, 'x');

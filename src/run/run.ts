@@ -87,10 +87,26 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
   };
 }
 
+/** Remove `dir` and its parents up to and including `top`, as long as they are empty. */
+function removeEmptyDirs(dir: string, top: string): void {
+  let current = path.resolve(dir);
+  const stop = path.resolve(top);
+  for (;;) {
+    try {
+      fs.rmdirSync(current);
+    } catch {
+      return; // not empty (or gone): leave it
+    }
+    if (current === stop) return;
+    current = path.dirname(current);
+  }
+}
+
 /** Simulate `scenario` and write all outputs under `opts.outDir`. */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunOutcome> {
   const outDir = opts.outDir;
-  fs.mkdirSync(outDir, { recursive: true });
+  // the first directory this call creates (undefined if it already existed), removed again on failure
+  const created = fs.mkdirSync(outDir, { recursive: true });
   const writers: LineWriter[] = [];
   const partials: string[] = [];
   try {
@@ -124,6 +140,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   } catch (err) {
     for (const w of writers) w.abort();
     for (const p of partials) fs.rmSync(p, { force: true });
+    if (created !== undefined) removeEmptyDirs(outDir, created);
     throw err;
   }
 }
