@@ -299,7 +299,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       for (let i = 0; i < list.length; i++) {
         const inst = list[i]!;
         if (inst.phase !== Phase.Running && inst.phase !== Phase.Booting) continue;
-        if (noise > 0 && inst.phase === Phase.Running) applyNoise(inst, t);
+        if (noise > 0 && inst.phase === Phase.Running) applyNoise(inst);
         let rec = records[n];
         if (rec === undefined) {
           rec = { name: '', utimeSec: 0, utimeUsec: 0, stimeSec: 0, stimeUsec: 0 };
@@ -326,13 +326,13 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     }
   };
 
-  const applyNoise = (inst: Instance, t: Micros): void => {
+  /** Measurement noise on the CPU time used since the last round (seeded; never negative). */
+  const applyNoise = (inst: Instance): void => {
     const before = cpuAtRound.get(inst.id) ?? 0;
     const used = inst.cpuUs - before;
     const noisy = Math.min(Math.max(0, used * (1 + noise * rngNoise.normal())), inst.vcpus * interval);
     inst.cpuUs = before + noisy;
     cpuAtRound.set(inst.id, inst.cpuUs);
-    void t;
   };
 
   const writeSeries = (w: Workload, t: Micros): void => {
