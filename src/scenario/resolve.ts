@@ -27,24 +27,33 @@ export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario
   const world = resolveWorld(raw.world, ctx);
   const workloads = resolveWorkloads(raw.workloads, world.hosts, ctx);
   const faults = (raw.faults ?? []).map((f, i) => resolveFault(f, ['faults', i], duration, workloads, ctx));
-  const interval = world.stats_interval;
+  return assemble(raw, ctx, { duration, engine, world, workloads, faults });
+}
+
+/**
+ * The scenario from its resolved parts plus the keys every engine shares (name, seed, SLO,
+ * metrics, output), whose grids are multiples of the world's interval.
+ */
+function assemble(raw: RawScenario, ctx: ResolveContext, parts: Pick<Scenario, 'duration' | 'engine' | 'world' | 'workloads' | 'faults' | 'cluster'>): Scenario {
+  const interval = parts.world.stats_interval;
   const metrics = raw.metrics ?? {};
   return {
     name: raw.name,
     description: raw.description ?? '',
     file: ctx.file,
     seed: ctx.seed,
-    duration,
-    engine,
-    world,
-    workloads,
-    faults,
+    duration: parts.duration,
+    engine: parts.engine,
+    world: parts.world,
+    workloads: parts.workloads,
+    faults: parts.faults,
     slo: { utilisation_target: raw.slo?.utilisation_target ?? 1 },
     metrics: {
       flip_flop_window: micros(ctx, metrics.flip_flop_window ?? '10m', ['metrics', 'flip_flop_window'], 'positive'),
       elasticity_grid: metrics.elasticity_grid === undefined ? interval : gridStep(metrics.elasticity_grid, ['metrics', 'elasticity_grid'], interval, ctx),
     },
     output: resolveOutput(raw.output ?? {}, interval, ctx),
+    ...(parts.cluster !== undefined ? { cluster: parts.cluster } : {}),
   };
 }
 
@@ -61,34 +70,15 @@ function resolveClusterScenario(raw: RawScenario, rawCluster: RawCluster, engine
   notHere('workloads', 'describe the VMs and their load under cluster.vms');
   notHere('faults', 'member state changes go under cluster.events');
   const cluster = resolveCluster(rawCluster, duration, ctx);
-  const interval = LOAD_FREQ;
   const world: WorldSpec = {
-    stats_interval: interval,
+    stats_interval: LOAD_FREQ,
     hosts: cluster.members.map((m) => ({ name: m.name, arch: m.arch, threads: m.threads, memory_bytes: m.memory_bytes })),
     boot: { latency: { dist: 'fixed', value: 0 }, failure_probability: 0 },
     placement_latency: 0,
     stop_latency: 0,
     measurement_noise: 0,
   };
-  const metrics = raw.metrics ?? {};
-  return {
-    name: raw.name,
-    description: raw.description ?? '',
-    file: ctx.file,
-    seed: ctx.seed,
-    duration,
-    engine,
-    world,
-    workloads: [],
-    faults: [],
-    slo: { utilisation_target: raw.slo?.utilisation_target ?? 1 },
-    metrics: {
-      flip_flop_window: micros(ctx, metrics.flip_flop_window ?? '10m', ['metrics', 'flip_flop_window'], 'positive'),
-      elasticity_grid: metrics.elasticity_grid === undefined ? interval : gridStep(metrics.elasticity_grid, ['metrics', 'elasticity_grid'], interval, ctx),
-    },
-    output: resolveOutput(raw.output ?? {}, interval, ctx),
-    cluster,
-  };
+  return assemble(raw, ctx, { duration, engine, world, workloads: [], faults: [], cluster });
 }
 
 /** Copy names for `count:`: the name itself for one copy, else `name-1` … `name-N`. */
