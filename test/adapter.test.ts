@@ -4,22 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlbatrossAdapter, parseLine, parseTime } from '../src/adapters/albatross.js';
-import { albatrossDescriptor } from '../src/engines/albatross/descriptor.js';
-import type { AlbatrossConfig, AlbatrossOptions } from '../src/engines/albatross/engine.js';
+import { config, preset, S } from './albatross-fixture.js';
 import { main } from '../src/cli/main.js';
 
-const S = 1_000_000;
 const T0 = 1_780_000_000; // a Unix time in seconds
-const config: AlbatrossConfig = {
-  poll_interval: 300 * S,
-  scale_up_threshold_percent: 90,
-  scale_up_trigger_ticks: 3,
-  scale_down_threshold_percent: 40,
-  scale_down_trigger_ticks: 5,
-  cooldown_period: 600 * S,
-  death_timeout: 900 * S,
-};
-const preset = (v: string) => albatrossDescriptor.variants.find((x) => x.name === v)!.options as unknown as AlbatrossOptions;
 
 /** Stats lines of one unikernel at 95 % of a vCPU: 9.5 CPU-seconds every 10 s. */
 function lines95(name: string, rounds: number): string[] {

@@ -3,7 +3,7 @@
  * Defaults: up 90 % × 3 ticks, down 40 % × 5 ticks, cooldown 600 s, death_timeout 900 s.
  */
 import { describe, expect, it } from 'vitest';
-import { albatrossDescriptor } from '../src/engines/albatross/descriptor.js';
+import { config, preset, S } from './albatross-fixture.js';
 import {
   cloneIdOf,
   initialGroup,
@@ -11,7 +11,6 @@ import {
   onSpawnResult,
   onStats,
   onSync,
-  type AlbatrossConfig,
   type AlbatrossOptions,
   type GroupContext,
   type GroupState,
@@ -20,17 +19,6 @@ import {
 } from '../src/engines/albatross/engine.js';
 import { basisPoints, faithfulPercent, wholeCpuSeconds } from '../src/engines/albatross/cpu.js';
 
-const S = 1_000_000;
-const config: AlbatrossConfig = {
-  poll_interval: 300 * S,
-  scale_up_threshold_percent: 90,
-  scale_up_trigger_ticks: 3,
-  scale_down_threshold_percent: 40,
-  scale_down_trigger_ticks: 5,
-  cooldown_period: 600 * S,
-  death_timeout: 900 * S,
-};
-const preset = (variant: string) => albatrossDescriptor.variants.find((v) => v.name === variant)!.options as unknown as AlbatrossOptions;
 const ctx = (variant: 'faithful' | 'corrected', extra: Partial<AlbatrossOptions> = {}, max: number | null = null): GroupContext => ({
   config,
   options: { ...preset(variant), ...extra },
