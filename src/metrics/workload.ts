@@ -238,7 +238,10 @@ export class WorkloadMetrics {
   private advance(t: Micros): void {
     if (!(t >= this.tLast)) throw new RangeError(`metrics time went backwards: ${t} µs after ${this.tLast} µs`);
     if (t === this.tLast) return;
-    if (this.nextGridTime < t) this.sampleGrid(this.lastGridIndexBefore(t));
+    if (this.nextGridTime < t) {
+      // usually exactly one grid point is pending (the grid is the stats interval): no division
+      this.sampleGrid(this.nextGridTime + this.grid >= t ? this.nextGridIndex : this.lastGridIndexBefore(t));
+    }
     const dt = t - this.tLast;
     const violating = this.demand > this.u * this.capacity;
     this.integrateCost(dt);
