@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { config, preset, S } from './albatross-fixture.js';
 import {
   cloneIdOf,
+  evaluatedAverage,
   initialGroup,
+  memberOf,
   nextCloneName,
   onSpawnResult,
   onStats,
@@ -14,8 +16,8 @@ import {
   type AlbatrossOptions,
   type GroupContext,
   type GroupState,
-  type Member,
-  type StatsRecord,
+  type StatsSample,
+  withGroup,
 } from '../src/engines/albatross/engine.js';
 import { basisPoints, faithfulPercent, wholeCpuSeconds } from '../src/engines/albatross/cpu.js';
 
@@ -25,24 +27,46 @@ const ctx = (variant: 'faithful' | 'corrected', extra: Partial<AlbatrossOptions>
   policy: { vcpus: 1, maxInstances: max, minInstances: 1 },
 });
 
-/** A record whose cumulative CPU time is `cpuUs` microseconds (all in utime). */
-function rec(name: string, cpuUs: number): StatsRecord {
+/**
+ * A sample whose cumulative CPU time is `cpuUs` microseconds (all in utime); `previous` is the
+ * same unikernel's record before it ([time, cpu µs]), absent for its first.
+ */
+function rec(name: string, cpuUs: number, previous?: [number, number]): StatsSample {
   const sec = Math.floor(cpuUs / S);
-  return { name, utimeSec: sec, utimeUsec: cpuUs - sec * S, stimeSec: 0, stimeUsec: 0 };
+  const [at, before] = previous ?? [-1, 0];
+  const beforeSec = Math.floor(before / S);
+  return {
+    name,
+    utimeSec: sec,
+    utimeUsec: cpuUs - sec * S,
+    stimeSec: 0,
+    stimeUsec: 0,
+    previousAt: at,
+    previousUtimeSec: beforeSec,
+    previousUtimeUsec: before - beforeSec * S,
+    previousStimeSec: 0,
+    previousStimeUsec: 0,
+  };
 }
 
-/** Feed rounds every 10 s; `cpuAt(name, k)` gives cumulative CPU µs of each unikernel at round k. */
+/**
+ * Feed rounds every 10 s; `cpuAt(name, k)` gives cumulative CPU µs of each unikernel at round k,
+ * and the previous record of each is handed along as the sensor would (none at round 0).
+ * `load` is the average the engine evaluated in the round, in percent.
+ */
 function feed(c: GroupContext, state: GroupState, names: string[], rounds: number, cpuAt: (name: string, k: number) => number, from = 0) {
   const log: Array<{ t: number; load: number | null; high: number; actions: string[] }> = [];
   let s = state;
   const destroyed = new Set<string>();
   for (let k = from; k < from + rounds; k++) {
     const t = k * 10 * S;
-    const records = names.filter((n) => !destroyed.has(n)).map((n) => rec(n, cpuAt(n, k)));
+    const previous = (n: string): [number, number] | undefined => (k > 0 ? [t - 10 * S, cpuAt(n, k - 1)] : undefined);
+    const records = names.filter((n) => !destroyed.has(n)).map((n) => rec(n, cpuAt(n, k), previous(n)));
     const d = onStats(c, s, records, records.length, t);
     for (const a of d.actions) if (a.type === 'destroy_clone') destroyed.add(a.name);
+    const load = evaluatedAverage(c, s, d.state, records, records.length, t);
     s = d.state;
-    log.push({ t: t / S, load: s.lastAverage, high: s.highTicks, actions: d.actions.map((a) => `${a.type}:${'name' in a ? a.name : ''}`) });
+    log.push({ t: t / S, load, high: s.highTicks, actions: d.actions.map((a) => `${a.type}:${'name' in a ? a.name : ''}`) });
   }
   return { state: s, log };
 }
@@ -114,10 +138,8 @@ describe('cooldown', () => {
 });
 
 describe('clone naming and adoption', () => {
-  const member = (name: string, cloneId: number): Member => ({ name, cloneId, lastCpu: 0, lastAt: -1, load: 0, samples: 0 });
-
   it('names the next clone after the highest existing id', () => {
-    const s: GroupState = { ...initialGroup('web'), members: [member('web', 0), member('web-clone-1', 1), member('web-clone-3', 3)] };
+    const s = withGroup(initialGroup('web'), { members: ['web', 'web-clone-1', 'web-clone-3'].map((n) => memberOf('web', n)) });
     expect(nextCloneName(s.members, s.group)).toBe('web-clone-4');
     expect(nextCloneName(initialGroup("web").members, "web")).toBe('web-clone-1');
   });
@@ -143,21 +165,20 @@ describe('evaluation order (faithful)', () => {
     const c = ctx('faithful');
     // round 0: baselines. round 1: primary 100 % (10 s of CPU); the clone's record comes after
     // the primary's, so the average uses the clone's old 0 % → (100 + 0) / 2 = 50.
-    let s = onStats(c, { ...initialGroup('web'), members: [...initialGroup('web').members, { name: 'web-clone-1', cloneId: 1, lastCpu: 0, lastAt: -1, load: 0, samples: 0 }] }, [rec('web', 0), rec('web-clone-1', 0)], 2, 0).state;
-    s = onStats(c, s, [rec('web', 10 * S), rec('web-clone-1', 10 * S)], 2, 10 * S).state;
+    let s = onStats(c, withGroup(initialGroup('web'), { members: [memberOf('web', 'web'), memberOf('web', 'web-clone-1')] }), [rec('web', 0), rec('web-clone-1', 0)], 2, 0).state;
+    s = onStats(c, s, [rec('web', 10 * S, [0, 0]), rec('web-clone-1', 10 * S, [0, 0])], 2, 10 * S).state;
     expect(s.lastAverage).toBe(50);
     // round 2: now the clone's 100 % from round 1 is there → (100 + 100) / 2 = 100
-    s = onStats(c, s, [rec('web', 20 * S), rec('web-clone-1', 20 * S)], 2, 20 * S).state;
+    s = onStats(c, s, [rec('web', 20 * S, [10 * S, 10 * S]), rec('web-clone-1', 20 * S, [10 * S, 10 * S])], 2, 20 * S).state;
     expect(s.lastAverage).toBe(100);
   });
 
   it('counts a clone without stats as 0 % (faithful) but leaves it out (corrected)', () => {
-    const booting: Member = { name: 'web-clone-1', cloneId: 1, lastCpu: 0, lastAt: -1, load: 0, samples: 0 };
-    const start = { ...initialGroup('web'), members: [...initialGroup('web').members, booting] };
+    const start = withGroup(initialGroup('web'), { members: [memberOf('web', 'web'), memberOf('web', 'web-clone-1')] });
     const run = (c: GroupContext) => {
-      let s = onStats(c, start, [rec('web', 0)], 1, 0).state;
-      s = onStats(c, s, [rec('web', 10 * S)], 1, 10 * S).state;
-      return s.lastAverage;
+      const s = onStats(c, start, [rec('web', 0)], 1, 0).state;
+      const second = [rec('web', 10 * S, [0, 0])];
+      return evaluatedAverage(c, s, onStats(c, s, second, 1, 10 * S).state, second, 1, 10 * S);
     };
     expect(run(ctx('faithful'))).toBe(50);
     expect(run(ctx('corrected'))).toBe(100);
@@ -166,10 +187,7 @@ describe('evaluation order (faithful)', () => {
 
 describe('scale-down', () => {
   const idle = (_: string, _k: number) => 0;
-  const withClones = (): GroupState => ({
-    ...initialGroup('web'),
-    members: ['web', 'web-clone-2', 'web-clone-1', 'web-clone-3'].map((name) => ({ name, cloneId: cloneIdOf('web', name), lastCpu: 0, lastAt: -1, load: 0, samples: 0 })),
-  });
+  const withClones = (): GroupState => withGroup(initialGroup('web'), { members: ['web', 'web-clone-2', 'web-clone-1', 'web-clone-3'].map((name) => memberOf('web', name)) });
 
   it('faithful destroys the first clone of the list after five low ticks', () => {
     const { log } = feed(ctx('faithful'), withClones(), ['web', 'web-clone-2', 'web-clone-1', 'web-clone-3'], 6, idle);
@@ -198,10 +216,7 @@ describe('limits', () => {
 });
 
 describe('primary death', () => {
-  const group = (): GroupState => ({
-    ...initialGroup('web'),
-    members: ['web', 'web-clone-1', 'web-clone-2'].map((name) => ({ name, cloneId: cloneIdOf('web', name), lastCpu: 0, lastAt: 0, load: 0, samples: 1 })),
-  });
+  const group = (): GroupState => withGroup(initialGroup('web'), { members: ['web', 'web-clone-1', 'web-clone-2'].map((name) => memberOf('web', name, 1)) });
   const primaryDead = (name: string) => name !== 'web';
 
   it('faithful sync pass forgets the group and leaves its clones running (orphaned)', () => {
@@ -232,9 +247,27 @@ describe('primary death', () => {
 
   it('corrected notices a primary silent for longer than death_timeout at the next round', () => {
     const c = ctx('corrected');
-    // clones keep reporting; the primary's last record was at t = 0
-    const d = onStats(c, group(), [rec('web-clone-1', 0), rec('web-clone-2', 0)], 2, 910 * S);
-    expect(d.actions.map((a) => a.type)).toEqual(['forget', 'destroy_clone', 'destroy_clone']);
+    // all three report at t = 0; from 10 s on only the clones do (at 50 %, so no scaling). The
+    // primary, last heard at 0 s, has been silent for longer than 900 s at the round of 910 s.
+    let s = onStats(c, group(), [rec('web', 0), rec('web-clone-1', 0), rec('web-clone-2', 0)], 3, 0).state;
+    const actions: Array<[number, string[]]> = [];
+    const half = (t: number) => rec('web-clone-1', t / 2, [t - 10 * S, (t - 10 * S) / 2]);
+    for (let t = 10 * S; t <= 920 * S; t += 10 * S) {
+      const d = onStats(c, s, [half(t), { ...half(t), name: 'web-clone-2' }], 2, t);
+      if (d.actions.length > 0) actions.push([t / S, d.actions.map((a) => a.type)]);
+      s = d.state;
+    }
+    expect(actions).toEqual([[910, ['forget', 'destroy_clone', 'destroy_clone']]]);
+  });
+
+  it('a quiet corrected round returns the very same state and allocates no decision', () => {
+    const c = ctx('corrected');
+    const a = feed(c, initialGroup('web'), ['web'], 3, (_, k) => k * 5 * S).state; // 50 %: neither high nor low
+    const samples = [rec('web', 15 * S, [20 * S, 10 * S])];
+    const d = onStats(c, a, samples, 1, 30 * S);
+    expect(d.state).toBe(a);
+    expect(d).toBe(a.unchanged);
+    expect(evaluatedAverage(c, a, d.state, samples, 1, 30 * S)).toBe(50);
   });
 
   it('a forgotten group comes back when the primary reports again, and re-adopts its clones', () => {

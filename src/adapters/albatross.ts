@@ -11,7 +11,8 @@
  * the same T are one round. A sync pass runs every `death_timeout` of input time, on the latest
  * running list. Output, one JSON object per action: {"time": T, "type": …, "group": …, …}.
  */
-import type { AlbatrossAction, AlbatrossConfig, AlbatrossOptions, Decision, GroupContext, GroupState, StatsRecord } from '../engines/albatross/engine.js';
+import type { AlbatrossAction, AlbatrossConfig, AlbatrossOptions, Decision, GroupContext, GroupState, StatsRecord, StatsSample } from '../engines/albatross/engine.js';
+import { cpuMicros } from '../engines/albatross/cpu.js';
 import { cloneIdOf, initialGroup, onSpawnResult, onStats, onSync } from '../engines/albatross/engine.js';
 import type { Micros } from '../kernel/time.js';
 import { InputError } from '../scenario/errors.js';
@@ -101,6 +102,8 @@ export class AlbatrossAdapter {
   private readonly states = new Map<string, GroupState>();
   private readonly contexts = new Map<string, GroupContext>();
   private pending: { time: Micros; byGroup: Map<string, StatsRecord[]> } | null = null;
+  /** The sensor's memory: each unikernel's last record and its time (the engine keeps none). */
+  private readonly previous = new Map<string, { time: Micros; record: StatsRecord }>();
   private running: ReadonlySet<string> | null = null;
   private nextSync: Micros | null = null;
 
@@ -151,9 +154,36 @@ export class AlbatrossAdapter {
     const out: AdapterOutput[] = [];
     for (const group of [...pending.byGroup.keys()].sort()) {
       const records = pending.byGroup.get(group)!.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      out.push(...this.apply(group, onStats(this.contexts.get(group)!, this.states.get(group)!, records, records.length, pending.time), pending.time));
+      const samples = this.samplesOf(records, pending.time);
+      out.push(...this.apply(group, onStats(this.contexts.get(group)!, this.states.get(group)!, samples, samples.length, pending.time), pending.time));
     }
     return out;
+  }
+
+  /**
+   * Pair each record (sorted by name) with the same unikernel's previous one. Two records of one
+   * name in a round: the later wins. A counter lower than before means a new unikernel under an
+   * old name, so it has no previous record.
+   */
+  private samplesOf(records: readonly StatsRecord[], time: Micros): StatsSample[] {
+    const samples: StatsSample[] = [];
+    for (const record of records) {
+      const last = samples[samples.length - 1];
+      if (last !== undefined && last.name === record.name) samples.pop();
+      const before = this.previous.get(record.name);
+      const cpu = (r: StatsRecord) => cpuMicros(r.utimeSec, r.utimeUsec, r.stimeSec, r.stimeUsec);
+      const usable = before !== undefined && cpu(before.record) <= cpu(record);
+      samples.push({
+        ...record,
+        previousAt: usable ? before.time : -1,
+        previousUtimeSec: usable ? before.record.utimeSec : 0,
+        previousUtimeUsec: usable ? before.record.utimeUsec : 0,
+        previousStimeSec: usable ? before.record.stimeSec : 0,
+        previousStimeUsec: usable ? before.record.stimeUsec : 0,
+      });
+    }
+    for (const record of records) this.previous.set(record.name, { time, record });
+    return samples;
   }
 
   /** Run the sync passes due before `now` (every death_timeout, from the first input on). */

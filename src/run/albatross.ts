@@ -33,6 +33,7 @@ import {
   type Workload,
 } from '../world/unikernels.js';
 import {
+  evaluatedAverage,
   inCooldown,
   initialGroup,
   onSpawnResult,
@@ -44,7 +45,7 @@ import {
   type Decision,
   type GroupContext,
   type GroupState,
-  type StatsRecord,
+  type StatsSample,
 } from '../engines/albatross/engine.js';
 
 /** Event kinds in the heap. */
@@ -129,10 +130,9 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
 
   const live = new Map<number, Instance>();
   let nextId = 1;
-  const cpuAtRound = new Map<number, number>();
 
-  // scratch stats records, reused every round (the engine never keeps them)
-  const records: StatsRecord[] = [];
+  // scratch stats samples, reused every round (the engine never keeps them)
+  const records: StatsSample[] = [];
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
 
   // chart data for the first groups, sampled on a coarse grid
@@ -184,6 +184,9 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       phase: warm ? Phase.Running : Phase.Placing,
       orphaned: false,
       cpuUs: 0,
+      roundCpuUs: 0,
+      reportedAt: -1,
+      reportedCpuUs: 0,
       bootFails: !warm && world.boot.failure_probability > 0 && rngFail.next() < world.boot.failure_probability,
     };
     settle(w, t);
@@ -203,7 +206,6 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     reserve(hosts[inst.host]!, inst.vcpus, inst.memoryBytes, -1);
     removeInstance(w, inst);
     live.delete(inst.id);
-    cpuAtRound.delete(inst.id);
     fleetChange(t, -1);
   };
 
@@ -302,17 +304,25 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         if (noise > 0 && inst.phase === Phase.Running) applyNoise(inst);
         let rec = records[n];
         if (rec === undefined) {
-          rec = { name: '', utimeSec: 0, utimeUsec: 0, stimeSec: 0, stimeUsec: 0 };
+          rec = { name: '', utimeSec: 0, utimeUsec: 0, stimeSec: 0, stimeUsec: 0, previousAt: -1, previousUtimeSec: 0, previousUtimeUsec: 0, previousStimeSec: 0, previousStimeUsec: 0 };
           records[n] = rec;
         }
         const cpu = Math.floor(inst.cpuUs);
         const sec = Math.floor(cpu / 1e6);
+        const before = inst.reportedCpuUs;
+        const beforeSec = Math.floor(before / 1e6);
         rec.name = inst.name;
         rec.utimeSec = sec;
         rec.utimeUsec = cpu - sec * 1e6;
+        rec.previousAt = inst.reportedAt;
+        rec.previousUtimeSec = beforeSec;
+        rec.previousUtimeUsec = before - beforeSec * 1e6;
+        inst.reportedAt = t;
+        inst.reportedCpuUs = cpu;
         n++;
       }
       counts.records += n;
+      const before = states[wi]!;
       if (n > 0) {
         counts.engineCalls++;
         const d = onStats(contexts[wi]!, states[wi]!, records, n, t);
@@ -321,21 +331,26 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       }
       w.demand = demand[slot[wi]!]!;
       measure(w, t);
-      if (sampleTs) writeSeries(w, t);
-      if (sampleChart && wi < chartGroups) chartPoint(w, t);
+      const chartNow = sampleChart && wi < chartGroups;
+      if (sampleTs || chartNow) {
+        const average = evaluatedAverage(contexts[wi]!, before, states[wi]!, records, n, t);
+        if (sampleTs) writeSeries(w, t, average);
+        if (chartNow) chartPoint(w, t, average);
+      }
     }
   };
 
   /** Measurement noise on the CPU time used since the last round (seeded; never negative). */
   const applyNoise = (inst: Instance): void => {
-    const before = cpuAtRound.get(inst.id) ?? 0;
+    const before = inst.roundCpuUs;
     const used = inst.cpuUs - before;
     const noisy = Math.min(Math.max(0, used * (1 + noise * rngNoise.normal())), inst.vcpus * interval);
     inst.cpuUs = before + noisy;
-    cpuAtRound.set(inst.id, inst.cpuUs);
+    inst.roundCpuUs = inst.cpuUs;
   };
 
-  const writeSeries = (w: Workload, t: Micros): void => {
+  /** One round's rows of timeseries.csv; `average` is the CPU % the engine evaluated (null: none). */
+  const writeSeries = (w: Workload, t: Micros, average: number | null): void => {
     const out = sinks.timeseries!;
     const ts = t / 1e6;
     const g = w.spec.name;
@@ -347,13 +362,13 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     out(`${ts},${g},running,${w.running}`);
     out(`${ts},${g},booting,${w.booting}`);
     out(`${ts},${g},orphaned,${w.orphaned}`);
-    out(`${ts},${g},cpu_pct,${st.lastAverage === null ? '' : r6(st.lastAverage)}`);
+    out(`${ts},${g},cpu_pct,${average === null ? '' : r6(average)}`);
     out(`${ts},${g},high_ticks,${st.highTicks}`);
     out(`${ts},${g},low_ticks,${st.lowTicks}`);
     out(`${ts},${g},in_cooldown,${cooling}`);
   };
 
-  const chartPoint = (w: Workload, t: Micros): void => {
+  const chartPoint = (w: Workload, t: Micros, average: number | null): void => {
     const st = states[w.index]!;
     chart.points.push({
       t: t / 1e6,
@@ -364,7 +379,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       booting: w.booting + w.placing,
       stopping: w.stopping,
       orphaned: w.orphaned,
-      cpu_pct: st.lastAverage,
+      cpu_pct: average,
       high_ticks: st.highTicks,
       low_ticks: st.lowTicks,
       in_cooldown: inCooldown(contexts[w.index]!, st, t) ? 1 : 0,
@@ -415,7 +430,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         } else {
           settle(w, t);
           setPhase(w, inst, Phase.Running);
-          cpuAtRound.set(inst.id, inst.cpuUs);
+          inst.roundCpuUs = inst.cpuUs;
           log(t, 'instance_running', { group: w.spec.name, instance: inst.name });
         }
         measure(w, t);

@@ -30,6 +30,11 @@ export interface Instance {
   orphaned: boolean;
   /** Cumulative CPU time in µs (fractional internally; reported as integer µs). */
   cpuUs: number;
+  /** The counter at the last stats round, the base that measurement noise perturbs from. */
+  roundCpuUs: number;
+  /** What the stats sensor last reported: its time (−1 before the first) and counter (integer µs). */
+  reportedAt: Micros;
+  reportedCpuUs: number;
   /** Will fail at the end of its boot. */
   readonly bootFails: boolean;
 }

@@ -4,8 +4,9 @@
  * One `GroupState` per scaling group (a primary unikernel and its clones). Every function
  * takes the state, an observation and `now`, and returns the next state with the actions to
  * carry out; nothing here reads a clock, draws a random number, does I/O or keeps hidden state.
- * When nothing changes, the same state object comes back and the shared empty action list is
- * used, so a quiet round allocates nothing.
+ * When nothing changes, the state's own pre-built no-op decision comes back (`state.unchanged`),
+ * and a member changes only when a rare fact about it does (first records, silence), so a
+ * quiet round of the corrected variant allocates nothing.
  *
  * The faithful behaviour (mollymawk PR 250) and every correction are selected by `options`; the
  * `faithful` and `corrected` variants are presets of those options (see descriptor.ts).
@@ -51,7 +52,6 @@ export interface GroupContext {
 
 /**
  * One stats record as `albatross-stats` pushes it (the rusage part the autoscaler reads).
- * Records passed to the engine are only read during the call, never kept.
  */
 export interface StatsRecord {
   name: string;
@@ -61,19 +61,41 @@ export interface StatsRecord {
   stimeUsec: number;
 }
 
-/** What the engine remembers about one unikernel of the group. */
+/**
+ * What one stats interval says about a unikernel: its record at `now` and its previous record
+ * (receipt time and counters), which the sensor keeps — the world per instance, the live
+ * adapter per name. `previousAt` is −1 when this is the unikernel's first record. Samples are
+ * only read during the call, never kept, so a caller may reuse the objects.
+ */
+export interface StatsSample extends StatsRecord {
+  previousAt: Micros;
+  previousUtimeSec: number;
+  previousUtimeUsec: number;
+  previousStimeSec: number;
+  previousStimeUsec: number;
+}
+
+/**
+ * What the engine remembers about one unikernel of the group. Only facts that change rarely:
+ * a quiet round changes no member, so it allocates nothing.
+ */
 export interface Member {
   readonly name: string;
   /** 0 for the primary (also after a promotion), n for `<group>-clone-n`. */
   readonly cloneId: number;
-  /** CPU time at the last record: whole seconds (faithful) or µs (corrected). */
-  readonly lastCpu: number;
-  /** Receipt time of the last record; -1 before the first. */
-  readonly lastAt: Micros;
-  /** Load from the last two records: percent (faithful) or basis points (corrected). */
+  /** Records the engine has seen from it, saturating at 2 (a full interval needs two). */
+  readonly records: 0 | 1 | 2;
+  /**
+   * `silence_is_death`: time of the first round without a record from it since it was last
+   * heard; −1 while it reports (and always −1 without the option).
+   */
+  readonly silentSince: Micros;
+  /**
+   * Evaluation on the primary's record (faithful): the load of its last record, percent or
+   * basis points, which later evaluations reuse until its next record. 0 in round evaluation,
+   * where only the round's own records count.
+   */
   readonly load: number;
-  /** Records seen so far. */
-  readonly samples: number;
 }
 
 export interface GroupState {
@@ -89,8 +111,13 @@ export interface GroupState {
   readonly lowTicks: number;
   /** Time of the last scaling action, or null (never, or cleared by a failed spawn). */
   readonly lastScaleAction: Micros | null;
-  /** The last evaluated group average in percent, or null before the first evaluation. */
+  /**
+   * Evaluation on the primary's record: the last average evaluated, percent (null before the
+   * first). Always null in round evaluation; `evaluatedAverage` recomputes that one on demand.
+   */
   readonly lastAverage: number | null;
+  /** The decision "this state, no actions", built once with the state (a cycle: state.unchanged.state === state). */
+  readonly unchanged: Decision;
 }
 
 export type AlbatrossAction =
@@ -109,27 +136,50 @@ const NO_ACTIONS: readonly AlbatrossAction[] = Object.freeze([]);
 
 /**
  * Build a group state. Every state is made here, with its fields in one order, so all states
- * share one hidden class and the hot path stays monomorphic (object spread would not).
+ * share one hidden class and the hot path stays monomorphic (object spread would not). The
+ * state's own no-op decision is attached once, so returning "nothing changed" allocates nothing.
  */
 function groupState(
-  base: GroupState | { group: string; primary: string; managed: boolean },
+  base: { readonly group: string; readonly primary: string; readonly managed: boolean },
   members: readonly Member[],
   highTicks: number,
   lowTicks: number,
   lastScaleAction: Micros | null,
   lastAverage: number | null,
 ): GroupState {
-  return { group: base.group, primary: base.primary, managed: base.managed, members, highTicks, lowTicks, lastScaleAction, lastAverage };
+  const unchanged = { state: null as unknown as GroupState, actions: NO_ACTIONS };
+  const state: GroupState = { group: base.group, primary: base.primary, managed: base.managed, members, highTicks, lowTicks, lastScaleAction, lastAverage, unchanged };
+  unchanged.state = state;
+  return state;
 }
 
 /** A member's state; the one place members are made. */
-function member(name: string, cloneId: number, lastCpu: number, lastAt: Micros, load: number, samples: number): Member {
-  return { name, cloneId, lastCpu, lastAt, load, samples };
+function member(name: string, cloneId: number, records: 0 | 1 | 2, silentSince: Micros, load: number): Member {
+  return { name, cloneId, records, silentSince, load };
 }
 
 /** A fresh group for a primary that has just appeared. */
 export function initialGroup(group: string): GroupState {
-  return groupState({ group, primary: group, managed: true }, [member(group, 0, 0, -1, 0, 0)], 0, 0, null, null);
+  return groupState({ group, primary: group, managed: true }, [member(group, 0, 0, -1, 0)], 0, 0, null, null);
+}
+
+/**
+ * A state with the given fields replaced (the tests' and adapters' way to set up a group).
+ *
+ * @example withGroup(initialGroup('web'), { highTicks: 2 }).highTicks // 2
+ */
+export function withGroup(state: GroupState, changes: Partial<Omit<GroupState, 'unchanged'>>): GroupState {
+  const next: Omit<GroupState, 'unchanged'> = { ...state, ...changes };
+  return groupState(next, next.members, next.highTicks, next.lowTicks, next.lastScaleAction, next.lastAverage);
+}
+
+/**
+ * A member as the engine would hold it after `records` records (the tests' way to set up a group).
+ *
+ * @example memberOf('web', 'web-clone-2').cloneId // 2
+ */
+export function memberOf(group: string, name: string, records: 0 | 1 | 2 = 0, silentSince: Micros = -1, load = 0): Member {
+  return member(name, cloneIdOf(group, name), records, silentSince, load);
 }
 
 /** The same group with another member list. */
@@ -159,54 +209,47 @@ export function inCooldown(ctx: GroupContext, state: GroupState, now: Micros): b
 }
 
 function decision(state: GroupState, actions: readonly AlbatrossAction[]): Decision {
-  return { state, actions };
+  return actions.length === 0 ? state.unchanged : { state, actions };
 }
 
-/** Update one member with a new record; returns the new member. */
-function observe(ctx: GroupContext, m: Member, r: StatsRecord, now: Micros): Member {
+/**
+ * Load over the interval a sample covers: percent with the faithful arithmetic (whole seconds,
+ * division first), basis points of the vCPUs with `microsecond_cpu`; 0 without a previous record.
+ */
+export function sampleLoad(ctx: GroupContext, s: StatsSample, now: Micros): number {
+  if (s.previousAt < 0) return 0;
   if (ctx.options.microsecond_cpu) {
-    const cpu = cpuMicros(r.utimeSec, r.utimeUsec, r.stimeSec, r.stimeUsec);
-    const load = m.samples === 0 ? 0 : basisPoints(cpu - m.lastCpu, now - m.lastAt, ctx.policy.vcpus);
-    return member(m.name, m.cloneId, cpu, now, load, m.samples + 1);
+    const cpu = cpuMicros(s.utimeSec, s.utimeUsec, s.stimeSec, s.stimeUsec) - cpuMicros(s.previousUtimeSec, s.previousUtimeUsec, s.previousStimeSec, s.previousStimeUsec);
+    return basisPoints(cpu, now - s.previousAt, ctx.policy.vcpus);
   }
-  const cpu = wholeCpuSeconds(r.utimeSec, r.utimeUsec, r.stimeSec, r.stimeUsec);
-  const load = m.samples === 0 ? 0 : faithfulPercent(cpu - m.lastCpu, elapsedWholeSeconds(m.lastAt, now));
-  return member(m.name, m.cloneId, cpu, now, load, m.samples + 1);
+  const cpu = wholeCpuSeconds(s.utimeSec, s.utimeUsec, s.stimeSec, s.stimeUsec) - wholeCpuSeconds(s.previousUtimeSec, s.previousUtimeUsec, s.previousStimeSec, s.previousStimeUsec);
+  return faithfulPercent(cpu, elapsedWholeSeconds(s.previousAt, now));
 }
 
-/** Scale of the stored load values relative to percent. */
+/** Scale of load values relative to percent. */
 function loadScale(ctx: GroupContext): number {
   return ctx.options.microsecond_cpu ? 100 : 1;
 }
 
-/**
- * Evaluate the group: average, tick counters, cooldown, then at most one scaling action, in
- * the upstream order. Returns the state unchanged (same object) when nothing moves.
- */
-export function evaluate(ctx: GroupContext, state: GroupState, now: Micros): Decision {
-  return evaluateWith(ctx, state, state.members, now);
+/** Position of the member called `name`, or −1. */
+function indexOfMember(members: readonly Member[], name: string): number {
+  for (let j = 0; j < members.length; j++) if (members[j]!.name === name) return j;
+  return -1;
+}
+
+/** Is `name` among the first `count` samples? */
+function reported(samples: readonly StatsSample[], count: number, name: string): boolean {
+  for (let i = 0; i < count; i++) if (samples[i]!.name === name) return true;
+  return false;
 }
 
 /**
- * `evaluate` on `state` whose member list is replaced by `members` (the list a round has just
- * updated), so the round's new state is built once.
+ * Tick counters, cooldown, then at most one scaling action, in the upstream order, given the
+ * evaluated load `sum / n` (n > 0) over `members` (the list the caller has just updated, which
+ * replaces the state's). Returns the state itself when nothing moves.
  */
-function evaluateWith(ctx: GroupContext, state: GroupState, members: readonly Member[], now: Micros): Decision {
+function decide(ctx: GroupContext, state: GroupState, members: readonly Member[], sum: number, n: number, now: Micros): Decision {
   const { config, options } = ctx;
-  let sum = 0;
-  let n = 0;
-  const excludeBooting = options.exclude_booting;
-  const freshOnly = options.round_evaluation;
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i]!;
-    // faithful: every member counts, a clone without data as 0 %; exclude_booting: only members
-    // with a full interval (two records); round_evaluation: only members with a record at `now`
-    if (excludeBooting && m.samples < 2) continue;
-    if (freshOnly && m.lastAt !== now) continue;
-    sum += m.load;
-    n++;
-  }
-  if (n === 0) return decision(members === state.members ? state : withMembers(state, members), NO_ACTIONS);
   const scale = loadScale(ctx);
   const average = Math.trunc(sum / n); // integer average, as upstream
   const clones = members.length - 1;
@@ -215,13 +258,14 @@ function evaluateWith(ctx: GroupContext, state: GroupState, members: readonly Me
   const cooling = inCooldown(ctx, state, now);
   const highTicks = high && !cooling ? state.highTicks + 1 : 0;
   const lowTicks = low && !cooling ? state.lowTicks + 1 : 0;
-  const lastAverage = average / scale;
+  // the faithful evaluation keeps its average in the state; a round evaluation recomputes it on demand
+  const lastAverage = options.round_evaluation ? state.lastAverage : average / scale;
 
   if (!cooling && highTicks >= config.scale_up_trigger_ticks) {
     const max = ctx.policy.maxInstances;
     if (!(options.enforce_limits && max !== null && members.length >= max)) {
       const name = nextCloneName(members, state.group);
-      const clone = member(name, cloneIdOf(state.group, name), 0, -1, 0, 0);
+      const clone = member(name, cloneIdOf(state.group, name), 0, -1, 0);
       const next = groupState(state, [...members, clone], 0, 0, now, lastAverage);
       return decision(next, [{ type: 'spawn_clone', group: state.group, name }]);
     }
@@ -232,8 +276,26 @@ function evaluateWith(ctx: GroupContext, state: GroupState, members: readonly Me
       return decision(next, [{ type: 'destroy_clone', group: state.group, name: victim.name, reason: 'scale_down' }]);
     }
   }
-  if (members === state.members && highTicks === state.highTicks && lowTicks === state.lowTicks && lastAverage === state.lastAverage) return decision(state, NO_ACTIONS);
+  if (members === state.members && highTicks === state.highTicks && lowTicks === state.lowTicks && lastAverage === state.lastAverage) return state.unchanged;
   return decision(groupState(state, members, highTicks, lowTicks, state.lastScaleAction, lastAverage), NO_ACTIONS);
+}
+
+/**
+ * Faithful evaluation on the primary's record: every member's last load counts — a clone
+ * without data as 0 % — or, with `exclude_booting`, only members with a full interval.
+ */
+function evaluateMembers(ctx: GroupContext, state: GroupState, members: readonly Member[], now: Micros): Decision {
+  const excludeBooting = ctx.options.exclude_booting;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    if (excludeBooting && m.records < 2) continue;
+    sum += m.load;
+    n++;
+  }
+  if (n === 0) return members === state.members ? state.unchanged : withMembers(state, members).unchanged;
+  return decide(ctx, state, members, sum, n, now);
 }
 
 /** The clone a scale-down removes: the first of the list (faithful) or the newest. */
@@ -245,60 +307,112 @@ function pickVictim(ctx: GroupContext, members: readonly Member[]): Member {
 }
 
 /**
- * A round of stats records for this group's unikernels, in the order albatross-stats pushed
- * them (`count` records of `records`). Faithful: each record updates its member (or adopts a
- * `<group>-clone-n` it does not know) and the group is evaluated whenever the record is the
- * primary's — so clones after the primary in the round still count with their previous value.
- * `round_evaluation`: all records first, then one evaluation.
+ * A round of stats samples for this group's unikernels, in the order albatross-stats pushed
+ * them (`count` samples of `samples`). Each sample updates its member (or adopts a
+ * `<group>-clone-n` it does not know); a member's first record seen by the engine counts as
+ * 0 load. Faithful: the group is evaluated whenever the sample is the primary's — so clones
+ * after the primary in the round still count with their previous value. `round_evaluation`:
+ * one evaluation after all samples, on this round's samples only.
+ *
+ * A round in which no member changes state (every member already heard twice, still
+ * reporting, tick counters unchanged) returns `state.unchanged`: no allocation. A round holds
+ * at most one sample per unikernel.
  */
-export function onStats(ctx: GroupContext, state: GroupState, records: readonly StatsRecord[], count: number, now: Micros): Decision {
+export function onStats(ctx: GroupContext, state: GroupState, samples: readonly StatsSample[], count: number, now: Micros): Decision {
+  if (ctx.options.round_evaluation && state.managed && count === state.members.length) {
+    const d = steadyRound(ctx, state, samples, count, now);
+    if (d !== null) return d;
+  }
+  return anyRound(ctx, state, samples, count, now);
+}
+
+/**
+ * The common case of round evaluation, and the same result as `anyRound` for it: one sample
+ * from every member, each heard before and not silent, so no member changes and only the
+ * tick counters can. null when the round is not that case.
+ */
+function steadyRound(ctx: GroupContext, state: GroupState, samples: readonly StatsSample[], count: number, now: Micros): Decision | null {
+  const members = state.members;
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    const s = samples[i]!;
+    let m = members[i]!;
+    if (m.name !== s.name) {
+      const j = indexOfMember(members, s.name);
+      if (j < 0) return null;
+      m = members[j]!;
+    }
+    if (m.records !== 2 || m.silentSince !== -1) return null;
+    sum += sampleLoad(ctx, s, now);
+  }
+  return count === 0 ? state.unchanged : decide(ctx, state, members, sum, count, now);
+}
+
+/** `onStats` for any round: adoption, first records, silence, both evaluation modes. */
+function anyRound(ctx: GroupContext, state: GroupState, samples: readonly StatsSample[], count: number, now: Micros): Decision {
+  const { options } = ctx;
   let current = state;
   let actions: AlbatrossAction[] | null = null;
   if (!current.managed) {
     // a forgotten group comes back when its primary's stats arrive again
-    let primarySeen = false;
-    for (let i = 0; i < count; i++) if (records[i]!.name === current.group) primarySeen = true;
-    if (!primarySeen) return decision(state, NO_ACTIONS);
+    if (!reported(samples, count, current.group)) return state.unchanged;
     current = initialGroup(current.group);
   }
+  const round = options.round_evaluation;
+  const excludeBooting = options.exclude_booting;
   // members updated by this call: a private copy, made on the first write (copy on write)
   let members: Member[] | null = null;
+  let sum = 0;
+  let n = 0;
+  let matched = 0;
   for (let i = 0; i < count; i++) {
-    const r = records[i]!;
+    const s = samples[i]!;
     const list: readonly Member[] = members ?? current.members;
-    let index = -1;
-    for (let j = 0; j < list.length; j++) {
-      if (list[j]!.name === r.name) {
-        index = j;
-        break;
-      }
-    }
+    let index = indexOfMember(list, s.name);
+    let m: Member;
     if (index < 0) {
-      const id = cloneIdOf(current.group, r.name);
+      const id = cloneIdOf(current.group, s.name);
       if (id === 0) continue; // not ours
+      m = member(s.name, id, 0, -1, 0);
       members ??= current.members.slice();
-      members.push(observe(ctx, member(r.name, id, 0, -1, 0, 0), r, now));
-      (actions ??= []).push({ type: 'adopt', group: current.group, name: r.name });
+      index = members.length;
+      members.push(m);
+      (actions ??= []).push({ type: 'adopt', group: current.group, name: s.name });
     } else {
-      members ??= current.members.slice();
-      members[index] = observe(ctx, members[index]!, r, now);
+      m = list[index]!;
+      matched++;
     }
-    if (!ctx.options.round_evaluation && r.name === current.primary) {
-      const d = evaluateWith(ctx, current, members, now);
+    const load = m.records === 0 ? 0 : sampleLoad(ctx, s, now);
+    const records = m.records === 0 ? 1 : 2;
+    const kept = round ? 0 : load;
+    if (records !== m.records || m.silentSince !== -1 || kept !== m.load) {
+      members ??= current.members.slice();
+      members[index] = member(m.name, m.cloneId, records, -1, kept);
+    }
+    if (round) {
+      if (!(excludeBooting && records < 2)) {
+        sum += load;
+        n++;
+      }
+    } else if (s.name === current.primary) {
+      const d = evaluateMembers(ctx, current, members ?? current.members, now);
       members = null;
       current = d.state;
       if (d.actions.length > 0) (actions ??= []).push(...d.actions);
     }
   }
-  if (ctx.options.silence_is_death && anySilent(ctx, members ?? current.members, now)) {
-    if (members !== null) current = withMembers(current, members);
-    members = null;
-    const d = buryTheSilent(ctx, current, now);
-    current = d.state;
-    if (d.actions.length > 0) (actions ??= []).push(...d.actions);
+  if (options.silence_is_death) {
+    // someone did not report (or something changed): mark the newly silent, bury the dead
+    const list: readonly Member[] = members ?? current.members;
+    if (!round || members !== null || matched !== list.length) {
+      const d = markSilence(ctx, current, list, samples, count, now);
+      members = null;
+      current = d.state;
+      if (d.actions.length > 0) (actions ??= []).push(...d.actions);
+    }
   }
-  if (ctx.options.round_evaluation && current.managed) {
-    const d = evaluateWith(ctx, current, members ?? current.members, now);
+  if (round && current.managed && n > 0) {
+    const d = decide(ctx, current, members ?? current.members, sum, n, now);
     if (actions === null) return d;
     current = d.state;
     if (d.actions.length > 0) actions.push(...d.actions);
@@ -308,22 +422,57 @@ export function onStats(ctx: GroupContext, state: GroupState, records: readonly 
   return decision(current, actions ?? NO_ACTIONS);
 }
 
-/** Has any member been silent for longer than `death_timeout`? */
-function anySilent(ctx: GroupContext, members: readonly Member[], now: Micros): boolean {
-  const limit = ctx.config.death_timeout;
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i]!;
-    if (m.lastAt >= 0 && now - m.lastAt > limit) return true;
+/**
+ * `silence_is_death`: members heard before but missing from this round become silent from
+ * `now`; members silent for at least `death_timeout` are dead and pruned as at a sync pass.
+ * With rounds every stats interval and `death_timeout` a multiple of it, a unikernel last
+ * heard at t is buried in the first round after t + death_timeout.
+ */
+function markSilence(ctx: GroupContext, state: GroupState, list: readonly Member[], samples: readonly StatsSample[], count: number, now: Micros): Decision {
+  let members: Member[] | null = null;
+  let dead = false;
+  for (let j = 0; j < list.length; j++) {
+    const m = list[j]!;
+    if (m.records === 0 || m.silentSince >= 0 || reported(samples, count, m.name)) {
+      if (m.silentSince >= 0 && now - m.silentSince >= ctx.config.death_timeout) dead = true;
+      continue;
+    }
+    members ??= list.slice();
+    members[j] = member(m.name, m.cloneId, m.records, now, m.load);
   }
-  return false;
+  const next = members !== null ? withMembers(state, members) : list === state.members ? state : withMembers(state, list);
+  if (!dead) return next.unchanged;
+  const limit = ctx.config.death_timeout;
+  return prune(ctx, next, (name) => {
+    const m = next.members[indexOfMember(next.members, name)]!;
+    return !(m.silentSince >= 0 && now - m.silentSince >= limit);
+  });
 }
 
-/** Corrected: members silent for longer than `death_timeout` are dead. */
-function buryTheSilent(ctx: GroupContext, state: GroupState, now: Micros): Decision {
-  const limit = ctx.config.death_timeout;
-  const silent = (m: Member) => m.lastAt >= 0 && now - m.lastAt > limit;
-  if (!anySilent(ctx, state.members, now)) return decision(state, NO_ACTIONS);
-  return prune(ctx, state, (name) => !state.members.some((m) => m.name === name && silent(m)));
+/**
+ * The group average in percent that the call `onStats(ctx, before, samples, count, now)`
+ * evaluated — for charts and time series, which sample it now and then instead of the engine
+ * keeping it in every state. Round evaluation: recomputed from the samples (null when no
+ * sample counted); evaluation on the primary's record: the last average it kept (`after`).
+ *
+ * @example evaluatedAverage(ctx, before, after, samples, count, now) // 95 (percent)
+ */
+export function evaluatedAverage(ctx: GroupContext, before: GroupState, after: GroupState, samples: readonly StatsSample[], count: number, now: Micros): number | null {
+  if (!ctx.options.round_evaluation) return after.lastAverage;
+  const start = before.managed ? before : reported(samples, count, before.group) ? initialGroup(before.group) : null;
+  if (start === null) return null;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const s = samples[i]!;
+    const index = indexOfMember(start.members, s.name);
+    if (index < 0 && cloneIdOf(start.group, s.name) === 0) continue;
+    const records = index < 0 ? 0 : start.members[index]!.records;
+    if (ctx.options.exclude_booting && records === 0) continue;
+    sum += records === 0 ? 0 : sampleLoad(ctx, s, now);
+    n++;
+  }
+  return n === 0 ? null : Math.trunc(sum / n) / loadScale(ctx);
 }
 
 /**
@@ -334,7 +483,7 @@ function buryTheSilent(ctx: GroupContext, state: GroupState, now: Micros): Decis
  */
 export function onSync(ctx: GroupContext, state: GroupState, isRunning: (name: string) => boolean, now: Micros): Decision {
   void now;
-  if (!state.managed) return decision(state, NO_ACTIONS);
+  if (!state.managed) return state.unchanged;
   return prune(ctx, state, isRunning);
 }
 
@@ -342,8 +491,8 @@ function prune(ctx: GroupContext, state: GroupState, alive: (name: string) => bo
   const survivors = state.members.filter((m) => alive(m.name));
   const primaryAlive = survivors.some((m) => m.name === state.primary);
   if (primaryAlive) {
-    if (survivors.length === state.members.length) return decision(state, NO_ACTIONS);
-    return decision(withMembers(state, survivors), NO_ACTIONS);
+    if (survivors.length === state.members.length) return state.unchanged;
+    return withMembers(state, survivors).unchanged;
   }
   const clones = survivors.filter((m) => m.name !== state.primary);
   const names = clones.map((m) => m.name);
@@ -363,7 +512,7 @@ function prune(ctx: GroupContext, state: GroupState, alive: (name: string) => bo
       let oldest = clones[0]!;
       for (const m of clones) if (m.cloneId < oldest.cloneId) oldest = m;
       const members = [oldest, ...clones.filter((m) => m !== oldest)];
-      return decision(groupState({ group: state.group, primary: oldest.name, managed: true }, members, state.highTicks, state.lowTicks, state.lastScaleAction, state.lastAverage), NO_ACTIONS);
+      return groupState({ group: state.group, primary: oldest.name, managed: true }, members, state.highTicks, state.lowTicks, state.lastScaleAction, state.lastAverage).unchanged;
     }
   }
 }
@@ -379,6 +528,6 @@ function forgotten(state: GroupState): GroupState {
 export function onSpawnResult(ctx: GroupContext, state: GroupState, name: string, ok: boolean, now: Micros): Decision {
   void ctx;
   void now;
-  if (ok || !state.managed) return decision(state, NO_ACTIONS);
-  return decision(groupState(state, state.members.filter((m) => m.name !== name), state.highTicks, state.lowTicks, null, state.lastAverage), NO_ACTIONS);
+  if (ok || !state.managed) return state.unchanged;
+  return groupState(state, state.members.filter((m) => m.name !== name), state.highTicks, state.lowTicks, null, state.lastAverage).unchanged;
 }
