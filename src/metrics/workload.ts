@@ -112,13 +112,17 @@ export class WorkloadMetrics {
 
   /** Time of the last update; the current values hold from here on. */
   private tLast: Micros;
-  private demand = 0;
-  private capacity = 0;
-  private demandInstances = 0;
-  private supplyInstances = 0;
-  private instances = 0;
-  private vcpus = 0;
-  private memoryGiB = 0;
+
+  // The values in effect since `tLast` (see `update` for their meaning). The simulator's hot
+  // path writes them directly after `advance(t)`: a number passed as an argument to a call V8
+  // does not inline is boxed in a fresh heap object, a number stored in a field is not.
+  demand = 0;
+  capacity = 0;
+  demandInstances = 0;
+  supplyInstances = 0;
+  instances = 0;
+  vcpus = 0;
+  memoryGiB = 0;
 
   // Integrals, in value × microseconds.
   private instanceUs = 0;
@@ -234,8 +238,13 @@ export class WorkloadMetrics {
     return this.result(end);
   }
 
-  /** Move time from tLast to t, accounting the interval [tLast, t) with the current values. */
-  private advance(t: Micros): void {
+  /**
+   * Move time from the last update to `t`, accounting the interval with the current values;
+   * the fields then take the values in effect from `t` on. `update` is this plus the stores.
+   *
+   * @example m.advance(20e6); m.demand = 1.5; m.capacity = 2;
+   */
+  advance(t: Micros): void {
     if (!(t >= this.tLast)) throw new RangeError(`metrics time went backwards: ${t} µs after ${this.tLast} µs`);
     if (t === this.tLast) return;
     if (this.nextGridTime < t) {

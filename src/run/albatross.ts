@@ -158,8 +158,17 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
 
   /** Tell the metrics what is in effect from `t` on. */
   const measure = (w: Workload, t: Micros): void => {
+    // advance, then store the fields: no number crosses a call, so nothing is boxed per round
     const n = existing(w);
-    metrics[w.index]!.update(t, w.demand, capacityCores(w), demandedInstances(w.demand, u, w.spec.vcpus), w.running, n, n * w.spec.vcpus, (n * w.spec.memory_bytes) / GIB);
+    const m = metrics[w.index]!;
+    m.advance(t);
+    m.demand = w.demand;
+    m.capacity = capacityCores(w);
+    m.demandInstances = demandedInstances(w.demand, u, w.spec.vcpus);
+    m.supplyInstances = w.running;
+    m.instances = n;
+    m.vcpus = n * w.spec.vcpus;
+    m.memoryGiB = (n * w.spec.memory_bytes) / GIB;
   };
   const fleetChange = (t: Micros, delta: number): void => {
     fleetInstances += delta;

@@ -42,7 +42,7 @@ import {
 import { floatConversionOf } from '../engines/incus/score.js';
 import type { RunSinks } from './albatross.js';
 import type { IncusChartData } from '../report/incus-charts.js';
-import { writeIncusReport, type IncusRunSummary } from '../report/incus.js';
+import type { IncusRunSummary } from '../report/incus.js';
 import { VERSION } from '../version.js';
 import type { Simulated } from './run.js';
 
@@ -496,5 +496,5 @@ export function buildIncusSummary(scenario: Scenario, sim: IncusSimulation): Inc
 export function runIncus(scenario: Scenario, sinks: RunSinks): Simulated {
   const sim = simulateIncus(scenario, sinks);
   const summary = buildIncusSummary(scenario, sim);
-  return { summary, writeReport: (outDir) => writeIncusReport(outDir, summary, sim.chart), counts: sim.counts, headline: INCUS_HEADLINE };
+  return { summary, writeReport: async (outDir) => (await import('../report/incus.js')).writeIncusReport(outDir, summary, sim.chart), counts: sim.counts, headline: INCUS_HEADLINE };
 }

@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { aggregateMetricSets, workloadMetricSet } from '../metrics/summary.js';
-import { writeReport } from '../report/render.js';
 import type { RunSummary } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
@@ -35,14 +34,17 @@ export interface Simulated {
 /** A way to simulate scenarios of one engine. */
 export type Runner = (scenario: Scenario, sinks: RunSinks) => Simulated;
 
-/** Runners by engine name; each engine's world registers here. */
+/**
+ * Runners by engine name; each engine's world registers here. Report rendering (vega) is
+ * imported only when a report is written, so sweep workers never load it.
+ */
 export const runners = new Map<string, Runner>([
   [
     'albatross',
     (scenario, sinks) => {
       const sim = simulateAlbatross(scenario, sinks);
       const summary = buildSummary(scenario, sim);
-      return { summary, writeReport: (outDir) => writeReport(outDir, summary, sim.chart), counts: sim.counts };
+      return { summary, writeReport: async (outDir) => (await import('../report/render.js')).writeReport(outDir, summary, sim.chart), counts: sim.counts };
     },
   ],
   ['incus', runIncus],

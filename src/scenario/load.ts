@@ -35,9 +35,27 @@ export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
 
 /** Resolve scenario YAML `text`; `file` is used in messages and to resolve trace paths. */
 export function parseScenarioText(text: string, file: string, opts: LoadOptions = {}): Scenario {
+  return scenarioParser(text, file)(opts);
+}
+
+/**
+ * Parse scenario YAML `text` once and return a function that resolves it with any overrides
+ * and seed — what a sweep worker does for each of its runs, without parsing the YAML again.
+ * A YAML syntax error is thrown here; everything else when the function is called.
+ *
+ * @example const resolve = scenarioParser(text, file); resolve({ seed: 1 }); resolve({ seed: 2 });
+ */
+export function scenarioParser(text: string, file: string): (opts?: LoadOptions) => Scenario {
   const lines = new LineCounter();
   const doc = parseYaml(text, file, lines);
-  const { doc: data, paths } = applySetsTracked(toPlainData(doc, file), opts.sets ?? []);
+  const plain = toPlainData(doc, file);
+  // a run with overrides gets its own copy from applySetsTracked; one without needs one here
+  return (opts = {}) => resolveParsed(doc, lines, file, (opts.sets?.length ?? 0) > 0 ? plain : structuredClone(plain), opts);
+}
+
+/** Apply the overrides to a private copy of the parsed data, validate and resolve it. */
+function resolveParsed(doc: Document, lines: LineCounter, file: string, plain: unknown, opts: LoadOptions): Scenario {
+  const { doc: data, paths } = applySetsTracked(plain, opts.sets ?? []);
   const locate = makeLocator(doc, lines, file, paths);
   validate(data, locate);
   const raw = data as RawScenario;

@@ -3,7 +3,8 @@
  * seed → the run-level metrics. The same function runs inside worker threads (`worker.ts`)
  * and in-process (`InlineExecutor`), so results cannot depend on where a run ran.
  */
-import { parseScenarioText } from '../scenario/load.js';
+import { scenarioParser, type LoadOptions } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
 import { InputError } from '../scenario/errors.js';
 import { simulateScenario } from '../run/run.js';
 
@@ -42,6 +43,18 @@ export type RunOutput =
  */
 export const RUN_SETS: readonly string[] = ['output.chart_groups=0'];
 
+/** The YAML of each sweep's scenario, parsed once per thread (a run only resolves it again). */
+const parsers = new WeakMap<RunnerInit, (opts?: LoadOptions) => Scenario>();
+
+function parserOf(init: RunnerInit): (opts?: LoadOptions) => Scenario {
+  let parser = parsers.get(init);
+  if (parser === undefined) {
+    parser = scenarioParser(init.text, init.file);
+    parsers.set(init, parser);
+  }
+  return parser;
+}
+
 /**
  * Simulate one run. Bad configuration (the loader's `InputError`) is an `invalid` outcome, not
  * a failure: some combinations of valid values are refused together (a down threshold above
@@ -51,7 +64,7 @@ export const RUN_SETS: readonly string[] = ['output.chart_groups=0'];
  */
 export function executeRun(init: RunnerInit, task: RunTask): RunOutput {
   try {
-    const scenario = parseScenarioText(init.text, init.file, { sets: [...init.sets, ...task.sets, ...RUN_SETS], seed: task.seed });
+    const scenario = parserOf(init)({ sets: [...init.sets, ...task.sets, ...RUN_SETS], seed: task.seed });
     const { metrics: set } = simulateScenario(scenario).summary;
     const metrics: Record<string, number | null> = {};
     const units: Record<string, string> = {};

@@ -345,7 +345,16 @@ function steadyRound(ctx: GroupContext, state: GroupState, samples: readonly Sta
     if (m.records !== 2 || m.silentSince !== -1) return null;
     sum += sampleLoad(ctx, s, now);
   }
-  return count === 0 ? state.unchanged : decide(ctx, state, members, sum, count, now);
+  if (count === 0) return state.unchanged;
+  if (state.highTicks === 0 && state.lowTicks === 0) {
+    // the usual round: neither high nor low with both counters at 0, so nothing moves
+    const scale = loadScale(ctx);
+    const average = Math.trunc(sum / count);
+    const high = average > ctx.config.scale_up_threshold_percent * scale;
+    const low = average < ctx.config.scale_down_threshold_percent * scale && count > 1;
+    if (!high && !low) return state.unchanged;
+  }
+  return decide(ctx, state, members, sum, count, now);
 }
 
 /** `onStats` for any round: adoption, first records, silence, both evaluation modes. */
