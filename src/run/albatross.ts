@@ -195,7 +195,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       cpuUs: 0,
       roundCpuUs: 0,
       reportedAt: -1,
-      reportedCpuUs: 0,
+      reportedSec: 0,
+      reportedUsec: 0,
       bootFails: !warm && world.boot.failure_probability > 0 && rngFail.next() < world.boot.failure_probability,
     };
     settle(w, t);
@@ -318,16 +319,16 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         }
         const cpu = Math.floor(inst.cpuUs);
         const sec = Math.floor(cpu / 1e6);
-        const before = inst.reportedCpuUs;
-        const beforeSec = Math.floor(before / 1e6);
+        const usec = cpu - sec * 1e6;
         rec.name = inst.name;
         rec.utimeSec = sec;
-        rec.utimeUsec = cpu - sec * 1e6;
+        rec.utimeUsec = usec;
         rec.previousAt = inst.reportedAt;
-        rec.previousUtimeSec = beforeSec;
-        rec.previousUtimeUsec = before - beforeSec * 1e6;
+        rec.previousUtimeSec = inst.reportedSec;
+        rec.previousUtimeUsec = inst.reportedUsec;
         inst.reportedAt = t;
-        inst.reportedCpuUs = cpu;
+        inst.reportedSec = sec;
+        inst.reportedUsec = usec;
         n++;
       }
       counts.records += n;

@@ -32,9 +32,10 @@ export interface Instance {
   cpuUs: number;
   /** The counter at the last stats round, the base that measurement noise perturbs from. */
   roundCpuUs: number;
-  /** What the stats sensor last reported: its time (−1 before the first) and counter (integer µs). */
+  /** What the stats sensor last reported: its time (−1 before the first) and CPU time (s + µs). */
   reportedAt: Micros;
-  reportedCpuUs: number;
+  reportedSec: number;
+  reportedUsec: number;
   /** Will fail at the end of its boot. */
   readonly bootFails: boolean;
 }
