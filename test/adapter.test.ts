@@ -55,6 +55,25 @@ describe('AlbatrossAdapter', () => {
     ]);
   });
 
+  it('keeps the later of two records of one unikernel in a round', () => {
+    // before each real record, a stray one at 0 CPU-seconds with the same time: counted, it would
+    // halve the average (≈ 47 %) and nothing would scale; dropped, the 95 % case is unchanged
+    const stray = (line: string) => JSON.stringify({ ...JSON.parse(line), utime: [0, 0] });
+    const lines = lines95('alice:web', 5).flatMap((l) => [stray(l), l]);
+    expect(run('corrected', lines)).toEqual([{ time: T0 + 30, type: 'spawn_clone', group: 'alice:web', name: 'alice:web-clone-1' }]);
+  });
+
+  it('a counter that restarts from zero reads as no load for that interval, then counts again', () => {
+    // 95 % at rounds 0–2 (two high ticks), the unikernel restarts before round 3 (counter 0 → 0 %,
+    // ticks reset), then 95 % again: high ticks at rounds 4, 5, 6 → the clone at +60 s
+    const before = lines95('alice:web', 3);
+    const after = lines95('alice:web', 4).map((l) => {
+      const o = JSON.parse(l) as { time: number };
+      return JSON.stringify({ ...o, time: o.time + 30 });
+    });
+    expect(run('corrected', [...before, ...after])).toEqual([{ time: T0 + 60, type: 'spawn_clone', group: 'alice:web', name: 'alice:web-clone-1' }]);
+  });
+
   it('ignores unikernels outside the named groups', () => {
     expect(run('corrected', lines95('bob:db', 10))).toEqual([]);
   });

@@ -8,7 +8,8 @@
  *   {"time": T, "running": ["alice:web", "alice:web-clone-1"]}                     running unikernels
  *   {"time": T, "spawn_failed": "alice:web-clone-2"}                               a failed clone spawn
  * T is Unix time in seconds (fractional allowed) or an ISO 8601 string. Records that arrive at
- * the same T are one round. A sync pass runs every `death_timeout` of input time, on the latest
+ * the same T are one round; the adapter pairs each with the same unikernel's previous record
+ * (the engine keeps no counters). A sync pass runs every `death_timeout` of input time, on the latest
  * running list. Output, one JSON object per action: {"time": T, "type": …, "group": …, …}.
  */
 import type { AlbatrossAction, AlbatrossConfig, AlbatrossOptions, Decision, GroupContext, GroupState, StatsRecord, StatsSample } from '../engines/albatross/engine.js';
