@@ -78,16 +78,16 @@ export class Ar1Noise {
       s1[i] = s2[i]!;
       s2[i] = u;
       c[i] = carry;
-      let z: number;
+      // two separate stores, no variable joining the tail's call result with the table's value:
+      // V8 would keep such a variable boxed, one fresh heap number per draw
       if (u < P_LOW || u > P_HIGH) {
-        z = normalQuantile(u === 0 ? TWO_POW_MINUS_32 / 2 : u);
-      } else {
-        const x = u * TABLE_CELLS;
-        const k = x | 0;
-        const lo = table[k]!;
-        z = lo + (x - k) * (table[k + 1]! - lo);
+        value[i] = coefficient[i]! * value[i]! + sigma[i]! * normalQuantile(u === 0 ? TWO_POW_MINUS_32 / 2 : u);
+        continue;
       }
-      value[i] = coefficient[i]! * value[i]! + sigma[i]! * z;
+      const x = u * TABLE_CELLS;
+      const k = x | 0;
+      const lo = table[k]!;
+      value[i] = coefficient[i]! * value[i]! + sigma[i]! * (lo + (x - k) * (table[k + 1]! - lo));
     }
   }
 
