@@ -100,6 +100,13 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       const r = await benchSweep({ points: 200, seeds: 3, workers });
       return { name, wallSeconds: r.wallSeconds, events: r.runs, eventsPerSecond: r.runs / r.wallSeconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail: `200 points × 3 seeds of albatross-default (1 day each), ${workers} worker thread(s); events = runs (peak RSS of the main thread's process)` };
     }
+    case 'sweep-1-process':
+    case 'sweep-2-processes': {
+      const processes = name === 'sweep-1-process' ? 1 : 2;
+      const { benchProcesses } = await import('./sweep.js');
+      const seconds = await benchProcesses({ points: 200, seeds: 3, processes });
+      return { name, wallSeconds: seconds, events: 600, eventsPerSecond: 600 / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail: `the sweep's 600 runs in ${processes} plain process(es) at once, no pool: the machine's ceiling (peak RSS of the parent only)` };
+    }
     case 'trace-replay-1g': {
       const { benchTraceReplay } = await import('./trace-replay.js');
       const r = await benchTraceReplay();

@@ -12,6 +12,8 @@
  *    (rows/s; peak RSS must stay under 200 MB whatever the file's length). Run once, not repeated.
  *  - sweep-1-worker, sweep-2-workers: `scalelab sweep` of 200 points × 3 seeds on the default
  *    scenario with 1 and 2 worker threads, and the speed-up (target ≥ 1.8× on 2 cores). Run once.
+ *  - sweep-1-process, sweep-2-processes: the machine's ceiling for that speed-up — the same 600
+ *    runs in one plain process, then split over two at once (no pool). Run once.
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -31,7 +33,7 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers'] as const;
+const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 function runCase(name: string, args: string[] = []): CaseResult {
   const script = fileURLToPath(new URL('./case.js', import.meta.url));
@@ -91,6 +93,9 @@ function main(argv: string[]): void {
   const s1 = results.get('sweep-1-worker');
   const s2 = results.get('sweep-2-workers');
   if (s1 && s2) process.stdout.write(`  ${'sweep 200×3, speed-up 2 workers vs 1 (target ≥ 1.8)'.padEnd(56)} ${(s1.wallSeconds / s2.wallSeconds).toFixed(2)}×\n`);
+  const p1 = results.get('sweep-1-process');
+  const p2 = results.get('sweep-2-processes');
+  if (p1 && p2) process.stdout.write(`  ${'machine ceiling: same runs, 2 plain processes vs 1'.padEnd(56)} ${(p1.wallSeconds / p2.wallSeconds).toFixed(2)}×\n`);
   const one = results.get('pb1');
   const two = results.get('pb1-2d');
   if (one && two) process.stdout.write(`  ${'PB1 peak RSS, 2 days / 1 day (flat ≈ 1)'.padEnd(56)} ${(two.peakRssMB / one.peakRssMB).toFixed(2)}×\n`);
