@@ -21,14 +21,17 @@ import { chooseHost, makeHosts, reserve, type Host } from '../world/hosts.js';
 import {
   addInstance,
   capacityCores,
+  cpuAccrued,
   demandedInstances,
   existing,
   findInstance,
   makeWorkload,
   Phase,
   removeInstance,
+  runningShare,
   setPhase,
   settle,
+  settleSpan,
   type Instance,
   type Workload,
 } from '../world/unikernels.js';
@@ -305,12 +308,18 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     const sampleChart = t % chartStep === 0;
     for (let wi = 0; wi < workloads.length; wi++) {
       const w = workloads[wi]!;
-      settle(w, t);
+      // settle the counters to t and read them in the same pass over the instances
+      const dt = settleSpan(w, t);
+      const share = runningShare(w, dt);
       let n = 0;
       const list = w.instances;
       for (let i = 0; i < list.length; i++) {
         const inst = list[i]!;
-        if (inst.phase !== Phase.Running && inst.phase !== Phase.Booting) continue;
+        if (inst.phase === Phase.Running) {
+          if (share > 0) inst.cpuUs += cpuAccrued(inst, share, dt);
+        } else if (inst.phase !== Phase.Booting) {
+          continue;
+        }
         if (noise > 0 && inst.phase === Phase.Running) applyNoise(inst);
         let rec = records[n];
         if (rec === undefined) {

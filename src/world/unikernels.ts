@@ -84,16 +84,40 @@ export function demandedInstances(demand: number, u: number, vcpus: number): num
 
 /** Advance the CPU counters of running instances from `settledAt` to `t` at the current split. */
 export function settle(w: Workload, t: Micros): void {
-  const dt = t - w.settledAt;
-  if (dt <= 0) return;
-  w.settledAt = t;
-  if (w.running === 0) return;
-  const share = w.demand / w.running;
+  const dt = settleSpan(w, t);
+  const share = runningShare(w, dt);
+  if (share === 0) return;
   const list = w.instances;
   for (let i = 0; i < list.length; i++) {
     const inst = list[i]!;
-    if (inst.phase === Phase.Running) inst.cpuUs += (share < inst.vcpus ? share : inst.vcpus) * dt;
+    if (inst.phase === Phase.Running) inst.cpuUs += cpuAccrued(inst, share, dt);
   }
+}
+
+/**
+ * The span `settle` covers — t − settledAt, or 0 when already settled — marking the counters
+ * settled at `t`. For a caller that makes the pass over the instances itself (the stats round
+ * settles and reads the counters in one pass).
+ */
+export function settleSpan(w: Workload, t: Micros): Micros {
+  const dt = t - w.settledAt;
+  if (dt <= 0) return 0;
+  w.settledAt = t;
+  return dt;
+}
+
+/** Cores each running instance is offered over a span of `dt` > 0: demand / running (0 if none). */
+export function runningShare(w: Workload, dt: Micros): number {
+  return dt > 0 && w.running > 0 ? w.demand / w.running : 0;
+}
+
+/**
+ * CPU µs a running instance accrues over `dt` offered `share` cores: min(share, vCPUs) × dt.
+ *
+ * @example cpuAccrued({ vcpus: 1 } as Instance, 1.5, 10e6) // 10e6
+ */
+export function cpuAccrued(inst: Instance, share: number, dt: Micros): number {
+  return (share < inst.vcpus ? share : inst.vcpus) * dt;
 }
 
 /** Insert an instance keeping the list sorted by name. */
