@@ -497,6 +497,9 @@ export function onSync(ctx: GroupContext, state: GroupState, isRunning: (name: s
 }
 
 function prune(ctx: GroupContext, state: GroupState, alive: (name: string) => boolean): Decision {
+  let all = true;
+  for (let i = 0; i < state.members.length && all; i++) all = alive(state.members[i]!.name);
+  if (all) return state.unchanged; // the usual sync pass: nothing to drop, nothing allocated
   const survivors = state.members.filter((m) => alive(m.name));
   const primaryAlive = survivors.some((m) => m.name === state.primary);
   if (primaryAlive) {
