@@ -43,15 +43,18 @@ function runCase(name: string, args: string[] = []): CaseResult {
   return JSON.parse(last) as CaseResult;
 }
 
+/** Medians over the repeats; with several, the wall-time range leads the detail. */
 function summarise(runs: CaseResult[]): CaseResult {
   const first = runs[0]!;
+  const walls = runs.map((r) => r.wallSeconds);
+  const range = runs.length > 1 ? `wall ${Math.min(...walls).toFixed(3)}–${Math.max(...walls).toFixed(3)} s; ` : '';
   return {
     name: first.name,
-    wallSeconds: median(runs.map((r) => r.wallSeconds)),
+    wallSeconds: median(walls),
     events: first.events,
     eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)),
     peakRssMB: median(runs.map((r) => r.peakRssMB)),
-    detail: first.detail,
+    detail: `${range}${first.detail}`,
   };
 }
 
