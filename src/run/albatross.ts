@@ -306,6 +306,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     sampleAll(sources, t, demand);
     const sampleTs = sinks.timeseries !== undefined && t % tsStep === 0;
     const sampleChart = t % chartStep === 0;
+    let recordCount = 0;
+    let callCount = 0;
     for (let wi = 0; wi < workloads.length; wi++) {
       const w = workloads[wi]!;
       // settle the counters to t and read them in the same pass over the instances
@@ -340,13 +342,13 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         inst.reportedUsec = usec;
         n++;
       }
-      counts.records += n;
+      recordCount += n;
       const before = states[wi]!;
       if (n > 0) {
-        counts.engineCalls++;
-        const d = onStats(contexts[wi]!, states[wi]!, records, n, t);
+        callCount++;
+        const d = onStats(contexts[wi]!, before, records, n, t);
         if (d.actions.length > 0) apply(w, d, t);
-        else states[wi] = d.state;
+        else if (d.state !== before) states[wi] = d.state;
       }
       w.demand = demand[slot[wi]!]!;
       measure(w, t);
@@ -357,6 +359,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         if (chartNow) chartPoint(w, t, average);
       }
     }
+    counts.records += recordCount;
+    counts.engineCalls += callCount;
   };
 
   /** Measurement noise on the CPU time used since the last round (seeded; never negative). */
