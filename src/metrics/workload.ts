@@ -95,85 +95,96 @@ export interface WorkloadResult {
   upsilon_steps: number;
 }
 
+// A workload's numbers in WorkloadMetricsBank.f: slot F_* of its STRIDE-long block.
+// The values in effect since its last update (see `update`):
+const F_DEMAND = 0;
+const F_CAPACITY = 1;
+const F_DEMAND_INSTANCES = 2;
+const F_SUPPLY_INSTANCES = 3;
+const F_INSTANCES = 4;
+const F_VCPUS = 5;
+const F_MEMORY_GIB = 6;
+// The time of its last update, its integrals (value × µs) and the largest instance count held
+// for a positive time (−∞ until time has passed):
+const F_T_LAST = 7;
+const F_INSTANCE_US = 8;
+const F_VCPU_US = 9;
+const F_GIB_US = 10;
+const F_VIOLATION_US = 11;
+const F_UNSERVED_US = 12;
+const F_THETA_UNDER_US = 13;
+const F_THETA_OVER_US = 14;
+const F_TAU_UNDER_US = 15;
+const F_TAU_OVER_US = 16;
+const F_MAX_INSTANCES = 17;
+// Reaction-time episodes (open: 1 or 0, and since when), scaling actions, migration time:
+const F_EPISODE_OPEN = 18;
+const F_EPISODE_START = 19;
+const F_SCALE_UPS = 20;
+const F_SCALE_DOWNS = 21;
+const F_FLIP_FLOPS = 22;
+const F_LAST_DIRECTION = 23;
+const F_LAST_ACTION_TIME = 24;
+const F_MIGRATION_SECONDS = 25;
+// The υ grid: index and time of the next point to sample, the previous sample, the tally:
+const F_NEXT_GRID_INDEX = 26;
+const F_NEXT_GRID_TIME = 27;
+const F_PREV_GRID_SUPPLY = 28;
+const F_PREV_GRID_DEMAND = 29;
+const F_UNSTABLE_STEPS = 30;
+/** Slots per workload (31 used; 32 × 8 bytes = four cache lines). */
+const STRIDE = 32;
+
 /**
- * Streaming accumulator for one workload.
+ * Streaming accumulators for `size` workloads at once, in one typed array: workload i owns
+ * `STRIDE` consecutive numbers from i × STRIDE. The stats round advances every workload in one
+ * sequential pass (`advanceAll`) and then stores each one's new values (`set`); a thousand
+ * separate objects, each with a dozen boxed numbers, would be a cache miss apiece.
  *
  * @example
- * const m = new WorkloadMetrics({ start: 0, utilisationTarget: 1, flipFlopWindow: 600e6, elasticityGrid: 60e6 });
- * m.update(0, 2, 1, 2, 1, 1, 1, 0.5);        // demand 2 cores, capacity 1 core
- * m.update(10e6, 0.5, 1, 1, 1, 1, 1, 0.5);
- * m.finish(20e6).slo_violation_seconds;       // 10
+ * const bank = new WorkloadMetricsBank(2, { start: 0, utilisationTarget: 1, flipFlopWindow: 600e6, elasticityGrid: 60e6 });
+ * bank.update(0, 0, 2, 1, 2, 1, 1, 1, 0.5);    // workload 0 at t = 0: demand 2 cores, capacity 1 core
+ * bank.advanceAll(10e6);                         // both workloads to 10 s with what they had
+ * bank.set(0, 0.5, 1, 1, 1, 1, 1, 0.5);          // workload 0 from 10 s on
+ * bank.finish(0, 20e6).slo_violation_seconds;    // 10
  */
-export class WorkloadMetrics {
+export class WorkloadMetricsBank {
+  readonly size: number;
   private readonly start: Micros;
   private readonly u: number;
   private readonly window: Micros;
   private readonly grid: Micros;
 
-  /** Time of the last update; the current values hold from here on. */
-  private tLast: Micros;
+  /** Every workload's numbers: slot `F_*` of workload i at i × STRIDE + F_*. */
+  private readonly f: Float64Array;
+  private readonly episodes: Float64Array[];
+  private readonly episodeCount: Int32Array;
+  /** `COUNTER_NAMES.length` counters per workload, workload after workload. */
+  private readonly counters: Float64Array;
 
-  // The values in effect since `tLast` (see `update` for their meaning). The simulator's hot
-  // path writes them directly after `advance(t)`: a number passed as an argument to a call V8
-  // does not inline is boxed in a fresh heap object, a number stored in a field is not.
-  demand = 0;
-  capacity = 0;
-  demandInstances = 0;
-  supplyInstances = 0;
-  instances = 0;
-  vcpus = 0;
-  memoryGiB = 0;
-
-  // Integrals, in value × microseconds.
-  private instanceUs = 0;
-  private vcpuUs = 0;
-  private gibUs = 0;
-  private violationUs = 0;
-  private unservedUs = 0;
-  private thetaUnderUs = 0;
-  private thetaOverUs = 0;
-  private tauUnderUs = 0;
-  private tauOverUs = 0;
-  /** Largest instance count held for a positive time (−∞ until time has passed). */
-  private maxInstances = -Infinity;
-
-  // Reaction-time episodes.
-  private episodeOpen = false;
-  private episodeStart: Micros = 0;
-  private episodes: Float64Array = new Float64Array(16);
-  private episodeCount = 0;
-
-  // Scaling actions and counters.
-  private scaleUps = 0;
-  private scaleDowns = 0;
-  private flipFlops = 0;
-  private lastDirection = 0;
-  private lastActionTime: Micros = 0;
-  private readonly counters = new Float64Array(COUNTER_NAMES.length);
-  private migrationSeconds = 0;
-
-  // υ grid: index and time of the next grid point to sample, the previous sample, the tally.
-  private nextGridIndex = 0;
-  private nextGridTime: Micros;
-  private prevGridSupply = 0;
-  private prevGridDemand = 0;
-  private unstableSteps = 0;
-
-  constructor(opts: WorkloadMetricsOptions) {
+  constructor(size: number, opts: WorkloadMetricsOptions) {
     if (!(opts.utilisationTarget > 0)) throw new RangeError(`utilisation target must be > 0, got ${opts.utilisationTarget}`);
     if (!(opts.flipFlopWindow >= 0)) throw new RangeError(`flip-flop window must be ≥ 0, got ${opts.flipFlopWindow}`);
     if (!(opts.elasticityGrid > 0)) throw new RangeError(`elasticity grid must be > 0, got ${opts.elasticityGrid}`);
+    this.size = size;
     this.start = opts.start;
     this.u = opts.utilisationTarget;
     this.window = opts.flipFlopWindow;
     this.grid = opts.elasticityGrid;
-    this.tLast = opts.start;
-    this.nextGridTime = opts.start;
+    this.f = new Float64Array(size * STRIDE);
+    for (let i = 0; i < size; i++) {
+      this.f[i * STRIDE + F_T_LAST] = opts.start;
+      this.f[i * STRIDE + F_NEXT_GRID_TIME] = opts.start;
+      this.f[i * STRIDE + F_MAX_INSTANCES] = -Infinity;
+    }
+    this.episodes = Array.from({ length: size }, () => new Float64Array(16));
+    this.episodeCount = new Int32Array(size);
+    this.counters = new Float64Array(size * COUNTER_NAMES.length);
   }
 
   /**
-   * The values in effect from `t` on (t non-decreasing; the last update at a given t wins).
-   * Before the first update everything is 0.
+   * The values in effect for workload `i` from `t` on (t non-decreasing per workload; the last
+   * update at a given t wins). Before the first update everything is 0.
    *
    * @param demandCores d(t), CPU demand in cores
    * @param capacityCores s(t), vCPUs of booted instances (minus migration overhead)
@@ -184,6 +195,7 @@ export class WorkloadMetrics {
    * @param memoryGiB their memory in GiB
    */
   update(
+    i: number,
     t: Micros,
     demandCores: number,
     capacityCores: number,
@@ -193,148 +205,171 @@ export class WorkloadMetrics {
     vcpus: number,
     memoryGiB: number,
   ): void {
-    if (t !== this.tLast) this.advance(t);
-    this.demand = demandCores;
-    this.capacity = capacityCores;
-    this.demandInstances = demandInstances;
-    this.supplyInstances = supplyInstances;
-    this.instances = instances;
-    this.vcpus = vcpus;
-    this.memoryGiB = memoryGiB;
+    this.advance(i, t);
+    this.f[i * STRIDE + F_DEMAND] = demandCores;
+    this.f[i * STRIDE + F_CAPACITY] = capacityCores;
+    this.f[i * STRIDE + F_DEMAND_INSTANCES] = demandInstances;
+    this.f[i * STRIDE + F_SUPPLY_INSTANCES] = supplyInstances;
+    this.f[i * STRIDE + F_INSTANCES] = instances;
+    this.f[i * STRIDE + F_VCPUS] = vcpus;
+    this.f[i * STRIDE + F_MEMORY_GIB] = memoryGiB;
   }
 
   /**
-   * A scaling action at `t` (1 = up, −1 = down). It is a flip-flop when the previous action on
-   * this workload went the other way and happened at most W before (t − previous ≤ W).
+   * A scaling action of workload `i` at `t` (1 = up, −1 = down). It is a flip-flop when its
+   * previous action went the other way and happened at most W before (t − previous ≤ W).
    *
-   * @example m.scaling(0, 1); m.scaling(30e6, -1); // one flip-flop if W ≥ 30 s
+   * @example bank.scaling(0, 0, 1); bank.scaling(0, 30e6, -1); // one flip-flop if W ≥ 30 s
    */
-  scaling(t: Micros, direction: 1 | -1): void {
-    if (direction === 1) this.scaleUps++;
-    else this.scaleDowns++;
-    if (this.lastDirection === -direction && t - this.lastActionTime <= this.window) this.flipFlops++;
-    this.lastDirection = direction;
-    this.lastActionTime = t;
+  scaling(i: number, t: Micros, direction: 1 | -1): void {
+    if (direction === 1) this.f[i * STRIDE + F_SCALE_UPS]++;
+    else this.f[i * STRIDE + F_SCALE_DOWNS]++;
+    if (this.f[i * STRIDE + F_LAST_DIRECTION] === -direction && t - this.f[i * STRIDE + F_LAST_ACTION_TIME]! <= this.window) this.f[i * STRIDE + F_FLIP_FLOPS]++;
+    this.f[i * STRIDE + F_LAST_DIRECTION] = direction;
+    this.f[i * STRIDE + F_LAST_ACTION_TIME] = t;
   }
 
-  /** Add `n` to an activity counter. @example m.count('clones_spawned') */
-  count(name: CounterName, n = 1): void {
-    this.counters[COUNTER_INDEX[name]] += n;
+  /** Add `n` to an activity counter of workload `i`. @example bank.count(0, 'clones_spawned') */
+  count(i: number, name: CounterName, n = 1): void {
+    this.counters[i * COUNTER_NAMES.length + COUNTER_INDEX[name]] += n;
   }
 
-  /** Add time spent migrating (seconds) to `migration_seconds`. */
-  addMigrationSeconds(seconds: number): void {
-    this.migrationSeconds += seconds;
+  /** Add time spent migrating (seconds) to workload `i`'s `migration_seconds`. */
+  addMigrationSeconds(i: number, seconds: number): void {
+    this.f[i * STRIDE + F_MIGRATION_SECONDS] += seconds;
   }
 
   /**
-   * Close the integrals at `end` (T = end − start) and return the results. This only advances
-   * time, so it can be called again later for a running snapshot, provided later updates are
-   * strictly after `end` (the grid point at `end` has been sampled).
+   * Close workload `i`'s integrals at `end` (T = end − start) and return its results. This
+   * only advances time, so it can be called again later for a running snapshot, provided
+   * later updates are strictly after `end` (the grid point at `end` has been sampled).
    */
-  finish(end: Micros): WorkloadResult {
-    this.advance(end);
-    if (this.nextGridTime <= end) this.sampleGrid(this.lastGridIndexAtOrBefore(end));
-    return this.result(end);
+  finish(i: number, end: Micros): WorkloadResult {
+    this.advance(i, end);
+    if (this.f[i * STRIDE + F_NEXT_GRID_TIME]! <= end) this.sampleGrid(i, this.lastGridIndexAtOrBefore(end));
+    return this.result(i, end);
+  }
+
+  /** Store workload `i`'s values in effect since its last advance (see `update`). */
+  set(i: number, demandCores: number, capacityCores: number, demandInstances: number, supplyInstances: number, instances: number, vcpus: number, memoryGiB: number): void {
+    const f = this.f;
+    const b = i * STRIDE;
+    f[b + F_DEMAND] = demandCores;
+    f[b + F_CAPACITY] = capacityCores;
+    f[b + F_DEMAND_INSTANCES] = demandInstances;
+    f[b + F_SUPPLY_INSTANCES] = supplyInstances;
+    f[b + F_INSTANCES] = instances;
+    f[b + F_VCPUS] = vcpus;
+    f[b + F_MEMORY_GIB] = memoryGiB;
+  }
+
+  /** `advance(i, t)` for every workload, in one pass over the arrays. */
+  advanceAll(t: Micros): void {
+    this.advanceRange(0, this.size, t);
   }
 
   /**
-   * Move time from the last update to `t`, accounting the interval with the current values;
-   * the fields then take the values in effect from `t` on. `update` is this plus the stores.
-   *
-   * @example m.advance(20e6); m.demand = 1.5; m.capacity = 2;
+   * Move workload `i` from its last update to `t`, accounting the interval with its current
+   * values; the input arrays then take the values in effect from `t` on (`update` is this
+   * plus the stores).
    */
-  advance(t: Micros): void {
-    if (!(t >= this.tLast)) throw new RangeError(`metrics time went backwards: ${t} µs after ${this.tLast} µs`);
-    if (t === this.tLast) return;
-    if (this.nextGridTime < t) {
-      // usually exactly one grid point is pending (the grid is the stats interval): no division
-      this.sampleGrid(this.nextGridTime + this.grid >= t ? this.nextGridIndex : this.lastGridIndexBefore(t));
+  advance(i: number, t: Micros): void {
+    this.advanceRange(i, i + 1, t);
+  }
+
+  /** `advance` for workloads `from` … `to − 1`, the arrays held in locals across the loop. */
+  private advanceRange(from: number, to: number, t: Micros): void {
+    const f = this.f;
+    const { u, grid, start } = this;
+    for (let i = from; i < to; i++) {
+      const b = i * STRIDE;
+      const last = f[b + F_T_LAST]!;
+      if (t === last) continue;
+      if (!(t > last)) backwards(t, last);
+      const dt = t - last;
+      const di = f[b + F_DEMAND_INSTANCES]!;
+      const si = f[b + F_SUPPLY_INSTANCES]!;
+      if (f[b + F_NEXT_GRID_TIME]! < t) {
+        if (f[b + F_NEXT_GRID_TIME]! + grid >= t) {
+          // usually exactly one grid point is pending (the grid is the stats interval): it is
+          // unstable when sgn Δs ≠ sgn Δd (min(|sgn Δs − sgn Δd|, 1) = 1)
+          const k = f[b + F_NEXT_GRID_INDEX]!;
+          if (k > 0 && Math.sign(si - f[b + F_PREV_GRID_SUPPLY]!) !== Math.sign(di - f[b + F_PREV_GRID_DEMAND]!)) f[b + F_UNSTABLE_STEPS]++;
+          f[b + F_PREV_GRID_SUPPLY] = si;
+          f[b + F_PREV_GRID_DEMAND] = di;
+          f[b + F_NEXT_GRID_INDEX] = k + 1;
+          f[b + F_NEXT_GRID_TIME] = start + (k + 1) * grid;
+        } else {
+          this.sampleGrid(i, this.lastGridIndexBefore(t));
+        }
+      }
+      // cost: instance/vCPU/GiB seconds and the max instance count
+      const n = f[b + F_INSTANCES]!;
+      f[b + F_INSTANCE_US] += n * dt;
+      f[b + F_VCPU_US] += f[b + F_VCPUS]! * dt;
+      f[b + F_GIB_US] += f[b + F_MEMORY_GIB]! * dt;
+      if (n > f[b + F_MAX_INSTANCES]!) f[b + F_MAX_INSTANCES] = n;
+      // service: SLO violation time and unserved core-seconds ∫(d − s)⁺
+      const d = f[b + F_DEMAND]!;
+      const s = f[b + F_CAPACITY]!;
+      const violating = d > u * s;
+      if (violating) f[b + F_VIOLATION_US] += dt;
+      const gap = d - s;
+      if (gap > 0) f[b + F_UNSERVED_US] += gap * dt;
+      // elasticity: θ and τ integrands (instances, ε = 1)
+      const shortfall = di - si;
+      if (shortfall !== 0) {
+        const norm = di > 1 ? di : 1;
+        if (shortfall > 0) {
+          f[b + F_THETA_UNDER_US] += (shortfall / norm) * dt;
+          f[b + F_TAU_UNDER_US] += dt;
+        } else {
+          f[b + F_THETA_OVER_US] += (-shortfall / norm) * dt;
+          f[b + F_TAU_OVER_US] += dt;
+        }
+      }
+      // reaction-time episodes: one opens when a violating interval starts with none open, the
+      // open one closes when a non-violating interval starts
+      if (violating !== (f[b + F_EPISODE_OPEN] === 1)) this.toggleEpisode(i, violating, last);
+      f[b + F_T_LAST] = t;
     }
-    const dt = t - this.tLast;
-    const violating = this.demand > this.u * this.capacity;
-    this.integrateCost(dt);
-    this.integrateService(dt, violating);
-    this.integrateElasticity(dt);
-    this.trackEpisode(violating, this.tLast);
-    this.tLast = t;
   }
 
-  /** instance/vCPU/GiB seconds and the max instance count, over an interval of length dt. */
-  private integrateCost(dt: Micros): void {
-    this.instanceUs += this.instances * dt;
-    this.vcpuUs += this.vcpus * dt;
-    this.gibUs += this.memoryGiB * dt;
-    if (this.instances > this.maxInstances) this.maxInstances = this.instances;
-  }
-
-  /** SLO violation time and unserved core-seconds ∫(d − s)⁺ over an interval of length dt. */
-  private integrateService(dt: Micros, violating: boolean): void {
-    if (violating) this.violationUs += dt;
-    const gap = this.demand - this.capacity;
-    if (gap > 0) this.unservedUs += gap * dt;
-  }
-
-  /** θ and τ integrands (instances, ε = 1) over an interval of length dt. */
-  private integrateElasticity(dt: Micros): void {
-    const gap = this.demandInstances - this.supplyInstances;
-    if (gap === 0) return;
-    const norm = this.demandInstances > 1 ? this.demandInstances : 1;
-    if (gap > 0) {
-      this.thetaUnderUs += (gap / norm) * dt;
-      this.tauUnderUs += dt;
-    } else {
-      this.thetaOverUs += (-gap / norm) * dt;
-      this.tauOverUs += dt;
+  /** Open an episode of workload `i` at `at`, or close its open one there. */
+  private toggleEpisode(i: number, open: boolean, at: Micros): void {
+    if (open) {
+      this.f[i * STRIDE + F_EPISODE_OPEN] = 1;
+      this.f[i * STRIDE + F_EPISODE_START] = at;
+      return;
     }
+    this.f[i * STRIDE + F_EPISODE_OPEN] = 0;
+    // append the closed episode's duration (µs), doubling the buffer when full
+    let list = this.episodes[i]!;
+    const n = this.episodeCount[i]!;
+    if (n === list.length) {
+      const bigger = new Float64Array(list.length * 2);
+      bigger.set(list);
+      this.episodes[i] = list = bigger;
+    }
+    list[n] = at - this.f[i * STRIDE + F_EPISODE_START]!;
+    this.episodeCount[i] = n + 1;
   }
 
   /**
-   * Open an episode when a violating interval starts at `at` with none open; close the open
-   * one when a non-violating interval starts at `at`.
+   * Sample workload `i`'s pending grid points up to index `last` with its current values. Only
+   * the first can see a change; the rest see Δs = Δd = 0 (sgn 0 = sgn 0, nothing to add) and
+   * are skipped arithmetically, so a long quiet stretch costs O(1).
    */
-  private trackEpisode(violating: boolean, at: Micros): void {
-    if (violating === this.episodeOpen) return;
-    if (violating) {
-      this.episodeOpen = true;
-      this.episodeStart = at;
-    } else {
-      this.episodeOpen = false;
-      this.recordEpisode(at - this.episodeStart);
-    }
-  }
-
-  /** Append one closed episode's duration (µs), doubling the buffer when full. */
-  private recordEpisode(duration: Micros): void {
-    if (this.episodeCount === this.episodes.length) {
-      const bigger = new Float64Array(this.episodes.length * 2);
-      bigger.set(this.episodes);
-      this.episodes = bigger;
-    }
-    this.episodes[this.episodeCount++] = duration;
-  }
-
-  /**
-   * Sample the pending grid points up to index `last` with the current values. Only the first
-   * can see a change; the rest see Δs = Δd = 0 (sgn 0 = sgn 0, nothing to add) and are skipped
-   * arithmetically, so a long quiet stretch costs O(1).
-   */
-  private sampleGrid(last: number): void {
-    if (last < this.nextGridIndex) return;
-    this.sampleGridPoint();
-    this.nextGridIndex = last + 1;
-    this.nextGridTime = this.start + this.nextGridIndex * this.grid;
-  }
-
-  /** Sample one grid point: count it unstable when sgn Δs ≠ sgn Δd (min(|sgn Δs − sgn Δd|, 1) = 1). */
-  private sampleGridPoint(): void {
-    if (this.nextGridIndex > 0) {
-      const ds = Math.sign(this.supplyInstances - this.prevGridSupply);
-      const dd = Math.sign(this.demandInstances - this.prevGridDemand);
-      if (ds !== dd) this.unstableSteps++;
-    }
-    this.prevGridSupply = this.supplyInstances;
-    this.prevGridDemand = this.demandInstances;
+  private sampleGrid(i: number, last: number): void {
+    const next = this.f[i * STRIDE + F_NEXT_GRID_INDEX]!;
+    if (last < next) return;
+    const supply = this.f[i * STRIDE + F_SUPPLY_INSTANCES]!;
+    const demand = this.f[i * STRIDE + F_DEMAND_INSTANCES]!;
+    if (next > 0 && Math.sign(supply - this.f[i * STRIDE + F_PREV_GRID_SUPPLY]!) !== Math.sign(demand - this.f[i * STRIDE + F_PREV_GRID_DEMAND]!)) this.f[i * STRIDE + F_UNSTABLE_STEPS]++;
+    this.f[i * STRIDE + F_PREV_GRID_SUPPLY] = supply;
+    this.f[i * STRIDE + F_PREV_GRID_DEMAND] = demand;
+    this.f[i * STRIDE + F_NEXT_GRID_INDEX] = last + 1;
+    this.f[i * STRIDE + F_NEXT_GRID_TIME] = this.start + (last + 1) * this.grid;
   }
 
   /** Largest k with start + k·Δt ≤ t (exact even where the division rounds). */
@@ -351,25 +386,15 @@ export class WorkloadMetrics {
     return this.start + k * this.grid === t ? k - 1 : k;
   }
 
-  /** Closed reaction-time episodes in seconds, in the order they ended. */
-  private reactionTimesSeconds(): number[] {
-    const out = new Array<number>(this.episodeCount);
-    for (let i = 0; i < this.episodeCount; i++) out[i] = this.episodes[i]! / MICROS_PER_SECOND;
-    return out;
-  }
-
-  /** Copy of the activity counters keyed by name. */
-  private countsRecord(): Record<CounterName, number> {
-    return Object.fromEntries(COUNTER_NAMES.map((name, i) => [name, this.counters[i]!])) as Record<CounterName, number>;
-  }
-
-  /** Build the result for the window [start, end); integrals must already be closed at end. */
-  private result(end: Micros): WorkloadResult {
+  /** Workload `i`'s result for the window [start, end); its integrals must be closed at end. */
+  private result(i: number, end: Micros): WorkloadResult {
     const T = end - this.start;
     const hours = T / MICROS_PER_HOUR;
-    const times = this.reactionTimesSeconds();
+    const times = Array.from(this.episodes[i]!.subarray(0, this.episodeCount[i]!), (us) => us / MICROS_PER_SECOND);
     const reaction = reactionTimeStats(times);
-    const steps = this.nextGridIndex - 1;
+    const steps = this.f[i * STRIDE + F_NEXT_GRID_INDEX]! - 1;
+    const counters = this.counters.subarray(i * COUNTER_NAMES.length, (i + 1) * COUNTER_NAMES.length);
+    const flipFlops = this.f[i * STRIDE + F_FLIP_FLOPS]!;
     return {
       start: this.start,
       end,
@@ -377,35 +402,82 @@ export class WorkloadMetrics {
       utilisation_target: this.u,
       flip_flop_window: this.window,
       elasticity_grid: this.grid,
-      instance_seconds: this.instanceUs / MICROS_PER_SECOND,
-      vcpu_seconds: this.vcpuUs / MICROS_PER_SECOND,
-      gib_seconds: this.gibUs / MICROS_PER_SECOND,
-      mean_instances: T > 0 ? this.instanceUs / T : null,
-      max_instances: T > 0 ? this.maxInstances : null,
-      scale_ups: this.scaleUps,
-      scale_downs: this.scaleDowns,
-      counts: this.countsRecord(),
-      migration_seconds: this.migrationSeconds,
-      slo_violation_seconds: this.violationUs / MICROS_PER_SECOND,
-      slo_violation_percent: percentOf(this.violationUs, T),
-      unserved_core_seconds: this.unservedUs / MICROS_PER_SECOND,
+      instance_seconds: this.f[i * STRIDE + F_INSTANCE_US]! / MICROS_PER_SECOND,
+      vcpu_seconds: this.f[i * STRIDE + F_VCPU_US]! / MICROS_PER_SECOND,
+      gib_seconds: this.f[i * STRIDE + F_GIB_US]! / MICROS_PER_SECOND,
+      mean_instances: T > 0 ? this.f[i * STRIDE + F_INSTANCE_US]! / T : null,
+      max_instances: T > 0 ? this.f[i * STRIDE + F_MAX_INSTANCES]! : null,
+      scale_ups: this.f[i * STRIDE + F_SCALE_UPS]!,
+      scale_downs: this.f[i * STRIDE + F_SCALE_DOWNS]!,
+      counts: Object.fromEntries(COUNTER_NAMES.map((name, k) => [name, counters[k]!])) as Record<CounterName, number>,
+      migration_seconds: this.f[i * STRIDE + F_MIGRATION_SECONDS]!,
+      slo_violation_seconds: this.f[i * STRIDE + F_VIOLATION_US]! / MICROS_PER_SECOND,
+      slo_violation_percent: percentOf(this.f[i * STRIDE + F_VIOLATION_US]!, T),
+      unserved_core_seconds: this.f[i * STRIDE + F_UNSERVED_US]! / MICROS_PER_SECOND,
       reaction_times: times,
-      reaction_episodes: this.episodeCount,
-      reaction_episodes_open: this.episodeOpen ? 1 : 0,
+      reaction_episodes: this.episodeCount[i]!,
+      reaction_episodes_open: this.f[i * STRIDE + F_EPISODE_OPEN]!,
       reaction_time_mean: reaction.mean,
       reaction_time_p50: reaction.p50,
       reaction_time_p95: reaction.p95,
       reaction_time_max: reaction.max,
-      flip_flops: this.flipFlops,
-      flip_flop_rate: perHour(this.flipFlops, hours),
-      ping_pong_rate: perHour(this.counters[COUNTER_INDEX.ping_pongs]!, hours),
-      theta_u: percentOf(this.thetaUnderUs, T),
-      theta_o: percentOf(this.thetaOverUs, T),
-      tau_u: percentOf(this.tauUnderUs, T),
-      tau_o: percentOf(this.tauOverUs, T),
-      upsilon: steps > 0 ? (100 * this.unstableSteps) / steps : null,
+      flip_flops: flipFlops,
+      flip_flop_rate: perHour(flipFlops, hours),
+      ping_pong_rate: perHour(counters[COUNTER_INDEX.ping_pongs]!, hours),
+      theta_u: percentOf(this.f[i * STRIDE + F_THETA_UNDER_US]!, T),
+      theta_o: percentOf(this.f[i * STRIDE + F_THETA_OVER_US]!, T),
+      tau_u: percentOf(this.f[i * STRIDE + F_TAU_UNDER_US]!, T),
+      tau_o: percentOf(this.f[i * STRIDE + F_TAU_OVER_US]!, T),
+      upsilon: steps > 0 ? (100 * this.f[i * STRIDE + F_UNSTABLE_STEPS]!) / steps : null,
       upsilon_steps: Math.max(steps, 0),
     };
+  }
+}
+
+/** Throw for time going backwards (out of line, so the hot loop stays small). */
+function backwards(t: Micros, last: Micros): never {
+  throw new RangeError(`metrics time went backwards: ${t} µs after ${last} µs`);
+}
+
+/**
+ * Streaming accumulator for one workload: a {@link WorkloadMetricsBank} of one.
+ *
+ * @example
+ * const m = new WorkloadMetrics({ start: 0, utilisationTarget: 1, flipFlopWindow: 600e6, elasticityGrid: 60e6 });
+ * m.update(0, 2, 1, 2, 1, 1, 1, 0.5);        // demand 2 cores, capacity 1 core
+ * m.update(10e6, 0.5, 1, 1, 1, 1, 1, 0.5);
+ * m.finish(20e6).slo_violation_seconds;       // 10
+ */
+export class WorkloadMetrics {
+  private readonly bank: WorkloadMetricsBank;
+
+  constructor(opts: WorkloadMetricsOptions) {
+    this.bank = new WorkloadMetricsBank(1, opts);
+  }
+
+  /** The values in effect from `t` on; see {@link WorkloadMetricsBank.update}. */
+  update(t: Micros, demandCores: number, capacityCores: number, demandInstances: number, supplyInstances: number, instances: number, vcpus: number, memoryGiB: number): void {
+    this.bank.update(0, t, demandCores, capacityCores, demandInstances, supplyInstances, instances, vcpus, memoryGiB);
+  }
+
+  /** A scaling action at `t` (1 = up, −1 = down); see {@link WorkloadMetricsBank.scaling}. */
+  scaling(t: Micros, direction: 1 | -1): void {
+    this.bank.scaling(0, t, direction);
+  }
+
+  /** Add `n` to an activity counter. @example m.count('clones_spawned') */
+  count(name: CounterName, n = 1): void {
+    this.bank.count(0, name, n);
+  }
+
+  /** Add time spent migrating (seconds) to `migration_seconds`. */
+  addMigrationSeconds(seconds: number): void {
+    this.bank.addMigrationSeconds(0, seconds);
+  }
+
+  /** Close the integrals at `end` and return the results; see {@link WorkloadMetricsBank.finish}. */
+  finish(end: Micros): WorkloadResult {
+    return this.bank.finish(0, end);
   }
 }
 

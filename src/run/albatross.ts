@@ -13,7 +13,7 @@ import { stream, type RandomStream } from '../kernel/random.js';
 import type { Micros } from '../kernel/time.js';
 import { buildLoadSources, sampleAll } from '../load/index.js';
 import type { LoadSource } from '../load/source.js';
-import { FleetMetrics, WorkloadMetrics, type WorkloadResult } from '../metrics/workload.js';
+import { FleetMetrics, WorkloadMetricsBank, type WorkloadResult } from '../metrics/workload.js';
 import type { ChartData } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
@@ -120,9 +120,12 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     policy: { vcpus: w.spec.vcpus, maxInstances: w.spec.max_instances, minInstances: w.spec.min_instances },
   }));
   const states: GroupState[] = workloads.map((w) => initialGroup(w.spec.name));
-  const metrics = workloads.map(
-    () => new WorkloadMetrics({ start: 0, utilisationTarget: u, flipFlopWindow: scenario.metrics.flip_flop_window, elasticityGrid: scenario.metrics.elasticity_grid }),
-  );
+  const metrics = new WorkloadMetricsBank(workloads.length, {
+    start: 0,
+    utilisationTarget: u,
+    flipFlopWindow: scenario.metrics.flip_flop_window,
+    elasticityGrid: scenario.metrics.elasticity_grid,
+  });
   const fleet = new FleetMetrics();
   let fleetInstances = 0;
 
@@ -159,19 +162,15 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     if (w.index < chartGroups && chart.actions.length < MAX_CHART_ACTIONS) chart.actions.push({ t: t / 1e6, group: w.spec.name, action });
   };
 
-  /** Tell the metrics what is in effect from `t` on. */
+  /** Tell the metrics what is in effect for `w` from `t` on. */
   const measure = (w: Workload, t: Micros): void => {
-    // advance, then store the fields: no number crosses a call, so nothing is boxed per round
+    metrics.advance(w.index, t);
+    store(w);
+  };
+  /** Store `w`'s current values in the metrics (advanced to now). */
+  const store = (w: Workload): void => {
     const n = existing(w);
-    const m = metrics[w.index]!;
-    m.advance(t);
-    m.demand = w.demand;
-    m.capacity = capacityCores(w);
-    m.demandInstances = demandedInstances(w.demand, u, w.spec.vcpus);
-    m.supplyInstances = w.running;
-    m.instances = n;
-    m.vcpus = n * w.spec.vcpus;
-    m.memoryGiB = (n * w.spec.memory_bytes) / GIB;
+    metrics.set(w.index, w.demand, capacityCores(w), demandedInstances(w.demand, u, w.spec.vcpus), w.running, n, n * w.spec.vcpus, (n * w.spec.memory_bytes) / GIB);
   };
   const fleetChange = (t: Micros, delta: number): void => {
     fleetInstances += delta;
@@ -232,7 +231,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     settle(w, t);
     setPhase(w, inst, Phase.Stopping);
     queue.push(t + world.stop_latency, EV_GONE, inst.id, PRIO_LIFECYCLE);
-    metrics[w.index]!.count('clones_destroyed');
+    metrics.count(w.index, 'clones_destroyed');
     log(t, 'instance_stopping', { group: w.spec.name, instance: name, reason });
     chartAction(t, w, 'clone_destroyed');
   };
@@ -244,18 +243,18 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   };
 
   const act = (w: Workload, a: AlbatrossAction, t: Micros): void => {
-    const m = metrics[w.index]!;
+    const i = w.index;
     switch (a.type) {
       case 'spawn_clone': {
-        m.scaling(t, 1);
+        metrics.scaling(i, t, 1);
         log(t, 'scale_up', { group: a.group, instance: a.name });
         chartAction(t, w, 'scale_up');
         if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 1e6, end: Math.min(end, t + config.cooldown_period) / 1e6 });
         const failure = create(w, a.name, false, t, false);
         if (failure === null) {
-          m.count('clones_spawned');
+          metrics.count(i, 'clones_spawned');
         } else {
-          m.count('spawn_failures');
+          metrics.count(i, 'spawn_failures');
           log(t, 'spawn_failed', { group: a.group, instance: a.name, reason: failure });
           chartAction(t, w, 'spawn_failed');
           const cd = chart.cooldowns[chart.cooldowns.length - 1];
@@ -266,7 +265,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       }
       case 'destroy_clone':
         if (a.reason === 'scale_down') {
-          m.scaling(t, -1);
+          metrics.scaling(i, t, -1);
           log(t, 'scale_down', { group: a.group, instance: a.name });
           chartAction(t, w, 'scale_down');
           if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 1e6, end: Math.min(end, t + config.cooldown_period) / 1e6 });
@@ -279,7 +278,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
           if (inst && !inst.orphaned) {
             inst.orphaned = true;
             w.orphaned++;
-            m.count('orphaned_instances');
+            metrics.count(i, 'orphaned_instances');
           }
         }
         log(t, 'orphaned', { group: a.group, instances: a.names });
@@ -303,6 +302,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   /** The stats round at `t`: settle, sample, decide, act, take the next demand, measure. */
   const round = (t: Micros): void => {
     counts.rounds++;
+    // every workload's metrics to now in one pass; each stores its new values below
+    metrics.advanceAll(t);
     sampleAll(sources, t, demand);
     const sampleTs = sinks.timeseries !== undefined && t % tsStep === 0;
     const sampleChart = t % chartStep === 0;
@@ -351,7 +352,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         else if (d.state !== before) states[wi] = d.state;
       }
       w.demand = demand[slot[wi]!]!;
-      measure(w, t);
+      store(w);
       const chartNow = sampleChart && wi < chartGroups;
       if (sampleTs || chartNow) {
         const average = evaluatedAverage(contexts[wi]!, before, states[wi]!, records, n, t);
@@ -446,7 +447,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         if (!inst || inst.phase !== Phase.Booting) break;
         const w = workloads[inst.workload]!;
         if (inst.bootFails) {
-          metrics[w.index]!.count('boot_failures');
+          metrics.count(w.index, 'boot_failures');
           log(t, 'boot_failed', { group: w.spec.name, instance: inst.name });
           chartAction(t, w, 'boot_failed');
           bury(w, inst, t);
@@ -513,7 +514,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   for (const w of workloads) settle(w, end);
   for (const s of sources) s.close();
   return {
-    workloads: workloads.map((w) => ({ name: w.spec.name, result: metrics[w.index]!.finish(end) })),
+    workloads: workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) })),
     fleet: fleet.finish(end),
     chart,
     counts,
