@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { progressText } from '../src/cli/sweep.js';
 import { readJournal, RUNS_FILE } from '../src/workbench/journal.js';
 import { mergeSweeps } from '../src/workbench/merge.js';
 import { runKey } from '../src/workbench/plan.js';
@@ -309,5 +310,16 @@ describe('combinations and the sweep section', () => {
     // a run of the same scenario ignores the section
     const run = await cli('run', file, '--out', path.join(tmp, 'run-with-section'), '--quiet');
     expect(run.code).toBe(0);
+  });
+});
+
+describe('progress line', () => {
+  it('shows done/total, the resumed runs, the rate of the runs done now and the time left', () => {
+    // 20 runs done in 10 s (the 10 resumed ones do not count towards the rate): 2 runs/s, and
+    // 70 runs left at that rate take 35 s
+    expect(progressText({ done: 30, total: 100, resumed: 10, startedAt: 0 }, 10_000)).toBe('sweep 30/100 runs (10 resumed)  2.0 runs/s  eta 35s');
+  });
+  it('has no time left to promise before the first run ends', () => {
+    expect(progressText({ done: 0, total: 600, resumed: 0, startedAt: 5_000 }, 5_000)).toBe('sweep 0/600 runs  0.0 runs/s  eta …');
   });
 });

@@ -55,14 +55,23 @@ function parseWorkers(text: string | undefined): number {
 /** A progress line on stderr when it is a terminal: done/total, rate, ETA. */
 function progressLine(): ((p: SweepProgress) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
-  return (p) => {
-    const elapsed = (Date.now() - p.startedAt) / 1000;
-    const ran = p.done - p.resumed;
-    const rate = elapsed > 0 ? ran / elapsed : 0;
-    const eta = rate > 0 ? (p.total - p.done) / rate : Number.NaN;
-    const resumed = p.resumed > 0 ? ` (${p.resumed} resumed)` : '';
-    process.stderr.write(`\r\x1b[K  sweep ${p.done}/${p.total} runs${resumed}  ${rate.toFixed(1)} runs/s  eta ${Number.isFinite(eta) ? `${eta.toFixed(0)}s` : '…'}`);
-  };
+  return (p) => process.stderr.write(`\r\x1b[K  ${progressText(p, Date.now())}`);
+}
+
+/**
+ * The progress line's text at wall time `nowMs`: runs done of all planned (and how many of
+ * them were resumed from an earlier invocation), the rate of the runs done now, the time left
+ * at that rate (`…` before the first run ends).
+ *
+ * @example progressText({ done: 30, total: 100, resumed: 10, startedAt: 0 }, 10_000) // 'sweep 30/100 runs (10 resumed)  2.0 runs/s  eta 35s'
+ */
+export function progressText(p: SweepProgress, nowMs: number): string {
+  const elapsed = (nowMs - p.startedAt) / 1000;
+  const ran = p.done - p.resumed;
+  const rate = elapsed > 0 ? ran / elapsed : 0;
+  const eta = rate > 0 ? (p.total - p.done) / rate : Number.NaN;
+  const resumed = p.resumed > 0 ? ` (${p.resumed} resumed)` : '';
+  return `sweep ${p.done}/${p.total} runs${resumed}  ${rate.toFixed(1)} runs/s  eta ${Number.isFinite(eta) ? `${eta.toFixed(0)}s` : '…'}`;
 }
 
 /** `metric=mean ± ci` for the key metrics of a point. */
