@@ -231,6 +231,27 @@ function loadScale(ctx: GroupContext): number {
   return ctx.options.microsecond_cpu ? 100 : 1;
 }
 
+/** Is the integer group `average` (percent or basis points) above the up threshold? */
+function isHigh(ctx: GroupContext, average: number): boolean {
+  return average > ctx.config.scale_up_threshold_percent * loadScale(ctx);
+}
+
+/** Is it below the down threshold, with clones to remove? */
+function isLow(ctx: GroupContext, average: number, clones: number): boolean {
+  return average < ctx.config.scale_down_threshold_percent * loadScale(ctx) && clones > 0;
+}
+
+/**
+ * Round evaluation: what a member's sample adds to the round, given how many records the engine
+ * had seen from the member before it (0 for one it did not know): its load — 0 % for the first
+ * record the engine sees — or null when `exclude_booting` leaves a member without a full
+ * interval out of the average.
+ */
+function roundLoad(ctx: GroupContext, seenBefore: number, s: StatsSample, now: Micros): number | null {
+  if (seenBefore === 0) return ctx.options.exclude_booting ? null : 0;
+  return sampleLoad(ctx, s, now);
+}
+
 /** Position of the member called `name`, or −1. */
 function indexOfMember(members: readonly Member[], name: string): number {
   for (let j = 0; j < members.length; j++) if (members[j]!.name === name) return j;
@@ -250,16 +271,14 @@ function reported(samples: readonly StatsSample[], count: number, name: string):
  */
 function decide(ctx: GroupContext, state: GroupState, members: readonly Member[], sum: number, n: number, now: Micros): Decision {
   const { config, options } = ctx;
-  const scale = loadScale(ctx);
   const average = Math.trunc(sum / n); // integer average, as upstream
-  const clones = members.length - 1;
-  const high = average > config.scale_up_threshold_percent * scale;
-  const low = average < config.scale_down_threshold_percent * scale && clones > 0;
+  const high = isHigh(ctx, average);
+  const low = isLow(ctx, average, members.length - 1);
   const cooling = inCooldown(ctx, state, now);
   const highTicks = high && !cooling ? state.highTicks + 1 : 0;
   const lowTicks = low && !cooling ? state.lowTicks + 1 : 0;
   // the faithful evaluation keeps its average in the state; a round evaluation recomputes it on demand
-  const lastAverage = options.round_evaluation ? state.lastAverage : average / scale;
+  const lastAverage = options.round_evaluation ? state.lastAverage : average / loadScale(ctx);
 
   if (!cooling && highTicks >= config.scale_up_trigger_ticks) {
     const max = ctx.policy.maxInstances;
@@ -347,12 +366,10 @@ function steadyRound(ctx: GroupContext, state: GroupState, samples: readonly Sta
   }
   if (count === 0) return state.unchanged;
   if (state.highTicks === 0 && state.lowTicks === 0) {
-    // the usual round: neither high nor low with both counters at 0, so nothing moves
-    const scale = loadScale(ctx);
+    // the usual round: neither high nor low with both counters at 0, so nothing moves (what
+    // `decide` would find, without its call)
     const average = Math.trunc(sum / count);
-    const high = average > ctx.config.scale_up_threshold_percent * scale;
-    const low = average < ctx.config.scale_down_threshold_percent * scale && count > 1;
-    if (!high && !low) return state.unchanged;
+    if (!isHigh(ctx, average) && !isLow(ctx, average, count - 1)) return state.unchanged;
   }
   return decide(ctx, state, members, sum, count, now);
 }
@@ -368,7 +385,6 @@ function anyRound(ctx: GroupContext, state: GroupState, samples: readonly StatsS
     current = initialGroup(current.group);
   }
   const round = options.round_evaluation;
-  const excludeBooting = options.exclude_booting;
   // members updated by this call: a private copy, made on the first write (copy on write)
   let members: Member[] | null = null;
   let sum = 0;
@@ -391,15 +407,16 @@ function anyRound(ctx: GroupContext, state: GroupState, samples: readonly StatsS
       m = list[index]!;
       matched++;
     }
-    const load = m.records === 0 ? 0 : sampleLoad(ctx, s, now);
     const records = m.records === 0 ? 1 : 2;
-    const kept = round ? 0 : load;
+    // faithful evaluation keeps the load of a member's last record (0 % for its first)
+    const kept = round || m.records === 0 ? 0 : sampleLoad(ctx, s, now);
     if (records !== m.records || m.silentSince !== -1 || kept !== m.load) {
       members ??= current.members.slice();
       members[index] = member(m.name, m.cloneId, records, -1, kept);
     }
     if (round) {
-      if (!(excludeBooting && records < 2)) {
+      const load = roundLoad(ctx, m.records, s, now);
+      if (load !== null) {
         sum += load;
         n++;
       }
@@ -476,9 +493,9 @@ export function evaluatedAverage(ctx: GroupContext, before: GroupState, after: G
     const s = samples[i]!;
     const index = indexOfMember(start.members, s.name);
     if (index < 0 && cloneIdOf(start.group, s.name) === 0) continue;
-    const records = index < 0 ? 0 : start.members[index]!.records;
-    if (ctx.options.exclude_booting && records === 0) continue;
-    sum += records === 0 ? 0 : sampleLoad(ctx, s, now);
+    const load = roundLoad(ctx, index < 0 ? 0 : start.members[index]!.records, s, now);
+    if (load === null) continue;
+    sum += load;
     n++;
   }
   return n === 0 ? null : Math.trunc(sum / n) / loadScale(ctx);
