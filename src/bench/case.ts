@@ -45,6 +45,11 @@ export function scaleScenario(base: Scenario, groups: number): Scenario {
   return { ...base, name: `${base.name}-x${groups}`, workloads, faults, world: { ...base.world, hosts }, output: { ...base.output, timeseries: false, events: false, report: false } };
 }
 
+/** A case's figures, measured in this process: `events` in `seconds`, and the peak RSS so far. */
+function caseResult(name: string, seconds: number, events: number, detail: string): CaseResult {
+  return { name, wallSeconds: seconds, events, eventsPerSecond: events / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail };
+}
+
 async function timeModel(scenario: Scenario, name: string): Promise<CaseResult> {
   const { simulateAlbatross } = await import('../run/albatross.js');
   const started = process.hrtime.bigint();
@@ -52,14 +57,7 @@ async function timeModel(scenario: Scenario, name: string): Promise<CaseResult> 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const events = sim.counts.records;
   const population = Math.round(events / sim.counts.rounds);
-  return {
-    name,
-    wallSeconds: seconds,
-    events,
-    eventsPerSecond: events / seconds,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
-    detail: `${scenario.workloads.length} groups, ${sim.counts.rounds} rounds, ${sim.counts.records} stats records, ${sim.counts.heapEvents} heap events; baseline population ${population}`,
-  };
+  return caseResult(name, seconds, events, `${scenario.workloads.length} groups, ${sim.counts.rounds} rounds, ${sim.counts.records} stats records, ${sim.counts.heapEvents} heap events; baseline population ${population}`);
 }
 
 /**
@@ -75,14 +73,12 @@ async function timeCluster(scenario: Scenario, name: string): Promise<CaseResult
   const events = sim.counts.records + sim.counts.rounds * cluster.members.length;
   const population = Math.round(events / sim.counts.rounds);
   const migrations = sim.result.metrics['migrations']?.value ?? 0;
-  return {
+  return caseResult(
     name,
-    wallSeconds: seconds,
+    seconds,
     events,
-    eventsPerSecond: events / seconds,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
-    detail: `${cluster.members.length} members, ${cluster.vms.length} VMs, ${sim.counts.rounds} rounds, ${sim.counts.records} VM demand samples, ${sim.counts.heapEvents} heap events, ${sim.counts.engineCalls} engine calls, ${migrations} migrations; baseline population ${population}`,
-  };
+    `${cluster.members.length} members, ${cluster.vms.length} VMs, ${sim.counts.rounds} rounds, ${sim.counts.records} VM demand samples, ${sim.counts.heapEvents} heap events, ${sim.counts.engineCalls} engine calls, ${migrations} migrations; baseline population ${population}`,
+  );
 }
 
 /** Load a bundled scenario (the loader is imported only by the cases that need it). */
@@ -98,14 +94,14 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       const workers = name === 'sweep-1-worker' ? 1 : 2;
       const { benchSweep } = await import('./sweep.js');
       const r = await benchSweep({ points: 200, seeds: 3, workers });
-      return { name, wallSeconds: r.wallSeconds, events: r.runs, eventsPerSecond: r.runs / r.wallSeconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail: `200 points × 3 seeds of albatross-default (1 day each), ${workers} worker thread(s); events = runs (peak RSS of the main thread's process)` };
+      return caseResult(name, r.wallSeconds, r.runs, `200 points × 3 seeds of albatross-default (1 day each), ${workers} worker thread(s); events = runs (peak RSS of the main thread's process)`);
     }
     case 'sweep-1-process':
     case 'sweep-2-processes': {
       const processes = name === 'sweep-1-process' ? 1 : 2;
       const { benchProcesses } = await import('./sweep.js');
       const seconds = await benchProcesses({ points: 200, seeds: 3, processes });
-      return { name, wallSeconds: seconds, events: 600, eventsPerSecond: 600 / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail: `the sweep's 600 runs in ${processes} plain process(es) at once, no pool: the machine's ceiling (peak RSS of the parent only)` };
+      return caseResult(name, seconds, 600, `the sweep's 600 runs in ${processes} plain process(es) at once, no pool: the machine's ceiling (peak RSS of the parent only)`);
     }
     case 'trace-replay-1g': {
       const { benchTraceReplay } = await import('./trace-replay.js');
@@ -126,7 +122,7 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       const events = Number(args[0]);
       const population = Number(args[1]);
       const { seconds, checksum } = bareHeap(events, population);
-      return { name, wallSeconds: seconds, events, eventsPerSecond: events / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, detail: `${events} pops + pushes, ${population} entries in the heap (checksum ${checksum})` };
+      return caseResult(name, seconds, events, `${events} pops + pushes, ${population} entries in the heap (checksum ${checksum})`);
     }
     default:
       throw new Error(`unknown bench case "${name}"`);

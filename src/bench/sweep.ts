@@ -19,8 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { executeRun } from '../workbench/execute.js';
-import { pointSets } from '../workbench/plan.js';
-import { prepareSweep, runSweep } from '../workbench/sweep.js';
+import { prepareSweep, runSweep, tasksOf } from '../workbench/sweep.js';
 
 /** The scenario the benchmark sweeps. */
 export const BENCH_SWEEP_SCENARIO = fileURLToPath(new URL('../../scenarios/albatross-default.yaml', import.meta.url));
@@ -79,11 +78,11 @@ export async function benchProcesses(opts: { points: number; seeds: number; proc
 /** The benchmark's tasks (as the sweep plans them); this process runs every `count`-th from `index`. */
 function runSlice(index: number, count: number, points: number, seeds: number): void {
   const { runs, init, header } = prepareSweep({ scenarioFile: BENCH_SWEEP_SCENARIO, workers: 1, flags: { grid: BENCH_SWEEP_GRID, random: String(points), seeds: String(seeds) } });
-  runs.forEach((r, id) => {
-    if (id % count !== index - 1) return;
-    const out = executeRun(init, { id, sets: pointSets(header.plan.axes, r.point), seed: r.seed });
+  for (const task of tasksOf(header, runs)) {
+    if (task.id % count !== index - 1) continue;
+    const out = executeRun(init, task);
     if (out.kind === 'error') throw new Error(out.message);
-  });
+  }
 }
 
 /** Print the benchmark for each worker count and the speed-up over the first. */

@@ -91,7 +91,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   let status: 'done' | 'aborted' = 'done';
   const executor = makeExecutor(opts, init, todo.length);
   try {
-    const tasks: RunTask[] = todo.map((r, id) => ({ id, sets: pointSets(header.plan.axes, r.point), seed: r.seed }));
+    const tasks = tasksOf(header, todo);
     status = await runAll(
       executor,
       tasks,
@@ -114,6 +114,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const wantReport = opts.report ?? (opts.shard === undefined || opts.shard.count === 1);
   const files = wantReport ? await writeSweepReport(outDir, { header, agg, judgement, sources: [] }) : [];
   return { ...outcome, files, agg, judgement };
+}
+
+/** The tasks for `runs`, numbered in order: each its point's overrides and its seed. */
+export function tasksOf(header: SweepHeader, runs: readonly PlannedRun[]): RunTask[] {
+  return runs.map((r, id) => ({ id, sets: pointSets(header.plan.axes, r.point), seed: r.seed }));
 }
 
 /** The header, the runs of this shard and the workers' shared input, all checked. */
