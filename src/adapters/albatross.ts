@@ -168,11 +168,11 @@ export class AlbatrossAdapter {
    */
   private samplesOf(records: readonly StatsRecord[], time: Micros): StatsSample[] {
     const samples: StatsSample[] = [];
+    const cpu = (r: StatsRecord) => cpuMicros(r.utimeSec, r.utimeUsec, r.stimeSec, r.stimeUsec);
     for (const record of records) {
       const last = samples[samples.length - 1];
       if (last !== undefined && last.name === record.name) samples.pop();
       const before = this.previous.get(record.name);
-      const cpu = (r: StatsRecord) => cpuMicros(r.utimeSec, r.utimeUsec, r.stimeSec, r.stimeUsec);
       const usable = before !== undefined && cpu(before.record) <= cpu(record);
       samples.push({
         ...record,

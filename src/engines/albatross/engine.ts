@@ -374,16 +374,22 @@ function steadyRound(ctx: GroupContext, state: GroupState, samples: readonly Sta
   return decide(ctx, state, members, sum, count, now);
 }
 
+/**
+ * The group a round is decided on: the state itself while managed; a forgotten group comes
+ * back, fresh, when its primary's stats arrive again; otherwise null (the round is ignored).
+ */
+function managedFor(state: GroupState, samples: readonly StatsSample[], count: number): GroupState | null {
+  if (state.managed) return state;
+  return reported(samples, count, state.group) ? initialGroup(state.group) : null;
+}
+
 /** `onStats` for any round: adoption, first records, silence, both evaluation modes. */
 function anyRound(ctx: GroupContext, state: GroupState, samples: readonly StatsSample[], count: number, now: Micros): Decision {
   const { options } = ctx;
-  let current = state;
+  const active = managedFor(state, samples, count);
+  if (active === null) return state.unchanged;
+  let current = active;
   let actions: AlbatrossAction[] | null = null;
-  if (!current.managed) {
-    // a forgotten group comes back when its primary's stats arrive again
-    if (!reported(samples, count, current.group)) return state.unchanged;
-    current = initialGroup(current.group);
-  }
   const round = options.round_evaluation;
   // members updated by this call: a private copy, made on the first write (copy on write)
   let members: Member[] | null = null;
@@ -485,7 +491,7 @@ function markSilence(ctx: GroupContext, state: GroupState, list: readonly Member
  */
 export function evaluatedAverage(ctx: GroupContext, before: GroupState, after: GroupState, samples: readonly StatsSample[], count: number, now: Micros): number | null {
   if (!ctx.options.round_evaluation) return after.lastAverage;
-  const start = before.managed ? before : reported(samples, count, before.group) ? initialGroup(before.group) : null;
+  const start = managedFor(before, samples, count);
   if (start === null) return null;
   let sum = 0;
   let n = 0;
