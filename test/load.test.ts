@@ -8,6 +8,7 @@ import { TraceSource } from '../src/load/trace.js';
 import { buildLoadSources, sampleAll } from '../src/load/index.js';
 import { stream } from '../src/kernel/random.js';
 import { InputError } from '../src/scenario/errors.js';
+import { inputError } from './helpers.js';
 import type { SyntheticLoadSpec } from '../src/scenario/types.js';
 
 const S = 1_000_000;
@@ -202,15 +203,6 @@ function replay(file: string, series: ConstructorParameters<typeof TraceSource>[
   return result;
 }
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
 
 const BASIC = `# scalelab-trace: 1
 # source: hand-made

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { importTrace, type ImportSummary } from '../src/traces/import/index.js';
 import { emptyRow, TraceReader } from '../src/load/trace-reader.js';
 import { TraceSource } from '../src/load/trace.js';
-import { InputError } from '../src/scenario/errors.js';
+import { inputError } from './helpers.js';
 import type { ImportOptions } from '../src/traces/import/types.js';
 
 const SHARED = path.join('..', 'shared', 'traces');
@@ -39,15 +39,6 @@ function run(format: string, inputs: string[], options: ImportOptions = {}): { s
   return { summary, rows, text: fs.readFileSync(output, 'utf8') };
 }
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('planetlab', () => {
   const files = fs.readdirSync(path.join(SHARED, 'planetlab')).map((f) => path.join(SHARED, 'planetlab', f));

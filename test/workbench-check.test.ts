@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
 import { allowedChange, compare, readBaseline, updatedBaseline, verdictOf, writeBaseline, type Baseline, type CheckOutcome } from '../src/workbench/check.js';
 import { junitXml, xmlEscape } from '../src/workbench/junit.js';
 
@@ -209,16 +209,10 @@ describe('scalelab check', () => {
   let out = '';
   let err = '';
   const cli = async (...args: string[]) => {
-    out = '';
-    err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-    try {
-      return await main(['node', 'scalelab', ...args]);
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+    const r = await runCli(...args);
+    out = r.out;
+    err = r.err;
+    return r.code;
   };
 
   beforeAll(() => {

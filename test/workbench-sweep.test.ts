@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
 import { progressText } from '../src/cli/sweep.js';
 import { readJournal, RUNS_FILE } from '../src/workbench/journal.js';
 import { mergeSweeps } from '../src/workbench/merge.js';
@@ -60,19 +60,7 @@ function sweep(dir: string, extra: Partial<SweepOptions> = {}) {
 const read = (dir: string, file: string) => fs.readFileSync(path.join(tmp, dir, file), 'utf8');
 
 /** Run the CLI in-process, capturing its output. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    const code = await main(['node', 'scalelab', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('bad sweep input is refused before anything runs', () => {
   const cases: Array<[string[], RegExp]> = [
