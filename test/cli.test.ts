@@ -135,7 +135,7 @@ describe('bad input: one line naming where, exit 2, nothing written', () => {
     const file = path.join(tmp, 'not-a-dir');
     fs.writeFileSync(file, 'x');
     expect(await cli('run', scenario('tiny.yaml', GOOD), '--out', file)).toBe(2);
-    expect(err.trim()).toBe(`scalelab: error: ${file}: already exists and is not a directory (mkdir)`);
+    expect(err.trim()).toBe(`scalelab: error: --out: ${file} exists and is not a directory`);
     expect(fs.readFileSync(file, 'utf8')).toBe('x');
   });
 

@@ -40,12 +40,28 @@ export type AdapterOutput = { time: number } & AlbatrossAction;
  * @example parseTime(1780000000.5) // 1_780_000_000_500_000
  */
 export function parseTime(value: unknown): Micros | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1e6);
+  if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_INPUT_TIME_S) return Math.round(value * 1e6);
   if (typeof value === 'string') {
     const ms = Date.parse(value);
-    if (!Number.isNaN(ms)) return ms * 1000;
+    if (!Number.isNaN(ms) && Math.abs(ms) <= MAX_INPUT_TIME_S * 1000) return ms * 1000;
   }
   return null;
+}
+
+/** Latest time an input may carry: year 5138 (1e11 s). A millisecond timestamp is past it. */
+export const MAX_INPUT_TIME_S = 1e11;
+/** Largest step forward between two inputs: 7 days of input time (a sync pass runs every death_timeout of it). */
+export const MAX_TIME_JUMP: Micros = 7 * 86_400_000_000;
+
+/**
+ * Refuse a step forward in input time beyond `MAX_TIME_JUMP`: the adapter would run a sync pass
+ * for every death_timeout in between (a timestamp in ms instead of s spins for minutes).
+ *
+ * @example checkTimeJump(0, 8 * 86_400_000_000, 'stdin:2') // throws: stdin:2: time: jumps 8d forward …
+ */
+export function checkTimeJump(previous: Micros | null, time: Micros, where: string): void {
+  if (previous === null || time - previous <= MAX_TIME_JUMP) return;
+  throw new InputError(`jumps ${Math.round((time - previous) / 86_400_000_000)} days forward from the line before (the limit is 7 days); a timestamp in milliseconds instead of seconds?`, { file: where, key: 'time' });
 }
 
 /** A (sec, usec) pair as albatross prints it. */
@@ -70,7 +86,7 @@ export function parseLine(line: string, where: string): AdapterInput {
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError('not a JSON object', { file: where });
   const time = parseTime(obj['time']);
-  if (time === null) throw new InputError('needs "time": Unix seconds or an ISO 8601 string', { file: where, key: 'time' });
+  if (time === null) throw new InputError(`needs "time": Unix seconds (at most ${MAX_INPUT_TIME_S}) or an ISO 8601 string`, { file: where, key: 'time' });
   if (typeof obj['name'] === 'string') {
     const utime = timePair(obj['utime']);
     const stime = timePair(obj['stime'] ?? [0, 0]);

@@ -4,7 +4,8 @@ import { writeFileAtomic } from '../report/files.js';
 import { checkTable, checkVerdictLine, runCheck } from '../workbench/check.js';
 import { junitXml } from '../workbench/junit.js';
 import { ExitCode } from './exit.js';
-import { wholeNumberFlag } from './flags.js';
+import { seedFlag } from './flags.js';
+import { checkOutputFile, refuseInputAsOutput } from '../files/outputs.js';
 
 interface CheckCliFlags {
   baseline?: string;
@@ -42,7 +43,11 @@ Examples:
   scalelab check scenarios/albatross-default.yaml --update`,
     )
     .action((file: string, flags: CheckCliFlags) => {
-      const seed = flags.seed !== undefined ? wholeNumberFlag(flags.seed, '--seed') : undefined;
+      const seed = flags.seed !== undefined ? seedFlag(flags.seed, '--seed') : undefined;
+      if (flags.junit !== undefined) {
+        checkOutputFile(flags.junit, '--junit');
+        refuseInputAsOutput([flags.junit], [file, ...(flags.baseline !== undefined ? [flags.baseline] : [])], '--junit');
+      }
       const outcome = runCheck({
         scenarioFile: file,
         sets: flags.set,

@@ -3,14 +3,17 @@
  * stdin (or --input), actions as JSON lines on stdout. See src/adapters/albatross.ts.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
 import type { Command } from 'commander';
-import { AlbatrossAdapter, parseLine, type AdapterOutput } from '../adapters/albatross.js';
+import { AlbatrossAdapter, checkTimeJump, parseLine, type AdapterOutput } from '../adapters/albatross.js';
+import { boundedLines, openInput } from '../files/inputs.js';
 import type { AlbatrossConfig, AlbatrossOptions } from '../engines/albatross/engine.js';
 import { InputError } from '../scenario/errors.js';
 import { wholeNumberFlag } from './flags.js';
 import { loadScenario, parseScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
+
+/** Largest --vcpus (a unikernel's vCPUs). */
+const MAX_VCPUS = 1024;
 
 interface DecideFlags {
   scenario?: string;
@@ -66,6 +69,7 @@ Example:
       const scenario = engineScenario(flags);
       if (scenario.engine.name !== 'albatross') throw new InputError(`the scenario's engine is ${scenario.engine.name}, not albatross`, { file: flags.scenario, key: 'engine.name' });
       const vcpus = wholeNumberFlag(flags.vcpus, '--vcpus');
+      if (vcpus < 1 || vcpus > MAX_VCPUS) throw new InputError(`must be 1 to ${MAX_VCPUS}, got ${vcpus}`, { key: '--vcpus' });
       const maxInstances = flags.maxInstances !== undefined ? wholeNumberFlag(flags.maxInstances, '--max-instances') : null;
       const minInstances = wholeNumberFlag(flags.minInstances, '--min-instances');
       const groups = new Map<string, { vcpus: number; maxInstances: number | null; minInstances: number }>();
@@ -73,17 +77,22 @@ Example:
       if (groups.size === 0 && flags.scenario) for (const w of scenario.workloads) groups.set(w.name, { vcpus: w.vcpus, maxInstances: w.max_instances, minInstances: w.min_instances });
       if (groups.size === 0) throw new InputError('name at least one scaling group with --group (or give --scenario)', { key: '--group' });
       const adapter = new AlbatrossAdapter({ config: scenario.engine.config as unknown as AlbatrossConfig, options: scenario.engine.options as unknown as AlbatrossOptions, groups });
-      if (flags.input && !fs.existsSync(flags.input)) throw new InputError('no such file', { file: flags.input });
       const source = flags.input ?? 'stdin';
-      const input = flags.input ? fs.createReadStream(flags.input) : process.stdin;
+      const input = flags.input ? fs.createReadStream('', { fd: openInput(flags.input, 'input') }) : process.stdin;
       const print = (actions: AdapterOutput[]) => {
         for (const a of actions) process.stdout.write(`${JSON.stringify(a)}\n`);
       };
-      let n = 0;
-      for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
-        n++;
-        if (line.trim() === '') continue;
-        print(adapter.feed(parseLine(line, `${source}:${n}`)));
+      let last: number | null = null;
+      try {
+        for await (const [n, line] of boundedLines(input, source)) {
+          if (line.trim() === '') continue;
+          const observation = parseLine(line, `${source}:${n}`);
+          checkTimeJump(last, observation.time, `${source}:${n}`);
+          last = observation.time;
+          print(adapter.feed(observation));
+        }
+      } finally {
+        if (input !== process.stdin) (input as fs.ReadStream).destroy();
       }
       print(adapter.finish());
     });

@@ -1,6 +1,7 @@
 /** Parsers for command-line flag values; each refuses bad input with an InputError naming the flag. */
 import { DurationError, parseDuration, type Micros } from '../kernel/time.js';
 import { InputError } from '../scenario/errors.js';
+import { MAX_SEED } from '../scenario/limits.js';
 
 /**
  * A positive duration flag such as `--interval 10s`, in integer µs.
@@ -26,4 +27,15 @@ export function durationFlag(text: string, key: string): Micros {
 export function wholeNumberFlag(text: string, key: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InputError(`expected a whole number, got "${text}"`, { key });
   return Number(text);
+}
+
+/**
+ * A seed flag: a whole number from 0 to MAX_SEED (2^31 − 1).
+ *
+ * @example seedFlag('42', '--seed') // 42
+ */
+export function seedFlag(text: string, key: string): number {
+  const value = wholeNumberFlag(text, key);
+  if (value > MAX_SEED) throw new InputError(`must be at most ${MAX_SEED}, got ${text}`, { key });
+  return value;
 }

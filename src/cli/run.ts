@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario } from '../run/run.js';
-import { wholeNumberFlag } from './flags.js';
+import { seedFlag } from './flags.js';
 import { formatDuration } from '../kernel/time.js';
+import { memoryWarnings } from '../scenario/resolve-cluster.js';
 
 interface RunFlags {
   seed?: string;
@@ -49,9 +50,10 @@ Examples:
   scalelab run scenarios/albatross-default.yaml --set engine.variant=corrected --set engine.config.cooldown_period=300s`,
     )
     .action(async (file: string, flags: RunFlags) => {
-      const seed = flags.seed !== undefined ? wholeNumberFlag(flags.seed, '--seed') : undefined;
+      const seed = flags.seed !== undefined ? seedFlag(flags.seed, '--seed') : undefined;
       const scenario = loadScenario(file, { sets: flags.set, ...(seed !== undefined ? { seed } : {}) });
       const outDir = flags.out ?? path.join('reports', scenario.name);
+      if (!flags.quiet && scenario.cluster) for (const w of memoryWarnings(scenario.cluster)) process.stderr.write(`scalelab: warning: ${w}\n`);
       const started = Date.now();
       const bar = flags.quiet ? undefined : progressBar(scenario.duration);
       const outcome = await runScenario(scenario, { outDir, ...(bar ? { progress: bar } : {}) });

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../scenario/errors.js';
+import { MAX_WORKERS, WORKERS_PER_CORE } from '../scenario/limits.js';
 import { formatNumber } from '../report/format.js';
-import { wholeNumberFlag } from './flags.js';
+import { seedFlag } from './flags.js';
 import { ExitCode } from './exit.js';
 import { runSweep, type SweepOutcome, type SweepProgress } from '../workbench/sweep.js';
 import { mergeSweeps } from '../workbench/merge.js';
@@ -45,11 +46,19 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Worker threads: `--workers N` (0 = in this thread) or the number of cores. */
-function parseWorkers(text: string | undefined): number {
-  if (text === undefined) return os.availableParallelism();
+/**
+ * Worker threads: `--workers N` (0 = in this thread) or the number of cores; at most
+ * WORKERS_PER_CORE × the cores (and MAX_WORKERS), since more only cost memory.
+ *
+ * @example parseWorkers('2', 4) // 2
+ */
+export function parseWorkers(text: string | undefined, cores = os.availableParallelism()): number {
+  if (text === undefined) return cores;
   if (!/^\d+$/.test(text.trim())) throw new InputError(`expected a number of worker threads (0 runs in the main thread), got ${JSON.stringify(text)}`, { file: '--workers' });
-  return Number(text);
+  const max = Math.min(MAX_WORKERS, WORKERS_PER_CORE * cores);
+  const n = Number(text);
+  if (n > max) throw new InputError(`at most ${max} worker threads (${WORKERS_PER_CORE} × the ${cores} cores of this machine), got ${text.trim()}`, { file: '--workers' });
+  return n;
 }
 
 /** A progress line on stderr when it is a terminal: done/total, rate, ETA. */
@@ -143,7 +152,7 @@ Examples:
   scalelab sweep merge results/shard-* --out results/all`,
     )
     .action(async (file: string, flags: SweepCliFlags) => {
-      const seed = flags.seed !== undefined ? wholeNumberFlag(flags.seed, '--seed') : undefined;
+      const seed = flags.seed !== undefined ? seedFlag(flags.seed, '--seed') : undefined;
       const workers = parseWorkers(flags.workers);
       const shard = flags.shard !== undefined ? parseShard(flags.shard, process.env) : undefined;
       const controller = new AbortController();

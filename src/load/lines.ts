@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import { InputError } from '../scenario/errors.js';
+import { openInput } from '../files/inputs.js';
 
 export const DEFAULT_CHUNK_BYTES = 64 * 1024;
 
@@ -35,11 +36,7 @@ export class LineReader {
     readonly file: string,
     chunkBytes = DEFAULT_CHUNK_BYTES,
   ) {
-    try {
-      this.fd = fs.openSync(file, 'r');
-    } catch (error) {
-      throw new InputError(`cannot open trace: ${(error as Error).message}`, { file });
-    }
+    this.fd = openInput(file, 'trace', false); // read by position (rewound to loop): no pipes
     this.buffer = Buffer.allocUnsafe(chunkBytes);
   }
 

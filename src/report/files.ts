@@ -1,59 +1,41 @@
 /**
- * Streaming text output. Lines are buffered and written in 64 KiB blocks to `<path>.partial`;
- * `commit()` renames the file into place, `abort()` removes it. A run that fails half-way
- * therefore leaves no half-written report behind.
+ * Streaming text output for run files, on top of the atomic writer (src/files/atomic.ts):
+ * lines go to a unique temporary file in the same folder; `commit()` renames it into place,
+ * `abort()` removes it. A run that fails half-way therefore leaves no half-written report.
  */
-import fs from 'node:fs';
+import { AtomicFile } from '../files/atomic.js';
+
+export { writeFileAtomic } from '../files/atomic.js';
 
 export class LineWriter {
-  private fd: number;
-  private chunks: string[] = [];
-  private size = 0;
-  private closed = false;
-  readonly partialPath: string;
+  private readonly file: AtomicFile;
 
   constructor(readonly path: string) {
-    this.partialPath = `${path}.partial`;
-    this.fd = fs.openSync(this.partialPath, 'w');
+    this.file = new AtomicFile(path);
+  }
+
+  /** The temporary file written until `commit()`. */
+  get tempPath(): string {
+    return this.file.tempPath;
   }
 
   /** Append one line (the newline is added). */
   line(text: string): void {
-    this.chunks.push(text, '\n');
-    this.size += text.length + 1;
-    if (this.size >= 65_536) this.flush();
+    this.file.write(`${text}\n`);
   }
 
   /** Write buffered lines to the file. */
   flush(): void {
-    if (this.chunks.length === 0) return;
-    fs.writeSync(this.fd, this.chunks.join(''));
-    this.chunks = [];
-    this.size = 0;
+    this.file.flush();
   }
 
   /** Flush, close and move the file into place. */
   commit(): void {
-    this.flush();
-    this.close();
-    fs.renameSync(this.partialPath, this.path);
+    this.file.commit();
   }
 
-  /** Close and delete the partial file. */
+  /** Close and delete the temporary file. */
   abort(): void {
-    this.close();
-    fs.rmSync(this.partialPath, { force: true });
+    this.file.abort();
   }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    fs.closeSync(this.fd);
-  }
-}
-
-/** Write a whole file atomically (via `<path>.partial`). */
-export function writeFileAtomic(path: string, text: string): void {
-  fs.writeFileSync(`${path}.partial`, text);
-  fs.renameSync(`${path}.partial`, path);
 }

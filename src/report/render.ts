@@ -61,4 +61,3 @@ export async function writeReport(outDir: string, summary: RunSummary, charts: C
   writeFileAtomic(join(outDir, 'summary.md'), summaryMarkdown(summary));
 }
 
-/** Writes `<file>.partial`, then renames it over `file`, so readers never see half a file. */

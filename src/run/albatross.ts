@@ -7,6 +7,7 @@
  * Heap events are only what happens at its own time: a placement finishing, a boot completing,
  * an instance gone, a sync pass, a scenario fault. Everything periodic is batched in the round.
  */
+import { InputError } from '../scenario/errors.js';
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';
 import { stream, type RandomStream } from '../kernel/random.js';
@@ -419,7 +420,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   // --- start: primaries warm and running at t = 0 --------------------------------------
   for (const w of workloads) {
     const failure = create(w, w.spec.name, true, 0, true);
-    if (failure !== null) throw new Error(`no room for primary ${w.spec.name}: ${failure}`);
+    // the loader's fit check (resolve.ts, checkFit) refuses such worlds first; this is its backstop
+    if (failure !== null) throw new InputError(`no room for primary ${w.spec.name}: ${failure}`, { file: scenario.file, key: 'workloads' });
   }
   for (const w of workloads) measure(w, 0);
   scenario.faults.forEach((f, i) => queue.push(f.at, EV_KILL, i, PRIO_FAULT));

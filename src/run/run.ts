@@ -2,9 +2,9 @@
  * `scalelab run`: simulate a scenario and write its report directory.
  *
  * Outputs under `outDir`: summary.json, timeseries.csv, events.jsonl (streamed while the run
- * goes), summary.md and report.html (at the end). Every file is written as `<name>.partial`
- * and renamed into place only when the whole run succeeded; on failure the partial files are
- * removed, so a directory never holds half a report.
+ * goes), summary.md and report.html (at the end). Every file is written to a temporary file of
+ * its own and renamed into place when complete (src/files/atomic.ts); on failure the temporary
+ * files and the folders this run created are removed, so a folder never holds half a file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import type { Scenario } from '../scenario/types.js';
 import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
 import { runIncus } from './incus.js';
 import { LineWriter, writeFileAtomic } from '../report/files.js';
+import { makeOutputDir, refuseInputAsOutput, removeCreatedDirs } from '../files/outputs.js';
 import { VERSION } from '../version.js';
 import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
@@ -89,32 +90,45 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
   };
 }
 
-/** Remove `dir` and its parents up to and including `top`, as long as they are empty. */
-function removeEmptyDirs(dir: string, top: string): void {
-  let current = path.resolve(dir);
-  const stop = path.resolve(top);
-  for (;;) {
+/** Every file a run may write into its folder; files of these names not written by this run are removed after it. */
+export const RUN_OUTPUTS: readonly string[] = ['summary.json', 'summary.md', 'report.html', 'timeseries.csv', 'events.jsonl'];
+
+/**
+ * Remove the outputs of an earlier run that this run did not write (events or timeseries
+ * turned off), so the folder holds one run's outputs only. Only scalelab's own output names
+ * (`RUN_OUTPUTS`), only regular files; anything else in the folder is left alone.
+ *
+ * @example removeStaleOutputs('reports/x', ['summary.json']) // removes reports/x/events.jsonl if there
+ */
+export function removeStaleOutputs(outDir: string, written: readonly string[]): void {
+  for (const name of RUN_OUTPUTS) {
+    if (written.includes(name)) continue;
+    const file = path.join(outDir, name);
     try {
-      fs.rmdirSync(current);
+      if (fs.lstatSync(file).isFile()) fs.unlinkSync(file);
     } catch {
-      return; // not empty (or gone): leave it
+      // not there
     }
-    if (current === stop) return;
-    current = path.dirname(current);
   }
+}
+
+/** The files a run reads: the scenario and its traces (an output must not be one of them). */
+function runInputs(scenario: Scenario): string[] {
+  const traces = scenario.workloads.flatMap((w) => (w.load.kind === 'trace' ? [w.load.trace.file] : []));
+  return [scenario.file, ...traces];
 }
 
 /** Simulate `scenario` and write all outputs under `opts.outDir`. */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunOutcome> {
   const outDir = opts.outDir;
-  // the first directory this call creates (undefined if it already existed), removed again on failure
-  const created = fs.mkdirSync(outDir, { recursive: true });
+  refuseInputAsOutput(RUN_OUTPUTS.map((f) => path.join(outDir, f)), runInputs(scenario), '--out');
+  // the folders this call creates (real paths), removed again on failure; never one that existed
+  const created = makeOutputDir(outDir, '--out');
   const writers: LineWriter[] = [];
-  const partials: string[] = [];
   try {
     const events = scenario.output.events ? new LineWriter(path.join(outDir, 'events.jsonl')) : null;
-    const series = scenario.output.timeseries ? new LineWriter(path.join(outDir, 'timeseries.csv')) : null;
     if (events) writers.push(events);
+    const series = scenario.output.timeseries ? new LineWriter(path.join(outDir, 'timeseries.csv')) : null;
     if (series) {
       writers.push(series);
       series.line(TIMESERIES_HEADER);
@@ -127,22 +141,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const summary = sim.summary;
     const files: string[] = [];
     if (scenario.output.report) {
-      partials.push(path.join(outDir, 'report.html.partial'), path.join(outDir, 'summary.md.partial'));
       await sim.writeReport(outDir);
       files.push('report.html', 'summary.md');
     }
-    partials.push(path.join(outDir, 'summary.json.partial'));
     writeFileAtomic(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     files.push('summary.json');
     for (const w of writers) {
       w.commit();
       files.push(path.basename(w.path));
     }
+    removeStaleOutputs(outDir, files);
     return { summary, sim, files };
   } catch (err) {
     for (const w of writers) w.abort();
-    for (const p of partials) fs.rmSync(p, { force: true });
-    if (created !== undefined) removeEmptyDirs(outDir, created);
+    removeCreatedDirs(created);
     throw err;
   }
 }

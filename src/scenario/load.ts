@@ -4,7 +4,7 @@
  * `file:line: key: message` (or `--set: key: message` for a value an override wrote); only the
  * first problem is reported.
  */
-import { readFileSync } from 'node:fs';
+import { readTextInput } from '../files/inputs.js';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import { InputError, type InputLocation } from './errors.js';
@@ -65,16 +65,12 @@ function resolveParsed(doc: Document, lines: LineCounter, file: string, plain: u
   return resolveScenario(raw, { file, seed: opts.seed ?? raw.seed ?? 1, fail });
 }
 
-/** The file's text; a missing or unreadable file is an `InputError` naming it. */
-function readScenarioFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError('scenario file not found', { file: path });
-    if (code === 'EISDIR') throw new InputError('is a directory, not a scenario file', { file: path });
-    throw new InputError(`cannot read scenario file: ${(err as Error).message}`, { file: path });
-  }
+/**
+ * The file's text; a missing or unreadable file, a directory, a device, a file over 4 MiB or a
+ * line over 1 MiB is an `InputError` naming it (src/files/inputs.ts).
+ */
+export function readScenarioFile(path: string): string {
+  return readTextInput(path, 'scenario');
 }
 
 /** Parse YAML keeping node positions; the first syntax error is thrown with its line. */

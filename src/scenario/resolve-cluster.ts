@@ -10,6 +10,7 @@ import { bytes, micros, multipleOf, show, type ResolveContext } from './context.
 import type { KeyPath } from './paths.js';
 import type { RawDuration, RawLoad, RawSize } from './raw.js';
 import { resolveLoad } from './resolve-load.js';
+import { MAX_HOSTS, MAX_WORKLOADS } from './limits.js';
 import type { ClusterEventSpec, ClusterMemberSpec, ClusterMemberState, ClusterProjectSpec, ClusterSpec, ClusterVmSpec } from './types.js';
 
 /** `cluster:` as written (after schema validation). */
@@ -93,6 +94,8 @@ export function resolveCluster(raw: RawCluster, duration: Micros, ctx: ResolveCo
   const mig = raw.migration ?? {};
   const loadStep = micros(ctx, raw.load_step ?? '1m', at('load_step'), 'positive');
   multipleOf(ctx, loadStep, LOAD_FREQ, at('load_step'), 'the 5 s load-average period');
+  const vms = resolveVms(raw.vms ?? [], members, projects, ctx);
+  checkCounts(members, vms, ctx);
   return {
     leader,
     load_step: loadStep,
@@ -111,7 +114,7 @@ export function resolveCluster(raw: RawCluster, duration: Micros, ctx: ResolveCo
     },
     members,
     projects,
-    vms: resolveVms(raw.vms ?? [], members, projects, ctx),
+    vms,
     events: (raw.events ?? []).map((e, i): ClusterEventSpec => {
       const when = micros(ctx, e.at, at('events', i, 'at'), 'non-negative');
       if (when > duration) ctx.fail(at('events', i, 'at'), `must be within the run (0 to ${formatDuration(duration)}), got ${show(e.at)}`);
@@ -119,6 +122,30 @@ export function resolveCluster(raw: RawCluster, duration: Micros, ctx: ResolveCo
       return { at: when, member: e.member, state: e.state };
     }),
   };
+}
+
+/**
+ * Warnings for a cluster whose running VMs use more memory on a member than it has (30 × 8 GiB
+ * VMs on two 32 GiB members). Not refused: the simulated world tracks memory use but places no
+ * limit on it, and a bundled scenario starts deliberately overcommitted; `scalelab run` prints
+ * these on stderr. Also refuses more than MAX_HOSTS members or VMs.
+ *
+ * @example memoryWarnings(cluster) // ['member m-1: the running VMs placed there use 120.0 GiB of memory, more than its 32.0 GiB']
+ */
+export function memoryWarnings(cluster: Pick<ClusterSpec, 'members' | 'vms'>): string[] {
+  const used = new Map<string, number>();
+  for (const vm of cluster.vms) if (vm.running) used.set(vm.member, (used.get(vm.member) ?? 0) + vm.memory_used_bytes);
+  const out: string[] = [];
+  for (const m of cluster.members) {
+    const u = used.get(m.name) ?? 0;
+    if (u > m.memory_bytes) out.push(`member ${m.name}: the running VMs placed there use ${(u / 1024 ** 3).toFixed(1)} GiB of memory, more than its ${(m.memory_bytes / 1024 ** 3).toFixed(1)} GiB (overcommitted from the start)`);
+  }
+  return out;
+}
+
+function checkCounts(members: readonly ClusterMemberSpec[], vms: readonly ClusterVmSpec[], ctx: ResolveContext): void {
+  if (members.length > MAX_HOSTS) ctx.fail(['cluster', 'members'], `more than ${MAX_HOSTS} members in all (the limit)`);
+  if (vms.length > MAX_WORKLOADS) ctx.fail(['cluster', 'vms'], `more than ${MAX_WORKLOADS} VMs in all (the limit)`);
 }
 
 /** A size that may be 0 (an overhead). */

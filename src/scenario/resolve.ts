@@ -9,6 +9,7 @@ import { resolveEngine } from './resolve-engine.js';
 import { resolveLoad } from './resolve-load.js';
 import { LOAD_FREQ, resolveCluster, type RawCluster } from './resolve-cluster.js';
 import { CLUSTER_ENGINES } from './schema.js';
+import { MAX_DURATION, MAX_HOSTS, MAX_WORKLOADS } from './limits.js';
 import type { KeyPath } from './paths.js';
 import type { RawFault, RawHost, RawLatency, RawScenario, RawWorkload, RawWorld } from './raw.js';
 import type { FaultSpec, HostSpec, LatencySpec, OutputSpec, Scenario, WorkloadSpec, WorldSpec } from './types.js';
@@ -20,12 +21,14 @@ const MAX_WORKLOAD_NAME = 63;
 /** The whole scenario. */
 export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario {
   const duration = micros(ctx, raw.duration, ['duration'], 'positive');
+  if (duration > MAX_DURATION) ctx.fail(['duration'], `must be at most ${formatDuration(MAX_DURATION)} (the limit), got ${show(raw.duration)}`);
   const engine = resolveEngine(raw.engine, ctx);
   const cluster = (raw as RawScenario & { cluster?: RawCluster }).cluster;
   if (CLUSTER_ENGINES.includes(engine.name)) return resolveClusterScenario(raw, cluster!, engine, duration, ctx);
   if (cluster !== undefined) ctx.fail(['cluster'], `only for engine ${CLUSTER_ENGINES.join(', ')}; engine ${engine.name} uses world and workloads`);
   const world = resolveWorld(raw.world, ctx);
   const workloads = resolveWorkloads(raw.workloads, world.hosts, ctx);
+  checkFit(workloads, raw.workloads, world.hosts, ctx);
   const faults = (raw.faults ?? []).map((f, i) => resolveFault(f, ['faults', i], duration, workloads, ctx));
   return assemble(raw, ctx, { duration, engine, world, workloads, faults });
 }
@@ -130,6 +133,7 @@ function resolveHosts(raw: RawHost[], ctx: ResolveContext): HostSpec[] {
   const seen = new Set<string>();
   raw.forEach((h, i) => {
     const memory_bytes = bytes(ctx, h.memory, ['world', 'hosts', i, 'memory']);
+    if (hosts.length + (h.count ?? 1) > MAX_HOSTS) ctx.fail(['world', 'hosts', i, 'count'], `more than ${MAX_HOSTS} hosts in all (the limit)`);
     for (const name of expandNames(h.name, h.count ?? 1)) {
       if (seen.has(name)) ctx.fail(['world', 'hosts', i, 'name'], `duplicate host name "${name}"`);
       seen.add(name);
@@ -152,6 +156,7 @@ function resolveWorkloads(raw: RawWorkload[], hosts: HostSpec[], ctx: ResolveCon
     const min_instances = w.min_instances ?? 1;
     if (max_instances !== null && min_instances > max_instances) ctx.fail(at('min_instances'), `min_instances ${min_instances} is above max_instances ${max_instances}`);
     const memory_bytes = bytes(ctx, w.memory ?? '256MiB', at('memory'));
+    if (out.length + (w.count ?? 1) > MAX_WORKLOADS) ctx.fail(at('count'), `more than ${MAX_WORKLOADS} workloads in all (the limit)`);
     for (const name of expandNames(w.name, w.count ?? 1)) {
       if (name.length > MAX_WORKLOAD_NAME) ctx.fail(at('name'), `name "${name}" (after count expansion) is longer than ${MAX_WORKLOAD_NAME} characters`);
       if (seen.has(name)) ctx.fail(at('name'), `duplicate workload name "${name}"`);
@@ -161,6 +166,43 @@ function resolveWorkloads(raw: RawWorkload[], hosts: HostSpec[], ctx: ResolveCon
     }
   });
   return out;
+}
+
+/**
+ * Refuse a world the workloads cannot start in: every primary is placed at time 0 the way the
+ * world places instances (most free threads first), and then, for the corrected variant's
+ * floor, every workload's `min_instances` copies. A workload whose primary finds no host is
+ * refused at its key, with what it needs and what is left.
+ */
+function checkFit(workloads: readonly WorkloadSpec[], raw: readonly RawWorkload[], hosts: readonly HostSpec[], ctx: ResolveContext): void {
+  const free = hosts.map((h) => ({ arch: h.arch, threads: h.threads, memory: h.memory_bytes }));
+  const place = (w: WorkloadSpec): boolean => {
+    let best = -1;
+    free.forEach((h, i) => {
+      if (h.arch === w.arch && h.threads >= w.vcpus && h.memory >= w.memory_bytes && (best < 0 || h.threads > free[best]!.threads)) best = i;
+    });
+    if (best < 0) return false;
+    free[best]!.threads -= w.vcpus;
+    free[best]!.memory -= w.memory_bytes;
+    return true;
+  };
+  const index = (w: WorkloadSpec) => Math.max(0, raw.findIndex((r) => expandNames(r.name, r.count ?? 1).includes(w.name)));
+  for (const w of workloads) {
+    if (!place(w)) {
+      ctx.fail(['workloads', index(w)], `the primary of ${w.name} (${w.vcpus} vCPUs, ${formatBytes(w.memory_bytes)}) fits on no ${w.arch} host once the primaries before it are placed (${hosts.length} host(s); the world places every primary at time 0)`);
+    }
+  }
+  for (const w of workloads) {
+    for (let k = 1; k < w.min_instances; k++) {
+      if (!place(w)) ctx.fail(['workloads', index(w), 'min_instances'], `${w.min_instances} instances of ${w.name} (${w.vcpus} vCPUs, ${formatBytes(w.memory_bytes)} each) do not fit on the ${w.arch} hosts beside the primaries`);
+    }
+  }
+}
+
+/** Bytes for messages, in binary units. */
+function formatBytes(n: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= size) return `${Math.round((n / size) * 10) / 10} ${unit}`;
+  return `${n} B`;
 }
 
 /** A fault: time within the run, target an existing workload. */

@@ -17,18 +17,24 @@ import { fileURLToPath } from 'node:url';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import type { EngineDescriptor, KeySpec } from '../engines/descriptor.js';
 import { engines } from '../engines/registry.js';
+import { MAX_HOSTS, MAX_SEED } from './limits.js';
 
 type Schema = Record<string, unknown>;
 
 /** Letters, digits, `-`, `_` and `.`: scenario and host names. */
 export const NAME_PATTERN = '^[A-Za-z0-9._-]+$';
+/**
+ * The scenario's name, which names its output folder (`reports/<name>`): one safe path segment,
+ * 1–100 letters, digits, `-`, `_` and `.`, not starting with `.` (so never `.` or `..`).
+ */
+export const SCENARIO_NAME_PATTERN = '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$';
 /** 1–63 letters, digits, `-` and `.`: workload (unikernel) names, also after `count:` expansion. */
 export const WORKLOAD_NAME_PATTERN = '^[A-Za-z0-9.-]{1,63}$';
 
 const DURATION: Schema = { type: ['string', 'number'], expect: 'a duration such as 500ms, 10s, 5m, 2h or 1d (a bare number is seconds)' };
 const NULLABLE_DURATION: Schema = { type: ['string', 'number', 'null'], expect: 'a duration such as 2m, or null' };
 const SIZE: Schema = { type: ['string', 'integer'], expect: 'a size such as 256MiB or 64GiB (a bare integer is bytes)' };
-const COUNT: Schema = { type: 'integer', minimum: 1 };
+const COUNT: Schema = { type: 'integer', minimum: 1, maximum: MAX_HOSTS };
 const ARCH: Schema = { type: 'string', minLength: 1 };
 
 /** A closed mapping: only `properties`, with `required` keys. */
@@ -300,9 +306,9 @@ export function scenarioSchema(registry: ReadonlyMap<string, EngineDescriptor> =
   const clusterEngines = CLUSTER_ENGINES.filter((name) => registry.has(name));
   const top = mapping(
     {
-      name: { type: 'string', pattern: NAME_PATTERN, expect: 'letters, digits, -, _ and . only' },
+      name: { type: 'string', pattern: SCENARIO_NAME_PATTERN, expect: '1 to 100 letters, digits, -, _ and ., not starting with . (it names the output folder)' },
       description: { type: 'string' },
-      seed: { type: 'integer' },
+      seed: { type: 'integer', minimum: 0, maximum: MAX_SEED },
       duration: DURATION,
       engine: engineSchema(registry),
       world: WORLD,

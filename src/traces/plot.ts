@@ -8,7 +8,9 @@
  * Vega-Lite spec is compiled to Vega and rendered to SVG headlessly; `.html` wraps the SVG, the
  * statistics table and the spec in one self-contained page.
  */
-import * as fs from 'node:fs';
+import { writeFileAtomic } from '../files/atomic.js';
+import { checkOutputFile, refuseInputAsOutput } from '../files/outputs.js';
+import { InputError } from '../scenario/errors.js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { emptyRow, TraceReader } from '../load/trace-reader.js';
@@ -40,7 +42,19 @@ export async function plotTrace(stats: TraceStats, out: string, options: PlotOpt
   const spec = chartSpec(points, unit.name, title);
   const svg = await renderSvg(spec);
   const text = out.toLowerCase().endsWith('.html') ? htmlPage(stats, svg, spec) : svg;
-  fs.writeFileSync(out, text);
+  writeFileAtomic(out, text);
+}
+
+/**
+ * Check a `--plot` target before anything is computed: `.svg` or `.html` (a chart is never
+ * written into a file whose name says it is something else), a writable place, not the trace.
+ *
+ * @example checkPlotTarget('chart.png', 'trace.csv') // throws: --plot: must end in .svg or .html
+ */
+export function checkPlotTarget(out: string, trace: string): void {
+  if (!/\.(svg|html)$/i.test(out)) throw new InputError(`must end in .svg or .html (the chart is SVG), got ${JSON.stringify(out)}`, { key: '--plot' });
+  checkOutputFile(out, '--plot');
+  refuseInputAsOutput([out], [trace], '--plot');
 }
 
 function chooseSeries(stats: TraceStats, wanted?: string[]): string[] {

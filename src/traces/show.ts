@@ -19,6 +19,7 @@ import { formatDuration, type Micros } from '../kernel/time.js';
 import { emptyRow, TraceReader } from '../load/trace-reader.js';
 import type { TraceMetadata } from '../load/trace-format.js';
 import { exactQuantile, P2Quantile } from './quantile.js';
+import { InputError } from '../scenario/errors.js';
 
 const EXACT_LIMIT = 2_000_000;
 const MAX_STEP_BUCKETS = 256;
@@ -175,6 +176,7 @@ export function summarizeTrace(file: string): TraceStats {
   } finally {
     reader.close();
   }
+  if (rows === 0) throw new InputError('trace has a header but no data rows', { file, line: reader.lineNumber + 1 });
   const declared = reader.metadata.interval;
   const interval = declared ?? mostCommonStep([...perSeries.values()]);
   return {

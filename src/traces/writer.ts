@@ -1,15 +1,17 @@
 /**
  * Writing the canonical trace format (see src/load/trace-format.ts and docs/TRACES.md),
- * streamed: rows are buffered in memory up to 256 KiB and appended with `writeSync`, so a
- * recorder can flush after every round and an importer's memory does not grow with its output.
+ * streamed: rows are buffered in memory up to 256 KiB and appended to a temporary file in the
+ * same folder (src/files/atomic.ts), so an importer's memory does not grow with its output;
+ * `close()` renames it into place, `abort()` removes it, so a failed import leaves the previous
+ * file as it was and no half trace.
  *
  * @example
  * const out = new TraceWriter('web.csv', { source: 'hand-made', interval: '10s', memory: false });
  * out.row(0, 'web', 0.25);
  * out.row(10_000_000, 'web', 0.5);
- * out.close(); // # scalelab-trace: 1 … time_s,series,cpu_cores / 0,web,0.25 / 10,web,0.5
+ * out.close(); // renames into place: # scalelab-trace: 1 … time_s,series,cpu_cores / 0,web,0.25 / 10,web,0.5
  */
-import * as fs from 'node:fs';
+import { AtomicFile } from '../files/atomic.js';
 import type { Micros } from '../kernel/time.js';
 import { TRACE_FORMAT_VERSION } from '../load/trace-format.js';
 import { InputError } from '../scenario/errors.js';
@@ -31,7 +33,7 @@ const FLUSH_BYTES = 256 * 1024;
 
 export class TraceWriter {
   rows = 0;
-  private readonly fd: number;
+  private readonly out: AtomicFile;
   private pending: string[] = [];
   private pendingBytes = 0;
   private readonly memory: boolean;
@@ -40,7 +42,7 @@ export class TraceWriter {
     readonly file: string,
     header: TraceHeader,
   ) {
-    this.fd = fs.openSync(file, 'w');
+    this.out = new AtomicFile(file);
     this.memory = header.memory;
     this.pending.push(formatPreamble(header));
   }
@@ -66,14 +68,21 @@ export class TraceWriter {
   /** Write what is buffered to the file. */
   flush(): void {
     if (this.pending.length === 0) return;
-    fs.writeSync(this.fd, this.pending.join(''));
+    this.out.write(this.pending.join(''));
+    this.out.flush();
     this.pending = [];
     this.pendingBytes = 0;
   }
 
+  /** Write everything and move the file into place. */
   close(): void {
     this.flush();
-    fs.closeSync(this.fd);
+    this.out.commit();
+  }
+
+  /** Remove the temporary file; the file at `file` stays as it was. */
+  abort(): void {
+    this.out.abort();
   }
 }
 

@@ -34,6 +34,8 @@ import { simulateScenario } from '../run/run.js';
 import type { MetricSet } from '../report/types.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic } from '../report/files.js';
+import { readTextInput } from '../files/inputs.js';
+import { checkOutputFile, makeOutputDir } from '../files/outputs.js';
 import { RUN_SETS } from './execute.js';
 
 /** How far a metric may move: the larger of the two bounds (missing ones count as 0). */
@@ -192,24 +194,27 @@ export function baselineYaml(b: Baseline): string {
 
 /** Write a baseline atomically (creating its directory). */
 export function writeBaseline(file: string, b: Baseline): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeOutputDir(path.dirname(path.resolve(file)), '--baseline');
+  checkOutputFile(file, '--baseline');
   writeFileAtomic(file, baselineYaml(b));
 }
 
 /** Read and check a baseline file; problems are InputErrors with file, line and key. */
 export function readBaseline(file: string): Baseline {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('baseline not found; create it with --update', { file });
-    throw new InputError(`cannot read baseline: ${(err as Error).message}`, { file });
-  }
+  if (!fs.existsSync(file)) throw new InputError('baseline not found; create it with --update', { file });
+  const text = readTextInput(file, 'baseline');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const bad = doc.errors[0];
   if (bad) throw new InputError(`invalid YAML: ${bad.message.split('\n')[0]}`, { file, line: lines.linePos(bad.pos[0]).line });
-  return checkBaseline(doc.toJS() as unknown, makeLocator(doc, lines, file, []));
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  } catch (err) {
+    // an alias bomb (billions of laughs) or another alias the document cannot expand
+    throw new InputError(`invalid YAML: ${(err as Error).message.split('\n')[0]}`, { file });
+  }
+  return checkBaseline(data, makeLocator(doc, lines, file, []));
 }
 
 /** The shape of a baseline, key by key. */
@@ -240,7 +245,7 @@ function checkBaseline(raw: unknown, locate: Locator): Baseline {
 function baselineMetric(raw: unknown, at: KeyPath, locate: Locator): BaselineMetric {
   const m = mapping(raw, locate(at));
   for (const k of Object.keys(m)) if (!['value', 'unit', 'better', 'tolerance'].includes(k)) throw new InputError('unknown key; expected one of: value, unit, better, tolerance', locate([...at, k]));
-  if (m['value'] !== null && typeof m['value'] !== 'number') throw new InputError('must be a number or null', locate([...at, 'value']));
+  if (m['value'] !== null && (typeof m['value'] !== 'number' || !Number.isFinite(m['value']))) throw new InputError(`must be a finite number or null, got ${String(m['value'])}`, locate([...at, 'value']));
   if (m['better'] !== undefined && m['better'] !== 'lower' && m['better'] !== 'higher') throw new InputError('must be lower or higher', locate([...at, 'better']));
   return {
     value: m['value'] as number | null,

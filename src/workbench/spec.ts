@@ -24,6 +24,8 @@ import { InputError, type InputLocation } from '../scenario/errors.js';
 import { makeLocator, type Locator } from '../scenario/locate.js';
 import type { KeyPath } from '../scenario/paths.js';
 import { checkKey, listDomain, parseAxisArg, parseDomain, type Axis } from './axis.js';
+import { MAX_POINTS } from './plan.js';
+import { MAX_SWEEP_SEEDS } from '../scenario/limits.js';
 import { metricCatalog, parseConstraint, parseGoal, parseHeatmap, parsePareto, type Choice, type Constraint, type Goal, type HeatmapSpec, type MetricCatalog } from './choice.js';
 
 /** A sweep as defined, before the scenario's seed is known. */
@@ -88,8 +90,8 @@ function checkSection(raw: unknown, locate: Locator, catalog: MetricCatalog): Sw
     out.axes = sectionAxes(map['grid'], locate);
     out.origins = Object.fromEntries(out.axes.map((a) => [a.key, located(locate(['sweep', 'grid', a.key]))]));
   }
-  if (map['random'] !== undefined) out.random = integerAtLeast(map['random'], 0, at('random'));
-  if (map['seeds'] !== undefined) out.seeds = integerAtLeast(map['seeds'], 1, at('seeds'));
+  if (map['random'] !== undefined) out.random = integerAtLeast(map['random'], 0, at('random'), MAX_POINTS);
+  if (map['seeds'] !== undefined) out.seeds = integerAtLeast(map['seeds'], 1, at('seeds'), MAX_SWEEP_SEEDS);
   if (map['objective'] !== undefined) out.objective = parseGoal(asString(map['objective'], at('objective')), at('objective'), catalog);
   if (map['constraints'] !== undefined) out.constraints = asList(map['constraints'], at('constraints')).map((c, i) => parseConstraint(asString(c, at('constraints', i)), at('constraints', i), catalog));
   if (map['pareto'] !== undefined) out.pareto = sectionPareto(map['pareto'], at('pareto'), catalog);
@@ -144,8 +146,9 @@ function asString(raw: unknown, where: InputLocation): string {
   return raw;
 }
 
-function integerAtLeast(raw: unknown, min: number, where: InputLocation): number {
+function integerAtLeast(raw: unknown, min: number, where: InputLocation, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min) throw new InputError(`must be an integer >= ${min}, got ${JSON.stringify(raw)}`, where);
+  if (raw > max) throw new InputError(`must be at most ${max} (the limit), got ${raw}`, where);
   return raw;
 }
 
@@ -154,10 +157,11 @@ function integerAtLeast(raw: unknown, min: number, where: InputLocation): number
  *
  * @example parseCount('3', '--seeds', 1) // 3
  */
-export function parseCount(text: string, flag: string, min: number): number {
+export function parseCount(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
     throw new InputError(`expected an integer >= ${min}, got ${JSON.stringify(text)}`, { file: flag });
   }
+  if (Number(text) > max) throw new InputError(`must be at most ${max} (the limit), got ${text.trim()}`, { file: flag });
   return Number(text);
 }
 
@@ -178,8 +182,8 @@ export function sweepDefinition(section: SweepSection, flags: SweepFlags, catalo
   return {
     axes,
     origins,
-    random: flags.random !== undefined ? parseCount(flags.random, '--random', 0) : (section.random ?? 0),
-    seeds: flags.seeds !== undefined ? parseCount(flags.seeds, '--seeds', 1) : (section.seeds ?? DEFAULT_SEEDS),
+    random: flags.random !== undefined ? parseCount(flags.random, '--random', 0, MAX_POINTS) : (section.random ?? 0),
+    seeds: flags.seeds !== undefined ? parseCount(flags.seeds, '--seeds', 1, MAX_SWEEP_SEEDS) : (section.seeds ?? DEFAULT_SEEDS),
     choice,
   };
 }

@@ -12,12 +12,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, type InputLocation } from '../scenario/errors.js';
-import { parseScenarioText } from '../scenario/load.js';
+import { parseScenarioText, readScenarioFile } from '../scenario/load.js';
 import { applySets, SET_LOCATION } from '../scenario/overrides.js';
 import { parse as parseYaml } from 'yaml';
 import { isPrefix, parseKeyPath } from '../scenario/paths.js';
 import type { Scenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
+import { MAX_SWEEP_RUNS } from '../scenario/limits.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { domainValues, formatRangeValue, valueText, type Axis } from './axis.js';
 import { judge, type Judgement } from './choose.js';
@@ -132,7 +133,11 @@ export function prepareSweep(opts: SweepOptions): { header: SweepHeader; runs: P
   const definition = sweepDefinition(readSweepSection(text, file, catalog), flags, catalog);
   probeAxes(text, file, sets, scenario.seed, definition);
   const plan: SweepPlan = { axes: definition.axes, random: definition.random, sampleSeed: scenario.seed, seeds: deriveSeeds(scenario.seed, definition.seeds) };
-  const runs = plannedRuns(enumeratePoints(plan), plan.seeds, opts.shard);
+  const points = enumeratePoints(plan);
+  if (points.length * plan.seeds.length > MAX_SWEEP_RUNS) {
+    throw new InputError(`${points.length} points × ${plan.seeds.length} seeds is ${points.length * plan.seeds.length} runs, more than ${MAX_SWEEP_RUNS} (the limit); use fewer points or seeds`, { file: '--grid' });
+  }
+  const runs = plannedRuns(points, plan.seeds, opts.shard);
   const header: SweepHeader = {
     kind: 'sweep',
     format: 1,
@@ -186,14 +191,7 @@ export function defaultOutDir(name: string, shard: Shard | undefined): string {
 
 /** The scenario file's text (an InputError when it cannot be read). */
 function readScenario(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError('scenario file not found', { file });
-    if (code === 'EISDIR') throw new InputError('is a directory, not a scenario file', { file });
-    throw new InputError(`cannot read scenario file: ${(err as Error).message}`, { file });
-  }
+  return readScenarioFile(file);
 }
 
 /**

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { InputError } from '../../scenario/errors.js';
 import { formatDuration, type Micros } from '../../kernel/time.js';
 import { TraceWriter } from '../writer.js';
+import { checkOutputFile, refuseInputAsOutput } from '../../files/outputs.js';
 import { isoTime } from './timestamps.js';
 import { ImportWarnings, type ImportedRow, type Importer, type ImportOptions } from './types.js';
 import { planetlab } from './planetlab.js';
@@ -62,6 +63,8 @@ export function importTrace(request: ImportRequest): ImportSummary {
   const importer = importerFor(request.format);
   const options = request.options ?? {};
   if (request.inputs.length === 0) throw new InputError('no input files', { key: 'IN' });
+  checkOutputFile(request.output, '-o');
+  refuseInputAsOutput([request.output], [...request.inputs, ...(options.vmtable !== undefined ? [options.vmtable] : [])], '-o');
   const warnings = new ImportWarnings();
   const streams = request.inputs.map((file) => importer.read(file, options, warnings)[Symbol.iterator]());
   const merge = new TimeMerge(streams, request.inputs);
@@ -77,6 +80,7 @@ export function importTrace(request: ImportRequest): ImportSummary {
   const series = new Set<string>();
   let first = NaN;
   let last = NaN;
+  let done = false;
   try {
     for (let row = merge.next(); row !== null; row = merge.next()) {
       const time = row.time - origin;
@@ -89,11 +93,13 @@ export function importTrace(request: ImportRequest): ImportSummary {
       if (Number.isNaN(first)) first = time;
       last = time;
     }
-  } finally {
+    if (writer.rows === 0) throw new InputError('the inputs gave no samples', { file: request.inputs[0]! });
     writer.close();
+    done = true;
+  } finally {
+    if (!done) writer.abort();
     for (const stream of streams) stream.return?.();
   }
-  if (writer.rows === 0) throw new InputError('the inputs gave no samples', { file: request.inputs[0]! });
   return {
     output: request.output,
     format: importer.format,

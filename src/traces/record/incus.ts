@@ -16,7 +16,7 @@
  * @example
  * const summary = await recordIncus({ client: new IncusClient({ socket }), interval: 10_000_000, output: 'rec.csv', rounds: 3 });
  */
-import * as fs from 'node:fs';
+import { AtomicFile } from '../../files/atomic.js';
 import { MICROS_PER_SECOND, type Micros } from '../../kernel/time.js';
 import { TraceWriter } from '../writer.js';
 import { CounterToCores } from '../import/counters.js';
@@ -52,6 +52,18 @@ export interface RecordSummary {
   lastResourceError: string | null;
 }
 
+/** A recording ended by an error after some rounds: those rounds are saved, `cause` says why it stopped. */
+export class RecordingCutShort extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly rounds: number,
+    readonly output: string,
+  ) {
+    super(`${(reason as Error).message ?? String(reason)} (the ${rounds} round(s) recorded before are saved in ${output})`);
+    this.name = 'RecordingCutShort';
+  }
+}
+
 /** `rec.csv` → `rec`; `rec` → `rec`. */
 export function recordingBase(output: string): string {
   return output.replace(/\.[^./\\]*$/, '');
@@ -76,8 +88,8 @@ export async function recordIncus(options: RecordIncusOptions): Promise<RecordSu
     memory: true,
     extra: { members: members.join(' ') },
   });
-  const stateFd = fs.openSync(stateFile, 'w');
-  const resourcesFd = fs.openSync(resourcesFile, 'w');
+  const stateOut = new AtomicFile(stateFile);
+  const resourcesOut = new AtomicFile(resourcesFile);
   const instances = new Set<string>();
   const pids = new Map<string, number>();
   let stateLines = 0;
@@ -89,6 +101,7 @@ export async function recordIncus(options: RecordIncusOptions): Promise<RecordSu
     for (const row of counters.drain()) writer.row(row.time - origin, row.series, row.cores, row.memory);
   };
 
+  let failure: unknown = null;
   try {
     for (let slot = 0; !options.signal?.aborted; ) {
       // instances and their state
@@ -128,7 +141,7 @@ export async function recordIncus(options: RecordIncusOptions): Promise<RecordSu
           });
         }
       }
-      if (lines.length > 0) fs.writeSync(stateFd, lines.join('\n') + '\n');
+      if (lines.length > 0) stateOut.write(lines.join('\n') + '\n');
 
       // members' resources
       const resourceLines: string[] = [];
@@ -141,9 +154,11 @@ export async function recordIncus(options: RecordIncusOptions): Promise<RecordSu
           lastResourceError = `${member}: ${(error as Error).message}`;
         }
       }
-      if (resourceLines.length > 0) fs.writeSync(resourcesFd, resourceLines.join('\n') + '\n');
+      if (resourceLines.length > 0) resourcesOut.write(resourceLines.join('\n') + '\n');
       writeRows();
       writer.flush();
+      stateOut.flush();
+      resourcesOut.flush();
       rounds++;
       log(`round ${rounds}: ${lines.length} instances, ${resourceLines.length} members`);
 
@@ -153,12 +168,22 @@ export async function recordIncus(options: RecordIncusOptions): Promise<RecordSu
       slot = Math.max(slot + 1, Math.ceil((nowMicros() - origin) / interval));
       await sleepUntil(origin + slot * interval, options.signal);
     }
-  } finally {
-    for (const row of counters.finish()) writer.row(row.time - origin, row.series, row.cores, row.memory);
-    writer.close();
-    fs.closeSync(stateFd);
-    fs.closeSync(resourcesFd);
+  } catch (error) {
+    failure = error;
   }
+  // what was recorded is kept (renamed into place) even when a later round failed; a recording
+  // that failed before its first round leaves nothing behind
+  if (failure !== null && rounds === 0) {
+    writer.abort();
+    stateOut.abort();
+    resourcesOut.abort();
+    throw failure;
+  }
+  for (const row of counters.finish()) writer.row(row.time - origin, row.series, row.cores, row.memory);
+  writer.close();
+  stateOut.commit();
+  resourcesOut.commit();
+  if (failure !== null) throw new RecordingCutShort(failure, rounds, options.output);
   return {
     rounds,
     instances: instances.size,
