@@ -118,7 +118,8 @@ describe('scalelab record incus (fake server on a unix socket)', () => {
     expect(() => endpointOf({})).toThrow(/exactly one/);
     expect(() => endpointOf({ socket: 'a', url: 'https://b' })).toThrow(/exactly one/);
     expect(() => endpointOf({ url: 'https://b', cert: 'c' })).toThrow(/--cert and --key/);
-    expect(endpointOf({ url: 'https://b:8443', cert: 'c', key: 'k' })).toEqual({ url: 'https://b:8443', cert: 'c', key: 'k' });
+    // the PEM files must exist and look like PEM (issue 9: a bad PEM is one line naming the flag)
+    expect(() => endpointOf({ url: 'https://b:8443', cert: 'c', key: 'k' })).toThrow(/c: PEM file not found/);
   });
 });
 

@@ -14,6 +14,7 @@ interface CheckCliFlags {
   set: string[];
   seed?: string;
   quiet?: boolean;
+  allowOutside?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -30,6 +31,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--junit <file>', 'also write the verdicts as JUnit XML')
     .option('--set <key=value>', 'override a scenario key (recorded in the baseline; repeatable)', collect, [])
     .option('--seed <n>', 'override the scenario seed (recorded in the baseline)')
+    .option('--allow-outside', "read trace files outside the scenario's folder and the working directory")
     .option('-q, --quiet', 'print only the verdict line (and the failing metrics)')
     .addHelpText(
       'after',
@@ -54,6 +56,7 @@ Examples:
         ...(seed !== undefined ? { seed } : {}),
         ...(flags.baseline !== undefined ? { baselineFile: flags.baseline } : {}),
         update: flags.update === true,
+        ...(flags.allowOutside ? { allowOutside: true } : {}),
       });
       if (flags.junit !== undefined) writeFileAtomic(flags.junit, junitXml(outcome));
       const head = `check ${outcome.scenario} (seed ${outcome.seed}) against ${outcome.baselineFile}`;

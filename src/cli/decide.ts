@@ -24,6 +24,7 @@ interface DecideFlags {
   maxInstances?: string;
   minInstances: string;
   input?: string;
+  allowOutside?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -33,7 +34,7 @@ function collect(value: string, previous: string[]): string[] {
 /** Engine settings from a scenario file, or the defaults of the chosen variant. */
 function engineScenario(flags: DecideFlags): Scenario {
   const sets = [...(flags.variant ? [`engine.variant=${flags.variant}`] : []), ...flags.set];
-  if (flags.scenario) return loadScenario(flags.scenario, { sets });
+  if (flags.scenario) return loadScenario(flags.scenario, { sets, ...(flags.allowOutside ? { allowOutside: true } : {}) });
   const minimal = 'name: decide\nduration: 1s\nengine: { name: albatross }\nworld: { hosts: [ { name: h, threads: 1, memory: 1GiB } ] }\nworkloads: [ { name: w, load: { base: 0 } } ]\n';
   return parseScenarioText(minimal, '<decide>', { sets });
 }
@@ -52,6 +53,7 @@ export function registerDecideCommand(program: Command): void {
     .option('--max-instances <n>', 'max instances per group (scaling policy)')
     .option('--min-instances <n>', 'min instances per group (corrected variant)', '1')
     .option('--input <file>', 'read observations from a file instead of stdin')
+    .option('--allow-outside', "with --scenario: read trace files outside its folder and the working directory")
     .addHelpText(
       'after',
       `

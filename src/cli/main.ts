@@ -20,7 +20,7 @@ export function buildProgram(): Command {
     .name('scalelab')
     .description('Discrete-event simulator and policy-tuning workbench for autoscaling and rebalancing VMs and unikernels.\nRuns the real decision engines (faithful and corrected) against a simulated world and writes reports.')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
     .exitOverride();
   registerRunCommand(program);
   registerEnginesCommand(program);
@@ -40,6 +40,11 @@ const FS_REASONS: Record<string, string> = {
   EPERM: 'operation not permitted',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on device',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+  EMFILE: 'too many open files',
+  ENXIO: 'no such device or address',
+  EINVAL: 'invalid argument',
 };
 
 /**
@@ -52,6 +57,36 @@ export function fileSystemProblem(err: unknown): string | null {
   const reason = FS_REASONS[e.code];
   if (reason === undefined) return null;
   return `${e.path}: ${reason}${e.syscall ? ` (${e.syscall})` : ''}`;
+}
+
+/**
+ * Commander's own error (`error: unknown option '--x'`) as scalelab's one line, control bytes
+ * escaped, with the hint to --help on the same line.
+ *
+ * @example commanderErrorLine("error: unknown option '--x'\n") // "scalelab: error: unknown option '--x' (run with --help for usage)\n"
+ */
+export function commanderErrorLine(text: string): string {
+  const message = escapeControls(text.trim().replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' '));
+  return `scalelab: error: ${message} (run with --help for usage)\n`;
+}
+
+/**
+ * Control bytes of a message (ESC, BEL, CR, a newline …) written as escapes, so text from an
+ * input file cannot move the cursor, recolour or rewrite the terminal, and a message stays one
+ * line.
+ *
+ * @example escapeControls('bad \u001b[2Jname') // 'bad \\x1b[2Jname'
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** One error line on stderr: `scalelab: error: MESSAGE`, control bytes escaped. */
+function errorLine(kind: string, message: string): void {
+  process.stderr.write(`scalelab: ${kind}: ${escapeControls(message)}\n`);
 }
 
 /** Run the CLI with `argv` (node-style, including the first two entries). */
@@ -67,16 +102,16 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof InputError) {
-      process.stderr.write(`scalelab: error: ${err.message}\n`);
+      errorLine('error', err.message);
       return 2;
     }
     const fsProblem = fileSystemProblem(err);
     if (fsProblem !== null) {
-      process.stderr.write(`scalelab: error: ${fsProblem}\n`);
+      errorLine('error', fsProblem);
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`scalelab: internal error: ${message}\n`);
+    errorLine('internal error', message);
     if (process.env['SCALELAB_DEBUG'] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

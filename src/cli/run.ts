@@ -12,6 +12,7 @@ interface RunFlags {
   out?: string;
   set: string[];
   quiet?: boolean;
+  allowOutside?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -40,6 +41,7 @@ export function registerRunCommand(program: Command): void {
     .option('--seed <n>', 'override the scenario seed')
     .option('--out <dir>', 'output directory (default: reports/<scenario name>)')
     .option('--set <key=value>', 'override a scenario key, e.g. --set engine.config.scale_up_threshold_percent=85 (repeatable)', collect, [])
+    .option('--allow-outside', "read trace files outside the scenario's folder and the working directory")
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText(
       'after',
@@ -51,7 +53,7 @@ Examples:
     )
     .action(async (file: string, flags: RunFlags) => {
       const seed = flags.seed !== undefined ? seedFlag(flags.seed, '--seed') : undefined;
-      const scenario = loadScenario(file, { sets: flags.set, ...(seed !== undefined ? { seed } : {}) });
+      const scenario = loadScenario(file, { sets: flags.set, ...(seed !== undefined ? { seed } : {}), ...(flags.allowOutside ? { allowOutside: true } : {}) });
       const outDir = flags.out ?? path.join('reports', scenario.name);
       if (!flags.quiet && scenario.cluster) for (const w of memoryWarnings(scenario.cluster)) process.stderr.write(`scalelab: warning: ${w}\n`);
       const started = Date.now();

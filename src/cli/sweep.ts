@@ -31,6 +31,7 @@ interface SweepCliFlags {
   set: string[];
   seed?: string;
   quiet?: boolean;
+  allowOutside?: boolean;
 }
 
 interface MergeCliFlags {
@@ -135,6 +136,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--heatmap <METRIC[:KEY_X,KEY_Y]>', 'draw a heatmap of METRIC over two swept keys (default: the first two); repeatable', collect, [])
     .option('--set <key=value>', 'override a scenario key for every run (repeatable)', collect, [])
     .option('--seed <n>', 'base seed (replication 0; the others are derived from it)')
+    .option('--allow-outside', "read trace files outside the scenario's folder and the working directory")
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText(
       'after',
@@ -177,6 +179,7 @@ Examples:
           },
           ...(flags.out !== undefined ? { outDir: flags.out } : {}),
           workers,
+          ...(flags.allowOutside ? { allowOutside: true } : {}),
           ...(shard !== undefined ? { shard } : {}),
           signal: controller.signal,
           ...(bar ? { onProgress: bar } : {}),

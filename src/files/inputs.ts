@@ -11,8 +11,10 @@ import { InputError } from '../scenario/errors.js';
 export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 /** Longest line in a document read whole, and in a line-oriented input (`decide`): 1 MiB. */
 export const MAX_LINE_BYTES = 1024 * 1024;
-/** Largest `runs.jsonl` read whole: 1 GiB (about 500,000 runs). */
-export const MAX_JOURNAL_BYTES = 1024 * 1024 * 1024;
+/** Largest `runs.jsonl` read whole: 256 MiB (about 100,000 runs of the albatross engine). */
+export const MAX_JOURNAL_BYTES = 256 * 1024 * 1024;
+/** Longest line of a `runs.jsonl` (a header with many swept values): 16 MiB. */
+export const MAX_JOURNAL_LINE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Open `file` for reading; refused (InputError naming it, `what` saying what it should be)

@@ -15,6 +15,8 @@ export interface ResolveContext {
   seed: number;
   /** Throw an `InputError` located at `path`. */
   fail(path: KeyPath, message: string): never;
+  /** Trace files may lie outside the scenario's folder and the working directory (`--allow-outside`). */
+  allowOutside?: boolean;
 }
 
 /** Which durations a key accepts. */

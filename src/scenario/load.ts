@@ -22,6 +22,8 @@ export interface LoadOptions {
   sets?: readonly string[];
   /** Overrides the scenario's `seed`. */
   seed?: number;
+  /** Let trace files lie outside the scenario's folder and the working directory. */
+  allowOutside?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ function resolveParsed(doc: Document, lines: LineCounter, file: string, plain: u
   const fail = (path: KeyPath, message: string): never => {
     throw new InputError(message, locate(path));
   };
-  return resolveScenario(raw, { file, seed: opts.seed ?? raw.seed ?? 1, fail });
+  return resolveScenario(raw, { file, seed: opts.seed ?? raw.seed ?? 1, fail, ...(opts.allowOutside ? { allowOutside: true } : {}) });
 }
 
 /**

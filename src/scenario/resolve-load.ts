@@ -4,8 +4,8 @@
  * path is relative to the workload (`load.base`, `load.diurnal.phase`, `load.steps[0].delta`),
  * so each copy gets its own value and the same seed gives the same values.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { stream } from '../kernel/random.js';
 import { micros, type ResolveContext } from './context.js';
 import { formatPath, type KeyPath } from './paths.js';
@@ -32,6 +32,9 @@ function resolveTrace(raw: RawTraceLoad, site: LoadSite): TraceLoadSpec {
   const at = (key: string): KeyPath => [...site.workload, 'load', 'trace', key];
   const file = resolve(dirname(site.ctx.file), raw.file);
   if (!existsSync(file) || !statSync(file).isFile()) site.ctx.fail(at('file'), `trace file not found: ${file}`);
+  if (!site.ctx.allowOutside && !insideAllowed(file, site.ctx.file)) {
+    site.ctx.fail(at('file'), `${raw.file} is outside the scenario's folder and the working directory; give --allow-outside to read it`);
+  }
   const chosen = (['series', 'pattern', 'sum'] as const).filter((k) => raw[k] !== undefined);
   if (chosen.length > 1) site.ctx.fail(at(chosen[1]!), `choose one of series, pattern and sum (got ${chosen.join(' and ')})`);
   const spec: TraceLoadSpec = { file, series: raw.series ?? site.copy, scale: raw.scale ?? 1 };
@@ -43,6 +46,24 @@ function resolveTrace(raw: RawTraceLoad, site: LoadSite): TraceLoadSpec {
   if (raw.speedup !== undefined) spec.speedup = raw.speedup;
   if (raw.loop !== undefined) spec.loop = raw.loop;
   return spec;
+}
+
+/** Does `a` lie in the tree of folder `root` (both real paths)? */
+function within(a: string, root: string): boolean {
+  const rel = relative(root, a);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * May a scenario read the trace `file` without --allow-outside? Only when its real path (links
+ * followed) lies in the scenario's folder tree or the working directory's (unless that is `/`).
+ *
+ * @example insideAllowed('/etc/passwd', 'scenarios/x.yaml') // false
+ */
+export function insideAllowed(file: string, scenarioFile: string): boolean {
+  const real = realpathSync(file);
+  const roots = [dirname(resolve(scenarioFile)), process.cwd()].filter((r) => r !== '/' && existsSync(r)).map((r) => realpathSync(r));
+  return roots.some((r) => within(real, r));
 }
 
 /** A synthetic load with every range drawn and every duration in µs. */

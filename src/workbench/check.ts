@@ -282,6 +282,8 @@ export interface CheckOptions {
   /** Default `reports/baselines/<scenario name>.yaml`. */
   baselineFile?: string;
   update?: boolean;
+  /** Trace files may lie outside the scenario's folder (`--allow-outside`). */
+  allowOutside?: boolean;
 }
 
 /** What a check found. */
@@ -303,7 +305,7 @@ export interface CheckOutcome {
  */
 export function runCheck(opts: CheckOptions): CheckOutcome {
   const sets = opts.sets ?? [];
-  const scenario = loadScenario(opts.scenarioFile, { sets: [...sets, ...RUN_SETS], ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  const scenario = loadScenario(opts.scenarioFile, { sets: [...sets, ...RUN_SETS], ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.allowOutside ? { allowOutside: true } : {}) });
   const baselineFile = opts.baselineFile ?? path.join('reports', 'baselines', `${scenario.name}.yaml`);
   const existing = opts.update && !fs.existsSync(baselineFile) ? null : readBaseline(baselineFile);
   const identity = { scenario: scenario.name, seed: scenario.seed, sets };

@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { InputError } from '../scenario/errors.js';
+import { MAX_JOURNAL_BYTES, MAX_JOURNAL_LINE_BYTES, readTextInput } from '../files/inputs.js';
 import { VERSION } from '../version.js';
 import type { Choice } from './choice.js';
 import { runKey, type Shard, type SweepPlan } from './plan.js';
@@ -88,13 +89,8 @@ export function sha256(text: string): string {
  * other line that is not a record is an `InputError` naming the file and line.
  */
 export function readJournal(path: string): JournalContent {
-  let text: string;
-  try {
-    text = fs.readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('no runs.jsonl here (not a sweep output directory?)', { file: path });
-    throw err;
-  }
+  if (!fs.existsSync(path)) throw new InputError('no runs.jsonl here (not a sweep output directory?)', { file: path });
+  const text = readTextInput(path, 'runs.jsonl', MAX_JOURNAL_BYTES, MAX_JOURNAL_LINE_BYTES);
   const lines = completeLines(text);
   const headers: SweepHeader[] = [];
   const runs: RunRecord[] = [];
@@ -131,10 +127,68 @@ function parseLine(line: string, file: string, lineNo: number): SweepHeader | Ru
   if (kind === 'sweep') {
     const h = rec as SweepHeader;
     if (h.format !== JOURNAL_FORMAT) throw new InputError(`sweep record format ${String(h.format)}, this scalelab reads ${JOURNAL_FORMAT}`, { file, line: lineNo });
+    const bad = headerProblem(h);
+    if (bad !== null) throw new InputError(`malformed sweep header: ${bad}`, { file, line: lineNo });
     return h;
   }
-  if (kind === 'run') return rec as RunRecord;
+  if (kind === 'run') {
+    const bad = runProblem(rec as Record<string, unknown>);
+    if (bad !== null) throw new InputError(`malformed run record: ${bad}`, { file, line: lineNo });
+    return rec as RunRecord;
+  }
   throw new InputError('not a sweep record (kind "sweep" or "run")', { file, line: lineNo });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A swept key's domain as written by a sweep: a list of values, or a range with finite ends. */
+function domainOk(d: unknown): boolean {
+  if (!isObject(d)) return false;
+  if (d['kind'] === 'list') return Array.isArray(d['values']) && d['values'].every((v) => typeof v === 'string');
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  return d['kind'] === 'range' && finite(d['lo']) && finite(d['hi']) && (d['step'] === null || finite(d['step'])) && Array.isArray(d['formats']);
+}
+
+/**
+ * What is wrong with a header line's shape (null when nothing): the fields a sweep reads.
+ *
+ * @example headerProblem({ kind: 'sweep', format: 1 }) // '"scenario" must be an object'
+ */
+export function headerProblem(h: Record<string, unknown> | SweepHeader): string | null {
+  const r = h as Record<string, unknown>;
+  const scenario = r['scenario'];
+  if (!isObject(scenario)) return '"scenario" must be an object';
+  if (typeof scenario['name'] !== 'string' || typeof scenario['engine'] !== 'string' || typeof scenario['file'] !== 'string') return '"scenario" needs name, engine and file strings';
+  if (!Array.isArray(scenario['values'])) return '"scenario.values" must be a list';
+  if (typeof r['fingerprint'] !== 'string') return '"fingerprint" must be a string';
+  if (!Array.isArray(r['sets']) || !r['sets'].every((s) => typeof s === 'string')) return '"sets" must be a list of strings';
+  const plan = r['plan'];
+  if (!isObject(plan)) return '"plan" must be an object';
+  if (!Array.isArray(plan['axes']) || !plan['axes'].every((a) => isObject(a) && typeof a['key'] === 'string' && domainOk(a['domain']))) return '"plan.axes" must be a list of {key, domain} (a list of values or a range)';
+  if (!Array.isArray(plan['seeds']) || !plan['seeds'].every((s) => Number.isSafeInteger(s))) return '"plan.seeds" must be a list of integers';
+  if (!Number.isSafeInteger(plan['random']) || !Number.isSafeInteger(plan['sampleSeed'])) return '"plan.random" and "plan.sampleSeed" must be integers';
+  const choice = r['choice'];
+  if (!isObject(choice) || !Array.isArray(choice['constraints']) || !Array.isArray(choice['pareto']) || !Array.isArray(choice['heatmaps']) || !isObject(choice['objective'])) return '"choice" needs objective, constraints, pareto and heatmaps';
+  const shard = r['shard'];
+  if (shard !== null && !(isObject(shard) && Number.isSafeInteger(shard['index']) && Number.isSafeInteger(shard['count']))) return '"shard" must be null or {index, count}';
+  return null;
+}
+
+/**
+ * What is wrong with a run line's shape (null when nothing).
+ *
+ * @example runProblem({ kind: 'run' }) // '"point" must be a string'
+ */
+export function runProblem(r: Record<string, unknown>): string | null {
+  if (typeof r['point'] !== 'string') return '"point" must be a string';
+  if (!Number.isSafeInteger(r['seed'])) return '"seed" must be an integer';
+  if (!Number.isSafeInteger(r['replication']) || (r['replication'] as number) < 0) return '"replication" must be an integer >= 0';
+  if (r['invalid'] !== undefined) return typeof r['invalid'] === 'string' ? null : '"invalid" must be a string';
+  const metrics = r['metrics'];
+  if (!isObject(metrics)) return 'needs "metrics" (or "invalid")';
+  if (!Object.values(metrics).every((v) => v === null || (typeof v === 'number' && Number.isFinite(v)))) return '"metrics" values must be numbers or null';
+  if (r['units'] !== undefined && !isObject(r['units'])) return '"units" must be an object';
+  return null;
 }
 
 /** An open `runs.jsonl`, appending. */
@@ -159,7 +213,7 @@ export class Journal {
    */
   static open(path: string, header: SweepHeader): Journal {
     if (!fs.existsSync(path)) {
-      fs.writeFileSync(path, `${JSON.stringify(header)}\n`);
+      fs.writeFileSync(path, `${JSON.stringify(header)}\n`, { flag: 'wx' });
       return new Journal(path, { headers: [header], runs: [] });
     }
     cutPartialLine(path);

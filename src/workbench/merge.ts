@@ -8,10 +8,11 @@
  * merged `runs.jsonl` is written sorted by point and replication, so it is the same file
  * whatever order the shards finished in.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../scenario/errors.js';
 import { writeFileAtomic } from '../report/files.js';
+import { makeOutputDir } from '../files/outputs.js';
+import { lockFolder } from '../files/lock.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { judge, type Judgement } from './choose.js';
 import { readJournal, RUNS_FILE, type RunRecord, type SweepHeader } from './journal.js';
@@ -44,11 +45,17 @@ export async function mergeSweeps(dirs: readonly string[], outDir: string, flags
   const header: SweepHeader = { ...first, choice, shard: null };
   const runs = unite(inputs.map((x) => x.content.runs));
   const sorted = sortRuns(header, runs);
-  fs.mkdirSync(outDir, { recursive: true });
-  writeFileAtomic(path.join(outDir, RUNS_FILE), [header, ...sorted].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  makeOutputDir(outDir, '--out');
+  const lock = lockFolder(outDir, '--out');
+  let files: string[];
   const agg = aggregate(header.plan, sorted);
   const judgement = judge(agg, choice);
-  const files = await writeSweepReport(outDir, { header, agg, judgement, sources: [...dirs] });
+  try {
+    writeFileAtomic(path.join(outDir, RUNS_FILE), [header, ...sorted].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    files = await writeSweepReport(outDir, { header, agg, judgement, sources: [...dirs] });
+  } finally {
+    lock.release();
+  }
   return { outDir, header, runs: sorted.length, files, agg, judgement, missingShards: missingShards(headers) };
 }
 

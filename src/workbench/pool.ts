@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { executeRun, type RunnerInit, type RunOutput, type RunTask } from './execute.js';
+import { InputError } from '../scenario/errors.js';
 
 /** Something that runs tasks, `slots` at a time. */
 export interface Executor {
@@ -122,6 +123,7 @@ export async function runAll(executor: Executor, tasks: readonly RunTask[], onRe
       const out = await executor.run(task);
       if (aborted) return;
       if (out.kind === 'error') throw new Error(`run ${task.id} (${task.sets.join(' ')}, seed ${task.seed}) failed: ${out.message}`);
+      if (out.kind === 'input') throw new InputError(out.detail, out.where);
       onResult(out);
     }
   };

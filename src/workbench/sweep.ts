@@ -9,7 +9,6 @@
  * together (a down threshold above the up threshold) is recorded as an invalid point and
  * listed in the report.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, type InputLocation } from '../scenario/errors.js';
 import { parseScenarioText, readScenarioFile } from '../scenario/load.js';
@@ -18,6 +17,8 @@ import { parse as parseYaml } from 'yaml';
 import { isPrefix, parseKeyPath } from '../scenario/paths.js';
 import type { Scenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
+import { makeOutputDir } from '../files/outputs.js';
+import { lockFolder } from '../files/lock.js';
 import { MAX_SWEEP_RUNS } from '../scenario/limits.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { domainValues, formatRangeValue, valueText, type Axis } from './axis.js';
@@ -55,6 +56,8 @@ export interface SweepOptions {
   /** Worker threads; 0 runs in this thread. */
   workers: number;
   shard?: Shard;
+  /** Trace files may lie outside the scenario's folder (`--allow-outside`). */
+  allowOutside?: boolean;
   /** Worker script (default: next to this module, or dist/ when running from source). */
   workerUrl?: URL;
   signal?: AbortSignal;
@@ -81,9 +84,20 @@ export interface SweepOutcome {
 /** Run (or resume) a sweep. Bad input throws `InputError` before anything is written. */
 export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const prepared = prepareSweep(opts);
-  const { header, runs, init } = prepared;
+  const { header } = prepared;
   const outDir = opts.outDir ?? defaultOutDir(header.scenario.name, opts.shard);
-  fs.mkdirSync(outDir, { recursive: true });
+  makeOutputDir(outDir, '--out');
+  const lock = lockFolder(outDir, '--out');
+  try {
+    return await sweepLocked(opts, prepared, outDir);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The sweep once its folder is locked: run what is left, then aggregate and report. */
+async function sweepLocked(opts: SweepOptions, prepared: ReturnType<typeof prepareSweep>, outDir: string): Promise<SweepOutcome> {
+  const { header, runs, init } = prepared;
   const journal = Journal.open(path.join(outDir, RUNS_FILE), header);
   const todo = runs.filter((r) => !journal.done.has(runKey(r.point.id, r.seed)));
   const resumed = runs.length - todo.length;
@@ -127,11 +141,12 @@ export function prepareSweep(opts: SweepOptions): { header: SweepHeader; runs: P
   const file = opts.scenarioFile;
   const text = readScenario(file);
   const sets = opts.sets ?? [];
-  const scenario = parseScenarioText(text, file, { sets, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  const outside = opts.allowOutside ? { allowOutside: true } : {};
+  const scenario = parseScenarioText(text, file, { sets, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...outside });
   const flags: SweepFlags = { grid: [], constraint: [], heatmap: [], ...opts.flags };
   const catalog = metricCatalog(scenario.engine.name);
   const definition = sweepDefinition(readSweepSection(text, file, catalog), flags, catalog);
-  probeAxes(text, file, sets, scenario.seed, definition);
+  probeAxes(text, file, sets, scenario.seed, definition, opts.allowOutside === true);
   const plan: SweepPlan = { axes: definition.axes, random: definition.random, sampleSeed: scenario.seed, seeds: deriveSeeds(scenario.seed, definition.seeds) };
   const points = enumeratePoints(plan);
   if (points.length * plan.seeds.length > MAX_SWEEP_RUNS) {
@@ -149,7 +164,7 @@ export function prepareSweep(opts: SweepOptions): { header: SweepHeader; runs: P
     choice: definition.choice,
     shard: opts.shard ?? null,
   };
-  return { header, runs, init: { text, file, sets }, scenario, definition };
+  return { header, runs, init: { text, file, sets, ...outside }, scenario, definition };
 }
 
 /**
@@ -199,12 +214,12 @@ function readScenario(file: string): string {
  * must load, unless what fails is about another key (a combination problem, judged per point
  * when it runs). A range without a step is probed at both ends.
  */
-export function probeAxes(text: string, file: string, sets: readonly string[], seed: number, def: SweepDefinition): void {
+export function probeAxes(text: string, file: string, sets: readonly string[], seed: number, def: SweepDefinition, allowOutside = false): void {
   for (const axis of def.axes) {
     const where = def.origins[axis.key] ?? { file: '--grid' };
     for (const value of probeValues(axis)) {
       try {
-        parseScenarioText(text, file, { sets: [...sets, `${axis.key}=${value}`], seed });
+        parseScenarioText(text, file, { sets: [...sets, `${axis.key}=${value}`], seed, ...(allowOutside ? { allowOutside } : {}) });
       } catch (err) {
         if (!(err instanceof InputError) || err.file !== SET_LOCATION || !related(axis.key, err.key)) {
           if (err instanceof InputError) continue;
@@ -250,7 +265,7 @@ function toRecord(run: PlannedRun, out: RunOutput): RunRecord {
   const base = { kind: 'run' as const, point: run.point.id, seed: run.seed, replication: run.replication };
   if (out.kind === 'ok') return { ...base, metrics: out.metrics, units: out.units };
   if (out.kind === 'invalid') return { ...base, invalid: out.reason };
-  throw new Error(out.message);
+  throw new Error(out.kind === 'error' ? out.message : out.detail);
 }
 
 /** Every point of the sweep (or shard) refused: that is bad input, not a result. */
