@@ -326,7 +326,7 @@ describe('TraceSource: bad input names file and line', () => {
   });
 
   it('a missing file', () => {
-    expect(inputError(() => new TraceSource(path.join(dir, 'absent.csv'), ['a'])).message).toMatch(/cannot open trace/);
+    expect(inputError(() => new TraceSource(path.join(dir, 'absent.csv'), ['a'])).message).toMatch(/trace file not found/);
   });
 
   it('bad options', () => {

@@ -337,7 +337,7 @@ workloads:
     it('resolves the file against the scenario directory; series defaults to the copy name', () => {
       const path = join(dir, 'scenarios', 'trace.yaml');
       writeFileSync(path, traceText('../traces/web.csv'));
-      const s = loadScenario(path);
+      const s = loadScenario(path, { allowOutside: true }); // traces/ beside scenarios/ in a temp dir, outside the working directory
       expect(s.file).toBe(path);
       expect(s.workloads.map((w) => w.load)).toEqual([
         { kind: 'trace', trace: { file: join(dir, 'traces', 'web.csv'), series: 'web-1', scale: 2 } },
@@ -514,7 +514,7 @@ describe('docs/SCENARIOS.md', () => {
       mkdirSync(join(dir, 'scenarios'));
       mkdirSync(join(dir, 'traces'));
       writeFileSync(join(dir, 'traces', 'batch.csv'), 'time,workload,demand_cores\n0,batch,1\n');
-      const s = parseScenarioText(example!, join(dir, 'scenarios', 'example.yaml'));
+      const s = parseScenarioText(example!, join(dir, 'scenarios', 'example.yaml'), { allowOutside: true }); // the temp dir is outside the working directory
       expect(s.workloads.map((w) => w.name)).toEqual(['web-1', 'web-2', 'batch']);
       expect(s.world.hosts.map((h) => h.name)).toEqual(['node-1', 'node-2', 'node-3']);
       expect(s.engine.options['primary_death']).toBe('promote');

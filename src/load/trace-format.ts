@@ -213,7 +213,8 @@ function fieldOf(line: string, index: number, file: string, lineNumber: number):
 
 function wrongCount(line: string, columns: TraceColumns, file: string, lineNumber: number): InputError {
   const got = splitFields(line, file, lineNumber).length;
-  return new InputError(`expected ${columns.count} fields (${columns.names.join(',')}), found ${got}: "${clip(line)}"`, { file, line: lineNumber });
+  // the line itself is not quoted: a file that is no trace (read with --allow-outside) is not echoed
+  return new InputError(`expected ${columns.count} fields (${columns.names.join(',')}), found ${got}`, { file, line: lineNumber });
 }
 
 function badValue(what: 'time' | 'cpu' | 'memory', text: string, columns: TraceColumns, file: string, lineNumber: number): InputError {

@@ -122,7 +122,7 @@ function readPreamble(lines: LineReader, file: string): { metadata: TraceMetadat
     }
     const firstField = line.split(',')[0] ?? '';
     if (!Number.isNaN(parseDecimal(firstField, 0, firstField.length))) {
-      throw new InputError(`no header row: the first line is data ("${line.slice(0, 60)}"); expected a header such as time_s,series,cpu_cores`, {
+      throw new InputError(`no header row: the first line is data (first field "${firstField.slice(0, 20)}"); expected a header such as time_s,series,cpu_cores`, {
         file,
         line: lines.lineNumber,
       });

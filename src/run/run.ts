@@ -113,8 +113,9 @@ export function removeStaleOutputs(outDir: string, written: readonly string[]): 
 }
 
 /** The files a run reads: the scenario and its traces (an output must not be one of them). */
-function runInputs(scenario: Scenario): string[] {
-  const traces = scenario.workloads.flatMap((w) => (w.load.kind === 'trace' ? [w.load.trace.file] : []));
+export function runInputs(scenario: Scenario): string[] {
+  const loads = [...scenario.workloads.map((w) => w.load), ...(scenario.cluster?.vms ?? []).map((v) => v.load)];
+  const traces = loads.flatMap((l) => (l !== null && l.kind === 'trace' ? [l.trace.file] : []));
   return [scenario.file, ...traces];
 }
 

@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stream, type RandomStream } from '../kernel/random.js';
 import { importTrace } from './import/index.js';
+import { writeFileAtomic } from '../files/atomic.js';
 
 const SEED = 20260601;
 /** 2026-06-01T10:00:00Z in Unix seconds. */
@@ -182,14 +183,14 @@ export function makeFixtures(dir: string): string[] {
   fs.mkdirSync(recordings, { recursive: true });
   const albatross = Object.entries(albatrossRecordings()).map(([name, text]) => {
     const file = path.join(recordings, `albatross-${name.replace(/:/g, '-')}.txt`);
-    fs.writeFileSync(file, text);
+    writeFileAtomic(file, text);
     return file;
   });
   const state = path.join(recordings, 'incus-state.jsonl');
   const resources = path.join(recordings, 'incus-resources.jsonl');
   const incus = incusRecordings();
-  fs.writeFileSync(state, incus.state);
-  fs.writeFileSync(resources, incus.resources);
+  writeFileAtomic(state, incus.state);
+  writeFileAtomic(resources, incus.resources);
   const written = [...albatross, state, resources];
   const imports: Array<[string, string[], string, number]> = [
     ['albatross-stats', albatross, 'albatross-small.csv', STEP],

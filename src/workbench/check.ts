@@ -29,13 +29,14 @@ import { Document, LineCounter, parseDocument, type YAMLMap } from 'yaml';
 import { InputError, type InputLocation } from '../scenario/errors.js';
 import { makeLocator, type Locator } from '../scenario/locate.js';
 import { loadScenario } from '../scenario/load.js';
+import { runInputs } from '../run/run.js';
 import type { KeyPath } from '../scenario/paths.js';
 import { simulateScenario } from '../run/run.js';
 import type { MetricSet } from '../report/types.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic } from '../report/files.js';
 import { readTextInput } from '../files/inputs.js';
-import { checkOutputFile, makeOutputDir } from '../files/outputs.js';
+import { checkOutputFile, makeOutputDir, refuseInputAsOutput } from '../files/outputs.js';
 import { RUN_SETS } from './execute.js';
 
 /** How far a metric may move: the larger of the two bounds (missing ones count as 0). */
@@ -315,7 +316,10 @@ export function runCheck(opts: CheckOptions): CheckOutcome {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const reference = existing ?? updatedBaseline(null, identity, metrics);
   const rows = compare(reference, metrics);
-  if (opts.update) writeBaseline(baselineFile, updatedBaseline(existing, identity, metrics));
+  if (opts.update) {
+    refuseInputAsOutput([baselineFile], runInputs(scenario), '--baseline');
+    writeBaseline(baselineFile, updatedBaseline(existing, identity, metrics));
+  }
   const failed = rows.filter((r) => FAILING.has(r.verdict));
   return { scenario: scenario.name, seed: scenario.seed, baselineFile, rows, failed, updated: opts.update === true, seconds };
 }
