@@ -11,7 +11,6 @@ import { InputError } from '../scenario/errors.js';
 import { formatImportSummary, importTrace, IMPORTERS } from '../traces/import/index.js';
 import type { ImportOptions } from '../traces/import/types.js';
 import { formatTraceStats, summarizeTrace } from '../traces/show.js';
-import { checkPlotTarget, plotTrace } from '../traces/plot.js';
 import { durationFlag } from './flags.js';
 
 interface ImportFlags {
@@ -57,11 +56,13 @@ export function registerTraceCommands(program: Command): void {
     .option('--plot <out>', 'write a chart: .svg, or .html with the statistics')
     .option('--series <names>', 'series to plot (comma-separated; default: the 12 highest means)')
     .action(async (file: string, flags: { plot?: string; series?: string }) => {
-      if (flags.plot) checkPlotTarget(flags.plot, file);
+      // vega is loaded only for a plot
+      const plot = flags.plot ? await import('../traces/plot.js') : null;
+      if (flags.plot) plot!.checkPlotTarget(flags.plot, file);
       const stats = summarizeTrace(file);
       process.stdout.write(formatTraceStats(stats) + '\n');
       if (flags.plot) {
-        await plotTrace(stats, flags.plot, flags.series ? { series: splitList(flags.series) } : {});
+        await plot!.plotTrace(stats, flags.plot, flags.series ? { series: splitList(flags.series) } : {});
         process.stdout.write(`wrote ${flags.plot}\n`);
       }
     });

@@ -195,11 +195,11 @@ export function parseRow(line: string, columns: TraceColumns, row: TraceRow, fil
     cpu = parseDecimal(fields[columns.cpu]!, 0, fields[columns.cpu]!.length);
     if (columns.memory >= 0 && fields[columns.memory] !== '') {
       memory = parseDecimal(fields[columns.memory]!, 0, fields[columns.memory]!.length);
-      if (!(memory >= 0)) throw badValue('memory', fields[columns.memory]!, columns, file, lineNumber);
+      if (!(memory >= 0 && memory < Infinity)) throw badValue('memory', fields[columns.memory]!, columns, file, lineNumber);
     }
   }
-  if (!(time >= 0)) throw badValue('time', fieldOf(line, columns.time, file, lineNumber), columns, file, lineNumber);
-  if (!(cpu >= 0)) throw badValue('cpu', fieldOf(line, columns.cpu, file, lineNumber), columns, file, lineNumber);
+  if (!(time >= 0 && time < Infinity)) throw badValue('time', fieldOf(line, columns.time, file, lineNumber), columns, file, lineNumber);
+  if (!(cpu >= 0 && cpu < Infinity)) throw badValue('cpu', fieldOf(line, columns.cpu, file, lineNumber), columns, file, lineNumber);
   if (series === '') throw new InputError('empty series name', { file, line: lineNumber });
   row.time = Math.round(time * columns.timeScale);
   row.series = series;
@@ -220,7 +220,7 @@ function wrongCount(line: string, columns: TraceColumns, file: string, lineNumbe
 function badValue(what: 'time' | 'cpu' | 'memory', text: string, columns: TraceColumns, file: string, lineNumber: number): InputError {
   const name = columns.names[what === 'time' ? columns.time : what === 'cpu' ? columns.cpu : columns.memory];
   const number = parseDecimal(text, 0, text.length);
-  const why = Number.isNaN(number) ? 'is not a number' : 'is negative';
+  const why = Number.isNaN(number) ? 'is not a number' : number === Infinity ? 'is too large' : 'is negative';
   return new InputError(`"${clip(text)}" ${why}`, { file, line: lineNumber, key: name });
 }
 

@@ -188,6 +188,13 @@ function checkFit(workloads: readonly WorkloadSpec[], raw: readonly RawWorkload[
   };
   const index = (w: WorkloadSpec) => Math.max(0, raw.findIndex((r) => expandNames(r.name, r.count ?? 1).includes(w.name)));
   for (const w of workloads) {
+    const same = hosts.filter((h) => h.arch === w.arch);
+    const mostThreads = Math.max(...same.map((h) => h.threads));
+    const mostMemory = Math.max(...same.map((h) => h.memory_bytes));
+    if (w.vcpus > mostThreads) ctx.fail(['workloads', index(w), 'vcpus'], `${w.vcpus} vCPUs fit on no ${w.arch} host (the largest has ${mostThreads} threads)`);
+    if (w.memory_bytes > mostMemory) ctx.fail(['workloads', index(w), 'memory'], `${formatBytes(w.memory_bytes)} fits on no ${w.arch} host (the largest has ${formatBytes(mostMemory)})`);
+  }
+  for (const w of workloads) {
     if (!place(w)) {
       ctx.fail(['workloads', index(w)], `the primary of ${w.name} (${w.vcpus} vCPUs, ${formatBytes(w.memory_bytes)}) fits on no ${w.arch} host once the primaries before it are placed (${hosts.length} host(s); the world places every primary at time 0)`);
     }

@@ -7,7 +7,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { renderSvg } from '../report/render.js';
 import { writeFileAtomic } from '../report/files.js';
 import { escapeHtml, escapeMarkdown, formatNumber, jsonForScript } from '../report/format.js';
 import { METRIC_DOCS } from '../metrics/summary.js';
@@ -20,6 +19,9 @@ import type { JudgedPoint, Judgement } from './choose.js';
 import type { SweepHeader } from './journal.js';
 import { formatShard } from './shard.js';
 import { htmlPage } from '../report/page.js';
+
+/** Vega is loaded only when a report is drawn, so every other command starts faster. */
+const renderSvg = async (...args: Parameters<typeof import('../report/render.js').renderSvg>): Promise<string> => (await import('../report/render.js')).renderSvg(...args);
 
 /** What the report is made from. */
 export interface SweepReportInput {

@@ -17,7 +17,8 @@ import { parse as parseYaml } from 'yaml';
 import { isPrefix, parseKeyPath } from '../scenario/paths.js';
 import type { Scenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
-import { makeOutputDir } from '../files/outputs.js';
+import fs from 'node:fs';
+import { makeOutputDir, removeCreatedDirs } from '../files/outputs.js';
 import { lockFolder } from '../files/lock.js';
 import { MAX_SWEEP_RUNS } from '../scenario/limits.js';
 import { aggregate, type Aggregate } from './aggregate.js';
@@ -86,10 +87,21 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const prepared = prepareSweep(opts);
   const { header } = prepared;
   const outDir = opts.outDir ?? defaultOutDir(header.scenario.name, opts.shard);
-  makeOutputDir(outDir, '--out');
+  const created = makeOutputDir(outDir, '--out');
   const lock = lockFolder(outDir, '--out');
+  const journalFile = path.join(outDir, RUNS_FILE);
+  const fresh = !fs.existsSync(journalFile);
   try {
     return await sweepLocked(opts, prepared, outDir);
+  } catch (err) {
+    // bad input data met by the first runs of a new sweep: leave nothing behind (a journal with
+    // results is kept, so fixing the data and running again resumes)
+    lock.release();
+    if (err instanceof InputError && fresh && fs.existsSync(journalFile) && readJournal(journalFile).runs.length === 0) {
+      fs.rmSync(journalFile, { force: true });
+      removeCreatedDirs(created);
+    }
+    throw err;
   } finally {
     lock.release();
   }

@@ -1,0 +1,42 @@
+/**
+ * The bad-input corpus (issue 9): every case of test/corpus/cases.jsonl run against the built
+ * CLI in a temporary folder, with a timeout and a memory limit per case (test/corpus/runner.mjs).
+ * Fails on any stack trace, exit status other than 2, more than one line, hang, or file left
+ * behind or changed. Needs dist/ (`npm run build`; `npm test` builds first).
+ *
+ * CI runs the corpus once, in its own block of .ci/run that prints the counts, and sets
+ * SCALELAB_CORPUS=ci so this file does not run it a second time.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain JavaScript module without types
+import { countsLine, loadCases, runCorpus } from './corpus/runner.mjs';
+
+interface CorpusResult {
+  id: string;
+  clean: boolean;
+  problems: string[];
+  stderr: string;
+}
+
+const inCi = process.env['SCALELAB_CORPUS'] === 'ci';
+
+describe('bad-input corpus', () => {
+  it('has at least 300 cases, each expecting exit 2 and naming where, and cases.jsonl is what the generator writes', () => {
+    execFileSync(process.execPath, ['test/corpus/generate.mjs', '--check'], { stdio: 'pipe' });
+    const cases = loadCases() as Array<{ id: string; code: number; mentions: string[] }>;
+    expect(cases.length).toBeGreaterThanOrEqual(300);
+    for (const c of cases) {
+      expect(c.code, c.id).toBe(2);
+      expect(c.mentions.length, c.id).toBeGreaterThan(0);
+    }
+  });
+
+  it.skipIf(inCi || !fs.existsSync('dist/cli/main.js'))('every case: one line, exit 2, naming the file/line or key, nothing written, no hang', async () => {
+    const results = (await runCorpus(loadCases(), 3)) as CorpusResult[];
+    const unclean = results.filter((r) => !r.clean).map((r) => `${r.id}: ${r.problems.join('; ')} | ${r.stderr.trim()}`);
+    console.log(countsLine(results));
+    expect(unclean).toEqual([]);
+  }, 900_000);
+});
