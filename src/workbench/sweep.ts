@@ -23,7 +23,7 @@ import { domainValues, formatRangeValue, valueText, type Axis } from './axis.js'
 import { judge, type Judgement } from './choose.js';
 import { metricCatalog } from './choice.js';
 import type { RunnerInit, RunOutput, RunTask } from './execute.js';
-import { fingerprint, Journal, readJournal, RUNS_FILE, sha256, type RunRecord, type SweepHeader } from './journal.js';
+import { fingerprint, Journal, JOURNAL_FORMAT, readJournal, RUNS_FILE, sha256, type RunRecord, type SweepHeader } from './journal.js';
 import { enumeratePoints, inShard, plannedRuns, pointSets, runKey, type PlannedRun, type Shard, type SweepPlan } from './plan.js';
 import { InlineExecutor, runAll, WorkerPool, type Executor } from './pool.js';
 import { writeSweepReport } from './report.js';
@@ -135,7 +135,7 @@ export function prepareSweep(opts: SweepOptions): { header: SweepHeader; runs: P
   const runs = plannedRuns(enumeratePoints(plan), plan.seeds, opts.shard);
   const header: SweepHeader = {
     kind: 'sweep',
-    format: 1,
+    format: JOURNAL_FORMAT,
     scalelab: VERSION,
     scenario: { name: scenario.name, description: scenario.description, file, engine: scenario.engine.name, seed: scenario.seed, sha256: sha256(text), values: writtenValues(text, sets, definition.axes) },
     sets,
