@@ -76,6 +76,8 @@ export interface RunSinks {
   timeseries?: (line: string) => void;
   /** Called now and then with the fraction of simulated time done. */
   progress?: (fraction: number) => void;
+  /** A warning, one line without the newline (a trace not covering the run, an output growing past output.max_bytes); never changes the outputs. */
+  warn?: (line: string) => void;
 }
 
 export interface SimulationResult {
@@ -130,6 +132,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   let fleetInstances = 0;
 
   const load = buildLoadSources(scenario.seed, scenario.workloads.map((w) => ({ name: w.name, load: w.load })));
+  if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
   const sources: LoadSource[] = load.sources;
   const slot = workloads.map((w) => load.slotOf.get(w.spec.name)!);
   const demand = new Float64Array(load.width);

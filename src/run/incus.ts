@@ -121,6 +121,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
 
   const loaded = vms.filter((v) => v.running && spec.vms[v.index]!.load !== null);
   const load = buildLoadSources(scenario.seed, loaded.map((v) => ({ name: v.name, load: spec.vms[v.index]!.load! })));
+  if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
   for (const v of loaded) v.slot = load.slotOf.get(v.name)!;
   const demand = new Float64Array(load.width);
 

@@ -17,6 +17,7 @@ import { LineWriter, writeFileAtomic } from '../report/files.js';
 import { VERSION } from '../version.js';
 import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
+import { OutputSizeWatch } from './output-size.js';
 
 /**
  * What running one scenario yields, whatever the engine: the summary (everything in
@@ -61,6 +62,13 @@ export interface RunOptions {
   outDir: string;
   /** Progress callback (fraction of simulated time done). */
   progress?: (fraction: number) => void;
+  /**
+   * Warnings, one line each (a trace not covering the run; a streamed output projected past
+   * `maxOutputBytes`). Without it nothing is checked. Never changes the outputs.
+   */
+  warn?: (line: string) => void;
+  /** Overrides `output.max_bytes`. */
+  maxOutputBytes?: number;
 }
 
 export interface RunOutcome {
@@ -119,11 +127,26 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       writers.push(series);
       series.line(TIMESERIES_HEADER);
     }
+    const warn = opts.warn;
+    const watch = warn ? new OutputSizeWatch(opts.maxOutputBytes ?? scenario.output.max_bytes, warn) : null;
+    const sink = (w: LineWriter): ((l: string) => void) => {
+      const line = (l: string) => w.line(l);
+      return watch ? watch.counted(w.path, line) : line;
+    };
+    const userProgress = opts.progress;
+    const progress = watch
+      ? (f: number) => {
+          watch.check(f);
+          userProgress?.(f);
+        }
+      : userProgress;
     const sim = simulateScenario(scenario, {
-      ...(events ? { event: (l: string) => events.line(l) } : {}),
-      ...(series ? { timeseries: (l: string) => series.line(l) } : {}),
-      ...(opts.progress ? { progress: opts.progress } : {}),
+      ...(events ? { event: sink(events) } : {}),
+      ...(series ? { timeseries: sink(series) } : {}),
+      ...(progress ? { progress } : {}),
+      ...(warn ? { warn } : {}),
     });
+    watch?.check(1);
     const summary = sim.summary;
     const files: string[] = [];
     if (scenario.output.report) {
