@@ -1,7 +1,7 @@
 /**
  * A warning when a streamed output (timeseries.csv, events.jsonl) will grow past a size the
  * user chose (`output.max_bytes`, `scalelab run --max-output`; default 1 GiB). The size at the
- * end is projected from what was written so far, as a share of simulated time — a linear
+ * end is projected from the growth so far per share of simulated time — a linear
  * extrapolation, from 2 % of the run on — so the warning comes early, while the run can still
  * be stopped. One warning per file; the outputs do not change.
  */
@@ -28,31 +28,39 @@ export function formatBytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return `${u === 0 ? v : Number(v.toPrecision(3))} ${units[u]}`;
+  return `${u === 0 ? Math.round(v) : Number(v.toPrecision(3))} ${units[u]}`;
+}
+
+/** What a file held at an earlier point of the run (the first check): the projection starts from there. */
+export interface SizeBase {
+  written: number;
+  fraction: number;
 }
 
 /**
  * The warning for `file` having `written` bytes after `fraction` of the run, or null when it
- * stays within `limit` (a projection is made only from PROJECT_FROM of the run on; at
- * `fraction` 1 it is the final size).
+ * stays within `limit`. The projection extends the growth since `base` (what the start of the
+ * run wrote at once, e.g. the primaries' creation events, is not extrapolated) to the end, once
+ * PROJECT_FROM of the run has passed since `base`; at `fraction` 1 it is the final size.
  *
  * @example sizeWarning('timeseries.csv', 50 * 1024 ** 2, 0.025, 1024 ** 3)
  *   // 'timeseries.csv will reach about 1.95 GiB (50 MiB after 2.5 % of the run), more than the 1 GiB output.max_bytes; raise output.timeseries_step or set output.timeseries: false, or raise the limit (--max-output)'
  */
-export function sizeWarning(file: string, written: number, fraction: number, limit: number): string | null {
-  if (written > limit && fraction >= 1) return `${file} is ${formatBytes(written)}, more than the ${formatBytes(limit)} output.max_bytes`;
-  if (fraction < PROJECT_FROM && written <= limit) return null;
-  const projected = written / Math.min(1, Math.max(fraction, PROJECT_FROM));
+export function sizeWarning(file: string, written: number, fraction: number, limit: number, base: SizeBase = { written: 0, fraction: 0 }): string | null {
+  if (fraction >= 1) return written > limit ? `${file} is ${formatBytes(written)}, more than the ${formatBytes(limit)} output.max_bytes` : null;
+  const span = fraction - base.fraction;
+  let projected = written;
+  if (span >= PROJECT_FROM) projected = written + ((written - base.written) / span) * (1 - fraction);
   if (projected <= limit) return null;
   const name = file.split(/[\\/]/).pop()!;
   const advice = ADVICE[name] ? `${ADVICE[name]}, or raise the limit (--max-output)` : 'or raise the limit (--max-output)';
   const sofar = `${formatBytes(written)} after ${Number((fraction * 100).toFixed(1))} % of the run`;
-  return `${file} will reach about ${formatBytes(projected)} (${sofar}), more than the ${formatBytes(limit)} output.max_bytes; ${advice}`;
+  return `${file} will reach ${projected > written ? 'about ' : 'at least '}${formatBytes(projected)} (${sofar}), more than the ${formatBytes(limit)} output.max_bytes; ${advice}`;
 }
 
 /** Counts what is written to each streamed file and warns once per file. */
 export class OutputSizeWatch {
-  private readonly written = new Map<string, { n: number }>();
+  private readonly files = new Map<string, { n: number; base: SizeBase | null }>();
   private readonly warned = new Set<string>();
 
   constructor(
@@ -62,19 +70,23 @@ export class OutputSizeWatch {
 
   /** A line sink for `file` that counts its characters (UTF-16 units: the bytes of ASCII text) and passes the line on. */
   counted(file: string, sink: (line: string) => void): (line: string) => void {
-    const count = { n: 0 };
-    this.written.set(file, count);
+    const count: { n: number; base: SizeBase | null } = { n: 0, base: null };
+    this.files.set(file, count);
     return (line) => {
       count.n += line.length + 1;
       sink(line);
     };
   }
 
-  /** The run is `fraction` done: warn about any file projected past the limit. */
+  /** The run is `fraction` done: warn about any file projected past the limit (the first call sets the base of the projection). */
   check(fraction: number): void {
-    for (const [file, count] of this.written) {
+    for (const [file, count] of this.files) {
+      if (count.base === null && fraction < 1) {
+        count.base = { written: count.n, fraction };
+        if (count.n <= this.limit) continue;
+      }
       if (this.warned.has(file)) continue;
-      const w = sizeWarning(file, count.n, fraction, this.limit);
+      const w = sizeWarning(file, count.n, fraction, this.limit, count.base ?? undefined);
       if (w !== null) {
         this.warned.add(file);
         this.warn(w);
