@@ -122,6 +122,10 @@ describe('a trace that does not cover the run', () => {
     const b = await runCli('run', path.join(tmp, 'zero.yaml'), '--out', path.join(tmp, 'zero-out'), '--quiet');
     expect(b.err).toBe('');
     for (const f of ['timeseries.csv', 'events.jsonl']) expect(fs.readFileSync(path.join(tmp, 'epoch-out', f), 'utf8')).toBe(fs.readFileSync(path.join(tmp, 'zero-out', f), 'utf8'));
+    // a sweep says it once, not once per run
+    const s = await runCli('sweep', path.join(tmp, 'epoch.yaml'), '--grid', 'engine.config.cooldown_period=60s,120s', '--seeds', '2', '--workers', '0', '--quiet', '--out', path.join(tmp, 'epoch-sweep'));
+    expect(s.code).toBe(0);
+    expect(s.err).toBe(a.err);
   });
 });
 

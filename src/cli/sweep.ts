@@ -6,6 +6,7 @@ import { InputError } from '../scenario/errors.js';
 import { formatNumber } from '../report/format.js';
 import { wholeNumberFlag } from './flags.js';
 import { progressWriter } from './progress.js';
+import { warnLine } from './run.js';
 import { ExitCode } from './exit.js';
 import { runSweep, type SweepOutcome, type SweepProgress } from '../workbench/sweep.js';
 import { mergeSweeps } from '../workbench/merge.js';
@@ -185,6 +186,7 @@ Examples:
           workers,
           ...(shard !== undefined ? { shard } : {}),
           signal: controller.signal,
+          warn: warnLine,
           ...(bar ? { onProgress: (p: SweepProgress) => bar.update(() => progressText(p, Date.now())) } : {}),
         });
       } finally {

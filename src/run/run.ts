@@ -18,6 +18,7 @@ import { VERSION } from '../version.js';
 import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
 import { OutputSizeWatch } from './output-size.js';
+import { buildLoadSources } from '../load/index.js';
 
 /**
  * What running one scenario yields, whatever the engine: the summary (everything in
@@ -56,6 +57,24 @@ export function simulateScenario(scenario: Scenario, sinks: RunSinks = {}): Simu
   const runner = runners.get(scenario.engine.name);
   if (!runner) throw new InputError(`no simulation world for engine "${scenario.engine.name}"`, { file: scenario.file, key: 'engine.name' });
   return runner(scenario, sinks);
+}
+
+/**
+ * The trace-coverage warnings of a scenario's load (load/coverage.ts), without running it:
+ * `sweep` prints them once for the scenario as written instead of once per run.
+ *
+ * @example traceCoverage(loadScenario('epoch.yaml')) // ['epoch.csv: the trace starts at 1700000000 s of trace time, …']
+ */
+export function traceCoverage(scenario: Scenario): string[] {
+  const loads = scenario.cluster
+    ? scenario.cluster.vms.flatMap((v) => (v.load !== null ? [{ name: v.name, load: v.load }] : []))
+    : scenario.workloads.map((w) => ({ name: w.name, load: w.load }));
+  const { sources } = buildLoadSources(scenario.seed, loads);
+  try {
+    return sources.flatMap((s) => s.coverage?.(scenario.duration) ?? []);
+  } finally {
+    for (const s of sources) s.close();
+  }
 }
 
 export interface RunOptions {
