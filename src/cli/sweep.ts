@@ -147,7 +147,8 @@ Exit status: 0 done, 1 with --require-feasible when no point meets the constrain
 input, 130 interrupted.
 
 Runs are appended to OUT/runs.jsonl as they finish; running the same command again resumes and
-skips what is done (Ctrl-C leaves a valid file). Results do not depend on --workers.
+skips what is done (Ctrl-C leaves a valid file). Results do not depend on --workers. Progress
+goes to stderr: redrawn in place on a terminal, a line every 10 s otherwise (a CI log).
 
 Examples:
   scalelab sweep scenarios/albatross-tuning.yaml
