@@ -64,7 +64,7 @@ export function registerRunCommand(program: Command): void {
     .option('--out <dir>', 'output directory (default: reports/<scenario name>)')
     .option('--set <key=value>', 'override a scenario key, e.g. --set engine.config.scale_up_threshold_percent=85 (repeatable)', collect, [])
     .option('--max-output <size>', 'warn when timeseries.csv or events.jsonl will grow past this size, e.g. 200MiB (default: output.max_bytes, 1GiB)')
-    .option('-q, --quiet', 'print nothing but errors and warnings')
+    .option('-q, --quiet', 'print nothing but errors and warnings (no progress)')
     .addHelpText(
       'after',
       `

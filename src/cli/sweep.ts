@@ -139,7 +139,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--set <key=value>', 'override a scenario key for every run (repeatable)', collect, [])
     .option('--seed <n>', 'base seed (replication 0; the others are derived from it)')
     .option('--require-feasible', 'exit with status 1 when no point meets the constraints (for CI; not checked by a shard of several: use it on sweep merge)')
-    .option('-q, --quiet', 'print nothing but errors')
+    .option('-q, --quiet', 'print nothing but errors and warnings (no progress)')
     .addHelpText(
       'after',
       `
