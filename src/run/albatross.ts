@@ -76,7 +76,7 @@ export interface RunSinks {
   timeseries?: (line: string) => void;
   /** Called now and then with the fraction of simulated time done. */
   progress?: (fraction: number) => void;
-  /** A warning, one line without the newline (a trace not covering the run, an output growing past output.max_bytes); never changes the outputs. */
+  /** A warning, one line without the newline (a trace not covering the run); never changes the outputs. */
   warn?: (line: string) => void;
 }
 
