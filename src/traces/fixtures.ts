@@ -17,6 +17,8 @@
  * - `recordings/incus-resources.jsonl`: `/1.0/resources` of the three members every minute,
  *   load averages following the kernel's damped formula over the VMs each member runs.
  * - `albatross-small.csv`, `incus-small.csv`, `incus-members.csv`: the canonical imports.
+ * - `samples/`: small files in the formats of public datasets (PlanetLab, Bitbrains, Azure), see
+ *   `dataset-samples.ts`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { stream, type RandomStream } from '../kernel/random.js';
 import { importTrace } from './import/index.js';
 import { writeFileAtomic } from '../files/atomic.js';
+import { datasetSamples } from './dataset-samples.js';
 
 const SEED = 20260601;
 /** 2026-06-01T10:00:00Z in Unix seconds. */
@@ -192,6 +195,12 @@ export function makeFixtures(dir: string): string[] {
   writeFileAtomic(state, incus.state);
   writeFileAtomic(resources, incus.resources);
   const written = [...albatross, state, resources];
+  for (const [name, text] of datasetSamples()) {
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, text);
+    written.push(file);
+  }
   const imports: Array<[string, string[], string, number]> = [
     ['albatross-stats', albatross, 'albatross-small.csv', STEP],
     ['incus-state', [state], 'incus-small.csv', STEP],

@@ -15,7 +15,7 @@ import { makeOutputDir } from '../files/outputs.js';
 import { lockFolder } from '../files/lock.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { judge, type Judgement } from './choose.js';
-import { readJournal, RUNS_FILE, type RunRecord, type SweepHeader } from './journal.js';
+import { JOURNAL_FORMAT, readJournal, runLine, RUNS_FILE, type RunRecord, type SweepHeader } from './journal.js';
 import { enumeratePoints, runKey } from './plan.js';
 import { writeSweepReport } from './report.js';
 import { formatShard } from './shard.js';
@@ -42,7 +42,7 @@ export async function mergeSweeps(dirs: readonly string[], outDir: string, flags
   const first = headers[0]!;
   headers.forEach((h, i) => sameSweep(first, h, dirs[0]!, dirs[i]!));
   const choice = mergeChoice(first.choice, { constraint: [], heatmap: [], ...flags }, first.plan.axes.map((a) => a.key), metricCatalog(first.scenario.engine));
-  const header: SweepHeader = { ...first, choice, shard: null };
+  const header: SweepHeader = { ...first, format: JOURNAL_FORMAT, choice, shard: null };
   const runs = unite(inputs.map((x) => x.content.runs));
   const sorted = sortRuns(header, runs);
   makeOutputDir(outDir, '--out');
@@ -51,7 +51,7 @@ export async function mergeSweeps(dirs: readonly string[], outDir: string, flags
   const agg = aggregate(header.plan, sorted);
   const judgement = judge(agg, choice);
   try {
-    writeFileAtomic(path.join(outDir, RUNS_FILE), [header, ...sorted].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileAtomic(path.join(outDir, RUNS_FILE), [header, ...sorted].map(runLine).join('\n') + '\n');
     files = await writeSweepReport(outDir, { header, agg, judgement, sources: [...dirs] });
   } finally {
     lock.release();
