@@ -378,7 +378,10 @@ describe('12. accepted before, refused now', () => {
     fs.mkdirSync(path.join(dir, 'a'));
     fs.writeFileSync(path.join(dir, 'a', RUNS_FILE), '{"kind":"run"}\n');
     const merge = await runCli('sweep', 'merge', path.join(dir, 'a'), '--out', path.join(dir, 'm'));
-    expect(merge.err.trim()).toBe(`scalelab: error: ${path.join(dir, 'a', RUNS_FILE)}:1: malformed run record: "point" must be a string`);
+    expect(merge.err.trim()).toBe(`scalelab: error: ${path.join(dir, 'a', RUNS_FILE)}:1: a run line without its point (an object of swept key → value)`);
+    fs.writeFileSync(path.join(dir, 'a', RUNS_FILE), '{"kind":"run","point":{"a":1}}\n');
+    const merge2 = await runCli('sweep', 'merge', path.join(dir, 'a'), '--out', path.join(dir, 'm'));
+    expect(merge2.err.trim()).toBe(`scalelab: error: ${path.join(dir, 'a', RUNS_FILE)}:1: malformed run record: "seed" must be an integer`);
     fs.writeFileSync(path.join(dir, 's.yaml'), SCENARIO);
     fs.writeFileSync(path.join(dir, 'b.yaml'), 'scalelab_baseline: 1\nscenario: tiny\nseed: 1\nsets: []\nmetrics:\n  scale_ups: { value: .nan, unit: "" }\n');
     const check = await runCli('check', path.join(dir, 's.yaml'), '--baseline', path.join(dir, 'b.yaml'));

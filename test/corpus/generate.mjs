@@ -405,7 +405,7 @@ const MERGES = {
   'run-without-fields': [jl(HEADER, { kind: 'run' }), ['a/runs.jsonl:2', 'point']],
   'run-bad-metrics': [jl(HEADER, { ...RUN, metrics: { x: 'many' } }), ['a/runs.jsonl:2', 'metrics']],
   'run-no-metrics': [jl(HEADER, { ...RUN, metrics: undefined }), ['a/runs.jsonl:2', 'metrics']],
-  'header-format-2': [jl({ ...HEADER, format: 2 }), ['a/runs.jsonl:1', 'format']],
+  'header-format-9': [jl({ ...HEADER, format: 9 }), ['a/runs.jsonl:1', 'format']],
   'header-no-plan': [jl({ ...HEADER, plan: undefined }), ['a/runs.jsonl:1', 'plan']],
   'header-bad-axes': [jl({ ...HEADER, plan: { ...HEADER.plan, axes: 'x' } }), ['a/runs.jsonl:1', 'plan.axes']],
   'header-bad-domain': [jl({ ...HEADER, plan: { ...HEADER.plan, axes: [{ key: 'k', domain: { kind: 'spiral' } }] } }), ['a/runs.jsonl:1', 'plan.axes']],
