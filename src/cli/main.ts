@@ -6,6 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { InputError } from '../scenario/errors.js';
+import { escapeControls } from './escape.js';
+
+export { escapeControls } from './escape.js';
 import { registerRunCommand } from './run.js';
 import { registerEnginesCommand } from './engines.js';
 import { registerTraceCommands } from './trace.js';
@@ -68,20 +71,6 @@ export function fileSystemProblem(err: unknown): string | null {
 export function commanderErrorLine(text: string): string {
   const message = escapeControls(text.trim().replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' '));
   return `scalelab: error: ${message} (run with --help for usage)\n`;
-}
-
-/**
- * Control bytes of a message (ESC, BEL, CR, a newline …) written as escapes, so text from an
- * input file cannot move the cursor, recolour or rewrite the terminal, and a message stays one
- * line.
- *
- * @example escapeControls('bad \u001b[2Jname') // 'bad \\x1b[2Jname'
- */
-export function escapeControls(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
 }
 
 /** One error line on stderr: `scalelab: error: MESSAGE`, control bytes escaped. */

@@ -7,6 +7,7 @@ import { seedFlag } from './flags.js';
 import { formatDuration } from '../kernel/time.js';
 import { memoryWarnings } from '../scenario/resolve-cluster.js';
 import { progressWriter } from './progress.js';
+import { escapeControls } from './escape.js';
 import { parseSize } from '../scenario/sizes.js';
 import { InputError } from '../scenario/errors.js';
 
@@ -41,7 +42,7 @@ export function runProgressText(fraction: number, durationUs: number, elapsedSec
 
 /** A warning on stderr, one line (clearing a progress line being drawn on a terminal). */
 export function warnLine(line: string): void {
-  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}scalelab: warning: ${line}\n`);
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}scalelab: warning: ${escapeControls(line)}\n`);
 }
 
 /** A size flag (`200MiB`, `1GiB`, bytes), more than 0. */
