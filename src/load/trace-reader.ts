@@ -141,7 +141,7 @@ export class TraceReader {
     if (c >= 0 && c < e) return false;
     const time = parseDecimal(text, s, a);
     const cpu = parseDecimal(text, b + 1, e);
-    if (!(time >= 0 && cpu >= 0)) return false;
+    if (!(time >= 0 && cpu >= 0 && time < Infinity && cpu < Infinity)) return false; // the general path names the problem
     row.time = Math.round(time * this.columns.timeScale);
     row.cores = cpu * this.columns.cpuScale;
     row.memory = NaN;
