@@ -124,6 +124,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     start: 0,
     utilisationTarget: u,
     flipFlopWindow: scenario.metrics.flip_flop_window,
+    cooldown: config.cooldown_period,
     elasticityGrid: scenario.metrics.elasticity_grid,
   });
   const fleet = new FleetMetrics();
