@@ -263,6 +263,15 @@ export class WorkloadMetricsBank {
     return kind;
   }
 
+  /**
+   * Workload `i`'s SLO-violation time so far (µs, up to its last advance), for the charts.
+   *
+   * @example bank.advanceAll(t); bank.violationMicros(0) // time with d > u·s in [start, t)
+   */
+  violationMicros(i: number): number {
+    return this.f[i * STRIDE + F_VIOLATION_US]!;
+  }
+
   /** Add `n` to an activity counter of workload `i`. @example bank.count(0, 'clones_spawned') */
   count(i: number, name: CounterName, n = 1): void {
     this.counters[i * COUNTER_NAMES.length + COUNTER_INDEX[name]] += n;
