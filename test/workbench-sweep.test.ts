@@ -104,7 +104,15 @@ describe('sweep results', () => {
     const csv = read('w1', 'sweep.csv').trim().split('\n');
     expect(csv).toHaveLength(1 + 6);
     expect(csv[0]).toMatch(/^point,engine\.config\.scale_up_threshold_percent,engine\.config\.cooldown_period,runs,expected_runs,invalid,feasible,rank,pareto,instance_seconds_mean,instance_seconds_sd,instance_seconds_ci95,instance_seconds_n,/);
-    expect(read('w1', 'index.html')).toContain('<svg');
+    const html = read('w1', 'index.html');
+    expect(html).toContain('<svg');
+    // the ranking sorts by a click (inline script), on the numbers behind the cells
+    expect(html).toContain('<table class="sortable">');
+    expect(html).toMatch(/<td data-sort="(80|90)"><code>(80|90)<\/code><\/td>/);
+    expect(html).toMatch(/<td data-sort="(60|120|300)"><code>/); // cooldowns as seconds, not text
+    // integer keys get integer ticks; points carry tooltips
+    expect(html).toContain('"axis":{"format":"d","tickMinStep":1}');
+    expect(html).toContain('<title>');
   });
 
   it('a second run of the same command resumes and runs nothing', async () => {
