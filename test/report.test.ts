@@ -184,6 +184,53 @@ describe('charts', () => {
   });
 });
 
+describe('chart marks', () => {
+  /** One group, 40 rounds of 10 s (400 s → 10 s buckets), with violation, a flip-flop and actions. */
+  function marked(detailLimit?: number): ChartData {
+    const rec = new ChartRecorder({ groups: ['web'], duration: 400e6, interval: 10e6, thresholds: { up: 80, down: 20 }, ...(detailLimit === undefined ? {} : { actionDetailLimit: detailLimit }) });
+    rec.action(0, 100e6, 'scale_up');
+    rec.reversal(0, 100e6, 0);
+    rec.action(0, 105e6, 'spawn_failed');
+    rec.action(0, 200e6, 'scale_down');
+    rec.reversal(0, 200e6, 2);
+    for (let k = 0; k < 40; k++) {
+      // violating from 50 s to 80 s: the metrics' integral grows by 10 s a round there
+      const violation = Math.min(Math.max(k * 10 - 50, 0), 30) * 1e6;
+      rec.sample(0, k * 10e6, { demand: 1, capacity: 1, running: 1, booting: 0, stopping: 0, orphaned: 0, cpu: 0, highTicks: 0, lowTicks: 0, violationUs: violation });
+    }
+    rec.close([30e6]);
+    return rec.finish();
+  }
+  const rowsOf = (spec: TopLevelSpec) => (spec as { data: { values: Record<string, unknown>[] } }).data.values;
+
+  it('shades the buckets with SLO-violation time and marks the flip-flop', () => {
+    const rows = rowsOf(allCharts(marked()).demand);
+    // [50, 60), [60, 70), [70, 80) each fully violated (share 1)
+    expect(rows.filter((r) => r['kind'] === 'slo').map((r) => [r['t0'], r['share']])).toEqual([[50, 1], [60, 1], [70, 1]]);
+    // the scale-down at 200 s is a flip-flop: a marker mid-bucket [200, 210)
+    expect(rows.filter((r) => r['kind'] === 'flip').map((r) => [r['t'], r['mark']])).toEqual([[205, 'flip-flop']]);
+    expect(rows.filter((r) => r['kind'] === 'action').map((r) => r['action'])).toEqual(['scale_up', 'spawn_failed', 'scale_down']);
+  });
+
+  it('draws the engine’s 0 % reading beside the true utilisation', () => {
+    const rows = rowsOf(allCharts(marked()).cpu).filter((r) => r['kind'] === 'point');
+    expect(rows[0]).toMatchObject({ 'observed by the engine': 0, 'true utilisation (simulator)': 100 }); // demand 1 on 1 core
+  });
+
+  it('stacks the actions per bucket, and drops the rules beyond the detail limit', () => {
+    const data = marked(2);
+    expect(data.actions).toBeNull();
+    const bars = rowsOf(allCharts(data).actions).filter((r) => r['kind'] === 'count');
+    // bucket [100, 110): scale_up 0–1, then spawn_failed 1–2 (legend order); [200, 210): scale_down 0–1
+    expect(bars.map((r) => [r['t0'], r['action'], r['y0'], r['y1']])).toEqual([
+      [100, 'scale_up', 0, 1],
+      [200, 'scale_down', 0, 1],
+      [100, 'spawn_failed', 1, 2],
+    ]);
+    expect(rowsOf(allCharts(data).demand).some((r) => r['kind'] === 'action')).toBe(false);
+  });
+});
+
 describe('reportHtml', () => {
   it('has one SVG per chart and one embedded spec per chart', async () => {
     const html = await page(chartData(['a', 'b'], 50));
