@@ -21,7 +21,8 @@
 #SBATCH --time=01:00:00
 set -euo pipefail
 shards=8
-results="${SCALELAB_RESULTS:-results/albatross-tuning}"
+results=results/albatross-tuning
+results="${SCALELAB_RESULTS:-$results}"
 scalelab="${SCALELAB:-npx scalelab}"
 
 if [ -z "${SLURM_ARRAY_TASK_ID:-}" ]; then

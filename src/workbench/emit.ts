@@ -85,7 +85,8 @@ export function slurmScript(r: EmitRecipe): string {
 #SBATCH --time=01:00:00
 set -euo pipefail
 shards=${r.shards}
-results="${'$'}{SCALELAB_RESULTS:-${r.results}}"
+results=${shellWord(r.results)}
+results="${'$'}{SCALELAB_RESULTS:-$results}"
 scalelab="${'$'}{SCALELAB:-npx scalelab}"
 
 if [ -z "${'$'}{SLURM_ARRAY_TASK_ID:-}" ]; then
