@@ -84,11 +84,16 @@ function daemon(cluster: Cluster, cmd: string, args: string[], log: string): Chi
   return child;
 }
 
-/** munged, slurmctld and slurmd, everything under one temporary folder. */
-async function startCluster(): Promise<Cluster> {
+/** A cluster's temporary folder; nothing started yet. */
+function newCluster(): Cluster {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-slurm-'));
   fs.chmodSync(dir, 0o755);
-  const cluster: Cluster = { dir, env: { ...process.env, SLURM_CONF: path.join(dir, 'slurm.conf') }, daemons: [] };
+  return { dir, env: { ...process.env, SLURM_CONF: path.join(dir, 'slurm.conf') }, daemons: [] };
+}
+
+/** Start munged, slurmctld and slurmd, everything under the cluster's folder (each daemon is recorded as it starts). */
+async function startCluster(cluster: Cluster): Promise<void> {
+  const dir = cluster.dir;
   for (const sub of ['munge', 'state', 'spool']) fs.mkdirSync(path.join(dir, sub), { mode: 0o755 });
   const key = path.join(dir, 'munge', 'munge.key');
   fs.writeFileSync(key, randomBytes(1024), { mode: 0o400 });
@@ -132,14 +137,15 @@ async function startCluster(): Promise<Cluster> {
   fs.writeFileSync(path.join(dir, 'slurm.conf'), `${conf.join('\n')}\n`);
   daemon(cluster, 'slurmctld', ['-D', '-f', path.join(dir, 'slurm.conf')], 'slurmctld.out');
   daemon(cluster, 'slurmd', ['-D', '-f', path.join(dir, 'slurm.conf')], 'slurmd.out');
-  await until(() => spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { env: cluster.env, encoding: 'utf8' }).stdout.trim() === 'idle', 'the node to be idle in sinfo', 30_000);
-  return cluster;
+  await until(() => spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { env: cluster.env, encoding: 'utf8' }).stdout.trim() === 'idle', 'the node to be idle in sinfo', 60_000);
 }
 
 /** Cancel what is left, stop the daemons we started (by pid, newest first), remove the folder. */
 async function stopCluster(cluster: Cluster): Promise<void> {
-  spawnSync('scancel', ['--user=root'], { env: cluster.env, stdio: 'ignore' });
-  await until(() => spawnSync('squeue', ['-h'], { env: cluster.env, encoding: 'utf8' }).stdout.trim() === '', 'the queue to empty', 30_000).catch(() => undefined);
+  if (fs.existsSync(path.join(cluster.dir, 'slurm.conf'))) {
+    spawnSync('scancel', ['--user=root'], { env: cluster.env, stdio: 'ignore', timeout: 30_000 });
+    await until(() => spawnSync('squeue', ['-h'], { env: cluster.env, encoding: 'utf8', timeout: 30_000 }).stdout.trim() === '', 'the queue to empty', 30_000).catch(() => undefined);
+  }
   for (const d of [...cluster.daemons].reverse()) {
     if (d.exitCode !== null || d.signalCode !== null) continue;
     const exited = new Promise<void>((resolve) => d.once('exit', () => resolve()));
@@ -211,10 +217,9 @@ describe('Slurm: the recipe on a real single-node cluster', () => {
       return;
     }
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-slurm-results-'));
-    let cluster: Cluster | undefined;
+    const c = newCluster();
     try {
-      cluster = await startCluster();
-      const c = cluster;
+      await startCluster(c);
       c.env.SCALELAB = `${process.execPath} ${CLI}`;
       const script = path.join(work, 'slurm-sweep.sh');
       const emitted = spawnSync(process.execPath, [CLI, 'sweep', ...SWEEP, '--emit', 'slurm', '--shards', '4', '--workers', '1'], { encoding: 'utf8' });
@@ -296,7 +301,7 @@ describe('Slurm: the recipe on a real single-node cluster', () => {
       expect(readJournal(path.join(merged, RUNS_FILE)).runs).toHaveLength(480);
       process.stderr.write(`Slurm: scripts/slurm-sweep.sh (8 shards of 2 CPUs, 480 two-hour runs) in ${studySeconds.toFixed(1)} s; one process: ${studyOne.toFixed(1)} s\n`);
     } finally {
-      if (cluster) await stopCluster(cluster);
+      await stopCluster(c);
       fs.rmSync(work, { recursive: true, force: true });
     }
   }, 420_000);
