@@ -181,7 +181,8 @@ function queueEmpty(cluster: Cluster, timeoutMs: number): Promise<void> {
 function runLines(file: string): number {
   if (!fs.existsSync(file)) return 0;
   const text = fs.readFileSync(file, 'utf8');
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.startsWith('{"kind":"run"')).length;
+  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.trim() !== '');
+  return lines.filter((l) => (JSON.parse(l) as { kind?: string }).kind === 'run').length;
 }
 
 /** The same sweep run locally in one process (`scalelab sweep ARGS --out DIR`); its wall time in seconds. */
