@@ -77,6 +77,7 @@ describe('bad input: one line, exit 2, nothing printed on stdout', () => {
     ['k8s without a volume', [...STUDY, '--emit', 'k8s', '--image', 'i'], /^scalelab: error: --volume: --emit k8s needs --volume CLAIM/],
     ['k8s with a relative --out', [...STUDY, '--emit', 'k8s', '--image', 'i', '--volume', 'v', '--out', 'results'], /^scalelab: error: --out: with --emit k8s, the mount point/],
     ['--shards 0', [...STUDY, '--emit', 'slurm', '--shards', '0'], /^scalelab: error: --shards: must be at least 1, got 0\n$/],
+    ['more shards than points', [...SMALL, '--emit', 'slurm', '--shards', '7'], /^scalelab: error: --shards: 7 shards for 6 point\(s\): a shard runs whole points/],
     ['--shards without --emit', [...STUDY, '--shards', '4'], /^scalelab: error: --emit: --shards, --image and --volume go with --emit/],
     ['--shard with --emit', [...STUDY, '--emit', 'slurm', '--shard', '1/4'], /^scalelab: error: --shard: --shard is for one shard/],
     ['a bad sweep', [...STUDY, '--emit', 'slurm', '--grid', 'engine.config.scale_up_threshold_percent=150'], /^scalelab: error: --grid: engine.config.scale_up_threshold_percent: value 150: must be <= 100/],

@@ -8,6 +8,7 @@ import { wholeNumberFlag } from './flags.js';
 import { ExitCode } from './exit.js';
 import { prepareSweep, runSweep, type SweepOutcome, type SweepProgress } from '../workbench/sweep.js';
 import { k8sManifests, slurmScript, type EmitRecipe } from '../workbench/emit.js';
+import { enumeratePoints } from '../workbench/plan.js';
 import { mergeSweeps } from '../workbench/merge.js';
 import { parseShard, formatShard } from '../workbench/shard.js';
 import { RUNS_FILE } from '../workbench/journal.js';
@@ -161,6 +162,9 @@ function emitRecipe(file: string, f: SweepCliFlags): string {
     },
     workers: 0,
   });
+  const points = enumeratePoints(header.plan).length;
+  if (shards > points) throw new InputError(`${shards} shards for ${points} point(s): a shard runs whole points, so shards beyond ${points} would run nothing`, { key: '--shards' });
+  if (target === 'k8s' && shards > MAX_INDEXED_PARALLELISM) throw new InputError(`at most ${MAX_INDEXED_PARALLELISM} for an Indexed Job (Kubernetes' limit on its parallelism), got ${shards}`, { key: '--shards' });
   const name = header.scenario.name;
   if (target === 'slurm') {
     const recipe: EmitRecipe = { name, sweepArgs: sweepArgs(file, f), shards, workers, results: f.out ?? path.posix.join('results', name) };
@@ -172,6 +176,9 @@ function emitRecipe(file: string, f: SweepCliFlags): string {
   if (!results.startsWith('/')) throw new InputError(`with --emit k8s, the mount point of the results volume in the pods: an absolute path, got ${JSON.stringify(results)}`, { file: '--out' });
   return k8sManifests({ name, sweepArgs: sweepArgs(file, f), shards, workers, results, image: f.image, volume: f.volume });
 }
+
+/** Kubernetes refuses an Indexed Job with a larger parallelism (kubernetes/kubernetes, pkg/apis/batch/validation/validation.go, maxParallelismForIndexedJob). */
+const MAX_INDEXED_PARALLELISM = 100_000;
 
 /** A whole number of at least 1. */
 function positiveFlag(text: string, key: string): number {
@@ -200,7 +207,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--seed <n>', 'base seed (replication 0; the others are derived from it)')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--emit <slurm|k8s>', 'run nothing: print a Slurm script (job array + merge) or Kubernetes manifests (Indexed Job + merge Job) that run this sweep in shards')
-    .option('--shards <N>', 'with --emit: the number of shards (default 4); --workers is then the CPUs of each shard (default 2) and --out the shared results folder')
+    .option('--shards <N>', 'with --emit: the number of shards (default 4, at most the number of points); --workers is then the CPUs of each shard (default 2) and --out the shared results folder')
     .option('--image <IMAGE>', 'with --emit k8s: the container image holding scalelab and the scenario')
     .option('--volume <CLAIM>', 'with --emit k8s: the PersistentVolumeClaim (ReadWriteMany) mounted at --out (default /results) in every pod')
     .addHelpText(
