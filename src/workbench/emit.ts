@@ -46,7 +46,11 @@ export function shellWord(s: string): string {
   return /^[A-Za-z0-9_.,:=/@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The emit command that wrote a recipe (its first comment line says how to write it again). */
+/**
+ * The emit command that wrote a recipe (its first comment line says how to write it again).
+ *
+ * @example emitCommand('slurm', { name: 'x', sweepArgs: ['x.yaml'], shards: 4, workers: 2, results: 'r' }, []) // 'scalelab sweep x.yaml --emit slurm --shards 4 --workers 2 --out r'
+ */
 function emitCommand(target: 'slurm' | 'k8s', r: EmitRecipe, extra: string[]): string {
   return ['scalelab sweep', ...r.sweepArgs, '--emit', target, '--shards', String(r.shards), '--workers', String(r.workers), '--out', r.results, ...extra].map((w, i) => (i === 0 ? w : shellWord(w))).join(' ');
 }
@@ -124,7 +128,11 @@ export function k8sName(name: string): string {
   return n === '' ? 'scalelab-sweep' : n;
 }
 
-/** The pod template both Jobs use: one container running `command`, the results volume mounted. */
+/**
+ * The pod template both Jobs use: one container running `command`, the results volume mounted.
+ *
+ * @example podTemplate(recipe, 'merge', ['scalelab', 'sweep', 'merge', '/results/shard-0', '--out', '/results/all'], 1)
+ */
 function podTemplate(r: K8sRecipe, container: string, command: string[], cpus: number): object {
   return {
     spec: {
@@ -143,7 +151,11 @@ function podTemplate(r: K8sRecipe, container: string, command: string[], cpus: n
   };
 }
 
-/** The shard directories under the results folder: `shard-0` … `shard-(N-1)`. */
+/**
+ * The shard directories under the results folder: `shard-0` … `shard-(N-1)`.
+ *
+ * @example shardDirs({ ...recipe, shards: 2, results: '/results/' }) // ['/results/shard-0', '/results/shard-1']
+ */
 function shardDirs(r: EmitRecipe): string[] {
   return Array.from({ length: r.shards }, (_, t) => `${r.results.replace(/\/+$/, '')}/shard-${t}`);
 }
