@@ -10,7 +10,8 @@
 # RESULTS/logs. A task that Slurm requeues (--requeue) or that is submitted again resumes its own
 # shard from its runs.jsonl: runs already recorded are skipped, none is lost or run twice. The
 # merge starts only when every task of its array succeeded (afterok); otherwise Slurm cancels it
-# and the second command above, for the failed tasks, submits a new one.
+# and the second command above, for the failed tasks, submits a new one (which also waits for
+# the first submission's tasks still queued).
 #
 # Environment: SCALELAB, the command (default "npx scalelab"; split on spaces);
 # SCALELAB_RESULTS, the results folder (default results/albatross-tuning).
@@ -26,13 +27,16 @@ results="${SCALELAB_RESULTS:-$results}"
 scalelab="${SCALELAB:-npx scalelab}"
 
 if [ -z "${SLURM_ARRAY_TASK_ID:-}" ]; then
-  # Submitting: the array (all tasks, or those named by $1), then the merge after it.
+  # Submitting: the array (all tasks, or those named by $1), then the merge after it. The merge
+  # also waits for the tasks of an earlier submission that are still queued (when tasks are
+  # submitted again while the first array runs), so that it sees every shard.
   mkdir -p "$results/logs"
+  earlier=$(squeue -h --me --name=albatross-tuning -o %F | sort -u | paste -sd: -)
   array=$(sbatch --parsable --array="${1:-0-$((shards - 1))}" --output="$results/logs/shard-%a.log" "$0")
   array=${array%%;*}
   dirs=""
   for ((t = 0; t < shards; t++)); do dirs+=" $(printf %q "$results/shard-$t")"; done
-  merge=$(sbatch --parsable --job-name=albatross-tuning-merge --dependency="afterok:$array" --kill-on-invalid-dep=yes \
+  merge=$(sbatch --parsable --job-name=albatross-tuning-merge --dependency="afterok:$array${earlier:+,afterany:$earlier}" --kill-on-invalid-dep=yes \
     --output="$results/logs/merge.log" --wrap "$scalelab sweep merge$dirs --out $(printf %q "$results/all")")
   echo "submitted the shards as job $array and the merge as job ${merge%%;*}; the report will be in $results/all"
   exit 0

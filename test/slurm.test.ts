@@ -7,9 +7,10 @@
  *    would (`bash slurm-sweep.sh`); its merged sweep.csv and index.html must equal, byte for
  *    byte, those of the same sweep run locally in one process. Both are timed.
  * 2. The same again, but while it runs one task is requeued by Slurm (`scontrol requeue`, as on
- *    preemption) and another is cancelled (`scancel`), both mid-way; Slurm then cancels the merge
- *    (afterok), the cancelled task is submitted again (`bash slurm-sweep.sh 2`), and the report
- *    must again equal the one-process one, every shard's runs.jsonl holding each run once.
+ *    preemption) and another is cancelled (`scancel`), both mid-way; the cancelled task is
+ *    submitted again at once (`bash slurm-sweep.sh 2`), its merge waiting for the first array's
+ *    queued task too; Slurm cancels the first merge (afterok), and the report must again equal
+ *    the one-process one, every shard's runs.jsonl holding each run once.
  * 3. scripts/slurm-sweep.sh as committed (the bundled study, 8 shards), from a folder where the
  *    study's scenario is cut to two hours a run so that the test stays short.
  *
@@ -240,7 +241,8 @@ describe('Slurm: the recipe on a real single-node cluster', () => {
       expect(readJournal(path.join(work, 'clean', 'all', RUNS_FILE)).runs).toHaveLength(36);
       process.stderr.write(`Slurm: 4 shards (36 runs) in ${slurmSeconds.toFixed(1)} s from submission to merged report; one process (${os.availableParallelism()} workers): ${oneSeconds.toFixed(1)} s\n`);
 
-      // 2. one task requeued by Slurm and one cancelled, both mid-way; the cancelled one submitted again
+      // 2. one task requeued by Slurm and one cancelled, both mid-way; the cancelled one is submitted
+      //    again at once, while the first array still has a task queued (the requeued one)
       const results = path.join(work, 'faults');
       c.env.SCALELAB_RESULTS = results;
       const journal = (task: number) => path.join(results, `shard-${task}`, RUNS_FILE);
@@ -249,20 +251,20 @@ describe('Slurm: the recipe on a real single-node cluster', () => {
       run(c, 'scontrol', ['requeue', `${first.array}_1`]);
       await until(() => runLines(journal(2)) >= 1, 'task 2 to be under way', 120_000, 20);
       run(c, 'scancel', [`${first.array}_2`]);
-      // a requeued job waits (BeginTime) before it may start again: let it start now
+      await until(() => jobStates(c, `${first.array}_2`)[0] === 'CANCELLED', 'task 2 to be cancelled', 60_000, 50);
+      const cancelledAt = runLines(journal(2));
+      // a requeued job waits (BeginTime) before it may start again, so it is still queued now
       await until(() => jobStates(c, `${first.array}_1`)[0] === 'PENDING', 'task 1 to be pending again', 60_000, 50);
       const requeuedAt = runLines(journal(1));
+      const second = submitted(run(c, 'bash', [script, '2']));
+      expect(run(c, 'scontrol', ['-o', 'show', 'job', second.merge])).toContain(`Dependency=afterok:${second.array}_*(unfulfilled),afterany:${first.array}_*(unfulfilled)`);
       run(c, 'scontrol', ['update', `JobId=${first.array}_1`, 'StartTime=now']);
       await queueEmpty(c, 180_000);
-      const cancelledAt = runLines(journal(2));
       expect(requeuedAt).toBeLessThan(PER_SHARD); // stopped mid-way
       expect(cancelledAt).toBeLessThan(PER_SHARD);
+      expect(jobStates(c, `${first.array}_1`)).toEqual(['COMPLETED']);
       expect(jobStates(c, `${first.array}_2`)).toEqual(['CANCELLED']);
       expect(jobStates(c, first.merge)).toEqual(['CANCELLED']); // afterok can no longer be met
-      expect(fs.existsSync(path.join(results, 'all'))).toBe(false);
-      const second = submitted(run(c, 'bash', [script, '2']));
-      await queueEmpty(c, 180_000);
-      expect(jobStates(c, `${first.array}_1`)).toEqual(['COMPLETED']);
       expect(jobStates(c, second.array)).toEqual(['COMPLETED']);
       expect(jobStates(c, second.merge)).toEqual(['COMPLETED']);
       // nothing lost, nothing twice: each shard's file holds each of its runs once, complete lines
