@@ -63,6 +63,15 @@ describe('--emit slurm', () => {
     expect(text).toContain(`shards=4\nresults='out dir'\nresults="\${SCALELAB_RESULTS:-$results}"\n`);
   });
 
+  it('--require-feasible goes on the merge command', async () => {
+    const text = await emitted(...SMALL, '--require-feasible', '--emit', 'slurm', '--shards', '4');
+    expect(text).toContain('--wrap "$scalelab sweep merge$dirs --out $(printf %q "$results/all") --require-feasible")');
+    expect(text.split('\n').find((l) => l.startsWith('exec '))).not.toContain('--require-feasible'); // not on the shards
+    const k8s = documents(await emitted(...SMALL, '--require-feasible', '--emit', 'k8s', '--image', 'i', '--volume', 'v'));
+    expect(k8s[1]!.spec.template.spec.containers[0].command.slice(-3)).toEqual(['--out', '/results/all', '--require-feasible']);
+    expect(k8s[0]!.spec.template.spec.containers[0].command).not.toContain('--require-feasible');
+  });
+
   it('shell words', () => {
     expect(shellWord('--grid')).toBe('--grid');
     expect(shellWord("it's")).toBe(`'it'\\''s'`);

@@ -27,6 +27,8 @@ export interface EmitRecipe {
   workers: number;
   /** The folder every shard writes under (shared by all tasks), and where the merge goes (`all/`). */
   results: string;
+  /** Flags for the merge after `--out DIR`, e.g. `['--require-feasible']`. */
+  mergeFlags?: string[];
 }
 
 /** The Kubernetes recipe also needs the image that holds scalelab and the results volume. */
@@ -52,7 +54,7 @@ export function shellWord(s: string): string {
  * @example emitCommand('slurm', { name: 'x', sweepArgs: ['x.yaml'], shards: 4, workers: 2, results: 'r' }, []) // 'scalelab sweep x.yaml --emit slurm --shards 4 --workers 2 --out r'
  */
 function emitCommand(target: 'slurm' | 'k8s', r: EmitRecipe, extra: string[]): string {
-  return ['scalelab sweep', ...r.sweepArgs, '--emit', target, '--shards', String(r.shards), '--workers', String(r.workers), '--out', r.results, ...extra].map((w, i) => (i === 0 ? w : shellWord(w))).join(' ');
+  return ['scalelab sweep', ...r.sweepArgs, ...(r.mergeFlags ?? []), '--emit', target, '--shards', String(r.shards), '--workers', String(r.workers), '--out', r.results, ...extra].map((w, i) => (i === 0 ? w : shellWord(w))).join(' ');
 }
 
 /**
@@ -105,7 +107,7 @@ if [ -z "${'$'}{SLURM_ARRAY_TASK_ID:-}" ]; then
   dirs=""
   for ((t = 0; t < shards; t++)); do dirs+=" $(printf %q "$results/shard-$t")"; done
   merge=$(sbatch --parsable --job-name=${r.name}-merge --dependency="afterok:$array${'$'}{earlier:+,afterany:$earlier}" --kill-on-invalid-dep=yes \\
-    --output="$results/logs/merge.log" --wrap "$scalelab sweep merge$dirs --out $(printf %q "$results/all")")
+    --output="$results/logs/merge.log" --wrap "$scalelab sweep merge$dirs --out $(printf %q "$results/all")${mergeTail(r)}")
   echo "submitted the shards as job $array and the merge as job ${'$'}{merge%%;*}; the report will be in $results/all"
   exit 0
 fi
@@ -114,6 +116,15 @@ fi
 exec $scalelab sweep ${sweep} \\
   --shard "$((SLURM_ARRAY_TASK_ID + 1))/$shards" --workers "${'$'}{SLURM_CPUS_PER_TASK:-1}" --out "$results/shard-$SLURM_ARRAY_TASK_ID"
 `;
+}
+
+/**
+ * The merge flags as shell words after `--out DIR`, with a leading space; empty without any.
+ *
+ * @example mergeTail({ ...recipe, mergeFlags: ['--require-feasible'] }) // ' --require-feasible'
+ */
+function mergeTail(r: EmitRecipe): string {
+  return (r.mergeFlags ?? []).map((f) => ` ${shellWord(f)}`).join('');
 }
 
 /**
@@ -196,7 +207,7 @@ export function k8sManifests(r: K8sRecipe): string {
       suspend: true,
       completions: 1,
       backoffLimit: 2,
-      template: podTemplate(r, 'merge', ['scalelab', 'sweep', 'merge', ...shardDirs(r), '--out', `${root}/all`], 1),
+      template: podTemplate(r, 'merge', ['scalelab', 'sweep', 'merge', ...shardDirs(r), '--out', `${root}/all`, ...(r.mergeFlags ?? [])], 1),
     },
   };
   const head = [
