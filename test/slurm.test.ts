@@ -257,7 +257,8 @@ describe('Slurm: the recipe on a real single-node cluster', () => {
       await until(() => jobStates(c, `${first.array}_1`)[0] === 'PENDING', 'task 1 to be pending again', 60_000, 50);
       const requeuedAt = runLines(journal(1));
       const second = submitted(run(c, 'bash', [script, '2']));
-      expect(run(c, 'scontrol', ['-o', 'show', 'job', second.merge])).toContain(`Dependency=afterok:${second.array}_*(unfulfilled),afterany:${first.array}_*(unfulfilled)`);
+      // the new merge waits for the first array's task still queued, not only for its own task
+      expect(run(c, 'scontrol', ['-o', 'show', 'job', second.merge])).toContain(`afterany:${first.array}_*(unfulfilled)`);
       run(c, 'scontrol', ['update', `JobId=${first.array}_1`, 'StartTime=now']);
       await queueEmpty(c, 180_000);
       expect(requeuedAt).toBeLessThan(PER_SHARD); // stopped mid-way
