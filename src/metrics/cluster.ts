@@ -116,6 +116,7 @@ export class ClusterMetrics {
   private runs = 0;
   private runsAborted = 0;
   private runsAbandoned = 0;
+  private runsCrashed = 0;
   private ticks = 0;
 
   constructor(opts: ClusterMetricsOptions) {
@@ -289,9 +290,10 @@ export class ClusterMetrics {
   }
 
   /** A rebalancing run ended. */
-  run(outcome: 'done' | 'aborted' | 'abandoned'): void {
+  run(outcome: 'done' | 'aborted' | 'abandoned' | 'crashed'): void {
     this.runs++;
     if (outcome === 'aborted') this.runsAborted++;
+    if (outcome === 'crashed') this.runsCrashed++;
     if (outcome === 'abandoned') this.runsAbandoned++;
   }
 
@@ -324,6 +326,7 @@ export class ClusterMetrics {
       rebalance_runs: m(this.runs, 'count'),
       rebalance_runs_aborted: m(this.runsAborted, 'count'),
       rebalance_runs_abandoned: m(this.runsAbandoned, 'count'),
+      rebalance_runs_crashed: m(this.runsCrashed, 'count'),
     };
     const means: number[] = [];
     let worst: number | null = null;

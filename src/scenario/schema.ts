@@ -164,9 +164,12 @@ const CLUSTER_PROJECT = mapping(
     name: { type: 'string', pattern: NAME_PATTERN, expect: 'letters, digits, -, _ and . only' },
     restricted: { type: 'boolean' },
     'restricted.cluster.groups': NAME_LIST,
+    'restricted.cluster.target': { type: 'string', enum: ['block', 'allow'], noun: 'value for restricted.cluster.target' },
   },
   ['name'],
 );
+
+const EVACUATE: Schema = { type: 'string', enum: ['auto', 'live-migrate', 'refresh-migrate', 'migrate', 'stop', 'stateful-stop', 'force-stop'], noun: 'value for cluster.evacuate' };
 
 const LIMIT_CPU: Schema = { type: 'integer', minimum: 1 };
 
@@ -188,6 +191,9 @@ const CLUSTER_VM = mapping(
     state: { type: 'string', enum: ['running', 'stopped'], noun: 'VM state' },
     last_move: NULLABLE_DURATION,
     dirty_rate: SIZE,
+    root_disk: SIZE,
+    'cluster.evacuate': EVACUATE,
+    cluster: mapping({ evacuate: EVACUATE }),
     load: LOAD,
   },
   ['name'],
@@ -200,8 +206,11 @@ const CLUSTER = mapping(
     host: mapping({ overhead_cores: NON_NEGATIVE, memory_overhead: SIZE, initial_loadavg: { type: 'string', enum: ['steady', 'zero'], noun: 'initial load average' } }),
     migration: mapping({
       bandwidth_gbps: { type: 'number', exclusiveMinimum: 0 },
+      max_bandwidth: SIZE,
       downtime_limit: DURATION,
       max_rounds: { type: 'integer', minimum: 0 },
+      auto_converge: { type: 'boolean' },
+      switchover: DURATION,
       setup: DURATION,
       cpu_overhead: NON_NEGATIVE,
       failure_probability: { type: 'number', minimum: 0, maximum: 1 },
@@ -209,6 +218,7 @@ const CLUSTER = mapping(
     members: { type: 'array', minItems: 1, items: CLUSTER_MEMBER },
     projects: { type: 'array', items: CLUSTER_PROJECT },
     vms: { type: 'array', items: CLUSTER_VM },
+    offline_threshold: DURATION,
     events: { type: 'array', items: mapping({ at: DURATION, member: { type: 'string', minLength: 1 }, state: MEMBER_STATE }, ['at', 'member', 'state']) },
   },
   ['members'],
