@@ -88,6 +88,11 @@ export class ClusterMember implements MemberView {
     return this.up ? this.overheadCores + this.vmRunnable + this.migrationCores : 0;
   }
 
+  /** Whether it answers API calls (the engine's view). */
+  get reachable(): boolean {
+    return this.up;
+  }
+
   /** The state a report shows: `offline` as soon as the machine is down. */
   get shownState(): MemberState {
     return this.up ? this.state : 'offline';

@@ -107,6 +107,8 @@ export interface MemberView {
   readonly groups: readonly string[];
   /** When this member's daemon started (µs; may be before 0). */
   readonly startedAt: Micros;
+  /** Whether it answers API calls (absent: yes). A member that died still counts as online until the heartbeat threshold passes, but cannot be reached. */
+  readonly reachable?: boolean;
 }
 
 /** One virtual machine as the rebalancer reads it (instance record, expanded config, state). */
@@ -548,6 +550,14 @@ function startRun(ctx: IncusContext, state: IncusState, view: ClusterView, now: 
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
     if (!consideredMember(m)) continue;
+    if (m.reachable === false) {
+      // calculateServersScore: GetServerResources of a member that is down fails, and so does the run
+      const id = state.runs + 1;
+      const run: RunState = { id, member: view.leader, startedAt: now, conversion, scores, arches: [], archIndex: 0, migrated: 0, step: null, skips: NO_SKIPS };
+      const error = `Failed calculating servers score: Failed to get resources for cluster member ${m.name}`;
+      const actions: IncusAction[] = [{ type: 'run_finished', run: id, migrated: 0, outcome: 'aborted', skips: NO_SKIPS, error }];
+      return decision(endRun({ ...state, runs: id }, run, now), actions, view, now);
+    }
     scores[i] = memberScore(options, conversion, m);
     considered.push(i);
   }
