@@ -190,6 +190,39 @@ describe('members that die and cluster.evacuate, through the driver', () => {
     expect(events.find((e) => e['type'] === 'migration_started')).toMatchObject({ t: 120, to: 'c' });
   });
 
+  it('a move to a member that died after the run scored it fails and aborts the run', () => {
+    // a 67 (v, w), b 24 (x), c 8; b dies at 61 s, while v moves to c; the run then sends w (project p, allowed
+    // on b only) to b, which the database still calls online: the move fails after setup and the run is aborted
+    const text = `name: died
+duration: 5m
+engine:
+  name: incus
+  config: { cluster.rebalance.interval: 1, cluster.rebalance.batch: 2 }
+  options: { version: main, impact_estimate: swapped }
+cluster:
+  host: { overhead_cores: 0.2, memory_overhead: 2GiB }
+  migration: { max_bandwidth: 0, setup: 1s }
+  members:
+    - { name: a, threads: 4, memory: 16GiB }
+    - { name: b, threads: 4, memory: 16GiB, groups: [default, gb] }
+    - { name: c, threads: 4, memory: 16GiB }
+  projects: [ { name: p, restricted: true, restricted.cluster.groups: [gb], restricted.cluster.target: allow } ]
+  vms:
+    - { name: v, member: a, limits: { cpu: 4, memory: 4GiB }, migration: { stateful: true }, load: { base: 3 } }
+    - { name: w, project: p, member: a, limits: { cpu: 1, memory: 1GiB }, migration: { stateful: true }, load: { base: 0.5 } }
+    - { name: x, member: b, limits: { cpu: 1, memory: 1GiB }, load: { base: 1 } }
+  events: [ { at: 61s, member: b, state: offline } ]
+`;
+    const lines: string[] = [];
+    simulateScenario(parseScenarioText(text, 'died.yaml'), { event: (l) => lines.push(l) });
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const done = events.find((e) => e['type'] === 'migration_done')!;
+    expect(done).toMatchObject({ vm: 'v', to: 'c' });
+    const failed = events.find((e) => e['type'] === 'migration_failed')!;
+    expect(failed).toMatchObject({ vm: 'w', to: 'b', reason: 'member b is offline', t: (done['t'] as number) + 1 });
+    expect(events.find((e) => e['type'] === 'rebalance_done')).toMatchObject({ outcome: 'aborted', migrated: 1 });
+  });
+
   it('cluster.evacuate=live-migrate makes a VM without migration.stateful a candidate; its live migration fails and aborts the run', () => {
     // canMigrate returns the policy as it is; qemu.MigrateSend: "Live migration requires migration.stateful to be set to true"
     const text = TWO.replace('migration: { stateful: true }', 'cluster.evacuate: live-migrate').replace('setup: 0s', 'setup: 1s');
