@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClusterMetrics } from '../src/metrics/cluster.js';
-import { ClusterMember, ClusterVm, insertVm, refreshMember } from '../src/world/cluster.js';
+import { ClusterMember, ClusterVm, insertVm, refreshMember, setThrottle } from '../src/world/cluster.js';
 import { activeOf, calcLoad, EXP_1, EXP_15, EXP_5, FIXED_1, reported, sampleLoad } from '../src/world/loadavg.js';
 import { precopy } from '../src/world/migration.js';
 import type { ClusterMemberSpec, ClusterVmSpec } from '../src/scenario/types.js';
@@ -131,11 +131,11 @@ describe('member observables', () => {
     // capacity 4 × 30 % = 1.2 < 2 → violation for those 10 s
     const { member, vms, metrics } = world([vmSpec('a')]);
     vms[0]!.demand = 2;
-    vms[0]!.throttle = 50;
+    setThrottle(member, vms[0]!, 50);
     refreshMember(member, vms, metrics, 0);
     expect(member.runnable()).toBeCloseTo(1, 12);
     expect(vms[0]!.cpuUsage).toBeCloseTo(1, 12);
-    vms[0]!.throttle = 70;
+    setThrottle(member, vms[0]!, 70);
     refreshMember(member, vms, metrics, 10 * S);
     expect(vms[0]!.cpuUsage).toBeCloseTo(0.6, 12);
     const r = metrics.finish(20 * S);

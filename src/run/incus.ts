@@ -19,7 +19,7 @@ import { buildLoadSources, sampleAll } from '../load/index.js';
 import { ClusterMetrics, type ClusterResult, type MigrationRecord } from '../metrics/cluster.js';
 import type { Scenario } from '../scenario/types.js';
 import { LOAD_FREQ } from '../scenario/resolve-cluster.js';
-import { ClusterMember, ClusterVm, insertVm, refreshMember, removeVm } from '../world/cluster.js';
+import { ClusterMember, ClusterVm, insertVm, refreshMember, removeVm, setThrottle } from '../world/cluster.js';
 import { reported, sampleLoad } from '../world/loadavg.js';
 import { precopy, type PrecopyResult } from '../world/migration.js';
 import {
@@ -319,7 +319,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     active.delete(m.id);
     failReason.delete(m.id);
     const vm = vms[m.vm]!;
-    vm.throttle = 0;
+    setThrottle(members[m.from]!, vm, 0);
     const src = members[m.from]!;
     const dst = members[m.to]!;
     src.outgoing--;
@@ -493,7 +493,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
       case EV_MIG_THROTTLE: {
         const m = active.get(arg);
         if (!m || m.done || m.nextThrottle >= m.throttlePct.length) break;
-        vms[m.vm]!.throttle = m.throttlePct[m.nextThrottle++]!;
+        setThrottle(members[m.from]!, vms[m.vm]!, m.throttlePct[m.nextThrottle++]!);
         refreshMember(members[m.from]!, vms, metrics, t);
         metrics.commit(t);
         break;

@@ -50,6 +50,8 @@ export class ClusterMember implements MemberView {
   share = 1;
   /** The kernel's fixed-point load averages. */
   readonly la: LoadAverages = { avg1: 0, avg5: 0, avg15: 0 };
+  /** Its VMs that auto-converge is throttling now (refreshMember skips the throttle when 0). */
+  throttled = 0;
   /** Migrations in flight leaving / entering through its network link. */
   outgoing = 0;
   incoming = 0;
@@ -162,6 +164,18 @@ export class ClusterVm implements VmView {
   }
 }
 
+/**
+ * Set the auto-converge throttle of `vm` (on member `m`) to `percent` (0: none), keeping the
+ * member's count of throttled VMs. Call `refreshMember` afterwards.
+ *
+ * @example setThrottle(source, vm, 50) // the guest now runs half the time
+ */
+export function setThrottle(m: ClusterMember, vm: ClusterVm, percent: number): void {
+  if (vm.throttle === 0 && percent !== 0) m.throttled++;
+  else if (vm.throttle !== 0 && percent === 0) m.throttled--;
+  vm.throttle = percent;
+}
+
 /** Insert VM `vm` into `list` keeping database order (project, then name). */
 export function insertVm(list: number[], vm: number, vms: readonly ClusterVm[]): void {
   const v = vms[vm]!;
@@ -188,10 +202,14 @@ export function removeVm(list: number[], vm: number): void {
 export function refreshMember(m: ClusterMember, vms: readonly ClusterVm[], metrics: ClusterMetrics, t: Micros): void {
   const list = m.vms;
   const up = m.up;
+  const throttling = m.throttled > 0;
   let runnable = 0;
   for (let k = 0; k < list.length; k++) {
     const vm = vms[list[k]!]!;
-    if (vm.running && !vm.paused) runnable += ((vm.demand < vm.limitsCpu ? vm.demand : vm.limitsCpu) * (100 - vm.throttle)) / 100;
+    if (vm.running && !vm.paused) {
+      const r = vm.demand < vm.limitsCpu ? vm.demand : vm.limitsCpu;
+      runnable += throttling && vm.throttle !== 0 ? (r * (100 - vm.throttle)) / 100 : r;
+    }
   }
   m.vmRunnable = runnable;
   const R = m.runnable();
@@ -202,7 +220,7 @@ export function refreshMember(m: ClusterMember, vms: readonly ClusterVm[], metri
     const active = up && vm.running && !vm.paused;
     const r = active ? (vm.demand < vm.limitsCpu ? vm.demand : vm.limitsCpu) : 0;
     // a guest throttled by auto-converge runs (100 − p) % of the time: the rest is lost CPU
-    const keep = (100 - vm.throttle) / 100;
+    const keep = throttling && vm.throttle !== 0 ? (100 - vm.throttle) / 100 : 1;
     const served = r * keep * f;
     vm.served = served;
     metrics.vm(vm.index, t, vm.running ? vm.demand : 0, vm.limitsCpu, served, r - served, active ? vm.limitsCpu * keep * f : 0);
