@@ -134,12 +134,12 @@ describe('one migration through the driver', () => {
     // scores at 60 s: a (2 + 4) / 16 GiB = 37 %, load 3.2 / 4 = 80 % → 58; b 12 %, 5 % → 8; midpoint 33;
     // swapped impact: b's CPU part overflows → (12 + 0) / 2 = 6 < 33 → move
     const run = events.find((e) => e['type'] === 'rebalance_run')!;
-    expect(run).toMatchObject({ t: 60, scores: { a: 58, b: 8 } });
+    expect(run).toMatchObject({ time_s: 60, scores: { a: 58, b: 8 } });
     const started = events.find((e) => e['type'] === 'migration_started')!;
-    expect(started).toMatchObject({ t: 60, vm: 'v', from: 'a', to: 'b', target_score: 33, expected_score: 6, rounds: 2 });
+    expect(started).toMatchObject({ time_s: 60, vm: 'v', from: 'a', to: 'b', target_score: 33, expected_score: 6, rounds: 2 });
     // 4 GiB at 1.25e9 B/s dirtying 1.25e8 B/s: pre-copy 3.779571 s, stop-and-copy 0.034360 s (µs-rounded)
     const done = events.find((e) => e['type'] === 'migration_done')!;
-    expect(done).toMatchObject({ t: 63.813931, seconds: 3.813931, downtime_s: 0.03436, rounds: 2 });
+    expect(done).toMatchObject({ time_s: 63.813931, seconds: 3.813931, downtime_s: 0.03436, rounds: 2 });
     const s = sim.summary;
     expect(metric(s, 'migrations')).toBe(1);
     expect(metric(s, 'migration_downtime_seconds')).toBeCloseTo(0.03436, 9);
@@ -165,8 +165,8 @@ describe('a migration throttled by auto-converge, through the driver', () => {
     const lines: string[] = [];
     const sim = simulateScenario(parseScenarioText(QEMU, 'qemu.yaml'), { event: (l) => lines.push(l) });
     const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.find((e) => e['type'] === 'migration_started')).toMatchObject({ t: 60, target_score: 29, planned_s: 18.31125, downtime_s: 0.18625, rounds: 4, max_throttle_pct: 50 });
-    expect(events.find((e) => e['type'] === 'migration_done')).toMatchObject({ t: 78.31125, downtime_s: 0.18625 });
+    expect(events.find((e) => e['type'] === 'migration_started')).toMatchObject({ time_s: 60, target_score: 29, planned_s: 18.31125, downtime_s: 0.18625, rounds: 4, max_throttle_pct: 50 });
+    expect(events.find((e) => e['type'] === 'migration_done')).toMatchObject({ time_s: 78.31125, downtime_s: 0.18625 });
     const s = sim.summary;
     expect(metric(s, 'migration_downtime_seconds')).toBeCloseTo(0.18625, 9);
     expect(metric(s, 'unserved_core_seconds')).toBeCloseTo(4.6875 + 0.55875, 6);
@@ -184,10 +184,10 @@ describe('members that die and cluster.evacuate, through the driver', () => {
     simulateScenario(parseScenarioText(three, 'three.yaml'), { event: (l) => lines.push(l) });
     const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const runs = events.filter((e) => e['type'] === 'rebalance_done');
-    expect(runs[0]).toMatchObject({ t: 60, outcome: 'aborted', migrated: 0 });
+    expect(runs[0]).toMatchObject({ time_s: 60, outcome: 'aborted', migrated: 0 });
     expect(runs[0]!['error']).toMatch(/Failed to get resources for cluster member b/);
-    expect(events.find((e) => e['type'] === 'member_seen_offline')).toMatchObject({ t: 70, member: 'b' });
-    expect(events.find((e) => e['type'] === 'migration_started')).toMatchObject({ t: 120, to: 'c' });
+    expect(events.find((e) => e['type'] === 'member_seen_offline')).toMatchObject({ time_s: 70, member: 'b' });
+    expect(events.find((e) => e['type'] === 'migration_started')).toMatchObject({ time_s: 120, to: 'c' });
   });
 
   it('a move to a member that died after the run scored it fails and aborts the run', () => {
@@ -219,7 +219,7 @@ cluster:
     const done = events.find((e) => e['type'] === 'migration_done')!;
     expect(done).toMatchObject({ vm: 'v', to: 'c' });
     const failed = events.find((e) => e['type'] === 'migration_failed')!;
-    expect(failed).toMatchObject({ vm: 'w', to: 'b', reason: 'member b is offline', t: (done['t'] as number) + 1 });
+    expect(failed).toMatchObject({ vm: 'w', to: 'b', reason: 'member b is offline', time_s: (done['time_s'] as number) + 1 });
     expect(events.find((e) => e['type'] === 'rebalance_done')).toMatchObject({ outcome: 'aborted', migrated: 1 });
   });
 
@@ -229,8 +229,8 @@ cluster:
     const lines: string[] = [];
     simulateScenario(parseScenarioText(text, 'evac.yaml'), { event: (l) => lines.push(l) });
     const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.find((e) => e['type'] === 'migration_failed')).toMatchObject({ t: 61, vm: 'v', reason: 'Live migration requires migration.stateful to be set to true' });
-    expect(events.find((e) => e['type'] === 'rebalance_done')).toMatchObject({ t: 61, outcome: 'aborted' });
+    expect(events.find((e) => e['type'] === 'migration_failed')).toMatchObject({ time_s: 61, vm: 'v', reason: 'Live migration requires migration.stateful to be set to true' });
+    expect(events.find((e) => e['type'] === 'rebalance_done')).toMatchObject({ time_s: 61, outcome: 'aborted' });
   });
 });
 
