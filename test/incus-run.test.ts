@@ -170,6 +170,7 @@ describe('a migration throttled by auto-converge, through the driver', () => {
     const s = sim.summary;
     expect(metric(s, 'migration_downtime_seconds')).toBeCloseTo(0.18625, 9);
     expect(metric(s, 'unserved_core_seconds')).toBeCloseTo(4.6875 + 0.55875, 6);
+    expect(metric(s, 'throttled_core_seconds')).toBeCloseTo(4.6875, 6);
     expect(metric(s, 'slo_violation_seconds')).toBeCloseTo(3.125 + 0.18625, 6);
   });
 });

@@ -140,6 +140,8 @@ describe('member observables', () => {
     expect(vms[0]!.cpuUsage).toBeCloseTo(0.6, 12);
     const r = metrics.finish(20 * S);
     expect(r.metrics['unserved_core_seconds']!.value).toBeCloseTo(1 * 10 + 1.4 * 10, 9);
+    expect(r.metrics['throttled_core_seconds']!.value).toBeCloseTo(1 * 10 + 1.4 * 10, 9); // all of it the throttle's
+    expect(r.metrics['steal_core_seconds']!.value).toBe(0); // 8 threads: no contention
     expect(r.metrics['slo_violation_seconds']!.value).toBe(10);
   });
 

@@ -221,9 +221,10 @@ export function refreshMember(m: ClusterMember, vms: readonly ClusterVm[], metri
     const r = active ? (vm.demand < vm.limitsCpu ? vm.demand : vm.limitsCpu) : 0;
     // a guest throttled by auto-converge runs (100 − p) % of the time: the rest is lost CPU
     const keep = throttling && vm.throttle !== 0 ? (100 - vm.throttle) / 100 : 1;
-    const served = r * keep * f;
+    const runs = r * keep;
+    const served = runs * f;
     vm.served = served;
-    metrics.vm(vm.index, t, vm.running ? vm.demand : 0, vm.limitsCpu, served, r - served, active ? vm.limitsCpu * keep * f : 0);
+    metrics.vm(vm.index, t, vm.running ? vm.demand : 0, vm.limitsCpu, served, runs - served, active ? vm.limitsCpu * keep * f : 0, r - runs);
   }
   metrics.member(m.index, t, R, m.threads, up && m.state === 'online');
 }
