@@ -353,6 +353,13 @@ describe('what upstream accepts and refuses (item by item, the key named)', () =
     const err = errorOf(TWO.replace('dirty_rate: 125MB', 'dirty_rate: 0XB'));
     expect(err.key).toBe('cluster.vms[0].dirty_rate');
   });
+  it('a version may be written unquoted (YAML and --set read 6.7 and 7.0 as numbers)', () => {
+    expect(parseScenarioText(TWO.replace('  config: {', '  options: { version: 7.0 }\n  config: {'), 'v.yaml').engine.options['version']).toBe('7.0');
+    expect(parseScenarioText(TWO, 'v.yaml', { sets: ['engine.options.version=6.7'] }).engine.options['version']).toBe('6.7');
+    expect(parseScenarioText(TWO, 'v.yaml', { sets: ['engine.options.version=6.21'] }).engine.options['version']).toBe('6.21');
+    const err = errorOf(TWO, ['engine.options.version=6.8']);
+    expect(err.key).toBe('engine.options.version');
+  });
   it('cluster.offline_threshold of 10 s or less (offlineThresholdValidator), or not whole seconds: refused at the key', () => {
     for (const value of ['10s', '5s', '20.5s']) {
       const err = errorOf(TWO.replace('cluster:\n', `cluster:\n  offline_threshold: ${value}\n`));

@@ -103,6 +103,8 @@ export function incusDurationProblem(text: string): string | null {
 /** One engine key: durations parsed to µs, then the spec's bounds checked. */
 function resolveKey(spec: KeySpec, value: unknown, path: KeyPath, ctx: ResolveContext): unknown {
   let resolved = value;
+  // an enum value written as a number (`version: 7.0` reads 7): the value it stands for
+  if (spec.type === 'enum' && typeof value === 'number') resolved = spec.values?.find((v) => Number(v) === value) ?? value;
   if (spec.type === 'duration') resolved = micros(ctx, value as RawDuration, path, 'non-negative');
   if (spec.type === 'incus-duration') {
     const problem = incusDurationProblem(String(value));

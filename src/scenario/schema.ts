@@ -242,8 +242,13 @@ export function keySchema(spec: KeySpec): Schema {
       return { type: spec.type, ...(spec.min !== undefined ? { minimum: spec.min } : {}), ...(spec.max !== undefined ? { maximum: spec.max } : {}) };
     case 'boolean':
       return { type: 'boolean' };
-    case 'enum':
-      return { type: 'string', enum: [...(spec.values ?? [])], noun: `value for ${spec.key}` };
+    case 'enum': {
+      // values that read as numbers (Incus versions: 6.7, 7.0) may be written unquoted: YAML and --set give numbers
+      const values = [...(spec.values ?? [])];
+      const numbers = values.filter((v) => /^\d+(\.\d+)?$/.test(v)).map(Number);
+      if (numbers.length === 0) return { type: 'string', enum: values, noun: `value for ${spec.key}` };
+      return { type: ['string', 'number'], enum: [...values, ...numbers], noun: `value for ${spec.key}` };
+    }
   }
 }
 
