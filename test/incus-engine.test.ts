@@ -11,6 +11,7 @@ import {
   inCooldown,
   liveMigratable,
   nextTick,
+  onDaemonStart,
   onLeaderChange,
   onMigrationResult,
   onTick,
@@ -174,6 +175,12 @@ describe('task schedule and interval phase', () => {
     expect(d.wakeAt).toBe(4 * MIN + 30 * S);
     expect(runDue(3, 0, 4 * MIN + 30 * S)).toBe(false); // 4.5 → 5
     expect(runDue(3, 0, 5 * MIN + 30 * S)).toBe(true); // 5.5 → 6
+  });
+
+  it('a daemon that starts again (after the crash of lxc/incus#2808) starts its task over', () => {
+    const v = view([member('a'), member('b')], []);
+    expect(onDaemonStart(ctx('faithful'), initialState(v), v, 0, 10 * MIN + 7 * S).state.tickBase).toEqual([11 * MIN + 7 * S, MIN]);
+    expect(onDaemonStart(ctx('faithful', { version: '6.7' }), initialState(v), v, 1, 10 * MIN).state.tickBase).toEqual([MIN, 10 * MIN]);
   });
 
   it('6.7–6.20 run the task at daemon start (no SkipFirst)', () => {

@@ -52,7 +52,11 @@ describe('bundled scenarios', () => {
     const f = simulateScenario(loadScenario('scenarios/incus-default.yaml')).summary;
     const c = simulateScenario(loadScenario('scenarios/incus-default.yaml', { sets: ['engine.variant=corrected'] })).summary;
     expect(metric(f, 'migrations')).toBeGreaterThan(20);
-    expect(metric(f, 'rebalance_runs')).toBe(96); // every 15 min for a day
+    expect(metric(c, 'rebalance_runs')).toBe(96); // every 15 min for a day
+    // as shipped 4 runs reach a `shop` VM and crash the leader's daemon: each restart resets that
+    // member's start time (the interval phase) and hands the leadership on, so the grid moves
+    expect(metric(f, 'rebalance_runs_crashed')).toBe(4);
+    expect(metric(f, 'rebalance_runs')).toBeGreaterThanOrEqual(96);
     expect(metric(c, 'imbalance_mean')).toBeLessThan(metric(f, 'imbalance_mean'));
     expect(metric(f, 'cold_moves')).toBeGreaterThan(0); // stopped VMs are moved as shipped
     expect(metric(c, 'cold_moves')).toBe(0);
@@ -172,6 +176,29 @@ describe('a migration throttled by auto-converge, through the driver', () => {
     expect(metric(s, 'unserved_core_seconds')).toBeCloseTo(4.6875 + 0.55875, 6);
     expect(metric(s, 'throttled_core_seconds')).toBeCloseTo(4.6875, 6);
     expect(metric(s, 'slo_violation_seconds')).toBeCloseTo(3.125 + 0.18625, 6);
+  });
+});
+
+describe('the panic of lxc/incus#2808, through the driver', () => {
+  it('kills the leader\'s daemon: systemd restarts it (new start time, task starts over) and another member leads', () => {
+    // v on a belongs to project p: restricted, restricted.cluster.target left at block. 60 s: a's run reaches v,
+    // CheckTarget panics → incusd on a restarts (StartTime 60 s, first tick 120 s: SkipFirst) and b leads;
+    // b (started at 0) ticks at 120 s, round(2) % 1 == 0 → runs → panics too → a leads again
+    const text = TWO.replace('  members:', '  projects: [ { name: p, restricted: true } ]\n  members:').replace('{ name: v, member: a,', '{ name: v, project: p, member: a,');
+    const lines: string[] = [];
+    const sim = simulateScenario(parseScenarioText(text, 'panic.yaml'), { event: (l) => lines.push(l) });
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const seq = events.filter((e) => ['rebalance_run', 'rebalance_done', 'daemon_restarted', 'leader_changed'].includes(e['type'] as string)).slice(0, 6);
+    expect(seq).toMatchObject([
+      { type: 'rebalance_run', time_s: 60, leader: 'a' },
+      { type: 'rebalance_done', time_s: 60, outcome: 'crashed', migrated: 0 },
+      { type: 'daemon_restarted', time_s: 60, member: 'a' },
+      { type: 'leader_changed', time_s: 60, leader: 'b' },
+      { type: 'rebalance_run', time_s: 120, leader: 'b' },
+      { type: 'rebalance_done', time_s: 120, outcome: 'crashed' },
+    ]);
+    expect(metric(sim.summary, 'migrations')).toBe(0);
+    expect(metric(sim.summary, 'rebalance_runs_crashed')).toBe(metric(sim.summary, 'rebalance_runs'));
   });
 });
 

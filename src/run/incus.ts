@@ -27,6 +27,7 @@ import {
   incusConfig,
   initialState,
   memberScore,
+  onDaemonStart,
   onLeaderChange,
   onMigrationResult,
   onTick,
@@ -176,11 +177,18 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     tickGen++;
     if (at !== null && at < end) queue.push(at < t ? t : at, EV_TICK, tickGen, PRIO_TICK);
   };
+  /** The member whose daemon just panicked (lxc/incus#2808), handled once the decision is applied. */
+  let crashed = -1;
   const apply = (d: Decision, t: Micros): void => {
     engine = d.state;
     counts.engineCalls++;
     for (const a of d.actions) act(a, t);
     schedule(d.wakeAt, t);
+    if (crashed >= 0) {
+      const m = crashed;
+      crashed = -1;
+      restartAfterCrash(m, t);
+    }
   };
   const act = (a: IncusAction, t: Micros): void => {
     switch (a.type) {
@@ -203,6 +211,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
         break;
       case 'run_finished': {
         metrics.run(a.outcome);
+        if (a.outcome === 'crashed') crashed = view.leader;
         const skipped: Record<string, number> = {};
         for (const [k, v] of Object.entries(a.skips)) if (v > 0) skipped[k] = v;
         log(t, 'rebalance_done', { run: a.run, migrated: a.migrated, outcome: a.outcome, skipped, ...(a.error !== undefined ? { error: a.error } : {}) });
@@ -349,6 +358,25 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     if (ok) log(t, 'migration_done', { vm: vm.name, from: src.name, to: dst.name, seconds: r6((t - m.start) / 1e6), downtime_s: r6(record.downtime / 1e6), rounds: m.rounds, gib: r6(m.bytes / 1024 ** 3), ...(pingPong ? { ping_pong: true } : {}) });
     else log(t, 'migration_failed', { vm: vm.name, from: src.name, to: dst.name, seconds: r6((t - m.start) / 1e6), reason });
     apply(onMigrationResult(ctx, engine, view, ok, t), t);
+  };
+
+  /**
+   * incusd on member `i` died of the panic at `t`: systemd starts it again (taken as at once), so
+   * its start time — the interval phase counts from it — is `t` and its task starts over; the
+   * cluster elects another leader (taken as the next member, in scenario order, that is up).
+   */
+  const restartAfterCrash = (i: number, t: Micros): void => {
+    const m = members[i]!;
+    m.startedAt = t;
+    log(t, 'daemon_restarted', { member: m.name, reason: 'panic in the rebalancer (lxc/incus#2808)' });
+    apply(onDaemonStart(ctx, engine, view, i, t), t);
+    let next = -1;
+    for (let k = 1; k < members.length && next < 0; k++) if (members[(i + k) % members.length]!.up) next = (i + k) % members.length;
+    if (next >= 0 && view.leader === i) {
+      view.leader = next;
+      log(t, 'leader_changed', { leader: members[next]!.name });
+      apply(onLeaderChange(ctx, engine, view, t), t);
+    }
   };
 
   // --- member events ----------------------------------------------------------------------

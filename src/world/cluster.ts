@@ -30,7 +30,8 @@ export class ClusterMember implements MemberView {
   readonly threads: number;
   readonly memoryTotal: number;
   readonly groups: readonly string[];
-  readonly startedAt: Micros;
+  /** When its daemon (incusd) started; a crash restarts it. */
+  startedAt: Micros;
   readonly scheduler: SchedulerInstance;
   /** The state the cluster database reports (what the rebalancer reads): a member that died stays `online` until the heartbeat threshold passes. */
   state: MemberState;

@@ -484,16 +484,30 @@ export function onMigrationResult(ctx: IncusContext, state: IncusState, view: Cl
 }
 
 /**
+ * The daemon on `member` started again at `now` (after the panic of lxc/incus#2808 systemd
+ * restarts incusd; the view already carries its new start time): its task starts over — first
+ * tick one minute later (`task.SkipFirst`, 6.21+) or at once (6.7–6.20).
+ *
+ * @example onDaemonStart(ctx, state, view, 0, 600e6).state.tickBase[0] // 660e6
+ */
+export function onDaemonStart(ctx: IncusContext, state: IncusState, view: ClusterView, member: number, now: Micros): Decision {
+  const tickBase = state.tickBase.slice();
+  tickBase[member] = now + (ctx.options.version === '6.7' ? 0 : MINUTE);
+  return decision({ tickBase, run: state.run, runs: state.runs, recentMoves: state.recentMoves }, NO_ACTIONS, view, now);
+}
+
+/**
  * Leadership moved (or the leader went away) at `now`: a run in progress on the old leader is
  * lost; the new leader's task keeps its own schedule.
  */
 export function onLeaderChange(ctx: IncusContext, state: IncusState, view: ClusterView, now: Micros): Decision {
   void ctx;
   const run = state.run;
-  if (run === null) return decision(state, NO_ACTIONS, view, now);
+  // an election takes a moment: the new leader's own tick at `now`, if any, went by while it was a follower
+  if (run === null) return decision(state, NO_ACTIONS, view, now + 1);
   const migrated = run.migrated + (run.step?.migrated ?? 0);
   const actions: IncusAction[] = [{ type: 'run_finished', run: run.id, migrated, outcome: 'abandoned', skips: run.skips }];
-  return decision(endRun(state, run, now), actions, view, now);
+  return decision(endRun(state, run, now), actions, view, now + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,7 +547,8 @@ function bump(skips: SkipCounts, reason: SkipReason, n = 1): SkipCounts {
 
 /**
  * The leader's task panicked in the target check (lxc/incus#2808): the run dies where it is;
- * the moves already made stay. The daemon's restart is not modelled (its task keeps its schedule).
+ * the moves already made stay. The world then restarts that daemon (`onDaemonStart`) and moves
+ * the leadership.
  */
 function crash(state: IncusState, run: RunState, migrated: number, skips: SkipCounts, view: ClusterView, now: Micros, actions: IncusAction[]): Decision {
   actions.push({ type: 'run_finished', run: run.id, migrated, outcome: 'crashed', skips, error: TARGET_CHECK_PANIC });
