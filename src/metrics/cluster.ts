@@ -171,12 +171,10 @@ export class ClusterMetrics {
 
   /**
    * VM `i` from `t` on: demand d and vCPUs (cores), CPU served (cores), the part of
-   * min(d, vCPUs) lost to its host's contention, capacity s (cores), and the part taken by an
-   * auto-converge throttle (cores).
+   * min(d, vCPUs) lost to its host's contention, and capacity s (cores).
    */
-  vm(i: number, t: Micros, demand: number, vcpus: number, served: number, steal: number, capacity: number, throttled = 0): void {
+  vm(i: number, t: Micros, demand: number, vcpus: number, served: number, steal: number, capacity: number): void {
     this.advanceVm(i, t);
-    this.vmThrottleRate[i] = throttled;
     const usable = demand < vcpus ? demand : vcpus;
     const gap = usable - served;
     this.vmUnservedRate[i] = gap > 0 ? gap : 0;
@@ -184,6 +182,15 @@ export class ClusterMetrics {
     this.vmDemandRate[i] = demand;
     this.vmExcessRate[i] = demand - usable;
     this.vmViolating[i] = usable > this.u * capacity ? 1 : 0;
+  }
+
+  /**
+   * The part of VM `i`'s usable demand an auto-converge throttle takes (cores), from the time of
+   * its last `vm()` call on. Called only while it changes (rarely: not on the hot path, where an
+   * eighth number argument would be boxed on every call).
+   */
+  vmThrottled(i: number, cores: number): void {
+    this.vmThrottleRate[i] = cores;
   }
 
   private advanceVm(i: number, t: Micros): void {

@@ -348,6 +348,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     vm.migrating = false;
     refreshMember(src, vms, metrics, t);
     refreshMember(dst, vms, metrics, t);
+    metrics.vmThrottled(vm.index, 0); // the throttle ended with the migration (its member may throttle no one else)
     metrics.commit(t);
     const record: MigrationRecord = { ...m, end: t, ok, downtime: ok ? m.downtime : 0 };
     const pingPong = metrics.migration(record);

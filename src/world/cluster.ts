@@ -225,7 +225,8 @@ export function refreshMember(m: ClusterMember, vms: readonly ClusterVm[], metri
     const runs = r * keep;
     const served = runs * f;
     vm.served = served;
-    metrics.vm(vm.index, t, vm.running ? vm.demand : 0, vm.limitsCpu, served, runs - served, active ? vm.limitsCpu * keep * f : 0, r - runs);
+    metrics.vm(vm.index, t, vm.running ? vm.demand : 0, vm.limitsCpu, served, runs - served, active ? vm.limitsCpu * keep * f : 0);
+    if (throttling) metrics.vmThrottled(vm.index, r - runs);
   }
   metrics.member(m.index, t, R, m.threads, up && m.state === 'online');
 }
