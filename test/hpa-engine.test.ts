@@ -184,6 +184,12 @@ describe('the second pass for missing and unready pods (GetResourceReplicas)', (
     // 240 × 100 / 500 = 48 → 0.96 → within → keep 5.
     const list = [req100('a', 80), req100('b', 80), req100('c', 80), req100('d', null, { phase: 'Pending' }), req100('e', null, { phase: 'Pending' })];
     expect(proposal(c50, obs(5, list))).toBe(5);
+    // 2 ready × 60m: 60 % → 1.2, yet ceil(1.2 × 2) = 3 would shrink 4 pods; with the 2 Pending pods at 0:
+    // 120 × 100 / 400 = 30 → 0.6, the direction flips → keep 4.
+    expect(proposal(c50, obs(4, [req100('a', 60), req100('b', 60), req100('c', null, { phase: 'Pending' }), req100('d', null, { phase: 'Pending' })]))).toBe(4);
+    // 9 ready × 60m: 1.2 → ceil(10.8) = 11 from 10; with the Pending pod at 0: 540 × 100 / 1000 = 54 → 1.08 → within → keep 10.
+    const nine = Array.from({ length: 9 }, (_, i) => req100(`r${i}`, 60));
+    expect(proposal(c50, obs(10, [...nine, req100('pending', null, { phase: 'Pending' })]))).toBe(10);
   });
 
   it('scale-down: unready pods are left out, not filled in', () => {
