@@ -9,6 +9,7 @@ import { AlbatrossAdapter, parseLine, type AdapterOutput } from '../adapters/alb
 import type { AlbatrossConfig, AlbatrossOptions } from '../engines/albatross/engine.js';
 import { InputError } from '../scenario/errors.js';
 import { wholeNumberFlag } from './flags.js';
+import { decideHpa } from './decide-hpa.js';
 import { loadScenario, parseScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 
@@ -21,6 +22,7 @@ interface DecideFlags {
   maxInstances?: string;
   minInstances: string;
   input?: string;
+  config?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -40,7 +42,7 @@ export function registerDecideCommand(program: Command): void {
   program
     .command('decide')
     .description('run a decision engine on live observations: JSON lines in, actions as JSON lines out')
-    .argument('<engine>', 'engine name (albatross)')
+    .argument('<engine>', 'engine name (albatross, hpa)')
     .option('--scenario <file>', 'take engine variant, config and options (and the groups, if no --group) from a scenario')
     .option('--variant <name>', 'engine variant (faithful or corrected)')
     .option('--set <key=value>', 'override a key, e.g. --set engine.config.cooldown_period=300s (repeatable)', collect, [])
@@ -49,6 +51,7 @@ export function registerDecideCommand(program: Command): void {
     .option('--max-instances <n>', 'max instances per group (scaling policy)')
     .option('--min-instances <n>', 'min instances per group (corrected variant)', '1')
     .option('--input <file>', 'read observations from a file instead of stdin')
+    .option('--config <file>', 'hpa: the HPA configuration (YAML or JSON; HPA spec or manifest, controller flags, options)')
     .addHelpText(
       'after',
       `
@@ -59,10 +62,16 @@ Input lines:
 Output lines: {"time": …, "type": "spawn_clone" | "destroy_clone" | "orphan" | "adopt" | "forget", "group": …, …}
 
 Example:
-  albatross-stats-to-json | scalelab decide albatross --variant corrected --group alice:web --max-instances 4`,
+  albatross-stats-to-json | scalelab decide albatross --variant corrected --group alice:web --max-instances 4
+
+hpa (one line per observation; format in docs/engines/hpa.md):
+  {"time": 1780000000, "specReplicas": 2, "pods": [{"name": "web-1", "phase": "Running", "ready": {"status": "True", "lastTransitionTime": 1779990000}, "startTime": 1779989990, "requests": {"cpu": "500m"}, "cpu": {"usage": "450m", "timestamp": 1779999990, "window": "30s"}}]}
+  Output lines: {"time": …, "type": "scale", "from": 2, "to": 3, "reason": …}
+  scalelab decide hpa --config hpa.yaml --input observations.jsonl`,
     )
     .action(async (engine: string, flags: DecideFlags) => {
-      if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross)`, { key: 'engine' });
+      if (engine === 'hpa') return decideHpa(flags.config, flags.input);
+      if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross, hpa)`, { key: 'engine' });
       const scenario = engineScenario(flags);
       if (scenario.engine.name !== 'albatross') throw new InputError(`the scenario's engine is ${scenario.engine.name}, not albatross`, { file: flags.scenario, key: 'engine.name' });
       const vcpus = wholeNumberFlag(flags.vcpus, '--vcpus');
