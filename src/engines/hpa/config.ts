@@ -296,7 +296,12 @@ function readBehavior(b: Reader, version: HpaVersion): Behavior {
 function readRules(r: Reader, version: HpaVersion): Partial<ScalingRules> {
   r.only(['stabilizationWindowSeconds', 'selectPolicy', 'policies', 'tolerance']);
   const out: { -readonly [K in keyof ScalingRules]?: ScalingRules[K] } = {};
-  if (r.has('stabilizationWindowSeconds')) out.stabilizationWindowSeconds = r.integer('stabilizationWindowSeconds', 0, MAX_WINDOW_SECONDS, `must be between 0 and ${MAX_WINDOW_SECONDS} seconds`);
+  if (r.has('stabilizationWindowSeconds')) {
+    const w = r.integer('stabilizationWindowSeconds', Number.MIN_SAFE_INTEGER);
+    if (w < 0) r.fail('stabilizationWindowSeconds', `must be greater than or equal to zero (got ${w})`);
+    if (w > MAX_WINDOW_SECONDS) r.fail('stabilizationWindowSeconds', `must be less than or equal to ${MAX_WINDOW_SECONDS} (got ${w})`);
+    out.stabilizationWindowSeconds = w;
+  }
   if (r.has('selectPolicy')) out.selectPolicy = r.oneOf<SelectPolicy>('selectPolicy', ['Max', 'Min', 'Disabled']);
   if (r.has('policies')) {
     const list = r.list('policies');
@@ -305,9 +310,11 @@ function readRules(r: Reader, version: HpaVersion): Partial<ScalingRules> {
       p.only(['type', 'value', 'periodSeconds']);
       const type = p.oneOf('type', ['Pods', 'Percent'] as const);
       if (!p.has('value')) p.fail('value', 'is required');
-      const value = p.integer('value', 1, 2 ** 31 - 1, 'must be greater than zero');
+      const value = p.integer('value', 1, 2 ** 31 - 1, `must be greater than zero (got ${JSON.stringify(p.raw['value'])})`);
       if (!p.has('periodSeconds')) p.fail('periodSeconds', 'is required');
-      const periodSeconds = p.integer('periodSeconds', 1, MAX_PERIOD_SECONDS, `must be greater than zero and less than or equal to ${MAX_PERIOD_SECONDS}`);
+      const periodSeconds = p.integer('periodSeconds', Number.MIN_SAFE_INTEGER);
+      if (periodSeconds <= 0) p.fail('periodSeconds', `must be greater than zero (got ${periodSeconds})`);
+      if (periodSeconds > MAX_PERIOD_SECONDS) p.fail('periodSeconds', `must be less than or equal to ${MAX_PERIOD_SECONDS} (got ${periodSeconds})`);
       return { type, value, periodSeconds };
     });
   }
