@@ -10,6 +10,7 @@ import { groupPods, isWithin, proposalFor, resourceUtilizationRatio } from '../s
 import { calculateScaleDownLimitWithBehaviors, calculateScaleUpLimitWithScalingRules, convertDesiredReplicasWithRules } from '../src/engines/hpa/normalize.js';
 import type { HpaConfig, HpaState, MetricSpec, Observation, PodObservation, ScalingRules } from '../src/engines/hpa/types.js';
 import { hpaConfigFromKeys, hpaDescriptor } from '../src/engines/hpa/descriptor.js';
+import { parseDuration } from '../src/kernel/time.js';
 
 const S = 1_000_000;
 const NOW = 3600 * S;
@@ -484,6 +485,11 @@ describe('configuration: upstream defaults and one-line errors naming the key', 
     expect(c).toMatchObject({ minReplicas: 2, maxReplicas: 7, syncPeriod: 30 * S, version: '1.23' });
     expect(c.behavior?.scaleDown.selectPolicy).toBe('Disabled');
     expect(hpaDescriptor.check({ minReplicas: 5, maxReplicas: 4 })).toEqual([{ key: 'maxReplicas', message: 'must be greater than or equal to minReplicas (4 < 5)' }]);
+    // the descriptor's written defaults are the controller flags' defaults: 15 s, 0.1, 5 min, 30 s, 5 min
+    const byKey = Object.fromEntries(hpaDescriptor.config.map((k) => [k.key, k.default]));
+    expect(byKey).toMatchObject({ minReplicas: 1, 'controller.syncPeriod': '15s', 'controller.tolerance': 0.1, 'controller.cpuInitializationPeriod': '5m', 'controller.initialReadinessDelay': '30s', 'controller.downscaleStabilization': '5m' });
+    expect(hpaConfigFromKeys({ 'controller.syncPeriod': parseDuration('15s'), 'controller.cpuInitializationPeriod': parseDuration('5m') }, {})).toMatchObject({ syncPeriod: 15 * S, cpuInitializationPeriod: 300 * S, maxReplicas: 10 });
+    expect(hpaDescriptor.variants.map((v) => v.options['version'])).toEqual(['1.35', '1.30', '1.23', '1.20']);
   });
 });
 
