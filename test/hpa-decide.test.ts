@@ -76,6 +76,7 @@ describe('the HPA live adapter', () => {
     expect(() => parseHpaLine('{"time": 1, "specReplicas": 1, "pods": [{"name": "a", "cpu": {"usage": "lots", "timestamp": 1}}]}', 'stdin:5')).toThrow(/^stdin:5: pods\[0\]\.cpu\.usage: must be a number/);
     expect(() => parseHpaLine('{"time": 1, "specReplicas": 1, "pods": [{"name": "a"}, {"name": "a"}]}', 'stdin:6')).toThrow(/^stdin:6: pods\[1\]\.name: pod a is listed twice$/);
     expect(parseHpaLine('{"time": 1, "specReplicas": 1, "external": {"q": 0.3, "r": "250m"}}', 's:1').observation.external).toEqual({ q: 300, r: 250 });
+    expect(parseHpaLine('{"time": 1, "specReplicas": 1, "pods": [{"name": "a", "custom": {"rps": 12.5}}]}', 's:2').observation.pods[0]!.custom).toEqual({ rps: 12_500 });
   });
 });
 

@@ -213,6 +213,27 @@ describe('the second pass for missing and unready pods (GetResourceReplicas)', (
   });
 });
 
+describe('Pods metrics (GetMetricReplicas → calcPlainMetricReplicas, GetMetricUsageRatio)', () => {
+  const rps: MetricSpec = { type: 'Pods', name: 'rps', target: { type: 'AverageValue', averageValue: 10_000 } };
+  const c = cfg({ metrics: [rps] });
+  const withRps = (name: string, value: number | null, o: Partial<PodObservation> = {}) => pod(name, null, { ...(value === null ? {} : { custom: { rps: value } }), ...o });
+
+  it('the truncated mean over pods with a value, against the target', () => {
+    // 15000 + 16000 + 14500 = 45500 / 3 = 15166.67 → 15166; 15166 / 10000 = 1.5166; ceil(4.5498) = 5
+    expect(proposal(c, obs(3, [withRps('a', 15_000), withRps('b', 16_000), withRps('c', 14_500)]))).toBe(5);
+  });
+
+  it('no CPU readiness rules: a pod without a Ready condition still counts', () => {
+    // 20000 + 20000 over 2 pods = 20000 → 2; ceil(2 × 2) = 4 (a CPU metric would call the second pod unready)
+    expect(proposal(c, obs(2, [withRps('a', 20_000), withRps('b', 20_000, { ready: null })]))).toBe(4);
+  });
+
+  it('a pod without a value counts as the target on a scale-down', () => {
+    // 2000 + 2000 → 2000 → 0.2; the missing pod at 10000: 14000 / 3 = 4666 → 0.4666; ceil(1.3998) = 2
+    expect(proposal(c, obs(3, [withRps('a', 2000), withRps('b', 2000), withRps('c', null)]))).toBe(2);
+  });
+});
+
 describe('several metrics (computeReplicasForMetrics)', () => {
   const ext: MetricSpec = { type: 'External', name: 'queue', target: { type: 'Value', value: 100_000 } };
   const c = cfg({ metrics: [cpuTarget(50), ext] });
@@ -452,6 +473,12 @@ describe('configuration: upstream defaults and one-line errors naming the key', 
     expect(c.metrics[0]).toEqual({ type: 'Resource', name: 'memory', target: { type: 'AverageValue', averageValue: 268_435_456_000 } });
     expect(c.version).toBe('1.30');
     expect(c.syncPeriod).toBe(30 * S);
+  });
+
+  it('reads Pods metrics with an average-value target only', () => {
+    const m = { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: 10 } } };
+    expect(resolveHpaConfig({ maxReplicas: 5, metrics: [m] }).metrics[0]).toEqual({ type: 'Pods', name: 'rps', target: { type: 'AverageValue', averageValue: 10_000 } });
+    expect(() => resolveHpaConfig({ maxReplicas: 5, metrics: [{ ...m, pods: { ...m.pods, target: { type: 'Value', value: 1 } } }] })).toThrow(/^metrics\[0\]\.pods\.target\.type: unknown value "Value"; expected one of: AverageValue$/);
   });
 
   it.each([

@@ -9,6 +9,7 @@
  *     "ready": {"status": "True", "lastTransitionTime": T}, "startTime": T,
  *     "requests": {"cpu": "500m"}, "cpu": {"usage": "250m", "timestamp": T, "window": "30s"}}],
  *    "external": {"queue_depth": 42}}
+ * (`custom` per pod carries `Pods` metrics by name.)
  * T is Unix time in seconds (fractional allowed) or an ISO 8601 string. Output, one JSON object
  * per action: {"time": T, "type": "scale", "from": 3, "to": 5, "reason": …}.
  */
@@ -122,7 +123,15 @@ function readPod(r: LineReader, value: unknown, key: string): PodObservation {
     if (q['cpu'] !== undefined) requests.cpu = r.amount(q['cpu'], `${key}.requests.cpu`, asMillicores);
     if (q['memory'] !== undefined) requests.memory = r.amount(q['memory'], `${key}.requests.memory`, asBytes);
   }
-  return { name, phase: phase as PodPhase, ready, startTime, deleted, requests, cpu: readSample(r, p['cpu'], `${key}.cpu`, asMillicores), memory: readSample(r, p['memory'], `${key}.memory`, asBytes) };
+  const pod: PodObservation = { name, phase: phase as PodPhase, ready, startTime, deleted, requests, cpu: readSample(r, p['cpu'], `${key}.cpu`, asMillicores), memory: readSample(r, p['memory'], `${key}.memory`, asBytes) };
+  if (p['custom'] === undefined || p['custom'] === null) return pod;
+  return { ...pod, custom: readMilliValues(r, p['custom'], `${key}.custom`) };
+}
+
+/** Metric values by name: numbers in the metric's unit, strings as quantities → milli-values. */
+function readMilliValues(r: LineReader, value: unknown, key: string): Record<string, number> {
+  const o = r.object(value, key);
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? toMilli(r.amount(v, `${key}.${k}`, asMillicores)) : r.amount(v, `${key}.${k}`, asMillicores)]));
 }
 
 /**
@@ -158,8 +167,7 @@ export function parseHpaLine(line: string, where: string): HpaInput {
     });
   }
   if (o['external'] !== undefined) {
-    const e = r.object(o['external'], 'external');
-    observation.external = Object.fromEntries(Object.entries(e).map(([k, v]) => [k, typeof v === 'number' ? toMilli(r.amount(v, `external.${k}`, asMillicores)) : r.amount(v, `external.${k}`, asMillicores)]));
+    observation.external = readMilliValues(r, o['external'], 'external');
   }
   return { time, observation };
 }

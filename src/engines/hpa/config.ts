@@ -254,7 +254,7 @@ export function resolveHpaConfig(raw: unknown, file?: string): HpaConfig {
 }
 
 function readMetric(m: Reader): MetricSpec {
-  const type = m.oneOf('type', ['Resource', 'External'] as const);
+  const type = m.oneOf('type', ['Resource', 'Pods', 'External'] as const);
   if (type === 'Resource') {
     m.only(['type', 'resource']);
     const r = m.child('resource');
@@ -268,6 +268,19 @@ function readMetric(m: Reader): MetricSpec {
     }
     t.only(['type', 'averageValue']);
     return { type, name, target: { type: kind, averageValue: t.quantity('averageValue') } };
+  }
+  if (type === 'Pods') {
+    m.only(['type', 'pods']);
+    const pm = m.child('pods');
+    pm.only(['metric', 'target']);
+    const metric = pm.child('metric');
+    metric.only(['name', 'selector']);
+    const name = metric.raw['name'] as string;
+    if (typeof name !== 'string' || name === '') metric.fail('name', 'must be a non-empty string');
+    const t = pm.child('target');
+    t.oneOf('type', ['AverageValue'] as const);
+    t.only(['type', 'averageValue']);
+    return { type, name, target: { type: 'AverageValue', averageValue: t.quantity('averageValue') } };
   }
   m.only(['type', 'external']);
   const e = m.child('external');

@@ -63,10 +63,15 @@ export interface PodGroups {
   ignored: Set<string>;
 }
 
-/** A pod's sample of `resource` (null when metrics-server has none). */
-function sampleOf(pod: PodObservation, resource: ResourceName | null) {
-  if (resource === 'memory') return pod.memory ?? null;
-  return pod.cpu ?? null;
+/** Where a per-pod metric comes from: a resource (metrics-server) or a custom `Pods` metric. */
+export type MetricSource = ResourceName | { pods: string };
+
+/** A pod's sample from `source` (null when there is none). Custom values carry no timestamp. */
+function sampleOf(pod: PodObservation, source: MetricSource): { usage: number; timestamp: Micros; window: Micros } | null {
+  if (source === 'cpu') return pod.cpu ?? null;
+  if (source === 'memory') return pod.memory ?? null;
+  const value = pod.custom?.[source.pods];
+  return value === undefined ? null : { usage: value, timestamp: 0, window: 0 };
 }
 
 /**
@@ -77,7 +82,7 @@ function sampleOf(pod: PodObservation, resource: ResourceName | null) {
  * False and it never became ready (last transition before start + `initialReadinessDelay`).
  * (A Ready status of Unknown counts as ready, as upstream compares with False.)
  */
-export function groupPods(pods: readonly PodObservation[], resource: ResourceName | null, cpuInitializationPeriod: Micros, delayOfInitialReadinessStatus: Micros, now: Micros): PodGroups {
+export function groupPods(pods: readonly PodObservation[], resource: MetricSource, cpuInitializationPeriod: Micros, delayOfInitialReadinessStatus: Micros, now: Micros): PodGroups {
   const g: PodGroups = { readyPodCount: 0, unready: new Set(), missing: new Set(), ignored: new Set() };
   for (const pod of pods) {
     if (pod.deleted || pod.phase === 'Failed') {
@@ -150,13 +155,13 @@ export interface Proposal {
   current: number;
 }
 
-/** A pod's usage of `resource` in milli-units (CPU millicores as is; memory bytes × 1000). */
-function milliUsage(resource: ResourceName, usage: number): number {
+/** A pod's usage in milli-units (CPU millicores and custom milli-values as is; memory bytes × 1000). */
+function milliUsage(resource: MetricSource, usage: number): number {
   return resource === 'memory' ? usage * 1000 : usage;
 }
 
 /** Metrics keyed by pod for the pods metrics-server reported, minus `drop`. */
-function podMetrics(pods: readonly PodObservation[], resource: ResourceName, drop: ReadonlySet<string>[]): Map<string, number> {
+function podMetrics(pods: readonly PodObservation[], resource: MetricSource, drop: ReadonlySet<string>[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const pod of pods) {
     const s = sampleOf(pod, resource);
@@ -215,11 +220,12 @@ function secondPass(tolerances: Tolerances, currentReplicas: number, ratio: numb
 }
 
 /**
- * `GetRawResourceReplicas` → `calcPlainMetricReplicas`: the same passes on average usage per pod
- * (milli-units) against an average-value target; missing pods count as the target on a
- * scale-down.
+ * `calcPlainMetricReplicas` (via `GetRawResourceReplicas` for a resource, `GetMetricReplicas`
+ * for a `Pods` metric): the same passes on average usage per pod (milli-units) against an
+ * average-value target; missing pods count as the target on a scale-down. The CPU readiness
+ * rules apply only to CPU.
  */
-export function rawResourceReplicas(config: HpaConfig, tolerances: Tolerances, currentReplicas: number, targetUsage: number, resource: ResourceName, obs: Observation, now: Micros): Proposal {
+export function rawResourceReplicas(config: HpaConfig, tolerances: Tolerances, currentReplicas: number, targetUsage: number, resource: MetricSource, obs: Observation, now: Micros): Proposal {
   const pods = obs.pods;
   if (pods.length === 0) throw new MetricError('no pods returned by selector while calculating replica count');
   const g = groupPods(pods, resource, config.cpuInitializationPeriod, config.initialReadinessDelay, now);
@@ -270,6 +276,7 @@ export function externalPerPodReplicas(tolerances: Tolerances, statusReplicas: n
 
 /** A short name for a metric, as status and actions show it. */
 export function metricName(m: MetricSpec): string {
+  if (m.type === 'Pods') return `pods metric ${m.name}`;
   if (m.type === 'Resource') return `${m.name} resource${m.target.type === 'Utilization' ? ' utilization (percentage of request)' : ''}`;
   return `external metric ${m.name}`;
 }
@@ -285,6 +292,7 @@ export function proposalFor(config: HpaConfig, metric: MetricSpec, obs: Observat
     if (metric.target.type === 'Utilization') return resourceReplicas(config, tolerances, spec, metric.target.averageUtilization, metric.name, obs, now);
     return rawResourceReplicas(config, tolerances, spec, metric.target.averageValue, metric.name, obs, now);
   }
+  if (metric.type === 'Pods') return rawResourceReplicas(config, tolerances, spec, metric.target.averageValue, { pods: metric.name }, obs, now);
   const value = obs.external?.[metric.name];
   if (value === undefined) throw new MetricError(`unable to get external metric ${metric.name}`);
   if (metric.target.type === 'Value') return externalReplicas(tolerances, spec, metric.target.value, value, obs.pods);

@@ -39,6 +39,7 @@ export type ResourceName = 'cpu' | 'memory';
 /** `metrics[]` entries the engine understands. Values are milli-units (`500m` CPU → 500). */
 export type MetricSpec =
   | { type: 'Resource'; name: ResourceName; target: { type: 'Utilization'; averageUtilization: number } | { type: 'AverageValue'; averageValue: number } }
+  | { type: 'Pods'; name: string; target: { type: 'AverageValue'; averageValue: number } }
   | { type: 'External'; name: string; target: { type: 'Value'; value: number } | { type: 'AverageValue'; averageValue: number } };
 
 export interface HpaConfig {
@@ -91,6 +92,8 @@ export interface PodObservation {
   /** metrics-server samples; absent or null = no metric for this pod. */
   cpu?: PodSample | null;
   memory?: PodSample | null;
+  /** Custom per-pod metrics (`Pods` metrics) by name, in milli-units; absent = missing. */
+  custom?: Readonly<Record<string, number>>;
 }
 
 /** Everything one sync sees. */
