@@ -520,6 +520,21 @@ describe('configuration: upstream defaults and one-line errors naming the key', 
   });
 });
 
+describe('memory', () => {
+  it('the kept history does not grow with time: recommendations and events are overwritten once old', () => {
+    // legacy: one sample per 15 s sync, replaced once older than 300 s → at most 300/15 + 1 + 1 = 22.
+    // behavior (windows 0 and 300 s; policies of 15 s): same bound for recommendations; events are
+    // replaced once older than the longest period (15 s), so a few at most.
+    const load = (i: number) => (i % 8 < 4 ? 2000 : 100); // alternating 200 % and 10 % of request
+    for (const behavior of [null, behaviorWithDefaults({})]) {
+      const c = cfg({ metrics: [cpuTarget(50)], behavior });
+      const { state } = run(c, 4, 2000, (n, i) => obs(n, pods(n, load(i))), 0);
+      expect(state.recommendations!.length).toBeLessThanOrEqual(22);
+      expect(state.scaleUpEvents.length + state.scaleDownEvents.length).toBeLessThanOrEqual(4);
+    }
+  });
+});
+
 describe('purity', () => {
   it('never changes its inputs and returns the same for the same call', () => {
     const c = cfg({ metrics: [cpuTarget(50)], behavior: behaviorWithDefaults({}) });
