@@ -39,6 +39,7 @@ import {
   evaluatedAverage,
   inCooldown,
   initialGroup,
+  onDestroyResult,
   onSpawnResult,
   onStats,
   onSync,
@@ -48,6 +49,7 @@ import {
   type Decision,
   type GroupContext,
   type GroupState,
+  type SpawnOutcome,
   type StatsSample,
 } from '../engines/albatross/engine.js';
 
@@ -177,10 +179,18 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     fleet.update(t, fleetInstances);
   };
 
-  /** Create an instance on a host; returns the failure reason or null. */
+  /**
+   * Create an instance on a host; returns the failure reason or null. A clone is refused, as
+   * mollymawk's `spawn_clone` refuses it, when its primary is not there (albatross does not
+   * know it) or has block devices; then placement may fail for want of room.
+   */
   const create = (w: Workload, name: string, isPrimary: boolean, t: Micros, warm: boolean): string | null => {
     const spec = w.spec;
-    if (!isPrimary && spec.block_devices) return 'block_devices';
+    if (!isPrimary) {
+      const primary = findInstance(w, states[w.index]!.primary);
+      if (primary === undefined || primary.phase === Phase.Stopping) return 'primary_missing';
+      if (spec.block_devices) return 'block_devices';
+    }
     const h = chooseHost(hosts, spec.arch, spec.vcpus, spec.memory_bytes);
     if (h < 0) return 'no_capacity';
     reserve(hosts[h]!, spec.vcpus, spec.memory_bytes, 1);
@@ -221,12 +231,12 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     fleetChange(t, -1);
   };
 
-  /** Begin stopping an instance (destroy). */
-  const stop = (w: Workload, name: string, t: Micros, reason: string): void => {
+  /** Begin stopping an instance (destroy); false when there is nothing to stop. */
+  const stop = (w: Workload, name: string, t: Micros, reason: string): boolean => {
     const inst = findInstance(w, name);
     if (!inst || inst.phase === Phase.Stopping) {
       log(t, 'destroy_ignored', { group: w.spec.name, instance: name, reason: 'not running' });
-      return;
+      return false;
     }
     settle(w, t);
     setPhase(w, inst, Phase.Stopping);
@@ -234,43 +244,69 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     metrics.count(w.index, 'clones_destroyed');
     log(t, 'instance_stopping', { group: w.spec.name, instance: name, reason });
     chartAction(t, w, 'clone_destroyed');
+    return true;
   };
 
   /** Carry out an engine decision for workload `w`. */
   const apply = (w: Workload, d: Decision, t: Micros): void => {
+    const stamp = states[w.index]!.lastScaleAction;
     states[w.index] = d.state;
+    if (d.state.lastScaleAction !== stamp) cooldownBand(w, d.state.lastScaleAction, t);
     for (const a of d.actions) act(w, a, t);
   };
+
+  /**
+   * The chart's cooldown band follows the engine's stamp: a new stamp opens (or extends) the
+   * group's band to stamp + cooldown_period; a stamp cleared (`remove_cooldown`) ends it at `t`.
+   */
+  const cooldownBand = (w: Workload, stamp: Micros | null, t: Micros): void => {
+    if (w.index >= chartGroups) return;
+    let last: ChartData['cooldowns'][number] | undefined;
+    for (let i = chart.cooldowns.length - 1; i >= 0 && last === undefined; i--) if (chart.cooldowns[i]!.group === w.spec.name) last = chart.cooldowns[i];
+    if (stamp === null) {
+      if (last && last.end > t / 1e6) last.end = t / 1e6;
+      return;
+    }
+    const until = Math.min(end, stamp + config.cooldown_period) / 1e6;
+    if (last && last.end >= stamp / 1e6) last.end = Math.max(last.end, until);
+    else chart.cooldowns.push({ group: w.spec.name, start: stamp / 1e6, end: until });
+  };
+
+  /** How a spawn failure reason ends the spawn: refused before albatross is asked (the stamp stays) or failed (stamp cleared). */
+  const spawnOutcome = (failure: string): SpawnOutcome => (failure === 'no_capacity' ? 'failed' : 'refused');
 
   const act = (w: Workload, a: AlbatrossAction, t: Micros): void => {
     const i = w.index;
     switch (a.type) {
       case 'spawn_clone': {
-        metrics.scaling(i, t, 1);
-        log(t, 'scale_up', { group: a.group, instance: a.name });
-        chartAction(t, w, 'scale_up');
-        if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 1e6, end: Math.min(end, t + config.cooldown_period) / 1e6 });
+        // a scale-up counts when a clone is created; it joins the group when placed (EV_PLACED)
         const failure = create(w, a.name, false, t, false);
         if (failure === null) {
+          metrics.scaling(i, t, 1);
           metrics.count(i, 'clones_spawned');
+          log(t, 'scale_up', { group: a.group, instance: a.name });
+          chartAction(t, w, 'scale_up');
         } else {
           metrics.count(i, 'spawn_failures');
           log(t, 'spawn_failed', { group: a.group, instance: a.name, reason: failure });
           chartAction(t, w, 'spawn_failed');
-          const cd = chart.cooldowns[chart.cooldowns.length - 1];
-          if (w.index < chartGroups && cd && cd.group === w.spec.name) cd.end = t / 1e6;
-          apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, a.name, false, t), t);
+          apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, a.name, spawnOutcome(failure), t), t);
         }
         break;
       }
+      case 'spawn_refused':
+        metrics.count(i, 'spawn_failures');
+        log(t, 'spawn_failed', { group: a.group, reason: a.reason });
+        chartAction(t, w, 'spawn_failed');
+        break;
       case 'destroy_clone':
-        if (a.reason === 'scale_down') {
+        // a scale-down counts only when something is destroyed; the clone leaves the group
+        // when albatross confirms (EV_GONE)
+        if (stop(w, a.name, t, a.reason) && a.reason === 'scale_down') {
           metrics.scaling(i, t, -1);
           log(t, 'scale_down', { group: a.group, instance: a.name });
           chartAction(t, w, 'scale_down');
-          if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 1e6, end: Math.min(end, t + config.cooldown_period) / 1e6 });
         }
-        stop(w, a.name, t, a.reason);
         break;
       case 'orphan':
         for (const name of a.names) {
@@ -345,7 +381,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       }
       recordCount += n;
       const before = states[wi]!;
-      if (n > 0) {
+      // with silence_is_death a group none of whose members reports still has its round
+      if (n > 0 || (options.silence_is_death && before.managed)) {
         callCount++;
         const d = onStats(contexts[wi]!, before, records, n, t);
         if (d.actions.length > 0) apply(w, d, t);
@@ -440,6 +477,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         const w = workloads[inst.workload]!;
         setPhase(w, inst, Phase.Booting);
         queue.push(t + sampleLatency(world.boot.latency, rngBoot), EV_BOOTED, inst.id, PRIO_LIFECYCLE);
+        // albatross has created the clone: spawn_clone registers it now (register_clone)
+        if (!inst.isPrimary) apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, inst.name, 'created', t), t);
         break;
       }
       case EV_BOOTED: {
@@ -466,6 +505,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         const w = workloads[inst.workload]!;
         bury(w, inst, t);
         log(t, 'instance_gone', { group: w.spec.name, instance: inst.name });
+        // albatross confirms the destroy: prune_clone removes the clone now (remove_clone)
+        apply(w, onDestroyResult(contexts[w.index]!, states[w.index]!, inst.name, t), t);
         measure(w, t);
         break;
       }
