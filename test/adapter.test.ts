@@ -18,7 +18,7 @@ function lines95(name: string, rounds: number): string[] {
 }
 
 function run(variant: string, lines: string[]) {
-  const adapter = new AlbatrossAdapter({ config, options: preset(variant), groups: new Map([['alice:web', { vcpus: 1, maxInstances: 4, minInstances: 1 }]]) });
+  const adapter = new AlbatrossAdapter({ interval: 10 * S, config, options: preset(variant), groups: new Map([['alice:web', { vcpus: 1, maxInstances: 4, minInstances: 1 }]]) });
   const out = lines.flatMap((l, i) => adapter.feed(parseLine(l, `test:${i + 1}`)));
   return [...out, ...adapter.finish()];
 }
