@@ -21,7 +21,6 @@ import {
   withGroup,
 } from '../src/engines/albatross/engine.js';
 import { basisPoints, faithfulPercent, wholeCpuSeconds } from '../src/engines/albatross/cpu.js';
-import { stream } from '../src/kernel/random.js';
 
 const ctx = (variant: 'faithful' | 'corrected', extra: Partial<AlbatrossOptions> = {}, max: number | null = null): GroupContext => ({
   config,
@@ -292,41 +291,5 @@ describe('primary death', () => {
     const back = onStats(ctx('faithful'), forgotten, [rec('web', 0), rec('web-clone-1', 0)], 2, 920 * S);
     expect(back.state.managed).toBe(true);
     expect(back.state.members.map((m) => m.name)).toEqual(['web', 'web-clone-1']);
-  });
-});
-
-describe('the steady-round shortcut', () => {
-  /**
-   * A round with one extra sample from a unikernel of another group takes the general path
-   * (the shortcut needs exactly one sample per member), which ignores that sample: so both
-   * calls must decide the same. 2,000 rounds of a group whose clones come and go, at loads
-   * drawn around both thresholds, corrected variant with and without the booting exclusion.
-   */
-  it.each([{ exclude_booting: true }, { exclude_booting: false }])('decides exactly as the general path (%o)', (extra) => {
-    const c = ctx('corrected', extra, 6);
-    const rng = stream(7, 'test:steady');
-    const cpu = new Map<string, number>();
-    const seen = new Map<string, number>();
-    let s = initialGroup('web');
-    let steadyCalls = 0;
-    for (let k = 0; k < 2000; k++) {
-      const t = k * 10 * S;
-      const level = rng.next() < 0.5 ? 0.3 : 0.97; // below the down threshold or above the up one
-      const samples = s.members.map((m) => {
-        const before = cpu.get(m.name) ?? 0;
-        const now = before + Math.floor(level * (0.9 + 0.2 * rng.next()) * 10 * S);
-        const at = seen.get(m.name);
-        cpu.set(m.name, now);
-        seen.set(m.name, t);
-        return rec(m.name, now, at === undefined ? undefined : [at, before]);
-      });
-      if (s.members.every((m) => m.records === 2)) steadyCalls++;
-      const plain = onStats(c, s, samples, samples.length, t);
-      const detour = onStats(c, s, [...samples, rec('db', 0)], samples.length + 1, t);
-      expect(detour.actions).toEqual(plain.actions);
-      expect(detour.state).toEqual(plain.state);
-      s = plain.state;
-    }
-    expect(steadyCalls).toBeGreaterThan(1000);
   });
 });
