@@ -96,8 +96,10 @@ Example:
         clearTimeout(timer);
         const closesAt = adapter.roundClosesAt();
         if (closesAt === null) return;
+        // only for rounds stamped within a stats interval of the wall clock (a replayed recording
+        // is decided by its own lines); a window already passed closes once the lines at hand are read
         const wait = closesAt / 1000 - Date.now();
-        if (wait > 0 && wait <= interval / 1000) timer = setTimeout(() => print(adapter.closeRound(closesAt)), wait);
+        if (Math.abs(wait) <= interval / 1000) timer = setTimeout(() => print(adapter.closeRound(closesAt)), Math.max(0, wait));
       };
       let n = 0;
       try {
