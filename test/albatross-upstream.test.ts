@@ -19,7 +19,7 @@ import {
   type StatsSample,
 } from '../src/engines/albatross/engine.js';
 import { intOfStringOpt } from '../src/engines/albatross/names.js';
-import { parseScenarioText } from '../src/scenario/load.js';
+import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import { simulateAlbatross } from '../src/run/albatross.js';
 
 const faithful: GroupContext = { config, options: preset('faithful'), policy: { vcpus: 1, maxInstances: null, minInstances: 1 } };
@@ -93,6 +93,19 @@ describe('1–3: clones prepended, registered at spawn completion, removed after
     expect(stopped).toEqual([[1310, 'web-clone-2', 'scale_down']]);
     const gone = log.filter((e) => e.type === 'instance_gone').map((e) => [e.t, e.instance]);
     expect(gone).toEqual([[1310.005, 'web-clone-2']]);
+  });
+});
+
+describe('2: scale-downs of the bundled default are real destroys', () => {
+  it('every scale-down stops a running clone: none ignored, none adopted back', () => {
+    // before the fix 19 of albatross-default's 172 scale-downs targeted a clone already gone
+    const lines: string[] = [];
+    simulateAlbatross(loadScenario('scenarios/albatross-default.yaml'), { event: (l) => lines.push(l) });
+    const log = lines.map((l) => JSON.parse(l) as { type: string; reason?: string });
+    const downs = log.filter((e) => e.type === 'scale_down').length;
+    expect(downs).toBeGreaterThan(100);
+    expect(log.filter((e) => e.type === 'instance_stopping' && e.reason === 'scale_down').length).toBe(downs);
+    expect(log.filter((e) => e.type === 'destroy_ignored' || e.type === 'adopted').length).toBe(0);
   });
 });
 
