@@ -96,6 +96,21 @@ describe('1–3: clones prepended, registered at spawn completion, removed after
   });
 });
 
+describe('1: the victim after re-adoption (scale_down_victim)', () => {
+  it('first = the last clone adopted; highest_id = the highest number whatever the order', () => {
+    // records come sorted by name: web, web-clone-10, web-clone-9. handle_stats registers
+    // web-clone-10, then web-clone-9, each prepended: clones = [web-clone-9; web-clone-10].
+    const back = onStats(faithful, initialGroup('web'), [rec('web', 0), rec('web-clone-10', 0), rec('web-clone-9', 0)], 3, 0).state;
+    expect(back.members.map((m) => m.name)).toEqual(['web', 'web-clone-9', 'web-clone-10']);
+    // four low ticks already, out of cooldown: the next idle round (average 0 < 40) is the fifth
+    const ready = withGroup(back, { lowTicks: 4, lastScaleAction: null });
+    const idle = [rec('web', 0, [0, 0]), rec('web-clone-10', 0, [0, 0]), rec('web-clone-9', 0, [0, 0])];
+    const victim = (c: GroupContext) => onStats(c, ready, idle, 3, 10 * S).actions.map((a) => ('name' in a ? a.name : a.type));
+    expect(victim(faithful)).toEqual(['web-clone-9']); // List.hd clones
+    expect(victim({ ...faithful, options: { ...faithful.options, scale_down_victim: 'highest_id' } })).toEqual(['web-clone-10']);
+  });
+});
+
 describe('2: scale-downs of the bundled default are real destroys', () => {
   it('every scale-down stops a running clone: none ignored, none adopted back', () => {
     // before the fix 19 of albatross-default's 172 scale-downs targeted a clone already gone
