@@ -8,9 +8,9 @@ import type { Micros } from '../../kernel/time.js';
 import { groupStatus, indexOfMember, isHigh, isLow, sampleLoad, type Decision, type GroupContext, type GroupState, type StatsSample } from './core.js';
 
 /**
- * The steady round's decision, or null when the round is not that case. Samples usually come
- * sorted by name while the clones are listed newest first, so a sample is looked for at its own
- * position, then at the mirrored one, then anywhere.
+ * The steady round's decision, or null when the round is not that case. A sample is looked for
+ * at its own position, then anywhere (samples come sorted by name, clones are listed newest
+ * first; groups are small). Kept small so that V8 inlines it into the stats round.
  *
  * @example steadyRound(ctx, state, samples, state.members.length, now) // state.unchanged in a quiet round
  */
@@ -22,13 +22,9 @@ export function steadyRound(ctx: GroupContext, state: GroupState, samples: reado
     const s = samples[i]!;
     let m = members[i]!;
     if (m.name !== s.name) {
-      const mirror = i === 0 ? 0 : count - i;
-      m = members[mirror]!;
-      if (m.name !== s.name) {
-        const j = indexOfMember(members, s.name);
-        if (j < 0) return null;
-        m = members[j]!;
-      }
+      const j = indexOfMember(members, s.name);
+      if (j < 0) return null;
+      m = members[j]!;
     }
     if (m.records !== 2 || m.silentSince !== -1) return null;
     sum += sampleLoad(ctx, s, now);
