@@ -207,6 +207,18 @@ describe('4: failure paths of spawn_clone (unikernel.ml)', () => {
 });
 
 describe('5: corrected variant', () => {
+  it('in the world: after the primary is killed, no clone is spawned before the death is noticed', () => {
+    // demand 3 cores on 1-vCPU instances keeps every instance at 100 %; the primary dies at
+    // 1005 s (between rounds), the sync pass at 1800 s notices. Rounds 1010 … 1790 s carry only
+    // clone records: with require_primary_record none of them is evaluated, so no spawn there.
+    const text = world('    load: { base: 3 }', 'faults:\n  - { at: 1005s, kill_primary: web }\n').replace('variant: faithful', 'variant: corrected');
+    const log = events(text);
+    const ups = log.filter((e) => e.type === 'scale_up').map((e) => e.t);
+    expect(ups.filter((t) => t > 1005)).toEqual([]);
+    expect(ups.length).toBeGreaterThan(0);
+    expect(log.filter((e) => e.type === 'group_forgotten').map((e) => e.t)).toEqual([1800]);
+  });
+
   it('never spawns a clone of a primary that has stopped reporting', () => {
     // primary and two clones heard twice; then only the clones report, each at 100 % (10 CPU-s
     // per 10 s). The round average (100 + 100) / 2 = 10 000 bp > 9 000 would tick three times and
