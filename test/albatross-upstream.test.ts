@@ -56,7 +56,10 @@ ${extra}output: { timeseries: false, events: true, report: false }
 function events(text: string): Array<{ t: number; type: string; instance?: string; reason?: string }> {
   const lines: string[] = [];
   simulateAlbatross(parseScenarioText(text, 'upstream.yaml'), { event: (l) => lines.push(l) });
-  return lines.map((l) => JSON.parse(l) as { t: number; type: string; instance?: string; reason?: string });
+  return lines.map((l) => {
+    const e = JSON.parse(l) as { time_s: number; type: string; instance?: string; reason?: string };
+    return { ...e, t: e.time_s };
+  });
 }
 
 describe('1–3: clones prepended, registered at spawn completion, removed after the destroy (world)', () => {
