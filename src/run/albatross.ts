@@ -14,7 +14,8 @@ import type { Micros } from '../kernel/time.js';
 import { buildLoadSources, sampleAll } from '../load/index.js';
 import type { LoadSource } from '../load/source.js';
 import { FleetMetrics, WorkloadMetricsBank, type WorkloadResult } from '../metrics/workload.js';
-import type { ChartData } from '../report/types.js';
+import { ChartRecorder, type ChartSample } from '../report/chart-recorder.js';
+import type { ChartActionKind, ChartData } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
 import { HostPool, makeHosts, type Host } from '../world/hosts.js';
@@ -129,6 +130,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     start: 0,
     utilisationTarget: u,
     flipFlopWindow: scenario.metrics.flip_flop_window,
+    cooldown: config.cooldown_period,
     elasticityGrid: scenario.metrics.elasticity_grid,
   });
   const fleet = new FleetMetrics();
@@ -147,25 +149,23 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   const records: StatsSample[] = [];
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
 
-  // chart data for the first groups, sampled on a coarse grid
-  const chartGroups = Math.min(scenario.output.chart_groups, workloads.length);
-  const chartStep = Math.max(interval, Math.ceil(end / 1500 / interval) * interval);
-  const chart: ChartData = {
+  // chart data for the first groups (none without a report), bucketed in fixed memory
+  const chartGroups = scenario.output.report ? Math.min(scenario.output.chart_groups, workloads.length) : 0;
+  const chart = new ChartRecorder({
     groups: workloads.slice(0, chartGroups).map((w) => w.spec.name),
-    points: [],
-    actions: [],
-    cooldowns: [],
+    duration: end,
+    interval,
     thresholds: { up: config.scale_up_threshold_percent, down: config.scale_down_threshold_percent },
-  };
-  const MAX_CHART_ACTIONS = 20_000;
+  });
+  const chartSample: ChartSample = { demand: 0, capacity: 0, running: 0, booting: 0, stopping: 0, orphaned: 0, cpu: null, highTicks: 0, lowTicks: 0, violationUs: 0 };
   const tsStep = scenario.output.timeseries_step;
 
   const emit = sinks.event;
   const log = (t: Micros, type: string, fields: Record<string, unknown>): void => {
     if (emit) emit(JSON.stringify({ time_s: t / 1e6, type, ...fields }));
   };
-  const chartAction = (t: Micros, w: Workload, action: ChartData['actions'][number]['action']): void => {
-    if (w.index < chartGroups && chart.actions.length < MAX_CHART_ACTIONS) chart.actions.push({ t: t / 1e6, group: w.spec.name, action });
+  const chartAction = (t: Micros, w: Workload, action: ChartActionKind): void => {
+    if (w.index < chartGroups) chart.action(w.index, t, action);
   };
 
   /** Tell the metrics what is in effect for `w` from `t` on. */
@@ -235,6 +235,12 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     fleetChange(t, -1);
   };
 
+  /** Is there a running (not yet stopping) instance called `name` to destroy? */
+  const stoppable = (w: Workload, name: string): boolean => {
+    const inst = findInstance(w, name);
+    return inst !== undefined && inst.phase !== Phase.Stopping;
+  };
+
   /** Begin stopping an instance (destroy); false when there is nothing to stop. */
   const stop = (w: Workload, name: string, t: Micros, reason: string): boolean => {
     const inst = findInstance(w, name);
@@ -247,7 +253,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     queue.push(t + world.stop_latency, EV_GONE, inst.id, PRIO_LIFECYCLE);
     metrics.count(w.index, 'clones_destroyed');
     log(t, 'instance_stopping', { group: w.spec.name, instance: name, reason });
-    chartAction(t, w, 'clone_destroyed');
+    // a scale-down's clone going is the scale-down itself: mark only the other destroys
+    if (reason !== 'scale_down') chartAction(t, w, 'clone_destroyed');
     return true;
   };
 
@@ -260,20 +267,14 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   };
 
   /**
-   * The chart's cooldown band follows the engine's stamp: a new stamp opens (or extends) the
-   * group's band to stamp + cooldown_period; a stamp cleared (`remove_cooldown`) ends it at `t`.
+   * The chart's cooldown band follows the engine's stamp: a new stamp starts a band to
+   * stamp + cooldown_period (ending any earlier one there); a stamp cleared (`remove_cooldown`)
+   * ends the band at `t`.
    */
   const cooldownBand = (w: Workload, stamp: Micros | null, t: Micros): void => {
     if (w.index >= chartGroups) return;
-    let last: ChartData['cooldowns'][number] | undefined;
-    for (let i = chart.cooldowns.length - 1; i >= 0 && last === undefined; i--) if (chart.cooldowns[i]!.group === w.spec.name) last = chart.cooldowns[i];
-    if (stamp === null) {
-      if (last && last.end > t / 1e6) last.end = t / 1e6;
-      return;
-    }
-    const until = Math.min(end, stamp + config.cooldown_period) / 1e6;
-    if (last && last.end >= stamp / 1e6) last.end = Math.max(last.end, until);
-    else chart.cooldowns.push({ group: w.spec.name, start: stamp / 1e6, end: until });
+    if (stamp === null) chart.cutCooldown(w.index, t);
+    else chart.cooldown(w.index, stamp, stamp + config.cooldown_period);
   };
 
   /** How a spawn failure reason ends the spawn: refused before albatross is asked (the stamp stays) or failed (stamp cleared). */
@@ -286,10 +287,11 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         // a scale-up counts when a clone is created; it joins the group when placed (EV_PLACED)
         const failure = create(w, a.name, false, t, false);
         if (failure === null) {
-          metrics.scaling(i, t, 1);
+          const reversal = metrics.scaling(i, t, 1);
           metrics.count(i, 'clones_spawned');
           log(t, 'scale_up', { group: a.group, instance: a.name });
           chartAction(t, w, 'scale_up');
+          if (i < chartGroups) chart.reversal(i, t, reversal);
         } else {
           metrics.count(i, 'spawn_failures');
           log(t, 'spawn_failed', { group: a.group, instance: a.name, reason: failure });
@@ -306,11 +308,13 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       case 'destroy_clone':
         // a scale-down counts only when something is destroyed; the clone leaves the group
         // when albatross confirms (EV_GONE)
-        if (stop(w, a.name, t, a.reason) && a.reason === 'scale_down') {
-          metrics.scaling(i, t, -1);
+        if (a.reason === 'scale_down' && stoppable(w, a.name)) {
+          const reversal = metrics.scaling(i, t, -1);
           log(t, 'scale_down', { group: a.group, instance: a.name });
           chartAction(t, w, 'scale_down');
+          if (i < chartGroups) chart.reversal(i, t, reversal);
         }
+        stop(w, a.name, t, a.reason);
         break;
       case 'orphan':
         for (const name of a.names) {
@@ -346,7 +350,6 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     metrics.advanceAll(t);
     sampleAll(sources, t, demand);
     const sampleTs = sinks.timeseries !== undefined && t % tsStep === 0;
-    const sampleChart = t % chartStep === 0;
     let recordCount = 0;
     let callCount = 0;
     for (let wi = 0; wi < workloads.length; wi++) {
@@ -394,7 +397,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       }
       w.demand = demand[slot[wi]!]!;
       store(w);
-      const chartNow = sampleChart && wi < chartGroups;
+      const chartNow = wi < chartGroups;
       if (sampleTs || chartNow) {
         const average = evaluatedAverage(contexts[wi]!, before, states[wi]!, records, n, t);
         if (sampleTs) writeSeries(w, t, average);
@@ -433,22 +436,21 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     out(`${ts},${g},in_cooldown,${cooling}`);
   };
 
+  /** Group `w`'s state at the round at `t` for the charts (a reused sample object). */
   const chartPoint = (w: Workload, t: Micros, average: number | null): void => {
     const st = states[w.index]!;
-    chart.points.push({
-      t: t / 1e6,
-      group: w.spec.name,
-      demand: r6(w.demand),
-      capacity: capacityCores(w),
-      running: w.running - countOrphanedRunning(w),
-      booting: w.booting + w.placing,
-      stopping: w.stopping,
-      orphaned: w.orphaned,
-      cpu_pct: average,
-      high_ticks: st.highTicks,
-      low_ticks: st.lowTicks,
-      in_cooldown: inCooldown(contexts[w.index]!, st, t) ? 1 : 0,
-    });
+    const s = chartSample;
+    s.demand = w.demand;
+    s.capacity = capacityCores(w);
+    s.running = w.running - countOrphanedRunning(w);
+    s.booting = w.booting + w.placing;
+    s.stopping = w.stopping;
+    s.orphaned = w.orphaned;
+    s.cpu = average;
+    s.highTicks = st.highTicks;
+    s.lowTicks = st.lowTicks;
+    s.violationUs = metrics.violationMicros(w.index);
+    chart.sample(w.index, t, s);
   };
 
   const countOrphanedRunning = (w: Workload): number => {
@@ -558,10 +560,12 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
 
   for (const w of workloads) settle(w, end);
   for (const s of sources) s.close();
+  const results = workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) }));
+  chart.close(workloads.slice(0, chartGroups).map((w) => metrics.violationMicros(w.index)));
   return {
-    workloads: workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) })),
+    workloads: results,
     fleet: fleet.finish(end),
-    chart,
+    chart: chart.finish(),
     counts,
   };
 }
