@@ -4,12 +4,12 @@
  * docs/engines/hpa.md for the line format.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
 import YAML from 'yaml';
 import { HpaAdapter, parseHpaLine } from '../adapters/hpa.js';
 import { resolveHpaConfig } from '../engines/hpa/config.js';
 import type { HpaConfig } from '../engines/hpa/types.js';
 import { InputError } from '../scenario/errors.js';
+import { boundedLines, openInput, readTextInput } from '../files/inputs.js';
 
 /**
  * Read an HPA configuration file (YAML or JSON: the HPA spec keys, or a whole
@@ -17,24 +17,32 @@ import { InputError } from '../scenario/errors.js';
  */
 export function loadHpaConfig(file: string): HpaConfig {
   if (!fs.existsSync(file)) throw new InputError('no such file', { file, key: '--config' });
-  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'), { prettyErrors: false });
+  const doc = YAML.parseDocument(readTextInput(file, 'HPA configuration'), { prettyErrors: false });
   const error = doc.errors[0];
   if (error !== undefined) throw new InputError(error.message.split('\n')[0]!, { file, line: error.linePos?.[0]?.line });
-  return resolveHpaConfig(doc.toJS(), file);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new InputError(`invalid YAML: ${(err as Error).message.split('\n')[0]}`, { file }); // an alias bomb
+  }
+  return resolveHpaConfig(data, file);
 }
 
 /** Run the decide loop: observations from `input` (a file) or stdin, actions to stdout. */
 export async function decideHpa(configFile: string | undefined, input: string | undefined): Promise<void> {
   if (configFile === undefined) throw new InputError('give the HPA configuration with --config FILE', { key: '--config' });
   const adapter = new HpaAdapter(loadHpaConfig(configFile));
-  if (input && !fs.existsSync(input)) throw new InputError('no such file', { file: input });
   const source = input ?? 'stdin';
-  const stream = input ? fs.createReadStream(input) : process.stdin;
-  let n = 0;
-  for await (const line of readline.createInterface({ input: stream, crlfDelay: Infinity })) {
-    n++;
-    if (line.trim() === '') continue;
-    const where = `${source}:${n}`;
-    for (const action of adapter.feed(parseHpaLine(line, where), where)) process.stdout.write(`${JSON.stringify(action)}\n`);
+  // bounded reading (src/files/inputs.ts): a directory, a device or an endless line is one line of error
+  const stream = input ? fs.createReadStream('', { fd: openInput(input, 'input') }) : process.stdin;
+  try {
+    for await (const [n, line] of boundedLines(stream, source)) {
+      if (line.trim() === '') continue;
+      const where = `${source}:${n}`;
+      for (const action of adapter.feed(parseHpaLine(line, where), where)) process.stdout.write(`${JSON.stringify(action)}\n`);
+    }
+  } finally {
+    if (stream !== process.stdin) (stream as fs.ReadStream).destroy();
   }
 }
