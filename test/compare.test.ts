@@ -283,3 +283,13 @@ describe('bad input: one line naming it, exit 2, nothing written', () => {
     });
   }
 });
+
+describe('compare --help', () => {
+  it('lists every flag and shows examples', async () => {
+    const r = await runCli('compare', '--help');
+    expect(r.code).toBe(0);
+    for (const flag of ['--out', '--seeds', '--seed', '--set', '--metrics', '--quiet']) expect(r.out).toContain(flag);
+    expect(r.out).toContain('Examples:');
+    expect(r.out).toContain('scalelab compare scenarios/albatross-quirk-faithful.yaml scenarios/albatross-quirk-corrected.yaml');
+  });
+});
