@@ -293,3 +293,24 @@ describe('compare --help', () => {
     expect(r.out).toContain('scalelab compare scenarios/albatross-quirk-faithful.yaml scenarios/albatross-quirk-corrected.yaml');
   });
 });
+
+describe('two run directories of one scenario (two thresholds)', () => {
+  it('are named after their directories', async () => {
+    const summary = (v: number) => ({ scenario: { name: 'albatross-default', seed: 42, duration_s: 60, engine: { name: 'albatross', variant: 'faithful' } }, metrics: { flip_flops: { value: v, unit: 'count' } } });
+    const up90 = runDir('up90', summary(3));
+    const up80 = runDir('up80', summary(1));
+    const cwd = process.cwd();
+    const here = path.join(tmp, 'cwd-thresholds');
+    fs.mkdirSync(here);
+    process.chdir(here);
+    try {
+      const r = await runCli('compare', up90, up80);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('up90 vs up80');
+      expect(r.out).toContain('flip_flops: up80: lower by 2 (66.7 %) than up90');
+      expect(fs.existsSync(path.join(here, 'reports', 'compare', 'up90-vs-up80', 'compare.md'))).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});

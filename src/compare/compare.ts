@@ -53,6 +53,18 @@ export function runLabels(names: readonly string[]): string[] {
   return uniqueLabels(words.map((w) => w.slice(common).join('-')));
 }
 
+/**
+ * A name for each input: its scenario's name, or — for run directories of a scenario that
+ * another input shares (two thresholds of one scenario) — the directory's own name.
+ *
+ * @example inputNames([{ scenario: 'd', kind: 'run directory', source: '/tmp/up90' }, { scenario: 'd', kind: 'run directory', source: '/tmp/up80' }]) // ['up90', 'up80']
+ */
+export function inputNames(runs: readonly Pick<CompareRun, 'scenario' | 'kind' | 'source'>[]): string[] {
+  const count = new Map<string, number>();
+  for (const r of runs) count.set(r.scenario, (count.get(r.scenario) ?? 0) + 1);
+  return runs.map((r) => (count.get(r.scenario)! > 1 && r.kind === 'run directory' ? path.basename(path.resolve(r.source)) : r.scenario));
+}
+
 /** Caveats worth a line: engines, lengths, seeds or versions that differ; missing series. */
 export function comparisonNotes(runs: readonly CompareRun[], charted: readonly ChartRun[]): string[] {
   const notes: string[] = [];
@@ -93,19 +105,18 @@ export async function runCompare(opts: CompareOptions): Promise<CompareOutcome> 
   const width = compareBucketWidth(longest, COMPARE_BUCKETS);
   const count = Math.ceil(longest / width);
 
-  // every input's names, to check --metrics before running anything that takes long
   const loaded: LoadedRun[] = [];
   for (const input of checked) {
     const buckets = new SeriesBuckets(width, count);
     loaded.push(input.kind === 'scenario' ? runScenarioSeeds(input, opts.sets, seeds, buckets, opts.progress) : await loadRunDirectory(input, buckets));
   }
-  const labels = runLabels(loaded.map((l) => l.run.scenario));
+  const names = inputNames(loaded.map((l) => l.run));
+  const labels = runLabels(names);
   const runs: CompareRun[] = loaded.map((l, i) => ({ ...l.run, label: labels[i]! }));
   if (opts.metrics !== undefined) {
     for (const m of opts.metrics) if (!runs.some((r) => r.values.has(m))) throw new InputError(`unknown metric "${m}": no input reports it`, { file: '--metrics' });
   }
-  const names = metricNames(runs, opts.metrics);
-  const rows = compareMetrics(runs, names);
+  const rows = compareMetrics(runs, metricNames(runs, opts.metrics));
   const headline = opts.metrics ?? HEADLINE_METRICS;
   const verdicts = verdictTable(runs, rows, headline);
   const charted: ChartRun[] = loaded.map((l, i) => ({ label: labels[i]!, series: l.buckets.result() }));
@@ -119,7 +130,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareOutcome> 
   const charts = [];
   for (const s of specs) charts.push({ ...s, svg: await renderSvg(s.spec, `chart-${s.id}`) });
 
-  const outDir = opts.out ?? path.join('reports', 'compare', runs.map((r) => r.scenario).join('-vs-'));
+  const outDir = opts.out ?? path.join('reports', 'compare', uniqueLabels(names).join('-vs-'));
   fs.mkdirSync(outDir, { recursive: true });
   const files: [string, string][] = [
     ['report.html', compareHtml(comparison, charts)],
