@@ -271,6 +271,8 @@ describe('bad input: one line naming it, exit 2, nothing written', () => {
     ['an unknown metric', [good, good, '--metrics', 'flip_flops,no_such_metric'], /--metrics: unknown metric "no_such_metric"/],
     ['--set with run directories only', [good, good, '--set', 'duration=2h'], /--set: applies to scenario inputs only/],
     ['a bad --seeds', ['scenarios/albatross-quirk-faithful.yaml', good, '--seeds', '0'], /--seeds: expected 1 to 1000 seeds/],
+    ['an unknown metric, scenario inputs (found after running them)', ['scenarios/albatross-quirk-faithful.yaml', good, '--set', 'duration=1h', '--set', 'faults=[]', '--set', 'workloads[1].load.steps=[]', '--metrics', 'nope'], /--metrics: unknown metric "nope"/],
+    ['a scenario error', ['scenarios/albatross-quirk-faithful.yaml', good, '--set', 'duration=2h'], /albatross-quirk-faithful.yaml:\d+: faults\[0\].at: must be within the run/],
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {

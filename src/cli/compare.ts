@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { InputError } from '../scenario/errors.js';
 import { runCompare } from '../compare/compare.js';
 import { wholeNumberFlag } from './flags.js';
+import { progressWriter } from './progress.js';
 
 interface CompareFlags {
   out?: string;
@@ -79,16 +80,22 @@ docs/COMPARE.md.`,
       const metrics = flags.metrics !== undefined ? metricsFlag(flags.metrics) : undefined;
       const seedFlag = flags.seeds !== undefined ? '--seeds' : flags.seed !== undefined ? '--seed' : undefined;
       const started = Date.now();
-      const outcome = await runCompare({
-        inputs,
-        sets: flags.set,
-        seeds,
-        ...(baseSeed !== undefined ? { baseSeed } : {}),
-        ...(seedFlag !== undefined ? { seedFlag } : {}),
-        ...(metrics !== undefined ? { metrics } : {}),
-        ...(flags.out !== undefined ? { out: flags.out } : {}),
-        ...(flags.quiet ? {} : { progress: (line: string) => process.stderr.write(`scalelab compare: ${line}\n`) }),
-      });
+      const bar = flags.quiet ? undefined : progressWriter(process.stderr);
+      let outcome;
+      try {
+        outcome = await runCompare({
+          inputs,
+          sets: flags.set,
+          seeds,
+          ...(baseSeed !== undefined ? { baseSeed } : {}),
+          ...(seedFlag !== undefined ? { seedFlag } : {}),
+          ...(metrics !== undefined ? { metrics } : {}),
+          ...(flags.out !== undefined ? { out: flags.out } : {}),
+          ...(bar ? { progress: (line: string) => bar.update(() => `scalelab compare: ${line}`) } : {}),
+        });
+      } finally {
+        bar?.done();
+      }
       if (flags.quiet) return;
       const c = outcome.comparison;
       const lines = c.verdicts.map((v) => `  ${v.metric}: ${v.text}`);
