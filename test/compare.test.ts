@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 import { compareMetrics, pairedDiffs, verdictOf, verdictTable, type CompareRun } from '../src/compare/metrics.js';
-import { compareBucketWidth, SeriesBuckets } from '../src/compare/series.js';
+import { compareBucketWidth, readTimeseries, SeriesBuckets } from '../src/compare/series.js';
 import { runLabels } from '../src/compare/compare.js';
 import { diffText, valueText } from '../src/compare/render.js';
 
@@ -162,6 +162,23 @@ describe('time series buckets', () => {
     });
     expect(r.capacity?.buckets).toEqual([{ t0: 0, t1: 60, mean: 2, min: 2, max: 2 }]);
     expect(r.instances).toBeUndefined();
+  });
+
+  it('a month of rows read from a file: at most 240 buckets, the sums exact', async () => {
+    // 30 d every 60 s = 43 200 instants, two groups of demand 1 and 2 → total 3 everywhere;
+    // 2 592 000 s / 240 = 10 800 s, itself a nice width (3 h): 240 buckets
+    const file = path.join(tmp, 'month.csv');
+    const fd = fs.openSync(file, 'w');
+    fs.writeSync(fd, 'time_s,group,series,value\n');
+    for (let t = 0; t < 30 * 86_400; t += 60) fs.writeSync(fd, `${t},a,demand_cores,1\n${t},b,demand_cores,2\n`);
+    fs.closeSync(fd);
+    const width = compareBucketWidth(30 * 86_400, 240);
+    expect(width).toBe(10_800);
+    const b = new SeriesBuckets(width, Math.ceil((30 * 86_400) / width));
+    await readTimeseries(file, b);
+    const buckets = b.result().demand!.buckets;
+    expect(buckets).toHaveLength(240);
+    expect(buckets.every((k) => k.mean === 3 && k.min === 3 && k.max === 3)).toBe(true);
   });
 
   it('nice widths keep at most the requested number of buckets', () => {
