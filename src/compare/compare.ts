@@ -68,7 +68,12 @@ export function inputNames(runs: readonly Pick<CompareRun, 'scenario' | 'kind' |
 /** Caveats worth a line: engines, lengths, seeds or versions that differ; missing series. */
 export function comparisonNotes(runs: readonly CompareRun[], charted: readonly ChartRun[]): string[] {
   const notes: string[] = [];
-  const list = (f: (r: CompareRun) => string) => runs.map((r) => `${f(r)} (${r.label})`).join(', ');
+  // each value once, with the runs that have it: "albatross (faithful, corrected), hpa (hpa-default)"
+  const list = (f: (r: CompareRun) => string) => {
+    const by = new Map<string, string[]>();
+    for (const r of runs) by.set(f(r), [...(by.get(f(r)) ?? []), r.label]);
+    return [...by].map(([value, labels]) => `${value} (${labels.join(', ')})`).join(', ');
+  };
   if (new Set(runs.map((r) => r.engine)).size > 1) notes.push(`Different engines: ${list((r) => r.engine)}. Metrics an engine does not report show as —.`);
   if (new Set(runs.map((r) => r.duration_s)).size > 1) {
     notes.push(`Different scenario lengths: ${list((r) => formatDuration(r.duration_s))}. Totals (instance·s, violation seconds, counts) grow with the length; compare rates and percentages.`);
