@@ -11,6 +11,7 @@ import { InputError } from '../scenario/errors.js';
 import { wholeNumberFlag } from './flags.js';
 import { loadScenario, parseScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
+import { decideKraftcloud } from './decide-kraftcloud.js';
 
 interface DecideFlags {
   scenario?: string;
@@ -21,6 +22,7 @@ interface DecideFlags {
   maxInstances?: string;
   minInstances: string;
   input?: string;
+  config?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -40,7 +42,7 @@ export function registerDecideCommand(program: Command): void {
   program
     .command('decide')
     .description('run a decision engine on live observations: JSON lines in, actions as JSON lines out')
-    .argument('<engine>', 'engine name (albatross)')
+    .argument('<engine>', 'engine name (albatross, kraftcloud)')
     .option('--scenario <file>', 'take engine variant, config and options (and the groups, if no --group) from a scenario')
     .option('--variant <name>', 'engine variant (faithful or corrected)')
     .option('--set <key=value>', 'override a key, e.g. --set engine.config.cooldown_period=300s (repeatable)', collect, [])
@@ -49,6 +51,7 @@ export function registerDecideCommand(program: Command): void {
     .option('--max-instances <n>', 'max instances per group (scaling policy)')
     .option('--min-instances <n>', 'min instances per group (corrected variant)', '1')
     .option('--input <file>', 'read observations from a file instead of stdin')
+    .option('--config <file>', 'kraftcloud: the service\'s autoscale configuration (YAML/JSON; see docs/engines/kraftcloud.md)')
     .addHelpText(
       'after',
       `
@@ -59,10 +62,17 @@ Input lines:
 Output lines: {"time": …, "type": "spawn_clone" | "destroy_clone" | "orphan" | "adopt" | "forget", "group": …, …}
 
 Example:
-  albatross-stats-to-json | scalelab decide albatross --variant corrected --group alice:web --max-instances 4`,
+  albatross-stats-to-json | scalelab decide albatross --variant corrected --group alice:web --max-instances 4
+
+kraftcloud input lines (one round per time; a round lists every instance):
+  {"time": 1780000000.01, "instance": "nginx-1", "state": "running", "millicores": 700, "inflight": 3, "rps": 120, "connections": 4, "last_request": 1780000000.009}
+  {"time": 1780000000.01, "waiting": 2}
+Output lines: {"time": …, "type": "spawn" | "destroy" | "standby" | "wake" | "notify", …}
+  scalelab decide kraftcloud --config service.yaml --input metrics.jsonl`,
     )
     .action(async (engine: string, flags: DecideFlags) => {
-      if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross)`, { key: 'engine' });
+      if (engine === 'kraftcloud') return decideKraftcloud(flags);
+      if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross, kraftcloud)`, { key: 'engine' });
       const scenario = engineScenario(flags);
       if (scenario.engine.name !== 'albatross') throw new InputError(`the scenario's engine is ${scenario.engine.name}, not albatross`, { file: flags.scenario, key: 'engine.name' });
       const vcpus = wholeNumberFlag(flags.vcpus, '--vcpus');
