@@ -14,17 +14,8 @@ export function percentChange(capacity: number, percent: number, rounding: Perce
   const v = (capacity * percent) / 100;
   if (v === 0) return 0;
   const magnitude = Math.abs(v);
-  const sign = v > 0 ? 1 : -1;
-  switch (rounding) {
-    case 'aws':
-      return sign * (magnitude < 1 ? 1 : Math.floor(magnitude));
-    case 'toward_zero':
-      return sign * Math.floor(magnitude);
-    case 'away_from_zero':
-      return sign * Math.ceil(magnitude);
-    case 'nearest':
-      return sign * Math.round(magnitude);
-  }
+  const whole = rounding === 'aws' ? (magnitude < 1 ? 1 : Math.floor(magnitude)) : rounding === 'toward_zero' ? Math.floor(magnitude) : rounding === 'away_from_zero' ? Math.ceil(magnitude) : Math.round(magnitude);
+  return whole === 0 ? 0 : v > 0 ? whole : -whole;
 }
 
 /**

@@ -10,9 +10,11 @@
  *    to standby, told `notify_time` before;
  * 3. step policies — each policy aggregates its metric over the running instances (in the
  *    `legacy` warm-up meaning, without those younger than the warm-up), picks the first step with
- *    lower ≤ metric < upper and proposes a target; the largest target wins (a scale-out beats
+ *    lower ≤ metric < upper and proposes a target from the instances not parked (legacy: and out
+ *    of their warm-up, as EC2 Auto Scaling counts capacity); the largest target wins (a scale-out beats
  *    any scale-in; among scale-ins the smallest reduction wins; a matching step that means "no
- *    change" vetoes a scale-in). A scale-out wakes parked instances first, then spawns clones;
+ *    change" vetoes a scale-in). A scale-out brings the instances not parked (warming ones
+ *    included) up to the target: it wakes parked instances first, then spawns clones;
  *    a scale-in destroys the instances with the fewest in-flight requests, newest first.
  *    min_size and max_size count every instance, parked ones included.
  * Time is integer µs; nothing here reads a clock or keeps hidden state. The observation must
@@ -220,26 +222,33 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
   let lastScaleOut = state.lastScaleOut;
   let lastScaleIn = state.lastScaleIn;
   const evaluations: PolicyEvaluation[] = [];
+  const legacy = config.options.warmup_meaning === 'legacy';
+  // capacity: every instance not parked; base: those a target is computed from (legacy: out of warm-up)
   let capacity = spawned;
-  for (const s of effective.values()) if (s !== 'standby') capacity++;
+  let base = legacy ? 0 : spawned;
+  for (const i of obs.instances) {
+    if (effective.get(i.id) === 'standby') continue;
+    capacity++;
+    if (!legacy || now - i.createdAt >= config.warmup) base++;
+  }
   const members = obs.instances.length + spawned; // before this step's own spawns
   let best: number | null = null;
   for (const policy of config.policies) {
     const metric = aggregateMetric(config, policy, obs.instances, now);
     const step = metric === null ? undefined : matchStep(policy.steps, metric);
-    const target = step === undefined ? null : targetOf(capacity, policy.adjustment, step.adjustment, config.options.percent_rounding);
+    const target = step === undefined ? null : targetOf(base, policy.adjustment, step.adjustment, config.options.percent_rounding);
     evaluations.push({ policy: policy.name, metric, step: step?.text ?? null, target });
     if (target !== null && (best === null || target > best)) best = target;
   }
-  const legacy = config.options.warmup_meaning === 'legacy';
   const inWarmup = lastScaleOut !== null && now < lastScaleOut + config.warmup;
   const inCooldown = lastScaleIn !== null && now < lastScaleIn + config.cooldown;
-  if (best !== null && best > capacity && (legacy || (!inWarmup && !inCooldown))) {
-    const wanted = best - capacity;
+  if (best !== null && best > base && (legacy || (!inWarmup && !inCooldown))) {
+    // scale-out: up to `best` instances in all, warming ones included; parked ones are woken first
+    const wanted = Math.min(best, config.maxSize) - capacity;
     let want = wanted;
     const parked = obs.instances.filter((i) => effective.get(i.id) === 'standby').sort(byParkedLast);
     for (const p of parked) {
-      if (want === 0) break;
+      if (want <= 0) break;
       actions.push({ type: 'wake', instance: p.id, reason: 'policy' });
       effective.set(p.id, 'starting');
       woken.add(p.id);
@@ -251,8 +260,9 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
       spawned += count;
     }
     if (want !== wanted || count > 0) lastScaleOut = now;
-  } else if (best !== null && best < capacity && !inCooldown && (legacy || !inWarmup)) {
-    const remove = Math.min(capacity - best, members - config.minSize);
+  } else if (best !== null && best < base && !inCooldown && (legacy || !inWarmup)) {
+    // scale-in: base − best instances, never below min_size (parked ones count as members)
+    const remove = Math.min(base - best, members - config.minSize);
     if (remove > 0) {
       const victims = obs.instances.filter((i) => effective.get(i.id) !== 'standby' && !woken.has(i.id)).sort(byVictim).slice(0, remove);
       for (const v of victims) actions.push({ type: 'destroy', instance: v.id });
