@@ -7,7 +7,12 @@
  * internal/cli/kraft/cloud/scale/initialize/initialize.go, `(*InitOptions).Run` (warm-up and
  * cool-down ≥ 10 ms, sent as whole milliseconds; max-size default 10).
  */
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
 import { parseSteps, goSscanf, matchStep } from '../src/engines/kraftcloud/steps.js';
 import { parseKraftcloudConfig, type KraftcloudConfig } from '../src/engines/kraftcloud/config.js';
 import { percentChange, targetOf } from '../src/engines/kraftcloud/adjust.js';
@@ -347,5 +352,67 @@ describe('decision loop', () => {
   it('keeps the state object when nothing changed', () => {
     const s = initialState();
     expect(decide(blog(), s, { instances: [inst('a', 300)], waiting: 0 }, 10 * S).state).toBe(s);
+  });
+});
+
+describe('scalelab decide kraftcloud (a hand-made recording replayed)', () => {
+  const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'kraftcloud');
+  const T0 = 1_780_000_000;
+  let out = '';
+  let err = '';
+  let tmp = '';
+  beforeEach(() => {
+    out = '';
+    err = '';
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-kraft-'));
+    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const decideCli = (...args: string[]) => main(['node', 'scalelab', 'decide', 'kraftcloud', ...args]);
+
+  it('prints the actions the blog policies take on the recording', async () => {
+    expect(await decideCli('--config', path.join(FIX, 'nginx-service.yaml'), '--input', path.join(FIX, 'nginx-recording.jsonl'))).toBe(0);
+    expect(out.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      // T0: a, b at 700 → 600:800/50 → +50 % of 2 = 1.0 → spawn 1
+      { time: T0, type: 'spawn', count: 1, from: 'nginx', reason: 'policy' },
+      // T0+0.01: a, b at 900 (800:/100 would add 2) but within the 100 ms warm-up (current meaning) → nothing
+      // T0+0.2: a, b, c at 30 → :50/-50 → −50 % of 3 = −1.5 → −1; all idle, newest (c, first seen at T0+0.01) goes
+      { time: T0 + 0.2, type: 'destroy', instance: 'nginx-c' },
+      // T0+0.25: within the 100 ms cool-down → nothing; T0+0.4: −50 % of 2 = −1; a, b created together → larger id
+      { time: T0 + 0.4, type: 'destroy', instance: 'nginx-b' },
+      // T0+0.5: cool-down over (0.4 + 0.1) → −50 % of 1 = −0.5 → −1 → 0 instances (min 0)
+      { time: T0 + 0.5, type: 'destroy', instance: 'nginx-a' },
+      // T0+0.6: 3 requests wait and nothing runs or is parked → cold start from the master
+      { time: T0 + 0.6, type: 'spawn', count: 1, from: 'nginx', reason: 'request' },
+    ]);
+    expect(err).toBe('');
+  });
+
+  it('a bad line is one error naming the input line, exit 2', async () => {
+    const file = path.join(tmp, 'bad.jsonl');
+    fs.writeFileSync(file, `{"time": ${T0}, "instance": "a", "millicores": 100}\n\n{"time": ${T0 + 1}, "instance": "a", "millicores": -5}\n`);
+    expect(await decideCli('--config', path.join(FIX, 'nginx-service.yaml'), '--input', file)).toBe(2);
+    expect(err).toBe(`scalelab: error: ${file}:3: millicores: must be a non-negative number\n`);
+    err = '';
+    fs.writeFileSync(file, `{"time": ${T0 + 1}, "instance": "a"}\n{"time": ${T0}, "instance": "a"}\n`);
+    expect(await decideCli('--config', path.join(FIX, 'nginx-service.yaml'), '--input', file)).toBe(2);
+    expect(err).toBe(`scalelab: error: ${file}:2: time: time goes back\n`);
+  });
+
+  it('a step list the CLI would refuse: one line naming the policy, the step and the rule, exit 2', async () => {
+    const config = path.join(tmp, 'svc.yaml');
+    fs.writeFileSync(config, 'master: nginx\npolicies:\n  - { name: out, adjustment: percent, steps: ["600:800/50", "900:/100"] }\n');
+    expect(await decideCli('--config', config, '--input', path.join(FIX, 'nginx-recording.jsonl'))).toBe(2);
+    expect(err).toBe(`scalelab: error: ${config}: policies[0].steps[1] ("900:/100"): steps are not contiguous: gap found between 800 and 900\n`);
+    expect(out).toBe('');
+  });
+
+  it('needs --config', async () => {
+    expect(await decideCli('--input', path.join(FIX, 'nginx-recording.jsonl'))).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
   });
 });
