@@ -18,6 +18,7 @@ import { parseKraftcloudConfig, type KraftcloudConfig } from '../src/engines/kra
 import { percentChange, targetOf } from '../src/engines/kraftcloud/adjust.js';
 import { decide, initialState, nextTick, type InstanceObservation, type KraftcloudState } from '../src/engines/kraftcloud/engine.js';
 import { InputError } from '../src/scenario/errors.js';
+import { kraftcloudDescriptor } from '../src/engines/kraftcloud/descriptor.js';
 
 const MS = 1_000;
 const S = 1_000_000;
@@ -414,5 +415,18 @@ describe('scalelab decide kraftcloud (a hand-made recording replayed)', () => {
   it('needs --config', async () => {
     expect(await decideCli('--input', path.join(FIX, 'nginx-recording.jsonl'))).toBe(2);
     expect(err.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('descriptor', () => {
+  it('states the same defaults the configuration reader applies', () => {
+    const c = parseKraftcloudConfig({ master: 'm' });
+    const d = Object.fromEntries(kraftcloudDescriptor.config.map((k) => [k.key, k.default]));
+    expect([d['min_size'], d['max_size'], d['warmup_time'], d['cooldown_time'], d['decision_period'], d['scale_to_zero.policy'], d['has_ports']]).toEqual([c.minSize, c.maxSize, '1s', '1s', '10ms', c.scaleToZero.policy, c.hasPorts]);
+    expect(Object.fromEntries(kraftcloudDescriptor.options.map((k) => [k.key, k.default]))).toEqual(c.options);
+  });
+
+  it('checks min above max and notify time against the cool-down', () => {
+    expect(kraftcloudDescriptor.check({ min_size: 3, max_size: 2, 'scale_to_zero.cooldown_time': 1000, 'scale_to_zero.notify_time': 1000, 'scale_to_zero.policy': 'off', has_ports: true }).map((p) => p.key)).toEqual(['min_size', 'scale_to_zero.notify_time']);
   });
 });
