@@ -19,6 +19,7 @@ import { percentChange, targetOf } from '../src/engines/kraftcloud/adjust.js';
 import { decide, initialState, nextTick, type InstanceObservation, type KraftcloudState } from '../src/engines/kraftcloud/engine.js';
 import { InputError } from '../src/scenario/errors.js';
 import { kraftcloudDescriptor } from '../src/engines/kraftcloud/descriptor.js';
+import seedrandom from 'seedrandom';
 
 const MS = 1_000;
 const S = 1_000_000;
@@ -428,5 +429,51 @@ describe('descriptor', () => {
 
   it('checks min above max and notify time against the cool-down', () => {
     expect(kraftcloudDescriptor.check({ min_size: 3, max_size: 2, 'scale_to_zero.cooldown_time': 1000, 'scale_to_zero.notify_time': 1000, 'scale_to_zero.policy': 'off', has_ports: true }).map((p) => p.key)).toEqual(['min_size', 'scale_to_zero.notify_time']);
+  });
+});
+
+describe('invariants over 5,000 random decisions', () => {
+  it('stays within min/max, acts only on instances in the right state, wakes in time, repeats itself', () => {
+    const rng = seedrandom('kraftcloud-invariants');
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+    const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+    const stepLists = [['600:800/50', '800:/100'], [':50/-50'], [':500/-50'], ['0:10/1', '10:/3'], [':100/1'], [':1000/0'], ['200:/-1']];
+    for (let round = 0; round < 5_000; round++) {
+      const maxSize = int(1, 8);
+      const minSize = int(0, maxSize);
+      const config = parseKraftcloudConfig({
+        master: 'm',
+        min_size: minSize,
+        max_size: maxSize,
+        warmup_time: `${int(10, 200)}ms`,
+        cooldown_time: `${int(10, 200)}ms`,
+        policies: Array.from({ length: int(0, 3) }, (_, k) => ({ name: `p${k}`, metric: pick(['cpu', 'inflight_reqs', 'reqs_per_sec']), adjustment: pick(['change', 'exact', 'percent']), steps: pick(stepLists) })),
+        scale_to_zero: { policy: pick(['off', 'on', 'idle']), cooldown_time: `${int(1, 300)}ms`, notify_time: '0ms' },
+        options: { warmup_meaning: pick(['legacy', 'current']), percent_rounding: pick(['aws', 'toward_zero', 'away_from_zero', 'nearest']) },
+      });
+      const now = int(1_000, 2_000) * MS;
+      const instances = Array.from({ length: int(0, maxSize) }, (_, k) =>
+        inst(`i${k}`, int(0, 1200), { state: pick(['running', 'starting', 'standby'] as const), createdAt: now - int(0, 500) * MS, since: now - int(0, 400) * MS, inflight: int(0, 3), connections: int(0, 2), rps: int(0, 50), lastRequestAt: rng() < 0.5 ? null : now - int(0, 600) * MS }),
+      );
+      const state: KraftcloudState = { lastScaleOut: rng() < 0.5 ? null : now - int(0, 300) * MS, lastScaleIn: rng() < 0.5 ? null : now - int(0, 300) * MS, idle: new Map() };
+      const obs = { instances, waiting: int(0, 2) };
+      const d = decide(config, state, obs, now);
+      expect(decide(config, state, obs, now)).toEqual(d);
+      const byId = new Map(instances.map((i) => [i.id, i]));
+      const spawned = d.actions.reduce((n, a) => n + (a.type === 'spawn' ? a.count : 0), 0);
+      const destroyed = d.actions.filter((a) => a.type === 'destroy').map((a) => (a as { instance: string }).instance);
+      const woken = d.actions.filter((a) => a.type === 'wake').map((a) => (a as { instance: string }).instance);
+      const parked = d.actions.filter((a) => a.type === 'standby').map((a) => (a as { instance: string }).instance);
+      const after = instances.length + spawned - destroyed.length;
+      expect(after).toBeLessThanOrEqual(maxSize);
+      expect(after).toBeGreaterThanOrEqual(minSize);
+      expect(new Set(destroyed).size).toBe(destroyed.length);
+      for (const id of destroyed) expect(byId.get(id)!.state === 'standby' || woken.includes(id) || parked.includes(id)).toBe(false);
+      for (const id of woken) expect(byId.get(id)!.state).toBe('standby');
+      for (const id of parked) expect(byId.get(id)!.state).toBe('running');
+      expect(new Set(woken).size).toBe(woken.length);
+      expect(d.wakeAt).toBeGreaterThan(now);
+      expect(d.wakeAt).toBeLessThanOrEqual(nextTick(now, config.decisionPeriod));
+    }
   });
 });

@@ -156,10 +156,11 @@ function isBusy(i: InstanceObservation, policy: 'on' | 'idle'): boolean {
  */
 export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Observation, now: Micros): Decision {
   const actions: KraftcloudAction[] = [];
-  /** Effective state of each instance after this turn's wakes and standbys. */
-  const effective = new Map<string, InstanceState>();
-  for (const i of obs.instances) effective.set(i.id, i.state);
-  const woken = new Set<string>();
+  /** Instances whose state this turn changed (wakes, standbys); made only when one does. */
+  let changedTo: Map<string, InstanceState> | null = null;
+  const stateOf = (i: InstanceObservation): InstanceState => changedTo?.get(i.id) ?? i.state;
+  const setState = (i: InstanceObservation, to: InstanceState) => (changedTo ??= new Map()).set(i.id, to);
+  const wasWoken = (i: InstanceObservation) => i.state === 'standby' && stateOf(i) !== 'standby';
   let spawned = 0;
   let wakeAt = nextTick(now, config.decisionPeriod);
 
@@ -167,17 +168,14 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
   for (const i of obs.instances) {
     if (i.state === 'standby' && (i.inflight > 0 || (i.lastRequestAt !== null && i.lastRequestAt > i.since))) {
       actions.push({ type: 'wake', instance: i.id, reason: 'request' });
-      effective.set(i.id, 'starting');
-      woken.add(i.id);
+      setState(i, 'starting');
     }
   }
-  const serving = () => [...effective.values()].some((s) => s !== 'standby');
-  if (obs.waiting > 0 && !serving()) {
-    const parked = obs.instances.filter((i) => effective.get(i.id) === 'standby').sort(byParkedLast);
+  if (obs.waiting > 0 && !obs.instances.some((i) => stateOf(i) !== 'standby')) {
+    const parked = obs.instances.filter((i) => stateOf(i) === 'standby').sort(byParkedLast);
     if (parked.length > 0) {
       actions.push({ type: 'wake', instance: parked[0]!.id, reason: 'request' });
-      effective.set(parked[0]!.id, 'starting');
-      woken.add(parked[0]!.id);
+      setState(parked[0]!, 'starting');
     } else if (obs.instances.length < config.maxSize) {
       actions.push({ type: 'spawn', count: 1, from: config.master, reason: 'request' });
       spawned = 1;
@@ -202,7 +200,7 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
       let notifiedFor = before.notifiedFor;
       if (now >= standbyAt) {
         actions.push({ type: 'standby', instance: i.id });
-        effective.set(i.id, 'standby');
+        setState(i, 'standby');
         continue; // parked: its memory is dropped
       }
       if (config.scaleToZero.notifyTime > 0 && notifiedFor !== idleSince) {
@@ -227,7 +225,7 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
   let capacity = spawned;
   let base = legacy ? 0 : spawned;
   for (const i of obs.instances) {
-    if (effective.get(i.id) === 'standby') continue;
+    if (stateOf(i) === 'standby') continue;
     capacity++;
     if (!legacy || now - i.createdAt >= config.warmup) base++;
   }
@@ -246,12 +244,12 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
     // scale-out: up to `best` instances in all, warming ones included; parked ones are woken first
     const wanted = Math.min(best, config.maxSize) - capacity;
     let want = wanted;
-    const parked = obs.instances.filter((i) => effective.get(i.id) === 'standby').sort(byParkedLast);
+    // parked before this turn (one parked by scale-to-zero just now is idle: not woken again)
+    const parked = obs.instances.filter((i) => i.state === 'standby' && stateOf(i) === 'standby').sort(byParkedLast);
     for (const p of parked) {
       if (want <= 0) break;
       actions.push({ type: 'wake', instance: p.id, reason: 'policy' });
-      effective.set(p.id, 'starting');
-      woken.add(p.id);
+      setState(p, 'starting');
       want--;
     }
     const count = Math.min(want, config.maxSize - members);
@@ -264,7 +262,7 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
     // scale-in: base − best instances, never below min_size (parked ones count as members)
     const remove = Math.min(base - best, members - config.minSize);
     if (remove > 0) {
-      const victims = obs.instances.filter((i) => effective.get(i.id) !== 'standby' && !woken.has(i.id)).sort(byVictim).slice(0, remove);
+      const victims = obs.instances.filter((i) => stateOf(i) !== 'standby' && !wasWoken(i)).sort(byVictim).slice(0, remove);
       for (const v of victims) actions.push({ type: 'destroy', instance: v.id });
       if (victims.length > 0) lastScaleIn = now;
     }
