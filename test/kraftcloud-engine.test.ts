@@ -477,3 +477,13 @@ describe('invariants over 5,000 random decisions', () => {
     }
   });
 });
+
+describe('configuration inside a scenario', () => {
+  it('names keys with the prefix the caller gives', () => {
+    // sorted: :5/1 (no lower bound) first, then 0:10/1 at idx 1 → previous upper 5 ≠ lower 0
+    expect(() => parseKraftcloudConfig({ master: 'm', policies: [{ name: 'p', steps: ['0:10/1', ':5/1', '10:/2'] }] }, 's.yaml', 'engine.config.')).toThrow(
+      's.yaml: engine.config.policies[0].steps[0] ("0:10/1"): steps are not contiguous: gap found between 5 and 0',
+    );
+    expect(() => parseKraftcloudConfig({ master: 'm', min_size: 4, max_size: 3 }, 's.yaml', 'engine.config.')).toThrow('s.yaml: engine.config.min_size: min_size 4 is above max_size 3');
+  });
+});

@@ -212,11 +212,14 @@ function parsePolicy(r: Reader, prefix: string, file: string | undefined): StepP
  * CLI: min_size 0, max_size 10, warm-up and cool-down 1 s (each ≥ 10 ms, whole ms), scale-to-zero
  * off with a 1 s cool-down; the decision period (unpublished) defaults to 10 ms.
  *
+ * `prefix` goes before every key in errors (e.g. `engine.config.` when the configuration sits
+ * inside a scenario).
+ *
  * @example parseKraftcloudConfig({ master: 'nginx' }).maxSize // 10
  */
-export function parseKraftcloudConfig(raw: unknown, file?: string): KraftcloudConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('the configuration must be a mapping', { file });
-  const r = new Reader(raw as Obj, '', file);
+export function parseKraftcloudConfig(raw: unknown, file?: string, prefix = ''): KraftcloudConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('the configuration must be a mapping', { file, key: prefix.replace(/\.$/, '') || undefined });
+  const r = new Reader(raw as Obj, prefix, file);
   r.only(TOP_KEYS);
   if (r.has('master') && r.has('template')) r.fail('template', 'give master or template (its newer name), not both');
   const master = r.has('template') ? r.text('template') : r.text('master');
@@ -231,7 +234,7 @@ export function parseKraftcloudConfig(raw: unknown, file?: string): KraftcloudCo
   const period = r.duration('decision_period', 10 * MICROS_PER_MS, false);
   if (period.us < 1) r.fail(period.key, 'must be at least 1us');
   const hasPorts = r.boolean('has_ports', true);
-  const policies = r.list('policies').map((p, i) => parsePolicy(r.child(p, `policies[${i}]`), `policies[${i}].`, file));
+  const policies = r.list('policies').map((p, i) => parsePolicy(r.child(p, `policies[${i}]`), `${prefix}policies[${i}].`, file));
   const names = new Set<string>();
   policies.forEach((p, i) => {
     if (names.has(p.name)) r.fail(`policies[${i}].name`, `a policy named "${p.name}" exists already`);
