@@ -5,7 +5,9 @@
  * internal/cli/kraft/cloud/scale/add/add.go, `(*AddOptions).Run` (step parsing with fmt.Sscanf,
  * bound check, sort.Slice, contiguity checks) and
  * internal/cli/kraft/cloud/scale/initialize/initialize.go, `(*InitOptions).Run` (warm-up and
- * cool-down ≥ 10 ms, sent as whole milliseconds; max-size default 10).
+ * cool-down ≥ 10 ms, sent as whole milliseconds; max-size default 10) and
+ * internal/cli/kraft/cloud/instance/create/create.go, `(*CreateOptions).Pre` and `Create`
+ * (scale-to-zero policy, cool-down ≥ 1 ms when given, forced off without ports or service).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -149,7 +151,10 @@ describe('configuration (kraftkit initialize.go, (*InitOptions).Run; platform do
   it('refuses min above max, a bad step (naming policy and step), bad scale-to-zero', () => {
     expect(fails({ min_size: 3, max_size: 2 })).toThrow('svc.yaml: min_size: min_size 3 is above max_size 2');
     expect(fails({ policies: [{ name: 'p', steps: ['600:800/50', '900:/100'] }] })).toThrow('svc.yaml: policies[0].steps[1] ("900:/100"): steps are not contiguous');
-    expect(fails({ scale_to_zero: { policy: 'on', cooldown_time: '0.5ms' } })).toThrow('svc.yaml: scale_to_zero.cooldown_time: scale-to-zero cooldown must be at least 1ms');
+    expect(fails({ scale_to_zero: { policy: 'on', cooldown_time: '0.5ms' } })).toThrow('svc.yaml: scale_to_zero.cooldown_time: scale-to-zero-cooldown needs to be at least 1ms');
+    // kraftkit instance/create/create.go: a cool-down of 0 is not sent (platform default 1 s); whole ms are sent
+    expect(parseKraftcloudConfig({ master: 'm', scale_to_zero: { policy: 'on', cooldown_time: 0, stateful: true } }).scaleToZero).toEqual({ policy: 'on', cooldown: S, notifyTime: 0, stateful: true });
+    expect(parseKraftcloudConfig({ master: 'm', scale_to_zero: { policy: 'on', cooldown_time: '2.5ms' } }).scaleToZero.cooldown).toBe(2 * MS);
     expect(fails({ scale_to_zero: { policy: 'on', cooldown_time: '1s', notify_time: '1s' } })).toThrow('svc.yaml: scale_to_zero.notify_time: notify time must be below the scale-to-zero cooldown');
     expect(fails({ has_ports: false, scale_to_zero: { policy: 'idle' } })).toThrow(/^svc\.yaml: scale_to_zero\.policy: scale-to-zero "idle" needs a service with ports/);
     expect(fails({ frobnicate: 1 })).toThrow(/^svc\.yaml: frobnicate: unknown key/);

@@ -44,6 +44,8 @@ export interface ScaleToZero {
   cooldown: Micros;
   /** The app is told this long before standby, µs (< cooldown; 0 = not told). */
   notifyTime: Micros;
+  /** Stateful: a wake resumes from a memory snapshot (the world's wake latency); false: a cold boot. */
+  stateful: boolean;
 }
 
 /** Behaviour the platform does not document; each is a scalelab choice (see docs/engines/kraftcloud.md). */
@@ -84,7 +86,7 @@ export const DEFAULT_OPTIONS: KraftcloudOptions = {
 
 const TOP_KEYS = ['master', 'template', 'min_size', 'max_size', 'warmup_time', 'warmup_time_ms', 'cooldown_time', 'cooldown_time_ms', 'high_watermark', 'decision_period', 'has_ports', 'policies', 'scale_to_zero', 'options'];
 const POLICY_KEYS = ['name', 'type', 'metric', 'adjustment', 'steps'];
-const S2Z_KEYS = ['policy', 'cooldown_time', 'cooldown_time_ms', 'notify_time', 'notify_time_ms'];
+const S2Z_KEYS = ['policy', 'cooldown_time', 'cooldown_time_ms', 'notify_time', 'notify_time_ms', 'stateful'];
 const OPTION_VALUES: Record<keyof KraftcloudOptions, readonly string[]> = {
   warmup_meaning: ['legacy', 'current'],
   cpu_aggregation: ['average', 'sum'],
@@ -252,15 +254,23 @@ export function parseKraftcloudConfig(raw: unknown, file?: string, prefix = ''):
   return { master, minSize, maxSize, warmup: warmup.us, cooldown: cooldown.us, highWatermark, decisionPeriod: period.us, hasPorts, policies, scaleToZero, options };
 }
 
-/** Read `scale_to_zero`: policy off (default) | on | idle, cool-down ≥ 1 ms, notify time below it. */
+/**
+ * Read `scale_to_zero` as `kraft cloud instance create` takes it (kraftkit
+ * internal/cli/kraft/cloud/instance/create/create.go, `(*CreateOptions).Pre` and `Create`): policy
+ * off (default) | on | idle; cool-down 0 = the platform default (1 s), otherwise ≥ 1 ms and sent
+ * in whole ms; `stateful`; plus the newer API's notify time, below the cool-down. The CLI
+ * silently forces scale-to-zero off without ports or service; a configuration asking for it
+ * there is refused instead, so that nobody simulates a policy the platform would drop.
+ */
 function parseScaleToZero(r: Reader | undefined, hasPorts: boolean): ScaleToZero {
-  if (!r) return { policy: 'off', cooldown: 1_000_000, notifyTime: 0 };
+  if (!r) return { policy: 'off', cooldown: 1_000_000, notifyTime: 0, stateful: false };
   r.only(S2Z_KEYS);
   const policy = r.oneOf<ScaleToZeroPolicy>('policy', 'off', ['off', 'on', 'idle']);
   if (policy !== 'off' && !hasPorts) r.fail('policy', `scale-to-zero "${policy}" needs a service with ports (the platform forces it off without); set has_ports or policy off`);
-  const cooldown = r.duration('cooldown_time', 1_000_000, false);
-  if (cooldown.us < MICROS_PER_MS) r.fail(cooldown.key, 'scale-to-zero cooldown must be at least 1ms');
+  const given = r.duration('cooldown_time', 0, false);
+  if (given.us !== 0 && given.us < MICROS_PER_MS) r.fail(given.key, 'scale-to-zero-cooldown needs to be at least 1ms');
+  const cooldown = given.us === 0 ? 1_000_000 : given.us - (given.us % MICROS_PER_MS);
   const notify = r.duration('notify_time', 0, false);
-  if (notify.us >= cooldown.us) r.fail(notify.key, 'notify time must be below the scale-to-zero cooldown');
-  return { policy, cooldown: cooldown.us, notifyTime: notify.us };
+  if (notify.us >= cooldown) r.fail(notify.key, 'notify time must be below the scale-to-zero cooldown');
+  return { policy, cooldown, notifyTime: notify.us, stateful: r.boolean('stateful', false) };
 }

@@ -19,7 +19,8 @@ export const kraftcloudDescriptor: EngineDescriptor = {
     { key: 'decision_period', type: 'duration', default: '10ms', unit: 'µs', doc: 'period of the platform\'s decision loop (unpublished; "milliseconds")', min: 1 },
     { key: 'has_ports', type: 'boolean', default: true, unit: '', doc: 'the service publishes ports; without, scale-to-zero is forced off (on/idle is refused)' },
     { key: 'scale_to_zero.policy', type: 'enum', default: 'off', values: ['off', 'on', 'idle'], unit: '', doc: 'off; on: standby after no requests and no connections for the cool-down; idle: open idle connections do not keep it up' },
-    { key: 'scale_to_zero.cooldown_time', type: 'duration', default: '1s', unit: 'µs', doc: 'idle time before standby, at least 1 ms', min: 1_000 },
+    { key: 'scale_to_zero.cooldown_time', type: 'duration', default: '1s', unit: 'µs', doc: 'idle time before standby, at least 1 ms, whole ms', min: 1_000 },
+    { key: 'scale_to_zero.stateful', type: 'boolean', default: false, unit: '', doc: 'a wake resumes from a memory snapshot (the world\'s wake latency) instead of a cold boot' },
     { key: 'scale_to_zero.notify_time', type: 'duration', default: '0ms', unit: 'µs', doc: 'the app is told this long before standby; below the cool-down', min: 0 },
   ],
   options: [
