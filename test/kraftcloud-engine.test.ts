@@ -240,6 +240,13 @@ describe('warm-up and cool-down, both documented meanings', () => {
     expect(decide(legacy, d0.state, { instances: [inst('a', 900), b(900, 'running')], waiting: 0 }, at(100)).actions).toEqual([{ type: 'spawn', count: 2, from: 'nginx', reason: 'policy' }]);
   });
 
+  it('legacy: with every instance still warming, a sum of nothing (0) scales nothing in', () => {
+    // in-flight sum over no counted instance = 0 → :1/-1 matches → 0 − 1 = −1 → clamped to 0 = base 0 → nothing
+    const c = parseKraftcloudConfig({ master: 'm', warmup_time: '100ms', policies: [{ name: 'in', metric: 'inflight_reqs', steps: [':1/-1'] }] });
+    expect(act(c, [inst('a', 0, { createdAt: at(0) })], at(50))).toEqual([]);
+    expect(act(c, [inst('a', 0, { createdAt: at(0) })], at(100))).toEqual([{ type: 'destroy', instance: 'a' }]); // counted now: 1 − 1 = 0
+  });
+
   it('current: no scaling for warmup_time after a scale-out; new instances count at once', () => {
     const d0 = decide(current, initialState(), { instances: [inst('a', 900)], waiting: 0 }, at(0));
     expect(d0.actions).toEqual([{ type: 'spawn', count: 1, from: 'nginx', reason: 'policy' }]);

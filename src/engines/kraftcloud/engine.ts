@@ -238,6 +238,7 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
     evaluations.push({ policy: policy.name, metric, step: step?.text ?? null, target });
     if (target !== null && (best === null || target > best)) best = target;
   }
+  if (best !== null && best < 0) best = 0; // no target below zero instances (legacy: nothing counted yet → nothing to remove)
   const inWarmup = lastScaleOut !== null && now < lastScaleOut + config.warmup;
   const inCooldown = lastScaleIn !== null && now < lastScaleIn + config.cooldown;
   if (best !== null && best > base && (legacy || (!inWarmup && !inCooldown))) {
