@@ -149,87 +149,125 @@ function isBusy(i: InstanceObservation, policy: 'on' | 'idle'): boolean {
   return i.inflight > 0 || (policy === 'on' && i.connections > 0);
 }
 
-/**
- * One turn of the decision loop. See the module comment for the order of the rules.
- *
- * @example decide(config, initialState(), { instances: [], waiting: 0 }, 0).wakeAt // config.decisionPeriod
- */
-export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Observation, now: Micros): Decision {
-  const actions: KraftcloudAction[] = [];
+/** What one turn has decided so far: actions, instance states it changed, clones it spawned. */
+class Turn {
+  readonly actions: KraftcloudAction[] = [];
+  spawned = 0;
+  wakeAt: Micros;
   /** Instances whose state this turn changed (wakes, standbys); made only when one does. */
-  let changedTo: Map<string, InstanceState> | null = null;
-  const stateOf = (i: InstanceObservation): InstanceState => changedTo?.get(i.id) ?? i.state;
-  const setState = (i: InstanceObservation, to: InstanceState) => (changedTo ??= new Map()).set(i.id, to);
-  const wasWoken = (i: InstanceObservation) => i.state === 'standby' && stateOf(i) !== 'standby';
-  let spawned = 0;
-  let wakeAt = nextTick(now, config.decisionPeriod);
+  private changedTo: Map<string, InstanceState> | null = null;
 
-  // 1. wake on request
-  for (const i of obs.instances) {
-    if (i.state === 'standby' && (i.inflight > 0 || (i.lastRequestAt !== null && i.lastRequestAt > i.since))) {
-      actions.push({ type: 'wake', instance: i.id, reason: 'request' });
-      setState(i, 'starting');
-    }
-  }
-  if (obs.waiting > 0 && !obs.instances.some((i) => stateOf(i) !== 'standby')) {
-    const parked = obs.instances.filter((i) => stateOf(i) === 'standby').sort(byParkedLast);
-    if (parked.length > 0) {
-      actions.push({ type: 'wake', instance: parked[0]!.id, reason: 'request' });
-      setState(parked[0]!, 'starting');
-    } else if (obs.instances.length < config.maxSize) {
-      actions.push({ type: 'spawn', count: 1, from: config.master, reason: 'request' });
-      spawned = 1;
-    }
+  constructor(
+    readonly config: KraftcloudConfig,
+    readonly obs: Observation,
+    readonly now: Micros,
+  ) {
+    this.wakeAt = nextTick(now, config.decisionPeriod);
   }
 
-  // 2. scale-to-zero
-  let idle = state.idle;
-  const s2z = config.hasPorts ? config.scaleToZero.policy : 'off';
-  if (s2z !== 'off') {
-    const next = new Map<string, IdleMemory>();
-    for (const i of obs.instances) {
-      if (i.state !== 'running') continue;
-      const before = state.idle.get(i.id) ?? { lastBusy: null, notifiedFor: null };
-      if (isBusy(i, s2z)) {
-        next.set(i.id, { lastBusy: now, notifiedFor: before.notifiedFor });
-        continue;
-      }
-      const idleSince = Math.max(i.since, i.lastRequestAt ?? i.since, before.lastBusy ?? i.since);
-      const standbyAt = idleSince + config.scaleToZero.cooldown;
+  /** The instance's state after this turn's wakes and standbys. */
+  stateOf(i: InstanceObservation): InstanceState {
+    return this.changedTo?.get(i.id) ?? i.state;
+  }
+
+  /** Parked before this turn and still parked (one parked just now is idle: not woken again). */
+  parkedBefore(): InstanceObservation[] {
+    return this.obs.instances.filter((i) => i.state === 'standby' && this.stateOf(i) === 'standby').sort(byParkedLast);
+  }
+
+  wake(i: InstanceObservation, reason: 'policy' | 'request'): void {
+    this.actions.push({ type: 'wake', instance: i.id, reason });
+    (this.changedTo ??= new Map()).set(i.id, 'starting');
+  }
+
+  park(i: InstanceObservation): void {
+    this.actions.push({ type: 'standby', instance: i.id });
+    (this.changedTo ??= new Map()).set(i.id, 'standby');
+  }
+
+  spawn(count: number, reason: 'policy' | 'request' | 'min_size'): void {
+    this.actions.push({ type: 'spawn', count, from: this.config.master, reason });
+    this.spawned += count;
+  }
+
+  /** Instances of the service after this turn's spawns (parked ones included). */
+  members(): number {
+    return this.obs.instances.length + this.spawned;
+  }
+}
+
+/**
+ * Rule 1: a parked instance with a request is woken; requests waiting with nothing running or
+ * starting wake the most recently parked instance, or cold-start one clone.
+ */
+function wakeOnRequest(turn: Turn): void {
+  for (const i of turn.obs.instances) {
+    if (i.state === 'standby' && (i.inflight > 0 || (i.lastRequestAt !== null && i.lastRequestAt > i.since))) turn.wake(i, 'request');
+  }
+  if (turn.obs.waiting === 0 || turn.obs.instances.some((i) => turn.stateOf(i) !== 'standby')) return;
+  const parked = turn.parkedBefore();
+  if (parked.length > 0) turn.wake(parked[0]!, 'request');
+  else if (turn.obs.instances.length < turn.config.maxSize) turn.spawn(1, 'request');
+}
+
+/**
+ * Rule 2: scale-to-zero. Parks running instances idle for the cool-down, tells them `notify_time`
+ * before, pulls `wakeAt` to the next deadline; returns the new idle memory (the old object when
+ * nothing in it changed).
+ */
+function scaleToZero(turn: Turn, memory: ReadonlyMap<string, IdleMemory>): ReadonlyMap<string, IdleMemory> {
+  const { config, now } = turn;
+  const policy = config.hasPorts ? config.scaleToZero.policy : 'off';
+  if (policy === 'off') return memory.size > 0 ? new Map() : memory;
+  const next = new Map<string, IdleMemory>();
+  for (const i of turn.obs.instances) {
+    if (i.state !== 'running') continue;
+    const existing = memory.get(i.id);
+    const lastBusy = existing?.lastBusy ?? null;
+    let notifiedFor = existing?.notifiedFor ?? null;
+    if (isBusy(i, policy)) {
+      next.set(i.id, { lastBusy: now, notifiedFor });
+      continue;
+    }
+    const idleSince = Math.max(i.since, i.lastRequestAt ?? i.since, lastBusy ?? i.since);
+    const standbyAt = idleSince + config.scaleToZero.cooldown;
+    if (now >= standbyAt) {
+      turn.park(i); // its memory is dropped
+      continue;
+    }
+    if (config.scaleToZero.notifyTime > 0 && notifiedFor !== idleSince) {
       const notifyAt = standbyAt - config.scaleToZero.notifyTime;
-      let notifiedFor = before.notifiedFor;
-      if (now >= standbyAt) {
-        actions.push({ type: 'standby', instance: i.id });
-        setState(i, 'standby');
-        continue; // parked: its memory is dropped
-      }
-      if (config.scaleToZero.notifyTime > 0 && notifiedFor !== idleSince) {
-        if (now >= notifyAt) {
-          actions.push({ type: 'notify', instance: i.id, standbyAt });
-          notifiedFor = idleSince;
-        } else wakeAt = Math.min(wakeAt, notifyAt);
-      }
-      wakeAt = Math.min(wakeAt, standbyAt);
-      const existing = state.idle.get(i.id);
-      next.set(i.id, existing !== undefined && existing.notifiedFor === notifiedFor ? existing : { lastBusy: before.lastBusy, notifiedFor });
+      if (now >= notifyAt) {
+        turn.actions.push({ type: 'notify', instance: i.id, standbyAt });
+        notifiedFor = idleSince;
+      } else turn.wakeAt = Math.min(turn.wakeAt, notifyAt);
     }
-    idle = sameMemory(state.idle, next) ? state.idle : next;
-  } else if (state.idle.size > 0) idle = new Map();
-
-  // 3. step policies
-  let lastScaleOut = state.lastScaleOut;
-  let lastScaleIn = state.lastScaleIn;
-  const evaluations: PolicyEvaluation[] = [];
-  const legacy = config.options.warmup_meaning === 'legacy';
-  // capacity: every instance not parked; base: those a target is computed from (legacy: out of warm-up)
-  let capacity = spawned;
-  let base = legacy ? 0 : spawned;
-  for (const i of obs.instances) {
-    if (stateOf(i) === 'standby') continue;
-    capacity++;
-    if (!legacy || now - i.createdAt >= config.warmup) base++;
+    turn.wakeAt = Math.min(turn.wakeAt, standbyAt);
+    next.set(i.id, existing !== undefined && existing.notifiedFor === notifiedFor ? existing : { lastBusy, notifiedFor });
   }
-  const members = obs.instances.length + spawned; // before this step's own spawns
+  return sameMemory(memory, next) ? memory : next;
+}
+
+/**
+ * The instances a target is computed from (`base`: not parked; legacy: and out of warm-up) and
+ * all those not parked (`capacity`), this turn's spawns included.
+ */
+function countInstances(turn: Turn): { base: number; capacity: number } {
+  const legacy = turn.config.options.warmup_meaning === 'legacy';
+  let capacity = turn.spawned;
+  let base = legacy ? 0 : turn.spawned;
+  for (const i of turn.obs.instances) {
+    if (turn.stateOf(i) === 'standby') continue;
+    capacity++;
+    if (!legacy || turn.now - i.createdAt >= turn.config.warmup) base++;
+  }
+  return { base, capacity };
+}
+
+/** Each policy's metric, step and target; the largest target (never below 0), or null if no step applied. */
+function evaluatePolicies(turn: Turn, base: number): { best: number | null; evaluations: PolicyEvaluation[] } {
+  const { config, obs, now } = turn;
+  const evaluations: PolicyEvaluation[] = [];
   let best: number | null = null;
   for (const policy of config.policies) {
     const metric = aggregateMetric(config, policy, obs.instances, now);
@@ -238,41 +276,61 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
     evaluations.push({ policy: policy.name, metric, step: step?.text ?? null, target });
     if (target !== null && (best === null || target > best)) best = target;
   }
-  if (best !== null && best < 0) best = 0; // no target below zero instances (legacy: nothing counted yet → nothing to remove)
+  // no target below zero instances (legacy: nothing counted yet → nothing to remove)
+  return { best: best !== null && best < 0 ? 0 : best, evaluations };
+}
+
+/** A scale-out to `target` instances not parked: wake parked ones first, then spawn, up to max_size. True if it acted. */
+function scaleOut(turn: Turn, target: number, capacity: number): boolean {
+  const members = turn.members();
+  const wanted = Math.min(target, turn.config.maxSize) - capacity;
+  let want = wanted;
+  for (const p of turn.parkedBefore()) {
+    if (want <= 0) break;
+    turn.wake(p, 'policy');
+    want--;
+  }
+  const count = Math.min(want, turn.config.maxSize - members);
+  if (count > 0) turn.spawn(count, 'policy');
+  return want !== wanted || count > 0;
+}
+
+/** A scale-in of `remove` instances, never below min_size; victims by fewest in-flight, newest, larger id. True if it acted. */
+function scaleIn(turn: Turn, remove: number): boolean {
+  const n = Math.min(remove, turn.members() - turn.config.minSize);
+  if (n <= 0) return false;
+  const woken = (i: InstanceObservation) => i.state === 'standby' && turn.stateOf(i) !== 'standby';
+  const victims = turn.obs.instances.filter((i) => turn.stateOf(i) !== 'standby' && !woken(i)).sort(byVictim).slice(0, n);
+  for (const v of victims) turn.actions.push({ type: 'destroy', instance: v.id });
+  return victims.length > 0;
+}
+
+/**
+ * One turn of the decision loop. See the module comment for the order of the rules.
+ *
+ * @example decide(config, initialState(), { instances: [], waiting: 0 }, 0).wakeAt // config.decisionPeriod
+ */
+export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Observation, now: Micros): Decision {
+  const turn = new Turn(config, obs, now);
+  wakeOnRequest(turn);
+  const idle = scaleToZero(turn, state.idle);
+
+  let { lastScaleOut, lastScaleIn } = state;
+  const { base, capacity } = countInstances(turn);
+  const { best, evaluations } = evaluatePolicies(turn, base);
+  const legacy = config.options.warmup_meaning === 'legacy';
   const inWarmup = lastScaleOut !== null && now < lastScaleOut + config.warmup;
   const inCooldown = lastScaleIn !== null && now < lastScaleIn + config.cooldown;
   if (best !== null && best > base && (legacy || (!inWarmup && !inCooldown))) {
-    // scale-out: up to `best` instances in all, warming ones included; parked ones are woken first
-    const wanted = Math.min(best, config.maxSize) - capacity;
-    let want = wanted;
-    // parked before this turn (one parked by scale-to-zero just now is idle: not woken again)
-    const parked = obs.instances.filter((i) => i.state === 'standby' && stateOf(i) === 'standby').sort(byParkedLast);
-    for (const p of parked) {
-      if (want <= 0) break;
-      actions.push({ type: 'wake', instance: p.id, reason: 'policy' });
-      setState(p, 'starting');
-      want--;
-    }
-    const count = Math.min(want, config.maxSize - members);
-    if (count > 0) {
-      actions.push({ type: 'spawn', count, from: config.master, reason: 'policy' });
-      spawned += count;
-    }
-    if (want !== wanted || count > 0) lastScaleOut = now;
+    if (scaleOut(turn, best, capacity)) lastScaleOut = now;
   } else if (best !== null && best < base && !inCooldown && (legacy || !inWarmup)) {
-    // scale-in: base − best instances, never below min_size (parked ones count as members)
-    const remove = Math.min(base - best, members - config.minSize);
-    if (remove > 0) {
-      const victims = obs.instances.filter((i) => stateOf(i) !== 'standby' && !wasWoken(i)).sort(byVictim).slice(0, remove);
-      for (const v of victims) actions.push({ type: 'destroy', instance: v.id });
-      if (victims.length > 0) lastScaleIn = now;
-    }
+    if (scaleIn(turn, base - best)) lastScaleIn = now;
   }
-  const short = config.minSize - (obs.instances.length + spawned);
-  if (short > 0) actions.push({ type: 'spawn', count: short, from: config.master, reason: 'min_size' });
+  const short = config.minSize - turn.members();
+  if (short > 0) turn.spawn(short, 'min_size');
 
   const changed = lastScaleOut !== state.lastScaleOut || lastScaleIn !== state.lastScaleIn || idle !== state.idle;
-  return { state: changed ? { lastScaleOut, lastScaleIn, idle } : state, actions, wakeAt, evaluations };
+  return { state: changed ? { lastScaleOut, lastScaleIn, idle } : state, actions: turn.actions, wakeAt: turn.wakeAt, evaluations };
 }
 
 /** Two idle memories hold the same entries (same objects). */
