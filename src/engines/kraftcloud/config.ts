@@ -191,9 +191,9 @@ class Reader {
 }
 
 /**
- * Read one step policy (`kraft cloud scale add`); `index` names it in errors.
+ * Read one step policy (`kraft cloud scale add`); `prefix` (e.g. `policies[0].`) names its steps in errors.
  *
- * @example parsePolicy({ name: 'out', adjustment: 'percent', steps: ['600:800/50', '800:/100'] }, 'policies[0]').adjustment // 'percent'
+ * @example // { name: out, adjustment: percentage, steps: ["600:800/50", "800:/100"] } → adjustment 'percent', steps sorted
  */
 function parsePolicy(r: Reader, prefix: string, file: string | undefined): StepPolicy {
   r.only(POLICY_KEYS);
