@@ -16,7 +16,7 @@ import { CLUSTER_METRIC_DOCS } from '../metrics/cluster.js';
 import { axisSeconds, describeDomain, sameValue } from './axis.js';
 import { findEngine } from '../engines/registry.js';
 import { formatConstraint, formatGoal, metricCatalog } from './choice.js';
-import { heatmapChart, heatmapPlan, paretoChart, pointLabel, sensitivityChart, shortKeys, type ChartEntry } from './charts.js';
+import { heatmapChart, heatmapPlan, numericValues, paretoChart, pointLabel, sensitivityChart, shortKeys, type ChartEntry } from './charts.js';
 import { pairedDifference, type Aggregate } from './aggregate.js';
 import type { JudgedPoint, Judgement } from './choose.js';
 import type { SweepHeader } from './journal.js';
@@ -421,21 +421,66 @@ function rankingHtml(input: SweepReportInput): string {
   const own = asWrittenPoint(input);
   const first = tableOrder(input).slice(0, HTML_ROWS);
   const rows = own !== null && !first.includes(own) ? [...first, own] : first;
-  const head = ['rank', ...names, 'runs', ...metrics.map((m) => `${m} (${input.agg.units[m] ?? ''})`), 'verdict'].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const head = ['rank', ...names, 'runs', ...metrics.map((m) => `${m} (${input.agg.units[m] ?? ''})`), 'verdict'].map((h) => `<th title="click to sort">${escapeHtml(h)}</th>`).join('');
   const body = rows.map((p) => {
     const cls = p.rank === 1 ? ' class="best"' : p.pareto ? ' class="front"' : '';
     const cells = [
-      `<td class="num">${p.rank ?? '—'}</td>`,
-      ...p.values.map((v) => `<td><code>${escapeHtml(v)}</code></td>`),
-      `<td class="num">${p.runs}/${p.expected}</td>`,
-      ...metrics.map((m) => `<td class="num">${escapeHtml(meanCi(p, m))}</td>`),
+      `<td class="num"${sortKey(p.rank)}>${p.rank ?? '—'}</td>`,
+      ...p.values.map((v) => `<td${sortKey(numericValues([v])?.[0] ?? null)}><code>${escapeHtml(v)}</code></td>`),
+      `<td class="num"${sortKey(p.runs)}>${p.runs}/${p.expected}</td>`,
+      ...metrics.map((m) => `<td class="num"${sortKey(p.stats[m]?.mean ?? null)}>${escapeHtml(meanCi(p, m))}</td>`),
       `<td>${escapeHtml(p.invalid !== null ? `invalid: ${p.invalid}` : verdict(p))}${p === own ? ' <strong>(as written)</strong>' : ''}</td>`,
     ];
     return `<tr${cls}>${cells.join('')}</tr>`;
   });
-  const note = `<p class="muted">Feasible points by ${escapeHtml(formatGoal(input.header.choice.objective))}, then the others; Pareto-front rows tinted. ${first.length < input.judgement.points.length ? `First ${first.length} of ${input.judgement.points.length} points${rows.length > first.length ? ' and the scenario as written' : ''}; sweep.csv has all.` : ''}</p>`;
-  return section('ranking', 'Ranking', `${note}\n<div class="scroll"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body.join('\n')}\n</tbody>\n</table></div>`);
+  const note = `<p class="muted">Feasible points by ${escapeHtml(formatGoal(input.header.choice.objective))}, then the others; Pareto-front rows tinted; click a column header to sort by it (again to reverse). ${first.length < input.judgement.points.length ? `First ${first.length} of ${input.judgement.points.length} points${rows.length > first.length ? ' and the scenario as written' : ''}; sweep.csv has all.` : ''}</p>`;
+  return section('ranking', 'Ranking', `${note}\n<div class="scroll"><table class="sortable">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body.join('\n')}\n</tbody>\n</table></div>\n<script>${SORT_SCRIPT}</script>`);
 }
+
+/**
+ * A cell's sort key as a `data-sort` attribute: the number behind what the cell shows (a
+ * duration in seconds, a mean without its interval); none when there is no number (then the
+ * text sorts, and empty cells last).
+ *
+ * @example sortKey(600) // ' data-sort="600"'
+ */
+export function sortKey(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? '' : ` data-sort="${value}"`;
+}
+
+/**
+ * Sorts a `table.sortable` by the clicked column (numbers as numbers, `—` and empty cells
+ * last; a second click reverses). Inline, a few lines, no library: the page stays offline.
+ */
+export const SORT_SCRIPT = `
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  function key(td) {
+    var v = td.hasAttribute('data-sort') ? td.getAttribute('data-sort') : td.textContent.trim();
+    if (v === '' || v === '\u2014') return null;
+    var n = Number(v);
+    return isNaN(n) ? v : n;
+  }
+  table.querySelectorAll('thead th').forEach(function (th, i) {
+    th.style.cursor = 'pointer';
+    th.addEventListener('click', function () {
+      var up = th.getAttribute('aria-sort') !== 'ascending';
+      table.querySelectorAll('thead th').forEach(function (h) { h.removeAttribute('aria-sort'); });
+      th.setAttribute('aria-sort', up ? 'ascending' : 'descending');
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = key(a.cells[i]), y = key(b.cells[i]);
+        if (x === y) return 0;
+        if (x === null) return 1;
+        if (y === null) return -1;
+        if (typeof x !== typeof y) return typeof x === 'number' ? -1 : 1;
+        return (x < y ? -1 : 1) * (up ? 1 : -1);
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+`;
 
 /** A titled section with an anchor. */
 function section(id: string, title: string, body: string): string {
