@@ -158,6 +158,7 @@ describe('configuration (kraftkit initialize.go, (*InitOptions).Run; platform do
     expect(fails({ scale_to_zero: { policy: 'on', cooldown_time: '1s', notify_time: '1s' } })).toThrow('svc.yaml: scale_to_zero.notify_time: notify time must be below the scale-to-zero cooldown');
     expect(fails({ has_ports: false, scale_to_zero: { policy: 'idle' } })).toThrow(/^svc\.yaml: scale_to_zero\.policy: scale-to-zero "idle" needs a service with ports/);
     expect(fails({ frobnicate: 1 })).toThrow(/^svc\.yaml: frobnicate: unknown key/);
+    expect(fails({ policies: [{ name: 'p', type: 'on_demand', steps: ['0:/1'] }] })).toThrow(/^svc\.yaml: policies\[0\]\.type: on_demand policies .* are not modelled/);
     expect(() => parseKraftcloudConfig({}, 'svc.yaml')).toThrow('svc.yaml: master: required');
   });
 });

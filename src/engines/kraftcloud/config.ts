@@ -198,6 +198,7 @@ class Reader {
 function parsePolicy(r: Reader, prefix: string, file: string | undefined): StepPolicy {
   r.only(POLICY_KEYS);
   const name = r.text('name');
+  if (r.has('type') && r.text('type') === 'on_demand') r.fail('type', 'on_demand policies (newer CLI --type) are not modelled; only step policies are');
   r.oneOf('type', 'step', ['step']);
   const metric = r.oneOf<Metric>('metric', 'cpu', METRICS);
   const spelling = r.oneOf<string>('adjustment', 'change', Object.keys(ADJUSTMENT_SPELLINGS));
