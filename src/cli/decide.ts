@@ -12,6 +12,7 @@ import { durationFlag, wholeNumberFlag } from './flags.js';
 import { decideHpa } from './decide-hpa.js';
 import { loadScenario, parseScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
+import { decideKraftcloud } from './decide-kraftcloud.js';
 
 /** Largest --vcpus (a unikernel's vCPUs). */
 const MAX_VCPUS = 1024;
@@ -47,7 +48,7 @@ export function registerDecideCommand(program: Command): void {
   program
     .command('decide')
     .description('run a decision engine on live observations: JSON lines in, actions as JSON lines out')
-    .argument('<engine>', 'engine name (albatross, hpa)')
+    .argument('<engine>', 'engine name (albatross, hpa, kraftcloud)')
     .option('--scenario <file>', 'take engine variant, config and options (and the groups, if no --group) from a scenario')
     .option('--variant <name>', 'engine variant (faithful or corrected)')
     .option('--set <key=value>', 'override a key, e.g. --set engine.config.cooldown_period=300s (repeatable)', collect, [])
@@ -56,7 +57,7 @@ export function registerDecideCommand(program: Command): void {
     .option('--max-instances <n>', 'max instances per group (scaling policy)')
     .option('--min-instances <n>', 'min instances per group (corrected variant)', '1')
     .option('--input <file>', 'read observations from a file instead of stdin')
-    .option('--config <file>', 'hpa: the HPA configuration (YAML or JSON; HPA spec or manifest, controller flags, options)')
+    .option('--config <file>', 'hpa: the HPA configuration (YAML or JSON; HPA spec or manifest, controller flags, options); kraftcloud: the service\'s autoscale configuration (YAML/JSON; see docs/engines/kraftcloud.md)')
     .option('--interval <duration>', 'albatross: stats interval of albatross-stats: records within half of it form one round (default: the scenario\'s world.stats_interval, 10s)')
     .option('--allow-outside', "with --scenario: read trace files outside its folder and the working directory")
     .addHelpText(
@@ -82,11 +83,18 @@ Example:
 hpa (one line per observation; format in docs/engines/hpa.md):
   {"time": 1780000000, "specReplicas": 2, "pods": [{"name": "web-1", "phase": "Running", "ready": {"status": "True", "lastTransitionTime": 1779990000}, "startTime": 1779989990, "requests": {"cpu": "500m"}, "cpu": {"usage": "450m", "timestamp": 1779999990, "window": "30s"}}]}
   Output lines: {"time": …, "type": "scale", "from": 2, "to": 3, "reason": …}
-  scalelab decide hpa --config hpa.yaml --input observations.jsonl`,
+  scalelab decide hpa --config hpa.yaml --input observations.jsonl
+
+kraftcloud input lines (one round per time; a round lists every instance):
+  {"time": 1780000000.01, "instance": "nginx-1", "state": "running", "millicores": 700, "inflight": 3, "rps": 120, "connections": 4, "last_request": 1780000000.009}
+  {"time": 1780000000.01, "waiting": 2}
+  Output lines: {"time": …, "type": "spawn" | "destroy" | "standby" | "wake" | "notify", …}
+  scalelab decide kraftcloud --config service.yaml --input metrics.jsonl`,
     )
     .action(async (engine: string, flags: DecideFlags) => {
       if (engine === 'hpa') return decideHpa(flags.config, flags.input);
-      if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross, hpa)`, { key: 'engine' });
+      if (engine === 'kraftcloud') return decideKraftcloud(flags);
+      if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross, hpa, kraftcloud)`, { key: 'engine' });
       const scenario = engineScenario(flags);
       if (scenario.engine.name !== 'albatross') throw new InputError(`the scenario's engine is ${scenario.engine.name}, not albatross`, { file: flags.scenario, key: 'engine.name' });
       const vcpus = wholeNumberFlag(flags.vcpus, '--vcpus');
