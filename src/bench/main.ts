@@ -27,7 +27,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
-import { runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
+import { measureProcess, runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
 
 export interface CaseResult {
   name: string;
@@ -38,7 +38,14 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+
+/** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
+function runStartupCase(name: string): CaseResult {
+  const argv = name === 'startup' ? [process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--version'] : [process.execPath, '-e', '0'];
+  const { wallSeconds, peakRssMB } = measureProcess(argv);
+  return { name, wallSeconds, events: 1, eventsPerSecond: 1 / wallSeconds, peakRssMB: peakRssMB ?? NaN, detail: name === 'startup' ? 'scalelab --version, whole process (target ≤ 0.15 s, ≤ 50 MB)' : 'node -e 0: what any Node process costs to start' };
+}
 
 /** The whole-process cases of PB1 and its peers; null when the peer was skipped (reason printed). */
 function runPeerCase(name: string): CaseResult | null {
@@ -104,6 +111,8 @@ function main(argv: string[]): void {
         else break;
       }
       if (runs.length === 0) continue;
+    } else if (name === 'startup' || name === 'startup-bare-node') {
+      for (let i = 0; i < Math.max(times, 5); i++) runs.push(runStartupCase(name));
     } else for (let i = 0; i < times; i++) runs.push(runCase(name, args));
     const r = summarise(runs);
     results.set(name, r);
@@ -117,6 +126,7 @@ function main(argv: string[]): void {
     const y = results.get(b);
     if (x && y) process.stdout.write(`  ${label.padEnd(56)} ${(x.wallSeconds / y.wallSeconds).toFixed(2)}×\n`);
   };
+  ratio('startup', 'startup-bare-node', 'scalelab --version / bare node start-up');
   ratio('pb1', 'pb1-bare-heap', 'PB1 full model / bare heap, same events (target ≤ 3)');
   ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
   ratio('incus-cluster', 'incus-cluster-bare-heap', 'Incus 100 members × 5,000 VMs × 1 week / bare heap');

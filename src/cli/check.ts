@@ -1,5 +1,6 @@
 /** `scalelab check SCENARIO --baseline FILE`: compare a fixed run with a committed baseline. */
 import type { Command } from 'commander';
+import { summaryOf } from './commands.js';
 import { writeFileAtomic } from '../report/files.js';
 import { checkMarkdown, checkTable, checkVerdictLine, runCheck } from '../workbench/check.js';
 import { junitXml } from '../workbench/junit.js';
@@ -36,7 +37,7 @@ export function markdownBeside(junit: string): string {
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
-    .description('run a scenario (fixed seed) and compare every metric with a committed baseline under per-metric tolerances; exit 1 on regression')
+    .description(summaryOf('check'))
     .argument('<scenario>', 'scenario YAML file')
     .option('--baseline <file>', 'baseline YAML (default: reports/baselines/<scenario name>.yaml)')
     .option('--update', 'write the baseline from this run (keeping its tolerances), deliberately')

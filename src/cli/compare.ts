@@ -1,6 +1,7 @@
 /** `scalelab compare A B …`: runs or run directories side by side in one report. */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { summaryOf } from './commands.js';
 import { InputError } from '../scenario/errors.js';
 import { runCompare } from '../compare/compare.js';
 import { wholeNumberFlag } from './flags.js';
@@ -50,7 +51,7 @@ export function metricsFlag(text: string): string[] {
 export function registerCompareCommand(program: Command): void {
   program
     .command('compare')
-    .description('compare scenarios (run with the same seeds) or run directories: report.html, compare.md, compare.csv')
+    .description(summaryOf('compare'))
     .argument('<inputs...>', 'two or more scenario YAML files or run directories of `scalelab run` (the first is the reference)')
     .option('--out <dir>', 'output directory (default: reports/compare/<name>-vs-<name>…)')
     .option('--seeds <n|list>', 'scenario inputs: number of seeds (the base seed and derived ones, as in sweep) or a comma-separated list, e.g. 5 or 1,2,3 (default: 1, the base seed)')

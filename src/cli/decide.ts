@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { summaryOf } from './commands.js';
 import { AlbatrossAdapter, checkTimeJump, parseLine, type AdapterOutput } from '../adapters/albatross.js';
 import { boundedLines, openInput } from '../files/inputs.js';
 import type { AlbatrossConfig, AlbatrossOptions } from '../engines/albatross/engine.js';
@@ -47,7 +48,7 @@ function engineScenario(flags: DecideFlags): Scenario {
 export function registerDecideCommand(program: Command): void {
   program
     .command('decide')
-    .description('run a decision engine on live observations: JSON lines in, actions as JSON lines out')
+    .description(summaryOf('decide'))
     .argument('<engine>', 'engine name (albatross, hpa, kraftcloud)')
     .option('--scenario <file>', 'take engine variant, config and options (and the groups, if no --group) from a scenario')
     .option('--variant <name>', 'engine variant (faithful or corrected)')

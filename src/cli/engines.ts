@@ -1,5 +1,6 @@
 /** `scalelab engines`: the engines, their variants, configuration keys and options. */
 import type { Command } from 'commander';
+import { summaryOf } from './commands.js';
 import { engines } from '../engines/registry.js';
 import type { KeySpec } from '../engines/descriptor.js';
 
@@ -27,7 +28,7 @@ export function describeEngines(): string {
 export function registerEnginesCommand(program: Command): void {
   program
     .command('engines')
-    .description('list the decision engines with their variants, configuration keys and options')
+    .description(summaryOf('engines'))
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
       if (opts.json) {

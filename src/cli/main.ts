@@ -9,30 +9,30 @@ import { InputError } from '../scenario/errors.js';
 import { escapeControls } from './escape.js';
 
 export { escapeControls } from './escape.js';
-import { registerRunCommand } from './run.js';
-import { registerEnginesCommand } from './engines.js';
-import { registerTraceCommands } from './trace.js';
-import { registerRecordCommand } from './record.js';
-import { registerDecideCommand } from './decide.js';
-import { ExitCode, registerWorkbenchCommands } from './workbench.js';
-import { registerCompareCommand } from './compare.js';
+import { ExitCode } from './exit.js';
+import { COMMANDS, commandOf } from './commands.js';
 
-/** Build the command tree (exported for tests). */
-export function buildProgram(): Command {
+/**
+ * Build the command tree for `argv` (exported for tests). Only the command `argv` names is loaded
+ * and registered for real; the others stand in with their name, arguments and summary, enough
+ * for `scalelab --help` and for commander to refuse an unknown command. `sweep` and `sweep
+ * merge` share option names (`--out`), so options are positional: the program's own (--help,
+ * --version) come before the subcommand.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('scalelab')
     .description('Discrete-event simulator and policy-tuning workbench for autoscaling and rebalancing VMs and unikernels.\nRuns the real decision engines (faithful and corrected) against a simulated world and writes reports.')
     .version(VERSION)
     .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
+    .enablePositionalOptions()
     .exitOverride();
-  registerRunCommand(program);
-  registerEnginesCommand(program);
-  registerTraceCommands(program);
-  registerRecordCommand(program);
-  registerDecideCommand(program);
-  registerWorkbenchCommands(program);
-  registerCompareCommand(program);
+  const wanted = commandOf(argv);
+  for (const entry of COMMANDS) {
+    if (entry.name === wanted) (await entry.load())(program);
+    else program.command(entry.args ? `${entry.name} ${entry.args}` : entry.name).description(entry.summary);
+  }
   return program;
 }
 
@@ -82,8 +82,8 @@ function errorLine(kind: string, message: string): void {
 
 /** Run the CLI with `argv` (node-style, including the first two entries). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return 0;
   } catch (err) {

@@ -4,6 +4,7 @@
  * SIGINT ends the recording with everything flushed.
  */
 import type { Command } from 'commander';
+import { summaryOf } from './commands.js';
 import { InputError } from '../scenario/errors.js';
 import { IncusApiError, IncusClient, type IncusEndpoint } from '../traces/record/incus-api.js';
 import { recordIncus, recordingBase, RecordingCutShort } from '../traces/record/incus.js';
@@ -27,7 +28,7 @@ interface RecordFlags {
 
 /** Add `record incus` to the program. */
 export function registerRecordCommand(program: Command): void {
-  const record = program.command('record').description('record live systems into traces');
+  const record = program.command('record').description(summaryOf('record'));
   record
     .command('incus')
     .description('poll an Incus/LXD server (instances state, members resources) and write a canonical trace as it goes')

@@ -1,6 +1,7 @@
 /** `scalelab run SCENARIO`: simulate one scenario and write its report. */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { summaryOf } from './commands.js';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario } from '../run/run.js';
 import { seedFlag } from './flags.js';
@@ -61,7 +62,7 @@ function sizeFlag(text: string, flag: string): number {
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('simulate a scenario and write summary.json, timeseries.csv, events.jsonl, summary.md and report.html')
+    .description(summaryOf('run'))
     .argument('<scenario>', 'scenario YAML file (see docs/SCENARIOS.md)')
     .option('--seed <n>', 'override the scenario seed')
     .option('--out <dir>', 'output directory (default: reports/<scenario name>)')

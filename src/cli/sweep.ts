@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { summaryOf } from './commands.js';
 import { InputError } from '../scenario/errors.js';
 import { MAX_WORKERS, WORKERS_PER_CORE } from '../scenario/limits.js';
 import { formatNumber } from '../report/format.js';
@@ -214,7 +215,7 @@ export function registerSweepCommand(program: Command): void {
   const sweep = program
     .command('sweep')
     .enablePositionalOptions() // `sweep merge … --out DIR`: the --out belongs to merge
-    .description('run a scenario over a grid (or a random sample) of configuration values, several seeds per point; write runs.jsonl, sweep.csv, summary.md and index.html')
+    .description(summaryOf('sweep'))
     .argument('<scenario>', 'scenario YAML file; its sweep: section, if any, defines the sweep (see docs/WORKBENCH.md)')
     .option('--grid <KEY=VALUES>', 'sweep a key over V1,V2,… or a range LO..HI:STEP (60s..600s:60s for durations); repeatable; replaces the file\'s grid', collect, [])
     .option('--random <N>', 'sample N points within the values/ranges instead of the full grid (LO..HI without a step samples continuously)')

@@ -7,6 +7,7 @@
  * scalelab trace show traces/albatross-small.csv --plot albatross.svg
  */
 import type { Command } from 'commander';
+import { summaryOf } from './commands.js';
 import { InputError } from '../scenario/errors.js';
 import { formatImportSummary, importTrace, IMPORTERS } from '../traces/import/index.js';
 import type { ImportOptions } from '../traces/import/types.js';
@@ -28,7 +29,7 @@ interface ImportFlags {
 
 /** Add `trace import` and `trace show` to the program. */
 export function registerTraceCommands(program: Command): void {
-  const trace = program.command('trace').description('import, inspect and plot CPU traces (canonical format: docs/TRACES.md)');
+  const trace = program.command('trace').description(summaryOf('trace'));
 
   trace
     .command('import')
