@@ -34,6 +34,8 @@ export interface ImportOptions {
   pageSize?: number;
   /** Keep only these series (exact names). */
   series?: string[];
+  /** Bytes read per chunk of each input (set by `importTrace` from the number of inputs). */
+  readBytes?: number;
 }
 
 /** Counts of repairs and notes, by kind (`counter reset`, `gap`, `duplicate sample` …). */
