@@ -24,11 +24,12 @@ import { azure } from './azure.js';
 import { albatrossStats, albatrossStatsJson } from './albatross.js';
 import { incusResources, incusState } from './incus.js';
 import { openmetrics } from './openmetrics.js';
+import { csvImporter } from './csv.js';
 
 export { ImportWarnings, type ImportedRow, type Importer, type ImportOptions } from './types.js';
 
 /** Every format `--from` accepts. */
-export const IMPORTERS: readonly Importer[] = [albatrossStats, albatrossStatsJson, incusState, incusResources, openmetrics, planetlab, bitbrains, azure];
+export const IMPORTERS: readonly Importer[] = [albatrossStats, albatrossStatsJson, incusState, incusResources, openmetrics, planetlab, bitbrains, azure, csvImporter];
 
 export function importerFor(format: string): Importer {
   const importer = IMPORTERS.find((i) => i.format === format);
@@ -69,12 +70,13 @@ export function importTrace(request: ImportRequest): ImportSummary {
   const streams = request.inputs.map((file) => importer.read(file, readOptions, warnings)[Symbol.iterator]());
   const merge = new TimeMerge(streams, request.inputs.map(displayName));
   const origin = importer.absoluteTime ? merge.firstTime() : 0;
+  const start = importer.absoluteTime && Number.isFinite(origin) && (importer.wallClock?.(origin) ?? true) ? isoTime(origin) : null;
   const interval = options.interval ?? importer.interval;
   const writer = new TraceWriter(request.output, {
     source: `${importer.format} (${importer.summary}): ${describeInputs(request.inputs)}`,
     ...(interval !== undefined ? { interval: formatDuration(interval) } : {}),
-    ...(importer.absoluteTime && Number.isFinite(origin) ? { start: isoTime(origin) } : {}),
-    memory: importer.memory,
+    ...(start !== null ? { start } : {}),
+    memory: typeof importer.memory === 'function' ? importer.memory(options) : importer.memory,
     extra: { 'imported-by': 'scalelab trace import' },
   });
   const series = new Set<string>();
@@ -105,7 +107,7 @@ export function importTrace(request: ImportRequest): ImportSummary {
     series: series.size,
     first,
     last,
-    start: importer.absoluteTime && Number.isFinite(origin) ? isoTime(origin) : null,
+    start,
     warnings,
   };
 }
