@@ -212,7 +212,7 @@ function resolveVms(raw: RawClusterVm[], members: ClusterMemberSpec[], projects:
         running: (v.state ?? 'running') === 'running',
         last_move: lastMove,
         dirty_rate_bytes: dirty,
-        load: v.load === undefined ? null : resolveLoad(v.load, { ctx, copy: name, workload: ['cluster', 'vms', i] }),
+        load: v.load === undefined ? null : resolveLoad(v.load, { ctx, copy: name, workload: ['cluster', 'vms', i], index: copy, count: v.count ?? 1 }),
       });
     });
   });
