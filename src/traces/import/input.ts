@@ -365,17 +365,24 @@ export interface CsvReadOptions {
  * synchronous pull iterators (the time merge pulls one row at a time from each input).
  */
 interface CsvIncremental {
-  parse(chunk: Buffer | undefined, end: boolean, push: (record: { record: string[]; info: { lines: number } }) => void, close: () => void): Error | undefined;
+  parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
+  /** The parser's counters; `lines` is the line the record being pushed ends on. */
+  info: { lines: number };
 }
 
 function incrementalParser(options: CsvOptions): CsvIncremental {
   const api = (new Parser(options) as unknown as { api?: Partial<CsvIncremental> }).api;
-  if (typeof api?.parse !== 'function') throw new Error('csv-parse no longer offers Parser.api.parse; scalelab needs csv-parse 5 to 7');
+  if (typeof api?.parse !== 'function' || typeof api.info?.lines !== 'number') throw new Error('csv-parse no longer offers Parser.api.parse; scalelab needs csv-parse 5 to 7');
   return api as CsvIncremental;
 }
 
-/** Bytes handed to csv-parse at a time: bounds the records waiting per input. */
-const PARSE_SLICE = 4 * 1024;
+/**
+ * Bytes handed to csv-parse at a time (a sixteenth of the read chunk, 128 B to 4 KiB): bounds the
+ * parsed records waiting per input, which matters when thousands of inputs wait in the merge.
+ */
+function parseSliceFor(chunkBytes: number): number {
+  return Math.max(128, Math.min(4096, Math.floor(chunkBytes / 16)));
+}
 
 /**
  * Records of a CSV input parsed by csv-parse: RFC 4180 quoting (`""` for a quote, quoted line
@@ -397,13 +404,14 @@ export class CsvReader {
   private pending: Uint8Array | null = null;
   private pendingAt = 0;
   private ended = false;
+  private readonly slice: number;
 
   constructor(file: string, options: CsvReadOptions = {}, chunkBytes = DEFAULT_READ_BYTES) {
     this.file = displayName(file);
+    this.slice = parseSliceFor(chunkBytes);
     this.parser = incrementalParser({
       delimiter: options.delimiter ?? ',',
       bom: true,
-      info: true,
       trim: options.trim ?? true,
       skip_empty_lines: true,
       relax_column_count: true,
@@ -436,16 +444,16 @@ export class CsvReader {
       this.pending = this.bytes.read();
       this.pendingAt = 0;
     }
-    const push = (r: { record: string[]; info: { lines: number } }): void => {
-      this.records.push(r.record);
-      this.lines.push(r.info.lines);
+    const push = (record: string[]): void => {
+      this.records.push(record);
+      this.lines.push(this.parser.info.lines);
     };
     let error: Error | undefined;
     if (this.pending === null) {
       this.ended = true;
       error = this.parser.parse(undefined, true, push, () => {});
     } else {
-      const slice = this.pending.subarray(this.pendingAt, this.pendingAt + PARSE_SLICE);
+      const slice = this.pending.subarray(this.pendingAt, this.pendingAt + this.slice);
       this.pendingAt += slice.length;
       error = this.parser.parse(Buffer.from(slice.buffer, slice.byteOffset, slice.length), false, push, () => {});
     }

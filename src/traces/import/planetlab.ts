@@ -36,7 +36,7 @@ function* readPlanetLab(input: string, options: ImportOptions): Generator<Import
     let index = 0;
     let lastLine = 0;
     for (let fields = csv.next(); fields !== null; fields = csv.next()) {
-      const text = fields.join(',');
+      const text = fields.length === 1 ? fields[0]! : fields.join(',');
       if (text === '') continue; // a line of spaces: blank
       if (csv.lineNumber > lastLine + 1) throw new InputError('blank line inside the data (one CPU % per line expected)', { file, line: lastLine + 1 });
       lastLine = csv.lineNumber;
