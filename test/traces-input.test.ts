@@ -240,7 +240,7 @@ describe('--from csv', () => {
     const negative = write('neg.csv', 'time,vm,cpu\n0,a,-5\n');
     expect(inputError(() => csvImport([negative], percent)).message).toBe(`${negative}:2: value -5 is negative`);
     const short = write('short.csv', 'time,vm,cpu\n0,a\n');
-    expect(inputError(() => csvImport([short], percent)).message).toBe(`${short}:2: expected at least 3 fields, found 2`);
+    expect(inputError(() => csvImport([short], percent)).message).toBe(`${short}:2: expected 3 fields (as in the header), found 2`);
     const date = write('date.csv', 'time,vm,cpu\nyesterday,a,1\n');
     expect(inputError(() => csvImport([date], percent)).message).toBe(`${date}:2: time "yesterday" is neither a number nor an ISO 8601 date`);
   });

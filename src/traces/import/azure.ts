@@ -38,7 +38,7 @@ function* readAzure(input: string, options: ImportOptions, warnings: ImportWarni
   const cores = options.vmtable === undefined ? new Map<string, number>() : loadVmTable(options.vmtable, warnings, options.series);
   const column = STAT_COLUMN[options.cpuStat ?? 'avg'];
   const keep = options.series === undefined ? null : new Set(options.series);
-  const csv = new CsvReader(input, {}, options.readBytes);
+  const csv = new CsvReader(input, { fields: '(timestamp,vmid,min_cpu,max_cpu,avg_cpu)' }, options.readBytes);
   const file = csv.file;
   try {
     let lastTime = -Infinity;
@@ -81,7 +81,7 @@ export function loadVmTable(file: string, warnings: ImportWarnings, only?: strin
   if (cached) return cached;
   const keep = only === undefined ? null : new Set(only);
   const table = new Map<string, number>();
-  const csv = new CsvReader(file);
+  const csv = new CsvReader(file, { fields: '(vmid,…,category,cores,memory_gib)' });
   try {
     for (let fields = csv.next(); fields !== null; fields = csv.next()) {
       if (fields.length === 1 && fields[0] === '') continue;

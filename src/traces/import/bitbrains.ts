@@ -38,7 +38,7 @@ type Column = keyof typeof COLUMNS;
 
 function* readBitbrains(input: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
   const series = options.name ?? seriesNameOf(input, true);
-  const csv = new CsvReader(input, { delimiter: ';', trim: true }, options.readBytes);
+  const csv = new CsvReader(input, { delimiter: ';', trim: true, fields: 'separated by ";" (as in the header)' }, options.readBytes);
   const file = csv.file;
   try {
     const names = csv.next();

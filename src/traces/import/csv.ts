@@ -14,7 +14,8 @@
  *   `millicores`; memory optionally from `--memory-col` in `--memory-unit` (default bytes).
  * - Series: `--series-col NAME`, else `--name`, else the file name without extension(s).
  *
- * Refused with file and line: a missing column, a row without the column, a time or value that
+ * Refused with file and line: a missing column, a row with another number of fields than the
+ * header (or the first row), a row without the column, a time or value that
  * is not a number (or a date), a negative value, a time earlier than the row before it (sort the
  * file by time first). An empty value cell skips the row (warning `empty value`).
  *
@@ -77,7 +78,7 @@ interface Columns {
 function* readCsv(input: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
   const spec = options.csv;
   if (spec === undefined) throw new InputError('--from csv needs --time-col, --value-col and --unit', { key: '--from' });
-  const reader = new CsvReader(input, { delimiter: spec.delimiter ?? ',' }, options.readBytes);
+  const reader = new CsvReader(input, { delimiter: spec.delimiter ?? ',', fields: spec.header === false ? '(as on the first row)' : '(as in the header)' }, options.readBytes);
   const file = reader.file;
   const fixedName = options.name ?? seriesNameOf(input, true);
   const keep = options.series === undefined ? null : new Set(options.series);
