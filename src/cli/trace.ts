@@ -3,7 +3,7 @@
  * (file:line: message); the main CLI prints it and exits 2.
  *
  * @example
- * scalelab trace import --from planetlab --cores 2 ~/data/planetlab/20110303/* -o traces/planetlab.csv
+ * scalelab trace import --from planetlab --cores 2 traces/samples/planetlab/* -o traces/planetlab.csv
  * zcat vms.csv.gz | scalelab trace import --from csv --time-col ts --series-col vm --value-col cpu --unit percent - -o vms.csv
  * scalelab trace show traces/albatross-small.csv --plot albatross.svg
  */

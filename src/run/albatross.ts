@@ -17,7 +17,7 @@ import { FleetMetrics, WorkloadMetricsBank, type WorkloadResult } from '../metri
 import type { ChartData } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
-import { chooseHost, makeHosts, reserve, type Host } from '../world/hosts.js';
+import { HostPool, makeHosts, type Host } from '../world/hosts.js';
 import {
   addInstance,
   capacityCores,
@@ -106,7 +106,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   const interval = world.stats_interval;
   const u = scenario.slo.utilisation_target;
   const queue = new EventQueue(1024);
-  const hosts: Host[] = makeHosts(world.hosts);
+  const pool = new HostPool(makeHosts(world.hosts));
+  const hosts: Host[] = pool.hosts;
   const rngBoot: RandomStream = stream(scenario.seed, 'world:boot-latency');
   const rngFail: RandomStream = stream(scenario.seed, 'world:boot-failure');
   const rngNoise: RandomStream = stream(scenario.seed, 'world:measurement-noise');
@@ -181,9 +182,9 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   const create = (w: Workload, name: string, isPrimary: boolean, t: Micros, warm: boolean): string | null => {
     const spec = w.spec;
     if (!isPrimary && spec.block_devices) return 'block_devices';
-    const h = chooseHost(hosts, spec.arch, spec.vcpus, spec.memory_bytes);
+    const h = pool.choose(spec.arch, spec.vcpus, spec.memory_bytes);
     if (h < 0) return 'no_capacity';
-    reserve(hosts[h]!, spec.vcpus, spec.memory_bytes, 1);
+    pool.reserve(h, spec.vcpus, spec.memory_bytes, 1);
     const inst: Instance = {
       id: nextId++,
       name,
@@ -215,7 +216,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     settle(w, t);
     if (inst.orphaned) w.orphaned--;
     setPhase(w, inst, Phase.Gone);
-    reserve(hosts[inst.host]!, inst.vcpus, inst.memoryBytes, -1);
+    pool.reserve(inst.host, inst.vcpus, inst.memoryBytes, -1);
     removeInstance(w, inst);
     live.delete(inst.id);
     fleetChange(t, -1);
