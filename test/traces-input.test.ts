@@ -139,6 +139,35 @@ describe('gzip inputs', () => {
   });
 });
 
+describe('the dataset samples (traces/samples) compressed and piped', () => {
+  const samples = path.join(repo, 'traces', 'samples');
+  const planetlab = fs.readdirSync(path.join(samples, 'planetlab')).sort().map((f) => path.join(samples, 'planetlab', f));
+
+  it('PlanetLab files gzipped (vm-a.gz …) give the same trace, series named without .gz', () => {
+    const gz = planetlab.map((f) => write(`pl-gz/${path.basename(f)}.gz`, zlib.gzipSync(fs.readFileSync(f))));
+    importTrace({ format: 'planetlab', inputs: planetlab, output: path.join(dir, 'pl-plain.csv'), options: { cores: 2 } });
+    importTrace({ format: 'planetlab', inputs: gz, output: path.join(dir, 'pl-gz.csv'), options: { cores: 2 } });
+    expect(rowsOf(path.join(dir, 'pl-gz.csv'))).toEqual(rowsOf(path.join(dir, 'pl-plain.csv')));
+    expect(rowsOf(path.join(dir, 'pl-gz.csv')).length).toBe(288 + 200 + 288);
+  });
+
+  it('Bitbrains from standard input with --name; Azure readings and vmtable gzipped', () => {
+    const bitbrains = path.join(samples, 'bitbrains', 'vm-sample.csv');
+    const piped = scalelab(['trace', 'import', '--from', 'bitbrains', '--name', 'vm-sample', '-', '-o', path.join(dir, 'bb-stdin.csv')], fs.readFileSync(bitbrains));
+    expect(piped.stderr).toBe('');
+    importTrace({ format: 'bitbrains', inputs: [bitbrains], output: path.join(dir, 'bb-file.csv') });
+    expect(rowsOf(path.join(dir, 'bb-stdin.csv'))).toEqual(rowsOf(path.join(dir, 'bb-file.csv')));
+
+    const readings = path.join(samples, 'azure', 'vm_cpu_readings', 'vm_cpu_readings-file-1-of-1.csv');
+    const vmtable = path.join(samples, 'azure', 'vmtable', 'vmtable.csv');
+    const options = { vmtable, cores: 1 };
+    importTrace({ format: 'azure', inputs: [readings], output: path.join(dir, 'az-plain.csv'), options });
+    const gzOptions = { vmtable: write('vmtable.csv.gz', zlib.gzipSync(fs.readFileSync(vmtable))), cores: 1 };
+    importTrace({ format: 'azure', inputs: [write('readings.csv.gz', zlib.gzipSync(fs.readFileSync(readings)))], output: path.join(dir, 'az-gz.csv'), options: gzOptions });
+    expect(rowsOf(path.join(dir, 'az-gz.csv'))).toEqual(rowsOf(path.join(dir, 'az-plain.csv')));
+  });
+});
+
 describe('standard input (-)', () => {
   it('reads a piped file, plain or gzipped; errors name stdin and the line', () => {
     const csv = 'time,cpu\n0,0.5\n60,0.75\n';
