@@ -328,6 +328,22 @@ describe('series names and count: mapping', () => {
     expect(both.detail).toBe('choose one of series, pattern, sum and series_pattern (got series and series_pattern)');
   });
 
+  it('Incus cluster VMs with count: map the same way', () => {
+    const trace = path.join(repo, 'traces', 'incus-small.csv'); // series first appear as web1, web2, db1, batch/etl
+    const text = [
+      'name: vms',
+      'duration: 1h',
+      'engine: { name: incus, variant: faithful }',
+      'cluster:',
+      '  members: [ { name: node1, threads: 8, memory: 32GiB }, { name: node2, threads: 8, memory: 32GiB } ]',
+      '  vms:',
+      `    - { name: vm, count: 3, limits: { cpu: 2, memory: 2GiB }, load: { trace: { file: ${trace}, series_pattern: "*" } } }`,
+      '',
+    ].join('\n');
+    const s = parseScenarioText(text, path.join(dir, 'vms.yaml'));
+    expect(s.cluster!.vms.map((v) => `${v.name}=${v.load?.kind === 'trace' ? v.load.trace.series : ''}`)).toEqual(['vm-1=web1', 'vm-2=web2', 'vm-3=db1']);
+  });
+
   it('a run replays the series each copy was mapped to', async () => {
     const trace = namesTrace();
     const file = write('run.yaml', scenario(`  - { name: vm, count: 2, max_instances: 2, load: { trace: { file: ${trace}, series_pattern: "vm*" } } }\n`));
