@@ -53,7 +53,7 @@ export function registerTraceCommands(program: Command): void {
     .requiredOption('--from <format>', `input format: ${IMPORTERS.map((i) => i.format).join(', ')}`)
     .requiredOption('-o, --output <file>', 'canonical trace to write')
     .option('--name <series>', 'series name for single-series inputs (default: from the input or its file name)')
-    .option('--cores <n>', 'cores behind 100 % (planetlab; azure VMs missing from the vmtable)')
+    .option('--cores <n>', 'cores behind 100 % (planetlab; csv with --unit percent; azure VMs missing from the vmtable)')
     .option('--interval <duration>', 'sampling interval where the input has no times (planetlab 5m, albatross 10s, openmetrics 10s)')
     .option('--vmtable <file>', 'azure: vmtable.csv with the cores of each VM')
     .option('--cpu-stat <stat>', 'azure: avg, max or min reading', 'avg')
