@@ -391,6 +391,8 @@ function parseSliceFor(chunkBytes: number): number {
 /**
  * Records of a CSV input parsed by csv-parse: RFC 4180 quoting (`""` for a quote, quoted line
  * breaks), a UTF-8 byte-order mark dropped, `\n`, `\r\n` or `\r` line ends, blank lines skipped.
+ * Line numbers are csv-parse's, which counts a `\r\n` inside a quoted field as two lines: after
+ * such a field, messages name a line one too far (a `\n` inside quotes counts right).
  * Every row must have the first row's number of fields (a refusal with file and line otherwise;
  * csv-parse's `relax_column_count` is not used: it builds an error object for every such row,
  * about 100 µs each).
