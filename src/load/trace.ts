@@ -32,6 +32,7 @@ import { MICROS_PER_SECOND, type Micros } from '../kernel/time.js';
 import type { LoadSource } from './source.js';
 import { emptyRow, TraceReader } from './trace-reader.js';
 import type { TraceRow } from './trace-format.js';
+import { coverageWarnings, lastRowTime } from './coverage.js';
 
 /** Which series of the file feed one output slot. */
 export type TraceSeriesSelector =
@@ -99,6 +100,8 @@ export class TraceSource implements LoadSource {
   private loopOffset: Micros = 0;
   private loopPeriod: Micros = 0;
   private lastT = -Infinity;
+  /** Time of the file's first data row (µs of trace time). */
+  private readonly firstTime: Micros;
 
   constructor(
     readonly file: string,
@@ -127,6 +130,7 @@ export class TraceSource implements LoadSource {
     try {
       this.hasPending = this.reader.nextInPlace(this.row);
       if (!this.hasPending) throw new InputError('trace has a header but no data rows', { file, line: this.reader.lineNumber + 1 });
+      this.firstTime = this.row.time;
     } catch (error) {
       this.reader.close();
       throw error;
@@ -150,6 +154,12 @@ export class TraceSource implements LoadSource {
 
   close(): void {
     this.reader.close();
+  }
+
+  /** Warnings when the trace does not cover simulated time [0, end) (load/coverage.ts). */
+  coverage(end: Micros): string[] {
+    const span = { first: this.firstTime, last: lastRowTime(this.file, this.reader.columns), interval: this.reader.metadata.interval };
+    return coverageWarnings(this.file, span, { shift: this.shift, speedup: this.speedup, loop: this.loop }, end);
   }
 
   /** Hold the row's value for its series and mark the slots it feeds. */
