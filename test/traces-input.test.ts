@@ -129,6 +129,19 @@ describe('gzip inputs', () => {
     expect(rowsOf(path.join(dir, 'members.csv'))[599]).toBe(`${599 * 300},vm_1,${(599 % 101) / 100}`);
   });
 
+  it('any chunking: 1-, 3- and 7-byte reads split the magic bytes, member boundaries and the trailer', () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `${i % 101}`).join('\n') + '\n';
+    const gz = write('chunked.gz', Buffer.concat([zlib.gzipSync(text.slice(0, 777)), zlib.gzipSync(text.slice(777))]));
+    for (const bytes of [1, 3, 7]) {
+      const lines = new ImportLines(gz, bytes);
+      let count = 0;
+      let last = '';
+      for (let line = lines.next(); line !== null; line = lines.next()) (count++, (last = line));
+      lines.close();
+      expect([bytes, count, last]).toEqual([bytes, 3000, String(2999 % 101)]);
+    }
+  });
+
   it('a truncated download is refused (exit 2, one line naming the file), not read short', () => {
     const whole = zlib.gzipSync(Array.from({ length: 5000 }, (_, i) => `${i % 100}`).join('\n'));
     const cut = write('cut.gz', whole.subarray(0, whole.length - 20));

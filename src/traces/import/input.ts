@@ -212,8 +212,14 @@ class MaybeGunzip implements ByteSource {
       const ready = this.out.shift();
       if (ready !== undefined) return ready;
       if (this.ended) return null;
-      const chunk = this.source.read();
+      let chunk = this.source.read();
       if (!this.decided) {
+        // a pipe may hand over a single byte first: the magic needs two
+        while (chunk !== null && chunk.length < 2) {
+          const more = this.source.read();
+          if (more === null) break;
+          chunk = Buffer.concat([chunk, more]);
+        }
         this.decided = true;
         if (chunk !== null && chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) this.startGunzip();
       }
