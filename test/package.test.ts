@@ -80,6 +80,7 @@ describe.skipIf(!npmWorks)('npm pack, installed in an empty folder', () => {
     expect(compared).toMatch(/^faithful: [\d.]+ s of SLO violation$/m);
     // the corrected CPU arithmetic reads ~95 % as 95 %: one clone, kept, no violation left
     expect(compared).toMatch(/^slo_violation_seconds: [\d.]+ → 0 s \(improved\)$/m);
+    expect(compared).toMatch(/^flip_flops: [1-9]\d* → 0 count \(improved\)$/m);
 
     // Worked by hand from the doc's context: 3 trigger ticks above 90 %; the first record of a
     // member counts as 0 % (round 1), rounds 2–4 read 10 s of CPU in 10 s = 100 % → high ticks
