@@ -470,7 +470,7 @@ describe('bad input', () => {
   it('workload checks', () => {
     expectAt(errorOf(MINIMAL.replace('  - name: web\n', '  - name: web\n    arch: riscv64\n')), 12, 'workloads[0].arch', /no host has arch "riscv64" \(host arches: x86_64\)/);
     expectAt(errorOf(MINIMAL.replace('  - name: web\n', '  - name: web\n    max_instances: 2\n    min_instances: 3\n')), 13, 'workloads[0].min_instances', /min_instances 3 is above max_instances 2/);
-    expectAt(errorOf(MINIMAL.replace('  - name: web\n', '  - name: web_1\n')), 11, 'workloads[0].name', /^must be 1 to 63 letters, digits, - or \., got "web_1"$/);
+    expectAt(errorOf(MINIMAL.replace('  - name: web\n', '  - name: web_1\n')), 11, 'workloads[0].name', /^must be 1 to 63 letters, digits, - or \. \(.*load\.trace\.series or series_pattern\), got "web_1"$/);
     expectAt(errorOf(MINIMAL + '  - { name: web, load: { base: 1 } }\n'), 14, 'workloads[1].name', /duplicate workload name "web"/);
     expectAt(errorOf(MINIMAL.replace('  - name: web\n', '  - name: web\n    count: 0\n')), 12, 'workloads[0].count', /must be >= 1, got 0/);
   });
@@ -545,6 +545,6 @@ workloads:
     expect(load.trace.shift).toBe(240_000_000);
     expect(load.trace.speedup).toBe(2);
     expect(load.trace.loop).toBe(true);
-    expect(() => parseScenarioText(base('series: "alice:web", pattern: "alice:*"'), file)).toThrow(/choose one of series, pattern and sum/);
+    expect(() => parseScenarioText(base('series: "alice:web", pattern: "alice:*"'), file)).toThrow(/choose one of series, pattern, sum and series_pattern/);
   });
 });

@@ -4,6 +4,7 @@
  *
  * @example
  * scalelab trace import --from planetlab --cores 2 traces/samples/planetlab/* -o traces/planetlab.csv
+ * zcat vms.csv.gz | scalelab trace import --from csv --time-col ts --series-col vm --value-col cpu --unit percent - -o vms.csv
  * scalelab trace show traces/albatross-small.csv --plot albatross.svg
  */
 import type { Command } from 'commander';
@@ -11,6 +12,7 @@ import { summaryOf } from './commands.js';
 import { InputError } from '../scenario/errors.js';
 import { formatImportSummary, importTrace, IMPORTERS } from '../traces/import/index.js';
 import type { ImportOptions } from '../traces/import/types.js';
+import { CSV_TIME_UNITS, CSV_UNITS, MEMORY_UNITS, type CsvImportOptions, type CsvTimeUnit, type CsvUnit, type MemoryUnit } from '../traces/import/csv.js';
 import { formatTraceStats, summarizeTrace } from '../traces/show.js';
 import { durationFlag } from './flags.js';
 
@@ -27,6 +29,19 @@ interface ImportFlags {
   series?: string;
 }
 
+/** `--from csv` flags. */
+interface CsvFlags {
+  timeCol?: string;
+  valueCol?: string;
+  unit?: string;
+  seriesCol?: string;
+  memoryCol?: string;
+  memoryUnit?: string;
+  timeUnit?: string;
+  delimiter?: string;
+  header?: boolean;
+}
+
 /** Add `trace import` and `trace show` to the program. */
 export function registerTraceCommands(program: Command): void {
   const trace = program.command('trace').description(summaryOf('trace'));
@@ -34,19 +49,31 @@ export function registerTraceCommands(program: Command): void {
   trace
     .command('import')
     .description('convert recordings or public datasets into one canonical trace')
-    .argument('<inputs...>', 'input files (one per VM/unikernel for single-series formats)')
+    .argument('<inputs...>', 'input files (one per VM/unikernel for single-series formats); gzip-compressed files are read as they are; - reads standard input')
     .requiredOption('--from <format>', `input format: ${IMPORTERS.map((i) => i.format).join(', ')}`)
     .requiredOption('-o, --output <file>', 'canonical trace to write')
     .option('--name <series>', 'series name for single-series inputs (default: from the input or its file name)')
-    .option('--cores <n>', 'cores behind 100 % (planetlab; azure VMs missing from the vmtable)')
+    .option('--cores <n>', 'cores behind 100 % (planetlab; csv with --unit percent; azure VMs missing from the vmtable)')
     .option('--interval <duration>', 'sampling interval where the input has no times (planetlab 5m, albatross 10s, openmetrics 10s)')
     .option('--vmtable <file>', 'azure: vmtable.csv with the cores of each VM')
     .option('--cpu-stat <stat>', 'azure: avg, max or min reading', 'avg')
     .option('--max-gap <duration>', 'counter formats: samples further apart are not differenced', '5m')
     .option('--page-size <bytes>', 'albatross: bytes per rss page', '4096')
     .option('--series <names>', 'keep only these series (comma-separated)')
-    .action((inputs: string[], flags: ImportFlags) => {
-      const summary = importTrace({ format: flags.from, inputs, output: flags.output, options: importOptions(flags) });
+    .option('--time-col <column>', 'csv: column of the sample times (header text, or 1-based number)')
+    .option('--value-col <column>', 'csv: column of the CPU figure')
+    .option('--unit <unit>', `csv: unit of the CPU figure: ${CSV_UNITS.join(', ')} (percent of --cores, default 1 core)`)
+    .option('--series-col <column>', 'csv: column naming the series (default: one series per file, named by --name or the file name)')
+    .option('--memory-col <column>', 'csv: column of memory in use (optional)')
+    .option('--memory-unit <unit>', `csv: unit of --memory-col: ${Object.keys(MEMORY_UNITS).join(', ')}`, 'bytes')
+    .option('--time-unit <unit>', `csv: unit of numeric times: ${Object.keys(CSV_TIME_UNITS).join(', ')} (ISO 8601 dates are recognised as such)`, 's')
+    .option('--delimiter <char>', 'csv: field separator (one character; "tab" for a tab)', ',')
+    .option('--no-header', 'csv: the first row is data; name columns by number')
+    .action((inputs: string[], flags: ImportFlags & CsvFlags) => {
+      const options = importOptions(flags);
+      if (flags.from === 'csv') options.csv = csvOptions(flags);
+      else refuseCsvFlags(flags);
+      const summary = importTrace({ format: flags.from, inputs, output: flags.output, options });
       process.stdout.write(formatImportSummary(summary) + '\n');
     });
 
@@ -84,6 +111,42 @@ export function importOptions(flags: Omit<ImportFlags, 'from' | 'output'>): Impo
   if (flags.pageSize !== undefined) options.pageSize = positiveNumber(flags.pageSize, '--page-size');
   if (flags.series !== undefined) options.series = splitList(flags.series);
   return options;
+}
+
+/** `--from csv` flags → the generic CSV importer's options, each checked. */
+export function csvOptions(flags: CsvFlags): CsvImportOptions {
+  const required = (value: string | undefined, key: string): string => {
+    if (value === undefined || value.trim() === '') throw new InputError('is required with --from csv', { key });
+    return value;
+  };
+  const options: CsvImportOptions = {
+    timeColumn: required(flags.timeCol, '--time-col'),
+    valueColumn: required(flags.valueCol, '--value-col'),
+    unit: oneOf(required(flags.unit, '--unit'), CSV_UNITS, '--unit') as CsvUnit,
+  };
+  if (flags.seriesCol !== undefined) options.seriesColumn = flags.seriesCol;
+  if (flags.memoryCol !== undefined) options.memoryColumn = flags.memoryCol;
+  if (flags.memoryUnit !== undefined) options.memoryUnit = oneOf(flags.memoryUnit, Object.keys(MEMORY_UNITS), '--memory-unit') as MemoryUnit;
+  if (flags.timeUnit !== undefined) options.timeUnit = oneOf(flags.timeUnit, Object.keys(CSV_TIME_UNITS), '--time-unit') as CsvTimeUnit;
+  if (flags.delimiter !== undefined) {
+    const delimiter = flags.delimiter === 'tab' || flags.delimiter === '\\t' ? '\t' : flags.delimiter;
+    if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new InputError(`must be one character other than a quote or a line break, got "${flags.delimiter}"`, { key: '--delimiter' });
+    options.delimiter = delimiter;
+  }
+  if (flags.header === false) options.header = false;
+  return options;
+}
+
+/** The csv-only flags given with another format: refused rather than ignored. */
+function refuseCsvFlags(flags: CsvFlags): void {
+  const only: Array<[keyof CsvFlags, string]> = [['timeCol', '--time-col'], ['valueCol', '--value-col'], ['unit', '--unit'], ['seriesCol', '--series-col'], ['memoryCol', '--memory-col']];
+  for (const [field, key] of only) if (flags[field] !== undefined) throw new InputError('applies to --from csv only', { key });
+  if (flags.header === false) throw new InputError('applies to --from csv only', { key: '--no-header' });
+}
+
+function oneOf(text: string, allowed: readonly string[], key: string): string {
+  if (!allowed.includes(text)) throw new InputError(`must be one of ${allowed.join(', ')}, got "${text}"`, { key });
+  return text;
 }
 
 function positiveNumber(text: string, key: string): number {

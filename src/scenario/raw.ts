@@ -72,6 +72,7 @@ export interface RawTraceLoad {
   series?: string;
   pattern?: string;
   sum?: string[];
+  series_pattern?: string;
   scale?: number;
   shift?: RawDuration;
   start_at?: RawDuration;

@@ -270,7 +270,7 @@ function resolveVms(raw: RawClusterVm[], members: ClusterMemberSpec[], projects:
         dirty_rate_bytes: dirty,
         root_disk_bytes: rootDisk,
         evacuate,
-        load: v.load === undefined ? null : resolveLoad(v.load, { ctx, copy: name, workload: ['cluster', 'vms', i] }),
+        load: v.load === undefined ? null : resolveLoad(v.load, { ctx, copy: name, workload: ['cluster', 'vms', i], index: copy, count: v.count ?? 1 }),
       });
     });
   });

@@ -7,6 +7,9 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { stream } from '../kernel/random.js';
+import { InputError } from './errors.js';
+import { globToRegExp } from '../load/trace.js';
+import { emptyRow, TraceReader } from '../load/trace-reader.js';
 import { micros, type ResolveContext } from './context.js';
 import { formatPath, type KeyPath } from './paths.js';
 import type { RawLoad, RawNumber, RawSyntheticLoad, RawTraceLoad } from './raw.js';
@@ -19,6 +22,10 @@ interface LoadSite {
   copy: string;
   /** Key path of the workload in the document (`['workloads', 3]`). */
   workload: KeyPath;
+  /** 0-based index of this copy among the workload's `count:` copies (default 0). */
+  index?: number;
+  /** The workload's `count:` (default 1). */
+  count?: number;
 }
 
 /** The `LoadSpec` of one copy of a workload. */
@@ -35,9 +42,10 @@ function resolveTrace(raw: RawTraceLoad, site: LoadSite): TraceLoadSpec {
   if (!site.ctx.allowOutside && !insideAllowed(file, site.ctx.file)) {
     site.ctx.fail(at('file'), `${raw.file} is outside the scenario's folder and the working directory; give --allow-outside to read it`);
   }
-  const chosen = (['series', 'pattern', 'sum'] as const).filter((k) => raw[k] !== undefined);
-  if (chosen.length > 1) site.ctx.fail(at(chosen[1]!), `choose one of series, pattern and sum (got ${chosen.join(' and ')})`);
-  const spec: TraceLoadSpec = { file, series: raw.series ?? site.copy, scale: raw.scale ?? 1 };
+  const chosen = (['series', 'pattern', 'sum', 'series_pattern'] as const).filter((k) => raw[k] !== undefined);
+  if (chosen.length > 1) site.ctx.fail(at(chosen[1]!), `choose one of series, pattern, sum and series_pattern (got ${chosen.join(' and ')})`);
+  const series = raw.series_pattern === undefined ? (raw.series ?? site.copy) : nthMatchingSeries(file, raw.series_pattern, site.index ?? 0, site, at('series_pattern'));
+  const spec: TraceLoadSpec = { file, series, scale: raw.scale ?? 1 };
   if (raw.pattern !== undefined) spec.pattern = raw.pattern;
   if (raw.sum !== undefined) spec.sum = raw.sum;
   const shift = raw.shift === undefined ? 0 : micros(site.ctx, raw.shift, at('shift'), 'non-negative');
@@ -64,6 +72,76 @@ export function insideAllowed(file: string, scenarioFile: string): boolean {
   const real = realpathSync(file);
   const roots = [dirname(resolve(scenarioFile)), process.cwd()].filter((r) => r !== '/' && existsSync(r)).map((r) => realpathSync(r));
   return roots.some((r) => within(real, r));
+}
+
+/**
+ * `series_pattern`: copy k (0-based) of a workload replays the (k+1)-th series of the trace, in
+ * the order series first appear in the file, whose name matches the glob. The file is read only
+ * until that many matches are found (for an ordinary trace, its first time block); the list is
+ * kept for the next copies while the file is unchanged.
+ *
+ * @example
+ * // traces/planetlab.csv has series a_1, b 2, c3 (in that order); `count: 2, series_pattern: "*"`
+ * nthMatchingSeries(file, '*', 1, site, path) // 'b 2' for the second copy
+ */
+export function nthMatchingSeries(file: string, pattern: string, index: number, site: LoadSite, path: KeyPath): string {
+  const key = `${file}\u0000${pattern}`;
+  const stamp = fileStamp(file);
+  let found = matchCache.get(key);
+  if (found === undefined || found.stamp !== stamp) {
+    found = { stamp, names: [], complete: false, seen: 0 };
+    matchCache.set(key, found);
+  }
+  if (index >= found.names.length && !found.complete) scanMatches(file, globToRegExp(pattern), Math.max(index + 1, site.count ?? 1), found);
+  const name = found.names[index];
+  if (name === undefined) {
+    const have = found.names.length;
+    site.ctx.fail(path, `pattern ${JSON.stringify(pattern)} matches ${have} of the ${found.seen} series in ${file}, but copy "${site.copy}" needs match number ${index + 1}: lower count to ${have} or widen the pattern`);
+  }
+  return name;
+}
+
+interface Matches {
+  stamp: string;
+  /** Matching series in order of first appearance. */
+  names: string[];
+  /** True when the whole file was read. */
+  complete: boolean;
+  /** Distinct series seen so far. */
+  seen: number;
+}
+
+/** Lists of matching series by file and pattern, valid while the file's size and time stay. */
+const matchCache = new Map<string, Matches>();
+
+function fileStamp(file: string): string {
+  const stat = statSync(file);
+  return `${stat.size}:${stat.mtimeMs}`;
+}
+
+/** Read `file` from the start until `wanted` series match (or it ends), filling `found`. */
+function scanMatches(file: string, pattern: RegExp, wanted: number, found: Matches): void {
+  const reader = new TraceReader(file);
+  const row = emptyRow();
+  const seen = new Set<string>();
+  found.names.length = 0;
+  try {
+    while (found.names.length < wanted) {
+      if (!reader.next(row)) {
+        found.complete = true;
+        break;
+      }
+      if (seen.has(row.series)) continue;
+      seen.add(row.series);
+      if (pattern.test(row.series)) found.names.push(row.series);
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError((error as Error).message, { file });
+  } finally {
+    reader.close();
+  }
+  found.seen = seen.size;
 }
 
 /** A synthetic load with every range drawn and every duration in µs. */

@@ -157,13 +157,13 @@ function resolveWorkloads(raw: RawWorkload[], hosts: HostSpec[], ctx: ResolveCon
     if (max_instances !== null && min_instances > max_instances) ctx.fail(at('min_instances'), `min_instances ${min_instances} is above max_instances ${max_instances}`);
     const memory_bytes = bytes(ctx, w.memory ?? '256MiB', at('memory'));
     if (out.length + (w.count ?? 1) > MAX_WORKLOADS) ctx.fail(at('count'), `more than ${MAX_WORKLOADS} workloads in all (the limit)`);
-    for (const name of expandNames(w.name, w.count ?? 1)) {
+    expandNames(w.name, w.count ?? 1).forEach((name, index) => {
       if (name.length > MAX_WORKLOAD_NAME) ctx.fail(at('name'), `name "${name}" (after count expansion) is longer than ${MAX_WORKLOAD_NAME} characters`);
       if (seen.has(name)) ctx.fail(at('name'), `duplicate workload name "${name}"`);
       seen.add(name);
-      const load = resolveLoad(w.load, { ctx, copy: name, workload: ['workloads', i] });
+      const load = resolveLoad(w.load, { ctx, copy: name, workload: ['workloads', i], index, count: w.count ?? 1 });
       out.push({ name, user: w.user ?? DEFAULT_USER, arch, vcpus: w.vcpus ?? 1, memory_bytes, block_devices: w.block_devices ?? false, max_instances, min_instances, load });
-    }
+    });
   });
   return out;
 }

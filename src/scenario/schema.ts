@@ -102,14 +102,18 @@ const SYNTHETIC_LOAD = mapping(
   ['base'],
 );
 
+/** A trace series name: any text; one made of digits must be quoted, or YAML reads a number. */
+const SERIES_NAME: Schema = { type: 'string', minLength: 1, expect: 'a series name (quote one made of digits, such as "10")' };
+
 const TRACE_LOAD = mapping(
   {
     trace: mapping(
         {
           file: { type: 'string', minLength: 1 },
-          series: { type: 'string', minLength: 1 },
+          series: SERIES_NAME,
           pattern: { type: 'string', minLength: 1 },
-          sum: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+          sum: { type: 'array', minItems: 1, items: SERIES_NAME },
+          series_pattern: { type: 'string', minLength: 1, expect: 'a glob over series names such as "vm_*" (quote it)' },
           scale: NON_NEGATIVE,
           shift: DURATION,
           start_at: DURATION,
@@ -127,7 +131,7 @@ const LOAD: Schema = { if: { type: 'object', required: ['trace'], properties: { 
 
 const WORKLOAD = mapping(
   {
-    name: { type: 'string', pattern: WORKLOAD_NAME_PATTERN, expect: '1 to 63 letters, digits, - or .' },
+    name: { type: 'string', pattern: WORKLOAD_NAME_PATTERN, expect: '1 to 63 letters, digits, - or . (quoted when all digits; a trace series with other characters is read with load.trace.series or series_pattern)' },
     count: COUNT,
     user: { type: 'string', minLength: 1 },
     arch: ARCH,

@@ -33,9 +33,8 @@
  * counter that goes down while `start` stays the same is refused. Memory = kinfo_mem `rss` (else
  * rusage `maxrss`, the current rss on Linux) × `--page-size` (default 4096) bytes.
  */
-import * as path from 'node:path';
 import { InputError } from '../../scenario/errors.js';
-import { LineReader } from '../../load/lines.js';
+import { displayName, ImportLines, seriesNameOf } from './input.js';
 import type { Micros } from '../../kernel/time.js';
 import { CounterToCores, type CounterSample } from './counters.js';
 import { parseTimestamp } from './timestamps.js';
@@ -74,15 +73,16 @@ export interface StatsRecord {
   line: number;
 }
 
-type RecordParser = (lines: LineReader, file: string) => Generator<StatsRecord>;
+type RecordParser = (lines: ImportLines, file: string) => Generator<StatsRecord>;
 
-function* readRecords(file: string, options: ImportOptions, warnings: ImportWarnings, parse: RecordParser): Generator<ImportedRow> {
-  const fallbackName = options.name ?? path.basename(file).replace(/\.[^.]*$/, '');
+function* readRecords(input: string, options: ImportOptions, warnings: ImportWarnings, parse: RecordParser): Generator<ImportedRow> {
+  const file = displayName(input);
+  const fallbackName = options.name ?? seriesNameOf(input, true);
   const interval = options.interval ?? ALBATROSS_DEFAULT_INTERVAL;
   const pageSize = options.pageSize ?? 4096;
   const counters = new CounterToCores(file, warnings, options.maxGap);
   const lastStart = new Map<string, number>();
-  const lines = new LineReader(file, 16 * 1024);
+  const lines = new ImportLines(input, options.readBytes);
   let count = 0;
   let timed: boolean | null = null;
   try {
@@ -122,7 +122,7 @@ const KINFO_LINE = /^virtual-size\s+\d+\s+rss\s+(\d+)\s.*\bstart\s+(\d+)\.(\d{1,
 const OTHER_RECORD_LINE = /^(no kinfo_mem stats|no vmm stats|bridge\s|[^:]+:\s+-?\d+\s*$)/;
 
 /** Records of the text form. */
-export function* parseTextRecords(lines: LineReader, file: string): Generator<StatsRecord> {
+export function* parseTextRecords(lines: ImportLines, file: string): Generator<StatsRecord> {
   let current: StatsRecord | null = null;
   let named: string | null = null;
   for (let line = lines.next(); line !== null; line = lines.next()) {
@@ -169,7 +169,7 @@ function micros(digits: string): number {
 }
 
 /** Records of the JSON-lines form. */
-export function* parseJsonRecords(lines: LineReader, file: string): Generator<StatsRecord> {
+export function* parseJsonRecords(lines: ImportLines, file: string): Generator<StatsRecord> {
   for (let line = lines.next(); line !== null; line = lines.next()) {
     if (line.trim() === '') continue;
     const where = { file, line: lines.lineNumber };

@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import { InputError } from '../../scenario/errors.js';
-import { LineReader } from '../../load/lines.js';
+import { CsvReader, displayName } from './input.js';
 import { parseDecimal } from '../../load/trace-format.js';
 import type { ImportedRow, Importer, ImportOptions, ImportWarnings } from './types.js';
 
@@ -31,21 +31,21 @@ const STAT_COLUMN = { min: 2, max: 3, avg: 4 } as const;
 /** vmtables already read in this process (an import reads it once for all its inputs). */
 const vmtables = new Map<string, Map<string, number>>();
 
-function* readAzure(file: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
+function* readAzure(input: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
   if (options.vmtable === undefined && options.cores === undefined) {
-    throw new InputError('azure readings need --vmtable FILE (the VM cores), or --cores N for every VM', { file });
+    throw new InputError('azure readings need --vmtable FILE (the VM cores), or --cores N for every VM', { file: displayName(input) });
   }
   const cores = options.vmtable === undefined ? new Map<string, number>() : loadVmTable(options.vmtable, warnings, options.series);
   const column = STAT_COLUMN[options.cpuStat ?? 'avg'];
   const keep = options.series === undefined ? null : new Set(options.series);
-  const lines = new LineReader(file, 16 * 1024);
+  const csv = new CsvReader(input, { fields: '(timestamp,vmid,min_cpu,max_cpu,avg_cpu)' }, options.readBytes);
+  const file = csv.file;
   try {
     let lastTime = -Infinity;
     let rows = 0;
-    for (let line = lines.next(); line !== null; line = lines.next()) {
-      if (line.trim() === '') continue;
-      const where = { file, line: lines.lineNumber };
-      const fields = line.split(',');
+    for (let fields = csv.next(); fields !== null; fields = csv.next()) {
+      if (fields.length === 1 && fields[0] === '') continue;
+      const where = { file, line: csv.lineNumber };
       if (fields.length !== 5) throw new InputError(`expected 5 fields (timestamp,vmid,min_cpu,max_cpu,avg_cpu), found ${fields.length}`, where);
       const time = number(fields[0]!, 'timestamp', where) * 1_000_000;
       if (time < lastTime) throw new InputError('timestamp earlier than the previous row (readings must be in time order)', where);
@@ -57,14 +57,14 @@ function* readAzure(file: string, options: ImportOptions, warnings: ImportWarnin
       let vmCores = cores.get(vm);
       if (vmCores === undefined) {
         if (options.cores === undefined) throw new InputError(`VM ${vm} is not in the vmtable ${options.vmtable} (give --cores N to use N cores for such VMs)`, where);
-        if (options.vmtable !== undefined) warnings.add('VM not in vmtable', `${file}:${lines.lineNumber}`);
+        if (options.vmtable !== undefined) warnings.add('VM not in vmtable', `${file}:${csv.lineNumber}`);
         vmCores = options.cores;
       }
       yield { time: Math.round(time), series: vm, cores: (percent / 100) * vmCores, memory: NaN };
     }
     if (rows === 0) throw new InputError('empty Azure readings file', { file, line: 1 });
   } finally {
-    lines.close();
+    csv.close();
   }
 }
 
@@ -81,18 +81,17 @@ export function loadVmTable(file: string, warnings: ImportWarnings, only?: strin
   if (cached) return cached;
   const keep = only === undefined ? null : new Set(only);
   const table = new Map<string, number>();
-  const lines = new LineReader(file, 16 * 1024);
+  const csv = new CsvReader(file, { fields: '(vmid,…,category,cores,memory_gib)' });
   try {
-    for (let line = lines.next(); line !== null; line = lines.next()) {
-      if (line.trim() === '') continue;
-      const where = { file, line: lines.lineNumber };
-      const fields = line.split(',');
+    for (let fields = csv.next(); fields !== null; fields = csv.next()) {
+      if (fields.length === 1 && fields[0] === '') continue;
+      const where = { file: csv.file, line: csv.lineNumber };
       if (fields.length !== 11) throw new InputError(`expected 11 fields (vmid,…,category,cores,memory_gib), found ${fields.length}`, where);
       const vm = fields[0]!.trim();
       if (keep !== null && !keep.has(vm)) continue;
       let text = fields[9]!.trim();
       if (text.startsWith('>')) {
-        warnings.add('core count bucket', `${file}:${lines.lineNumber}`);
+        warnings.add('core count bucket', `${csv.file}:${csv.lineNumber}`);
         text = text.slice(1);
       }
       const cores = parseDecimal(text, 0, text.length);
@@ -100,7 +99,7 @@ export function loadVmTable(file: string, warnings: ImportWarnings, only?: strin
       table.set(vm, cores);
     }
   } finally {
-    lines.close();
+    csv.close();
   }
   if (table.size === 0 && keep === null) throw new InputError('empty vmtable', { file, line: 1 });
   vmtables.set(key, table);
@@ -114,7 +113,7 @@ function cacheKey(file: string, only?: string[]): string {
     const stat = fs.statSync(file);
     stamp = `${stat.size}:${stat.mtimeMs}`;
   } catch {
-    // LineReader reports the missing file
+    // CsvReader reports the missing file
   }
   return JSON.stringify([file, stamp, only ?? null]);
 }

@@ -11,9 +11,8 @@
  * missing column in the header, a row with another number of fields, a non-numeric or negative
  * value, a timestamp earlier than the previous row's.
  */
-import * as path from 'node:path';
 import { InputError } from '../../scenario/errors.js';
-import { LineReader } from '../../load/lines.js';
+import { CsvReader, seriesNameOf } from './input.js';
 import { parseDecimal } from '../../load/trace-format.js';
 import type { ImportedRow, Importer, ImportOptions, ImportWarnings } from './types.js';
 
@@ -37,19 +36,18 @@ const COLUMNS = {
 
 type Column = keyof typeof COLUMNS;
 
-function* readBitbrains(file: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
-  const series = options.name ?? path.basename(file).replace(/\.[^.]*$/, '');
-  const lines = new LineReader(file, 16 * 1024);
+function* readBitbrains(input: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
+  const series = options.name ?? seriesNameOf(input, true);
+  const csv = new CsvReader(input, { delimiter: ';', trim: true, fields: 'separated by ";" (as in the header)' }, options.readBytes);
+  const file = csv.file;
   try {
-    const header = lines.next();
-    if (header === null || header.trim() === '') throw new InputError('empty Bitbrains file (a header row is expected)', { file, line: 1 });
-    const names = splitBitbrains(header);
-    const at = columnIndexes(names, file);
+    const names = csv.next();
+    if (names === null) throw new InputError('empty Bitbrains file (a header row is expected)', { file, line: 1 });
+    const at = columnIndexes(names, file, csv.lineNumber);
     let lastTime = -Infinity;
-    for (let line = lines.next(); line !== null; line = lines.next()) {
-      if (line.trim() === '') continue;
-      const where = { file, line: lines.lineNumber };
-      const fields = splitBitbrains(line);
+    for (let fields = csv.next(); fields !== null; fields = csv.next()) {
+      if (fields.length === 1 && fields[0] === '') continue;
+      const where = { file, line: csv.lineNumber };
       if (fields.length !== names.length) throw new InputError(`expected ${names.length} fields separated by ";", found ${fields.length}`, where);
       const value = (column: Column): number => {
         const text = fields[at[column]]!;
@@ -60,29 +58,24 @@ function* readBitbrains(file: string, options: ImportOptions, warnings: ImportWa
       const stamp = value('time');
       const time = Math.round(stamp > 1e11 ? stamp * 1_000 : stamp * 1_000_000);
       if (time < lastTime) throw new InputError('timestamp earlier than the previous row', where);
-      if (time === lastTime) warnings.add('duplicate timestamp', `${file}:${lines.lineNumber}`);
+      if (time === lastTime) warnings.add('duplicate timestamp', `${file}:${csv.lineNumber}`);
       lastTime = time;
       const cores = value('cores');
       const capacity = value('capacity');
       const demand = capacity > 0 ? (cores * value('usage')) / capacity : (value('percent') / 100) * cores;
       yield { time, series, cores: demand, memory: value('memory') * 1024 };
     }
-    if (lastTime === -Infinity) throw new InputError('Bitbrains file has a header but no rows', { file, line: lines.lineNumber + 1 });
+    if (lastTime === -Infinity) throw new InputError('Bitbrains file has a header but no rows', { file, line: csv.lineNumber + 1 });
   } finally {
-    lines.close();
+    csv.close();
   }
 }
 
-/** Fields of a Bitbrains line: `;` separated, surrounding white space (the tab) dropped. */
-function splitBitbrains(line: string): string[] {
-  return line.split(';').map((f) => f.trim());
-}
-
-function columnIndexes(names: string[], file: string): Record<Column, number> {
+function columnIndexes(names: string[], file: string, line: number): Record<Column, number> {
   const at = {} as Record<Column, number>;
   for (const [column, name] of Object.entries(COLUMNS) as Array<[Column, string]>) {
     const index = names.findIndex((n) => n.toLowerCase() === name.toLowerCase());
-    if (index < 0) throw new InputError(`header lacks the column "${name}" (found: ${names.join(' | ')})`, { file, line: 1 });
+    if (index < 0) throw new InputError(`header lacks the column "${name}" (found: ${names.join(' | ')})`, { file, line });
     at[column] = index;
   }
   return at;

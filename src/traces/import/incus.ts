@@ -28,7 +28,7 @@
  * member's architecture, threads and total memory go into a `# member:` comment line.
  */
 import { InputError } from '../../scenario/errors.js';
-import { LineReader } from '../../load/lines.js';
+import { displayName, ImportLines } from './input.js';
 import type { Micros } from '../../kernel/time.js';
 import { isObject, parseJsonLine } from './albatross.js';
 import { CounterToCores } from './counters.js';
@@ -61,11 +61,12 @@ interface Recorded {
   body: Record<string, unknown>;
 }
 
-function* readInstanceStates(file: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
+function* readInstanceStates(input: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
+  const file = displayName(input);
   const counters = new CounterToCores(file, warnings, options.maxGap);
   const pids = new Map<string, number>();
   let records = 0;
-  for (const [recorded, where] of recordedLines(file, ['instance', 'name'], ['state', 'metadata'])) {
+  for (const [recorded, where] of recordedLines(input, options, ['instance', 'name'], ['state', 'metadata'])) {
     const series = recorded.project && recorded.project !== 'default' ? `${recorded.project}/${recorded.owner}` : recorded.owner;
     if (options.series && !options.series.includes(series)) continue;
     const state = recorded.body;
@@ -83,11 +84,12 @@ function* readInstanceStates(file: string, options: ImportOptions, warnings: Imp
   yield* counters.finish();
 }
 
-function* readMemberResources(file: string, options: ImportOptions): Generator<ImportedRow> {
+function* readMemberResources(input: string, options: ImportOptions): Generator<ImportedRow> {
+  const file = displayName(input);
   const described = new Map<string, string>();
   let lastTime = -Infinity;
   let records = 0;
-  for (const [recorded, where] of recordedLines(file, ['member', 'server', 'name'], ['resources', 'metadata'])) {
+  for (const [recorded, where] of recordedLines(input, options, ['member', 'server', 'name'], ['resources', 'metadata'])) {
     const series = recorded.owner;
     if (options.series && !options.series.includes(series)) continue;
     if (recorded.time < lastTime) throw new InputError('time goes backwards (records must be in time order)', where);
@@ -118,8 +120,9 @@ function describeMember(resources: Record<string, unknown>, where: Where): strin
 }
 
 /** Each non-blank line as a recorded response (owner from the first present of `ownerKeys`). */
-function* recordedLines(file: string, ownerKeys: string[], bodyKeys: string[]): Generator<[Recorded, Where]> {
-  const lines = new LineReader(file, 16 * 1024);
+function* recordedLines(input: string, options: ImportOptions, ownerKeys: string[], bodyKeys: string[]): Generator<[Recorded, Where]> {
+  const lines = new ImportLines(input, options.readBytes);
+  const file = lines.file;
   try {
     for (let line = lines.next(); line !== null; line = lines.next()) {
       if (line.trim() === '') continue;

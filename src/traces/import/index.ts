@@ -17,6 +17,7 @@ import { formatDuration, type Micros } from '../../kernel/time.js';
 import { TraceWriter } from '../writer.js';
 import { checkOutputFile, refuseInputAsOutput } from '../../files/outputs.js';
 import { isoTime } from './timestamps.js';
+import { chunkBytesFor, displayName, STDIN } from './input.js';
 import { ImportWarnings, type ImportedRow, type Importer, type ImportOptions } from './types.js';
 import { planetlab } from './planetlab.js';
 import { bitbrains } from './bitbrains.js';
@@ -24,11 +25,12 @@ import { azure } from './azure.js';
 import { albatrossStats, albatrossStatsJson } from './albatross.js';
 import { incusResources, incusState } from './incus.js';
 import { openmetrics } from './openmetrics.js';
+import { csvImporter } from './csv.js';
 
 export { ImportWarnings, type ImportedRow, type Importer, type ImportOptions } from './types.js';
 
 /** Every format `--from` accepts. */
-export const IMPORTERS: readonly Importer[] = [albatrossStats, albatrossStatsJson, incusState, incusResources, openmetrics, planetlab, bitbrains, azure];
+export const IMPORTERS: readonly Importer[] = [albatrossStats, albatrossStatsJson, incusState, incusResources, openmetrics, planetlab, bitbrains, azure, csvImporter];
 
 export function importerFor(format: string): Importer {
   const importer = IMPORTERS.find((i) => i.format === format);
@@ -64,17 +66,20 @@ export function importTrace(request: ImportRequest): ImportSummary {
   const options = request.options ?? {};
   if (request.inputs.length === 0) throw new InputError('no input files', { key: 'IN' });
   checkOutputFile(request.output, '-o');
-  refuseInputAsOutput([request.output], [...request.inputs, ...(options.vmtable !== undefined ? [options.vmtable] : [])], '-o');
+  refuseInputAsOutput([request.output], [...request.inputs.filter((f) => f !== STDIN), ...(options.vmtable !== undefined ? [options.vmtable] : [])], '-o');
+  if (request.inputs.filter((f) => f === STDIN).length > 1) throw new InputError('standard input ("-") can be given only once', { key: 'IN' });
+  const readOptions: ImportOptions = { ...options, readBytes: options.readBytes ?? chunkBytesFor(request.inputs.length) };
   const warnings = new ImportWarnings();
-  const streams = request.inputs.map((file) => importer.read(file, options, warnings)[Symbol.iterator]());
-  const merge = new TimeMerge(streams, request.inputs);
+  const streams = request.inputs.map((file) => importer.read(file, readOptions, warnings)[Symbol.iterator]());
+  const merge = new TimeMerge(streams, request.inputs.map(displayName));
   const origin = importer.absoluteTime ? merge.firstTime() : 0;
+  const start = importer.absoluteTime && Number.isFinite(origin) && (importer.wallClock?.(origin) ?? true) ? isoTime(origin) : null;
   const interval = options.interval ?? importer.interval;
   const writer = new TraceWriter(request.output, {
     source: `${importer.format} (${importer.summary}): ${describeInputs(request.inputs)}`,
     ...(interval !== undefined ? { interval: formatDuration(interval) } : {}),
-    ...(importer.absoluteTime && Number.isFinite(origin) ? { start: isoTime(origin) } : {}),
-    memory: importer.memory,
+    ...(start !== null ? { start } : {}),
+    memory: typeof importer.memory === 'function' ? importer.memory(options) : importer.memory,
     extra: { 'imported-by': 'scalelab trace import' },
   });
   const series = new Set<string>();
@@ -93,7 +98,7 @@ export function importTrace(request: ImportRequest): ImportSummary {
       if (Number.isNaN(first)) first = time;
       last = time;
     }
-    if (writer.rows === 0) throw new InputError('the inputs gave no samples', { file: request.inputs[0]! });
+    if (writer.rows === 0) throw new InputError('the inputs gave no samples', { file: displayName(request.inputs[0]!) });
     writer.close();
     done = true;
   } finally {
@@ -108,7 +113,7 @@ export function importTrace(request: ImportRequest): ImportSummary {
     series: series.size,
     first,
     last,
-    start: importer.absoluteTime && Number.isFinite(origin) ? isoTime(origin) : null,
+    start,
     warnings,
   };
 }
@@ -127,45 +132,86 @@ export function formatImportSummary(summary: ImportSummary): string {
 }
 
 function describeInputs(inputs: string[]): string {
-  const names = inputs.map((f) => path.basename(f));
+  const names = inputs.map((f) => (f === STDIN ? displayName(f) : path.basename(f)));
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
 /**
  * k-way merge of per-input row streams by time (ties: input order, then stream order). Each
- * input must be in non-decreasing time itself (the importers check, with line numbers).
+ * input must be in non-decreasing time itself (the importers check, with line numbers). The
+ * current row of each input sits in a binary heap keyed by (time, input), so a row costs
+ * O(log inputs): thousands of PlanetLab files merge as fast as a few.
  */
 export class TimeMerge {
   private readonly heads: Array<ImportedRow | null>;
+  /** Input indexes ordered as a min-heap on (head time, input index). */
+  private readonly heap: Int32Array;
+  private size = 0;
 
   constructor(
     private readonly streams: Iterator<ImportedRow>[],
     private readonly names: string[],
   ) {
     this.heads = streams.map((s) => pull(s));
+    this.heap = new Int32Array(streams.length);
+    for (let i = 0; i < streams.length; i++) if (this.heads[i] !== null) this.push(i);
   }
 
   /** Earliest first time over the inputs (Infinity when all are empty). */
   firstTime(): Micros {
-    let min = Infinity;
-    for (const head of this.heads) if (head && head.time < min) min = head.time;
-    return min;
+    return this.size === 0 ? Infinity : this.heads[this.heap[0]!]!.time;
   }
 
   next(): ImportedRow | null {
-    let best = -1;
-    for (let i = 0; i < this.heads.length; i++) {
-      const head = this.heads[i];
-      if (head && (best < 0 || head.time < this.heads[best]!.time)) best = i;
-    }
-    if (best < 0) return null;
+    if (this.size === 0) return null;
+    const best = this.heap[0]!;
     const row = this.heads[best]!;
     const following = pull(this.streams[best]!);
     if (following && following.time < row.time) {
       throw new InputError(`rows out of time order in ${this.names[best]} (importer bug)`, { file: this.names[best]! });
     }
     this.heads[best] = following;
+    if (following === null) {
+      this.heap[0] = this.heap[--this.size]!;
+    }
+    this.siftDown(0);
     return row;
+  }
+
+  /** Whether input a's head comes before input b's. */
+  private before(a: number, b: number): boolean {
+    const ta = this.heads[a]!.time;
+    const tb = this.heads[b]!.time;
+    return ta < tb || (ta === tb && a < b);
+  }
+
+  private push(input: number): void {
+    let at = this.size++;
+    this.heap[at] = input;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (!this.before(this.heap[at]!, this.heap[parent]!)) break;
+      this.swap(at, parent);
+      at = parent;
+    }
+  }
+
+  private siftDown(at: number): void {
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= this.size) return;
+      const right = left + 1;
+      const child = right < this.size && this.before(this.heap[right]!, this.heap[left]!) ? right : left;
+      if (!this.before(this.heap[child]!, this.heap[at]!)) return;
+      this.swap(at, child);
+      at = child;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const t = this.heap[a]!;
+    this.heap[a] = this.heap[b]!;
+    this.heap[b] = t;
   }
 }
 

@@ -25,7 +25,7 @@
  * Other metric families are skipped; a malformed line of the families used is refused.
  */
 import { InputError } from '../../scenario/errors.js';
-import { LineReader } from '../../load/lines.js';
+import { displayName, ImportLines } from './input.js';
 import { parseDecimal } from '../../load/trace-format.js';
 import type { Micros } from '../../kernel/time.js';
 import { CounterToCores } from './counters.js';
@@ -56,10 +56,11 @@ interface InstanceScrape {
   line: number;
 }
 
-function* readScrapes(file: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
+function* readScrapes(input: string, options: ImportOptions, warnings: ImportWarnings): Generator<ImportedRow> {
+  const file = displayName(input);
   const counters = new CounterToCores(file, warnings, options.maxGap);
   const interval = options.interval ?? DEFAULT_SCRAPE_INTERVAL;
-  const lines = new LineReader(file, 16 * 1024);
+  const lines = new ImportLines(input, options.readBytes);
   let scrape = new Map<string, InstanceScrape>();
   let scrapeTime = NaN;
   let scrapes = 0;

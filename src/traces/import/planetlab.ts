@@ -10,10 +10,9 @@
  * @example
  * // 146-179_surfsnel_dsl_internl_net_colostate_557: "0\n4\n0\n…" → rows at 0 s, 300 s, 600 s …
  */
-import * as path from 'node:path';
 import { InputError } from '../../scenario/errors.js';
-import { LineReader } from '../../load/lines.js';
 import { parseDecimal } from '../../load/trace-format.js';
+import { CsvReader, seriesNameOf } from './input.js';
 import type { ImportedRow, Importer, ImportOptions } from './types.js';
 
 export const PLANETLAB_INTERVAL = 300_000_000;
@@ -27,28 +26,29 @@ export const planetlab: Importer = {
   read: readPlanetLab,
 };
 
-function* readPlanetLab(file: string, options: ImportOptions): Generator<ImportedRow> {
-  const series = options.name ?? path.basename(file);
+function* readPlanetLab(input: string, options: ImportOptions): Generator<ImportedRow> {
+  const series = options.name ?? seriesNameOf(input, false);
   const cores = options.cores ?? 1;
   const interval = options.interval ?? PLANETLAB_INTERVAL;
-  const lines = new LineReader(file, 16 * 1024);
+  const csv = new CsvReader(input, {}, options.readBytes);
+  const file = csv.file;
   try {
     let index = 0;
-    let firstBlank = 0;
-    for (let line = lines.next(); line !== null; line = lines.next()) {
-      if (line.trim() === '') {
-        firstBlank ||= lines.lineNumber;
-        continue;
-      }
-      if (firstBlank > 0) throw new InputError('blank line inside the data (one CPU % per line expected)', { file, line: firstBlank });
-      const percent = parseDecimal(line, 0, line.length);
-      if (Number.isNaN(percent)) throw new InputError(`"${line.slice(0, 40)}" is not a CPU percentage`, { file, line: lines.lineNumber });
-      if (percent < 0 || percent > 100) throw new InputError(`CPU percentage ${percent} is outside 0–100`, { file, line: lines.lineNumber });
+    let lastLine = 0;
+    for (let fields = csv.next(); fields !== null; fields = csv.next()) {
+      const text = fields.length === 1 ? fields[0]! : fields.join(',');
+      if (text === '') continue; // a line of spaces: blank
+      if (csv.lineNumber > lastLine + 1) throw new InputError('blank line inside the data (one CPU % per line expected)', { file, line: lastLine + 1 });
+      lastLine = csv.lineNumber;
+      if (fields.length !== 1) throw new InputError(`"${text.slice(0, 40)}" is not a CPU percentage (one value per line expected)`, { file, line: csv.lineNumber });
+      const percent = parseDecimal(text, 0, text.length);
+      if (Number.isNaN(percent)) throw new InputError(`"${text.slice(0, 40)}" is not a CPU percentage`, { file, line: csv.lineNumber });
+      if (percent < 0 || percent > 100) throw new InputError(`CPU percentage ${percent} is outside 0–100`, { file, line: csv.lineNumber });
       yield { time: index * interval, series, cores: (percent / 100) * cores, memory: NaN };
       index++;
     }
     if (index === 0) throw new InputError('empty PlanetLab file (one CPU % per line expected)', { file, line: 1 });
   } finally {
-    lines.close();
+    csv.close();
   }
 }

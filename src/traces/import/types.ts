@@ -3,6 +3,7 @@
  * repairs it made (counted in the import summary rather than refused, each by a documented rule).
  */
 import type { Micros } from '../../kernel/time.js';
+import type { CsvImportOptions } from './csv.js';
 
 /** One sample on its way to the canonical file. */
 export interface ImportedRow {
@@ -34,6 +35,10 @@ export interface ImportOptions {
   pageSize?: number;
   /** Keep only these series (exact names). */
   series?: string[];
+  /** `--from csv`: which columns hold what, and their units. */
+  csv?: CsvImportOptions;
+  /** Bytes read per chunk of each input (set by `importTrace` from the number of inputs). */
+  readBytes?: number;
 }
 
 /** Counts of repairs and notes, by kind (`counter reset`, `gap`, `duplicate sample` …). */
@@ -66,10 +71,12 @@ export interface Importer {
   summary: string;
   /** True when row times are Unix-epoch based (the canonical file then records `# start`). */
   absoluteTime: boolean;
+  /** Whether the earliest time (µs since the epoch) is a wall-clock time worth a `# start` line. Default: yes. */
+  wallClock?: (origin: Micros) => boolean;
   /** Nominal sampling interval when the format has one (µs). */
   interval?: Micros;
-  /** Whether rows carry memory. */
-  memory: boolean;
+  /** Whether rows carry memory (for some formats: depending on the options). */
+  memory: boolean | ((options: ImportOptions) => boolean);
   /** Rows of one input, in non-decreasing time; bad input → `InputError` with file and line. */
   read(file: string, options: ImportOptions, warnings: ImportWarnings): Iterable<ImportedRow>;
 }
