@@ -92,7 +92,7 @@ function openPath(file: string, chunkBytes: number): ByteSource {
   } catch (error) {
     throw new InputError(`cannot open input: ${describeError(error)}`, { file });
   }
-  if (stat.isDirectory()) throw new InputError('is a directory, not an input file', { file });
+  if (stat.isDirectory()) throw new InputError('is a directory, not a trace file', { file });
   if (stat.isFile()) return new FileBytes(file, chunkBytes);
   let fd: number;
   try {
