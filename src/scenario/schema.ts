@@ -170,6 +170,25 @@ const CLUSTER_PROJECT = mapping(
 
 const LIMIT_CPU: Schema = { type: 'integer', minimum: 1 };
 
+// --- cluster: for engine neon (per VM and cluster-wide) ----------------------------------------
+
+const NEON_VM = mapping({
+  min_cu: { type: 'integer', minimum: 1 },
+  max_cu: { type: 'integer', minimum: 1 },
+  cu: { type: 'integer', minimum: 1 },
+  memory: LOAD,
+  auto_migrate: { type: 'boolean' },
+});
+
+const NEON_WORLD = mapping({
+  plugin_latency: DURATION,
+  reconcile_delay: DURATION,
+  neonvm_latency: DURATION,
+  monitor_latency: DURATION,
+  request_jitter: DURATION,
+  monitor: mapping({ threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 } }),
+});
+
 const CLUSTER_VM = mapping(
   {
     name: { type: 'string', pattern: WORKLOAD_NAME_PATTERN, expect: '1 to 63 letters, digits, - or .' },
@@ -189,6 +208,7 @@ const CLUSTER_VM = mapping(
     last_move: NULLABLE_DURATION,
     dirty_rate: SIZE,
     load: LOAD,
+    neon: NEON_VM,
   },
   ['name'],
 );
@@ -210,12 +230,13 @@ const CLUSTER = mapping(
     projects: { type: 'array', items: CLUSTER_PROJECT },
     vms: { type: 'array', items: CLUSTER_VM },
     events: { type: 'array', items: mapping({ at: DURATION, member: { type: 'string', minLength: 1 }, state: MEMBER_STATE }, ['at', 'member', 'state']) },
+    neon: NEON_WORLD,
   },
   ['members'],
 );
 
 /** Engines whose scenarios describe a cluster (`cluster:`) instead of `world:` and `workloads:`. */
-export const CLUSTER_ENGINES: readonly string[] = ['incus'];
+export const CLUSTER_ENGINES: readonly string[] = ['incus', 'neon'];
 
 /**
  * Schema of one engine key. Durations are checked for type only here: their bounds are in µs

@@ -355,3 +355,11 @@ export function chooseTarget(cfg: PluginConfig, nodes: readonly PluginNode[], re
   }
   return best;
 }
+
+/** A migration failed: the pod stays and is no longer migrating (its accounted-for pressure goes). */
+export function stopMigrating(node: PluginNode, pod: Pod): void {
+  if (!pod.migrating) return;
+  node.migrating = satSub(node.migrating, pod.reserved);
+  node.accountedFor = satSub(node.accountedFor, addRes(pod.reserved, pod.pressure));
+  pod.migrating = false;
+}

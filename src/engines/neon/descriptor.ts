@@ -1,0 +1,37 @@
+/** Neon vertical autoscaling (autoscaler-agent, scheduler plugin, vm-monitor): keys, options, variants. */
+import type { EngineDescriptor } from '../descriptor.js';
+
+export const neonDescriptor: EngineDescriptor = {
+  name: 'neon',
+  summary: 'Neon vertical autoscaling: per-VM agent sizing in compute units (0.25 vCPU + 1 GiB) from load average and memory, scheduler plugin permits and watermark migrations, in-VM monitor approving downscales (neondatabase/autoscaling v0.49.1; pressure model v0.41)',
+  config: [
+    { key: 'loadAverageFractionTarget', type: 'number', default: 0.9, unit: '', doc: 'target load average per vCPU: CPU goal = load / this / 0.25', min: 0.01 },
+    { key: 'memoryUsageFractionTarget', type: 'number', default: 0.75, unit: '', doc: 'target memory usage per GiB: memory goal = round(usage / this) / 1 GiB', min: 0.01, max: 1 },
+    { key: 'cpuStableZoneRatio', type: 'number', default: 0, unit: '', doc: 'below |load1 − load5| ≤ this × load5 the goal uses load5', min: 0 },
+    { key: 'cpuMixedZoneRatio', type: 'number', default: 0, unit: '', doc: 'between the stable zone and stable + this × load5 load1 and load5 are blended linearly; above it load1 is used', min: 0 },
+    { key: 'scheduler.requestAtLeastEvery', type: 'duration', default: '15s', unit: 'µs', doc: 'agent → plugin request period (the executor takes a random 0–100 ms off each)', min: 1 },
+    { key: 'scheduler.retryFailedRequest', type: 'duration', default: '3s', unit: 'µs', doc: 'wait after a failed plugin request' },
+    { key: 'scheduler.retryDeniedUpscale', type: 'duration', default: '2s', unit: 'µs', doc: 'wait before asking again after a partly denied increase' },
+    { key: 'neonvm.retryFailedRequest', type: 'duration', default: '5s', unit: 'µs', doc: 'wait after a failed NeonVM resize' },
+    { key: 'monitor.retryFailedRequest', type: 'duration', default: '3s', unit: 'µs', doc: 'wait after a failed vm-monitor request' },
+    { key: 'monitor.retryDeniedDownscale', type: 'duration', default: '5s', unit: 'µs', doc: 'after a denied downscale the goal stays above the denied amount this long' },
+    { key: 'monitor.requestedUpscaleValid', type: 'duration', default: '10s', unit: 'µs', doc: 'a vm-monitor memory upscale request holds the goal at (approved memory in GiB, rounded down) + 1 this long' },
+    { key: 'watermark', type: 'number', default: 0.9, unit: '', doc: 'scheduler plugin: fraction of a node\'s allocatable above which VMs are migrated away; in (0, 1]' },
+    { key: 'scoring.minUsageScore', type: 'number', default: 0.5, unit: '', doc: 'plugin Score of an empty node relative to the peak', min: 0, max: 1 },
+    { key: 'scoring.maxUsageScore', type: 'number', default: 0, unit: '', doc: 'plugin Score of a full node relative to the peak', min: 0, max: 1 },
+    { key: 'scoring.scorePeak', type: 'number', default: 0.8, unit: '', doc: 'fill fraction at which the plugin Score peaks (migration targets go there)', min: 0.01, max: 0.99 },
+  ],
+  options: [
+    { key: 'scheduler_model', type: 'enum', default: 'watermark', values: ['watermark', 'pressure'], unit: '', doc: 'plugin model: watermark (v0.42+: increases granted at reconcile, migrate oldest pods while reserved − migrating > watermark) or pressure (≤ v0.41: denied increases become capacity pressure; the lowest-load pod is told to migrate when pressure exceeds what migrations and slack cover)' },
+    { key: 'plugin_retry_period', type: 'duration', default: '5s', unit: 'µs', doc: 'watermark model: period at which an ungranted remainder is retried', min: 1 },
+  ],
+  variants: [
+    { name: 'faithful', doc: 'as merged in neondatabase/autoscaling v0.49.1: watermark migration model', options: { scheduler_model: 'watermark', plugin_retry_period: '5s' } },
+    { name: 'pressure-model', doc: 'the older scheduler plugin (v0.41): capacity pressure, slack and the lowest-load victim', options: { scheduler_model: 'pressure', plugin_retry_period: '5s' } },
+  ],
+  check(config) {
+    const w = config['watermark'] as number;
+    if (!(w > 0 && w <= 1)) return [{ key: 'watermark', message: `must be in (0, 1] (a fraction of allocatable), got ${w}` }];
+    return [];
+  },
+};
