@@ -1,0 +1,142 @@
+/**
+ * The Neon world end to end: determinism, bad input, and a randomized property test that no node
+ * is ever overcommitted and no VM is resized while it migrates (both scheduler models).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import seedrandom from 'seedrandom';
+import { describe, expect, it } from 'vitest';
+import { runScenario, simulateScenario } from '../src/run/run.js';
+import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
+import { inputError, runCli } from './helpers.js';
+
+const FILES = ['summary.json', 'timeseries.csv', 'events.jsonl'];
+
+describe('neon: determinism', () => {
+  it('same scenario and seed write identical bytes', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-neon-det-'));
+    const run = async (dir: string) => {
+      const scenario = loadScenario('scenarios/neon-pressure-model.yaml', { sets: ['duration=2h 30m', 'output.report=false'] });
+      await runScenario(scenario, { outDir: dir });
+      return Object.fromEntries(FILES.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+    };
+    const a = await run(path.join(tmp, 'a'));
+    const b = await run(path.join(tmp, 'b'));
+    for (const f of FILES) {
+      expect(a[f]!.length, f).toBeGreaterThan(100);
+      expect(a[f]!.equals(b[f]!), `${f} differs`).toBe(true);
+    }
+    expect(a['events.jsonl']!.toString()).toContain('migration_started');
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
+
+/** A random small cluster: nodes, VMs packed on some of them, ramps and bursts. */
+function randomScenario(seed: number, model: 'faithful' | 'pressure-model'): string {
+  const rng = seedrandom(`neon-property-${seed}`);
+  const pick = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
+  const nodes = pick(2, 5);
+  const threads = [4, 8, 16][pick(0, 2)]!;
+  const memGiB = threads * 4 + 2;
+  const perNode = pick(2, 6);
+  const packed = pick(1, nodes);
+  const maxCu = Math.min(threads * 4, pick(4, 16));
+  const startCu = Math.max(1, Math.min(maxCu, Math.floor((threads * 4 * 0.8) / perNode)));
+  const members = Array.from({ length: packed }, (_, i) => `n-${i + 1}`).join(', ');
+  return `
+name: neon-property-${seed}
+seed: ${seed}
+duration: 2h
+engine: { name: neon, variant: ${model} }
+cluster:
+  load_step: ${[5, 30, 60][pick(0, 2)]}s
+  host: { memory_overhead: 2GiB }
+  migration: { bandwidth_gbps: ${[1, 8.59][pick(0, 1)]}, setup: 1s, failure_probability: ${[0, 0.2][pick(0, 1)]} }
+  neon: { neonvm_latency: ${pick(0, 5)}s, reconcile_delay: ${pick(0, 1000)}ms, plugin_latency: ${pick(0, 50)}ms }
+  members:
+    - { name: n, count: ${nodes}, threads: ${threads}, memory: ${memGiB}GiB }
+  vms:
+    - name: vm
+      count: ${perNode * packed}
+      members: [${members}]
+      neon:
+        min_cu: 1
+        max_cu: ${maxCu}
+        cu: ${startCu}
+        memory: { base: { uniform: [0.3, ${(maxCu * 0.6).toFixed(2)}] }, ar1: { coefficient: 0.8, sigma: 0.2 }, steps: [ { at: 40m, delta: ${(rng() * 2).toFixed(2)} } ] }
+      load:
+        base: { uniform: [0.05, ${(maxCu * 0.25).toFixed(2)}] }
+        ar1: { coefficient: 0.8, sigma: 0.1 }
+        bursts: { rate_per_hour: 2, height: ${(rng() * 3).toFixed(2)}, duration: 5m }
+        ramps: [ { from: 20m, to: 1h, delta: ${(rng() * 2).toFixed(2)} } ]
+output: { report: false, timeseries: false }
+`;
+}
+
+describe('neon: randomized properties', () => {
+  it('no node is ever overcommitted and no VM is resized while migrating', () => {
+    let migrations = 0;
+    let resizes = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      for (const model of ['faithful', 'pressure-model'] as const) {
+        const scenario = parseScenarioText(randomScenario(seed, model), `random-${seed}.yaml`);
+        const events: Array<{ t: number; type: string; vm?: string }> = [];
+        const sim = simulateScenario(scenario, { event: (l) => events.push(JSON.parse(l)) });
+        const label = `seed ${seed} ${model}`;
+        expect(sim.summary.metrics['node_overcommit_seconds']!.value, label).toBe(0);
+        expect(events.filter((e) => e.type === 'node_overcommitted'), label).toEqual([]);
+        const open = new Set<string>();
+        for (const e of events) {
+          if (e.type === 'migration_started') {
+            open.add(e.vm!);
+            migrations++;
+          } else if (e.type === 'migration_done' || e.type === 'migration_failed') open.delete(e.vm!);
+          else if (e.type === 'resized') {
+            resizes++;
+            expect(open.has(e.vm!), `${label}: ${e.vm} resized at ${e.t} s while migrating`).toBe(false);
+          }
+        }
+      }
+    }
+    // the property is only meaningful if both things happen a lot
+    expect(migrations).toBeGreaterThan(20);
+    expect(resizes).toBeGreaterThan(1000);
+  });
+});
+
+describe('neon: bad input', () => {
+  const base = fs.readFileSync('scenarios/neon-watermark.yaml', 'utf8');
+  const cases: Array<[string, string[], RegExp]> = [
+    ['min_cu above max_cu', ['cluster.vms[0].neon.min_cu=9'], /cluster\.vms\[0\]\.neon\.min_cu: min_cu 9 is above max_cu 8/],
+    ['a VM larger than every node', ['cluster.vms[0].neon.max_cu=40'], /cluster\.vms\[0\]\.neon\.max_cu: a VM of 40 CU \(10 vCPU, 40 GiB\) fits no node/],
+    ['watermark 0', ['engine.config.watermark=0'], /engine\.config\.watermark: must be in \(0, 1\]/],
+    ['watermark above 1', ['engine.config.watermark=1.2'], /engine\.config\.watermark: must be in \(0, 1\]/],
+    ['an unknown scheduler model', ['engine.options.scheduler_model=greedy'], /engine\.options\.scheduler_model: unknown value for scheduler_model "greedy"; expected one of: watermark, pressure/],
+    ['nodes overcommitted at the start', ['cluster.vms[0].neon.cu=8'], /cluster\.vms\[0\]\.neon\.cu: node "node-1" is overcommitted at the start/],
+  ];
+  for (const [what, sets, message] of cases) {
+    it(`${what}: one line naming the key`, () => {
+      const err = inputError(() => parseScenarioText(base, 'scenarios/neon-watermark.yaml', { sets }));
+      expect(err.message).toMatch(message);
+      expect(err.message.split('\n')).toHaveLength(1);
+    });
+  }
+
+  it('exit code 2 from the command, nothing written', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-neon-bad-'));
+    const target = path.join(out, 'run');
+    const r = await runCli('run', 'scenarios/neon-watermark.yaml', '--set', 'cluster.vms[0].neon.min_cu=9', '--out', target);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toContain('cluster.vms[0].neon.min_cu');
+    expect(fs.existsSync(target)).toBe(false);
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('neon keys are refused for engine incus', () => {
+    const text = fs.readFileSync('scenarios/incus-flipflop.yaml', 'utf8');
+    const err = inputError(() => parseScenarioText(text, 'scenarios/incus-flipflop.yaml', { sets: ['cluster.neon.plugin_latency=1s'] }));
+    expect(err.message).toMatch(/cluster\.neon: only for engine neon/);
+  });
+});
