@@ -140,3 +140,40 @@ describe('neon: bad input', () => {
     expect(err.message).toMatch(/cluster\.neon: only for engine neon/);
   });
 });
+
+describe('neon: one VM, timings worked by hand', () => {
+  it('upscale path: plugin permit, reconcile, NeonVM resize, with the message latencies', () => {
+    const text = `
+name: neon-one
+seed: 1
+duration: 10m
+engine: { name: neon }
+cluster:
+  host: { memory_overhead: 0, initial_loadavg: steady }
+  neon: { plugin_latency: 10ms, reconcile_delay: 500ms, neonvm_latency: 1s, monitor_latency: 5ms, request_jitter: 0s }
+  members: [ { name: n, threads: 16, memory: 64GiB } ]
+  vms:
+    - name: pg
+      neon: { min_cu: 1, max_cu: 8, cu: 2 }
+      load: { base: 1.8 }
+output: { report: false, timeseries: false }
+`;
+    const events: Array<{ t: number; type: string; to?: string }> = [];
+    const sim = simulateScenario(parseScenarioText(text, 'one.yaml'), { event: (l) => events.push(JSON.parse(l)) });
+    const m = sim.summary.metrics;
+    // steady load average of 1.8 runnable threads: active = round(1.8 × 2048) = 3686; /proc prints
+    // (3686 + 10) >> 11 = 1 and ((3696 & 2047) × 100) >> 11 = 80 → 1.80; goal 1.8 / 0.9 / 0.25 = 8 CU.
+    // t = 0: first plugin request for the current 2 CU (no permit yet); answered at 20 ms;
+    // 20 ms: request 8 CU; at the plugin 30 ms, reconcile 530 ms grants it, answer 540 ms;
+    // 540 ms: NeonVM resize 2 → 8 CU, done 1.54 s.
+    expect(events.filter((e) => e.type === 'resized')).toEqual([{ t: 1.54, type: 'resized', vm: 'pg', node: 'n', from: '0.5 vCPU/2 GiB', to: '2 vCPU/8 GiB' }]);
+    expect(m['time_to_goal_mean']!.value).toBe(1.54);
+    expect(m['below_goal_cpu_seconds']!.value).toBe(1.54);
+    // 2 CU × 1.54 s + 8 CU × (600 − 1.54) s = 3.08 + 4787.68
+    expect(m['cu_seconds']!.value).toBeCloseTo(4790.76, 6);
+    expect(m['upscales']!.value).toBe(1);
+    expect(m['denied_upscales']!.value).toBe(0);
+    // demand 1.8 ≤ 2 vCPU after the resize; before it 1.8 − 0.5 unserved for 1.54 s
+    expect(m['unserved_core_seconds']!.value).toBeCloseTo(1.3 * 1.54, 6);
+  });
+});
