@@ -17,6 +17,9 @@
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
+ *  - neon-cluster: Neon vertical autoscaling on 50 nodes and 2,000 VMs for a simulated day
+ *    (scenarios/bench-neon.yaml); events = agent metric samples (≈ 35 M). neon-cluster-bare-heap:
+ *    the same events through the bare heap (targets: ≤ 2× the bare heap, ≤ 300 MB).
  *
  * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
  */
@@ -33,7 +36,7 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 function runCase(name: string, args: string[] = []): CaseResult {
   const script = fileURLToPath(new URL('./case.js', import.meta.url));
@@ -93,6 +96,7 @@ function main(argv: string[]): void {
   ratio('pb1', 'pb1-bare-heap', 'PB1 full model / bare heap, same events (target ≤ 3)');
   ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
   ratio('incus-cluster', 'incus-cluster-bare-heap', 'Incus 100 members × 5,000 VMs × 1 week / bare heap');
+  ratio('neon-cluster', 'neon-cluster-bare-heap', 'Neon 50 nodes × 2,000 VMs × 1 day / bare heap (target ≤ 2)');
   const s1 = results.get('sweep-1-worker');
   const s2 = results.get('sweep-2-workers');
   if (s1 && s2) process.stdout.write(`  ${'sweep 200×3, speed-up 2 workers vs 1 (target ≥ 1.8)'.padEnd(56)} ${(s1.wallSeconds / s2.wallSeconds).toFixed(2)}×\n`);
