@@ -177,3 +177,22 @@ output: { report: false, timeseries: false }
     expect(m['unserved_core_seconds']!.value).toBeCloseTo(1.3 * 1.54, 6);
   });
 });
+
+describe('neon: report', () => {
+  it('writes the four charts with their specs; denied upscales are marked', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-neon-report-'));
+    const scenario = loadScenario('scenarios/neon-pressure-model.yaml', { sets: ['output.timeseries=false', 'output.events=false'] });
+    const { summary } = await runScenario(scenario, { outDir: tmp });
+    const html = fs.readFileSync(path.join(tmp, 'report.html'), 'utf8');
+    for (const id of ['nodes', 'vms', 'bands', 'migrations']) expect(html).toContain(`id="spec-${id}"`);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    const spec = (id: string) => JSON.parse(html.split(`id="spec-${id}">`)[1]!.split('</script>')[0]!) as { data: { values: Array<Record<string, unknown>> } };
+    const nodes = spec('nodes').data.values;
+    expect(new Set(nodes.map((r) => r['series']))).toEqual(new Set(['reserved', 'watermark (0.9)', 'allocatable']));
+    const denied = summary.metrics['denied_upscales']!.value! + summary.metrics['partly_granted_upscales']!.value!;
+    expect(denied).toBeGreaterThan(0);
+    expect(spec('bands').data.values.filter((r) => r['kind'] === 'mark')).toHaveLength(denied);
+    expect(spec('migrations').data.values.length).toBe(Math.min(400, summary.metrics['migrations']!.value! + summary.metrics['migrations_failed']!.value!));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});

@@ -84,6 +84,7 @@ export function nodesChart(data: NeonChartData): TopLevelSpec {
   });
   const nodes: string[] = [];
   for (const p of data.nodes) if (!nodes.includes(p.node)) nodes.push(p.node);
+  const series = ['reserved', `watermark (${data.watermark})`, 'allocatable'];
   return {
     title: { text: NEON_CHART_TITLES.nodes, subtitle: `scheduler plugin reservations (${data.model} model); above the watermark the plugin migrates VMs away; it never grants beyond allocatable` },
     background: 'white',
@@ -101,8 +102,8 @@ export function nodesChart(data: NeonChartData): TopLevelSpec {
       encoding: {
         x: { field: 'x', type: 'quantitative', title: axis.title, scale: { domain: [0, axis.max], nice: false, zero: true } },
         y: { field: 'value', type: 'quantitative', title: null, scale: { zero: true } },
-        color: { field: 'series', type: 'nominal', title: null, scale: { range: ['#4c78a8', '#f58518', '#555555'] } },
-        strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { range: [[1, 0], [5, 3], [2, 2]] } },
+        color: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: ['#4c78a8', '#f58518', '#555555'] } },
+        strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: [[1, 0], [5, 3], [2, 2]] } },
       },
     },
     resolve: { scale: { y: 'independent' } },
@@ -127,7 +128,7 @@ export function vmsChart(data: NeonChartData): TopLevelSpec {
     ...data.marks.filter((m) => m.charted).map((m) => ({ kind: 'mark', x: round(m.t / axis.divisor, 4), vm: m.vm, series: m.kind, value: 0 })),
   ];
   return {
-    title: { text: NEON_CHART_TITLES.vms, subtitle: `in compute units (0.25 vCPU + 1 GiB); the first ${names.length} of ${data.vmCount} VMs; ticks at the bottom: upscales the plugin denied or granted only in part` },
+    title: { text: NEON_CHART_TITLES.vms, subtitle: `in compute units (0.25 vCPU + 1 GiB; goal dashed over the allocation); the first ${names.length} of ${data.vmCount} VMs; ticks at the bottom: upscales the plugin denied or granted only in part` },
     background: 'white',
     padding: 8,
     data: { values: rows },
@@ -144,6 +145,8 @@ export function vmsChart(data: NeonChartData): TopLevelSpec {
             x: { field: 'x', type: 'quantitative', title: axis.title, scale: { domain: [0, axis.max], nice: false, zero: true } },
             y: { field: 'value', type: 'quantitative', title: 'CU', scale: { zero: true } },
             color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['allocation', 'goal', 'CPU demand (cores / 0.25)', 'memory demand (GiB)', 'denied', 'partly granted'], range: ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#d62728', '#ff9da6'] } },
+            strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: ['allocation', 'goal', 'CPU demand (cores / 0.25)', 'memory demand (GiB)'], range: [[1, 0], [4, 3], [1, 0], [1, 0]] } },
+            strokeWidth: { field: 'series', type: 'nominal', legend: null, scale: { domain: ['allocation', 'goal', 'CPU demand (cores / 0.25)', 'memory demand (GiB)'], range: [2.6, 1.3, 1, 1] } },
           },
         },
         {
