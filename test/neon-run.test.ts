@@ -196,3 +196,19 @@ describe('neon: report', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
+
+describe('neon: sweeps', () => {
+  it('sweeps both plugin models with Neon metrics; results do not depend on the worker count', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-neon-sweep-'));
+    const args = (w: number) => ['sweep', 'scenarios/neon-watermark.yaml', '--grid', 'engine.options.scheduler_model=watermark,pressure', '--seeds', '2', '--set', 'duration=40m', '--workers', String(w), '--out', path.join(tmp, `w${w}`), '--quiet'];
+    const one = await runCli(...args(1));
+    const two = await runCli(...args(2));
+    expect(one.code, one.err).toBe(0);
+    expect(two.code, two.err).toBe(0);
+    const csv = fs.readFileSync(path.join(tmp, 'w1', 'sweep.csv'), 'utf8');
+    expect(csv).toContain('cu_seconds');
+    expect(csv).toContain('below_goal_cpu_seconds');
+    expect(fs.readFileSync(path.join(tmp, 'w2', 'sweep.csv'), 'utf8')).toBe(csv);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
