@@ -172,6 +172,19 @@ describe('order of operations (state.go nextActions)', () => {
   });
 });
 
+describe('plugin request floor (scalelab option plugin_request_floor)', () => {
+  it('in-flight: no request for less than a resize still running; using: upstream\'s bound', () => {
+    const s = settled(2);
+    s.plugin.permit = cu(4);
+    neonvmStarting(s, cu(4)); // resize 2 → 4 CU in flight
+    metricsUpdated(s, metrics(0.675, 0.675, 0)); // 0.675 / 0.9 / 0.25 = 3 CU
+    // in-flight: max(clamp(2 → 3) = 3, in flight 4) = 4 = permit → nothing new
+    expect(nextActions(CFG, s, 1 * S).pluginRequest).toBeNull();
+    // using: 3 ≠ permit 4 → ask for 3 now, although the VM is about to use 4
+    expect(nextActions({ ...CFG, requestFloorInFlight: false }, s, 1 * S).pluginRequest?.target).toEqual(cu(3));
+  });
+});
+
 describe('request timing (state.go calculatePluginAction etc.)', () => {
   it('asks the plugin at least every 15 s minus the jitter', () => {
     const s = settled(2);

@@ -53,7 +53,7 @@ cluster:
   load_step: ${[5, 30, 60][pick(0, 2)]}s
   host: { memory_overhead: 2GiB }
   migration: { bandwidth_gbps: ${[1, 8.59][pick(0, 1)]}, setup: 1s, failure_probability: ${[0, 0.2][pick(0, 1)]} }
-  neon: { neonvm_latency: ${pick(0, 5)}s, reconcile_delay: ${pick(0, 1000)}ms, plugin_latency: ${pick(0, 50)}ms }
+  neon: { neonvm_latency: ${pick(0, 5)}s, reconcile_delay: ${pick(0, 1000)}ms, plugin_latency: ${pick(0, 50)}ms, failure_probability: { plugin: ${[0, 0.1][pick(0, 1)]}, neonvm: ${[0, 0.1][pick(0, 1)]}, monitor: ${[0, 0.1][pick(0, 1)]} } }
   members:
     - { name: n, count: ${nodes}, threads: ${threads}, memory: ${memGiB}GiB }
   vms:
@@ -78,6 +78,7 @@ describe('neon: randomized properties', () => {
   it('no node is ever overcommitted and no VM is resized while migrating', () => {
     let migrations = 0;
     let resizes = 0;
+    let failures = 0;
     for (let seed = 1; seed <= 10; seed++) {
       for (const model of ['faithful', 'pressure-model'] as const) {
         const scenario = parseScenarioText(randomScenario(seed, model), `random-${seed}.yaml`);
@@ -85,6 +86,7 @@ describe('neon: randomized properties', () => {
         const sim = simulateScenario(scenario, { event: (l) => events.push(JSON.parse(l)) });
         const label = `seed ${seed} ${model}`;
         expect(sim.summary.metrics['node_overcommit_seconds']!.value, label).toBe(0);
+        failures += sim.summary.metrics['request_failures']!.value!;
         expect(events.filter((e) => e.type === 'node_overcommitted'), label).toEqual([]);
         const open = new Set<string>();
         for (const e of events) {
@@ -102,6 +104,14 @@ describe('neon: randomized properties', () => {
     // the property is only meaningful if both things happen a lot
     expect(migrations).toBeGreaterThan(20);
     expect(resizes).toBeGreaterThan(1000);
+    expect(failures).toBeGreaterThan(100);
+  });
+});
+
+describe('neon: the request-floor race', () => {
+  it("with upstream's literal request bound a node can be overcommitted (the random case that found it)", () => {
+    const scenario = parseScenarioText(randomScenario(9, 'faithful'), 'random-9.yaml', { sets: ['engine.options.plugin_request_floor=using'] });
+    expect(simulateScenario(scenario).summary.metrics['node_overcommit_seconds']!.value).toBeGreaterThan(0);
   });
 });
 

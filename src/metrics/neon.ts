@@ -44,6 +44,7 @@ export const NEON_METRIC_DOCS: Record<string, string> = {
   partly_granted_upscales: 'Plugin answers granting part of a requested increase (CPU and memory granted unevenly or short).',
   monitor_denied_downscales: 'Downscale requests the vm-monitor denied.',
   monitor_upscale_requests: 'Memory upscale requests from the vm-monitor.',
+  request_failures: 'Plugin, NeonVM and vm-monitor requests that failed (cluster.neon.failure_probability); the agent retries after its wait.',
   node_overcommit_seconds: 'Time any node had more reserved (plugin) or allocated (VMs) than its allocatable, summed over nodes. Must be 0.',
   migrations: 'Live migrations completed.',
   migrations_failed: 'Migrations that failed (the VM stays on its node).',
@@ -84,7 +85,7 @@ export class NeonMetrics {
   private readonly sloEpisodes: number[] = [];
   private readonly goalEpisodes: number[] = [];
   private readonly migrationDurations: number[] = [];
-  counts = { upscales: 0, downscales: 0, denied: 0, partly: 0, monitorDenied: 0, monitorUpscales: 0, migrationsFailed: 0, unschedulable: 0, flipFlops: 0 };
+  counts = { upscales: 0, downscales: 0, denied: 0, partly: 0, monitorDenied: 0, monitorUpscales: 0, migrationsFailed: 0, unschedulable: 0, flipFlops: 0, requestFailures: 0 };
   private downtime = 0;
   private overcommitSeconds = 0;
 
@@ -272,6 +273,7 @@ export class NeonMetrics {
       partly_granted_upscales: m(c.partly, 'count'),
       monitor_denied_downscales: m(c.monitorDenied, 'count'),
       monitor_upscale_requests: m(c.monitorUpscales, 'count'),
+      request_failures: m(c.requestFailures, 'count'),
       node_overcommit_seconds: m(this.overcommitSeconds, 's'),
       migrations: m(md.length, 'count'),
       migrations_failed: m(c.migrationsFailed, 'count'),

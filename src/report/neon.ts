@@ -22,6 +22,7 @@ export interface NeonRunSummary extends RunSummary {
     vms: number;
     load_step_s: number;
     latencies_s: Record<string, number>;
+    request_failure_probability: Record<string, number>;
     migration: Record<string, unknown>;
   };
 }
@@ -78,6 +79,8 @@ export function neonReportHtml(summary: NeonRunSummary, svgs: Record<NeonChartId
       keyValues(s.engine.options),
       '<h3>Message latencies (s)</h3>',
       keyValues(summary.cluster.latencies_s),
+      '<h3>Request failure probability</h3>',
+      keyValues(summary.cluster.request_failure_probability),
       '<h3>Migration model</h3>',
       keyValues(summary.cluster.migration),
     ].join('\n'),

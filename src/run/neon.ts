@@ -30,14 +30,17 @@ import {
   DEFAULT_AGENT_CONFIG,
   metricsUpdated,
   monitorApproved,
+  monitorFailed,
   monitorDenied,
   monitorRequestedUpscale,
   monitorStarting,
   neonvmDone,
+  neonvmFailed,
   neonvmStarting,
   newAgentState,
   nextActions,
   pluginAnswered,
+  pluginFailed,
   pluginStarting,
   type AgentConfig,
   type AgentState,
@@ -116,7 +119,7 @@ function r6(x: number): number {
 }
 
 /** The agent configuration from the scenario's `engine.config` (durations already in µs). */
-export function agentConfigOf(config: Record<string, unknown>): AgentConfig {
+export function agentConfigOf(config: Record<string, unknown>, options: Record<string, unknown> = { plugin_request_floor: 'in-flight' }): AgentConfig {
   const n = (k: string): number => config[k] as number;
   return {
     ...DEFAULT_AGENT_CONFIG,
@@ -131,6 +134,7 @@ export function agentConfigOf(config: Record<string, unknown>): AgentConfig {
     monitorRetryWait: n('monitor.retryFailedRequest'),
     monitorDeniedDownscaleCooldown: n('monitor.retryDeniedDownscale'),
     monitorRequestedUpscaleValidPeriod: n('monitor.requestedUpscaleValid'),
+    requestFloorInFlight: options['plugin_request_floor'] === 'in-flight',
   };
 }
 
@@ -152,7 +156,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   const spec = scenario.cluster;
   const neon = spec?.neon;
   if (spec === undefined || neon === undefined) throw new Error(`scenario ${scenario.name} has no cluster: section for engine neon`);
-  const acfg = agentConfigOf(scenario.engine.config);
+  const acfg = agentConfigOf(scenario.engine.config, scenario.engine.options);
   const pcfg = pluginConfigOf(scenario.engine.config, scenario.engine.options);
   const mcfg: MonitorConfig = { ...DEFAULT_MONITOR_CONFIG, threshold: neon.monitor_threshold };
   const end = scenario.duration;
@@ -161,6 +165,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   const rngJitter = stream(scenario.seed, 'world:plugin-request-jitter');
   const rngFail = stream(scenario.seed, 'world:migration-failure');
   const rngFailTime = stream(scenario.seed, 'world:migration-failure-time');
+  const rngRequestFail = stream(scenario.seed, 'world:neon-request-failure');
+  const fails = (p: number): boolean => p > 0 && rngRequestFail.next() < p;
 
   // --- the world: nodes and VMs on the cluster world -------------------------------------
   const members = spec.members.map((m, i) => new ClusterMember(i, m, spec.host));
@@ -207,6 +213,9 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   const answer: Array<Resources | null> = vms.map(() => null);
   const sent: Array<{ target: Resources; lastPermit: Resources | null }> = vms.map(() => ({ target: cu(0), lastPermit: null }));
   const downOk = new Int8Array(vms.length);
+  const resizeFails = new Int8Array(vms.length);
+  const upFails = new Int8Array(vms.length);
+  const failP = neon.failure_probability;
   const reconcileAt = new Float64Array(members.length).fill(-1);
   const migrations = new Map<number, Migration>();
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
@@ -263,16 +272,21 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
         pluginStarting(s, t, a.pluginRequest.target, jitter);
         sent[v] = { target: a.pluginRequest.target, lastPermit: a.pluginRequest.lastPermit };
-        queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
+        if (fails(failP.plugin)) {
+          answer[v] = null; // lost: the agent sees the failure after the round trip
+          queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
+        } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
       }
       if (a.neonvmRequest !== null) {
         acted = true;
         neonvmStarting(s, a.neonvmRequest.target);
+        resizeFails[v] = fails(failP.neonvm) ? 1 : 0;
         queue.push(t + neon.neonvm_latency, EV_RESIZE, v, PRIO_MESSAGE);
       }
       if (a.monitorUpscale !== null) {
         acted = true;
         monitorStarting(s, 'upscale', a.monitorUpscale.target);
+        upFails[v] = fails(failP.monitor) ? 1 : 0;
         queue.push(t + 2 * neon.monitor_latency, EV_MON_UP_DONE, v, PRIO_MESSAGE);
       }
       if (a.monitorDownscale !== null) {
@@ -550,7 +564,14 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
       case EV_PLUGIN_RESP: {
         const v = arg;
         const s = agents[v]!;
-        const permit = answer[v]!;
+        const permit = answer[v];
+        if (permit === null || permit === undefined) {
+          pluginFailed(s, t);
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'plugin' });
+          step(v, t);
+          break;
+        }
         const before = s.plugin.permit ?? s.vm.using;
         const asked = s.plugin.lastRequest!.resources;
         pluginAnswered(s, t, permit);
@@ -566,6 +587,14 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
       }
       case EV_RESIZE: {
         const v = arg;
+        if (resizeFails[v] === 1) {
+          resizeFails[v] = 0;
+          neonvmFailed(agents[v]!, t);
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'neonvm' });
+          step(v, t);
+          break;
+        }
         if (vms[v]!.migratingSince >= 0) {
           vms[v]!.resizeDeferred = true;
           break;
@@ -575,6 +604,14 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         break;
       }
       case EV_MON_UP_DONE:
+        if (upFails[arg] === 1) {
+          upFails[arg] = 0;
+          monitorFailed(agents[arg]!, t);
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[arg]!.name, to: 'monitor' });
+          step(arg, t);
+          break;
+        }
         monitorApproved(agents[arg]!);
         monitorCheck(arg, t);
         step(arg, t);
@@ -584,7 +621,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         const s = agents[v]!;
         const target = s.monitor.ongoing!.requested;
         const verdict = approveDownscale(mcfg, vms[v]!.monitorMemory(), 5, target.mem);
-        downOk[v] = verdict.ok ? 1 : 0;
+        downOk[v] = fails(failP.monitor) ? -1 : verdict.ok ? 1 : 0;
         queue.push(t + neon.monitor_latency, EV_MON_DOWN_RESP, v, PRIO_MESSAGE);
         break;
       }
@@ -592,7 +629,11 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         const v = arg;
         const s = agents[v]!;
         if (downOk[v] === 1) monitorApproved(s);
-        else {
+        else if (downOk[v] === -1) {
+          monitorFailed(s, t);
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'monitor' });
+        } else {
           metrics.counts.monitorDenied++;
           log(t, 'downscale_denied', { vm: vms[v]!.name, target: showRes(s.monitor.ongoing!.requested) });
           monitorDenied(s, t);
@@ -657,6 +698,7 @@ export function buildNeonSummary(scenario: Scenario, sim: NeonSimulation): NeonR
         monitor: neon.monitor_latency / 1e6,
         request_jitter: neon.request_jitter / 1e6,
       },
+      request_failure_probability: { ...neon.failure_probability },
       migration: {
         bandwidth_gbps: (spec.migration.bandwidth_bytes * 8) / 1e9,
         downtime_limit_s: spec.migration.downtime_limit / 1e6,

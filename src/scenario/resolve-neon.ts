@@ -19,6 +19,7 @@ export interface RawNeonWorld {
   neonvm_latency?: RawDuration;
   monitor_latency?: RawDuration;
   request_jitter?: RawDuration;
+  failure_probability?: { plugin?: number; neonvm?: number; monitor?: number };
   monitor?: { threshold?: number };
 }
 
@@ -56,6 +57,7 @@ export function resolveNeon(raw: RawCluster, cluster: ClusterSpec, ctx: ResolveC
     monitor_latency: d(w.monitor_latency, '5ms', 'monitor_latency'),
     request_jitter: d(w.request_jitter, '100ms', 'request_jitter'),
     monitor_threshold: w.monitor?.threshold ?? 0.85,
+    failure_probability: { plugin: w.failure_probability?.plugin ?? 0, neonvm: w.failure_probability?.neonvm ?? 0, monitor: w.failure_probability?.monitor ?? 0 },
     vms,
   };
 }

@@ -180,12 +180,15 @@ const NEON_VM = mapping({
   auto_migrate: { type: 'boolean' },
 });
 
+const PROBABILITY: Schema = { type: 'number', minimum: 0, maximum: 1 };
+
 const NEON_WORLD = mapping({
   plugin_latency: DURATION,
   reconcile_delay: DURATION,
   neonvm_latency: DURATION,
   monitor_latency: DURATION,
   request_jitter: DURATION,
+  failure_probability: mapping({ plugin: PROBABILITY, neonvm: PROBABILITY, monitor: PROBABILITY }),
   monitor: mapping({ threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 } }),
 });
 

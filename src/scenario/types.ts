@@ -236,6 +236,8 @@ export interface NeonSpec {
   request_jitter: Micros;
   /** vm-monitor memory threshold (0.85). */
   monitor_threshold: number;
+  /** Probability that a plugin request, a NeonVM resize or a monitor request fails (the agent retries). */
+  failure_probability: { plugin: number; neonvm: number; monitor: number };
   vms: NeonVmSpec[];
 }
 

@@ -37,6 +37,13 @@ export interface AgentConfig extends ScalingConfig {
   monitorDeniedDownscaleCooldown: Micros;
   /** `monitor.requestedUpscaleValidSeconds` (10 s). */
   monitorRequestedUpscaleValidPeriod: Micros;
+  /**
+   * Never ask the plugin for less than a NeonVM resize in flight (scalelab option
+   * `plugin_request_floor: in-flight`). Upstream bounds a new request by what the VM uses only;
+   * its NeonVM request is an API call of milliseconds, while here it lasts the hot-plug, so
+   * without this a request for less could free room another VM is then granted.
+   */
+  requestFloorInFlight: boolean;
 }
 
 /** One VM's agent state (upstream `state`, without revisions and logging). */
@@ -166,8 +173,9 @@ function pluginAction(cfg: AgentConfig, s: AgentState, now: Micros, desired: Res
   const p = s.plugin;
   const using = s.vm.using;
   // never below what the VM uses: a decrease happens before the plugin is told
-  const requestResources = clampResources(using, desired, using, null);
   const current = s.neonvm.ongoing !== null ? maxRes(using, s.neonvm.ongoing) : using;
+  const clamped = clampResources(using, desired, using, null);
+  const requestResources = cfg.requestFloorInFlight ? maxRes(clamped, current) : clamped;
   const untilTick = p.lastRequest === null ? 0 : cfg.pluginRequestTick - p.tickJitter - (now - p.lastRequest.at);
   const timeForRequest = untilTick <= 0;
   const previouslyDenied = !p.ongoing && p.lastRequest !== null && p.permit !== null && hasFieldGreater(p.lastRequest.resources, p.permit);
@@ -355,4 +363,5 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   monitorRetryWait: 3_000_000,
   monitorDeniedDownscaleCooldown: 5_000_000,
   monitorRequestedUpscaleValidPeriod: 10_000_000,
+  requestFloorInFlight: true,
 };

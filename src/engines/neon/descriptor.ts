@@ -23,11 +23,12 @@ export const neonDescriptor: EngineDescriptor = {
   ],
   options: [
     { key: 'scheduler_model', type: 'enum', default: 'watermark', values: ['watermark', 'pressure'], unit: '', doc: 'plugin model: watermark (v0.42+: increases granted at reconcile, migrate oldest pods while reserved − migrating > watermark) or pressure (≤ v0.41: denied increases become capacity pressure; the lowest-load pod is told to migrate when pressure exceeds what migrations and slack cover)' },
+    { key: 'plugin_request_floor', type: 'enum', default: 'in-flight', values: ['in-flight', 'using'], unit: '', doc: 'lower bound of an agent request for new resources: in-flight (never below a NeonVM resize still running; needed because a resize here lasts the hot-plug, upstream\'s is an API call of milliseconds) or using (upstream\'s literal bound, what the VM uses: a request for less during an upscale can let the plugin hand the room to another VM — overcommit)' },
     { key: 'plugin_retry_period', type: 'duration', default: '5s', unit: 'µs', doc: 'watermark model: period at which an ungranted remainder is retried', min: 1 },
   ],
   variants: [
-    { name: 'faithful', doc: 'as merged in neondatabase/autoscaling v0.49.1: watermark migration model', options: { scheduler_model: 'watermark', plugin_retry_period: '5s' } },
-    { name: 'pressure-model', doc: 'the older scheduler plugin (v0.41): capacity pressure, slack and the lowest-load victim', options: { scheduler_model: 'pressure', plugin_retry_period: '5s' } },
+    { name: 'faithful', doc: 'as merged in neondatabase/autoscaling v0.49.1: watermark migration model', options: { scheduler_model: 'watermark', plugin_request_floor: 'in-flight', plugin_retry_period: '5s' } },
+    { name: 'pressure-model', doc: 'the older scheduler plugin (v0.41): capacity pressure, slack and the lowest-load victim', options: { scheduler_model: 'pressure', plugin_request_floor: 'in-flight', plugin_retry_period: '5s' } },
   ],
   check(config) {
     const w = config['watermark'] as number;
