@@ -23,7 +23,7 @@ import {
   pluginStarting,
   type AgentState,
 } from '../src/engines/neon/agent.js';
-import { blendingFactor, cpuGoalCU, goalCU, memGoalCU } from '../src/engines/neon/goal.js';
+import { blendingFactor, cpuGoalCU, estimateWorkingSet, goalCU, lfcGoalCU, memGoalCU, memTotalGoalCU, projectNextHighest } from '../src/engines/neon/goal.js';
 import { approveDownscale, DEFAULT_MONITOR_CONFIG as MON, fileCacheBytes, wantsUpscale } from '../src/engines/neon/monitor.js';
 import {
   addPod,
@@ -75,6 +75,41 @@ describe('goal (pkg/agent/core/goalcu.go)', () => {
     expect(goalCU({ cpu: 2.4, mem: 1.9 })).toBe(2); // max(2, 1.9) → ceil 2
     expect(goalCU({ cpu: 2.5, mem: 0 })).toBe(3); // round half up
     expect(goalCU({ cpu: null, mem: null })).toBe(0);
+  });
+});
+
+describe('LFC part (goalcu.go calculateLFCGoalCU, calculateMemTotalGoalCU; wss.go)', () => {
+  const LFC = { memoryTotalFractionTarget: 0.9, lfcToMemoryRatio: 0.75, lfcWindowSizeMinutes: 5, lfcMinWaitBeforeDownscaleMinutes: 5, lfcUseLargestWindow: false };
+  const PAGES_PER_GIB = GiB / 8192; // 131072
+
+  it('EstimateTrueWorkingSetSize: first point where the rise ahead exceeds 3× the rise behind, else the last', () => {
+    // w = 4; t = 4..6: behind 4, ahead 4 — never > 12 → last = 11
+    expect(estimateWorkingSet([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 3, 4, 5)).toBe(11);
+    // t = 4: behind 5 − 1 = 4, ahead 40 − 5 = 35 > 12 → 5
+    expect(estimateWorkingSet([1, 2, 3, 4, 5, 6, 7, 20, 40, 60, 80], 3, 4, 5)).toBe(5);
+  });
+
+  it('ProjectNextHighest: x1 + (x1 − x0) × 0.5, decreases ignored', () => {
+    expect(projectNextHighest([10, 14, 12], 0.5)).toBe(16); // 14 + 4 × 0.5; then 14 + 0
+  });
+
+  it('LFC goal: projected working set / lfcToMemoryRatio / 1 GiB; needs offset + window buckets', () => {
+    const linear = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((g) => g * PAGES_PER_GIB);
+    // estimate = last (9 GiB); slice up to the first bucket above it = all; projected 9 + 1 × 0.5 = 9.5 GiB
+    const r = lfcGoalCU(LFC, linear)!;
+    expect(r.wssBytes).toBe(9.5 * GiB);
+    expect(r.cu).toBeCloseTo(9.5 / 0.75, 12); // 12.67 CU
+    expect(lfcGoalCU(LFC, linear.slice(0, 8))).toBeNull(); // 8 < 4 + 5
+    const jump = [1, 2, 3, 4, 5, 6, 7, 20, 40, 60, 80].map((g) => g * PAGES_PER_GIB);
+    // estimate 5 GiB; slice [1..5] GiB → 5 + 0.5 = 5.5 GiB → 5.5 / 0.75 = 7.33 CU
+    expect(lfcGoalCU(LFC, jump)!.cu).toBeCloseTo(5.5 / 0.75, 12);
+    // lfcUseLargestWindow: estimate = 80 GiB, slice = all, highest projection 80 + 20 × 0.5 = 90 GiB
+    expect(lfcGoalCU({ ...LFC, lfcUseLargestWindow: true }, jump)!.wssBytes).toBe(90 * GiB);
+  });
+
+  it('memory total part: (min(wss, cached) + usage) / 0.9', () => {
+    expect(memTotalGoalCU(LFC, 1 * GiB, 4 * GiB, 2 * GiB)).toBeCloseTo(3 / 0.9, 12); // 3.33 CU
+    expect(memTotalGoalCU(LFC, 1 * GiB, 1 * GiB, 2 * GiB)).toBeCloseTo(2 / 0.9, 12); // cached caps it
   });
 });
 

@@ -222,3 +222,40 @@ describe('neon: sweeps', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
+
+describe('neon: LFC working set in the world', () => {
+  const text = (lfc: boolean) => `
+name: neon-lfc
+seed: 1
+duration: 12m
+engine: { name: neon, config: { enableLFCMetrics: ${lfc} } }
+cluster:
+  host: { memory_overhead: 0, initial_loadavg: steady }
+  neon: { plugin_latency: 10ms, reconcile_delay: 500ms, neonvm_latency: 1s, monitor_latency: 5ms, request_jitter: 0s }
+  members: [ { name: n, threads: 16, memory: 64GiB } ]
+  vms:
+    - name: pg
+      neon: { min_cu: 1, max_cu: 16, cu: 2, memory: { base: 0.5 }, lfc: { base: 6 } }
+      load: { base: 0.1 }
+output: { report: false, timeseries: false }
+`;
+  it('sizes for the working set once 9 minutes of buckets exist', () => {
+    const events: Array<{ t: number; type: string; to?: string }> = [];
+    simulateScenario(parseScenarioText(text(true), 'lfc.yaml'), { event: (l) => events.push(JSON.parse(l)) });
+    const resized = events.filter((e) => e.type === 'resized');
+    // start: CPU 0.1 / 0.9 / 0.25 = 0.44 → 0; memory (0.5 GiB + 100 MiB) / 0.75 = 0.8 → goal 1 CU;
+    // fewer than 9 buckets: LFC part 0 → the monitor approves 2 → 1 (0.85 × 924 MiB ≥ 612 MiB)
+    expect(resized[0]!.to).toBe('0.25 vCPU/1 GiB');
+    // t = 480 s: minute 8 → 9 buckets, all 6 GiB: estimate 6 GiB, projection flat → 6 / 0.75 = 8 CU
+    // (memory total (6 + 0.5 + 0.1) / 0.9 = 7.3 CU is less); request 480 s, reconcile 480.51 s,
+    // answer 480.52 s, NeonVM done 481.52 s
+    expect(resized[1]).toMatchObject({ t: 481.52, to: '2 vCPU/8 GiB' });
+    expect(resized).toHaveLength(2);
+  });
+
+  it('without LFC metrics the working set is ignored', () => {
+    const events: Array<{ t: number; type: string; to?: string }> = [];
+    simulateScenario(parseScenarioText(text(false), 'lfc.yaml'), { event: (l) => events.push(JSON.parse(l)) });
+    expect(events.filter((e) => e.type === 'resized').map((e) => e.to)).toEqual(['0.25 vCPU/1 GiB']);
+  });
+});

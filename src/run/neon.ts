@@ -28,6 +28,8 @@ import { NeonVm } from '../world/neon.js';
 import { VERSION } from '../version.js';
 import {
   DEFAULT_AGENT_CONFIG,
+  goalPartsOf,
+  lfcUpdated,
   metricsUpdated,
   monitorApproved,
   monitorFailed,
@@ -45,7 +47,8 @@ import {
   type AgentConfig,
   type AgentState,
 } from '../engines/neon/agent.js';
-import { goalCU, goalParts } from '../engines/neon/goal.js';
+import { goalCU, LFC_PAGE_BYTES } from '../engines/neon/goal.js';
+import { fileCacheBytes } from '../engines/neon/monitor.js';
 import { approveDownscale, DEFAULT_MONITOR_CONFIG, wantsUpscale, type MonitorConfig, type MonitorState } from '../engines/neon/monitor.js';
 import {
   addPod,
@@ -135,6 +138,12 @@ export function agentConfigOf(config: Record<string, unknown>, options: Record<s
     monitorDeniedDownscaleCooldown: n('monitor.retryDeniedDownscale'),
     monitorRequestedUpscaleValidPeriod: n('monitor.requestedUpscaleValid'),
     requestFloorInFlight: options['plugin_request_floor'] === 'in-flight',
+    enableLFCMetrics: config['enableLFCMetrics'] as boolean,
+    memoryTotalFractionTarget: n('memoryTotalFractionTarget'),
+    lfcToMemoryRatio: n('lfcToMemoryRatio'),
+    lfcWindowSizeMinutes: n('lfcWindowSizeMinutes'),
+    lfcMinWaitBeforeDownscaleMinutes: n('lfcMinWaitBeforeDownscaleMinutes'),
+    lfcUseLargestWindow: config['lfcUseLargestWindow'] as boolean,
   };
 }
 
@@ -200,7 +209,19 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   // load sources: CPU demand (cores) per VM, memory demand (GiB) per VM
   const cpuLoaded = spec.vms.map((v, i) => ({ i, load: v.load })).filter((x) => x.load !== null);
   const memLoaded = neon.vms.map((v, i) => ({ i, load: v.memory })).filter((x) => x.load !== null);
-  const load = buildLoadSources(scenario.seed, [...cpuLoaded.map((x) => ({ name: vms[x.i]!.name, load: x.load! })), ...memLoaded.map((x) => ({ name: `${vms[x.i]!.name}/memory`, load: x.load! }))]);
+  const lfcLoaded = acfg.enableLFCMetrics ? neon.vms.map((v, i) => ({ i, load: v.lfc })).filter((x) => x.load !== null) : [];
+  const load = buildLoadSources(scenario.seed, [
+    ...cpuLoaded.map((x) => ({ name: vms[x.i]!.name, load: x.load! })),
+    ...memLoaded.map((x) => ({ name: `${vms[x.i]!.name}/memory`, load: x.load! })),
+    ...lfcLoaded.map((x) => ({ name: `${vms[x.i]!.name}/lfc`, load: x.load! })),
+  ]);
+  const lfcSlot = new Int32Array(vms.length).fill(-1);
+  for (const x of lfcLoaded) lfcSlot[x.i] = load.slotOf.get(`${vms[x.i]!.name}/lfc`)!;
+  // LFC: per VM the working set now (bytes) and the largest of each of the last 60 minutes
+  const LFC_MINUTES = 60;
+  const wssNow = new Float64Array(vms.length);
+  const wssMinute = new Float64Array(vms.length * LFC_MINUTES);
+  let lfcMinute = -1;
   const cpuSlot = new Int32Array(vms.length).fill(-1);
   const memSlot = new Int32Array(vms.length).fill(-1);
   for (const x of cpuLoaded) cpuSlot[x.i] = load.slotOf.get(vms[x.i]!.name)!;
@@ -256,7 +277,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   /** The goal in resources the agent computes from its metrics, clamped (for the metrics). */
   const goalOf = (v: number): Resources => {
     const s = agents[v]!;
-    const g = cu(goalCU(goalParts(acfg, s.metrics, acfg.computeUnit)), acfg.computeUnit);
+    const g = cu(goalCU(goalPartsOf(acfg, s)), acfg.computeUnit);
     return maxRes(minRes(g, s.vm.max), s.vm.min);
   };
 
@@ -461,6 +482,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         const memChanged = memBytes !== vm.memDemand;
         vm.cpuDemand = c;
         vm.memDemand = memBytes;
+        if (lfcSlot[v]! >= 0) wssNow[v] = Math.max(0, demand[lfcSlot[v]!]!) * GiB;
         cvms[v]!.demand = c;
         metrics.demand(v, t, c, memBytes);
         if (t === 0 && spec.host.initial_loadavg === 'steady') vm.steadyLoad();
@@ -468,17 +490,46 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
       }
       counts.records += vms.length;
     }
+    if (acfg.enableLFCMetrics) lfcSample(t);
     for (let v = 0; v < vms.length; v++) {
       const vm = vms[v]!;
       vm.sampleLoad();
       const s = agents[v]!;
-      metricsUpdated(s, { load1: vm.load1, load5: vm.load5, memoryUsageBytes: vm.memoryUsage() });
+      metricsUpdated(s, { load1: vm.load1, load5: vm.load5, memoryUsageBytes: vm.memoryUsage(), memoryCachedBytes: Math.min(wssNow[v]!, fileCacheBytes(vm.mem)) });
       const g = goalOf(v);
       metrics.goal(v, t, g.cpu, g.mem);
       step(v, t);
     }
     if (t % chartStep === 0) chartPoint(t);
     if (sinks.timeseries !== undefined && t % scenario.output.timeseries_step === 0) writeSeries(t);
+  };
+
+  /**
+   * LFC metrics: every 5 s the working set joins its minute's maximum; every 15 s each agent reads
+   * buckets in 8 KiB pages, bucket k = the largest working set of the last k + 1 minutes (one per
+   * minute the run has lasted, at most 60).
+   */
+  const lfcSample = (t: Micros): void => {
+    const minute = Math.floor(t / 60_000_000);
+    const slot = minute % LFC_MINUTES;
+    const fresh = minute !== lfcMinute;
+    lfcMinute = minute;
+    for (let v = 0; v < vms.length; v++) {
+      const o = v * LFC_MINUTES + slot;
+      wssMinute[o] = fresh ? wssNow[v]! : Math.max(wssMinute[o]!, wssNow[v]!);
+    }
+    if (t % 15_000_000 !== 0) return;
+    const n = Math.min(LFC_MINUTES, minute + 1);
+    for (let v = 0; v < vms.length; v++) {
+      const buckets: number[] = new Array<number>(n);
+      let running = 0;
+      for (let k = 0; k < n; k++) {
+        const value = wssMinute[v * LFC_MINUTES + ((slot - k + LFC_MINUTES) % LFC_MINUTES)]!;
+        if (value > running) running = value;
+        buckets[k] = Math.floor(running / LFC_PAGE_BYTES);
+      }
+      lfcUpdated(agents[v]!, buckets);
+    }
   };
 
   const writeSeries = (t: Micros): void => {

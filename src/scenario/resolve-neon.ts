@@ -29,6 +29,7 @@ export interface RawNeonVm {
   max_cu?: number;
   cu?: number;
   memory?: RawLoad;
+  lfc?: RawLoad;
   auto_migrate?: boolean;
 }
 
@@ -98,7 +99,8 @@ function resolveNeonVms(raw: RawCluster, cluster: ClusterSpec, ctx: ResolveConte
       }
     }
     const memory = n.memory === undefined ? null : resolveLoad(n.memory, { ctx: memoryContext(ctx, ['cluster', 'vms', i, 'neon', 'memory']), copy: `${vm.name}/memory`, workload: ['cluster', 'vms', i, 'neon', 'memory'] });
-    return { min_cu: min, max_cu: max, cu: n.cu ?? min, memory, auto_migrate: n.auto_migrate ?? true };
+    const lfc = n.lfc === undefined ? null : resolveLoad(n.lfc, { ctx: memoryContext(ctx, ['cluster', 'vms', i, 'neon', 'lfc']), copy: `${vm.name}/lfc`, workload: ['cluster', 'vms', i, 'neon', 'lfc'] });
+    return { min_cu: min, max_cu: max, cu: n.cu ?? min, memory, lfc, auto_migrate: n.auto_migrate ?? true };
   });
 }
 

@@ -177,6 +177,7 @@ const NEON_VM = mapping({
   max_cu: { type: 'integer', minimum: 1 },
   cu: { type: 'integer', minimum: 1 },
   memory: LOAD,
+  lfc: LOAD,
   auto_migrate: { type: 'boolean' },
 });
 

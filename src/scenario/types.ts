@@ -248,6 +248,8 @@ export interface NeonVmSpec {
   cu: number;
   /** Memory demand in GiB (non-reclaimable); null for none. */
   memory: LoadSpec | null;
+  /** LFC working set in GiB (pages Postgres touches), read with enableLFCMetrics; null for none. */
+  lfc: LoadSpec | null;
   /** Labelled for auto-migration by the scheduler plugin. */
   auto_migrate: boolean;
 }

@@ -17,12 +17,14 @@
  * was approved, then the plugin is told at its next request.
  */
 import type { Micros } from '../../kernel/time.js';
-import { goalCU, goalParts, type ScalingConfig, type SystemMetrics } from './goal.js';
+import { goalCU, goalParts, type LfcConfig, type ScalingConfig, type SystemMetrics } from './goal.js';
 import { addRes, COMPUTE_UNIT, cu, hasFieldGreater, hasFieldLess, maxRes, minRes, sameRes, satSub, type Resources } from './resources.js';
 
 /** Agent configuration: scaling targets plus the request timings (µs), upstream names in comments. */
-export interface AgentConfig extends ScalingConfig {
+export interface AgentConfig extends ScalingConfig, LfcConfig {
   computeUnit: Resources;
+  /** `enableLFCMetrics` (false): read the LFC working-set buckets every 15 s and size for them. */
+  enableLFCMetrics: boolean;
   /** `scheduler.requestAtLeastEverySeconds` (15 s). */
   pluginRequestTick: Micros;
   /** `scheduler.retryFailedRequestSeconds` (3 s). */
@@ -50,6 +52,8 @@ export interface AgentConfig extends ScalingConfig {
 export interface AgentState {
   vm: { using: Resources; min: Resources; max: Resources };
   metrics: SystemMetrics | null;
+  /** LFC working-set buckets in 8 KiB pages (bucket k: the last k + 1 minutes), when read. */
+  lfc: readonly number[] | null;
   plugin: {
     ongoing: boolean;
     lastRequest: { at: Micros; resources: Resources } | null;
@@ -85,6 +89,7 @@ export function newAgentState(using: Resources, min: Resources, max: Resources, 
   return {
     vm: { using, min, max },
     metrics: null,
+    lfc: null,
     plugin: { ongoing: false, lastRequest: null, permit: null, lastFailureAt: null, tickJitter: 0 },
     neonvm: { ongoing: null, failedAt: null },
     monitor: { active: monitorActive, approved: monitorActive ? using : null, ongoing: null, requestedUpscale: null, deniedDownscale: null, upscaleFailureAt: null, downscaleFailureAt: null },
@@ -107,6 +112,16 @@ export function clampResources(current: Resources, desired: Resources, lower: Re
   return cpu === desired.cpu && mem === desired.mem ? desired : { cpu, mem };
 }
 
+/** The goal's parts from what the agent has read (LFC only when enabled and read). */
+export function goalPartsOf(cfg: AgentConfig, s: AgentState): ReturnType<typeof goalParts> {
+  return goalParts(cfg, s.metrics, cfg.computeUnit, s.lfc !== null ? { cfg, buckets: s.lfc } : null);
+}
+
+/** System metrics read, and LFC metrics too when enabled (`hasAllMetrics`). */
+export function hasAllMetrics(cfg: AgentConfig, s: AgentState): boolean {
+  return s.metrics !== null && (!cfg.enableLFCMetrics || s.lfc !== null);
+}
+
 /** The desired resources and, if they depend on a timed override, when that override ends. */
 export interface Desired {
   resources: Resources;
@@ -127,7 +142,7 @@ export interface Desired {
  */
 export function desiredResources(cfg: AgentConfig, s: AgentState, now: Micros): Desired {
   const unit = cfg.computeUnit;
-  const base = goalCU(goalParts(cfg, s.metrics, unit));
+  const base = goalCU(goalPartsOf(cfg, s));
   let goal = base;
   let requestedUpscaleWait: Micros | null = null;
   let deniedDownscaleWait: Micros | null = null;
@@ -153,7 +168,7 @@ export function desiredResources(cfg: AgentConfig, s: AgentState, now: Micros): 
     }
   }
   let goalRes = cu(goal, unit);
-  if (s.metrics === null) goalRes = maxRes(goalRes, s.vm.using);
+  if (!hasAllMetrics(cfg, s)) goalRes = maxRes(goalRes, s.vm.using);
   let result = maxRes(minRes(goalRes, s.vm.max), s.vm.min);
   if (dd !== null && ddLeft > 0) {
     const floor: Resources = {
@@ -274,6 +289,11 @@ export function metricsUpdated(s: AgentState, m: SystemMetrics): void {
   s.metrics = m;
 }
 
+/** New LFC working-set buckets (`UpdateLFCMetrics`). */
+export function lfcUpdated(s: AgentState, buckets: readonly number[]): void {
+  s.lfc = buckets;
+}
+
 /** A plugin request for `resources` leaves now; `jitter` is taken off the next request tick. */
 export function pluginStarting(s: AgentState, now: Micros, resources: Resources, jitter: Micros = 0): void {
   s.plugin.lastRequest = { at: now, resources };
@@ -364,4 +384,10 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   monitorDeniedDownscaleCooldown: 5_000_000,
   monitorRequestedUpscaleValidPeriod: 10_000_000,
   requestFloorInFlight: true,
+  enableLFCMetrics: false,
+  memoryTotalFractionTarget: 0.9,
+  lfcToMemoryRatio: 0.75,
+  lfcWindowSizeMinutes: 5,
+  lfcMinWaitBeforeDownscaleMinutes: 5,
+  lfcUseLargestWindow: false,
 };

@@ -9,6 +9,12 @@ export const neonDescriptor: EngineDescriptor = {
     { key: 'memoryUsageFractionTarget', type: 'number', default: 0.75, unit: '', doc: 'target memory usage per GiB: memory goal = round(usage / this) / 1 GiB', min: 0.01, max: 1 },
     { key: 'cpuStableZoneRatio', type: 'number', default: 0, unit: '', doc: 'below |load1 − load5| ≤ this × load5 the goal uses load5', min: 0 },
     { key: 'cpuMixedZoneRatio', type: 'number', default: 0, unit: '', doc: 'between the stable zone and stable + this × load5 load1 and load5 are blended linearly; above it load1 is used', min: 0 },
+    { key: 'enableLFCMetrics', type: 'boolean', default: false, unit: '', doc: 'read the LFC working-set buckets every 15 s (from each VM\'s neon.lfc series) and size memory for them; without them the agent never scales below the current size' },
+    { key: 'memoryTotalFractionTarget', type: 'number', default: 0.9, unit: '', doc: 'with LFC: memory part ≥ (min(working set, cached) + usage) / this / 1 GiB', min: 0.01, max: 1 },
+    { key: 'lfcToMemoryRatio', type: 'number', default: 0.75, unit: '', doc: 'with LFC: LFC part = projected working set / this / 1 GiB', min: 0.01, max: 1 },
+    { key: 'lfcWindowSizeMinutes', type: 'integer', default: 5, unit: 'minutes', doc: 'with LFC: window of the working-set estimator', min: 2, max: 30 },
+    { key: 'lfcMinWaitBeforeDownscaleMinutes', type: 'integer', default: 5, unit: 'minutes', doc: 'with LFC: the estimator starts at this bucket (at least lfcWindowSizeMinutes)', min: 2, max: 30 },
+    { key: 'lfcUseLargestWindow', type: 'boolean', default: false, unit: '', doc: 'with LFC: take the largest window as the working set instead of the estimator' },
     { key: 'scheduler.requestAtLeastEvery', type: 'duration', default: '15s', unit: 'µs', doc: 'agent → plugin request period (the executor takes a random 0–100 ms off each)', min: 1 },
     { key: 'scheduler.retryFailedRequest', type: 'duration', default: '3s', unit: 'µs', doc: 'wait after a failed plugin request' },
     { key: 'scheduler.retryDeniedUpscale', type: 'duration', default: '2s', unit: 'µs', doc: 'wait before asking again after a partly denied increase' },
@@ -31,6 +37,9 @@ export const neonDescriptor: EngineDescriptor = {
     { name: 'pressure-model', doc: 'the older scheduler plugin (v0.41): capacity pressure, slack and the lowest-load victim', options: { scheduler_model: 'pressure', plugin_request_floor: 'in-flight', plugin_retry_period: '5s' } },
   ],
   check(config) {
+    if ((config['lfcMinWaitBeforeDownscaleMinutes'] as number) < (config['lfcWindowSizeMinutes'] as number)) {
+      return [{ key: 'lfcMinWaitBeforeDownscaleMinutes', message: `must be at least lfcWindowSizeMinutes (${config['lfcWindowSizeMinutes']}), got ${config['lfcMinWaitBeforeDownscaleMinutes']}` }];
+    }
     const w = config['watermark'] as number;
     if (!(w > 0 && w <= 1)) return [{ key: 'watermark', message: `must be in (0, 1] (a fraction of allocatable), got ${w}` }];
     return [];
