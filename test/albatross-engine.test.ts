@@ -1,5 +1,5 @@
 /**
- * Golden cases for the Albatross engine, worked by hand from ../shared/engines/albatross.md.
+ * Golden cases for the Albatross engine, worked by hand from docs/engines/albatross.md and mollymawk's autoscaler.ml.
  * Defaults: up 90 % × 3 ticks, down 40 % × 5 ticks, cooldown 600 s, death_timeout 900 s.
  */
 import { describe, expect, it } from 'vitest';

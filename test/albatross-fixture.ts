@@ -5,7 +5,7 @@ import type { AlbatrossConfig, AlbatrossOptions } from '../src/engines/albatross
 /** One second in µs. */
 export const S = 1_000_000;
 
-/** Upstream defaults (shared/engines/albatross.md): up 90 % × 3 ticks, down 40 % × 5, cooldown 600 s, death_timeout 900 s. */
+/** Upstream defaults (docs/engines/albatross.md): up 90 % × 3 ticks, down 40 % × 5, cooldown 600 s, death_timeout 900 s. */
 export const config: AlbatrossConfig = {
   poll_interval: 300 * S,
   scale_up_threshold_percent: 90,

@@ -1,5 +1,5 @@
 /**
- * Golden cases for the Incus rebalancer, worked by hand from ../shared/engines/incus.md and
+ * Golden cases for the Incus rebalancer, worked by hand from docs/engines/incus.md and
  * upstream's cmd/incusd/api_cluster_rebalance.go. Numbers in comments are the hand computation.
  */
 import { describe, expect, it } from 'vitest';

@@ -120,12 +120,12 @@ describe('one migration through the driver', () => {
     // scores at 60 s: a (2 + 4) / 16 GiB = 37 %, load 3.2 / 4 = 80 % → 58; b 12 %, 5 % → 8; midpoint 33;
     // swapped impact: b's CPU part overflows → (12 + 0) / 2 = 6 < 33 → move
     const run = events.find((e) => e['type'] === 'rebalance_run')!;
-    expect(run).toMatchObject({ t: 60, scores: { a: 58, b: 8 } });
+    expect(run).toMatchObject({ time_s: 60, scores: { a: 58, b: 8 } });
     const started = events.find((e) => e['type'] === 'migration_started')!;
-    expect(started).toMatchObject({ t: 60, vm: 'v', from: 'a', to: 'b', target_score: 33, expected_score: 6, rounds: 2 });
+    expect(started).toMatchObject({ time_s: 60, vm: 'v', from: 'a', to: 'b', target_score: 33, expected_score: 6, rounds: 2 });
     // 4 GiB at 1.25e9 B/s dirtying 1.25e8 B/s: pre-copy 3.779571 s, stop-and-copy 0.034360 s (µs-rounded)
     const done = events.find((e) => e['type'] === 'migration_done')!;
-    expect(done).toMatchObject({ t: 63.813931, seconds: 3.813931, downtime_s: 0.03436, rounds: 2 });
+    expect(done).toMatchObject({ time_s: 63.813931, seconds: 3.813931, downtime_s: 0.03436, rounds: 2 });
     const s = sim.summary;
     expect(metric(s, 'migrations')).toBe(1);
     expect(metric(s, 'migration_downtime_seconds')).toBeCloseTo(0.03436, 9);

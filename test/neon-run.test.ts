@@ -82,7 +82,7 @@ describe('neon: randomized properties', () => {
     for (let seed = 1; seed <= 10; seed++) {
       for (const model of ['faithful', 'pressure-model'] as const) {
         const scenario = parseScenarioText(randomScenario(seed, model), `random-${seed}.yaml`);
-        const events: Array<{ t: number; type: string; vm?: string }> = [];
+        const events: Array<{ time_s: number; type: string; vm?: string }> = [];
         const sim = simulateScenario(scenario, { event: (l) => events.push(JSON.parse(l)) });
         const label = `seed ${seed} ${model}`;
         expect(sim.summary.metrics['node_overcommit_seconds']!.value, label).toBe(0);
@@ -96,7 +96,7 @@ describe('neon: randomized properties', () => {
           } else if (e.type === 'migration_done' || e.type === 'migration_failed') open.delete(e.vm!);
           else if (e.type === 'resized') {
             resizes++;
-            expect(open.has(e.vm!), `${label}: ${e.vm} resized at ${e.t} s while migrating`).toBe(false);
+            expect(open.has(e.vm!), `${label}: ${e.vm} resized at ${e.time_s} s while migrating`).toBe(false);
           }
         }
       }
@@ -168,7 +168,7 @@ cluster:
       load: { base: 1.8 }
 output: { report: false, timeseries: false }
 `;
-    const events: Array<{ t: number; type: string; to?: string }> = [];
+    const events: Array<{ time_s: number; type: string; to?: string }> = [];
     const sim = simulateScenario(parseScenarioText(text, 'one.yaml'), { event: (l) => events.push(JSON.parse(l)) });
     const m = sim.summary.metrics;
     // steady load average of 1.8 runnable threads: active = round(1.8 × 2048) = 3686; /proc prints
@@ -176,7 +176,7 @@ output: { report: false, timeseries: false }
     // t = 0: first plugin request for the current 2 CU (no permit yet); answered at 20 ms;
     // 20 ms: request 8 CU; at the plugin 30 ms, reconcile 530 ms grants it, answer 540 ms;
     // 540 ms: NeonVM resize 2 → 8 CU, done 1.54 s.
-    expect(events.filter((e) => e.type === 'resized')).toEqual([{ t: 1.54, type: 'resized', vm: 'pg', node: 'n', from: '0.5 vCPU/2 GiB', to: '2 vCPU/8 GiB' }]);
+    expect(events.filter((e) => e.type === 'resized')).toEqual([{ time_s: 1.54, type: 'resized', vm: 'pg', node: 'n', from: '0.5 vCPU/2 GiB', to: '2 vCPU/8 GiB' }]);
     expect(m['time_to_goal_mean']!.value).toBe(1.54);
     expect(m['below_goal_cpu_seconds']!.value).toBe(1.54);
     // 2 CU × 1.54 s + 8 CU × (600 − 1.54) s = 3.08 + 4787.68
@@ -240,7 +240,7 @@ cluster:
 output: { report: false, timeseries: false }
 `;
   it('sizes for the working set once 9 minutes of buckets exist', () => {
-    const events: Array<{ t: number; type: string; to?: string }> = [];
+    const events: Array<{ time_s: number; type: string; to?: string }> = [];
     simulateScenario(parseScenarioText(text(true), 'lfc.yaml'), { event: (l) => events.push(JSON.parse(l)) });
     const resized = events.filter((e) => e.type === 'resized');
     // start: CPU 0.1 / 0.9 / 0.25 = 0.44 → 0; memory (0.5 GiB + 100 MiB) / 0.75 = 0.8 → goal 1 CU;
@@ -249,12 +249,12 @@ output: { report: false, timeseries: false }
     // t = 480 s: minute 8 → 9 buckets, all 6 GiB: estimate 6 GiB, projection flat → 6 / 0.75 = 8 CU
     // (memory total (6 + 0.5 + 0.1) / 0.9 = 7.3 CU is less); request 480 s, reconcile 480.51 s,
     // answer 480.52 s, NeonVM done 481.52 s
-    expect(resized[1]).toMatchObject({ t: 481.52, to: '2 vCPU/8 GiB' });
+    expect(resized[1]).toMatchObject({ time_s: 481.52, to: '2 vCPU/8 GiB' });
     expect(resized).toHaveLength(2);
   });
 
   it('without LFC metrics the working set is ignored', () => {
-    const events: Array<{ t: number; type: string; to?: string }> = [];
+    const events: Array<{ time_s: number; type: string; to?: string }> = [];
     simulateScenario(parseScenarioText(text(false), 'lfc.yaml'), { event: (l) => events.push(JSON.parse(l)) });
     expect(events.filter((e) => e.type === 'resized').map((e) => e.to)).toEqual(['0.25 vCPU/1 GiB']);
   });

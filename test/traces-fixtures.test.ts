@@ -13,7 +13,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('fixed traces in traces/', () => {
   it('are exactly what src/traces/fixtures.ts writes', () => {
     const written = makeFixtures(dir);
-    expect(written.length).toBe(7);
+    expect(written.length).toBe(13);
     for (const file of written) {
       const committed = path.join('traces', path.relative(dir, file));
       expect(fs.readFileSync(file, 'utf8'), committed).toBe(fs.readFileSync(committed, 'utf8'));

@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
-import { allowedChange, compare, readBaseline, updatedBaseline, verdictOf, writeBaseline, type Baseline, type CheckOutcome } from '../src/workbench/check.js';
+import { allowedChange, checkMarkdown, compare, readBaseline, updatedBaseline, verdictOf, writeBaseline, type Baseline, type CheckOutcome, type CheckRow } from '../src/workbench/check.js';
 import { junitXml, xmlEscape } from '../src/workbench/junit.js';
+import { markdownBeside } from '../src/cli/check.js';
 
 describe('tolerance verdicts', () => {
   it('absolute tolerances', () => {
@@ -181,6 +182,28 @@ describe('JUnit XML', () => {
     expect(props).toEqual([['scenario', 'web<&>"x"'], ['seed', '7'], ['baseline', 'reports/baselines/web.yaml']]);
   });
 
+  it('check.md: moved metrics first (failing, then improved), all of them folded below', () => {
+    const improved: CheckRow = { metric: 'flip_flops', unit: 'count', baseline: 10, now: 4, change: -6, allowed: 0.2, tolerance: { relative: 0.02 }, better: 'lower', verdict: 'improved' };
+    const o = { ...outcome, scenario: 'web', rows: [...outcome.rows, improved], failed: outcome.rows.slice(1) };
+    const md = checkMarkdown(o);
+    const lines = md.split('\n');
+    expect(lines[0]).toBe('## scalelab check web: FAILED (3 of 5 metrics)');
+    expect(lines[2]).toBe('Scenario `web`, seed 7, against `reports/baselines/web.yaml`: 1 regression, 1 changed, 1 missing, 1 improved, 1 ok.');
+    // the moved rows: regression, changed, missing, then improved; the ok row only in the folded table
+    const table = lines.slice(4, lines.indexOf('', 4));
+    expect(table[0]).toBe('| metric | unit | baseline | now | change | tolerance | better | verdict |');
+    expect(table.slice(2).map((r) => r.split(' | ')[0])).toEqual(['| `slo_violation_seconds`', '| `scale_ups`', '| `odd\u0001metric`', '| `flip_flops`']);
+    // 10 → 20: +10, +100 % of 10; 10 → 4: −6, −60 %
+    expect(table[2]).toBe('| `slo_violation_seconds` | s | 10 | 20 | +10 (+100.00 %) | ±2 % | lower | **regression** |');
+    expect(table[5]).toBe('| `flip_flops` | count | 10 | 4 | -6 (-60.00 %) | ±2 % | lower | improved |');
+    expect(md).toContain('<details><summary>All 5 metrics</summary>');
+    expect(md).toContain('| `instance_seconds` | instance·s | 100 | 101 | +1 (+1.00 %) | ±2 % | lower | ok |');
+    expect(md).not.toMatch(/0\.25/); // no timings: same run, same bytes
+    expect(markdownBeside('out/check.xml')).toBe('out/check.md');
+    expect(markdownBeside('junit-x.XML')).toBe('junit-x.md');
+    expect(markdownBeside('report')).toBe('report.md');
+  });
+
   it('escapes what XML cannot hold raw', () => {
     expect(xmlEscape(`a<b & "c" 'd'>`)).toBe('a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;');
     expect(xmlEscape('bell\u0007')).toBe('bell');
@@ -243,6 +266,8 @@ describe('scalelab check', () => {
     expect(out).toMatch(/\nok: \d+ metrics within tolerance/);
     const doc = parseXml(fs.readFileSync(junit, 'utf8'));
     expect(doc.attrs['failures']).toBe('0');
+    // check.md beside the JUnit file
+    expect(fs.readFileSync(path.join(tmp, 'junit.md'), 'utf8')).toMatch(/^## scalelab check check-test: passed \(\d+ metrics\)\n\n.*\n\nEvery metric is within its tolerance\.\n/);
   });
 
   it('exits 1 on a regression, with the table naming it', async () => {
@@ -257,6 +282,13 @@ describe('scalelab check', () => {
     expect(out).toMatch(/FAILED: 1 of \d+ metrics outside tolerance of .*: slo_violation_seconds regression/);
     const doc = parseXml(fs.readFileSync(junit, 'utf8'));
     expect(doc.attrs['failures']).toBe('1');
+    expect(fs.readFileSync(path.join(tmp, 'junit-fail.md'), 'utf8')).toMatch(/^## scalelab check check-test: FAILED \(1 of \d+ metrics\)\n[^]*\| `slo_violation_seconds` \| s \| [\d.]+ \| [\d.]+ \| \+[^|]+ \| ±1 \| lower \| \*\*regression\*\* \|\n/);
+    // a move the right way shows as improved in check.md and passes
+    b.metrics['slo_violation_seconds'] = { ...b.metrics['slo_violation_seconds']!, value: real * 2, tolerance: { absolute: 1 } };
+    writeBaseline(base, b);
+    const md = path.join(tmp, 'pr.md');
+    expect(await cli('check', scenario, '--baseline', base, '--markdown', md)).toBe(0);
+    expect(fs.readFileSync(md, 'utf8')).toMatch(/: passed \(\d+ metrics\)\n[^]*\| `slo_violation_seconds` \| s \| [^|]+ \| [^|]+ \| -[^|]+ \| ±1 \| lower \| improved \|\n[^]*record them with `scalelab check … --update`/);
     // --update rebases deliberately, keeping the hand-written tolerance
     expect(await cli('check', scenario, '--baseline', base, '--update')).toBe(0);
     expect(readBaseline(base).metrics['slo_violation_seconds']).toMatchObject({ value: real, tolerance: { absolute: 1 } });

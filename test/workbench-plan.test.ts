@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { stream } from '../src/kernel/random.js';
 import { InputError } from '../src/scenario/errors.js';
-import { domainSize, domainValues, drawValue, parseAxisArg, splitList, valueText, type Axis } from '../src/workbench/axis.js';
+import { axisSeconds, domainSize, domainValues, drawValue, parseAxisArg, splitList, valueText, type Axis } from '../src/workbench/axis.js';
+import { pointIdOfLine, pointObject } from '../src/workbench/journal.js';
 import { enumeratePoints, inShard, plannedRuns, pointId, type SweepPlan } from '../src/workbench/plan.js';
 import { deriveSeeds, replicationSeed } from '../src/workbench/seeds.js';
 import { parseShard } from '../src/workbench/shard.js';
@@ -171,5 +172,41 @@ describe('objective, constraints and Pareto metrics', () => {
     expect(() => parseConstraint('slo<=1', at)).toThrow(/unknown metric "slo" for engine albatross; expected one of: instance_seconds/);
     expect(() => parseConstraint('slo_violation_percent=1', at)).toThrow(/expected METRIC<=VALUE/);
     expect(() => parsePareto('instance_seconds,instance_seconds', at)).toThrow(/two different metrics/);
+  });
+});
+
+describe('sweep.csv seconds and runs.jsonl points', () => {
+  const secondsOf = (arg: string, engine: string) => {
+    const axis = parseAxisArg(arg);
+    const read = axisSeconds(axis, engine);
+    return read === undefined ? undefined : (domainValues(axis.domain) ?? []).map(read);
+  };
+
+  it('reads a duration key in seconds, by the engine descriptor or by the values', () => {
+    // Albatross cooldown_period is a duration: 10m = 600 s, 1h 30m = 5400 s
+    expect(secondsOf('engine.config.cooldown_period=60s,10m,1h 30m', 'albatross')).toEqual([60, 600, 5400]);
+    // Incus cooldown in Incus units, where m is a month (30 days = 2,592,000 s) and M a minute
+    expect(secondsOf('engine.config.cluster.rebalance.cooldown=6H,30M,1m', 'incus')).toEqual([21_600, 1800, 2_592_000]);
+    // not durations: a percentage, an integer interval in minutes
+    expect(secondsOf('engine.config.scale_up_threshold_percent=70..95:5', 'albatross')).toBeUndefined();
+    expect(secondsOf('engine.config.cluster.rebalance.interval=5,15', 'incus')).toBeUndefined();
+    // other keys: a duration range, or a list whose values read as durations with one unit at least (a bare number is seconds)
+    expect(secondsOf('world.stats_interval=5s..15s:5s', 'albatross')).toEqual([5, 10, 15]);
+    expect(secondsOf('world.boot.latency=0,250ms', 'albatross')).toEqual([0, 0.25]);
+    expect(secondsOf('workloads[0].load.base=1,2', 'albatross')).toBeUndefined();
+    expect(secondsOf('engine.variant=faithful,corrected', 'albatross')).toBeUndefined();
+  });
+
+  it('writes a point as an object and reads it back to the same id', () => {
+    const id = pointId([{ key: 'b.c', domain: { kind: 'list', values: [] } }, { key: 'a', domain: { kind: 'list', values: [] } }], ['60s', '95']);
+    expect(id).toBe('[["a","95"],["b.c","60s"]]');
+    // numbers whose text is exactly a number's become JSON numbers; anything else stays text
+    expect(pointObject(id)).toEqual({ a: 95, 'b.c': '60s' });
+    expect(pointObject('[["x","0.50"],["y","1e3"],["z","-2.5"]]')).toEqual({ x: '0.50', y: '1e3', z: -2.5 });
+    for (const text of [id, '[["x","0.50"],["y","1e3"],["z","-2.5"]]']) expect(pointIdOfLine(JSON.parse(JSON.stringify(pointObject(text))))).toBe(text);
+    // format 1: the id string itself
+    expect(pointIdOfLine(id)).toBe(id);
+    expect(pointIdOfLine([1, 2])).toBeNull();
+    expect(pointIdOfLine({ a: { nested: 1 } })).toBeNull();
   });
 });

@@ -96,14 +96,30 @@ describe('sweep results', () => {
     const none = await sweep('w0', { workers: 0 });
     expect(one.status).toBe('done');
     expect(one.ran).toBe(18);
-    for (const file of ['sweep.csv', 'summary.md', 'index.html']) {
+    for (const file of ['sweep.csv', 'sweep.units.csv', 'summary.md', 'index.html']) {
       expect(read('w2', file), file).toBe(read('w1', file));
       expect(read('w0', file), file).toBe(read('w1', file));
     }
     expect(two.judgement).toEqual(one.judgement);
     const csv = read('w1', 'sweep.csv').trim().split('\n');
     expect(csv).toHaveLength(1 + 6);
-    expect(csv[0]).toMatch(/^point,engine\.config\.scale_up_threshold_percent,engine\.config\.cooldown_period,runs,expected_runs,invalid,feasible,rank,pareto,instance_seconds_mean,instance_seconds_sd,instance_seconds_ci95,instance_seconds_n,/);
+    expect(csv[0]).toMatch(/^point,engine\.config\.scale_up_threshold_percent,engine\.config\.cooldown_period,engine\.config\.cooldown_period_s,runs,expected_runs,invalid,feasible,rank,pareto,instance_seconds_mean,instance_seconds_sd,instance_seconds_ci95,instance_seconds_n,/);
+    // the duration key also in seconds: 60s → 60, 300s → 300 (grid order, the first key slowest)
+    expect(csv.slice(1, 3).map((r) => r.split(',').slice(0, 4))).toEqual([
+      ['0', '70', '60s', '60'],
+      ['1', '70', '300s', '300'],
+    ]);
+    // every column of sweep.csv has a row in sweep.units.csv, in the same order
+    const units = read('w1', 'sweep.units.csv').trim().split('\n');
+    expect(units[0]).toBe('column,unit,meaning');
+    expect(units.map((u) => u.split(',')[0]).slice(1)).toEqual(csv[0]!.split(','));
+    expect(units).toContain('engine.config.cooldown_period_s,s,engine.config.cooldown_period in seconds');
+    expect(units.find((u) => u.startsWith('engine.config.scale_up_threshold_percent,'))).toMatch(/^engine\.config\.scale_up_threshold_percent,%,/);
+    expect(units.find((u) => u.startsWith('instance_seconds_mean,'))).toMatch(/^instance_seconds_mean,instance·s,mean over/);
+    // runs.jsonl: the point is a JSON object, numbers as numbers
+    const first = JSON.parse(read('w1', RUNS_FILE).split('\n')[1]!) as { kind: string; point: unknown };
+    expect(first.kind).toBe('run');
+    expect(first.point).toEqual({ 'engine.config.cooldown_period': expect.stringMatching(/^(60|300)s$/), 'engine.config.scale_up_threshold_percent': expect.any(Number) });
     expect(read('w1', 'index.html')).toContain('<svg');
   });
 
@@ -112,6 +128,22 @@ describe('sweep results', () => {
     expect(again.resumed).toBe(18);
     expect(again.ran).toBe(0);
     expect(readJournal(path.join(tmp, 'w1', RUNS_FILE)).runs).toHaveLength(18);
+  });
+
+  it('reads and resumes a runs.jsonl of format 1 (points as strings holding JSON)', async () => {
+    fs.mkdirSync(path.join(tmp, 'old'), { recursive: true });
+    const lines = read('w1', RUNS_FILE).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const old = lines.map((r) => {
+      if (r['kind'] === 'sweep') return JSON.stringify({ ...r, format: 1 });
+      const pairs = Object.entries(r['point'] as Record<string, unknown>).map(([k, v]) => [k, String(v)]).sort();
+      return JSON.stringify({ ...r, point: JSON.stringify(pairs) });
+    });
+    expect(old[1]).toMatch(/"point":"\[\[\\"engine\.config\.cooldown_period\\",\\"(60|300)s\\"\]/);
+    fs.writeFileSync(path.join(tmp, 'old', RUNS_FILE), old.join('\n') + '\n');
+    const again = await sweep('old', { workers: 0 });
+    expect(again.ran).toBe(0);
+    expect(again.resumed).toBe(18);
+    expect(read('old', 'sweep.csv')).toBe(read('w1', 'sweep.csv'));
   });
 
   it('finds the point that is the scenario as written, and compares the best with it', async () => {

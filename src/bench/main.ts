@@ -14,6 +14,10 @@
  *    scenario with 1 and 2 worker threads, and the speed-up (target ≥ 1.8× on 2 cores). Run once.
  *  - sweep-1-process, sweep-2-processes: the machine's ceiling for that speed-up — the same 600
  *    runs in one plain process, then split over two at once (no pool). Run once.
+ *  - pb1-process, pb1-c-floor, pb1-simpy: PB1 as whole processes measured alike (GNU time): scalelab's
+ *    CLI, the plain C floor (bench/peers/pb1.c) and SimPy 2.3 with one process per instance
+ *    (bench/peers/pb1_simpy.py), with the ratios the targets are about (≥ 25× faster than SimPy,
+ *    ≤ 2× the C floor, ≤ 100 MB). SimPy runs once. A peer that cannot be had is reported skipped.
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -26,6 +30,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
+import { runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
 
 export interface CaseResult {
   name: string;
@@ -36,7 +41,22 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+
+/** The whole-process cases of PB1 and its peers; null when the peer was skipped (reason printed). */
+function runPeerCase(name: string): CaseResult | null {
+  const outcome: PeerOutcome = name === 'pb1-process' ? { ok: true, figures: runScalelabPb1() } : name === 'pb1-c-floor' ? runCPeer() : runSimpyPeer();
+  if (!outcome.ok) {
+    process.stdout.write(`${name.padEnd(24)} skipped: ${outcome.skipped}\n`);
+    return null;
+  }
+  const { wallSeconds, peakRssMB, stdout } = outcome.figures;
+  const work = name === 'pb1-process' ? null : (JSON.parse(stdout.trim().split('\n').pop()!) as { records: number; scale_ups: number; scale_downs: number });
+  const events = work?.records ?? 0;
+  const what = { 'pb1-process': 'scalelab run scenarios/bench-pb1.yaml, whole process', 'pb1-c-floor': 'bench/peers/pb1.c (cc -O2), whole process', 'pb1-simpy': 'bench/peers/pb1_simpy.py (SimPy 2.3), whole process' }[name];
+  const detail = work ? `${what}; ${work.records} stats records, ${work.scale_ups} scale-ups, ${work.scale_downs} scale-downs` : `${what}${peakRssMB === null ? '; no GNU time: peak RSS unknown' : ''}`;
+  return { name, wallSeconds, events, eventsPerSecond: events / wallSeconds, peakRssMB: peakRssMB ?? NaN, detail };
+}
 
 function runCase(name: string, args: string[] = []): CaseResult {
   const script = fileURLToPath(new URL('./case.js', import.meta.url));
@@ -79,8 +99,15 @@ function main(argv: string[]): void {
     const model = results.get(name.replace(/-bare-heap$/, ''));
     const args = name.endsWith('-bare-heap') && model ? [String(model.events), String(Math.max(1, Math.round(model.events / Number(/(\d+) rounds/.exec(model.detail)?.[1] ?? 1))))] : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
-    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') ? 1 : repeat;
-    for (let i = 0; i < times; i++) runs.push(runCase(name, args));
+    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' ? 1 : repeat;
+    if (name === 'pb1-process' || name === 'pb1-c-floor' || name === 'pb1-simpy') {
+      for (let i = 0; i < times; i++) {
+        const r = runPeerCase(name);
+        if (r) runs.push(r);
+        else break;
+      }
+      if (runs.length === 0) continue;
+    } else for (let i = 0; i < times; i++) runs.push(runCase(name, args));
     const r = summarise(runs);
     results.set(name, r);
     process.stdout.write(
@@ -106,9 +133,14 @@ function main(argv: string[]): void {
   const one = results.get('pb1');
   const two = results.get('pb1-2d');
   if (one && two) process.stdout.write(`  ${'PB1 peak RSS, 2 days / 1 day (flat ≈ 1)'.padEnd(56)} ${(two.peakRssMB / one.peakRssMB).toFixed(2)}×\n`);
-  if (one) {
-    process.stdout.write(`\nPB1 target: ≤ 1 s and ≤ 100 MB (peers: SimPy 25 s / 16 MB, CloudSim Plus 19 s / 1.2 GB)\n`);
-    process.stdout.write(`PB1 now:    ${one.wallSeconds.toFixed(3)} s and ${one.peakRssMB.toFixed(1)} MB  → ${(25 / one.wallSeconds).toFixed(0)}× faster than SimPy, ${(19 / one.wallSeconds).toFixed(0)}× faster than CloudSim Plus\n`);
+  const whole = results.get('pb1-process');
+  if (whole) {
+    const simpy = results.get('pb1-simpy');
+    const floor = results.get('pb1-c-floor');
+    process.stdout.write('\nPB1 against its peers, whole processes side by side in this run\n');
+    process.stdout.write(`  ${'SimPy / scalelab wall time (target ≥ 25×)'.padEnd(56)} ${simpy ? `${(simpy.wallSeconds / whole.wallSeconds).toFixed(1)}×` : 'skipped'}\n`);
+    process.stdout.write(`  ${'scalelab / C floor wall time (target ≤ 2×)'.padEnd(56)} ${floor ? `${(whole.wallSeconds / floor.wallSeconds).toFixed(2)}×` : 'skipped'}\n`);
+    process.stdout.write(`  ${'scalelab peak RSS, whole process (target ≤ 100 MB)'.padEnd(56)} ${Number.isNaN(whole.peakRssMB) ? 'unknown (no GNU time)' : `${whole.peakRssMB.toFixed(1)} MB`}\n`);
   }
 }
 

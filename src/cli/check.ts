@@ -1,7 +1,7 @@
 /** `scalelab check SCENARIO --baseline FILE`: compare a fixed run with a committed baseline. */
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../report/files.js';
-import { checkTable, checkVerdictLine, runCheck } from '../workbench/check.js';
+import { checkMarkdown, checkTable, checkVerdictLine, runCheck } from '../workbench/check.js';
 import { junitXml } from '../workbench/junit.js';
 import { ExitCode } from './exit.js';
 import { wholeNumberFlag } from './flags.js';
@@ -10,6 +10,7 @@ interface CheckCliFlags {
   baseline?: string;
   update?: boolean;
   junit?: string;
+  markdown?: string;
   set: string[];
   seed?: string;
   quiet?: boolean;
@@ -19,6 +20,17 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/**
+ * Where check.md goes when only --junit is given: the JUnit file's name with `.md` for its
+ * `.xml` (or `.md` added), in the same directory.
+ *
+ * @example markdownBeside('out/check.xml') // 'out/check.md'
+ * @example markdownBeside('out/junit-albatross-default.xml') // 'out/junit-albatross-default.md'
+ */
+export function markdownBeside(junit: string): string {
+  return /\.xml$/i.test(junit) ? junit.replace(/\.xml$/i, '.md') : `${junit}.md`;
+}
+
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
@@ -26,7 +38,8 @@ export function registerCheckCommand(program: Command): void {
     .argument('<scenario>', 'scenario YAML file')
     .option('--baseline <file>', 'baseline YAML (default: reports/baselines/<scenario name>.yaml)')
     .option('--update', 'write the baseline from this run (keeping its tolerances), deliberately')
-    .option('--junit <file>', 'also write the verdicts as JUnit XML')
+    .option('--junit <file>', 'also write the verdicts as JUnit XML, and check.md beside it (FILE with .md for .xml)')
+    .option('--markdown <file>', 'write the comparison as Markdown for a pull-request comment (default with --junit: beside it)')
     .option('--set <key=value>', 'override a scenario key (recorded in the baseline; repeatable)', collect, [])
     .option('--seed <n>', 'override the scenario seed (recorded in the baseline)')
     .option('-q, --quiet', 'print only the verdict line (and the failing metrics)')
@@ -38,7 +51,8 @@ Exit status: 0 within tolerance, 1 on a regression (or a change where no directi
 
 Examples:
   scalelab check scenarios/albatross-default.yaml --baseline reports/baselines/albatross-default.yaml
-  scalelab check scenarios/albatross-default.yaml --junit reports/check-junit.xml
+  scalelab check scenarios/albatross-default.yaml --junit reports/check.xml      # and reports/check.md
+  scalelab check scenarios/albatross-default.yaml --markdown pr-comment.md
   scalelab check scenarios/albatross-default.yaml --update`,
     )
     .action((file: string, flags: CheckCliFlags) => {
@@ -51,6 +65,8 @@ Examples:
         update: flags.update === true,
       });
       if (flags.junit !== undefined) writeFileAtomic(flags.junit, junitXml(outcome));
+      const markdown = flags.markdown ?? (flags.junit !== undefined ? markdownBeside(flags.junit) : undefined);
+      if (markdown !== undefined) writeFileAtomic(markdown, checkMarkdown(outcome));
       const head = `check ${outcome.scenario} (seed ${outcome.seed}) against ${outcome.baselineFile}`;
       // --quiet still shows the failing rows, so a CI log says what regressed
       const table = flags.quiet ? (outcome.failed.length > 0 && !outcome.updated ? `${checkTable(outcome, outcome.failed)}\n` : '') : `${head}\n${checkTable(outcome)}\n`;

@@ -5,12 +5,16 @@ import { loadScenario } from '../scenario/load.js';
 import { runScenario } from '../run/run.js';
 import { wholeNumberFlag } from './flags.js';
 import { formatDuration } from '../kernel/time.js';
+import { progressWriter } from './progress.js';
+import { parseSize } from '../scenario/sizes.js';
+import { InputError } from '../scenario/errors.js';
 
 interface RunFlags {
   seed?: string;
   out?: string;
   set: string[];
   quiet?: boolean;
+  maxOutput?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -18,17 +22,37 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 
-/** A progress line on stderr, only when it is a terminal. */
-function progressBar(total: number): ((f: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  const started = Date.now();
-  return (f: number) => {
-    const width = 30;
-    const done = Math.round(f * width);
-    const elapsed = (Date.now() - started) / 1000;
-    const eta = f > 0 ? (elapsed / f) * (1 - f) : 0;
-    process.stderr.write(`\r  [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(f * 100).toFixed(0).padStart(3)}%  simulated ${formatDuration(Math.round(f * total / 1e6) * 1e6)}  eta ${eta.toFixed(1)}s `);
-  };
+/**
+ * The progress text of a run: a bar, the fraction done, simulated time and the time left at
+ * the pace so far (wall clock).
+ *
+ * @example runProgressText(0.5, 86_400_000_000, 2) // '[###############...............]  50%  simulated 12h of 1d  eta 2.0s'
+ */
+export function runProgressText(fraction: number, durationUs: number, elapsedSeconds: number): string {
+  const width = 30;
+  const done = Math.round(fraction * width);
+  const eta = fraction > 0 ? (elapsedSeconds / fraction) * (1 - fraction) : Number.NaN;
+  const unit = durationUs > 3_600_000_000 ? 60_000_000 : 1_000_000; // whole minutes beyond an hour
+  const simulated = formatDuration(Math.round((fraction * durationUs) / unit) * unit);
+  return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(fraction * 100).toFixed(0).padStart(3)}%  simulated ${simulated} of ${formatDuration(durationUs)}  eta ${Number.isFinite(eta) ? `${eta.toFixed(1)}s` : '…'}`;
+}
+
+/** A warning on stderr, one line (clearing a progress line being drawn on a terminal). */
+export function warnLine(line: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}scalelab: warning: ${line}\n`);
+}
+
+/** A size flag (`200MiB`, `1GiB`, bytes), more than 0. */
+function sizeFlag(text: string, flag: string): number {
+  let n: number;
+  try {
+    n = parseSize(text);
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(err.detail, { file: flag });
+    throw err;
+  }
+  if (n <= 0) throw new InputError(`must be larger than 0 bytes, got ${JSON.stringify(text)}`, { file: flag });
+  return n;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -39,23 +63,35 @@ export function registerRunCommand(program: Command): void {
     .option('--seed <n>', 'override the scenario seed')
     .option('--out <dir>', 'output directory (default: reports/<scenario name>)')
     .option('--set <key=value>', 'override a scenario key, e.g. --set engine.config.scale_up_threshold_percent=85 (repeatable)', collect, [])
-    .option('-q, --quiet', 'print nothing but errors')
+    .option('--max-output <size>', 'warn when timeseries.csv or events.jsonl will grow past this size, e.g. 200MiB (default: output.max_bytes, 1GiB)')
+    .option('-q, --quiet', 'print nothing but errors and warnings (no progress)')
     .addHelpText(
       'after',
       `
 Examples:
   scalelab run scenarios/albatross-default.yaml
   scalelab run scenarios/albatross-default.yaml --seed 7 --out /tmp/run7
-  scalelab run scenarios/albatross-default.yaml --set engine.variant=corrected --set engine.config.cooldown_period=300s`,
+  scalelab run scenarios/albatross-default.yaml --set engine.variant=corrected --set engine.config.cooldown_period=300s
+  scalelab run scenarios/albatross-default.yaml --set duration=30d --max-output 200MiB
+
+Warnings (stderr, one line each, outputs unchanged): a trace that starts after the run's start
+or ends before its end (without loop), and a streamed output projected past the size limit.
+Progress goes to stderr: redrawn in place on a terminal, a line every 10 s otherwise.`,
     )
     .action(async (file: string, flags: RunFlags) => {
       const seed = flags.seed !== undefined ? wholeNumberFlag(flags.seed, '--seed') : undefined;
+      const maxOutputBytes = flags.maxOutput !== undefined ? sizeFlag(flags.maxOutput, '--max-output') : undefined;
       const scenario = loadScenario(file, { sets: flags.set, ...(seed !== undefined ? { seed } : {}) });
       const outDir = flags.out ?? path.join('reports', scenario.name);
       const started = Date.now();
-      const bar = flags.quiet ? undefined : progressBar(scenario.duration);
-      const outcome = await runScenario(scenario, { outDir, ...(bar ? { progress: bar } : {}) });
-      if (bar) process.stderr.write('\r\x1b[K');
+      const bar = flags.quiet ? undefined : progressWriter(process.stderr);
+      const progress = bar ? (f: number) => bar.update(() => runProgressText(f, scenario.duration, (Date.now() - started) / 1000)) : undefined;
+      let outcome;
+      try {
+        outcome = await runScenario(scenario, { outDir, warn: warnLine, ...(progress ? { progress } : {}), ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}) });
+      } finally {
+        bar?.done();
+      }
       if (flags.quiet) return;
       const m = outcome.summary.metrics;
       const show = (key: string) => {

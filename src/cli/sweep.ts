@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { InputError } from '../scenario/errors.js';
 import { formatNumber } from '../report/format.js';
 import { wholeNumberFlag } from './flags.js';
+import { progressWriter } from './progress.js';
+import { warnLine } from './run.js';
 import { ExitCode } from './exit.js';
 import { runSweep, type SweepOutcome, type SweepProgress } from '../workbench/sweep.js';
 import { mergeSweeps } from '../workbench/merge.js';
@@ -14,6 +16,7 @@ import { pointLabel, shortKeys } from '../workbench/charts.js';
 import { asWrittenPoint, keyMetrics } from '../workbench/report.js';
 import type { JudgedPoint, Judgement } from '../workbench/choose.js';
 import type { Aggregate } from '../workbench/aggregate.js';
+import { formatConstraint } from '../workbench/choice.js';
 import type { SweepHeader } from '../workbench/journal.js';
 
 interface SweepCliFlags {
@@ -30,6 +33,7 @@ interface SweepCliFlags {
   set: string[];
   seed?: string;
   quiet?: boolean;
+  requireFeasible?: boolean;
 }
 
 interface MergeCliFlags {
@@ -39,6 +43,7 @@ interface MergeCliFlags {
   pareto?: string;
   heatmap: string[];
   quiet?: boolean;
+  requireFeasible?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -50,12 +55,6 @@ function parseWorkers(text: string | undefined): number {
   if (text === undefined) return os.availableParallelism();
   if (!/^\d+$/.test(text.trim())) throw new InputError(`expected a number of worker threads (0 runs in the main thread), got ${JSON.stringify(text)}`, { file: '--workers' });
   return Number(text);
-}
-
-/** A progress line on stderr when it is a terminal: done/total, rate, ETA. */
-function progressLine(): ((p: SweepProgress) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (p) => process.stderr.write(`\r\x1b[K  ${progressText(p, Date.now())}`);
 }
 
 /**
@@ -97,6 +96,19 @@ export function bestLines(header: SweepHeader, agg: Aggregate, j: Judgement): st
   return lines;
 }
 
+/**
+ * `--require-feasible`: when no point meets the constraints, say so on stderr (one line) and
+ * exit with status 1, after the report has been written and printed.
+ *
+ * @example requireFeasible({ bestFeasible: false, … }, header) // throws ExitCode(1)
+ */
+export function requireFeasible(j: Judgement, header: SweepHeader): void {
+  if (j.bestFeasible) return;
+  const constraints = header.choice.constraints.map(formatConstraint).join(', ');
+  process.stderr.write(`scalelab: no point meets the constraints${constraints ? ` (${constraints})` : ' (no point has results)'} (--require-feasible)\n`);
+  throw new ExitCode(1);
+}
+
 /** What a finished sweep prints on stdout. */
 function report(o: SweepOutcome, workers: number, seconds: number): string {
   const lines = [`${o.header.scenario.name}: ${o.planned} runs${o.header.shard ? ` in shard ${formatShard(o.header.shard)}` : ''} (${o.ran} run now, ${o.resumed} already done) in ${seconds.toFixed(1)}s with ${workers === 0 ? 'no worker threads' : `${workers} worker${workers === 1 ? '' : 's'}`}`];
@@ -126,12 +138,17 @@ export function registerSweepCommand(program: Command): void {
     .option('--heatmap <METRIC[:KEY_X,KEY_Y]>', 'draw a heatmap of METRIC over two swept keys (default: the first two); repeatable', collect, [])
     .option('--set <key=value>', 'override a scenario key for every run (repeatable)', collect, [])
     .option('--seed <n>', 'base seed (replication 0; the others are derived from it)')
-    .option('-q, --quiet', 'print nothing but errors')
+    .option('--require-feasible', 'exit with status 1 when no point meets the constraints (for CI; not checked by a shard of several: use it on sweep merge)')
+    .option('-q, --quiet', 'print nothing but errors and warnings (no progress)')
     .addHelpText(
       'after',
       `
+Exit status: 0 done, 1 with --require-feasible when no point meets the constraints, 2 bad
+input, 130 interrupted.
+
 Runs are appended to OUT/runs.jsonl as they finish; running the same command again resumes and
-skips what is done (Ctrl-C leaves a valid file). Results do not depend on --workers.
+skips what is done (Ctrl-C leaves a valid file). Results do not depend on --workers. Progress
+goes to stderr: redrawn in place on a terminal, a line every 10 s otherwise (a CI log).
 
 Examples:
   scalelab sweep scenarios/albatross-tuning.yaml
@@ -149,7 +166,7 @@ Examples:
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);
-      const bar = flags.quiet ? undefined : progressLine();
+      const bar = flags.quiet ? undefined : progressWriter(process.stderr);
       const started = Date.now();
       let outcome: SweepOutcome;
       try {
@@ -170,11 +187,12 @@ Examples:
           workers,
           ...(shard !== undefined ? { shard } : {}),
           signal: controller.signal,
-          ...(bar ? { onProgress: bar } : {}),
+          warn: warnLine,
+          ...(bar ? { onProgress: (p: SweepProgress) => bar.update(() => progressText(p, Date.now())) } : {}),
         });
       } finally {
         process.removeListener('SIGINT', onSigint);
-        if (bar) process.stderr.write('\r\x1b[K');
+        bar?.done();
       }
       if (outcome.status === 'aborted') {
         const done = outcome.resumed + outcome.ran;
@@ -182,6 +200,7 @@ Examples:
         throw new ExitCode(130);
       }
       if (!flags.quiet) process.stdout.write(report(outcome, workers, (Date.now() - started) / 1000));
+      if (flags.requireFeasible && outcome.judgement && (shard === undefined || shard.count === 1)) requireFeasible(outcome.judgement, outcome.header);
     });
 
   sweep
@@ -193,6 +212,7 @@ Examples:
     .option('--constraint <METRIC<=VALUE>', 'replace the sweep\'s constraints (repeatable)', collect, [])
     .option('--pareto <X,Y>', 'replace the sweep\'s Pareto metrics')
     .option('--heatmap <METRIC[:KEY_X,KEY_Y]>', 'replace the sweep\'s heatmaps (repeatable)', collect, [])
+    .option('--require-feasible', 'exit with status 1 when no point meets the constraints')
     .option('-q, --quiet', 'print nothing but errors and warnings')
     .addHelpText('after', `\nExample:\n  scalelab sweep merge results/shard-1-of-4 results/shard-2-of-4 results/shard-3-of-4 results/shard-4-of-4 --out results/all`)
     .action(async (dirs: string[], flags: MergeCliFlags) => {
@@ -206,9 +226,11 @@ Examples:
       const missing = outcome.agg.points.filter((p) => p.invalid === null && p.runs < p.expected).length;
       if (outcome.missingShards.length > 0) process.stderr.write(`scalelab: warning: shard(s) ${outcome.missingShards.join(', ')} not among the inputs\n`);
       if (missing > 0) process.stderr.write(`scalelab: warning: ${missing} point(s) lack some of their runs; the report marks them\n`);
-      if (flags.quiet) return;
-      const lines = [`merged ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}: ${outcome.runs} runs of ${outcome.agg.points.length} points`, ...bestLines(outcome.header, outcome.agg, outcome.judgement)];
-      lines.push(`wrote ${[...outcome.files, RUNS_FILE].map((f) => path.join(outDir, f)).join(', ')}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
+      if (!flags.quiet) {
+        const lines = [`merged ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}: ${outcome.runs} runs of ${outcome.agg.points.length} points`, ...bestLines(outcome.header, outcome.agg, outcome.judgement)];
+        lines.push(`wrote ${[...outcome.files, RUNS_FILE].map((f) => path.join(outDir, f)).join(', ')}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      if (flags.requireFeasible) requireFeasible(outcome.judgement, outcome.header);
     });
 }

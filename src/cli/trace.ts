@@ -3,7 +3,7 @@
  * (file:line: message); the main CLI prints it and exits 2.
  *
  * @example
- * scalelab trace import --from planetlab --cores 2 ../shared/traces/planetlab/* -o traces/planetlab.csv
+ * scalelab trace import --from planetlab --cores 2 traces/samples/planetlab/* -o traces/planetlab.csv
  * scalelab trace show traces/albatross-small.csv --plot albatross.svg
  */
 import type { Command } from 'commander';

@@ -26,8 +26,13 @@ export class LineReader {
   /** File position of the next read. */
   private filePosition = 0;
   private fileEnded = false;
-  /** Decoded complete lines of the current chunk and the read position in it. */
-  private text = '';
+  /**
+   * Decoded complete lines of the current chunk, and the bounds [start, end) of the line
+   * `advance` moved to (its line ending excluded). Valid until the next `advance` or `next`.
+   */
+  text = '';
+  start = 0;
+  end = 0;
   private textPosition = 0;
   private closed = false;
 
@@ -45,7 +50,15 @@ export class LineReader {
 
   /** The next line without its line ending, or `null` at the end of the file. */
   next(): string | null {
-    if (this.textPosition >= this.text.length && !this.fill()) return null;
+    return this.advance() ? this.text.slice(this.start, this.end) : null;
+  }
+
+  /**
+   * Move to the next line without copying it out: it is `text` from `start` to `end`. For hot
+   * loops that parse in place; false at the end of the file.
+   */
+  advance(): boolean {
+    if (this.textPosition >= this.text.length && !this.fill()) return false;
     const text = this.text;
     const start = this.textPosition;
     let end = text.indexOf('\n', start);
@@ -53,7 +66,9 @@ export class LineReader {
     this.textPosition = end + 1;
     this.lineNumber++;
     if (end > start && text.charCodeAt(end - 1) === 13) end--; // \r\n
-    return text.slice(start, end);
+    this.start = start;
+    this.end = end;
+    return true;
   }
 
   /** Go back to the start of the file (line 0). */

@@ -16,4 +16,6 @@ export interface LoadSource {
   sample(t: Micros, out: Float64Array, offset: number): void;
   /** Release files or buffers. */
   close(): void;
+  /** Warnings when the source does not cover simulated time [0, end) (a trace starting late, ending early); one line each. */
+  coverage?(end: Micros): string[];
 }

@@ -45,6 +45,19 @@ export class TraceReader {
   /** Data rows read since the last rewind. */
   rows = 0;
   private readonly lines: LineReader;
+  /** The canonical column order (time_s,series,cpu_cores): rows are parsed in place. */
+  private readonly canonical: boolean;
+  /**
+   * The last row's series: a string when it was parsed the general way, else null and the
+   * series is `seriesText` from `seriesStart` to `seriesEnd` (not copied out unless asked).
+   */
+  private seriesString: string | null = null;
+  private seriesText = '';
+  private seriesStart = 0;
+  private seriesEnd = 0;
+  /** Position of the next `"` at or after the current line in `quoteText` (−1: none). */
+  private quoteText = '';
+  private quoteAt = -1;
 
   constructor(readonly file: string) {
     this.lines = new LineReader(file);
@@ -53,6 +66,7 @@ export class TraceReader {
       this.metadata = metadata;
       this.columns = columns;
       this.headerLine = headerLine;
+      this.canonical = columns.count === 3 && columns.time === 0 && columns.series === 1 && columns.cpu === 2;
     } catch (error) {
       this.lines.close();
       throw error;
@@ -66,22 +80,89 @@ export class TraceReader {
 
   /** Read the next data row into `row`; false at the end of the file. */
   next(row: TraceRow): boolean {
-    for (let line = this.lines.next(); line !== null; line = this.lines.next()) {
-      if (line.length === 0 || line.charCodeAt(0) === 35 /* # */ || isBlank(line)) continue;
-      const lineNumber = this.lines.lineNumber;
-      parseRow(line, this.columns, row, this.file, lineNumber);
-      if (row.time < this.lastTime) {
-        throw new InputError(
-          `time goes backwards: ${describeTime(row.time)} after ${describeTime(this.lastTime)} on an earlier line (rows must be in time order)`,
-          { file: this.file, line: lineNumber },
-        );
+    if (!this.nextInPlace(row)) return false;
+    row.series = this.seriesName();
+    return true;
+  }
+
+  /**
+   * Read the next data row into `row` but leave `row.series` as it was: ask `seriesIs` or
+   * `seriesName` instead. Rows in the canonical column order without quotes are parsed where
+   * they lie in the read buffer, so a replay copies no line and no series name out of it; any
+   * other row, and any row with a problem, goes through `parseRow` (which words the refusal).
+   */
+  nextInPlace(row: TraceRow): boolean {
+    const lines = this.lines;
+    while (lines.advance()) {
+      const text = lines.text;
+      const s = lines.start;
+      const e = lines.end;
+      if (s === e) continue;
+      const first = text.charCodeAt(s);
+      if (first === 35 /* # */) continue;
+      if ((first <= 32 || first > 126) && isBlank(text.slice(s, e))) continue;
+      if (!(this.canonical && this.noQuote(text, s, e) && this.parseInPlace(text, s, e, row))) {
+        parseRow(text.slice(s, e), this.columns, row, this.file, lines.lineNumber);
+        this.seriesString = row.series;
       }
-      if (row.time > this.lastTime && this.lastTime >= 0) this.lastStep = row.time - this.lastTime;
-      this.lastTime = row.time;
-      this.rows++;
+      this.checkTime(row);
       return true;
     }
     return false;
+  }
+
+  /** Whether the last row's series is `name` (no copy). */
+  seriesIs(name: string): boolean {
+    if (this.seriesString !== null) return this.seriesString === name;
+    return name.length === this.seriesEnd - this.seriesStart && this.seriesText.startsWith(name, this.seriesStart);
+  }
+
+  /** The last row's series name. */
+  seriesName(): string {
+    return this.seriesString ?? this.seriesText.slice(this.seriesStart, this.seriesEnd);
+  }
+
+  /** True when no `"` lies in [s, e); finds each chunk's quotes once, not once per line. */
+  private noQuote(text: string, s: number, e: number): boolean {
+    if (text !== this.quoteText || (this.quoteAt >= 0 && this.quoteAt < s)) {
+      this.quoteText = text;
+      this.quoteAt = text.indexOf('"', s);
+    }
+    return this.quoteAt < 0 || this.quoteAt >= e;
+  }
+
+  /** A well-formed canonical row in place; false (nothing taken) for anything parseRow must judge. */
+  private parseInPlace(text: string, s: number, e: number, row: TraceRow): boolean {
+    const a = text.indexOf(',', s);
+    if (a < 0 || a >= e) return false;
+    const b = text.indexOf(',', a + 1);
+    if (b < 0 || b >= e || b === a + 1) return false;
+    const c = text.indexOf(',', b + 1);
+    if (c >= 0 && c < e) return false;
+    const time = parseDecimal(text, s, a);
+    const cpu = parseDecimal(text, b + 1, e);
+    if (!(time >= 0 && cpu >= 0)) return false;
+    row.time = Math.round(time * this.columns.timeScale);
+    row.cores = cpu * this.columns.cpuScale;
+    row.memory = NaN;
+    this.seriesString = null;
+    this.seriesText = text;
+    this.seriesStart = a + 1;
+    this.seriesEnd = b;
+    return true;
+  }
+
+  /** Rows must not go back in time; keeps the last time and step. */
+  private checkTime(row: TraceRow): void {
+    if (row.time < this.lastTime) {
+      throw new InputError(
+        `time goes backwards: ${describeTime(row.time)} after ${describeTime(this.lastTime)} on an earlier line (rows must be in time order)`,
+        { file: this.file, line: this.lines.lineNumber },
+      );
+    }
+    if (row.time > this.lastTime && this.lastTime >= 0) this.lastStep = row.time - this.lastTime;
+    this.lastTime = row.time;
+    this.rows++;
   }
 
   /** Go back to the first data row. */

@@ -32,6 +32,7 @@ import { MICROS_PER_SECOND, type Micros } from '../kernel/time.js';
 import type { LoadSource } from './source.js';
 import { emptyRow, TraceReader } from './trace-reader.js';
 import type { TraceRow } from './trace-format.js';
+import { coverageWarnings, lastRowTime } from './coverage.js';
 
 /** Which series of the file feed one output slot. */
 export type TraceSeriesSelector =
@@ -69,8 +70,20 @@ export class TraceSource implements LoadSource {
   private readonly speedup: number;
   private readonly loop: boolean;
 
-  /** File series name → index into `held`, or −1 when no slot uses it. */
+  /** File series name → its position in `order`. */
   private readonly seriesIndex = new Map<string, number>();
+  /**
+   * Series names in order of first sight, and for each its index into `held` (−1 when no slot
+   * uses it). Rows usually come in the same series order round after round, so `apply` first
+   * asks whether the row's series is the one after the previous row's (`cursor`): a comparison
+   * in the reader's buffer, where a map lookup would copy the name out and hash it.
+   */
+  private readonly order: string[] = [];
+  /** Exact series name → the slots naming it; the slots with a pattern. */
+  private readonly exactSlots = new Map<string, number[]>();
+  private readonly patternSlots: number[] = [];
+  private readonly orderIndex: number[] = [];
+  private cursor = 0;
   private held = new Float64Array(16);
   private seriesSlots: number[][] = [];
   private readonly slotMembers: number[][];
@@ -87,6 +100,8 @@ export class TraceSource implements LoadSource {
   private loopOffset: Micros = 0;
   private loopPeriod: Micros = 0;
   private lastT = -Infinity;
+  /** Time of the file's first data row (µs of trace time). */
+  private readonly firstTime: Micros;
 
   constructor(
     readonly file: string,
@@ -98,6 +113,10 @@ export class TraceSource implements LoadSource {
     this.shift = Math.round(checkOption(opts.shift_s ?? 0, 'shift_s', () => true, 'a finite number', file) * MICROS_PER_SECOND);
     this.loop = opts.loop ?? false;
     this.slots = series.map((s) => resolveSelector(s, scale, file));
+    this.slots.forEach((slot, i) => {
+      if (slot.pattern) this.patternSlots.push(i);
+      for (const name of new Set(slot.exact)) this.exactSlots.set(name, [...(this.exactSlots.get(name) ?? []), i]);
+    });
     this.names = this.slots.map((s) => s.name);
     const n = this.slots.length;
     this.slotMembers = this.slots.map(() => []);
@@ -109,8 +128,9 @@ export class TraceSource implements LoadSource {
     checkSelectorsMatch(file, this.slots);
     this.reader = new TraceReader(file);
     try {
-      this.hasPending = this.reader.next(this.row);
+      this.hasPending = this.reader.nextInPlace(this.row);
       if (!this.hasPending) throw new InputError('trace has a header but no data rows', { file, line: this.reader.lineNumber + 1 });
+      this.firstTime = this.row.time;
     } catch (error) {
       this.reader.close();
       throw error;
@@ -136,10 +156,23 @@ export class TraceSource implements LoadSource {
     this.reader.close();
   }
 
+  /** Warnings when the trace does not cover simulated time [0, end) (load/coverage.ts). */
+  coverage(end: Micros): string[] {
+    const span = { first: this.firstTime, last: lastRowTime(this.file, this.reader.columns), interval: this.reader.metadata.interval };
+    return coverageWarnings(this.file, span, { shift: this.shift, speedup: this.speedup, loop: this.loop }, end);
+  }
+
   /** Hold the row's value for its series and mark the slots it feeds. */
   private apply(row: TraceRow): void {
-    let index = this.seriesIndex.get(row.series);
-    if (index === undefined) index = this.classify(row.series);
+    const order = this.order;
+    let at = this.cursor;
+    if (at >= order.length || !this.reader.seriesIs(order[at]!)) {
+      const series = this.reader.seriesName();
+      const known = this.seriesIndex.get(series);
+      at = known === undefined ? this.classify(series) : known;
+    }
+    this.cursor = at + 1 === order.length ? 0 : at + 1;
+    const index = this.orderIndex[at]!;
     if (index < 0 || this.held[index] === row.cores) return;
     this.held[index] = row.cores;
     for (const slot of this.seriesSlots[index]!) {
@@ -152,7 +185,7 @@ export class TraceSource implements LoadSource {
 
   /** Read the next row; at the end of the file, loop or stop. */
   private advance(): void {
-    if (this.reader.next(this.row)) return;
+    if (this.reader.nextInPlace(this.row)) return;
     if (this.loop && this.loopPeriod === 0) this.loopPeriod = loopPeriodOf(this.reader);
     if (!this.loop || this.loopPeriod <= 0) {
       this.hasPending = false;
@@ -160,18 +193,20 @@ export class TraceSource implements LoadSource {
     }
     this.loopOffset += this.loopPeriod;
     this.reader.rewind();
-    this.hasPending = this.reader.next(this.row);
+    this.hasPending = this.reader.nextInPlace(this.row);
   }
 
-  /** First sight of a series name: which slots does it feed? */
+  /** First sight of a series name: which slots does it feed? Returns its position in `order`. */
   private classify(series: string): number {
-    const slots: number[] = [];
-    this.slots.forEach((slot, i) => {
-      if (slot.pattern ? slot.pattern.test(series) : slot.exact.includes(series)) slots.push(i);
-    });
+    const at = this.order.length;
+    this.order.push(series);
+    this.seriesIndex.set(series, at);
+    const slots = [...(this.exactSlots.get(series) ?? [])];
+    for (const i of this.patternSlots) if (this.slots[i]!.pattern!.test(series)) slots.push(i);
+    slots.sort((x, y) => x - y);
     if (slots.length === 0) {
-      this.seriesIndex.set(series, -1);
-      return -1;
+      this.orderIndex.push(-1);
+      return at;
     }
     const index = this.seriesSlots.length;
     this.seriesSlots.push(slots);
@@ -181,8 +216,8 @@ export class TraceSource implements LoadSource {
       grown.set(this.held);
       this.held = grown;
     }
-    this.seriesIndex.set(series, index);
-    return index;
+    this.orderIndex.push(index);
+    return at;
   }
 
   /** Recompute the sums of the slots whose series changed (exact, no running-sum drift). */

@@ -17,7 +17,7 @@ import { FleetMetrics, WorkloadMetricsBank, type WorkloadResult } from '../metri
 import type { ChartData } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
-import { chooseHost, makeHosts, reserve, type Host } from '../world/hosts.js';
+import { HostPool, makeHosts, type Host } from '../world/hosts.js';
 import {
   addInstance,
   capacityCores,
@@ -72,10 +72,12 @@ const GIB = 1024 ** 3;
 export interface RunSinks {
   /** One JSON line per action and outcome (events.jsonl). */
   event?: (line: string) => void;
-  /** Tidy rows `time_s,group,series,value` (timeseries.csv), header excluded. */
+  /** Tidy rows `time_s,group,series,value` (timeseries.csv), header excluded; `value` is always a number (a row is left out when there is none). */
   timeseries?: (line: string) => void;
   /** Called now and then with the fraction of simulated time done. */
   progress?: (fraction: number) => void;
+  /** A warning, one line without the newline (a trace not covering the run); never changes the outputs. */
+  warn?: (line: string) => void;
 }
 
 export interface SimulationResult {
@@ -106,7 +108,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   const interval = world.stats_interval;
   const u = scenario.slo.utilisation_target;
   const queue = new EventQueue(1024);
-  const hosts: Host[] = makeHosts(world.hosts);
+  const pool = new HostPool(makeHosts(world.hosts));
+  const hosts: Host[] = pool.hosts;
   const rngBoot: RandomStream = stream(scenario.seed, 'world:boot-latency');
   const rngFail: RandomStream = stream(scenario.seed, 'world:boot-failure');
   const rngNoise: RandomStream = stream(scenario.seed, 'world:measurement-noise');
@@ -130,6 +133,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   let fleetInstances = 0;
 
   const load = buildLoadSources(scenario.seed, scenario.workloads.map((w) => ({ name: w.name, load: w.load })));
+  if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
   const sources: LoadSource[] = load.sources;
   const slot = workloads.map((w) => load.slotOf.get(w.spec.name)!);
   const demand = new Float64Array(load.width);
@@ -156,7 +160,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
 
   const emit = sinks.event;
   const log = (t: Micros, type: string, fields: Record<string, unknown>): void => {
-    if (emit) emit(JSON.stringify({ t: t / 1e6, type, ...fields }));
+    if (emit) emit(JSON.stringify({ time_s: t / 1e6, type, ...fields }));
   };
   const chartAction = (t: Micros, w: Workload, action: ChartData['actions'][number]['action']): void => {
     if (w.index < chartGroups && chart.actions.length < MAX_CHART_ACTIONS) chart.actions.push({ t: t / 1e6, group: w.spec.name, action });
@@ -181,9 +185,9 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   const create = (w: Workload, name: string, isPrimary: boolean, t: Micros, warm: boolean): string | null => {
     const spec = w.spec;
     if (!isPrimary && spec.block_devices) return 'block_devices';
-    const h = chooseHost(hosts, spec.arch, spec.vcpus, spec.memory_bytes);
+    const h = pool.choose(spec.arch, spec.vcpus, spec.memory_bytes);
     if (h < 0) return 'no_capacity';
-    reserve(hosts[h]!, spec.vcpus, spec.memory_bytes, 1);
+    pool.reserve(h, spec.vcpus, spec.memory_bytes, 1);
     const inst: Instance = {
       id: nextId++,
       name,
@@ -215,7 +219,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     settle(w, t);
     if (inst.orphaned) w.orphaned--;
     setPhase(w, inst, Phase.Gone);
-    reserve(hosts[inst.host]!, inst.vcpus, inst.memoryBytes, -1);
+    pool.reserve(inst.host, inst.vcpus, inst.memoryBytes, -1);
     removeInstance(w, inst);
     live.delete(inst.id);
     fleetChange(t, -1);
@@ -386,7 +390,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     out(`${ts},${g},running,${w.running}`);
     out(`${ts},${g},booting,${w.booting}`);
     out(`${ts},${g},orphaned,${w.orphaned}`);
-    out(`${ts},${g},cpu_pct,${average === null ? '' : r6(average)}`);
+    if (average !== null) out(`${ts},${g},cpu_pct,${r6(average)}`); // no row when the engine read nothing
     out(`${ts},${g},high_ticks,${st.highTicks}`);
     out(`${ts},${g},low_ticks,${st.lowTicks}`);
     out(`${ts},${g},in_cooldown,${cooling}`);

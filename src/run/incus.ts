@@ -121,6 +121,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
 
   const loaded = vms.filter((v) => v.running && spec.vms[v.index]!.load !== null);
   const load = buildLoadSources(scenario.seed, loaded.map((v) => ({ name: v.name, load: spec.vms[v.index]!.load! })));
+  if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
   for (const v of loaded) v.slot = load.slotOf.get(v.name)!;
   const demand = new Float64Array(load.width);
 
@@ -139,7 +140,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
   // --- outputs ----------------------------------------------------------------------------
   const emit = sinks.event;
   const log = (t: Micros, type: string, fields: Record<string, unknown>): void => {
-    if (emit) emit(JSON.stringify({ t: t / 1e6, type, ...fields }));
+    if (emit) emit(JSON.stringify({ time_s: t / 1e6, type, ...fields }));
   };
   const tsStep = scenario.output.timeseries_step;
   const series = sinks.timeseries;
@@ -373,13 +374,15 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
       out(`${ts},${g},load5,${reported(m.la.avg5)}`);
       out(`${ts},${g},load15,${reported(m.la.avg15)}`);
       out(`${ts},${g},memory_used_pct,${r6((100 * m.memoryUsed) / m.memoryTotal)}`);
-      out(`${ts},${g},score,${consideredMember(m) ? memberScore(ctx.options, conv, m) : ''}`);
+      if (consideredMember(m)) out(`${ts},${g},score,${memberScore(ctx.options, conv, m)}`); // no row for a member the rebalancer ignores
       out(`${ts},${g},vms,${m.vms.length}`);
-      out(`${ts},${g},state,${m.state}`);
+      // numbers only in the value column: the state as two flags (both 0: offline); changes are member_state events
+      out(`${ts},${g},online,${m.state === 'online' ? 1 : 0}`);
+      out(`${ts},${g},evacuated,${m.state === 'evacuated' ? 1 : 0}`);
     }
     metrics.arches.forEach((arch, a) => {
       const v = metrics.imbalanceNow(a);
-      out(`${ts},arch:${arch},imbalance_pct,${v === null ? '' : r6(v)}`);
+      if (v !== null) out(`${ts},arch:${arch},imbalance_pct,${r6(v)}`);
     });
   };
 

@@ -227,6 +227,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   for (const x of cpuLoaded) cpuSlot[x.i] = load.slotOf.get(vms[x.i]!.name)!;
   for (const x of memLoaded) memSlot[x.i] = load.slotOf.get(`${vms[x.i]!.name}/memory`)!;
   const demand = new Float64Array(load.width);
+  if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
 
   // per-VM message slots
   const wakeAt = new Float64Array(vms.length).fill(-1);
@@ -244,7 +245,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   // --- outputs ----------------------------------------------------------------------------
   const emit = sinks.event;
   const log = (t: Micros, type: string, fields: Record<string, unknown>): void => {
-    if (emit) emit(JSON.stringify({ t: t / 1e6, type, ...fields }));
+    if (emit) emit(JSON.stringify({ time_s: t / 1e6, type, ...fields }));
   };
   const chartStep = Math.max(LOAD_FREQ, Math.ceil(end / CHART_POINTS / LOAD_FREQ) * LOAD_FREQ);
   const chartNodes = members.slice(0, Math.max(1, Math.min(scenario.output.chart_groups, 8)));

@@ -18,6 +18,8 @@ import { LineWriter, writeFileAtomic } from '../report/files.js';
 import { VERSION } from '../version.js';
 import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
+import { OutputSizeWatch } from './output-size.js';
+import { buildLoadSources } from '../load/index.js';
 
 /**
  * What running one scenario yields, whatever the engine: the summary (everything in
@@ -59,10 +61,35 @@ export function simulateScenario(scenario: Scenario, sinks: RunSinks = {}): Simu
   return runner(scenario, sinks);
 }
 
+/**
+ * The trace-coverage warnings of a scenario's load (load/coverage.ts), without running it:
+ * `sweep` prints them once for the scenario as written instead of once per run.
+ *
+ * @example traceCoverage(loadScenario('epoch.yaml')) // ['epoch.csv: the trace starts at 1700000000 s of trace time, …']
+ */
+export function traceCoverage(scenario: Scenario): string[] {
+  const loads = scenario.cluster
+    ? scenario.cluster.vms.flatMap((v) => (v.load !== null ? [{ name: v.name, load: v.load }] : []))
+    : scenario.workloads.map((w) => ({ name: w.name, load: w.load }));
+  const { sources } = buildLoadSources(scenario.seed, loads);
+  try {
+    return sources.flatMap((s) => s.coverage?.(scenario.duration) ?? []);
+  } finally {
+    for (const s of sources) s.close();
+  }
+}
+
 export interface RunOptions {
   outDir: string;
   /** Progress callback (fraction of simulated time done). */
   progress?: (fraction: number) => void;
+  /**
+   * Warnings, one line each (a trace not covering the run; a streamed output projected past
+   * `maxOutputBytes`). Without it nothing is checked. Never changes the outputs.
+   */
+  warn?: (line: string) => void;
+  /** Overrides `output.max_bytes`. */
+  maxOutputBytes?: number;
 }
 
 export interface RunOutcome {
@@ -121,11 +148,26 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       writers.push(series);
       series.line(TIMESERIES_HEADER);
     }
+    const warn = opts.warn;
+    const watch = warn ? new OutputSizeWatch(opts.maxOutputBytes ?? scenario.output.max_bytes, warn) : null;
+    const sink = (w: LineWriter): ((l: string) => void) => {
+      const line = (l: string) => w.line(l);
+      return watch ? watch.counted(w.path, line) : line;
+    };
+    const userProgress = opts.progress;
+    const progress = watch
+      ? (f: number) => {
+          watch.check(f);
+          userProgress?.(f);
+        }
+      : userProgress;
     const sim = simulateScenario(scenario, {
-      ...(events ? { event: (l: string) => events.line(l) } : {}),
-      ...(series ? { timeseries: (l: string) => series.line(l) } : {}),
-      ...(opts.progress ? { progress: opts.progress } : {}),
+      ...(events ? { event: sink(events) } : {}),
+      ...(series ? { timeseries: sink(series) } : {}),
+      ...(progress ? { progress } : {}),
+      ...(warn ? { warn } : {}),
     });
+    watch?.check(1);
     const summary = sim.summary;
     const files: string[] = [];
     if (scenario.output.report) {

@@ -179,6 +179,9 @@ function resolveFault(raw: RawFault, path: KeyPath, duration: Micros, workloads:
   return { at, kill_primary: raw.kill_primary, restart_after: restart === undefined || restart === null ? null : micros(ctx, restart, [...path, 'restart_after'], 'non-negative') };
 }
 
+/** Default `output.max_bytes`: a warning when a streamed output will pass 1 GiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 ** 3;
+
 /** Output settings; the default timeseries step is max(1m, stats interval) rounded up to a multiple of it. */
 function resolveOutput(raw: NonNullable<RawScenario['output']>, interval: Micros, ctx: ResolveContext): OutputSpec {
   const defaultStep = Math.ceil(Math.max(MICROS_PER_MINUTE, interval) / interval) * interval;
@@ -188,6 +191,7 @@ function resolveOutput(raw: NonNullable<RawScenario['output']>, interval: Micros
     events: raw.events ?? true,
     report: raw.report ?? true,
     chart_groups: raw.chart_groups ?? 8,
+    max_bytes: raw.max_bytes === undefined ? DEFAULT_MAX_OUTPUT_BYTES : bytes(ctx, raw.max_bytes, ['output', 'max_bytes']),
   };
 }
 

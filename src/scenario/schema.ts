@@ -341,6 +341,7 @@ export function scenarioSchema(registry: ReadonlyMap<string, EngineDescriptor> =
         events: { type: 'boolean' },
         report: { type: 'boolean' },
         chart_groups: { type: 'integer', minimum: 0 },
+        max_bytes: SIZE,
       }),
       cluster: CLUSTER,
       // the workbench's sweep definition; checked by src/workbench/spec.ts, ignored by a run

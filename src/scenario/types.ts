@@ -122,6 +122,8 @@ export interface OutputSpec {
   report: boolean;
   /** At most this many groups are drawn in report.html (all are in the CSV and summary). */
   chart_groups: number;
+  /** `scalelab run` warns when a streamed output (timeseries.csv, events.jsonl) will grow past this many bytes. */
+  max_bytes: number;
 }
 
 /** An Incus cluster: members, projects, VMs, the host observables and the migration model. */

@@ -17,12 +17,15 @@
  * - `recordings/incus-resources.jsonl`: `/1.0/resources` of the three members every minute,
  *   load averages following the kernel's damped formula over the VMs each member runs.
  * - `albatross-small.csv`, `incus-small.csv`, `incus-members.csv`: the canonical imports.
+ * - `samples/`: small files in the formats of public datasets (PlanetLab, Bitbrains, Azure), see
+ *   `dataset-samples.ts`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stream, type RandomStream } from '../kernel/random.js';
 import { importTrace } from './import/index.js';
+import { datasetSamples } from './dataset-samples.js';
 
 const SEED = 20260601;
 /** 2026-06-01T10:00:00Z in Unix seconds. */
@@ -191,6 +194,12 @@ export function makeFixtures(dir: string): string[] {
   fs.writeFileSync(state, incus.state);
   fs.writeFileSync(resources, incus.resources);
   const written = [...albatross, state, resources];
+  for (const [name, text] of datasetSamples()) {
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    written.push(file);
+  }
   const imports: Array<[string, string[], string, number]> = [
     ['albatross-stats', albatross, 'albatross-small.csv', STEP],
     ['incus-state', [state], 'incus-small.csv', STEP],

@@ -13,7 +13,8 @@
  * Values are kept as the text a `--set` would carry, so a point is a list of `KEY=VALUE` sets.
  */
 import { parse as parseYaml } from 'yaml';
-import { DurationError, parseDuration } from '../kernel/time.js';
+import { DurationError, MICROS_PER_SECOND, parseDuration, parseIncusDuration } from '../kernel/time.js';
+import { findEngine } from '../engines/registry.js';
 import type { RandomStream } from '../kernel/random.js';
 import { InputError, type InputLocation } from '../scenario/errors.js';
 import { parseKeyPath } from '../scenario/paths.js';
@@ -314,4 +315,58 @@ export function sameValue(a: string, b: string): boolean {
     }
   }
   return JSON.stringify(x) === JSON.stringify(y);
+}
+
+/**
+ * How to read an axis's values as seconds, when the swept key is a duration; undefined
+ * otherwise. An engine key is a duration when the engine's descriptor says so (Incus keys
+ * read with Incus units, where `1m` is a month); any other key when it is a duration range
+ * (`60s..600s:60s`) or a list whose values all read as durations, at least one with a unit.
+ * A value that does not read gives null.
+ *
+ * @example axisSeconds({ key: 'engine.config.cooldown_period', domain: … }, 'albatross')?.('10m') // 600
+ * @example axisSeconds({ key: 'engine.config.scale_up_threshold_percent', domain: … }, 'albatross') // undefined
+ */
+export function axisSeconds(axis: Axis, engine: string): ((text: string) => number | null) | undefined {
+  const reader = (parse: (v: string | number) => number) => (text: string): number | null => {
+    try {
+      return parse(readValue(text)) / MICROS_PER_SECOND;
+    } catch {
+      return null;
+    }
+  };
+  const engineKey = /^engine\.(config|options)\.(.+)$/.exec(axis.key);
+  if (engineKey) {
+    const descriptor = findEngine(engine);
+    const specs = engineKey[1] === 'config' ? descriptor?.config : descriptor?.options;
+    const spec = specs?.find((s) => s.key === engineKey[2]);
+    if (spec?.type === 'duration') return reader(parseDuration);
+    if (spec?.type === 'incus-duration') return reader((v) => parseIncusDuration(String(v)));
+    return undefined;
+  }
+  const d = axis.domain;
+  if (d.kind === 'range') return d.unit !== null ? reader(parseDuration) : undefined;
+  const values = d.values.map(readValue);
+  const isDuration = (v: unknown) => (typeof v === 'string' || typeof v === 'number') && durationOrNull(v) !== null;
+  if (values.length > 0 && values.every(isDuration) && values.some((v) => typeof v === 'string' && !/^\s*\d+(\.\d+)?\s*$/.test(v))) return reader(parseDuration);
+  return undefined;
+}
+
+/** A `--set` text read as YAML (the text itself when it does not parse). */
+function readValue(text: string): string | number {
+  try {
+    const v = parseYaml(text) as unknown;
+    return typeof v === 'number' || typeof v === 'string' ? v : text;
+  } catch {
+    return text;
+  }
+}
+
+/** parseDuration, or null when the value is not a duration. */
+function durationOrNull(v: string | number): number | null {
+  try {
+    return parseDuration(v);
+  } catch {
+    return null;
+  }
 }

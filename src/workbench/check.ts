@@ -365,3 +365,51 @@ export function checkVerdictLine(o: CheckOutcome): string {
   if (o.failed.length === 0) return `ok: ${o.rows.length} metrics within tolerance of ${o.baselineFile}${improved > 0 ? ` (${improved} improved beyond it: consider --update)` : ''}`;
   return `FAILED: ${o.failed.length} of ${o.rows.length} metrics outside tolerance of ${o.baselineFile}: ${o.failed.map((r) => `${r.metric} ${r.verdict}`).join(', ')}`;
 }
+
+/** Verdicts in the order check.md lists them: what fails first, then what moved for the better, then what is new. */
+const MARKDOWN_ORDER: readonly Verdict[] = ['regression', 'changed', 'missing', 'improved', 'new'];
+
+/** A Markdown table cell: `|` escaped, newlines flattened. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** A Markdown table of check rows. */
+function markdownTable(rows: readonly CheckRow[]): string[] {
+  const verdict = (v: Verdict) => (FAILING.has(v) ? `**${v}**` : v);
+  return [
+    '| metric | unit | baseline | now | change | tolerance | better | verdict |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- | --- |',
+    ...rows.map((r) => `| \`${cell(r.metric)}\` | ${cell(r.unit)} | ${num(r.baseline)} | ${num(r.now)} | ${cell(formatChange(r))} | ${cell(formatTolerance(r.tolerance))} | ${r.better ?? '—'} | ${verdict(r.verdict)} |`),
+  ];
+}
+
+/**
+ * check.md: the comparison as Markdown for a pull-request comment — a verdict heading, the
+ * metrics that moved beyond their tolerance (regressions, changes, missing, then improvements
+ * and new metrics) in one table, and every metric in a collapsed table below. No timings, so
+ * the same run and baseline give the same bytes.
+ *
+ * @example checkMarkdown(outcome).split('\n')[0] // '## scalelab check albatross-default: FAILED (2 of 34 metrics)'
+ */
+export function checkMarkdown(o: CheckOutcome): string {
+  const count = (v: Verdict) => o.rows.filter((r) => r.verdict === v).length;
+  const status = o.updated ? 'baseline written' : o.failed.length > 0 ? `FAILED (${o.failed.length} of ${o.rows.length} metrics)` : `passed (${o.rows.length} metrics)`;
+  const tally = (['regression', 'changed', 'missing', 'improved', 'new', 'ok'] as const)
+    .map((v) => [v, count(v)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `${n} ${v}`)
+    .join(', ');
+  const lines = [
+    `## scalelab check ${o.scenario}: ${status}`,
+    '',
+    `Scenario \`${o.scenario}\`, seed ${o.seed}, against \`${o.baselineFile}\`: ${tally}.`,
+    '',
+  ];
+  const moved = MARKDOWN_ORDER.flatMap((v) => o.rows.filter((r) => r.verdict === v));
+  if (moved.length > 0) lines.push(...markdownTable(moved), '');
+  else lines.push('Every metric is within its tolerance.', '');
+  if (!o.updated && count('improved') > 0 && o.failed.length === 0) lines.push('Improvements beyond the tolerance pass; record them with `scalelab check … --update`.', '');
+  lines.push(`<details><summary>All ${o.rows.length} metrics</summary>`, '', ...markdownTable(o.rows), '', '</details>', '');
+  return lines.join('\n');
+}

@@ -7,8 +7,12 @@
  * - `{"kind":"sweep", …}` — a header: scenario, fingerprint, base overrides, plan, choice, shard.
  *   Written when the file is created and again whenever a resumed sweep's plan or choice
  *   differs; the last header is the current one.
- * - `{"kind":"run","point":ID,"seed":S,"replication":R,"metrics":{…},"units":{…}}` — a finished
- *   run, or `{"kind":"run",…,"invalid":"reason"}` when the point's configuration was refused.
+ * - `{"kind":"run","point":{KEY:VALUE,…},"seed":S,"replication":R,"metrics":{…},"units":{…}}` —
+ *   a finished run, or `{"kind":"run",…,"invalid":"reason"}` when the point's configuration was
+ *   refused. The point is a JSON object, swept key → value, keys sorted; a value is a JSON
+ *   number when its `--set` text is a plain number (`95`), else that text (`"60s"`).
+ *   Format 1 (scalelab ≤ 0.1.0 before this change) wrote the point as a string holding JSON;
+ *   such files are still read, and resumed or merged into format 2.
  *
  * A run is identified by (point id, seed); a resumed sweep skips every run already recorded,
  * whatever the order or the number of workers that recorded it.
@@ -20,8 +24,11 @@ import { VERSION } from '../version.js';
 import type { Choice } from './choice.js';
 import { runKey, type Shard, type SweepPlan } from './plan.js';
 
-/** Version of the line format. */
-export const JOURNAL_FORMAT = 1;
+/** Version of the line format written (2: points as objects). */
+export const JOURNAL_FORMAT = 2;
+
+/** Formats this version reads. */
+const READABLE_FORMATS: readonly number[] = [1, 2];
 
 /** The file name inside a sweep directory. */
 export const RUNS_FILE = 'runs.jsonl';
@@ -51,9 +58,10 @@ export interface SweepHeader {
   shard: Shard | null;
 }
 
-/** A run line. */
+/** A run line (in memory: the point as its id, see `pointId`; on disk an object, see `runLine`). */
 export interface RunRecord {
   kind: 'run';
+  /** The point's identity: sorted `[key, value]` pairs as JSON (plan.ts `pointId`). */
   point: string;
   seed: number;
   replication: number;
@@ -130,11 +138,60 @@ function parseLine(line: string, file: string, lineNo: number): SweepHeader | Ru
   const kind = (rec as { kind?: unknown } | null)?.kind;
   if (kind === 'sweep') {
     const h = rec as SweepHeader;
-    if (h.format !== JOURNAL_FORMAT) throw new InputError(`sweep record format ${String(h.format)}, this scalelab reads ${JOURNAL_FORMAT}`, { file, line: lineNo });
+    if (!READABLE_FORMATS.includes(h.format)) throw new InputError(`sweep record format ${String(h.format)}, this scalelab reads ${READABLE_FORMATS.join(' and ')}`, { file, line: lineNo });
     return h;
   }
-  if (kind === 'run') return rec as RunRecord;
+  if (kind === 'run') {
+    const r = rec as Omit<RunRecord, 'point'> & { point: unknown };
+    const id = pointIdOfLine(r.point);
+    if (id === null) throw new InputError('a run line without its point (an object of swept key → value)', { file, line: lineNo });
+    return { ...r, point: id };
+  }
   throw new InputError('not a sweep record (kind "sweep" or "run")', { file, line: lineNo });
+}
+
+/**
+ * A point as written in `runs.jsonl`: an object, swept key → value (keys sorted), numbers as
+ * JSON numbers when the `--set` text is exactly a number's text.
+ *
+ * @example pointObject('[["a.b","95"],["c","60s"]]') // { 'a.b': 95, c: '60s' }
+ */
+export function pointObject(id: string): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [key, text] of JSON.parse(id) as Array<[string, string]>) {
+    const n = Number(text);
+    out[key] = text.trim() !== '' && String(n) === text ? n : text;
+  }
+  return out;
+}
+
+/**
+ * The point id of a run line's `point`: an object (format 2) or the id string itself (format 1);
+ * null when it is neither.
+ *
+ * @example pointIdOfLine({ c: '60s', 'a.b': 95 }) // '[["a.b","95"],["c","60s"]]'
+ */
+export function pointIdOfLine(point: unknown): string | null {
+  if (typeof point === 'string') return point;
+  if (point === null || typeof point !== 'object' || Array.isArray(point)) return null;
+  const pairs: Array<[string, string]> = [];
+  for (const [key, v] of Object.entries(point)) {
+    if (typeof v === 'number') pairs.push([key, String(v)]);
+    else if (typeof v === 'string') pairs.push([key, v]);
+    else return null;
+  }
+  pairs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  return JSON.stringify(pairs);
+}
+
+/**
+ * A record as one `runs.jsonl` line (without the newline): a run's point as an object.
+ *
+ * @example runLine({ kind: 'run', point: '[["a","1"]]', seed: 42, replication: 0, … }) // '{"kind":"run","point":{"a":1},"seed":42,…}'
+ */
+export function runLine(record: RunRecord | SweepHeader): string {
+  if (record.kind === 'sweep') return JSON.stringify(record);
+  return JSON.stringify({ ...record, point: pointObject(record.point) });
 }
 
 /** An open `runs.jsonl`, appending. */
@@ -185,7 +242,7 @@ export class Journal {
 
   /** One line, one write. */
   private write(record: RunRecord | SweepHeader): void {
-    fs.writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    fs.writeSync(this.fd, `${runLine(record)}\n`);
   }
 
   close(): void {

@@ -1,7 +1,8 @@
 /**
  * The sweep report: `index.html` (self-contained: inline CSS and SVG, the Vega-Lite specs
- * embedded), `summary.md` and `sweep.csv` (one row per point: the swept values, verdicts, and
- * mean, sd, 95 % CI half-width and n of every metric). Everything is computed from the runs,
+ * embedded), `summary.md`, `sweep.csv` (one row per point: the swept values — durations also in
+ * seconds —, verdicts, and mean, sd, 95 % CI half-width and n of every metric) and
+ * `sweep.units.csv` (the unit and meaning of each column of sweep.csv). Everything is computed from the runs,
  * sorted, so the same runs give the same bytes whatever the workers or shards.
  */
 import { mkdir } from 'node:fs/promises';
@@ -13,7 +14,8 @@ import { escapeHtml, escapeMarkdown, formatNumber, jsonForScript } from '../repo
 import { METRIC_DOCS } from '../metrics/summary.js';
 import { CLUSTER_METRIC_DOCS } from '../metrics/cluster.js';
 import { NEON_METRIC_DOCS } from '../metrics/neon.js';
-import { describeDomain, sameValue } from './axis.js';
+import { axisSeconds, describeDomain, sameValue } from './axis.js';
+import { findEngine } from '../engines/registry.js';
 import { formatConstraint, formatGoal, metricCatalog } from './choice.js';
 import { heatmapChart, heatmapPlan, paretoChart, pointLabel, sensitivityChart, shortKeys, type ChartEntry } from './charts.js';
 import { pairedDifference, type Aggregate } from './aggregate.js';
@@ -36,13 +38,14 @@ export const HTML_ROWS = 100;
 /** Rows of the ranked table in summary.md. */
 export const MARKDOWN_ROWS = 10;
 
-/** Write index.html, summary.md and sweep.csv into `outDir`; returns the file names. */
+/** Write index.html, summary.md, sweep.csv and sweep.units.csv into `outDir`; returns the file names. */
 export async function writeSweepReport(outDir: string, input: SweepReportInput): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   writeFileAtomic(join(outDir, 'sweep.csv'), sweepCsv(input));
+  writeFileAtomic(join(outDir, 'sweep.units.csv'), sweepUnitsCsv(input));
   writeFileAtomic(join(outDir, 'summary.md'), sweepMarkdown(input));
   writeFileAtomic(join(outDir, 'index.html'), await sweepHtml(input));
-  return ['index.html', 'summary.md', 'sweep.csv'];
+  return ['index.html', 'summary.md', 'sweep.csv', 'sweep.units.csv'];
 }
 
 /** The metrics shown in tables: objective, Pareto pair, constrained metrics, flip-flop rate. */
@@ -139,21 +142,68 @@ function shellQuote(s: string): string {
 
 // ---------------------------------------------------------------- sweep.csv
 
-/** One row per point: values, verdicts, then mean/sd/ci95/n of every metric. */
-export function sweepCsv(input: SweepReportInput): string {
-  const { agg, judgement } = input;
-  const head = ['point', ...agg.plan.axes.map((a) => a.key), 'runs', 'expected_runs', 'invalid', 'feasible', 'rank', 'pareto'];
-  for (const m of agg.metrics) head.push(`${m}_mean`, `${m}_sd`, `${m}_ci95`, `${m}_n`);
+/** A column of sweep.csv: its name, unit and meaning (sweep.units.csv), and its cell for a point. */
+interface CsvColumn {
+  name: string;
+  unit: string;
+  meaning: string;
+  cell: (p: JudgedPoint) => string;
+}
+
+/**
+ * The columns of sweep.csv: point, each swept key as written (and `<key>_s`, its value in
+ * seconds, after each duration key), runs and verdicts, then mean/sd/ci95/n of every metric.
+ */
+export function sweepColumns(input: SweepReportInput): CsvColumn[] {
+  const { agg, header } = input;
   const num = (v: number | null) => (v === null ? '' : String(v));
-  const rows = judgement.points.map((p) => {
-    const row: string[] = [String(p.index), ...p.values, String(p.runs), String(p.expected), p.invalid ?? '', String(p.feasible), p.rank === null ? '' : String(p.rank), String(p.pareto)];
-    for (const m of agg.metrics) {
-      const s = p.stats[m]!;
-      row.push(num(s.mean), num(s.sd), num(s.ci95), String(s.n));
-    }
-    return row;
+  const cols: CsvColumn[] = [{ name: 'point', unit: '', meaning: 'index of the point in the plan (grid order: the first key varies slowest)', cell: (p) => String(p.index) }];
+  agg.plan.axes.forEach((axis, i) => {
+    cols.push({ name: axis.key, unit: keyUnit(header.scenario.engine, axis.key), meaning: `swept value as written (--set text): ${describeDomain(axis.domain)}`, cell: (p) => p.values[i]! });
+    const seconds = axisSeconds(axis, header.scenario.engine);
+    if (seconds) cols.push({ name: `${axis.key}_s`, unit: 's', meaning: `${axis.key} in seconds`, cell: (p) => num(seconds(p.values[i]!)) });
   });
-  return stringify([head, ...rows]);
+  cols.push(
+    { name: 'runs', unit: 'runs', meaning: 'runs with results', cell: (p) => String(p.runs) },
+    { name: 'expected_runs', unit: 'runs', meaning: 'runs the plan asks for (seeds per point)', cell: (p) => String(p.expected) },
+    { name: 'invalid', unit: '', meaning: 'why the configuration was refused (empty: it was not)', cell: (p) => p.invalid ?? '' },
+    { name: 'feasible', unit: 'true/false', meaning: 'the means meet every constraint', cell: (p) => String(p.feasible) },
+    { name: 'rank', unit: '', meaning: 'rank among the feasible points by the objective (empty: not ranked)', cell: (p) => (p.rank === null ? '' : String(p.rank)) },
+    { name: 'pareto', unit: 'true/false', meaning: 'on the Pareto front of the two Pareto metrics', cell: (p) => String(p.pareto) },
+  );
+  for (const m of agg.metrics) {
+    const unit = agg.units[m] ?? '';
+    const doc = metricDoc(input, m);
+    const what = doc ? `: ${doc}` : '';
+    cols.push(
+      { name: `${m}_mean`, unit, meaning: `mean over the point's runs${what}`, cell: (p) => num(p.stats[m]!.mean) },
+      { name: `${m}_sd`, unit, meaning: 'sample standard deviation (n − 1)', cell: (p) => num(p.stats[m]!.sd) },
+      { name: `${m}_ci95`, unit, meaning: "half-width of the 95 % confidence interval of the mean (Student's t)", cell: (p) => num(p.stats[m]!.ci95) },
+      { name: `${m}_n`, unit: 'runs', meaning: 'runs with a value', cell: (p) => String(p.stats[m]!.n) },
+    );
+  }
+  return cols;
+}
+
+/** The unit of a swept engine key from its descriptor ('' when unknown or a duration, whose unit is in the text). */
+function keyUnit(engine: string, key: string): string {
+  const m = /^engine\.(config|options)\.(.+)$/.exec(key);
+  if (!m) return '';
+  const d = findEngine(engine);
+  const spec = (m[1] === 'config' ? d?.config : d?.options)?.find((s) => s.key === m[2]);
+  if (!spec || spec.type === 'duration' || spec.type === 'incus-duration') return '';
+  return spec.unit;
+}
+
+/** One row per point (sweepColumns). */
+export function sweepCsv(input: SweepReportInput): string {
+  const cols = sweepColumns(input);
+  return stringify([cols.map((c) => c.name), ...input.judgement.points.map((p) => cols.map((c) => c.cell(p)))]);
+}
+
+/** sweep.units.csv: `column,unit,meaning`, one row per column of sweep.csv. */
+export function sweepUnitsCsv(input: SweepReportInput): string {
+  return stringify([['column', 'unit', 'meaning'], ...sweepColumns(input).map((c) => [c.name, c.unit, c.meaning])]);
 }
 
 // ---------------------------------------------------------------- summary.md

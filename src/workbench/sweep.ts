@@ -23,10 +23,11 @@ import { domainValues, formatRangeValue, valueText, type Axis } from './axis.js'
 import { judge, type Judgement } from './choose.js';
 import { metricCatalog } from './choice.js';
 import type { RunnerInit, RunOutput, RunTask } from './execute.js';
-import { fingerprint, Journal, readJournal, RUNS_FILE, sha256, type RunRecord, type SweepHeader } from './journal.js';
+import { fingerprint, Journal, JOURNAL_FORMAT, readJournal, RUNS_FILE, sha256, type RunRecord, type SweepHeader } from './journal.js';
 import { enumeratePoints, inShard, plannedRuns, pointSets, runKey, type PlannedRun, type Shard, type SweepPlan } from './plan.js';
 import { InlineExecutor, runAll, WorkerPool, type Executor } from './pool.js';
 import { writeSweepReport } from './report.js';
+import { traceCoverage } from '../run/run.js';
 import { deriveSeeds } from './seeds.js';
 import { readSweepSection, sweepDefinition, type SweepDefinition, type SweepFlags } from './spec.js';
 
@@ -58,6 +59,8 @@ export interface SweepOptions {
   workerUrl?: URL;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
+  /** Warnings, one line each: a trace that does not cover the scenario as written (checked once, not per run). */
+  warn?: (line: string) => void;
   /** Write the report (default: yes, except for a shard of several). */
   report?: boolean;
 }
@@ -81,6 +84,7 @@ export interface SweepOutcome {
 export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const prepared = prepareSweep(opts);
   const { header, runs, init } = prepared;
+  if (opts.warn) for (const line of traceCoverage(prepared.scenario)) opts.warn(line);
   const outDir = opts.outDir ?? defaultOutDir(header.scenario.name, opts.shard);
   fs.mkdirSync(outDir, { recursive: true });
   const journal = Journal.open(path.join(outDir, RUNS_FILE), header);
@@ -135,7 +139,7 @@ export function prepareSweep(opts: SweepOptions): { header: SweepHeader; runs: P
   const runs = plannedRuns(enumeratePoints(plan), plan.seeds, opts.shard);
   const header: SweepHeader = {
     kind: 'sweep',
-    format: 1,
+    format: JOURNAL_FORMAT,
     scalelab: VERSION,
     scenario: { name: scenario.name, description: scenario.description, file, engine: scenario.engine.name, seed: scenario.seed, sha256: sha256(text), values: writtenValues(text, sets, definition.axes) },
     sets,

@@ -1,0 +1,105 @@
+/**
+ * PB1 beside its peers, each a whole process measured the same way: scalelab's CLI on
+ * scenarios/bench-pb1.yaml, the plain C floor (bench/peers/pb1.c, built with the system `cc -O2`)
+ * and SimPy 2.3 with one process per instance (bench/peers/pb1_simpy.py, Debian's
+ * python3-simpy). Wall time and peak RSS come from GNU time (`/usr/bin/time -f "%e %M"`), so
+ * every figure covers the whole process — interpreter, start-up and all. A peer that cannot be
+ * had is reported as skipped with the reason, never guessed.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root (dist/bench/ is two levels below it). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const GNU_TIME = '/usr/bin/time';
+/** Debian's interpreter, where python3-simpy installs (not a pyenv or venv python on the PATH). */
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
+export interface ProcessFigures {
+  wallSeconds: number;
+  /** Peak resident set size of the whole process, MB; null when GNU time is missing. */
+  peakRssMB: number | null;
+  stdout: string;
+}
+
+export type PeerOutcome = { ok: true; figures: ProcessFigures } | { ok: false; skipped: string };
+
+/**
+ * Run `command` to completion and measure it as a whole process.
+ * @example measureProcess(['cc', '--version']).wallSeconds // → 0.01
+ */
+export function measureProcess(command: string[], cwd = ROOT): ProcessFigures {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-peer-'));
+  try {
+    const timeFile = path.join(dir, 'time.txt');
+    const useTime = fs.existsSync(GNU_TIME);
+    const argv = useTime ? [GNU_TIME, '-f', '%e %M', '-o', timeFile, ...command] : command;
+    const started = process.hrtime.bigint();
+    const child = spawnSync(argv[0]!, argv.slice(1), { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    if (child.status !== 0) throw new Error(`${command.join(' ')} failed (exit ${child.status}): ${(child.stderr || child.stdout).trim().split('\n').pop()}`);
+    let peakRssMB: number | null = null;
+    if (useTime) {
+      const [, kb] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ');
+      peakRssMB = Number(kb) / 1024;
+    }
+    return { wallSeconds: wall, peakRssMB, stdout: child.stdout };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** PB1 through scalelab's own command line, outputs into a temporary folder. */
+export function runScalelabPb1(): ProcessFigures {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-pb1-'));
+  try {
+    return measureProcess([process.execPath, path.join(ROOT, 'dist/cli/main.js'), 'run', path.join(ROOT, 'scenarios/bench-pb1.yaml'), '--out', path.join(out, 'run'), '--quiet']);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+let builtC: string | null | undefined;
+
+/** Build the C floor once per bench run; the reason it cannot be built otherwise. */
+function buildC(): { binary: string } | { skipped: string } {
+  if (builtC === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-peer-c-'));
+    const binary = path.join(dir, 'pb1');
+    const cc = spawnSync('cc', ['-O2', '-o', binary, path.join(ROOT, 'bench/peers/pb1.c'), '-lm'], { encoding: 'utf8' });
+    builtC = cc.status === 0 ? binary : null;
+    if (builtC === null) return { skipped: cc.error ? 'no C compiler (cc) on this machine' : `cc -O2 failed: ${cc.stderr.trim().split('\n')[0]}` };
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return builtC === null ? { skipped: 'the C peer did not build' } : { binary: builtC };
+}
+
+/** The plain C loop of the same arithmetic: the machine's floor for PB1. */
+export function runCPeer(): PeerOutcome {
+  const built = buildC();
+  if ('skipped' in built) return { ok: false, skipped: built.skipped };
+  return { ok: true, figures: measureProcess([built.binary]) };
+}
+
+/** Whether Debian's python3 can import SimPy 2.3; tries to install python3-simpy once when root. */
+function simpyAvailable(): string | null {
+  const probe = () => spawnSync(DEBIAN_PYTHON, ['-c', 'import SimPy.Simulation'], { encoding: 'utf8' });
+  if (probe().status === 0) return null;
+  if (process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get')) {
+    process.stderr.write('bench: installing Debian python3-simpy for the SimPy peer…\n');
+    spawnSync('sh', ['-c', 'timeout 300 apt-get install -y -qq python3-simpy || (timeout 300 apt-get update -qq && timeout 300 apt-get install -y -qq python3-simpy)'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (probe().status === 0) return null;
+    return 'python3-simpy could not be installed with apt-get';
+  }
+  return fs.existsSync(DEBIAN_PYTHON) ? 'python3-simpy is not installed (apt-get install python3-simpy)' : `no ${DEBIAN_PYTHON}`;
+}
+
+/** SimPy 2.3, one process per instance. */
+export function runSimpyPeer(): PeerOutcome {
+  const missing = simpyAvailable();
+  if (missing !== null) return { ok: false, skipped: missing };
+  return { ok: true, figures: measureProcess([DEBIAN_PYTHON, path.join(ROOT, 'bench/peers/pb1_simpy.py')]) };
+}
