@@ -373,16 +373,25 @@ describe('scheduler plugin, pressure model (v0.41.0 pkg/plugin/state.go tooMuchP
     expect(tooMuchPressure(node)).toBe(false);
   });
 
-  it('without metrics a pod is last in the queue', () => {
+  it('a pod enters the queue with its first metrics; the decision uses the queue before this report', () => {
     const node = newNode(0, { cpu: 4000, mem: 16 * GiB }, 0.9);
     const a = newPod(0, cu(1), 0, true);
     const b = newPod(1, cu(1), 0, true);
     addPod(node, a);
     addPod(node, b);
+    expect(isNextInQueue(node, a)).toBe(false); // nobody has reported: the queue is empty
     b.load1 = 5;
-    expect(isNextInQueue(node, b)).toBe(true); // a has no metrics
+    expect(isNextInQueue(node, b)).toBe(true); // a is not in the queue
     a.load1 = 4.9;
     expect(isNextInQueue(node, a)).toBe(true);
+    // run.go updateMetricsAndCheckMustMigrate: a node far above its watermark, a pod reporting for
+    // the first time is not told to migrate (it was not in the queue), the next time it is
+    const full = newNode(1, { cpu: 1000, mem: 4 * GiB }, 0.5); // watermark 500 mCPU / 2 GiB
+    const c = newPod(2, cu(4), 0, true); // 1000 mCPU / 4 GiB: 500 and 2 GiB over
+    addPod(full, c);
+    const P: PluginConfig = { ...PCFG, model: 'pressure' };
+    expect(handleRequest(P, full, c, cu(4), 0.2, cu(4), S).migrate).toBe(false);
+    expect(handleRequest(P, full, c, cu(4), 0.2, cu(4), 2 * S).migrate).toBe(true);
   });
 });
 

@@ -86,7 +86,7 @@ export function nodesChart(data: NeonChartData): TopLevelSpec {
   for (const p of data.nodes) if (!nodes.includes(p.node)) nodes.push(p.node);
   const series = ['reserved', `watermark (${data.watermark})`, 'allocatable'];
   return {
-    title: { text: NEON_CHART_TITLES.nodes, subtitle: `scheduler plugin reservations (${data.model} model); above the watermark the plugin migrates VMs away; it never grants beyond allocatable` },
+    title: { text: NEON_CHART_TITLES.nodes, subtitle: `plugin reservations (solid blue), watermark ${data.watermark} (dashed orange), allocatable (dotted grey); ${data.model} model — above the watermark VMs are migrated away, nothing is granted beyond allocatable` },
     background: 'white',
     padding: 8,
     data: { values: rows },
@@ -103,7 +103,7 @@ export function nodesChart(data: NeonChartData): TopLevelSpec {
         x: { field: 'x', type: 'quantitative', title: axis.title, scale: { domain: [0, axis.max], nice: false, zero: true } },
         y: { field: 'value', type: 'quantitative', title: null, scale: { zero: true } },
         color: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: ['#4c78a8', '#f58518', '#555555'] } },
-        strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: [[1, 0], [5, 3], [2, 2]] } },
+        strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: series, range: [[1, 0], [5, 3], [2, 2]] } },
       },
     },
     resolve: { scale: { y: 'independent' } },
@@ -128,7 +128,7 @@ export function vmsChart(data: NeonChartData): TopLevelSpec {
     ...data.marks.filter((m) => m.charted).map((m) => ({ kind: 'mark', x: round(m.t / axis.divisor, 4), vm: m.vm, series: m.kind, value: 0 })),
   ];
   return {
-    title: { text: NEON_CHART_TITLES.vms, subtitle: `in compute units (0.25 vCPU + 1 GiB; goal dashed over the allocation); the first ${names.length} of ${data.vmCount} VMs; ticks at the bottom: upscales the plugin denied or granted only in part` },
+    title: { text: NEON_CHART_TITLES.vms, subtitle: `in compute units (0.25 vCPU + 1 GiB; the allocation drawn thick under the goal); the first ${names.length} of ${data.vmCount} VMs; ticks at the bottom: upscales the plugin denied or granted only in part` },
     background: 'white',
     padding: 8,
     data: { values: rows },
@@ -139,14 +139,21 @@ export function vmsChart(data: NeonChartData): TopLevelSpec {
       height: 90,
       layer: [
         {
-          transform: [{ filter: "datum.kind === 'line'" }],
-          mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.3 },
+          transform: [{ filter: "datum.kind === 'line' && datum.series === 'allocation'" }],
+          mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2.6 },
           encoding: {
             x: { field: 'x', type: 'quantitative', title: axis.title, scale: { domain: [0, axis.max], nice: false, zero: true } },
             y: { field: 'value', type: 'quantitative', title: 'CU', scale: { zero: true } },
             color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['allocation', 'goal', 'CPU demand (cores / 0.25)', 'memory demand (GiB)', 'denied', 'partly granted'], range: ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#d62728', '#ff9da6'] } },
-            strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: ['allocation', 'goal', 'CPU demand (cores / 0.25)', 'memory demand (GiB)'], range: [[1, 0], [4, 3], [1, 0], [1, 0]] } },
-            strokeWidth: { field: 'series', type: 'nominal', legend: null, scale: { domain: ['allocation', 'goal', 'CPU demand (cores / 0.25)', 'memory demand (GiB)'], range: [2.6, 1.3, 1, 1] } },
+          },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'line' && datum.series !== 'allocation'" }],
+          mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.2 },
+          encoding: {
+            x: { field: 'x', type: 'quantitative' },
+            y: { field: 'value', type: 'quantitative' },
+            color: { field: 'series', type: 'nominal', title: null },
           },
         },
         {

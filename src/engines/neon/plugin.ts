@@ -13,8 +13,8 @@
  *   `NodeResources.UnmigratedAboveWatermark`).
  * - `pressure` (≤ v0.41): the request is answered at once; an increase beyond what fits becomes
  *   the pod's capacity pressure (`resourceTransitioner.handleRequested`); when the requesting
- *   pod is next in the node's migration queue (lowest load1 first, pods without metrics last:
- *   `isBetterMigrationTarget`) and the node has too much pressure (`nodeState.tooMuchPressure`:
+ *   pod is next in the node's migration queue (lowest load1 first among pods that have reported
+ *   metrics, as the queue stood before this report: `isBetterMigrationTarget`, `isNextInQueue`) and the node has too much pressure (`nodeState.tooMuchPressure`:
  *   logical pressure + capacity pressure > pressure accounted for by migrations + slack), the
  *   answer tells it to migrate.
  *
@@ -157,8 +157,13 @@ export interface PluginAnswer {
  * migrating pod's resources do not change. Pressure model: see `handlePressureRequest`.
  */
 export function handleRequest(cfg: PluginConfig, node: PluginNode, pod: Pod, requested: Resources, load1: number | null, lastPermit: Resources | null, now: Micros): PluginAnswer {
+  if (cfg.model === 'pressure') {
+    // upstream decides on the queue as it stood (the previous report), then records the metrics
+    const answer = handlePressureRequest(cfg, node, pod, requested, lastPermit);
+    pod.load1 = load1;
+    return answer;
+  }
   pod.load1 = load1;
-  if (cfg.model === 'pressure') return handlePressureRequest(cfg, node, pod, requested, lastPermit);
   if (pod.migrating) {
     pod.requested = pod.reserved;
     return { permit: pod.reserved, migrate: false };
@@ -291,13 +296,14 @@ export function tooMuchPressure(node: PluginNode): boolean {
 }
 
 /**
- * Whether `pod` heads the node's migration queue (pressure model): lowest load1 among the
- * migratable, non-migrating pods, pods without metrics last (ties: the lower VM index).
+ * Whether `pod` heads the node's migration queue (pressure model, `migrationQueue`): lowest
+ * load1 among the migratable, non-migrating pods that have reported metrics — a pod enters the
+ * queue with its first report (ties: the lower VM index).
  */
 export function isNextInQueue(node: PluginNode, pod: Pod): boolean {
   let best: Pod | null = null;
   for (const p of node.pods) {
-    if (!p.migratable || p.migrating) continue;
+    if (!p.migratable || p.migrating || p.load1 === null) continue;
     if (best === null || better(p, best)) best = p;
   }
   return best === pod;
