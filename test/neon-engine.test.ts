@@ -24,7 +24,7 @@ import {
   type AgentState,
 } from '../src/engines/neon/agent.js';
 import { blendingFactor, cpuGoalCU, estimateWorkingSet, goalCU, lfcGoalCU, memGoalCU, memTotalGoalCU, projectNextHighest } from '../src/engines/neon/goal.js';
-import { approveDownscale, DEFAULT_MONITOR_CONFIG as MON, fileCacheBytes, wantsUpscale } from '../src/engines/neon/monitor.js';
+import { approveDownscale, cgroupThreshold, DEFAULT_MONITOR_CONFIG as MON, fileCacheBytes, thresholdFor, wantsUpscale } from '../src/engines/neon/monitor.js';
 import {
   addPod,
   chooseTarget,
@@ -395,14 +395,19 @@ describe('scheduler plugin, pressure model (v0.41.0 pkg/plugin/state.go tooMuchP
   });
 });
 
-describe('vm-monitor (neondatabase/neon libs/vm_monitor)', () => {
-  it('asks for memory at 0.85 × memory, at most once a second', () => {
-    const st = { lastUpscaleRequestAt: null as number | null };
-    expect(wantsUpscale(MON, st, 3.5 * GiB, 4 * GiB, 10 * S).request).toBe(true); // 3.5 ≥ 3.4
-    expect(wantsUpscale(MON, st, 3.3 * GiB, 4 * GiB, 10 * S).request).toBe(false); // 3.3 < 3.4
+describe('vm-monitor (neondatabase/neon libs/vm_monitor/src/runner.rs at 90c01135)', () => {
+  it('threshold: (total × 0.85) truncated; after a notice of (memory − 100 MiB) (Config::cgroup_threshold)', () => {
+    expect(cgroupThreshold(MON, 4 * GiB)).toBe(3650722201); // 0.85 × 4294967296 = 3650722201.6
+    expect(thresholdFor(MON, 4 * GiB)).toBe(Math.floor(0.85 * 3996 * MiB)); // 3561579315.2 → …315
+  });
+
+  it('asks for memory at the threshold, at most once a second (Runner::run)', () => {
+    const st = { lastUpscaleRequestAt: null as number | null, threshold: thresholdFor(MON, 4 * GiB) }; // 3396.6 MiB
+    expect(wantsUpscale(MON, st, 3.5 * GiB, 10 * S).request).toBe(true); // 3584 MiB ≥ 3396.6
+    expect(wantsUpscale(MON, st, 3.3 * GiB, 10 * S).request).toBe(false); // 3379.2 MiB < 3396.6
     st.lastUpscaleRequestAt = 10 * S;
-    expect(wantsUpscale(MON, st, 3.5 * GiB, 4 * GiB, 10.5 * S)).toEqual({ request: false, recheckAt: 11 * S });
-    expect(wantsUpscale(MON, st, 3.5 * GiB, 4 * GiB, 11 * S).request).toBe(true);
+    expect(wantsUpscale(MON, st, 3.5 * GiB, 10.5 * S)).toEqual({ request: false, recheckAt: 11 * S });
+    expect(wantsUpscale(MON, st, 3.5 * GiB, 11 * S).request).toBe(true);
   });
 
   it('approves a downscale only if 0.85 × (target − 100 MiB) ≥ average + 100 MiB', () => {

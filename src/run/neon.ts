@@ -49,7 +49,7 @@ import {
 } from '../engines/neon/agent.js';
 import { goalCU, LFC_PAGE_BYTES } from '../engines/neon/goal.js';
 import { fileCacheBytes } from '../engines/neon/monitor.js';
-import { approveDownscale, DEFAULT_MONITOR_CONFIG, wantsUpscale, type MonitorConfig, type MonitorState } from '../engines/neon/monitor.js';
+import { approveDownscale, cgroupThreshold, DEFAULT_MONITOR_CONFIG, thresholdFor, wantsUpscale, type MonitorConfig, type MonitorState } from '../engines/neon/monitor.js';
 import {
   addPod,
   chooseTarget,
@@ -202,7 +202,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
     const n = neon.vms[vm.index]!;
     return newAgentState({ cpu: vm.cpu, mem: vm.mem }, cu(n.min_cu), cu(n.max_cu));
   });
-  const monitors: MonitorState[] = vms.map(() => ({ lastUpscaleRequestAt: null }));
+  const monitors: MonitorState[] = vms.map((vm) => ({ lastUpscaleRequestAt: null, threshold: cgroupThreshold(mcfg, vm.mem) }));
   const metrics = new NeonMetrics(vms.length, members.length, scenario.slo.utilisation_target, scenario.metrics.flip_flop_window);
   for (const vm of vms) metrics.init(vm.index, vm.cpu, vm.mem);
 
@@ -458,7 +458,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   // --- the vm-monitor ---------------------------------------------------------------------
   const monitorCheck = (v: number, t: Micros): void => {
     const vm = vms[v]!;
-    const w = wantsUpscale(mcfg, monitors[v]!, vm.monitorMemory(), vm.mem, t);
+    const w = wantsUpscale(mcfg, monitors[v]!, vm.monitorMemory(), t);
     if (w.request) {
       monitors[v]!.lastUpscaleRequestAt = t;
       metrics.counts.monitorUpscales++;
@@ -664,6 +664,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
           step(arg, t);
           break;
         }
+        monitors[arg]!.threshold = thresholdFor(mcfg, agents[arg]!.monitor.ongoing!.requested.mem);
         monitorApproved(agents[arg]!);
         monitorCheck(arg, t);
         step(arg, t);
@@ -674,6 +675,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         const target = s.monitor.ongoing!.requested;
         const verdict = approveDownscale(mcfg, vms[v]!.monitorMemory(), 5, target.mem);
         downOk[v] = fails(failP.monitor) ? -1 : verdict.ok ? 1 : 0;
+        if (downOk[v] === 1) monitors[v]!.threshold = thresholdFor(mcfg, target.mem);
         queue.push(t + neon.monitor_latency, EV_MON_DOWN_RESP, v, PRIO_MESSAGE);
         break;
       }
