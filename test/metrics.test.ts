@@ -169,6 +169,61 @@ describe('stability', () => {
   });
 });
 
+describe('flip-flops measured from the end of the cooldown (docs/METRICS.md "Flip-flops")', () => {
+  it('the README quirk shape: up, then down just after a 600 s cooldown, with W = 600 s', () => {
+    // The old rule (gap ≤ W, W = cooldown = 600 s) could never count an up→down pair, because
+    // the engine cannot act again before 600 s have passed. Measured from the cooldown's end:
+    const m = new Driver({ flipFlopWindow: 600 * S, cooldown: 600 * S }).m;
+    expect(m.scaling(0, 1)).toBe(0); //          first action: nothing to reverse
+    expect(m.scaling(630 * S, -1)).toBe(2); //   gap 630 ≤ 600 + 600 = 1200 → flip-flop (and a reversal)
+    expect(m.scaling(3000 * S, 1)).toBe(1); //   gap 2370 > 1200 → a reversal only
+    expect(m.scaling(4200 * S, -1)).toBe(2); //  gap 1200 ≤ 1200 (inclusive) → flip-flop
+    expect(m.scaling(5401 * S, 1)).toBe(1); //   gap 1201 > 1200 → a reversal only
+    expect(m.scaling(6100 * S, 1)).toBe(0); //   same direction → neither
+    const r = m.finish(7200 * S); // T = 2 h
+    expect(r.flip_flops).toBe(2);
+    expect(r.reversals).toBe(4); // every opposite action: 630, 3000, 4200, 5401
+    expect(r.flip_flop_rate).toBe(1); // 2 / 2 h
+    expect(r.reversal_rate).toBe(2); //  4 / 2 h
+    expect(r.flip_flop_cooldown).toBe(600 * S);
+  });
+
+  it('a group that flaps all day is seen: 24 ups and 23 downs alternating, an hour per cycle', () => {
+    // up at k·3600 s + 0, down at k·3600 + 640 (k = 0 … 23, the last down missing): each down
+    // is 640 ≤ 1200 after its up → 23 flip-flops; each up is 2960 > 1200 after the down → not.
+    const m = new Driver({ flipFlopWindow: 600 * S, cooldown: 600 * S }).m;
+    for (let k = 0; k < 24; k++) {
+      m.scaling(k * 3600 * S, 1);
+      if (k < 23) m.scaling((k * 3600 + 640) * S, -1);
+    }
+    const r = m.finish(86_400 * S);
+    expect(r.flip_flops).toBe(23);
+    expect(r.reversals).toBe(46); // 47 actions alternating → 46 reversals
+    expect(r.reversal_rate).toBeCloseTo(46 / 24, 12); // ≈ 1.92 per hour
+  });
+
+  it('without a cooldown the window is measured from the previous action, as before', () => {
+    const m = new Driver({ flipFlopWindow: 60 * S }).m;
+    m.scaling(0, 1);
+    m.scaling(61 * S, -1); // 61 > 0 + 60 → reversal only
+    const r = m.finish(3600 * S);
+    expect([r.flip_flops, r.reversals, r.flip_flop_cooldown]).toEqual([0, 1, 0]);
+  });
+
+  it('run level: summed and per hour of T', () => {
+    const a = new Driver({ cooldown: 60 * S, flipFlopWindow: 60 * S }).m;
+    a.scaling(0, 1);
+    a.scaling(100 * S, -1); // 100 ≤ 120 → flip-flop, reversal
+    const b = new Driver({ cooldown: 60 * S, flipFlopWindow: 60 * S }).m;
+    b.scaling(0, -1);
+    b.scaling(500 * S, 1); //  500 > 120 → reversal
+    const agg = aggregateMetricSets([a.finish(1800 * S), b.finish(1800 * S)], 1800 * S);
+    expect(agg.flip_flops).toEqual({ value: 1, unit: 'count' });
+    expect(agg.reversals).toEqual({ value: 2, unit: 'count' });
+    expect(agg.reversal_rate).toEqual({ value: 4, unit: 'per hour' }); // 2 / 0.5 h
+  });
+});
+
 describe('elasticity (instances, ε = 1)', () => {
   it('θ and τ on a 3-segment series', () => {
     const r = new Driver().set(0, { di: 4, si: 2 }).set(10, { di: 2 }).set(20, { di: 0.5 }).finish(40);

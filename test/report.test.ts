@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
-import { allCharts, CHART_IDS, timeScale } from '../src/report/charts.js';
+import { allCharts, CHART_IDS, timeScale, wrapLines } from '../src/report/charts.js';
 import { escapeMarkdown, formatDuration, formatNumber, jsonForScript } from '../src/report/format.js';
 import {
   renderCharts,
@@ -13,7 +13,8 @@ import {
   summaryMarkdown,
   writeReport,
 } from '../src/report/render.js';
-import type { ChartData, ChartPoint, MetricSet, RunSummary } from '../src/report/types.js';
+import type { ChartData, MetricSet, RunSummary } from '../src/report/types.js';
+import { ChartRecorder } from '../src/report/chart-recorder.js';
 
 const EVIL = '<script>alert("x")</script>';
 const EVIL_GROUP = 'web <img src=x onerror=alert(1)> & co';
@@ -54,43 +55,40 @@ function summary(groupCount = 3): RunSummary {
   };
 }
 
-/** `n` points per group every `step` seconds, plus a few actions and cooldowns if asked. */
-function chartData(groups: string[], n: number, opts: { events?: boolean; step?: number } = {}): ChartData {
+/**
+ * `n` stats rounds per group every `step` seconds through a ChartRecorder (as a run feeds it),
+ * plus a few actions and a cooldown if asked.
+ */
+function chartData(groups: string[], n: number, opts: { events?: boolean; step?: number; constant?: boolean } = {}): ChartData {
   const step = opts.step ?? 60;
-  const points: ChartPoint[] = [];
-  for (const [gi, group] of groups.entries()) {
-    for (let k = 0; k < n; k++) {
-      const demand = 2 + gi + Math.sin(k / 50) * 1.5;
+  const rec = new ChartRecorder({ groups, duration: n * step * 1e6, interval: step * 1e6, thresholds: { up: 80, down: 30 } });
+  const events = opts.events ?? true;
+  if (events && groups.length > 0) {
+    rec.action(0, 600e6, 'scale_up');
+    rec.reversal(0, 600e6, 0);
+    rec.cooldown(0, 600e6, 900e6);
+    rec.action(0, 1200e6, 'primary_killed');
+  }
+  for (let k = 0; k < n; k++) {
+    for (const gi of groups.keys()) {
+      const demand = opts.constant ? 2 : 2 + gi + Math.sin(k / 50) * 1.5;
       const capacity = Math.ceil(demand);
-      points.push({
-        t: k * step,
-        group,
+      rec.sample(gi, k * step * 1e6, {
         demand,
         capacity,
         running: capacity,
-        booting: k % 40 === 0 ? 1 : 0,
-        stopping: k % 55 === 0 ? 1 : 0,
+        booting: !opts.constant && k % 40 === 0 ? 1 : 0,
+        stopping: !opts.constant && k % 55 === 0 ? 1 : 0,
         orphaned: 0,
-        cpu_pct: k % 17 === 3 ? null : (demand / capacity) * 70,
-        high_ticks: k % 5,
-        low_ticks: (k + 2) % 7 === 0 ? 1 : 0,
-        in_cooldown: 0,
+        cpu: k % 17 === 3 ? null : (demand / capacity) * 70,
+        highTicks: opts.constant ? 0 : k % 5,
+        lowTicks: !opts.constant && (k + 2) % 7 === 0 ? 1 : 0,
+        violationUs: 0,
       });
     }
   }
-  const events = opts.events ?? true;
-  return {
-    groups,
-    points,
-    actions: events
-      ? [
-          { t: 600, group: groups[0]!, action: 'scale_up' },
-          { t: 1200, group: groups[0]!, action: 'primary_killed' },
-        ]
-      : [],
-    cooldowns: events ? [{ group: groups[0]!, start: 600, end: 900 }] : [],
-    thresholds: { up: 80, down: 30 },
-  };
+  rec.close(groups.map(() => 0));
+  return rec.finish();
 }
 
 /** Checks that every tag opened in an SVG is closed in order (a light well-formedness test). */
@@ -151,7 +149,7 @@ describe('charts', () => {
   });
 
   it('render with no groups or points at all', async () => {
-    const empty: ChartData = { groups: [], points: [], actions: [], cooldowns: [], thresholds: { up: 80, down: 20 } };
+    const empty: ChartData = { groups: [], duration: 0, bucket: 1, buckets: [], actions: [], actionCounts: [], thresholds: { up: 80, down: 20 } };
     const svgs = await renderCharts(allCharts(empty));
     for (const id of CHART_IDS) expectBalancedSvg(svgs[id]);
   });
@@ -165,16 +163,71 @@ describe('charts', () => {
     }
   });
 
-  it('leaves out points that repeat the previous values but keeps each group’s last point', () => {
-    const data = chartData(['a'], 100, { events: false });
-    for (const p of data.points) Object.assign(p, { running: 3, booting: 0, stopping: 0, orphaned: 0 });
+  it('leaves out points that repeat the previous values but closes each group at the end', () => {
+    const data = chartData(['a'], 100, { events: false, constant: true });
     const spec = allCharts(data).instances as { data: { values: { t: number }[] } };
-    expect(spec.data.values.map((r) => r.t)).toEqual([0, 99 * 60]);
+    // 100 rounds of 60 s: one bucket of 60 s each (6,000 s / 480 → 15 s, a multiple of 60 s: 60 s)
+    expect(data.bucket).toBe(60);
+    expect(spec.data.values.map((r) => r.t)).toEqual([0, 100 * 60]);
   });
 
-  it('shows hours on the time axis, minutes for runs under an hour', () => {
-    expect(timeScale(chartData(['a'], 200)).title).toBe('time (h)');
-    expect(timeScale(chartData(['a'], 20)).title).toBe('time (min)');
+  it('shows minutes under an hour, hours up to a day, days beyond', () => {
+    expect(timeScale({ duration: 3599 }).title).toBe('time (min)');
+    expect(timeScale({ duration: 3600 }).title).toBe('time (h)');
+    expect(timeScale({ duration: 86_400 }).title).toBe('time (h)');
+    expect(timeScale({ duration: 86_401 }).title).toBe('time (days)');
+    expect(timeScale({ duration: 30 * 86_400 }).max).toBe(30);
+  });
+
+  it('wraps subtitles at spaces', () => {
+    expect(wrapLines(['aaa bbb ccc', 'dd'], 7)).toEqual(['aaa bbb', 'ccc', 'dd']);
+  });
+});
+
+describe('chart marks', () => {
+  /** One group, 40 rounds of 10 s (400 s → 10 s buckets), with violation, a flip-flop and actions. */
+  function marked(detailLimit?: number): ChartData {
+    const rec = new ChartRecorder({ groups: ['web'], duration: 400e6, interval: 10e6, thresholds: { up: 80, down: 20 }, ...(detailLimit === undefined ? {} : { actionDetailLimit: detailLimit }) });
+    rec.action(0, 100e6, 'scale_up');
+    rec.reversal(0, 100e6, 0);
+    rec.action(0, 105e6, 'spawn_failed');
+    rec.action(0, 200e6, 'scale_down');
+    rec.reversal(0, 200e6, 2);
+    for (let k = 0; k < 40; k++) {
+      // violating from 50 s to 80 s: the metrics' integral grows by 10 s a round there
+      const violation = Math.min(Math.max(k * 10 - 50, 0), 30) * 1e6;
+      rec.sample(0, k * 10e6, { demand: 1, capacity: 1, running: 1, booting: 0, stopping: 0, orphaned: 0, cpu: 0, highTicks: 0, lowTicks: 0, violationUs: violation });
+    }
+    rec.close([30e6]);
+    return rec.finish();
+  }
+  const rowsOf = (spec: TopLevelSpec) => (spec as { data: { values: Record<string, unknown>[] } }).data.values;
+
+  it('shades the buckets with SLO-violation time and marks the flip-flop', () => {
+    const rows = rowsOf(allCharts(marked()).demand);
+    // [50, 60), [60, 70), [70, 80) each fully violated (share 1)
+    expect(rows.filter((r) => r['kind'] === 'slo').map((r) => [r['t0'], r['share']])).toEqual([[50, 1], [60, 1], [70, 1]]);
+    // the scale-down at 200 s is a flip-flop: a marker mid-bucket [200, 210)
+    expect(rows.filter((r) => r['kind'] === 'flip').map((r) => [r['t'], r['mark']])).toEqual([[205, 'flip-flop']]);
+    expect(rows.filter((r) => r['kind'] === 'action').map((r) => r['action'])).toEqual(['scale_up', 'spawn_failed', 'scale_down']);
+  });
+
+  it('draws the engine’s 0 % reading beside the true utilisation', () => {
+    const rows = rowsOf(allCharts(marked()).cpu).filter((r) => r['kind'] === 'point');
+    expect(rows[0]).toMatchObject({ 'observed by the engine': 0, 'true utilisation (simulator)': 100 }); // demand 1 on 1 core
+  });
+
+  it('stacks the actions per bucket, and drops the rules beyond the detail limit', () => {
+    const data = marked(2);
+    expect(data.actions).toBeNull();
+    const bars = rowsOf(allCharts(data).actions).filter((r) => r['kind'] === 'count');
+    // bucket [100, 110): scale_up 0–1, then spawn_failed 1–2 (legend order); [200, 210): scale_down 0–1
+    expect(bars.map((r) => [r['t0'], r['action'], r['y0'], r['y1']])).toEqual([
+      [100, 'scale_up', 0, 1],
+      [200, 'scale_down', 0, 1],
+      [100, 'spawn_failed', 1, 2],
+    ]);
+    expect(rowsOf(allCharts(data).demand).some((r) => r['kind'] === 'action')).toBe(false);
   });
 });
 
@@ -235,8 +288,8 @@ describe('reportHtml', () => {
     expect(html).toContain('<dt>variant</dt><dd>faithful</dd>');
     expect(html).toContain('<dt>seed</dt><dd>7</dd>');
     expect(html).toContain('<dt>duration</dt><dd>1 h 30 min (5400 s)</dd>');
-    expect(html).toContain('<tr><td>accuracy_under</td><td class="num">0.0432</td><td>instances</td></tr>');
-    expect(html).toContain('<tr><td>instability</td><td class="num">—</td><td>%</td></tr>');
+    expect(html).toContain('<tr><td>accuracy_under</td><td class="num">0.0432</td><td>instances</td><td class="muted"></td></tr>');
+    expect(html).toContain('<tr><td>instability</td><td class="num">—</td><td>%</td><td class="muted"></td></tr>');
     expect(html).toContain('<code>{&quot;a&quot;:[1,2]}</code>');
     expect(html).toContain('<li>elasticity metrics in instances, ε = 1; υ grid 10 s</li>');
   });
@@ -246,13 +299,17 @@ describe('summaryMarkdown', () => {
   it('has the scenario line, the metrics table rows, groups and notes', () => {
     const md = summaryMarkdown(summary());
     expect(md).toContain('**Scenario** demo \\<script\\>alert("x")\\</script\\> — engine albatross, variant faithful, seed 7, duration 1 h 30 min');
-    expect(md).toContain('| metric | value | unit |\n| --- | ---: | --- |\n');
-    expect(md).toContain('| accuracy_under | 0.0432 | instances |');
-    expect(md).toContain('| timeshare_under | 12.35 | % |');
-    expect(md).toContain('| instability | — | % |');
-    expect(md).toContain('| scale_actions | 42 | count |');
-    expect(md).toContain('| group | mean_instances (instances) | under (instance·h) | scale_ups (count) |');
-    expect(md).toContain('| g1 | 2.33 | — | 1 |');
+    expect(md).toContain('| metric | value | unit | meaning |\n| --- | ---: | --- | --- |\n');
+    expect(md).toContain('| accuracy_under | 0.0432 | instances |  |');
+    expect(md).toContain('| timeshare_under | 12.35 | % |  |');
+    expect(md).toContain('| instability | — | % |  |');
+    expect(md).toContain('| scale_actions | 42 | count |  |');
+    // one table per family: cost, scaling, then the metrics no family names
+    expect(md).toContain('### Cost\n\n| group | mean_instances (instances) |\n| --- | ---: |\n');
+    expect(md).toContain('### Scaling and faults\n\n| group | scale_ups (count) |');
+    expect(md).toContain('### Other\n\n| group | under (instance·h) |');
+    expect(md).toContain('| g1 | 2.33 |');
+    expect(md).toContain('| g1 | — |');
     expect(md).toContain('- elasticity metrics in instances, ε = 1; υ grid 10 s');
   });
 

@@ -120,7 +120,15 @@ describe('sweep results', () => {
     const first = JSON.parse(read('w1', RUNS_FILE).split('\n')[1]!) as { kind: string; point: unknown };
     expect(first.kind).toBe('run');
     expect(first.point).toEqual({ 'engine.config.cooldown_period': expect.stringMatching(/^(60|300)s$/), 'engine.config.scale_up_threshold_percent': expect.any(Number) });
-    expect(read('w1', 'index.html')).toContain('<svg');
+    const html = read('w1', 'index.html');
+    expect(html).toContain('<svg');
+    // the ranking sorts by a click (inline script), on the numbers behind the cells
+    expect(html).toContain('<table class="sortable">');
+    expect(html).toMatch(/<td data-sort="(80|90)"><code>(80|90)<\/code><\/td>/);
+    expect(html).toMatch(/<td data-sort="(60|120|300)"><code>/); // cooldowns as seconds, not text
+    // integer keys get integer ticks; points carry tooltips
+    expect(html).toContain('"axis":{"format":"d","tickMinStep":1}');
+    expect(html).toContain('<title>');
   });
 
   it('a second run of the same command resumes and runs nothing', async () => {

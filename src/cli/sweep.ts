@@ -8,7 +8,9 @@ import { wholeNumberFlag } from './flags.js';
 import { progressWriter } from './progress.js';
 import { warnLine } from './run.js';
 import { ExitCode } from './exit.js';
-import { runSweep, type SweepOutcome, type SweepProgress } from '../workbench/sweep.js';
+import { prepareSweep, runSweep, type SweepOutcome, type SweepProgress } from '../workbench/sweep.js';
+import { k8sManifests, slurmScript, type EmitRecipe } from '../workbench/emit.js';
+import { enumeratePoints } from '../workbench/plan.js';
 import { mergeSweeps } from '../workbench/merge.js';
 import { parseShard, formatShard } from '../workbench/shard.js';
 import { RUNS_FILE } from '../workbench/journal.js';
@@ -34,6 +36,10 @@ interface SweepCliFlags {
   seed?: string;
   quiet?: boolean;
   requireFeasible?: boolean;
+  emit?: string;
+  shards?: string;
+  image?: string;
+  volume?: string;
 }
 
 interface MergeCliFlags {
@@ -120,6 +126,80 @@ function report(o: SweepOutcome, workers: number, seconds: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The sweep's own flags as a shard runs them: scenario file first, then each flag as given. */
+function sweepArgs(file: string, f: SweepCliFlags): string[] {
+  const one = (flag: string, v: string | undefined) => (v === undefined ? [] : [flag, v]);
+  const each = (flag: string, vs: string[]) => vs.flatMap((v) => [flag, v]);
+  return [
+    file,
+    ...each('--grid', f.grid),
+    ...one('--random', f.random),
+    ...one('--seeds', f.seeds),
+    ...one('--objective', f.objective),
+    ...each('--constraint', f.constraint),
+    ...one('--pareto', f.pareto),
+    ...each('--heatmap', f.heatmap),
+    ...each('--set', f.set),
+    ...one('--seed', f.seed),
+  ];
+}
+
+/**
+ * `--emit slurm|k8s`: check the sweep exactly as a run would (bad input stops here, nothing
+ * printed), then the recipe's text.
+ */
+function emitRecipe(file: string, f: SweepCliFlags): string {
+  const target = f.emit;
+  if (target !== 'slurm' && target !== 'k8s') {
+    if (target === undefined) throw new InputError('--shards, --image and --volume go with --emit slurm or --emit k8s', { file: '--emit' });
+    throw new InputError(`expected slurm or k8s, got ${JSON.stringify(target)}`, { file: '--emit' });
+  }
+  if (f.shard !== undefined) throw new InputError('--shard is for one shard; with --emit, give the number of shards with --shards N', { file: '--shard' });
+  if (target === 'slurm' && (f.image !== undefined || f.volume !== undefined)) throw new InputError('--image and --volume go with --emit k8s', { file: '--emit' });
+  const seed = f.seed !== undefined ? wholeNumberFlag(f.seed, '--seed') : undefined;
+  const shards = f.shards !== undefined ? positiveFlag(f.shards, '--shards') : 4;
+  const workers = f.workers !== undefined ? positiveFlag(f.workers, '--workers') : 2;
+  const { header } = prepareSweep({
+    scenarioFile: file,
+    sets: f.set,
+    ...(seed !== undefined ? { seed } : {}),
+    flags: {
+      grid: f.grid,
+      constraint: f.constraint,
+      heatmap: f.heatmap,
+      ...(f.random !== undefined ? { random: f.random } : {}),
+      ...(f.seeds !== undefined ? { seeds: f.seeds } : {}),
+      ...(f.objective !== undefined ? { objective: f.objective } : {}),
+      ...(f.pareto !== undefined ? { pareto: f.pareto } : {}),
+    },
+    workers: 0,
+  });
+  const points = enumeratePoints(header.plan).length;
+  if (shards > points) throw new InputError(`${shards} shards for ${points} point(s): a shard runs whole points, so shards beyond ${points} would run nothing`, { key: '--shards' });
+  if (target === 'k8s' && shards > MAX_INDEXED_PARALLELISM) throw new InputError(`at most ${MAX_INDEXED_PARALLELISM} for an Indexed Job (Kubernetes' limit on its parallelism), got ${shards}`, { key: '--shards' });
+  const name = header.scenario.name;
+  const mergeFlags = f.requireFeasible ? ['--require-feasible'] : [];
+  if (target === 'slurm') {
+    const recipe: EmitRecipe = { name, sweepArgs: sweepArgs(file, f), shards, workers, results: f.out ?? path.posix.join('results', name), mergeFlags };
+    return slurmScript(recipe);
+  }
+  if (f.image === undefined || f.image.trim() === '') throw new InputError('--emit k8s needs --image IMAGE (an image holding scalelab and the scenario)', { file: '--image' });
+  if (f.volume === undefined || f.volume.trim() === '') throw new InputError('--emit k8s needs --volume CLAIM (a ReadWriteMany PersistentVolumeClaim for the results)', { file: '--volume' });
+  const results = f.out ?? '/results';
+  if (!results.startsWith('/')) throw new InputError(`with --emit k8s, the mount point of the results volume in the pods: an absolute path, got ${JSON.stringify(results)}`, { file: '--out' });
+  return k8sManifests({ name, sweepArgs: sweepArgs(file, f), shards, workers, results, mergeFlags, image: f.image, volume: f.volume });
+}
+
+/** Kubernetes refuses an Indexed Job with a larger parallelism (kubernetes/kubernetes, pkg/apis/batch/validation/validation.go, maxParallelismForIndexedJob). */
+const MAX_INDEXED_PARALLELISM = 100_000;
+
+/** A whole number of at least 1. */
+function positiveFlag(text: string, key: string): number {
+  const n = wholeNumberFlag(text, key);
+  if (n < 1) throw new InputError(`must be at least 1, got ${n}`, { key });
+  return n;
+}
+
 export function registerSweepCommand(program: Command): void {
   const sweep = program
     .command('sweep')
@@ -140,6 +220,10 @@ export function registerSweepCommand(program: Command): void {
     .option('--seed <n>', 'base seed (replication 0; the others are derived from it)')
     .option('--require-feasible', 'exit with status 1 when no point meets the constraints (for CI; not checked by a shard of several: use it on sweep merge)')
     .option('-q, --quiet', 'print nothing but errors and warnings (no progress)')
+    .option('--emit <slurm|k8s>', 'run nothing: print a Slurm script (job array + merge) or Kubernetes manifests (Indexed Job + merge Job) that run this sweep in shards')
+    .option('--shards <N>', 'with --emit: the number of shards (default 4, at most the number of points); --workers is then the CPUs of each shard (default 2) and --out the shared results folder')
+    .option('--image <IMAGE>', 'with --emit k8s: the container image holding scalelab and the scenario')
+    .option('--volume <CLAIM>', 'with --emit k8s: the PersistentVolumeClaim (ReadWriteMany) mounted at --out (default /results) in every pod')
     .addHelpText(
       'after',
       `
@@ -157,9 +241,15 @@ Examples:
   scalelab sweep scenarios/albatross-default.yaml --grid engine.config.scale_up_threshold_percent=60..95 \\
       --grid engine.config.cooldown_period=0s..900s --random 100 --set duration=6h
   scalelab sweep scenarios/albatross-tuning.yaml --shard auto/8 --out results/shard-$JOB_COMPLETION_INDEX
-  scalelab sweep merge results/shard-* --out results/all`,
+  scalelab sweep merge results/shard-* --out results/all
+  scalelab sweep scenarios/albatross-tuning.yaml --emit slurm --shards 8 > slurm-sweep.sh
+  scalelab sweep scenarios/albatross-tuning.yaml --emit k8s --shards 8 --image IMAGE --volume CLAIM > k8s-sweep.yaml`,
     )
     .action(async (file: string, flags: SweepCliFlags) => {
+      if (flags.emit !== undefined || flags.shards !== undefined || flags.image !== undefined || flags.volume !== undefined) {
+        process.stdout.write(emitRecipe(file, flags));
+        return;
+      }
       const seed = flags.seed !== undefined ? wholeNumberFlag(flags.seed, '--seed') : undefined;
       const workers = parseWorkers(flags.workers);
       const shard = flags.shard !== undefined ? parseShard(flags.shard, process.env) : undefined;

@@ -46,8 +46,10 @@ export const METRIC_TABLE = [
   { name: 'reaction_time_max', unit: 's', doc: 'Longest closed SLO-violation episode.' },
   { name: 'reaction_episodes', unit: 'count', doc: 'Closed SLO-violation episodes (the basis of the reaction-time statistics).' },
   { name: 'reaction_episodes_open', unit: 'count', doc: 'Episodes still open at the end of the run (not in the statistics).' },
-  { name: 'flip_flops', unit: 'count', doc: 'Scaling actions opposite to the previous one on the same workload within the window W.' },
+  { name: 'flip_flops', unit: 'count', doc: 'Scaling actions opposite to the previous one on the same workload, at most W after that one\'s cooldown ended (gap ≤ cooldown + W).' },
   { name: 'flip_flop_rate', unit: 'per hour', doc: 'Flip-flops per hour of run time (run level: all workloads together).' },
+  { name: 'reversals', unit: 'count', doc: 'Scaling actions opposite to the previous one on the same workload, however far apart (window-free).' },
+  { name: 'reversal_rate', unit: 'per hour', doc: 'Direction reversals per hour of run time (run level: all workloads together).' },
   { name: 'ping_pongs', unit: 'count', doc: 'Instances migrated back to a host they left, or moved more than once, within W.' },
   { name: 'ping_pong_rate', unit: 'per hour', doc: 'Ping-pongs per hour of run time (run level: all workloads together).' },
   { name: 'theta_u', unit: '%', doc: 'θ_U under-provisioning accuracy: 100/T ∫ (d − s)⁺ / max(d, 1) dt, in instances (run level: mean over workloads).' },
@@ -114,6 +116,8 @@ export function workloadMetricSet(r: WorkloadResult): MetricSet {
     reaction_episodes_open: r.reaction_episodes_open,
     flip_flops: r.flip_flops,
     flip_flop_rate: r.flip_flop_rate,
+    reversals: r.reversals,
+    reversal_rate: r.reversal_rate,
     ping_pong_rate: r.ping_pong_rate,
     theta_u: r.theta_u,
     theta_o: r.theta_o,
@@ -150,7 +154,7 @@ function summedCounters(results: readonly WorkloadResult[]): Record<CounterName,
  * - `slo_violation_seconds`: summed; `slo_violation_percent` = that sum / (T × number of
  *   workloads) × 100, i.e. the share of workload-time spent in violation.
  * - Reaction times: pooled over all closed episodes of all workloads, then mean/p50/p95/max.
- * - `flip_flop_rate`, `ping_pong_rate`: totals per hour of T.
+ * - `flip_flop_rate`, `reversal_rate`, `ping_pong_rate`: totals per hour of T.
  * - θ_U, θ_O, τ_U, τ_O, υ: the mean over workloads (ignoring workloads where it is null).
  *
  * All results are expected to cover the same window of length `duration`.
@@ -159,6 +163,7 @@ export function aggregateMetricSets(results: readonly WorkloadResult[], duration
   const hours = duration / MICROS_PER_HOUR;
   const violation = sumOf(results, (r) => r.slo_violation_seconds);
   const flipFlops = sumOf(results, (r) => r.flip_flops);
+  const reversals = sumOf(results, (r) => r.reversals);
   const counts = summedCounters(results);
   const reaction = reactionTimeStats(results.flatMap((r) => r.reaction_times));
   return withUnits({
@@ -182,6 +187,8 @@ export function aggregateMetricSets(results: readonly WorkloadResult[], duration
     reaction_episodes_open: sumOf(results, (r) => r.reaction_episodes_open),
     flip_flops: flipFlops,
     flip_flop_rate: perHour(flipFlops, hours),
+    reversals,
+    reversal_rate: perHour(reversals, hours),
     ping_pong_rate: perHour(counts.ping_pongs, hours),
     theta_u: meanOrNull(results.map((r) => r.theta_u)),
     theta_o: meanOrNull(results.map((r) => r.theta_o)),

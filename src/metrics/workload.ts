@@ -42,8 +42,17 @@ export interface WorkloadMetricsOptions {
   start: Micros;
   /** u: demand above u × capacity is an SLO violation (scenario `slo.utilisation_target`). */
   utilisationTarget: number;
-  /** W: opposite scaling actions at most this far apart are a flip-flop. */
+  /**
+   * W: an opposite scaling action at most this long after the previous action's cooldown has
+   * ended is a flip-flop (see {@link WorkloadMetricsBank.scaling}).
+   */
   flipFlopWindow: Micros;
+  /**
+   * The engine's own cooldown after a scaling action (Albatross `cooldown_period`; 0 for an
+   * engine without one). The flip-flop window is measured from its end, so a reversal the
+   * engine makes as soon as it is allowed to is always inside it. Default 0.
+   */
+  cooldown?: Micros;
   /** Δt: spacing of the υ evaluation grid. */
   elasticityGrid: Micros;
 }
@@ -55,6 +64,8 @@ export interface WorkloadResult {
   duration_seconds: number;
   utilisation_target: number;
   flip_flop_window: Micros;
+  /** The engine cooldown the flip-flop window is measured from (µs). */
+  flip_flop_cooldown: Micros;
   elasticity_grid: Micros;
 
   instance_seconds: number;
@@ -83,6 +94,9 @@ export interface WorkloadResult {
 
   flip_flops: number;
   flip_flop_rate: number | null;
+  /** Scaling actions opposite to the previous one, however far apart (window-free). */
+  reversals: number;
+  reversal_rate: number | null;
   ping_pong_rate: number | null;
 
   /** Elasticity metrics in percent, supply and demand in instances, ε = 1 instance. */
@@ -132,7 +146,9 @@ const F_NEXT_GRID_TIME = 27;
 const F_PREV_GRID_SUPPLY = 28;
 const F_PREV_GRID_DEMAND = 29;
 const F_UNSTABLE_STEPS = 30;
-/** Slots per workload (31 used; 32 × 8 bytes = four cache lines). */
+// Direction reversals, window-free:
+const F_REVERSALS = 31;
+/** Slots per workload (all 32 used; 32 × 8 bytes = four cache lines). */
 const STRIDE = 32;
 
 /**
@@ -153,6 +169,7 @@ export class WorkloadMetricsBank {
   private readonly start: Micros;
   private readonly u: number;
   private readonly window: Micros;
+  private readonly cooldown: Micros;
   private readonly grid: Micros;
 
   /** Every workload's numbers: slot `F_*` of workload i at i × STRIDE + F_*. */
@@ -170,6 +187,8 @@ export class WorkloadMetricsBank {
     this.start = opts.start;
     this.u = opts.utilisationTarget;
     this.window = opts.flipFlopWindow;
+    this.cooldown = opts.cooldown ?? 0;
+    if (!(this.cooldown >= 0)) throw new RangeError(`cooldown must be ≥ 0, got ${this.cooldown}`);
     this.grid = opts.elasticityGrid;
     this.f = new Float64Array(size * STRIDE);
     for (let i = 0; i < size; i++) {
@@ -216,17 +235,41 @@ export class WorkloadMetricsBank {
   }
 
   /**
-   * A scaling action of workload `i` at `t` (1 = up, −1 = down). It is a flip-flop when its
-   * previous action went the other way and happened at most W before (t − previous ≤ W).
+   * A scaling action of workload `i` at `t` (1 = up, −1 = down). It is a *reversal* when its
+   * previous action went the other way (however long ago), and a *flip-flop* when it is a
+   * reversal that came at most W after the previous action's cooldown ended:
+   * t − previous ≤ cooldown + W. Returns what it was, for the charts: 0 neither, 1 a reversal,
+   * 2 a flip-flop (a flip-flop is also counted as a reversal).
    *
-   * @example bank.scaling(0, 0, 1); bank.scaling(0, 30e6, -1); // one flip-flop if W ≥ 30 s
+   * @example
+   * // cooldown 600 s, W 600 s: up at 0, down at 630 s (630 ≤ 600 + 600) → a flip-flop
+   * bank.scaling(0, 0, 1); bank.scaling(0, 630e6, -1); // returns 2
    */
-  scaling(i: number, t: Micros, direction: 1 | -1): void {
-    if (direction === 1) this.f[i * STRIDE + F_SCALE_UPS]++;
-    else this.f[i * STRIDE + F_SCALE_DOWNS]++;
-    if (this.f[i * STRIDE + F_LAST_DIRECTION] === -direction && t - this.f[i * STRIDE + F_LAST_ACTION_TIME]! <= this.window) this.f[i * STRIDE + F_FLIP_FLOPS]++;
-    this.f[i * STRIDE + F_LAST_DIRECTION] = direction;
-    this.f[i * STRIDE + F_LAST_ACTION_TIME] = t;
+  scaling(i: number, t: Micros, direction: 1 | -1): 0 | 1 | 2 {
+    const b = i * STRIDE;
+    if (direction === 1) this.f[b + F_SCALE_UPS]++;
+    else this.f[b + F_SCALE_DOWNS]++;
+    let kind: 0 | 1 | 2 = 0;
+    if (this.f[b + F_LAST_DIRECTION] === -direction) {
+      this.f[b + F_REVERSALS]++;
+      kind = 1;
+      if (t - this.f[b + F_LAST_ACTION_TIME]! <= this.cooldown + this.window) {
+        this.f[b + F_FLIP_FLOPS]++;
+        kind = 2;
+      }
+    }
+    this.f[b + F_LAST_DIRECTION] = direction;
+    this.f[b + F_LAST_ACTION_TIME] = t;
+    return kind;
+  }
+
+  /**
+   * Workload `i`'s SLO-violation time so far (µs, up to its last advance), for the charts.
+   *
+   * @example bank.advanceAll(t); bank.violationMicros(0) // time with d > u·s in [start, t)
+   */
+  violationMicros(i: number): number {
+    return this.f[i * STRIDE + F_VIOLATION_US]!;
   }
 
   /** Add `n` to an activity counter of workload `i`. @example bank.count(0, 'clones_spawned') */
@@ -395,12 +438,14 @@ export class WorkloadMetricsBank {
     const steps = this.f[i * STRIDE + F_NEXT_GRID_INDEX]! - 1;
     const counters = this.counters.subarray(i * COUNTER_NAMES.length, (i + 1) * COUNTER_NAMES.length);
     const flipFlops = this.f[i * STRIDE + F_FLIP_FLOPS]!;
+    const reversals = this.f[i * STRIDE + F_REVERSALS]!;
     return {
       start: this.start,
       end,
       duration_seconds: T / MICROS_PER_SECOND,
       utilisation_target: this.u,
       flip_flop_window: this.window,
+      flip_flop_cooldown: this.cooldown,
       elasticity_grid: this.grid,
       instance_seconds: this.f[i * STRIDE + F_INSTANCE_US]! / MICROS_PER_SECOND,
       vcpu_seconds: this.f[i * STRIDE + F_VCPU_US]! / MICROS_PER_SECOND,
@@ -423,6 +468,8 @@ export class WorkloadMetricsBank {
       reaction_time_max: reaction.max,
       flip_flops: flipFlops,
       flip_flop_rate: perHour(flipFlops, hours),
+      reversals,
+      reversal_rate: perHour(reversals, hours),
       ping_pong_rate: perHour(counters[COUNTER_INDEX.ping_pongs]!, hours),
       theta_u: percentOf(this.f[i * STRIDE + F_THETA_UNDER_US]!, T),
       theta_o: percentOf(this.f[i * STRIDE + F_THETA_OVER_US]!, T),
@@ -461,8 +508,8 @@ export class WorkloadMetrics {
   }
 
   /** A scaling action at `t` (1 = up, −1 = down); see {@link WorkloadMetricsBank.scaling}. */
-  scaling(t: Micros, direction: 1 | -1): void {
-    this.bank.scaling(0, t, direction);
+  scaling(t: Micros, direction: 1 | -1): 0 | 1 | 2 {
+    return this.bank.scaling(0, t, direction);
   }
 
   /** Add `n` to an activity counter. @example m.count('clones_spawned') */

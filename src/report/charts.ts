@@ -1,34 +1,57 @@
 /**
- * The four report charts as Vega-Lite v6 specs: plain objects with their data inlined, so a
- * spec can be rendered here (see `render.ts`) or pasted into any Vega-Lite tool later.
+ * The report charts as Vega-Lite v6 specs: plain objects with their data inlined, so a spec can
+ * be rendered here (see `render.ts`) or pasted into any Vega-Lite tool later.
  *
- * Every chart facets one row per group (the caller limits the groups, ≈ 8), shares one time
- * axis (hours; minutes for runs shorter than an hour) and draws state as step series, because
- * the simulator's state is piecewise constant between events.
+ * The data are time buckets (`chart-recorder.ts`): at most a few hundred per group whatever the
+ * run's length, so a month draws as many marks as a day. Series are drawn as their mean per
+ * bucket with a min–max band (the band is flat where a bucket holds one sample), step-wise,
+ * because the simulator's state is piecewise constant. Every chart facets one row per group
+ * and shares one time axis: minutes under an hour, hours up to a day, days beyond.
+ *
+ * Marks that stand for something countable (SLO-violation time, actions, flip-flops, cooldown,
+ * the bucket under the pointer) carry a description, which `render.ts` turns into an SVG
+ * `<title>`: a tooltip in any browser, offline.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ChartAction, ChartActionKind, ChartData, ChartPoint } from './types.js';
+import { ACTION_KINDS } from './chart-recorder.js';
+import { formatDuration } from './format.js';
+import type { ChartActionKind, ChartBucket, ChartData } from './types.js';
 
-/** Names of the four charts, in report order. */
-export type ChartId = 'demand' | 'instances' | 'cpu' | 'ticks';
+/** Names of the charts, in report order. */
+export type ChartId = 'demand' | 'instances' | 'cpu' | 'ticks' | 'actions';
 
 /** Report order of the charts. */
-export const CHART_IDS: readonly ChartId[] = ['demand', 'instances', 'cpu', 'ticks'];
+export const CHART_IDS: readonly ChartId[] = ['demand', 'cpu', 'instances', 'ticks', 'actions'];
 
 /** Plot width of every chart, in pixels. */
 export const CHART_WIDTH = 800;
 
-/** Action kinds in legend order, with their colours. */
-const ACTION_COLOURS: Record<ChartActionKind, string> = {
-  scale_up: '#2ca02c',
-  scale_down: '#ff7f0e',
-  spawn_failed: '#d62728',
-  boot_failed: '#8c564b',
-  primary_killed: '#9467bd',
-  primary_restarted: '#e377c2',
-  orphaned: '#bcbd22',
-  clone_destroyed: '#7f7f7f',
+/**
+ * Action colours, told apart also by people with a colour-vision deficiency (Okabe–Ito
+ * palette): scaling in green and orange, failures in vermilion and reddish purple, faults in
+ * black and sky blue. The demand line is dark grey and capacity blue, no action shares them.
+ */
+export const ACTION_COLOURS: Record<ChartActionKind, string> = {
+  scale_up: '#009e73',
+  scale_down: '#e69f00',
+  spawn_failed: '#d55e00',
+  boot_failed: '#cc79a7',
+  primary_killed: '#000000',
+  primary_restarted: '#56b4e9',
+  orphaned: '#8c6d1f',
+  clone_destroyed: '#999999',
 };
+
+/** Faults are dashed rules, scaling actions solid. */
+const DASHED: ReadonlySet<ChartActionKind> = new Set(['primary_killed', 'primary_restarted', 'orphaned']);
+
+const DEMAND_COLOUR = '#333333';
+const CAPACITY_COLOUR = '#0072b2';
+const SLO_COLOUR = '#d62728';
+const FLIP_COLOUR = '#cc0066';
+const REVERSAL_COLOUR = '#888888';
+const OBSERVED_COLOUR = '#0072b2';
+const TRUE_COLOUR = '#e69f00';
 
 /** Instance states in stacking order (bottom first), with their colours. */
 const STATE_COLOURS = {
@@ -58,220 +81,417 @@ type Transform = NonNullable<Layer['transform']>[number];
 export interface TimeScale {
   /** Seconds per axis unit. */
   divisor: number;
-  /** Field the layers compute (`hours` or `minutes`). */
-  field: string;
+  /** Axis unit name, for tooltips (`d`, `h`, `min`). */
+  unit: string;
   title: string;
   /** End of the axis in axis units. */
   max: number;
 }
 
-/** Returns all four charts keyed by id. */
+/** Returns all the charts keyed by id. */
 export function allCharts(data: ChartData): Record<ChartId, TopLevelSpec> {
   return {
     demand: demandChart(data),
-    instances: instancesChart(data),
     cpu: cpuChart(data),
+    instances: instancesChart(data),
     ticks: ticksChart(data),
+    actions: actionsChart(data),
   };
 }
 
 /** Human title of each chart (also used as figure captions). */
 export const CHART_TITLES: Record<ChartId, string> = {
-  demand: 'Demand vs serving capacity',
+  demand: 'Demand vs serving capacity, SLO violations and flip-flops',
+  cpu: 'CPU: what the engine observed vs the true utilisation',
   instances: 'Instances by state',
-  cpu: 'Observed CPU vs thresholds',
   ticks: 'Threshold tick counters and cooldowns',
+  actions: 'Scaling actions and faults per time bucket',
 };
 
 /**
- * (a) Demand and serving capacity per group as step lines, with every scaling action and
- * fault marked as a vertical rule coloured by kind.
+ * Minutes for runs under an hour, hours up to a day, days beyond.
+ *
+ * @example timeScale({ duration: 7 * 86_400, … }).title // 'time (days)'
+ */
+export function timeScale(data: Pick<ChartData, 'duration'>): TimeScale {
+  const end = data.duration;
+  if (end > 86_400) return { divisor: 86_400, unit: 'd', title: 'time (days)', max: end / 86_400 };
+  if (end >= 3600) return { divisor: 3600, unit: 'h', title: 'time (h)', max: end / 3600 };
+  return { divisor: 60, unit: 'min', title: 'time (min)', max: end > 0 ? end / 60 : 1 };
+}
+
+/** "bucket of 5 min" etc., for subtitles. */
+function bucketText(data: ChartData): string {
+  return formatDuration(data.bucket);
+}
+
+/** Whether buckets hold more than one sample (then the charts show min–max bands). */
+function banded(data: ChartData): boolean {
+  return data.buckets.some((b) => b.samples > 1);
+}
+
+/**
+ * (a) Demand and serving capacity per group — mean per bucket, min–max band — with the time
+ * in SLO violation shaded red (darker: more of the bucket), reversals and flip-flops marked by
+ * triangles along the top, and each action as a vertical rule when there are few enough.
  */
 export function demandChart(data: ChartData): TopLevelSpec {
   const time = timeScale(data);
-  const actions = actionsOf(data);
-  const kinds = presentActionKinds(actions);
-  const domain = ['demand', 'capacity', ...kinds];
-  const range = ['#222222', '#1f77b4', ...kinds.map((k) => ACTION_COLOURS[k])];
+  const actions = data.actions ?? [];
+  const kinds = presentKinds(actions.map((a) => a.action));
+  const domain = ['demand', 'capacity', ...kinds, 'flip-flop', 'reversal'];
+  const range = [DEMAND_COLOUR, CAPACITY_COLOUR, ...kinds.map((k) => ACTION_COLOURS[k]), FLIP_COLOUR, REVERSAL_COLOUR];
   const colour = { type: 'nominal', title: null, scale: { domain, range } } as const;
   const rows: Row[] = [
-    ...stepRows(data, (p) => ({ demand: round(p.demand, 3), capacity: round(p.capacity, 3) })),
-    ...actions.map((a) => ({ kind: 'action', t: a.t, group: a.group, action: a.action })),
+    ...bucketRows(
+      data,
+      (b) => ({
+        t1: b.t1,
+        demand: round(b.demand_mean, 3),
+        demand_min: round(b.demand_min, 3),
+        demand_max: round(b.demand_max, 3),
+        capacity: round(b.capacity_mean, 3),
+        capacity_min: round(b.capacity_min, 3),
+        capacity_max: round(b.capacity_max, 3),
+        cpu: b.cpu_mean === null ? null : round(b.cpu_mean, 1),
+        true_cpu: b.true_cpu === null ? null : round(b.true_cpu, 1),
+      }),
+      true,
+    ),
+    ...data.buckets
+      .filter((b) => b.violation_s > 0)
+      .map((b) => ({ kind: 'slo', group: b.group, t0: b.t0, t1: b.t1, share: round(b.violation_s / (b.t1 - b.t0), 3), tip: `${span(time, b)}: SLO violated ${round(b.violation_s, 1)} s` })),
+    ...data.buckets
+      .filter((b) => b.reversals > 0)
+      .map((b) => ({
+        kind: 'flip',
+        group: b.group,
+        t: (b.t0 + b.t1) / 2,
+        mark: b.flip_flops > 0 ? 'flip-flop' : 'reversal',
+        tip: `${span(time, b)}: ${b.flip_flops} flip-flop${b.flip_flops === 1 ? '' : 's'}, ${b.reversals} reversal${b.reversals === 1 ? '' : 's'}`,
+      })),
+    ...actions.map((a) => ({ kind: 'action', t: a.t, group: a.group, action: a.action, dash: DASHED.has(a.action) ? 'fault' : 'scaling', tip: `${a.action} at ${at(time, a.t)}` })),
   ];
-  const ruleLayer: Layer = {
-    transform: [{ filter: "datum.kind === 'action'" }, timeCalc(time, 't', time.field)],
-    mark: { type: 'rule', strokeWidth: 1, opacity: 0.55 },
-    encoding: { x: xEncoding(time), color: { ...colour, field: 'action' } },
-  };
-  const lineLayer: Layer = {
-    transform: [
-      { filter: "datum.kind === 'point'" },
-      timeCalc(time, 't', time.field),
-      { fold: ['demand', 'capacity'], as: ['series', 'value'] },
-    ],
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5 },
-    encoding: {
-      x: xEncoding(time),
-      y: { field: 'value', type: 'quantitative', title: 'cores', scale: { zero: true } },
-      color: { ...colour, field: 'series' },
+  const layers: Layer[] = [
+    sloLayer(time),
+    ...(banded(data)
+      ? [bandLayer(time, 'demand_min', 'demand_max', DEMAND_COLOUR, 0.18), bandLayer(time, 'capacity_min', 'capacity_max', CAPACITY_COLOUR, 0.22)]
+      : []),
+    {
+      transform: [{ filter: "datum.kind === 'point'" }, timeCalc(time, 't', 'x'), { fold: ['demand', 'capacity'], as: ['series', 'value'] }],
+      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, aria: false },
+      encoding: {
+        x: xEncoding(time, 'x'),
+        y: { field: 'value', type: 'quantitative', title: 'cores', scale: { zero: true } },
+        color: { ...colour, field: 'series' },
+      },
     },
-  };
+    ...(kinds.length > 0
+      ? [
+          {
+            transform: [{ filter: "datum.kind === 'action'" }, timeCalc(time, 't', 'x')],
+            mark: { type: 'rule', strokeWidth: 1.2, opacity: 0.75 },
+            encoding: {
+              x: xEncoding(time, 'x'),
+              color: { ...colour, field: 'action' },
+              strokeDash: { field: 'dash', type: 'nominal', legend: null, scale: { domain: ['scaling', 'fault'], range: [[1, 0], [4, 3]] } },
+              description: { field: 'tip' },
+            },
+          } satisfies Layer,
+        ]
+      : []),
+    {
+      transform: [{ filter: "datum.kind === 'flip'" }, timeCalc(time, 't', 'x')],
+      mark: { type: 'point', shape: 'triangle-down', filled: true, size: 45, opacity: 0.9 },
+      encoding: { x: xEncoding(time, 'x'), y: { value: 5 }, color: { ...colour, field: 'mark' }, description: { field: 'tip' } },
+    },
+    hoverLayer(time),
+  ];
+  const marks = data.actions === null ? 'too many actions to draw one by one: see the per-bucket counts below' : 'vertical rules: scaling actions (solid) and faults (dashed)';
   return facetChart({
     data,
     rows,
     title: CHART_TITLES.demand,
-    subtitle: 'CPU demand and serving capacity (vCPUs of running instances) in cores; vertical rules mark scaling actions and faults',
-    layers: kinds.length > 0 ? [ruleLayer, lineLayer] : [lineLayer],
+    subtitle: [
+      `CPU demand and serving capacity (vCPUs of running instances), cores: mean per ${bucketText(data)} bucket${banded(data) ? ', band min–max' : ''}`,
+      `red shading: time in SLO violation (darker = more of the bucket); ▼ at the top: reversals (grey) and flip-flops (magenta); ${marks}`,
+    ],
+    layers,
     independentY: true,
   });
 }
 
 /**
- * (b) Instances by state (running at the bottom, then booting, stopping, orphaned) as stacked
- * step areas. The stack is an explicit transform drawn with y/y2: Vega-Lite's implicit area
- * stacking would impute zeros at every other group's sample times and tear the areas.
+ * (b) Instances by state (running at the bottom, then booting, stopping, orphaned), the mean
+ * per bucket as stacked step areas. The stack is an explicit transform drawn with y/y2:
+ * Vega-Lite's implicit area stacking would impute zeros at other groups' times and tear them.
  */
 export function instancesChart(data: ChartData): TopLevelSpec {
   const time = timeScale(data);
-  const rows: Row[] = stepRows(data, (p) => ({
-    running: p.running,
-    booting: p.booting,
-    stopping: p.stopping,
-    orphaned: p.orphaned,
+  const rows: Row[] = bucketRows(data, (b) => ({
+    running: round(b.running, 3),
+    booting: round(b.booting, 3),
+    stopping: round(b.stopping, 3),
+    orphaned: round(b.orphaned, 3),
   }));
   const areaLayer: Layer = {
     transform: [
-      timeCalc(time, 't', time.field),
+      timeCalc(time, 't', 'x'),
       { fold: [...STATES], as: ['state', 'count'] },
       { calculate: `indexof(${JSON.stringify(STATES)}, datum.state)`, as: 'state_order' },
-      {
-        stack: 'count',
-        groupby: ['group', time.field],
-        sort: [{ field: 'state_order', order: 'ascending' }],
-        as: ['count_low', 'count_high'],
-      },
+      { stack: 'count', groupby: ['group', 'x'], sort: [{ field: 'state_order', order: 'ascending' }], as: ['count_low', 'count_high'] },
     ],
-    mark: { type: 'area', interpolate: 'step-after' },
+    mark: { type: 'area', interpolate: 'step-after', aria: false },
     encoding: {
-      x: xEncoding(time),
+      x: xEncoding(time, 'x'),
       y: { field: 'count_high', type: 'quantitative', title: 'instances', scale: { zero: true } },
       y2: { field: 'count_low' },
-      color: {
-        field: 'state',
-        type: 'nominal',
-        title: null,
-        scale: { domain: [...STATES], range: STATES.map((s) => STATE_COLOURS[s]) },
-      },
+      color: { field: 'state', type: 'nominal', title: null, scale: { domain: [...STATES], range: STATES.map((s) => STATE_COLOURS[s]) } },
     },
   };
   return facetChart({
     data,
     rows,
     title: CHART_TITLES.instances,
-    subtitle: 'instances per state, stacked (running at the bottom)',
+    subtitle: `instances per state, stacked (running at the bottom); mean per ${bucketText(data)} bucket`,
     layers: [areaLayer],
     independentY: true,
   });
 }
 
-/** (c) Group-average CPU as the engine observed it, against the up and down thresholds. */
+/**
+ * (c) The group-average CPU the engine computed from its stats records (mean per bucket, band
+ * min–max) beside the true utilisation (served demand / running vCPUs), against the up and down
+ * thresholds. Where the two differ the engine misreads its load — faithful Albatross reads a
+ * unikernel at 95 % as 0 % or 100 % — which the chart shows as a quirk, not as missing data.
+ */
 export function cpuChart(data: ChartData): TopLevelSpec {
   const time = timeScale(data);
   const { up, down } = data.thresholds;
+  const observed = 'observed by the engine';
+  const truth = 'true utilisation (simulator)';
   const upLabel = `up threshold (${up} %)`;
   const downLabel = `down threshold (${down} %)`;
-  const points = pointsOf(data);
   const rows: Row[] = [
-    ...stepRows(data, (p) => ({ cpu_pct: p.cpu_pct === null ? null : round(p.cpu_pct, 2) })),
+    ...bucketRows(data, (b) => ({
+      [observed]: b.cpu_mean === null ? null : round(b.cpu_mean, 2),
+      cpu_min: b.cpu_min === null ? null : round(b.cpu_min, 2),
+      cpu_max: b.cpu_max === null ? null : round(b.cpu_max, 2),
+      [truth]: b.true_cpu === null ? null : round(b.true_cpu, 2),
+    })),
     ...data.groups.flatMap((group) => [
       { kind: 'threshold', group, level: upLabel, value: up },
       { kind: 'threshold', group, level: downLabel, value: down },
     ]),
   ];
-  const yMax = Math.max(100, up, maxOf(points.map((p) => p.cpu_pct ?? 0)));
-  const yScale = { domain: [0, yMax], nice: false };
-  const lineLayer: Layer = {
-    transform: [{ filter: "datum.kind === 'point'" }, timeCalc(time, 't', time.field)],
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, color: '#4c78a8' },
-    encoding: {
-      x: xEncoding(time),
-      y: { field: 'cpu_pct', type: 'quantitative', title: 'CPU (%)', scale: yScale },
-    },
-  };
-  const ruleLayer: Layer = {
-    transform: [{ filter: "datum.kind === 'threshold'" }],
-    mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
-    encoding: {
-      y: { field: 'value', type: 'quantitative', scale: yScale },
-      color: {
-        field: 'level',
-        type: 'nominal',
-        title: null,
-        scale: { domain: [upLabel, downLabel], range: ['#d62728', '#2ca02c'] },
+  let top = 100;
+  for (const b of data.buckets) if (b.cpu_max !== null && b.cpu_max > top) top = b.cpu_max;
+  const yScale = { domain: [0, Math.max(top, up)], nice: false };
+  const colour = {
+    type: 'nominal',
+    title: null,
+    scale: { domain: [observed, truth, upLabel, downLabel], range: [OBSERVED_COLOUR, TRUE_COLOUR, '#d62728', '#009e73'] },
+  } as const;
+  const layers: Layer[] = [
+    ...(banded(data) ? [bandLayer(time, 'cpu_min', 'cpu_max', OBSERVED_COLOUR, 0.2, yScale)] : []),
+    {
+      transform: [{ filter: "datum.kind === 'point'" }, timeCalc(time, 't', 'x'), { fold: [observed, truth], as: ['series', 'value'] }],
+      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, aria: false },
+      encoding: {
+        x: xEncoding(time, 'x'),
+        y: { field: 'value', type: 'quantitative', title: 'CPU (%)', scale: yScale },
+        color: { ...colour, field: 'series' },
+        strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: [observed, truth], range: [[1, 0], [5, 2]] } },
       },
     },
-  };
+    {
+      transform: [{ filter: "datum.kind === 'threshold'" }],
+      mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.2, aria: false },
+      encoding: { y: { field: 'value', type: 'quantitative', scale: yScale }, color: { ...colour, field: 'level' } },
+    },
+  ];
   return facetChart({
     data,
     rows,
     title: CHART_TITLES.cpu,
-    subtitle: 'group-average CPU % as the engine saw it; gaps where it saw none',
-    layers: [lineLayer, ruleLayer],
+    subtitle: [
+      `blue: the group-average CPU % the engine computed from its stats records (mean per ${bucketText(data)} bucket${banded(data) ? ', band min–max' : ''}; gaps: it saw none)`,
+      'orange dashed: CPU the instances really used / their vCPUs — where blue departs from it, the engine misreads its load',
+    ],
+    layers,
     independentY: false,
   });
 }
 
-/** (d) High and low tick counters as step lines, cooldown windows as shaded bands. */
+/** (d) High and low tick counters (largest per bucket), the share of time in cooldown shaded. */
 export function ticksChart(data: ChartData): TopLevelSpec {
   const time = timeScale(data);
-  const cooldowns = data.cooldowns.filter((c) => data.groups.includes(c.group));
-  const hasCooldowns = cooldowns.length > 0;
-  const colourScale = { domain: ['high ticks', 'low ticks'], range: ['#d62728', '#1f77b4'] };
+  const colourScale = { domain: ['high ticks', 'low ticks'], range: ['#d62728', '#0072b2'] };
   const rows: Row[] = [
-    ...stepRows(data, (p) => ({ 'high ticks': p.high_ticks, 'low ticks': p.low_ticks })),
-    ...cooldowns.map((c) => ({ kind: 'cooldown', group: c.group, start: c.start, end: c.end })),
+    ...bucketRows(data, (b) => ({ 'high ticks': b.high_ticks, 'low ticks': b.low_ticks })),
+    ...data.buckets
+      .filter((b) => b.cooldown_s > 0)
+      .map((b) => ({ kind: 'cooldown', group: b.group, t0: b.t0, t1: b.t1, share: round(b.cooldown_s / (b.t1 - b.t0), 3), tip: `${span(time, b)}: in cooldown ${round(b.cooldown_s, 1)} s` })),
   ];
   const rectLayer: Layer = {
-    transform: [
-      { filter: "datum.kind === 'cooldown'" },
-      timeCalc(time, 'start', 'x_start'),
-      timeCalc(time, 'end', 'x_end'),
-    ],
-    mark: { type: 'rect', opacity: 0.25 },
+    transform: [{ filter: "datum.kind === 'cooldown'" }, timeCalc(time, 't0', 'x0'), timeCalc(time, 't1', 'x1')],
+    mark: { type: 'rect' },
     encoding: {
-      x: { ...xEncoding(time), field: 'x_start' },
-      x2: { field: 'x_end' },
+      x: xEncoding(time, 'x0'),
+      x2: { field: 'x1' },
       // `fill`, not `color`: its own legend, with a swatch rather than the counters' line symbols.
       fill: { datum: 'cooldown', type: 'nominal', title: null, scale: { domain: ['cooldown'], range: ['#9e9e9e'] } },
+      opacity: { field: 'share', type: 'quantitative', legend: null, scale: { domain: [0, 1], range: [0.08, 0.35] } },
+      description: { field: 'tip' },
     },
   };
   const lineLayer: Layer = {
-    transform: [
-      { filter: "datum.kind === 'point'" },
-      timeCalc(time, 't', time.field),
-      { fold: ['high ticks', 'low ticks'], as: ['counter', 'ticks'] },
-    ],
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5 },
+    transform: [{ filter: "datum.kind === 'point'" }, timeCalc(time, 't', 'x'), { fold: ['high ticks', 'low ticks'], as: ['counter', 'ticks'] }],
+    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, aria: false },
     encoding: {
-      x: xEncoding(time),
-      y: {
-        field: 'ticks',
-        type: 'quantitative',
-        title: 'ticks',
-        scale: { zero: true },
-        axis: { tickMinStep: 1, format: 'd' },
-      },
+      x: xEncoding(time, 'x'),
+      y: { field: 'ticks', type: 'quantitative', title: 'ticks', scale: { zero: true }, axis: { tickMinStep: 1, format: 'd' } },
       color: { field: 'counter', type: 'nominal', title: null, scale: colourScale },
     },
   };
+  const hasCooldowns = rows.some((r) => r['kind'] === 'cooldown');
   return facetChart({
     data,
     rows,
     title: CHART_TITLES.ticks,
-    subtitle: 'consecutive samples above the up / below the down threshold; shaded: cooldown',
+    subtitle: `consecutive samples above the up / below the down threshold (largest per ${bucketText(data)} bucket); shaded: time in cooldown (darker = more of the bucket)`,
     layers: hasCooldowns ? [rectLayer, lineLayer] : [lineLayer],
     independentY: true,
   });
+}
+
+/** (e) Actions per bucket, stacked by kind: readable however many there are. */
+export function actionsChart(data: ChartData): TopLevelSpec {
+  const time = timeScale(data);
+  const kinds = presentKinds(data.actionCounts.map((a) => a.action));
+  const rows: Row[] = [];
+  const stacked = new Map<string, number>();
+  for (const kind of kinds) {
+    for (const a of data.actionCounts) {
+      if (a.action !== kind) continue;
+      const key = `${a.group}\u0000${a.t0}`;
+      const y0 = stacked.get(key) ?? 0;
+      stacked.set(key, y0 + a.count);
+      rows.push({ kind: 'count', group: a.group, t0: a.t0, t1: a.t1, action: a.action, y0, y1: y0 + a.count, tip: `${span(time, a)}: ${a.count} × ${a.action}` });
+    }
+  }
+  // one empty row per group keeps every facet when a group had no action
+  for (const group of data.groups) rows.push({ kind: 'none', group });
+  const barLayer: Layer = {
+    transform: [{ filter: "datum.kind === 'count'" }, timeCalc(time, 't0', 'x0'), timeCalc(time, 't1', 'x1')],
+    mark: { type: 'rect' },
+    encoding: {
+      x: xEncoding(time, 'x0'),
+      x2: { field: 'x1' },
+      y: { field: 'y1', type: 'quantitative', title: 'actions', scale: { zero: true }, axis: { tickMinStep: 1, format: 'd' } },
+      y2: { field: 'y0' },
+      color: { field: 'action', type: 'nominal', title: null, scale: { domain: kinds, range: kinds.map((k) => ACTION_COLOURS[k]) } },
+      description: { field: 'tip' },
+    },
+  };
+  const emptyLayer: Layer = {
+    transform: [{ filter: "datum.kind === 'none'" }],
+    mark: { type: 'rule', opacity: 0, aria: false },
+    encoding: { y: { datum: 0, type: 'quantitative' } },
+  };
+  return facetChart({
+    data,
+    rows,
+    title: CHART_TITLES.actions,
+    subtitle: `actions per ${bucketText(data)} bucket, stacked by kind (a scale-down's destroyed clone is not counted again)`,
+    layers: kinds.length > 0 ? [barLayer, emptyLayer] : [emptyLayer],
+    independentY: true,
+  });
+}
+
+/** Red rectangles over the buckets with SLO-violation time, darker for more of the bucket. */
+function sloLayer(time: TimeScale): Layer {
+  return {
+    transform: [{ filter: "datum.kind === 'slo'" }, timeCalc(time, 't0', 'x0'), timeCalc(time, 't1', 'x1')],
+    mark: { type: 'rect' },
+    encoding: {
+      x: xEncoding(time, 'x0'),
+      x2: { field: 'x1' },
+      fill: { datum: 'SLO violated', type: 'nominal', title: null, scale: { domain: ['SLO violated'], range: [SLO_COLOUR] } },
+      opacity: { field: 'share', type: 'quantitative', legend: null, scale: { domain: [0, 1], range: [0.06, 0.3] } },
+      description: { field: 'tip' },
+    },
+  };
+}
+
+/** A min–max band of point rows between fields `lo` and `hi`. */
+function bandLayer(time: TimeScale, lo: string, hi: string, colour: string, opacity: number, yScale?: object): Layer {
+  return {
+    transform: [{ filter: "datum.kind === 'point'" }, timeCalc(time, 't', 'x')],
+    mark: { type: 'area', interpolate: 'step-after', color: colour, opacity, aria: false },
+    encoding: { x: xEncoding(time, 'x'), y: { field: lo, type: 'quantitative', ...(yScale ? { scale: yScale } : {}) }, y2: { field: hi } },
+  };
+}
+
+/**
+ * Transparent full-height rectangles, one per bucket (the demand chart's point rows, which
+ * carry `t1`), each with a tooltip summing the bucket up. The text is a Vega expression over
+ * the row's numbers, so the embedded data holds no strings for it.
+ */
+function hoverLayer(time: TimeScale): Layer {
+  const n = (field: string, digits = 3): string => `format(datum.${field}, '.${digits}~f')`;
+  const range = (f: string): string => `(datum.${f}_min === datum.${f}_max ? ${n(f)} : ${n(`${f}_min`)} + '–' + ${n(`${f}_max`)} + ' (mean ' + ${n(f)} + ')')`;
+  const tip = [
+    `datum.group + ', ' + ${n('x0')} + '–' + ${n('x1')} + ' ${time.unit}: demand ' + ${range('demand')}`,
+    `' cores, capacity ' + ${range('capacity')}`,
+    `(datum.cpu === null ? '' : '; the engine saw ' + ${n('cpu', 1)} + ' % CPU')`,
+    `(datum.true_cpu === null ? '' : ' (true ' + ${n('true_cpu', 1)} + ' %)')`,
+  ].join(' + ');
+  return {
+    transform: [
+      { filter: "datum.kind === 'point' && datum.t < datum.t1" },
+      timeCalc(time, 't', 'x0'),
+      timeCalc(time, 't1', 'x1'),
+      { calculate: tip, as: 'tip' },
+    ],
+    mark: { type: 'rect', opacity: 0, fill: '#ffffff' },
+    encoding: { x: xEncoding(time, 'x0'), x2: { field: 'x1' }, description: { field: 'tip' } },
+  };
+}
+
+/** A bucket's span in axis units, e.g. `d 2.25–2.33`. */
+function span(time: TimeScale, b: { t0: number; t1: number }): string {
+  return `${at(time, b.t0)}–${at(time, b.t1)}`;
+}
+
+/** A time in axis units, e.g. `2.25 d`, `13.5 h`. */
+function at(time: TimeScale, seconds: number): string {
+  return `${round(seconds / time.divisor, 3)} ${time.unit}`;
+}
+
+/** Longest subtitle line, in characters: keeps the title's estimated width within the plot's. */
+const SUBTITLE_CHARS = 105;
+
+/**
+ * Breaks each text at spaces into lines of at most `width` characters.
+ *
+ * @example wrapLines(['aaa bbb ccc'], 7) // ['aaa bbb', 'ccc']
+ */
+export function wrapLines(texts: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  for (const text of texts) {
+    let line = '';
+    for (const word of text.split(' ')) {
+      if (line !== '' && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line === '' ? word : `${line} ${word}`;
+      }
+    }
+    if (line !== '') lines.push(line);
+  }
+  return lines;
 }
 
 /** Arguments of `facetChart`. */
@@ -279,7 +499,7 @@ interface FacetArgs {
   data: ChartData;
   rows: Row[];
   title: string;
-  subtitle: string;
+  subtitle: string | string[];
   layers: Layer[];
   /** Give each group its own y scale (counts differ a lot between groups). */
   independentY: boolean;
@@ -289,7 +509,7 @@ interface FacetArgs {
 function facetChart(args: FacetArgs): FacetSpec {
   const { data, rows, title, subtitle, layers, independentY } = args;
   return {
-    title: { text: title, subtitle },
+    title: { text: title, subtitle: wrapLines(Array.isArray(subtitle) ? subtitle : [subtitle], SUBTITLE_CHARS) },
     background: 'white',
     padding: 8,
     data: { values: rows },
@@ -325,19 +545,21 @@ function chartConfig(): FacetSpec['config'] {
     // Same y-axis extent in every row, so the axis titles line up.
     axisY: { minExtent: 36 },
     // Text widths are estimated without a canvas (generously), so keep labels from being cut.
-    legend: { orient: 'top', labelFontSize: 11, labelLimit: 400, symbolStrokeWidth: 2 },
+    // Legends on top, in rows of a few entries, so the chart stays as wide as its plot.
+    legend: { orient: 'top', direction: 'horizontal', columns: 4, labelFontSize: 11, labelLimit: 260, symbolStrokeWidth: 2 },
     header: { labelFontSize: 12, labelFontWeight: 'bold', labelPadding: 4 },
     title: { fontSize: 15, subtitleFontSize: 12, anchor: 'start', subtitleColor: '#555555' },
   };
 }
 
-/** The x encoding shared by every layer: time from 0 to the end of the data. */
-function xEncoding(time: TimeScale): Encoding['x'] & object {
+/** The x encoding shared by every layer: time from 0 to the end of the run. */
+function xEncoding(time: TimeScale, field: string): Encoding['x'] & object {
   return {
-    field: time.field,
+    field,
     type: 'quantitative',
     title: time.title,
     scale: { domain: [0, time.max], nice: false, zero: true },
+    ...(time.unit === 'd' ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
   };
 }
 
@@ -346,43 +568,36 @@ function timeCalc(time: TimeScale, from: string, as: string): Transform {
   return { calculate: `datum[${JSON.stringify(from)}] / ${time.divisor}`, as };
 }
 
-/** Picks hours for the time axis, or minutes when everything happens within the first hour. */
-export function timeScale(data: ChartData): TimeScale {
-  const end = Math.max(
-    maxOf(data.points.map((p) => p.t)),
-    maxOf(data.actions.map((a) => a.t)),
-    maxOf(data.cooldowns.map((c) => c.end)),
-  );
-  const hours = end >= 3600;
-  const divisor = hours ? 3600 : 60;
-  const max = end > 0 ? end / divisor : 1;
-  return hours
-    ? { divisor, field: 'hours', title: 'time (h)', max }
-    : { divisor, field: 'minutes', title: 'time (min)', max };
-}
-
-/** The values one chart draws from a point. */
-type Pick = (p: ChartPoint) => Record<string, number | null>;
+/** The values one chart draws from a bucket. */
+type BucketPick = (b: ChartBucket) => Record<string, number | null>;
 
 /**
- * Rows of kind `point` with `t`, `group` and the picked values, for the charted groups in time
- * order, without the points that repeat their group's previous values (except each group's
- * last point). Every series is drawn `step-after`, so the picture is exactly the same; the
- * embedded data and the SVG paths get much smaller (instance counts change rarely).
+ * Rows of kind `point` at each bucket's start with the picked values, plus a closing row at
+ * each group's last bucket end (so the step reaches the end of the run), without the rows that
+ * repeat their group's previous values (unless `keepAll`). Every series is drawn `step-after`, so the picture is
+ * exactly the same; the embedded data and the SVG paths get much smaller.
  */
-function stepRows(data: ChartData, pick: Pick): Row[] {
-  const points = pointsOf(data).sort((a, b) => a.t - b.t);
-  const last = new Map<string, ChartPoint>();
-  for (const p of points) last.set(p.group, p);
-  const previous = new Map<string, Record<string, number | null>>();
+function bucketRows(data: ChartData, pick: BucketPick, keepAll = false): Row[] {
   const rows: Row[] = [];
-  for (const p of points) {
-    const values = pick(p);
-    const before = previous.get(p.group);
-    if (before !== undefined && sameValues(before, values) && last.get(p.group) !== p) continue;
-    previous.set(p.group, values);
-    rows.push({ kind: 'point', t: p.t, group: p.group, ...values });
+  let previous: Record<string, number | null> | null = null;
+  let group = '';
+  let last: ChartBucket | null = null;
+  const close = (): void => {
+    if (last !== null && previous !== null) rows.push({ kind: 'point', t: last.t1, group: last.group, ...previous });
+  };
+  for (const b of data.buckets) {
+    if (b.group !== group) {
+      close();
+      group = b.group;
+      previous = null;
+    }
+    const values = pick(b);
+    last = b;
+    if (!keepAll && previous !== null && sameValues(previous, values)) continue;
+    previous = values;
+    rows.push({ kind: 'point', t: b.t0, group: b.group, ...values });
   }
+  close();
   return rows;
 }
 
@@ -397,27 +612,8 @@ function round(value: number, decimals: number): number {
   return Math.round(value * factor) / factor;
 }
 
-/** Points of the charted groups only. */
-function pointsOf(data: ChartData): ChartPoint[] {
-  const wanted = new Set(data.groups);
-  return data.points.filter((p) => wanted.has(p.group));
-}
-
-/** Actions of the charted groups only. */
-function actionsOf(data: ChartData): ChartAction[] {
-  const wanted = new Set(data.groups);
-  return data.actions.filter((a) => wanted.has(a.group));
-}
-
 /** Action kinds that occur, in legend order. */
-function presentActionKinds(actions: ChartAction[]): ChartActionKind[] {
-  const seen = new Set(actions.map((a) => a.action));
-  return (Object.keys(ACTION_COLOURS) as ChartActionKind[]).filter((k) => seen.has(k));
-}
-
-/** Largest value, 0 for none (a loop: spreading 100,000 values into Math.max overflows). */
-function maxOf(values: readonly number[]): number {
-  let max = 0;
-  for (const v of values) if (v > max) max = v;
-  return max;
+function presentKinds(kinds: readonly ChartActionKind[]): ChartActionKind[] {
+  const seen = new Set(kinds);
+  return ACTION_KINDS.filter((k) => seen.has(k));
 }

@@ -10,7 +10,7 @@
  *   ping-pongs marked);
  * - `imbalance`: max − min member utilisation per architecture over time.
  *
- * Times are seconds in the data and hours (minutes for runs under an hour) on the axis.
+ * Times are seconds in the data and days (hours up to a day, minutes under an hour) on the axis.
  */
 import type { TopLevelSpec } from 'vega-lite';
 
@@ -56,6 +56,8 @@ function axisOf(data: IncusChartData): Axis {
   for (const p of data.imbalance) if (p.t > end) end = p.t;
   for (const m of data.migrations) if (m.end > end) end = m.end;
   end += data.step;
+  // days beyond a day (as the Albatross charts), hours from an hour, minutes below
+  if (end > 86_400) return { divisor: 86_400, title: 'time (days)', max: end / 86_400 };
   return end >= 3600 ? { divisor: 3600, title: 'time (h)', max: end / 3600 } : { divisor: 60, title: 'time (min)', max: end / 60 };
 }
 

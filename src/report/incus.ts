@@ -15,6 +15,7 @@ import { summaryMarkdown } from './markdown.js';
 import { renderSvg } from './render.js';
 import type { MetricSet, RunSummary } from './types.js';
 import { htmlPage } from './page.js';
+import { meaningOf, splitColumns } from './metric-tables.js';
 
 /** summary.json of an Incus run: `groups` holds the members; `projects` the per-project sums. */
 export interface IncusRunSummary extends RunSummary {
@@ -113,11 +114,14 @@ function table(first: string, sets: Record<string, MetricSet>): string {
   const entries = Object.entries(sets);
   if (entries.length === 0) return '<p class="muted">None.</p>';
   const shown = entries.slice(0, 100);
-  const columns = metricColumns(shown.map(([, set]) => set));
-  const head = [first, ...columns.map(columnTitle)].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const rows = shown.map(([name, set]) => `<tr><td>${escapeHtml(name)}</td>${columns.map((c) => `<td class="num">${escapeHtml(formatNumber(set[c.name]?.value ?? null))}</td>`).join('')}</tr>`);
+  // in tables of a few columns each, so every one fits a screen
+  const tables = splitColumns(metricColumns(shown.map(([, set]) => set))).map(({ columns }) => {
+    const head = [`<th>${escapeHtml(first)}</th>`, ...columns.map((c) => `<th title="${escapeHtml(meaningOf(c.name))}">${escapeHtml(columnTitle(c))}</th>`)].join('');
+    const rows = shown.map(([name, set]) => `<tr><td>${escapeHtml(name)}</td>${columns.map((c) => `<td class="num">${escapeHtml(formatNumber(set[c.name]?.value ?? null))}</td>`).join('')}</tr>`);
+    return `<div class="scroll"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table></div>`;
+  });
   const note = entries.length > shown.length ? `<p class="muted">Showing ${shown.length} of ${entries.length}; summary.json has them all.</p>\n` : '';
-  return `${note}<div class="scroll"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table></div>`;
+  return `${note}${tables.join('\n')}`;
 }
 
 function keyValues(values: Record<string, unknown>): string {

@@ -11,6 +11,7 @@ import {
   metricColumns,
 } from './format.js';
 import type { MetricSet, RunSummary } from './types.js';
+import { applicableEntries, applies, meaningOf, splitColumns } from './metric-tables.js';
 
 /** Groups listed in `summary.md` by default. */
 export const MARKDOWN_GROUP_LIMIT = 20;
@@ -26,8 +27,8 @@ export function summaryMarkdown(summary: RunSummary, options: MarkdownOptions = 
   const limit = options.groupLimit ?? MARKDOWN_GROUP_LIMIT;
   const sections = [
     scenarioSection(summary),
-    metricsSection(summary.metrics),
-    groupsSection(summary.groups, limit),
+    metricsSection(summary.metrics, summary.scenario.engine.name),
+    groupsSection(summary.groups, limit, summary.scenario.engine.name),
     notesSection(summary.notes),
   ];
   return sections.filter((s) => s !== '').join('\n\n') + '\n';
@@ -46,28 +47,29 @@ function scenarioSection(summary: RunSummary): string {
   return lines.join('\n');
 }
 
-/** `| metric | value | unit |` for the run-level metrics. */
-function metricsSection(metrics: MetricSet): string {
-  const rows = Object.entries(metrics).map(([name, m]) =>
-    tableRow([escapeMarkdown(name), formatNumber(m.value), escapeMarkdown(m.unit)]),
+/** `| metric | value | unit | meaning |` for the run-level metrics that can apply to the engine. */
+function metricsSection(metrics: MetricSet, engine: string): string {
+  const rows = applicableEntries(engine, metrics).map(([name, m]) =>
+    tableRow([escapeMarkdown(name), formatNumber(m.value), escapeMarkdown(m.unit), escapeMarkdown(meaningOf(name))]),
   );
   if (rows.length === 0) return '## Metrics\n\nNo run-level metrics.';
-  return ['## Metrics', '', tableRow(['metric', 'value', 'unit']), '| --- | ---: | --- |', ...rows].join('\n');
+  return ['## Metrics', '', tableRow(['metric', 'value', 'unit', 'meaning']), '| --- | ---: | --- | --- |', ...rows].join('\n');
 }
 
-/** The first `limit` groups with every metric as a column. */
-function groupsSection(groups: Record<string, MetricSet>, limit: number): string {
+/** The first `limit` groups, one table per metric family (each fits a screen). */
+function groupsSection(groups: Record<string, MetricSet>, limit: number, engine: string): string {
   const total = Object.keys(groups).length;
   if (total === 0) return '';
   const shown = firstGroups(groups, limit);
-  const columns = metricColumns(shown.map(([, set]) => set));
-  const header = tableRow(['group', ...columns.map((c) => escapeMarkdown(columnTitle(c)))]);
-  const align = tableRow(['---', ...columns.map(() => '---:')]);
-  const rows = shown.map(([name, set]) =>
-    tableRow([escapeMarkdown(name), ...columns.map((c) => formatNumber(set[c.name]?.value ?? null))]),
-  );
+  const columns = metricColumns(shown.map(([, set]) => set)).filter((c) => applies(engine, c.name));
   const heading = total > shown.length ? `## Groups (first ${shown.length} of ${total})` : `## Groups (${total})`;
-  return [heading, '', header, align, ...rows].join('\n');
+  const tables = splitColumns(columns).map(({ title, columns: cols }) => {
+    const header = tableRow(['group', ...cols.map((c) => escapeMarkdown(columnTitle(c)))]);
+    const align = tableRow(['---', ...cols.map(() => '---:')]);
+    const rows = shown.map(([name, set]) => tableRow([escapeMarkdown(name), ...cols.map((c) => formatNumber(set[c.name]?.value ?? null))]));
+    return [`### ${title}`, '', header, align, ...rows].join('\n');
+  });
+  return [heading, ...tables].join('\n\n');
 }
 
 /** Bulleted notes, if any. */

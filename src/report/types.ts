@@ -38,21 +38,39 @@ export interface RunSummary {
   notes: string[];
 }
 
-/** One sample of a group's state; `t` in seconds since the start of the run. */
-export interface ChartPoint {
-  t: number;
+/**
+ * One time bucket [t0, t1) of one group (seconds since the start): min, mean and max of the
+ * stats-round samples that fell in it, means of the instance counts, the largest tick counts,
+ * and the time in cooldown and in SLO violation (exact), and the reversals and flip-flops.
+ */
+export interface ChartBucket {
   group: string;
-  demand: number;
-  capacity: number;
+  t0: number;
+  t1: number;
+  /** Stats rounds sampled in the bucket. */
+  samples: number;
+  demand_min: number;
+  demand_mean: number;
+  demand_max: number;
+  capacity_min: number;
+  capacity_mean: number;
+  capacity_max: number;
   running: number;
   booting: number;
   stopping: number;
   orphaned: number;
-  /** Group average CPU as the engine saw it; `null` when it saw none. */
-  cpu_pct: number | null;
+  /** Group-average CPU % as the engine evaluated it; null when it saw none in the bucket. */
+  cpu_min: number | null;
+  cpu_mean: number | null;
+  cpu_max: number | null;
+  /** True utilisation: served demand / serving capacity × 100 (the simulator's view). */
+  true_cpu: number | null;
   high_ticks: number;
   low_ticks: number;
-  in_cooldown: 0 | 1;
+  cooldown_s: number;
+  violation_s: number;
+  reversals: number;
+  flip_flops: number;
 }
 
 /** Every kind of event the charts mark. */
@@ -73,19 +91,26 @@ export interface ChartAction {
   action: ChartActionKind;
 }
 
-/** A cooldown window, `start` and `end` in seconds. */
-export interface ChartCooldown {
+/** How many actions of one kind a group had in the bucket [t0, t1). */
+export interface ChartActionCount {
   group: string;
-  start: number;
-  end: number;
+  t0: number;
+  t1: number;
+  action: ChartActionKind;
+  count: number;
 }
 
-/** Everything the four charts need; the caller has already limited `groups` (≈ 8). */
+/** Everything the report's charts need, for at most `output.chart_groups` groups. */
 export interface ChartData {
   groups: string[];
-  points: ChartPoint[];
-  actions: ChartAction[];
-  cooldowns: ChartCooldown[];
+  /** Run length, seconds. */
+  duration: number;
+  /** Bucket width, seconds. */
+  bucket: number;
+  buckets: ChartBucket[];
+  /** Every action one by one, or null when there were too many to draw (counts only). */
+  actions: ChartAction[] | null;
+  actionCounts: ChartActionCount[];
   /** CPU thresholds in percent. */
   thresholds: { up: number; down: number };
 }

@@ -14,7 +14,8 @@ import type { Micros } from '../kernel/time.js';
 import { buildLoadSources, sampleAll } from '../load/index.js';
 import type { LoadSource } from '../load/source.js';
 import { FleetMetrics, WorkloadMetricsBank, type WorkloadResult } from '../metrics/workload.js';
-import type { ChartData } from '../report/types.js';
+import { ChartRecorder, type ChartSample } from '../report/chart-recorder.js';
+import type { ChartActionKind, ChartData } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
 import { HostPool, makeHosts, type Host } from '../world/hosts.js';
@@ -127,6 +128,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     start: 0,
     utilisationTarget: u,
     flipFlopWindow: scenario.metrics.flip_flop_window,
+    cooldown: config.cooldown_period,
     elasticityGrid: scenario.metrics.elasticity_grid,
   });
   const fleet = new FleetMetrics();
@@ -145,25 +147,23 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
   const records: StatsSample[] = [];
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
 
-  // chart data for the first groups, sampled on a coarse grid
-  const chartGroups = Math.min(scenario.output.chart_groups, workloads.length);
-  const chartStep = Math.max(interval, Math.ceil(end / 1500 / interval) * interval);
-  const chart: ChartData = {
+  // chart data for the first groups (none without a report), bucketed in fixed memory
+  const chartGroups = scenario.output.report ? Math.min(scenario.output.chart_groups, workloads.length) : 0;
+  const chart = new ChartRecorder({
     groups: workloads.slice(0, chartGroups).map((w) => w.spec.name),
-    points: [],
-    actions: [],
-    cooldowns: [],
+    duration: end,
+    interval,
     thresholds: { up: config.scale_up_threshold_percent, down: config.scale_down_threshold_percent },
-  };
-  const MAX_CHART_ACTIONS = 20_000;
+  });
+  const chartSample: ChartSample = { demand: 0, capacity: 0, running: 0, booting: 0, stopping: 0, orphaned: 0, cpu: null, highTicks: 0, lowTicks: 0, violationUs: 0 };
   const tsStep = scenario.output.timeseries_step;
 
   const emit = sinks.event;
   const log = (t: Micros, type: string, fields: Record<string, unknown>): void => {
     if (emit) emit(JSON.stringify({ time_s: t / 1e6, type, ...fields }));
   };
-  const chartAction = (t: Micros, w: Workload, action: ChartData['actions'][number]['action']): void => {
-    if (w.index < chartGroups && chart.actions.length < MAX_CHART_ACTIONS) chart.actions.push({ t: t / 1e6, group: w.spec.name, action });
+  const chartAction = (t: Micros, w: Workload, action: ChartActionKind): void => {
+    if (w.index < chartGroups) chart.action(w.index, t, action);
   };
 
   /** Tell the metrics what is in effect for `w` from `t` on. */
@@ -237,7 +237,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     queue.push(t + world.stop_latency, EV_GONE, inst.id, PRIO_LIFECYCLE);
     metrics.count(w.index, 'clones_destroyed');
     log(t, 'instance_stopping', { group: w.spec.name, instance: name, reason });
-    chartAction(t, w, 'clone_destroyed');
+    // a scale-down's clone going is the scale-down itself: mark only the other destroys
+    if (reason !== 'scale_down') chartAction(t, w, 'clone_destroyed');
   };
 
   /** Carry out an engine decision for workload `w`. */
@@ -250,10 +251,13 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     const i = w.index;
     switch (a.type) {
       case 'spawn_clone': {
-        metrics.scaling(i, t, 1);
+        const reversal = metrics.scaling(i, t, 1);
         log(t, 'scale_up', { group: a.group, instance: a.name });
         chartAction(t, w, 'scale_up');
-        if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 1e6, end: Math.min(end, t + config.cooldown_period) / 1e6 });
+        if (i < chartGroups) {
+          chart.reversal(i, t, reversal);
+          chart.cooldown(i, t, t + config.cooldown_period);
+        }
         const failure = create(w, a.name, false, t, false);
         if (failure === null) {
           metrics.count(i, 'clones_spawned');
@@ -261,18 +265,20 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
           metrics.count(i, 'spawn_failures');
           log(t, 'spawn_failed', { group: a.group, instance: a.name, reason: failure });
           chartAction(t, w, 'spawn_failed');
-          const cd = chart.cooldowns[chart.cooldowns.length - 1];
-          if (w.index < chartGroups && cd && cd.group === w.spec.name) cd.end = t / 1e6;
+          if (i < chartGroups) chart.cutCooldown(i, t);
           apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, a.name, false, t), t);
         }
         break;
       }
       case 'destroy_clone':
         if (a.reason === 'scale_down') {
-          metrics.scaling(i, t, -1);
+          const reversal = metrics.scaling(i, t, -1);
           log(t, 'scale_down', { group: a.group, instance: a.name });
           chartAction(t, w, 'scale_down');
-          if (w.index < chartGroups) chart.cooldowns.push({ group: w.spec.name, start: t / 1e6, end: Math.min(end, t + config.cooldown_period) / 1e6 });
+          if (i < chartGroups) {
+            chart.reversal(i, t, reversal);
+            chart.cooldown(i, t, t + config.cooldown_period);
+          }
         }
         stop(w, a.name, t, a.reason);
         break;
@@ -310,7 +316,6 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     metrics.advanceAll(t);
     sampleAll(sources, t, demand);
     const sampleTs = sinks.timeseries !== undefined && t % tsStep === 0;
-    const sampleChart = t % chartStep === 0;
     let recordCount = 0;
     let callCount = 0;
     for (let wi = 0; wi < workloads.length; wi++) {
@@ -357,7 +362,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       }
       w.demand = demand[slot[wi]!]!;
       store(w);
-      const chartNow = sampleChart && wi < chartGroups;
+      const chartNow = wi < chartGroups;
       if (sampleTs || chartNow) {
         const average = evaluatedAverage(contexts[wi]!, before, states[wi]!, records, n, t);
         if (sampleTs) writeSeries(w, t, average);
@@ -396,22 +401,21 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     out(`${ts},${g},in_cooldown,${cooling}`);
   };
 
+  /** Group `w`'s state at the round at `t` for the charts (a reused sample object). */
   const chartPoint = (w: Workload, t: Micros, average: number | null): void => {
     const st = states[w.index]!;
-    chart.points.push({
-      t: t / 1e6,
-      group: w.spec.name,
-      demand: r6(w.demand),
-      capacity: capacityCores(w),
-      running: w.running - countOrphanedRunning(w),
-      booting: w.booting + w.placing,
-      stopping: w.stopping,
-      orphaned: w.orphaned,
-      cpu_pct: average,
-      high_ticks: st.highTicks,
-      low_ticks: st.lowTicks,
-      in_cooldown: inCooldown(contexts[w.index]!, st, t) ? 1 : 0,
-    });
+    const s = chartSample;
+    s.demand = w.demand;
+    s.capacity = capacityCores(w);
+    s.running = w.running - countOrphanedRunning(w);
+    s.booting = w.booting + w.placing;
+    s.stopping = w.stopping;
+    s.orphaned = w.orphaned;
+    s.cpu = average;
+    s.highTicks = st.highTicks;
+    s.lowTicks = st.lowTicks;
+    s.violationUs = metrics.violationMicros(w.index);
+    chart.sample(w.index, t, s);
   };
 
   const countOrphanedRunning = (w: Workload): number => {
@@ -517,10 +521,12 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
 
   for (const w of workloads) settle(w, end);
   for (const s of sources) s.close();
+  const results = workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) }));
+  chart.close(workloads.slice(0, chartGroups).map((w) => metrics.violationMicros(w.index)));
   return {
-    workloads: workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) })),
+    workloads: results,
     fleet: fleet.finish(end),
-    chart,
+    chart: chart.finish(),
     counts,
   };
 }

@@ -112,10 +112,23 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
     notes: [
       `serving capacity s(t) = vCPUs of running instances; demand d(t) in cores; SLO violation when d > ${scenario.slo.utilisation_target} × s`,
       `elasticity metrics θ, τ, υ in instances (demanded = ⌈d / (u × vCPUs)⌉, supplied = running), ε = 1 instance; υ on a ${scenario.metrics.elasticity_grid / 1e6} s grid, from the sign of the changes as in the paper`,
-      `flip-flop window ${scenario.metrics.flip_flop_window / 1e6} s; reaction times exclude episodes still open at the end`,
+      flipFlopNote(scenario),
+      'reaction times exclude episodes still open at the end',
       `stats records every ${scenario.world.stats_interval / 1e6} s; workload metrics summed over ${sim.workloads.length} workloads (θ, τ, υ averaged)`,
     ],
   };
+}
+
+/**
+ * How flip-flops were counted in this run: the window is measured from the end of the
+ * engine's cooldown (docs/METRICS.md, "Flip-flops").
+ *
+ * @example flipFlopNote(s) // 'flip-flop: a reversal at most 600 s (cooldown) + 600 s (W) = 1200 s after the previous action; …'
+ */
+function flipFlopNote(scenario: Scenario): string {
+  const cooldown = Number((scenario.engine.config as Record<string, unknown>)['cooldown_period'] ?? 0) / 1e6;
+  const w = scenario.metrics.flip_flop_window / 1e6;
+  return `flip-flop: a scaling action opposite to the previous one at most ${cooldown} s (the engine's cooldown) + ${w} s (metrics.flip_flop_window) = ${cooldown + w} s after it; reversals count every opposite action, however far apart`;
 }
 
 /** Remove `dir` and its parents up to and including `top`, as long as they are empty. */

@@ -75,6 +75,7 @@ export function paretoChart(j: Judgement, axes: readonly Axis[], pareto: readonl
         feasible: p.feasible ? 'feasible' : 'infeasible',
         best: j.best !== null && p.index === j.best.index,
         note: [j.best !== null && p.index === j.best.index ? 'best' : '', p.index === asWritten ? 'as written' : ''].filter((x) => x !== '').join(' = '),
+        tip: `${pointLabel(names, p.values)}: ${gx.metric} ${formatCell(x.mean)}, ${gy.metric} ${formatCell(y.mean)}${p.pareto ? ' (Pareto front)' : ''}${p.feasible ? '' : ' (infeasible)'}`,
       };
     })
     .filter((r) => r.x !== null && r.y !== null);
@@ -97,6 +98,7 @@ export function paretoChart(j: Judgement, axes: readonly Axis[], pareto: readonl
           y: yEnc,
           color: colour,
           shape: { field: 'feasible', type: 'nominal', title: null, scale: { domain: ['feasible', 'infeasible'], range: ['circle', 'cross'] } },
+          description: { field: 'tip' },
         },
       },
       { transform: [{ filter: "datum.note !== ''" }], mark: { type: 'text', align: 'left', dx: 8, dy: -8, fontSize: 11, fontWeight: 'bold' }, encoding: { x: xEnc, y: yEnc, text: { field: 'note' } } },
@@ -145,11 +147,17 @@ export function heatmapChart(j: Judgement, axes: readonly Axis[], xi: number, yi
   const names = shortKeys(axes);
   const rows: Row[] = j.points
     .filter((p) => p.runs > 0 && inSlice(p, anchor, [xi, yi]))
-    .map((p) => ({ xv: p.values[xi]!, yv: p.values[yi]!, value: p.stats[metric]?.mean ?? null, text: formatCell(p.stats[metric]?.mean ?? null) }));
+    .map((p) => ({
+      xv: p.values[xi]!,
+      yv: p.values[yi]!,
+      value: p.stats[metric]?.mean ?? null,
+      text: formatCell(p.stats[metric]?.mean ?? null),
+      tip: `${pointLabel([names[xi]!, names[yi]!], [p.values[xi]!, p.values[yi]!])}: ${metric} ${formatCell(p.stats[metric]?.mean ?? null)}`,
+    }));
   // dark text on the bright end of viridis, white on the dark end
   const [lo, hi] = extent(rows, ['value']);
   for (const r of rows) r['bright'] = typeof r['value'] === 'number' && (r['value'] - lo) / (hi - lo) > 0.55;
-  const order = (i: number) => domainValues(axes[i]!.domain) ?? [...new Set(rows.map((r) => String(i === xi ? r['xv'] : r['yv'])))];
+  const order = (i: number) => domainValues(axes[i]!.domain) ?? numericOrder([...new Set(rows.map((r) => String(i === xi ? r['xv'] : r['yv'])))]);
   const cells = order(xi).length * order(yi).length;
   const layers: unknown[] = [
     {
@@ -158,6 +166,7 @@ export function heatmapChart(j: Judgement, axes: readonly Axis[], xi: number, yi
         x: { field: 'xv', type: 'ordinal', title: names[xi], sort: order(xi), axis: { labelAngle: 0 } },
         y: { field: 'yv', type: 'ordinal', title: names[yi], sort: order(yi) },
         color: { field: 'value', type: 'quantitative', title: metric, scale: { scheme: 'viridis' }, legend: { titleLimit: 400 } },
+        description: { field: 'tip' },
       },
     },
   ];
@@ -205,6 +214,17 @@ export function formatCell(v: number | null): string {
 }
 
 /**
+ * Values in numeric order when all are numbers (`2, 10` rather than `10, 2`), else as given.
+ *
+ * @example numericOrder(['10', '2', '3']) // ['2', '3', '10']
+ */
+export function numericOrder(values: readonly string[]): string[] {
+  const numbers = numericValues(values);
+  if (numbers === null) return [...values];
+  return values.map((v, i) => [v, numbers[i]!] as const).sort((a, b) => a[1] - b[1]).map(([v]) => v);
+}
+
+/**
  * The axis's values as numbers (durations in seconds) when all of them are numbers, else null.
  *
  * @example numericValues(['60s', '120s']) // [60, 120]
@@ -236,17 +256,20 @@ export function sensitivityChart(j: Judgement, axes: readonly Axis[], ai: number
   const isDuration = numbers !== null && pts.some((p) => !/^-?[\d.eE+-]+$/.test(p.values[ai]!));
   const rows: Row[] = pts.map((p, k) => {
     const b = band(p, metric);
-    return { xv: numbers ? numbers[k]! : p.values[ai]!, mean: b.mean, lo: b.lo, hi: b.hi, best: p.index === anchor.index };
+    return { xv: numbers ? numbers[k]! : p.values[ai]!, mean: b.mean, lo: b.lo, hi: b.hi, best: p.index === anchor.index, tip: `${pointLabel(names, p.values)}: ${metric} ${formatCell(b.mean)}` };
   });
+  // integer keys (instance counts, tick counts, whole seconds) get integer ticks only
+  const integral = numbers !== null && numbers.every((v) => Number.isInteger(v));
   const order = domainValues(axes[ai]!.domain);
   const xEnc = numbers
-    ? { field: 'xv', type: 'quantitative', title: isDuration ? `${names[ai]} (s)` : names[ai], scale: { zero: false }, axis: { format: '~r' } }
+    ? { field: 'xv', type: 'quantitative', title: isDuration ? `${names[ai]} (s)` : names[ai], scale: { zero: false }, axis: integral ? { format: 'd', tickMinStep: 1 } : { format: '~r' } }
     : { field: 'xv', type: 'ordinal', title: names[ai], ...(order ? { sort: order } : {}) };
   const yEnc = { field: 'mean', type: 'quantitative', title: titled(metric, units), scale: { zero: false, domain: extent(rows, ['mean', 'lo', 'hi']) } };
   const layers: unknown[] = [
     { transform: [{ filter: 'datum.lo !== null' }], mark: { type: 'rule', color: '#4c78a8', opacity: 0.6 }, encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
-    { mark: { type: sampled ? 'point' : 'line', color: '#4c78a8', ...(sampled ? {} : { point: true }) }, encoding: { x: xEnc, y: yEnc } },
-    { transform: [{ filter: 'datum.best' }], mark: { type: 'point', color: FRONT, size: 80, filled: true }, encoding: { x: xEnc, y: yEnc } },
+    ...(sampled ? [] : [{ mark: { type: 'line', color: '#4c78a8' }, encoding: { x: xEnc, y: yEnc } }]),
+    { mark: { type: 'point', color: '#4c78a8', filled: !sampled }, encoding: { x: xEnc, y: yEnc, description: { field: 'tip' } } },
+    { transform: [{ filter: 'datum.best' }], mark: { type: 'point', color: FRONT, size: 80, filled: true }, encoding: { x: xEnc, y: yEnc, description: { field: 'tip' } } },
   ];
   const spec = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 260, height: 160, data: { values: rows }, layer: layers };
   const others = axes.map((_, i) => i).filter((i) => i !== ai);

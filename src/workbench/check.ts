@@ -93,7 +93,7 @@ const LOWER_IS_BETTER = new Set([
   'instance_seconds', 'vcpu_seconds', 'gib_seconds', 'mean_instances', 'max_instances',
   'boot_failures', 'spawn_failures', 'orphaned_instances', 'migrations_failed', 'cold_moves',
   'slo_violation_seconds', 'slo_violation_percent', 'unserved_core_seconds', 'steal_core_seconds',
-  'flip_flops', 'flip_flop_rate', 'ping_pongs', 'ping_pongs_back', 'ping_pong_rate',
+  'flip_flops', 'flip_flop_rate', 'reversals', 'reversal_rate', 'ping_pongs', 'ping_pongs_back', 'ping_pong_rate',
   'host_overload_seconds', 'host_overload_percent', 'migration_downtime_seconds',
   'rebalance_runs_aborted', 'rebalance_runs_abandoned',
   'theta_u', 'theta_o', 'tau_u', 'tau_o', 'upsilon',
