@@ -18,7 +18,7 @@ function lines95(name: string, rounds: number): string[] {
 }
 
 function run(variant: string, lines: string[]) {
-  const adapter = new AlbatrossAdapter({ config, options: preset(variant), groups: new Map([['alice:web', { vcpus: 1, maxInstances: 4, minInstances: 1 }]]) });
+  const adapter = new AlbatrossAdapter({ interval: 10 * S, config, options: preset(variant), groups: new Map([['alice:web', { vcpus: 1, maxInstances: 4, minInstances: 1 }]]) });
   const out = lines.flatMap((l, i) => adapter.feed(parseLine(l, `test:${i + 1}`)));
   return [...out, ...adapter.finish()];
 }
@@ -81,6 +81,55 @@ describe('AlbatrossAdapter', () => {
   it('refuses a broken line with its number', () => {
     expect(() => parseLine('{"time": 1, "name": "x"}', 'stdin:7')).toThrow(/stdin:7: utime: needs "utime"/);
     expect(() => parseLine('not json', 'stdin:8')).toThrow(/stdin:8: not a JSON object/);
+  });
+});
+
+/** A Unix time T0 + `us` µs, in seconds, as the adapter prints it. */
+const at = (us: number) => (T0 * S + us) / S;
+
+describe('rounds by the stats interval (jittered records)', () => {
+  const groups = new Map([['alice:web', { vcpus: 1, maxInstances: 4, minInstances: 1 }], ['bob:db', { vcpus: 1, maxInstances: 4, minInstances: 1 }]]);
+  const adapter = (cooldown = 0) => new AlbatrossAdapter({ interval: 10 * S, config: { ...config, cooldown_period: cooldown * S }, options: preset('corrected'), groups });
+  /** Round k: the primary at T0 + 10k s, its clone 4 ms later, each at 10 CPU-s per 10 s (100 %). */
+  const round = (k: number) => [
+    { time: at(k * 10 * S), name: 'alice:web', utime: [10 * k, 0] },
+    { time: at(k * 10 * S + 4000), name: 'alice:web-clone-1', utime: [10 * k, 0] },
+  ].map((o) => JSON.stringify(o));
+
+  it('records a few ms apart are one round: three high ticks, one spawn at the third round', () => {
+    // corrected: round 0 = first records (excluded while booting), the clone adopted (register_clone
+    // stamps, cooldown 0 here); rounds 1, 2, 3: (10 000 + 10 000) / 2 = 10 000 bp > 9 000 → ticks
+    // 1, 2, 3 → spawn web-clone-2 (next_id 2) at round 3, decided at its latest record, +30.004 s.
+    // Grouped by identical timestamps instead, each record was its own round and ticked alone.
+    const a = adapter();
+    const out = [0, 1, 2, 3, 4].flatMap((k) => round(k)).flatMap((l, i) => a.feed(parseLine(l, `t:${i + 1}`)));
+    expect([...out, ...a.finish()]).toEqual([
+      { time: at(4000), type: 'adopt', group: 'alice:web', name: 'alice:web-clone-1' },
+      { time: at(30 * S + 4000), type: 'spawn_clone', group: 'alice:web', name: 'alice:web-clone-2' },
+    ]);
+  });
+
+  it('a round is decided when its window has passed, not when the next round begins', () => {
+    const a = adapter();
+    const lines = [0, 1, 2, 3].flatMap((k) => round(k));
+    const out = lines.flatMap((l, i) => a.feed(parseLine(l, `t:${i + 1}`)));
+    expect(out.map((o) => o.type)).toEqual(['adopt']); // rounds 0–2 decided; round 3 still open
+    // round 3 opened at +30 s; its window is half the stats interval: complete at +35 s
+    expect(a.roundClosesAt()).toBe(T0 * S + 35 * S);
+    expect(a.closeRound(T0 * S + 35 * S - 1)).toEqual([]);
+    expect(a.closeRound(T0 * S + 35 * S)).toEqual([{ time: at(30 * S + 4000), type: 'spawn_clone', group: 'alice:web', name: 'alice:web-clone-2' }]);
+    expect(a.roundClosesAt()).toBeNull();
+  });
+
+  it('silence_is_death fires for a group none of whose unikernels reports any more', () => {
+    // alice:web reports once at T0 (records 1); bob:db keeps the rounds going every 10 s. From
+    // the round at +10 s alice:web is silent; silent for ≥ death_timeout (900 s) at +910 s → dead,
+    // pruned: the primary is gone, so the group is forgotten (no clones to destroy).
+    const a = adapter(600);
+    const lines = [JSON.stringify({ time: T0, name: 'alice:web', utime: [0, 0] })];
+    for (let k = 0; k <= 92; k++) lines.push(JSON.stringify({ time: T0 + 10 * k, name: 'bob:db', utime: [k, 0] }));
+    const out = lines.flatMap((l, i) => a.feed(parseLine(l, `t:${i + 1}`)));
+    expect([...out, ...a.finish()]).toEqual([{ time: T0 + 910, type: 'forget', group: 'alice:web' }]);
   });
 });
 

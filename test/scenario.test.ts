@@ -125,7 +125,7 @@ describe('valid scenarios', () => {
         cooldown_period: 600_000_000, // 600s
         death_timeout: 900_000_000, // 900s
       },
-      options: { microsecond_cpu: false, round_evaluation: false, exclude_booting: false, silence_is_death: false, primary_death: 'orphan', scale_down_victim: 'first', enforce_limits: false },
+      options: { microsecond_cpu: false, round_evaluation: false, exclude_booting: false, silence_is_death: false, require_primary_record: false, primary_death: 'orphan', scale_down_victim: 'first', enforce_limits: false },
     });
     expect(s.world).toEqual({
       stats_interval: 10_000_000,
@@ -212,7 +212,7 @@ output: { timeseries: false, timeseries_step: 5m, events: false, report: true, c
     expect(s.engine.config['death_timeout']).toBe(5_400_000_000); // 1h 30m
     expect(s.engine.config['scale_down_threshold_percent']).toBe(40); // default
     // corrected preset, with primary_death and exclude_booting overridden
-    expect(s.engine.options).toEqual({ microsecond_cpu: true, round_evaluation: true, exclude_booting: false, silence_is_death: true, primary_death: 'orphan', scale_down_victim: 'newest', enforce_limits: true });
+    expect(s.engine.options).toEqual({ microsecond_cpu: true, round_evaluation: true, exclude_booting: false, silence_is_death: true, require_primary_record: true, primary_death: 'orphan', scale_down_victim: 'highest_id', enforce_limits: true });
     expect(s.world.stats_interval).toBe(5_000_000);
     expect(s.world.placement_latency).toBe(2_000);
     expect(s.world.stop_latency).toBe(0);

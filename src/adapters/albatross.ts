@@ -1,24 +1,36 @@
 /**
  * The Albatross engine outside the simulator: real observations in (JSON lines with wall-clock
  * times), actions out. The same pure functions the simulator calls — `onStats`, `onSync`,
- * `onSpawnResult` — decide here; this module only turns lines into calls and keeps the states.
+ * `onSpawnResult`, `onDestroyResult` — decide here; this module only turns lines into calls and
+ * keeps the states.
  *
  * Input, one JSON object per line:
  *   {"time": T, "name": "alice:web", "utime": [sec, usec], "stime": [sec, usec]}   a stats record
  *   {"time": T, "running": ["alice:web", "alice:web-clone-1"]}                     running unikernels
- *   {"time": T, "spawn_failed": "alice:web-clone-2"}                               a failed clone spawn
- * T is Unix time in seconds (fractional allowed) or an ISO 8601 string. Records that arrive at
- * the same T are one round; the adapter pairs each with the same unikernel's previous record
- * (the engine keeps no counters). A sync pass runs every `death_timeout` of input time, on the latest
- * running list. Output, one JSON object per action: {"time": T, "type": …, "group": …, …}.
+ *   {"time": T, "spawned": "alice:web-clone-2"}                                     albatross created a clone
+ *   {"time": T, "spawn_failed": "alice:web-clone-2", "refused": false}             a clone spawn failed
+ *   {"time": T, "destroyed": "alice:web-clone-2"}                                   albatross confirmed a destroy
+ * T is Unix time in seconds (fractional allowed) or an ISO 8601 string.
+ *
+ * Rounds: albatross-stats pushes one record per unikernel every stats interval, with a few
+ * milliseconds between unikernels. A round opens with the first record after the last round
+ * and holds every record received within half a stats interval of it (`roundWindow`); it is
+ * complete when that window has passed — when a line with a later time arrives, at the end of
+ * input, or (live input, `closeRound`) when the wall clock passes it — and is then decided at
+ * the time of its latest record. Each record is paired with the same unikernel's previous one
+ * (the engine keeps no counters), and the sample keeps its own elapsed time. A sync pass runs
+ * every `death_timeout` of input time on the latest running list. Output, one JSON object per
+ * action: {"time": T, "type": …, "group": …, …}.
  */
 import type { AlbatrossAction, AlbatrossConfig, AlbatrossOptions, Decision, GroupContext, GroupState, StatsRecord, StatsSample } from '../engines/albatross/engine.js';
 import { cpuMicros } from '../engines/albatross/cpu.js';
-import { cloneIdOf, initialGroup, onSpawnResult, onStats, onSync } from '../engines/albatross/engine.js';
+import { cloneIdOf, initialGroup, onDestroyResult, onSpawnResult, onStats, onSync } from '../engines/albatross/engine.js';
 import type { Micros } from '../kernel/time.js';
 import { InputError } from '../scenario/errors.js';
 
 export interface AdapterSettings {
+  /** The stats interval of albatross-stats (`--interval`), µs: rounds are grouped by it. */
+  interval: Micros;
   config: AlbatrossConfig;
   options: AlbatrossOptions;
   /** Scaling groups by primary name, with their policy. */
@@ -29,7 +41,9 @@ export interface AdapterSettings {
 export type AdapterInput =
   | { kind: 'stats'; time: Micros; record: StatsRecord }
   | { kind: 'running'; time: Micros; names: string[] }
-  | { kind: 'spawn_failed'; time: Micros; name: string };
+  | { kind: 'spawned'; time: Micros; name: string }
+  | { kind: 'spawn_failed'; time: Micros; name: string; refused: boolean }
+  | { kind: 'destroyed'; time: Micros; name: string };
 
 /** An action as printed: the engine's action with the time it was decided. */
 export type AdapterOutput = { time: number } & AlbatrossAction;
@@ -82,8 +96,14 @@ export function parseLine(line: string, where: string): AdapterInput {
     if (!obj['running'].every((n) => typeof n === 'string')) throw new InputError('"running" must be a list of names', { file: where, key: 'running' });
     return { kind: 'running', time, names: obj['running'] as string[] };
   }
-  if (typeof obj['spawn_failed'] === 'string') return { kind: 'spawn_failed', time, name: obj['spawn_failed'] };
-  throw new InputError('expected a stats record ("name", "utime"), a "running" list or "spawn_failed"', { file: where });
+  if (typeof obj['spawned'] === 'string') return { kind: 'spawned', time, name: obj['spawned'] };
+  if (typeof obj['destroyed'] === 'string') return { kind: 'destroyed', time, name: obj['destroyed'] };
+  if (typeof obj['spawn_failed'] === 'string') {
+    const refused = obj['refused'] ?? false;
+    if (typeof refused !== 'boolean') throw new InputError('"refused" must be true or false', { file: where, key: 'refused' });
+    return { kind: 'spawn_failed', time, name: obj['spawn_failed'], refused };
+  }
+  throw new InputError('expected a stats record ("name", "utime"), a "running" list, "spawned", "spawn_failed" or "destroyed"', { file: where });
 }
 
 /** The group a unikernel belongs to: itself if it is a primary, its stem if it is a clone. */
@@ -92,7 +112,24 @@ function groupOf(groups: ReadonlyMap<string, unknown>, name: string): string | u
   const at = name.lastIndexOf('-clone-');
   if (at <= 0) return undefined;
   const stem = name.slice(0, at);
-  return groups.has(stem) && cloneIdOf(stem, name) > 0 ? stem : undefined;
+  return groups.has(stem) && cloneIdOf(stem, name) !== null ? stem : undefined;
+}
+
+/**
+ * How long a round stays open after its first record: half a stats interval, so records a few
+ * milliseconds apart fall in one round and the next round's records (an interval later) do not.
+ *
+ * @example roundWindow(10_000_000) // 5_000_000
+ */
+export function roundWindow(interval: Micros): Micros {
+  return Math.floor(interval / 2);
+}
+
+/** A round being collected: when it opened and closes, its latest record, its records by group. */
+interface PendingRound {
+  closesAt: Micros;
+  latest: Micros;
+  byGroup: Map<string, { time: Micros; record: StatsRecord }[]>;
 }
 
 /**
@@ -102,7 +139,7 @@ function groupOf(groups: ReadonlyMap<string, unknown>, name: string): string | u
 export class AlbatrossAdapter {
   private readonly states = new Map<string, GroupState>();
   private readonly contexts = new Map<string, GroupContext>();
-  private pending: { time: Micros; byGroup: Map<string, StatsRecord[]> } | null = null;
+  private pending: PendingRound | null = null;
   /** The sensor's memory: each unikernel's last record and its time (the engine keeps none). */
   private readonly previous = new Map<string, { time: Micros; record: StatsRecord }>();
   private running: ReadonlySet<string> | null = null;
@@ -115,31 +152,50 @@ export class AlbatrossAdapter {
     }
   }
 
-  /** Feed one input; returns the actions decided (possibly none). */
+  /** Feed one input; returns the actions decided (possibly none), a completed round's first. */
   feed(input: AdapterInput): AdapterOutput[] {
-    const out: AdapterOutput[] = [];
-    if (this.pending && input.time !== this.pending.time) out.push(...this.flush());
+    const out = this.closeRound(input.time);
     out.push(...this.syncUpTo(input.time));
     switch (input.kind) {
       case 'stats': {
         const group = groupOf(this.settings.groups, input.record.name);
         if (group === undefined) break;
-        this.pending ??= { time: input.time, byGroup: new Map() };
+        this.pending ??= { closesAt: input.time + roundWindow(this.settings.interval), latest: input.time, byGroup: new Map() };
+        this.pending.latest = Math.max(this.pending.latest, input.time);
         const list = this.pending.byGroup.get(group) ?? [];
-        list.push(input.record);
+        list.push({ time: input.time, record: input.record });
         this.pending.byGroup.set(group, list);
         break;
       }
       case 'running':
         this.running = new Set(input.names);
         break;
-      case 'spawn_failed': {
+      case 'spawned':
+      case 'spawn_failed':
+      case 'destroyed': {
         const group = groupOf(this.settings.groups, input.name);
-        if (group !== undefined) out.push(...this.apply(group, onSpawnResult(this.contexts.get(group)!, this.states.get(group)!, input.name, false, input.time), input.time));
+        if (group === undefined) break;
+        const ctx = this.contexts.get(group)!;
+        const state = this.states.get(group)!;
+        const d =
+          input.kind === 'destroyed'
+            ? onDestroyResult(ctx, state, input.name, input.time)
+            : onSpawnResult(ctx, state, input.name, input.kind === 'spawned' ? 'created' : input.refused ? 'refused' : 'failed', input.time);
+        out.push(...this.apply(group, d, input.time));
         break;
       }
     }
     return out;
+  }
+
+  /** When the round being collected is complete (µs, input time), or null when none is open. */
+  roundClosesAt(): Micros | null {
+    return this.pending?.closesAt ?? null;
+  }
+
+  /** Decide the open round if its window has passed at `now` (input time); the live CLI calls this on a timer. */
+  closeRound(now: Micros): AdapterOutput[] {
+    return this.pending !== null && now >= this.pending.closesAt ? this.flush() : [];
   }
 
   /** End of input: decide on the round still pending. */
@@ -147,16 +203,22 @@ export class AlbatrossAdapter {
     return this.flush();
   }
 
-  /** Hand the pending round to the engine, one call per group, groups in name order. */
+  /**
+   * Hand the pending round to the engine, one call per group, groups in name order, at the time
+   * of the round's latest record. With silence_is_death a group without any record in the round
+   * still gets its (empty) round, so its silence counts.
+   */
   private flush(): AdapterOutput[] {
     const pending = this.pending;
     this.pending = null;
     if (!pending) return [];
+    const now = pending.latest;
     const out: AdapterOutput[] = [];
-    for (const group of [...pending.byGroup.keys()].sort()) {
-      const records = pending.byGroup.get(group)!.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const samples = this.samplesOf(records, pending.time);
-      out.push(...this.apply(group, onStats(this.contexts.get(group)!, this.states.get(group)!, samples, samples.length, pending.time), pending.time));
+    for (const group of [...this.states.keys()].sort()) {
+      const received = pending.byGroup.get(group);
+      if (received === undefined && !this.settings.options.silence_is_death) continue;
+      const samples = this.samplesOf(received ?? [], now);
+      out.push(...this.apply(group, onStats(this.contexts.get(group)!, this.states.get(group)!, samples, samples.length, now), now));
     }
     return out;
   }
@@ -164,29 +226,31 @@ export class AlbatrossAdapter {
   /**
    * Pair each record (sorted by name) with the same unikernel's previous one. Two records of one
    * name in a round: the later wins. A counter lower than before means a new unikernel under an
-   * old name, so it has no previous record.
+   * old name, so it has no previous record. The engine measures every sample up to the round's
+   * `now`, so a sample's previous time is shifted by the record's own lag behind `now`: the
+   * interval it covers stays the one between its two receipts.
    */
-  private samplesOf(records: readonly StatsRecord[], time: Micros): StatsSample[] {
+  private samplesOf(received: readonly { time: Micros; record: StatsRecord }[], now: Micros): StatsSample[] {
+    const sorted = [...received].sort((a, b) => (a.record.name < b.record.name ? -1 : a.record.name > b.record.name ? 1 : 0));
     const samples: StatsSample[] = [];
     const cpu = (r: StatsRecord) => cpuMicros(r.utimeSec, r.utimeUsec, r.stimeSec, r.stimeUsec);
-    for (const record of records) {
+    for (const { time, record } of sorted) {
       const last = samples[samples.length - 1];
       if (last !== undefined && last.name === record.name) samples.pop();
       const before = this.previous.get(record.name);
       const usable = before !== undefined && cpu(before.record) <= cpu(record);
       samples.push({
         ...record,
-        previousAt: usable ? before.time : -1,
+        previousAt: usable ? now - (time - before.time) : -1,
         previousUtimeSec: usable ? before.record.utimeSec : 0,
         previousUtimeUsec: usable ? before.record.utimeUsec : 0,
         previousStimeSec: usable ? before.record.stimeSec : 0,
         previousStimeUsec: usable ? before.record.stimeUsec : 0,
       });
     }
-    for (const record of records) this.previous.set(record.name, { time, record });
+    for (const { time, record } of sorted) this.previous.set(record.name, { time, record });
     return samples;
   }
-
   /** Run the sync passes due before `now` (every death_timeout, from the first input on). */
   private syncUpTo(now: Micros): AdapterOutput[] {
     const period = this.settings.config.death_timeout;

@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { AlbatrossAdapter, parseLine, type AdapterOutput } from '../adapters/albatross.js';
 import type { AlbatrossConfig, AlbatrossOptions } from '../engines/albatross/engine.js';
 import { InputError } from '../scenario/errors.js';
-import { wholeNumberFlag } from './flags.js';
+import { durationFlag, wholeNumberFlag } from './flags.js';
+import { decideHpa } from './decide-hpa.js';
 import { loadScenario, parseScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 
@@ -21,6 +22,8 @@ interface DecideFlags {
   maxInstances?: string;
   minInstances: string;
   input?: string;
+  config?: string;
+  interval?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -40,7 +43,7 @@ export function registerDecideCommand(program: Command): void {
   program
     .command('decide')
     .description('run a decision engine on live observations: JSON lines in, actions as JSON lines out')
-    .argument('<engine>', 'engine name (albatross)')
+    .argument('<engine>', 'engine name (albatross, hpa)')
     .option('--scenario <file>', 'take engine variant, config and options (and the groups, if no --group) from a scenario')
     .option('--variant <name>', 'engine variant (faithful or corrected)')
     .option('--set <key=value>', 'override a key, e.g. --set engine.config.cooldown_period=300s (repeatable)', collect, [])
@@ -49,20 +52,36 @@ export function registerDecideCommand(program: Command): void {
     .option('--max-instances <n>', 'max instances per group (scaling policy)')
     .option('--min-instances <n>', 'min instances per group (corrected variant)', '1')
     .option('--input <file>', 'read observations from a file instead of stdin')
+    .option('--config <file>', 'hpa: the HPA configuration (YAML or JSON; HPA spec or manifest, controller flags, options)')
+    .option('--interval <duration>', 'albatross: stats interval of albatross-stats: records within half of it form one round (default: the scenario\'s world.stats_interval, 10s)')
     .addHelpText(
       'after',
       `
 Input lines:
   {"time": 1780000010, "name": "alice:web", "utime": [9, 500000], "stime": [0, 12000]}
   {"time": 1780000010, "running": ["alice:web", "alice:web-clone-1"]}
-  {"time": "2026-06-01T10:00:20Z", "spawn_failed": "alice:web-clone-2"}
-Output lines: {"time": …, "type": "spawn_clone" | "destroy_clone" | "orphan" | "adopt" | "forget", "group": …, …}
+  {"time": 1780000011, "spawned": "alice:web-clone-2"}                 albatross created the clone
+  {"time": "2026-06-01T10:00:20Z", "spawn_failed": "alice:web-clone-2"}  (add "refused": true when
+                                        the spawn was refused before albatross was asked)
+  {"time": 1780000012, "destroyed": "alice:web-clone-1"}               albatross confirmed a destroy
+Without "spawned"/"destroyed" lines a new clone joins its group when its stats arrive, and a
+destroyed one leaves it at the next sync pass (every death_timeout of input time).
+Rounds: records within half a stats interval (--interval) of a round's first record are one
+round; it is decided when that window has passed (a later line, the end of input, or — for
+live input stamped with the current time — the wall clock).
+Output lines: {"time": …, "type": "spawn_clone" | "spawn_refused" | "destroy_clone" | "orphan" | "adopt" | "forget", "group": …, …}
 
 Example:
-  albatross-stats-to-json | scalelab decide albatross --variant corrected --group alice:web --max-instances 4`,
+  albatross-stats-to-json | scalelab decide albatross --variant corrected --group alice:web --max-instances 4
+
+hpa (one line per observation; format in docs/engines/hpa.md):
+  {"time": 1780000000, "specReplicas": 2, "pods": [{"name": "web-1", "phase": "Running", "ready": {"status": "True", "lastTransitionTime": 1779990000}, "startTime": 1779989990, "requests": {"cpu": "500m"}, "cpu": {"usage": "450m", "timestamp": 1779999990, "window": "30s"}}]}
+  Output lines: {"time": …, "type": "scale", "from": 2, "to": 3, "reason": …}
+  scalelab decide hpa --config hpa.yaml --input observations.jsonl`,
     )
     .action(async (engine: string, flags: DecideFlags) => {
-      if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross)`, { key: 'engine' });
+      if (engine === 'hpa') return decideHpa(flags.config, flags.input);
+      if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross, hpa)`, { key: 'engine' });
       const scenario = engineScenario(flags);
       if (scenario.engine.name !== 'albatross') throw new InputError(`the scenario's engine is ${scenario.engine.name}, not albatross`, { file: flags.scenario, key: 'engine.name' });
       const vcpus = wholeNumberFlag(flags.vcpus, '--vcpus');
@@ -72,18 +91,35 @@ Example:
       for (const g of flags.group) groups.set(g, { vcpus, maxInstances, minInstances });
       if (groups.size === 0 && flags.scenario) for (const w of scenario.workloads) groups.set(w.name, { vcpus: w.vcpus, maxInstances: w.max_instances, minInstances: w.min_instances });
       if (groups.size === 0) throw new InputError('name at least one scaling group with --group (or give --scenario)', { key: '--group' });
-      const adapter = new AlbatrossAdapter({ config: scenario.engine.config as unknown as AlbatrossConfig, options: scenario.engine.options as unknown as AlbatrossOptions, groups });
+      const interval = flags.interval !== undefined ? durationFlag(flags.interval, '--interval') : scenario.world.stats_interval;
+      const adapter = new AlbatrossAdapter({ interval, config: scenario.engine.config as unknown as AlbatrossConfig, options: scenario.engine.options as unknown as AlbatrossOptions, groups });
       if (flags.input && !fs.existsSync(flags.input)) throw new InputError('no such file', { file: flags.input });
       const source = flags.input ?? 'stdin';
       const input = flags.input ? fs.createReadStream(flags.input) : process.stdin;
       const print = (actions: AdapterOutput[]) => {
         for (const a of actions) process.stdout.write(`${JSON.stringify(a)}\n`);
       };
+      // live input (times near the wall clock): decide a round as soon as its window has passed
+      let timer: NodeJS.Timeout | undefined;
+      const armTimer = () => {
+        clearTimeout(timer);
+        const closesAt = adapter.roundClosesAt();
+        if (closesAt === null) return;
+        // only for rounds stamped within a stats interval of the wall clock (a replayed recording
+        // is decided by its own lines); a window already passed closes once the lines at hand are read
+        const wait = closesAt / 1000 - Date.now();
+        if (Math.abs(wait) <= interval / 1000) timer = setTimeout(() => print(adapter.closeRound(closesAt)), Math.max(0, wait));
+      };
       let n = 0;
-      for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
-        n++;
-        if (line.trim() === '') continue;
-        print(adapter.feed(parseLine(line, `${source}:${n}`)));
+      try {
+        for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
+          n++;
+          if (line.trim() === '') continue;
+          print(adapter.feed(parseLine(line, `${source}:${n}`)));
+          armTimer();
+        }
+      } finally {
+        clearTimeout(timer);
       }
       print(adapter.finish());
     });

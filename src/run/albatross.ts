@@ -40,6 +40,7 @@ import {
   evaluatedAverage,
   inCooldown,
   initialGroup,
+  onDestroyResult,
   onSpawnResult,
   onStats,
   onSync,
@@ -49,6 +50,7 @@ import {
   type Decision,
   type GroupContext,
   type GroupState,
+  type SpawnOutcome,
   type StatsSample,
 } from '../engines/albatross/engine.js';
 
@@ -181,10 +183,18 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     fleet.update(t, fleetInstances);
   };
 
-  /** Create an instance on a host; returns the failure reason or null. */
+  /**
+   * Create an instance on a host; returns the failure reason or null. A clone is refused, as
+   * mollymawk's `spawn_clone` refuses it, when its primary is not there (albatross does not
+   * know it) or has block devices; then placement may fail for want of room.
+   */
   const create = (w: Workload, name: string, isPrimary: boolean, t: Micros, warm: boolean): string | null => {
     const spec = w.spec;
-    if (!isPrimary && spec.block_devices) return 'block_devices';
+    if (!isPrimary) {
+      const primary = findInstance(w, states[w.index]!.primary);
+      if (primary === undefined || primary.phase === Phase.Stopping) return 'primary_missing';
+      if (spec.block_devices) return 'block_devices';
+    }
     const h = pool.choose(spec.arch, spec.vcpus, spec.memory_bytes);
     if (h < 0) return 'no_capacity';
     pool.reserve(h, spec.vcpus, spec.memory_bytes, 1);
@@ -225,12 +235,18 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     fleetChange(t, -1);
   };
 
-  /** Begin stopping an instance (destroy). */
-  const stop = (w: Workload, name: string, t: Micros, reason: string): void => {
+  /** Is there a running (not yet stopping) instance called `name` to destroy? */
+  const stoppable = (w: Workload, name: string): boolean => {
+    const inst = findInstance(w, name);
+    return inst !== undefined && inst.phase !== Phase.Stopping;
+  };
+
+  /** Begin stopping an instance (destroy); false when there is nothing to stop. */
+  const stop = (w: Workload, name: string, t: Micros, reason: string): boolean => {
     const inst = findInstance(w, name);
     if (!inst || inst.phase === Phase.Stopping) {
       log(t, 'destroy_ignored', { group: w.spec.name, instance: name, reason: 'not running' });
-      return;
+      return false;
     }
     settle(w, t);
     setPhase(w, inst, Phase.Stopping);
@@ -239,46 +255,64 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
     log(t, 'instance_stopping', { group: w.spec.name, instance: name, reason });
     // a scale-down's clone going is the scale-down itself: mark only the other destroys
     if (reason !== 'scale_down') chartAction(t, w, 'clone_destroyed');
+    return true;
   };
 
   /** Carry out an engine decision for workload `w`. */
   const apply = (w: Workload, d: Decision, t: Micros): void => {
+    const stamp = states[w.index]!.lastScaleAction;
     states[w.index] = d.state;
+    if (d.state.lastScaleAction !== stamp) cooldownBand(w, d.state.lastScaleAction, t);
     for (const a of d.actions) act(w, a, t);
   };
+
+  /**
+   * The chart's cooldown band follows the engine's stamp: a new stamp starts a band to
+   * stamp + cooldown_period (ending any earlier one there); a stamp cleared (`remove_cooldown`)
+   * ends the band at `t`.
+   */
+  const cooldownBand = (w: Workload, stamp: Micros | null, t: Micros): void => {
+    if (w.index >= chartGroups) return;
+    if (stamp === null) chart.cutCooldown(w.index, t);
+    else chart.cooldown(w.index, stamp, stamp + config.cooldown_period);
+  };
+
+  /** How a spawn failure reason ends the spawn: refused before albatross is asked (the stamp stays) or failed (stamp cleared). */
+  const spawnOutcome = (failure: string): SpawnOutcome => (failure === 'no_capacity' ? 'failed' : 'refused');
 
   const act = (w: Workload, a: AlbatrossAction, t: Micros): void => {
     const i = w.index;
     switch (a.type) {
       case 'spawn_clone': {
-        const reversal = metrics.scaling(i, t, 1);
-        log(t, 'scale_up', { group: a.group, instance: a.name });
-        chartAction(t, w, 'scale_up');
-        if (i < chartGroups) {
-          chart.reversal(i, t, reversal);
-          chart.cooldown(i, t, t + config.cooldown_period);
-        }
+        // a scale-up counts when a clone is created; it joins the group when placed (EV_PLACED)
         const failure = create(w, a.name, false, t, false);
         if (failure === null) {
+          const reversal = metrics.scaling(i, t, 1);
           metrics.count(i, 'clones_spawned');
+          log(t, 'scale_up', { group: a.group, instance: a.name });
+          chartAction(t, w, 'scale_up');
+          if (i < chartGroups) chart.reversal(i, t, reversal);
         } else {
           metrics.count(i, 'spawn_failures');
           log(t, 'spawn_failed', { group: a.group, instance: a.name, reason: failure });
           chartAction(t, w, 'spawn_failed');
-          if (i < chartGroups) chart.cutCooldown(i, t);
-          apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, a.name, false, t), t);
+          apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, a.name, spawnOutcome(failure), t), t);
         }
         break;
       }
+      case 'spawn_refused':
+        metrics.count(i, 'spawn_failures');
+        log(t, 'spawn_failed', { group: a.group, reason: a.reason });
+        chartAction(t, w, 'spawn_failed');
+        break;
       case 'destroy_clone':
-        if (a.reason === 'scale_down') {
+        // a scale-down counts only when something is destroyed; the clone leaves the group
+        // when albatross confirms (EV_GONE)
+        if (a.reason === 'scale_down' && stoppable(w, a.name)) {
           const reversal = metrics.scaling(i, t, -1);
           log(t, 'scale_down', { group: a.group, instance: a.name });
           chartAction(t, w, 'scale_down');
-          if (i < chartGroups) {
-            chart.reversal(i, t, reversal);
-            chart.cooldown(i, t, t + config.cooldown_period);
-          }
+          if (i < chartGroups) chart.reversal(i, t, reversal);
         }
         stop(w, a.name, t, a.reason);
         break;
@@ -354,7 +388,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
       }
       recordCount += n;
       const before = states[wi]!;
-      if (n > 0) {
+      // with silence_is_death a group none of whose members reports still has its round
+      if (n > 0 || (options.silence_is_death && before.managed)) {
         callCount++;
         const d = onStats(contexts[wi]!, before, records, n, t);
         if (d.actions.length > 0) apply(w, d, t);
@@ -448,6 +483,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         const w = workloads[inst.workload]!;
         setPhase(w, inst, Phase.Booting);
         queue.push(t + sampleLatency(world.boot.latency, rngBoot), EV_BOOTED, inst.id, PRIO_LIFECYCLE);
+        // albatross has created the clone: spawn_clone registers it now (register_clone)
+        if (!inst.isPrimary) apply(w, onSpawnResult(contexts[w.index]!, states[w.index]!, inst.name, 'created', t), t);
         break;
       }
       case EV_BOOTED: {
@@ -474,6 +511,8 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
         const w = workloads[inst.workload]!;
         bury(w, inst, t);
         log(t, 'instance_gone', { group: w.spec.name, instance: inst.name });
+        // albatross confirms the destroy: prune_clone removes the clone now (remove_clone)
+        apply(w, onDestroyResult(contexts[w.index]!, states[w.index]!, inst.name, t), t);
         measure(w, t);
         break;
       }

@@ -18,20 +18,21 @@ export const albatrossDescriptor: EngineDescriptor = {
     { key: 'round_evaluation', type: 'boolean', default: false, unit: '', doc: 'evaluate once per stats round on fresh samples only (faithful: on the primary\'s record, with clones\' last values)' },
     { key: 'exclude_booting', type: 'boolean', default: false, unit: '', doc: 'leave a clone out of the average until its first full interval of stats (faithful: counts as 0 %)' },
     { key: 'silence_is_death', type: 'boolean', default: false, unit: '', doc: 'a unikernel silent for longer than death_timeout is dead (faithful: only the periodic sync pass notices)' },
+    { key: 'require_primary_record', type: 'boolean', default: false, unit: '', doc: 'round evaluation: a round without the primary\'s record is not evaluated, so a dead primary is never cloned (faithful: evaluation happens on the primary\'s record anyway)' },
     { key: 'primary_death', type: 'enum', default: 'orphan', values: ['orphan', 'destroy', 'promote'], unit: '', doc: 'what happens to clones when the primary dies (faithful: orphan, left running unmanaged)' },
-    { key: 'scale_down_victim', type: 'enum', default: 'first', values: ['first', 'newest'], unit: '', doc: 'which clone a scale-down destroys (faithful: the first of the group\'s list)' },
+    { key: 'scale_down_victim', type: 'enum', default: 'first', values: ['first', 'highest_id'], unit: '', doc: 'which clone a scale-down destroys: first = head of the group\'s list, the newest registered (faithful); highest_id = the highest clone number, whatever order clones were registered or adopted in' },
     { key: 'enforce_limits', type: 'boolean', default: false, unit: '', doc: 'enforce max_instances and min_instances of the workload (faithful: not enforced)' },
   ],
   variants: [
     {
       name: 'faithful',
-      doc: 'as merged in mollymawk PR 250 (June 2026), quirks included',
-      options: { microsecond_cpu: false, round_evaluation: false, exclude_booting: false, silence_is_death: false, primary_death: 'orphan', scale_down_victim: 'first', enforce_limits: false },
+      doc: 'as merged in mollymawk (autoscaler.ml and unikernel.ml at commit 1c257b3), quirks included',
+      options: { microsecond_cpu: false, round_evaluation: false, exclude_booting: false, silence_is_death: false, require_primary_record: false, primary_death: 'orphan', scale_down_victim: 'first', enforce_limits: false },
     },
     {
       name: 'corrected',
-      doc: 'what the upstream review asked for: µs arithmetic, round evaluation, no orphans, newest clone removed, limits enforced',
-      options: { microsecond_cpu: true, round_evaluation: true, exclude_booting: true, silence_is_death: true, primary_death: 'destroy', scale_down_victim: 'newest', enforce_limits: true },
+      doc: 'what the upstream review asked for: µs arithmetic, round evaluation with the primary\'s record, silence is death, no orphans, highest clone number removed, limits enforced',
+      options: { microsecond_cpu: true, round_evaluation: true, exclude_booting: true, silence_is_death: true, require_primary_record: true, primary_death: 'destroy', scale_down_victim: 'highest_id', enforce_limits: true },
     },
   ],
   check(config) {

@@ -1,0 +1,64 @@
+/**
+ * Kubernetes HPA: configuration keys, options and variants, in the shape of every engine
+ * descriptor. The scalar keys are here; `metrics` and `behavior` are structured (lists of
+ * metrics and policies) and are read by `resolveHpaConfig`, which `hpaConfigFromKeys` calls with
+ * them. Not registered in src/engines/registry.ts until a world runs it (a registered engine is
+ * accepted by the scenario loader).
+ */
+import type { EngineDescriptor } from '../descriptor.js';
+import { resolveHpaConfig } from './config.js';
+import { HPA_VERSIONS, type HpaConfig } from './types.js';
+
+export const hpaDescriptor: EngineDescriptor = {
+  name: 'hpa',
+  summary: 'Kubernetes Horizontal Pod Autoscaler (replica_calculator.go + horizontal.go): integer utilisation, tolerance, readiness rules, stabilisation windows, rate-limit policies',
+  config: [
+    { key: 'minReplicas', type: 'integer', default: 1, unit: 'pods', doc: 'spec.minReplicas (0 only with the scaleToZero option and an External metric)', min: 0 },
+    { key: 'maxReplicas', type: 'integer', default: 10, unit: 'pods', doc: 'spec.maxReplicas (required upstream; 10 here when unset)', min: 1 },
+    { key: 'controller.syncPeriod', type: 'duration', default: '15s', unit: 'µs', doc: '--horizontal-pod-autoscaler-sync-period: how often each HPA is reconciled', min: 1 },
+    { key: 'controller.tolerance', type: 'number', default: 0.1, unit: '', doc: '--horizontal-pod-autoscaler-tolerance: no change while the usage ratio is this close to 1', min: 0 },
+    { key: 'controller.cpuInitializationPeriod', type: 'duration', default: '5m', unit: 'µs', doc: '--horizontal-pod-autoscaler-cpu-initialization-period: CPU samples of younger pods need readiness and one full window', min: 0 },
+    { key: 'controller.initialReadinessDelay', type: 'duration', default: '30s', unit: 'µs', doc: '--horizontal-pod-autoscaler-initial-readiness-delay: a readiness change this soon after start is the first one', min: 0 },
+    { key: 'controller.downscaleStabilization', type: 'duration', default: '5m', unit: 'µs', doc: '--horizontal-pod-autoscaler-downscale-stabilization: the highest recommendation this recent wins (legacy path; scaleDown window when unset)', min: 0 },
+  ],
+  options: [
+    { key: 'version', type: 'enum', default: '1.35', values: HPA_VERSIONS, unit: '', doc: 'which Kubernetes release\'s arithmetic: 1.20 one-window stabilisation; 1.23 both windows; 1.30 period start from both directions, missing pods at max(100 %, target); 1.35 per-direction tolerance (isWithin)' },
+    { key: 'scaleToZero', type: 'boolean', default: false, unit: '', doc: 'the alpha HPAScaleToZero gate: allow minReplicas 0 (needs an External metric)' },
+  ],
+  variants: [
+    { name: 'faithful', doc: 'Kubernetes 1.35 (the newest arithmetic the spec describes)', options: { version: '1.35', scaleToZero: false } },
+    { name: 'k8s-1.30', doc: 'Kubernetes 1.26–1.32: symmetric tolerance |1 − ratio| ≤ t', options: { version: '1.30', scaleToZero: false } },
+    { name: 'k8s-1.23', doc: 'Kubernetes 1.21–1.25: rate-limit period start from one direction, missing pods at 100 %', options: { version: '1.23', scaleToZero: false } },
+    { name: 'k8s-1.20', doc: 'Kubernetes 1.18–1.20: stabilisation looks at one window only', options: { version: '1.20', scaleToZero: false } },
+  ],
+  check(config) {
+    const min = config['minReplicas'] as number;
+    const max = config['maxReplicas'] as number;
+    return max < min ? [{ key: 'maxReplicas', message: `must be greater than or equal to minReplicas (${max} < ${min})` }] : [];
+  },
+};
+
+/**
+ * An `HpaConfig` from descriptor-resolved keys (durations already in µs) and options, plus the
+ * structured `metrics` and `behavior` as written (HPA spec shape). Validates like
+ * `resolveHpaConfig`; errors name `file` and the key.
+ *
+ * @example hpaConfigFromKeys({ minReplicas: 1, maxReplicas: 4 }, { version: '1.30' }).version // '1.30'
+ */
+export function hpaConfigFromKeys(config: Record<string, unknown>, options: Record<string, unknown>, structured: { metrics?: unknown; behavior?: unknown } = {}, file?: string): HpaConfig {
+  const us = (key: string) => (config[key] === undefined ? undefined : `${config[key] as number}us`);
+  const controller = Object.fromEntries(
+    [
+      ['syncPeriod', us('controller.syncPeriod')],
+      ['tolerance', config['controller.tolerance']],
+      ['cpuInitializationPeriod', us('controller.cpuInitializationPeriod')],
+      ['initialReadinessDelay', us('controller.initialReadinessDelay')],
+      ['downscaleStabilization', us('controller.downscaleStabilization')],
+    ].filter(([, v]) => v !== undefined),
+  );
+  const raw: Record<string, unknown> = { maxReplicas: config['maxReplicas'] ?? 10, controller, options: { ...options } };
+  if (config['minReplicas'] !== undefined) raw['minReplicas'] = config['minReplicas'];
+  if (structured.metrics !== undefined) raw['metrics'] = structured.metrics;
+  if (structured.behavior !== undefined) raw['behavior'] = structured.behavior;
+  return resolveHpaConfig(raw, file);
+}
