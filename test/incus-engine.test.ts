@@ -7,8 +7,11 @@ import { incusDescriptor } from '../src/engines/incus/descriptor.js';
 import {
   goMapOrder,
   initialState,
+  nextTickAfterRun,
   inCooldown,
+  liveMigratable,
   nextTick,
+  onDaemonStart,
   onLeaderChange,
   onMigrationResult,
   onTick,
@@ -61,7 +64,7 @@ const migrations = (actions: readonly IncusAction[]) => actions.filter((a) => a.
 const finished = (actions: readonly IncusAction[]) => actions.find((a) => a.type === 'run_finished') as Extract<IncusAction, { type: 'run_finished' }> | undefined;
 
 /** Run a tick at `t` (the first tick is at 1 min for members started at 0). */
-function tick(c: IncusContext, v: ClusterView, t = MIN, state: IncusState = initialState(v)) {
+function tick(c: IncusContext, v: ClusterView, t = MIN, state: IncusState = initialState(v, c)) {
   return onTick(c, state, v, t);
 }
 
@@ -132,7 +135,9 @@ describe('task schedule and interval phase', () => {
     expect(runDue(0, 0, 5 * MIN)).toBe(false); // interval 0 disables
   });
 
-  it('skips the first minute and acts only on runs due; a run with a migration shifts the leader\'s ticks', () => {
+  it('skips the first minute and acts only on runs due; after a run the next tick is one minute minus its duration away', () => {
+    // lxc/incus internal/server/task/task.go, Task.loop: after t.f(ctx) ran for `duration`,
+    // delay = schedule − duration (1 min − duration), or immediately when negative.
     const members = [member('a', { load1: 8 }), member('b', { load1: 0 })];
     const v = view(members, [vm('v1', 0)]);
     const c = ctx('faithful', {}, { interval: 3 });
@@ -148,13 +153,41 @@ describe('task schedule and interval phase', () => {
     d = onTick(c, d.state, v, 3 * MIN);
     expect(migrations(d.actions)).toHaveLength(1);
     expect(d.wakeAt).toBeNull();
-    // it completes 40 s later: the next tick is one minute after the run returned
+    // the run returns at 3:40 after 40 s: delay 60 − 40 = 20 s → next tick at 4:00, the grid is kept
     d = onMigrationResult(c, d.state, v, true, 3 * MIN + 40 * S);
-    expect(d.state.tickBase[0]).toBe(4 * MIN + 40 * S);
-    expect(d.wakeAt).toBe(4 * MIN + 40 * S);
-    // 4:40 → round(4.67) = 5; 5:40 → 6 → due again (6 % 3 == 0)
-    expect(runDue(3, 0, 4 * MIN + 40 * S)).toBe(false);
-    expect(runDue(3, 0, 5 * MIN + 40 * S)).toBe(true);
+    expect(d.state.tickBase[0]).toBe(4 * MIN);
+    expect(d.wakeAt).toBe(4 * MIN);
+    // 4:00 → round(4) = 4, not due; 5:00 not due; 6:00 → 6 % 3 == 0 → due
+    expect(runDue(3, 0, 4 * MIN)).toBe(false);
+    expect(runDue(3, 0, 6 * MIN)).toBe(true);
+  });
+
+  it('ticks again at once when the run took longer than a minute', () => {
+    // a run from 3:00 whose migration ends at 4:30 (90 s): delay 60 − 90 < 0 → immediately, at 4:30;
+    // then every minute from there: 5:30 (round 5.5 = 6 → 6 % 3 == 0: due)
+    expect(nextTickAfterRun(3 * MIN, 4 * MIN + 30 * S)).toBe(4 * MIN + 30 * S);
+    expect(nextTickAfterRun(3 * MIN, 3 * MIN + 40 * S)).toBe(4 * MIN);
+    expect(nextTickAfterRun(3 * MIN, 4 * MIN)).toBe(4 * MIN); // exactly a minute: delay 0
+    const v = view([member('a', { load1: 8 }), member('b', { load1: 0 })], [vm('v1', 0)]);
+    const c = ctx('faithful', {}, { interval: 3 });
+    let d = onTick(c, initialState(v), v, 3 * MIN);
+    d = onMigrationResult(c, d.state, v, true, 4 * MIN + 30 * S);
+    expect(d.wakeAt).toBe(4 * MIN + 30 * S);
+    expect(runDue(3, 0, 4 * MIN + 30 * S)).toBe(false); // 4.5 → 5
+    expect(runDue(3, 0, 5 * MIN + 30 * S)).toBe(true); // 5.5 → 6
+  });
+
+  it('a daemon that starts again (after the crash of lxc/incus#2808) starts its task over', () => {
+    const v = view([member('a'), member('b')], []);
+    expect(onDaemonStart(ctx('faithful'), initialState(v), v, 0, 10 * MIN + 7 * S).state.tickBase).toEqual([11 * MIN + 7 * S, MIN]);
+    expect(onDaemonStart(ctx('faithful', { version: '6.7' }), initialState(v), v, 1, 10 * MIN).state.tickBase).toEqual([MIN, 10 * MIN]);
+  });
+
+  it('6.7–6.20 run the task at daemon start (no SkipFirst)', () => {
+    // v6.20.0 autoRebalanceClusterTask: task.Every(time.Minute) without task.SkipFirst
+    const v = view([member('a', { startedAt: -137 * S }), member('b')], []);
+    expect(initialState(v, ctx('faithful', { version: '6.7' })).tickBase).toEqual([-137 * S, 0]);
+    expect(initialState(v, ctx('faithful', { version: '6.21' })).tickBase).toEqual([-77 * S, MIN]);
   });
 });
 
@@ -224,9 +257,11 @@ describe('target choice under project restrictions', () => {
   ];
   const projects: ProjectView[] = [
     DEFAULT_PROJECT,
-    { name: 'tenant', restricted: true, clusterGroups: ['rack-a'] },
+    { name: 'tenant', restricted: true, clusterGroups: ['rack-a'], clusterTarget: 'allow' },
     { name: 'loose', restricted: false, clusterGroups: ['rack-a'] },
   ];
+  // projects other than default are moved with the project selected only on main
+  const c7 = (extra: Partial<IncusOptions> = {}) => ctx('faithful', { version: 'main', ...extra });
 
   it('sends an unrestricted VM to the least-loaded member', () => {
     const d = tick(ctx('faithful'), view(members, [vm('v', 0)], { projects }));
@@ -234,20 +269,130 @@ describe('target choice under project restrictions', () => {
   });
 
   it('sends a VM of a project restricted to rack-a to the least-loaded member of rack-a', () => {
-    const d = tick(ctx('faithful'), view(members, [vm('v', 0, { project: 1 })], { projects }));
+    const d = tick(c7(), view(members, [vm('v', 0, { project: 1 })], { projects }));
     expect(migrations(d.actions)[0]).toMatchObject({ from: 0, to: 1, targetScore: 56 }); // (75 + 37) / 2
   });
 
   it('ignores restricted.cluster.groups unless restricted=true', () => {
-    const d = tick(ctx('faithful'), view(members, [vm('v', 0, { project: 2 })], { projects }));
+    const d = tick(c7(), view(members, [vm('v', 0, { project: 2 })], { projects }));
     expect(migrations(d.actions)[0]).toMatchObject({ to: 2 });
   });
 
   it('skips a VM with no allowed target', () => {
-    const p: ProjectView[] = [{ name: 'nowhere', restricted: true, clusterGroups: ['rack-z'] }];
+    const p: ProjectView[] = [{ name: 'nowhere', restricted: true, clusterGroups: ['rack-z'], clusterTarget: 'allow' }];
     const d = tick(ctx('faithful'), view(members, [vm('v', 0)], { projects: p }));
     expect(migrations(d.actions)).toHaveLength(0);
     expect(finished(d.actions)!.skips.no_allowed_target).toBe(1);
+  });
+});
+
+describe('restricted.cluster.target (lxc/incus#2808)', () => {
+  // members as above: a (source) 75 = (50 % + 100 %) / 2; b rack-a 37 = (50 + 25) / 2; c rack-b 25
+  const members = [
+    member('a', { load1: 8, groups: ['rack-a'] }),
+    member('b', { load1: 2, groups: ['rack-a'] }),
+    member('c', { load1: 0, groups: ['rack-b'] }),
+  ];
+  // restricted=true with restricted.cluster.target unset: its default is "block"
+  // (internal/server/project/permissions.go allRestrictions)
+  const projects: ProjectView[] = [DEFAULT_PROJECT, { name: 'tenant', restricted: true, clusterGroups: ['rack-a'] }];
+  const vms = [vm('v1', 0), vm('v2', 0, { project: 1 })];
+
+  it('7.x: the run reaches the tenant VM, CheckTarget dereferences the nil request and the task dies; v1 has moved', () => {
+    // clusterRebalanceServers (v7.0.0): per instance, project.CheckTarget(ctx, s.Authorizer, nil, …)
+    // → CheckClusterTargetRestriction: projectHasRestriction(…"block") && target != "" → r.Context() on nil
+    const c = ctx('faithful', {}, { batch: 2 });
+    let d = tick(c, view(members, vms, { projects }));
+    expect(migrations(d.actions)[0]).toMatchObject({ vm: 0, to: 2 });
+    d = onMigrationResult(c, d.state, view(members, vms, { projects }), true, MIN + 5 * S);
+    expect(migrations(d.actions)).toHaveLength(0);
+    expect(finished(d.actions)).toMatchObject({ outcome: 'crashed', migrated: 1 });
+    expect(finished(d.actions)!.error).toContain('2808');
+  });
+
+  it('6.7–6.23: every project of the source\'s VMs is checked against the target before any move: nothing moves', () => {
+    // v6.20.0 clusterRebalanceServers: CheckTarget for each dbInst.Project inside the first transaction
+    const d = tick(ctx('faithful', { version: '6.7' }, { batch: 2 }), view(members, vms, { projects }), 0);
+    expect(migrations(d.actions)).toHaveLength(0);
+    expect(finished(d.actions)).toMatchObject({ outcome: 'crashed', migrated: 0 });
+  });
+
+  it('never moves a VM of such a project, whatever the batch', () => {
+    const d = tick(ctx('faithful'), view(members, [vm('v2', 0, { project: 1 })], { projects }));
+    expect(migrations(d.actions)).toHaveLength(0);
+    expect(finished(d.actions)!.outcome).toBe('crashed');
+  });
+
+  it('restricted.cluster.target=allow: no crash, the groups decide', () => {
+    const allow: ProjectView[] = [DEFAULT_PROJECT, { ...projects[1]!, clusterTarget: 'allow' }];
+    const d = tick(ctx('faithful', { version: 'main' }), view(members, [vm('v2', 0, { project: 1 })], { projects: allow }));
+    expect(migrations(d.actions)[0]).toMatchObject({ to: 1 });
+  });
+
+  it('corrected overrides the restriction as an evacuation does (admin); refuse leaves the VM where it is', () => {
+    const d = tick(ctx('faithful', { version: 'main', cluster_target_check: 'admin' }), view(members, [vm('v2', 0, { project: 1 })], { projects }));
+    expect(migrations(d.actions)[0]).toMatchObject({ to: 1 }); // rack-a still applies: b
+    const r = tick(ctx('faithful', { version: 'main', cluster_target_check: 'refuse' }), view(members, [vm('v2', 0, { project: 1 })], { projects }));
+    expect(migrations(r.actions)).toHaveLength(0);
+    expect(finished(r.actions)).toMatchObject({ outcome: 'done', skips: { no_allowed_target: 1 } });
+    expect(migrations(tick(ctx('corrected'), view(members, [vm('v2', 0, { project: 1 })], { projects })).actions)[0]).toMatchObject({ to: 1 });
+  });
+});
+
+describe('upstream versions (option version)', () => {
+  const members = [
+    member('a', { load1: 8, groups: ['rack-a'] }),
+    member('b', { load1: 2, groups: ['rack-a'] }),
+    member('c', { load1: 0, groups: ['rack-b'] }),
+  ];
+  const shop: ProjectView[] = [DEFAULT_PROJECT, { name: 'shop', restricted: false, clusterGroups: [] }];
+
+  it('7.x moves a VM outside the default project without selecting it: the call fails and the run is aborted', () => {
+    // v7.3.0: targetClient := srcClient.UseTarget(name) — no UseProject — MigrateInstance(inst.Name())
+    // looks the name up in project "default" → error → "Migration API failure" returned up to clusterRebalance
+    const vms = [vm('s1', 0, { project: 1 }), vm('v1', 0)];
+    const d = tick(ctx('faithful', {}, { batch: 2 }), view(members, vms, { projects: shop }));
+    expect(migrations(d.actions)).toHaveLength(0);
+    expect(finished(d.actions)).toMatchObject({ outcome: 'aborted', migrated: 0, skips: { wrong_project: 1 } });
+    expect(finished(d.actions)!.error).toContain('not found in project default');
+  });
+
+  it('main (13c51b06) selects the project and estimates the impact the right way round', () => {
+    // srcClient.UseProject(inst.Project().Name).UseTarget(…); MemoryUsage: memUsage, CPUUsage: cpuUsage
+    // c: mem (32 GiB + 1 GiB) / 64 GiB = 51.56 → 51; cpu (0 + 1) / 8 = 12.5 → 12; (51 + 12) / 2 = 31 < (75 + 25) / 2 = 50
+    const d = tick(ctx('faithful', { version: 'main' }), view(members, [vm('s1', 0, { project: 1 })], { projects: shop }));
+    expect(migrations(d.actions)[0]).toMatchObject({ vm: 0, to: 2, targetScore: 50, expectedScore: 31 });
+  });
+
+  it('6.7 sends everything to the least busy member only: a VM not allowed there stays, though b would take it', () => {
+    // v6.20.0 clusterRebalance: clusterRebalanceServers(ctx, s, v[0], v[leastBusyIndex], …); projects checked against it
+    const tenant: ProjectView[] = [DEFAULT_PROJECT, { name: 'tenant', restricted: true, clusterGroups: ['rack-a'], clusterTarget: 'allow' }];
+    const vms = [vm('t1', 0, { project: 1 })];
+    const old = tick(ctx('faithful', { version: '6.7' }), view(members, vms, { projects: tenant }), 0);
+    expect(migrations(old.actions)).toHaveLength(0);
+    const now = tick(ctx('faithful', { version: 'main' }), view(members, vms, { projects: tenant }));
+    expect(migrations(now.actions)[0]).toMatchObject({ to: 1 });
+  });
+
+  it('6.7 skips a VM too big for its one target and tries the next one', () => {
+    // hot 75, cold 25, midpoint 50; impact limits: v1 (8 vCPU) → cold mem (32 + 1) / 64 = 51 %, cpu 8 / 8 = 100 %
+    // → (51 + 100) / 2 = 75 ≥ 50: "too big an impact", continue; v2 (1 vCPU) → (51 + 12) / 2 = 31 < 50 → moves
+    const vms = [vm('v1', 0, { limitsCpu: 8 }), vm('v2', 0)];
+    const d = tick(ctx('faithful', { version: '6.7', impact_estimate: 'limits' }, { batch: 3 }), basic(vms), 0);
+    expect(migrations(d.actions)[0]).toMatchObject({ vm: 1, to: 1, expectedScore: 31 });
+  });
+});
+
+describe('cluster.evacuate (driver_common.go canMigrate)', () => {
+  it('live-migrate makes a candidate whatever migration.stateful and the devices say; stop and migrate never', () => {
+    expect(liveMigratable(vm('x', 0, { stateful: false, evacuate: 'live-migrate' }))).toBe(true);
+    expect(liveMigratable(vm('x', 0, { blockingDevices: true, evacuate: 'live-migrate' }))).toBe(true);
+    expect(liveMigratable(vm('x', 0, { stateful: true, evacuate: 'stop' }))).toBe(false);
+    expect(liveMigratable(vm('x', 0, { stateful: true, evacuate: 'migrate' }))).toBe(false);
+    expect(liveMigratable(vm('x', 0, { stateful: true, evacuate: 'auto' }))).toBe(true);
+    expect(liveMigratable(vm('x', 0, { stateful: false }))).toBe(false);
+    const d = tick(ctx('faithful'), basic([vm('x', 0, { stateful: false, evacuate: 'live-migrate' })]));
+    expect(migrations(d.actions)).toHaveLength(1);
   });
 });
 
@@ -294,7 +439,7 @@ describe('batch, running scores and the target reached', () => {
     expect(migrations(d.actions)[0]).toMatchObject({ vm: 1, expectedScore: 39 });
     d = onMigrationResult(c, d.state, basic(vms), true, MIN + 10 * S);
     expect(finished(d.actions)).toMatchObject({ migrated: 2, outcome: 'done' });
-    expect(d.state.tickBase[0]).toBe(2 * MIN + 10 * S);
+    expect(d.state.tickBase[0]).toBe(2 * MIN); // the run took 10 s: next tick 50 s later, at 2:00
   });
 
   it('skips VMs once the target reaches the midpoint, without trying another target (as shipped)', () => {
@@ -381,7 +526,7 @@ describe('failures', () => {
     expect(migrations(d.actions)).toHaveLength(0);
     expect(d.actions.some((a) => a.type === 'stamp_last_move')).toBe(false);
     expect(finished(d.actions)).toMatchObject({ outcome: 'aborted', migrated: 0 });
-    expect(d.wakeAt).toBe(2 * MIN + 20 * S);
+    expect(d.wakeAt).toBe(2 * MIN); // 1:00 + max(20 s, 1 min)
   });
   it('skip the VM and go on with continue_on_failure', () => {
     const c = ctx('faithful', { impact_estimate: 'limits', continue_on_failure: true }, { batch: 3 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClusterMetrics } from '../src/metrics/cluster.js';
-import { ClusterMember, ClusterVm, insertVm, refreshMember } from '../src/world/cluster.js';
+import { ClusterMember, ClusterVm, insertVm, refreshMember, setThrottle } from '../src/world/cluster.js';
 import { activeOf, calcLoad, EXP_1, EXP_15, EXP_5, FIXED_1, reported, sampleLoad } from '../src/world/loadavg.js';
 import { precopy } from '../src/world/migration.js';
 import type { ClusterMemberSpec, ClusterVmSpec } from '../src/scenario/types.js';
@@ -71,6 +71,8 @@ const vmSpec = (name: string, over: Partial<ClusterVmSpec> = {}): ClusterVmSpec 
   running: true,
   last_move: null,
   dirty_rate_bytes: 0,
+  root_disk_bytes: 0,
+  evacuate: 'auto',
   load: null,
   ...over,
 });
@@ -123,6 +125,26 @@ describe('member observables', () => {
     expect(r.metrics['slo_violation_seconds']!.value).toBe(0);
   });
 
+  it('counts the CPU auto-converge takes from a throttled guest as unserved and as SLO violation', () => {
+    // demand 2 cores (limits 4) throttled 50 % (QEMU cpu_throttle_set: the vCPU sleeps p % of each 10 ms slice):
+    // it runs 1 core, 1 core lost; capacity 4 × 50 % = 2, demand 2 > u (1) × 2? no. At 70 %: it runs 0.6, loses 1.4;
+    // capacity 4 × 30 % = 1.2 < 2 → violation for those 10 s
+    const { member, vms, metrics } = world([vmSpec('a')]);
+    vms[0]!.demand = 2;
+    setThrottle(member, vms[0]!, 50);
+    refreshMember(member, vms, metrics, 0);
+    expect(member.runnable()).toBeCloseTo(1, 12);
+    expect(vms[0]!.cpuUsage).toBeCloseTo(1, 12);
+    setThrottle(member, vms[0]!, 70);
+    refreshMember(member, vms, metrics, 10 * S);
+    expect(vms[0]!.cpuUsage).toBeCloseTo(0.6, 12);
+    const r = metrics.finish(20 * S);
+    expect(r.metrics['unserved_core_seconds']!.value).toBeCloseTo(1 * 10 + 1.4 * 10, 9);
+    expect(r.metrics['throttled_core_seconds']!.value).toBeCloseTo(1 * 10 + 1.4 * 10, 9); // all of it the throttle's
+    expect(r.metrics['steal_core_seconds']!.value).toBe(0); // 8 threads: no contention
+    expect(r.metrics['slo_violation_seconds']!.value).toBe(10);
+  });
+
   it('serves nothing to a VM paused for stop-and-copy or on an offline member', () => {
     const { member, vms, metrics } = world([vmSpec('a')]);
     vms[0]!.demand = 1;
@@ -130,7 +152,7 @@ describe('member observables', () => {
     refreshMember(member, vms, metrics, 0);
     expect(vms[0]!.cpuUsage).toBe(0);
     vms[0]!.paused = false;
-    member.state = 'offline';
+    member.up = false; // down (the database may still say online)
     refreshMember(member, vms, metrics, 1 * S);
     expect(member.runnable()).toBe(0);
     const r = metrics.finish(3 * S);
@@ -140,12 +162,13 @@ describe('member observables', () => {
 });
 
 describe('pre-copy live migration', () => {
-  const base = { memoryBytes: 4 * GiB, dirtyRate: 125e6, bandwidth: 1.25e9, downtimeLimit: 0.3, maxRounds: 30, setupSeconds: 0 };
+  const base = { memoryBytes: 4 * GiB, dirtyRate: 125e6, bandwidth: 1.25e9, downtimeLimit: 0.3, maxRounds: 0, setupSeconds: 0 };
 
   it('sends M, then what was dirtied meanwhile, until the rest fits in the downtime limit', () => {
     // M = 4 GiB = 4294967296 B at 10 Gbit/s (1.25e9 B/s), dirtying 1 Gbit/s (D/B = 0.1), L = 0.3 s (3.75e8 B):
-    // round 1: 4294967296 / 1.25e9 = 3.4359738368 s; dirtied 429496729.6 B > 3.75e8
-    // round 2: 0.34359738368 s; dirtied 42949672.96 B ≤ 3.75e8 → stop-and-copy 0.034359738368 s
+    // pass 1: 4294967296 / 1.25e9 = 3.4359738368 s; dirtied 429496729.6 B > 3.75e8. Throttle check (ram.c
+    // migration_trigger_throttle): 429496729.6 > 20 % of 4294967296 = 858993459.2? no.
+    // sync interval: min(5 s, R / B = 0.34359738368 s); dirtied 42949672.96 B ≤ 3.75e8 → stop-and-copy 0.034359738368 s
     const r = precopy(base);
     expect(r.rounds).toBe(2);
     expect(r.precopySeconds).toBeCloseTo(3.4359738368 + 0.34359738368, 12);
@@ -153,26 +176,77 @@ describe('pre-copy live migration', () => {
     expect(r.totalSeconds).toBeCloseTo(3.4359738368 * 1.11, 12); // M/B · (1 + r + r²)
     expect(r.transferredBytes).toBeCloseTo(4294967296 * 1.11, 3);
     expect(r.converged).toBe(true);
+    expect(r.throttle).toEqual([]);
   });
 
   it('adds the setup time and halves the bandwidth when two migrations share the link', () => {
     const r = precopy({ ...base, bandwidth: 1.25e9 / 2, setupSeconds: 1 });
-    // D/B = 0.2: V = M, 0.2 M = 858993459.2 (> 1.875e8), 0.04 M = 171798691.84 (≤ 1.875e8) → 2 rounds
+    // D/B = 0.2: V = M, 0.2 M = 858993459.2 (> 1.875e8; not > 20 % of M: no throttle), 0.04 M = 171798691.84 (≤ 1.875e8)
     expect(r.rounds).toBe(2);
     expect(r.totalSeconds).toBeCloseTo(1 + (4294967296 / 6.25e8) * (1 + 0.2 + 0.04), 9);
   });
 
-  it('stops at the round limit when the guest dirties memory faster than the link', () => {
-    const r = precopy({ ...base, dirtyRate: 2e9, maxRounds: 5 });
-    expect(r.rounds).toBe(5);
-    expect(r.converged).toBe(false);
-    expect(r.downtimeSeconds).toBeCloseTo(4294967296 / 1.25e9, 12); // the whole memory again
+  it('a guest dirtying faster than the link is throttled by auto-converge until it converges (14 GiB, 200 MiB/s, 128 MiB/s)', () => {
+    // QEMU as Incus drives it (driver_qemu.go migrateSendLive: auto-converge, cpu-throttle-initial 50,
+    // throttle-trigger-threshold 20; QEMU defaults max-bandwidth 128 MiB/s (MAX_THROTTLE), cpu-throttle-increment 10,
+    // downtime-limit 300 ms; ram.c migration_trigger_throttle: throttle every 2nd period with dirtied > 20 % of sent;
+    // cpu-throttle.c: dirty bitmap synced at least every 5 s after the first pass). In MiB and s, budget B·L = 38.4:
+    //  pass 1: 14336 / 128 = 112 s; dirtied min(14336, 200·112) = 14336 > 20 % of 14336 → count 1
+    //  117: sent 640, re-dirtied min(1000, 640) = 640 (R stays 14336); 640 > 128 → count 2 → throttle 50 %
+    //  122: dirty rate 100: R = 14336 − 640 + 500 = 14196 (count 1); 127: 14056 → 60 %
+    //  132: rate 80: 13816; 137: 13576 → 70 %; 142: rate 60: 13236; 147: 12896 → 80 %
+    //  152: rate 40 (200 > 128, count 1): 12456; 157: 12016 → 90 %; from here 100 per 5 s ≤ 128: no more steps
+    //  R falls by 640 − 100 = 540 per 5 s: 22 intervals to 267 s: 12016 − 11880 = 136
+    //  267: the pass ends after 136 / 128 = 1.0625 s, dirtied 20 · 1.0625 = 21.25 ≤ 38.4 → switchover at 268.0625 s
+    //  downtime 21.25 / 128 = 0.166015625 s; syncs 1 + 9 + 22 + 1 = 33
+    const MiB = 2 ** 20;
+    const r = precopy({ memoryBytes: 14 * GiB, dirtyRate: 200 * MiB, bandwidth: 128 * MiB, downtimeLimit: 0.3, maxRounds: 0, setupSeconds: 0 });
+    expect(r.converged).toBe(true);
+    expect(r.throttle).toEqual([
+      { at: 117, percent: 50 },
+      { at: 127, percent: 60 },
+      { at: 137, percent: 70 },
+      { at: 147, percent: 80 },
+      { at: 157, percent: 90 },
+    ]);
+    expect(r.finalThrottle).toBe(90);
+    expect(r.precopySeconds).toBeCloseTo(268.0625, 9);
+    expect(r.downtimeSeconds).toBeCloseTo(0.166015625, 12);
+    expect(r.totalSeconds).toBeCloseTo(268.228515625, 9);
+    expect(r.rounds).toBe(33);
+    expect(r.transferredBytes / MiB).toBeCloseTo(14336 + 31 * 640 + 136 + 21.25, 6);
   });
 
-  it('copies a small VM in one stop-and-copy', () => {
-    const r = precopy({ ...base, memoryBytes: 256 * 1024 ** 2 });
-    expect(r.rounds).toBe(0);
-    expect(r.downtimeSeconds).toBeCloseTo(268435456 / 1.25e9, 12);
+  it('an idle guest is copied in one pass and switches over in the fixed switchover time', () => {
+    // 3 GiB at 128 MiB/s: 24 s, nothing dirtied → downtime = the 30 ms switchover alone
+    const r = precopy({ ...base, memoryBytes: 3 * GiB, dirtyRate: 0, bandwidth: 128 * 2 ** 20, switchoverSeconds: 0.03 });
+    expect(r.precopySeconds).toBeCloseTo(24, 12);
+    expect(r.downtimeSeconds).toBeCloseTo(0.03, 12);
+    expect(r.rounds).toBe(1);
+  });
+
+  it('copies a local root disk at the link share before the memory', () => {
+    // 10 GiB disk at 1.25e9 B/s = 8.589934592 s, then the 4 GiB case above
+    const r = precopy({ ...base, diskBytes: 10 * GiB, diskBandwidth: 1.25e9 });
+    expect(r.totalSeconds).toBeCloseTo(8.589934592 + 3.4359738368 * 1.11, 9);
+    expect(r.transferredBytes).toBeCloseTo(4294967296 * 1.11 + 10 * GiB, 3);
+  });
+
+  it('never converges when the guest outruns the link even at the 99 % throttle (no cap on rounds)', () => {
+    // 13 GiB/s · 1 % = 133.12 MiB/s > 128 MiB/s: the migration runs forever, as migrationOp.Wait() upstream
+    const r = precopy({ ...base, dirtyRate: 13 * GiB, bandwidth: 128 * 2 ** 20 });
+    expect(r.converged).toBe(false);
+    expect(r.totalSeconds).toBe(Infinity);
+    expect(r.finalThrottle).toBe(99);
+  });
+
+  it('stops after max_rounds syncs when asked to (not QEMU), or never throttles without auto-converge', () => {
+    const r = precopy({ ...base, dirtyRate: 2e9, maxRounds: 5, autoConverge: false });
+    // D > B: every pass re-dirties all 4 GiB; after 5 syncs the whole memory is sent in the downtime
+    expect(r.rounds).toBe(5);
+    expect(r.converged).toBe(false);
+    expect(r.throttle).toEqual([]);
+    expect(r.downtimeSeconds).toBeCloseTo(4294967296 / 1.25e9, 12);
   });
 });
 

@@ -12,6 +12,7 @@ import { registerTraceCommands } from './trace.js';
 import { registerRecordCommand } from './record.js';
 import { registerDecideCommand } from './decide.js';
 import { ExitCode, registerWorkbenchCommands } from './workbench.js';
+import { registerCompareCommand } from './compare.js';
 
 /** Build the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRecordCommand(program);
   registerDecideCommand(program);
   registerWorkbenchCommands(program);
+  registerCompareCommand(program);
   return program;
 }
 

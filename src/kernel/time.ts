@@ -85,10 +85,16 @@ export function parseDuration(text: string | number): Micros {
  * @example parseIncusDuration('1m') // 30 days in microseconds
  */
 export function parseIncusDuration(text: string): Micros {
+  if (text.trim() === '') return 0; // GetExpiry: an empty expression is no time at all
+  const values = new Map<string, number>();
   for (const part of text.trim().split(/\s+/)) {
     if (!/^\d+[SMHdwmy]$/.test(part)) throw new DurationError(`invalid Incus duration "${text}" (parts like 30S, 10M, 6H, 1d, 1w, 1m, 1y)`);
+    values.set(part.slice(-1), Number(part.slice(0, -1))); // a unit given again replaces its value, as GetExpiry
   }
-  return parseParts(text, INCUS_UNITS, 'Incus units S, M, H, d, w, m, y');
+  let total = 0;
+  for (const [unit, n] of values) total += n * INCUS_UNITS[unit]!;
+  if (!Number.isSafeInteger(total)) throw new DurationError(`duration "${text}" is too large`);
+  return total;
 }
 
 /**

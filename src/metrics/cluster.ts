@@ -19,7 +19,9 @@
  *   that is the tenant's sizing, not the cluster's doing, and is reported apart
  *   (`excess_demand_core_seconds`).
  * - `unserved_core_seconds`: ∫ (d' − served) dt summed over VMs (host contention, migration
- *   downtime, offline members); `steal_core_seconds` the part lost to host contention.
+ *   downtime, offline members, auto-converge throttling); `steal_core_seconds` the part lost to
+ *   host contention, `throttled_core_seconds` the part QEMU's auto-converge took from guests
+ *   being live-migrated.
  * - `slo_violation_seconds`: Σ over VMs of the time with d' > u × s.
  * - `ping_pongs`: a migration that starts within W of the end of the same VM's previous one
  *   ("moved more than once within W"); `ping_pongs_back` those of them that return the VM to the
@@ -71,6 +73,8 @@ export class ClusterMetrics {
   private readonly vmT: Float64Array;
   private readonly vmUnservedRate: Float64Array;
   private readonly vmStealRate: Float64Array;
+  private readonly vmThrottleRate: Float64Array;
+  private readonly vmThrottleUs: Float64Array;
   private readonly vmViolating: Uint8Array;
   private readonly vmDemandRate: Float64Array;
   private readonly vmExcessRate: Float64Array;
@@ -116,6 +120,7 @@ export class ClusterMetrics {
   private runs = 0;
   private runsAborted = 0;
   private runsAbandoned = 0;
+  private runsCrashed = 0;
   private ticks = 0;
 
   constructor(opts: ClusterMetricsOptions) {
@@ -132,6 +137,8 @@ export class ClusterMetrics {
     this.vmT = new Float64Array(nv).fill(opts.start);
     this.vmUnservedRate = new Float64Array(nv);
     this.vmStealRate = new Float64Array(nv);
+    this.vmThrottleRate = new Float64Array(nv);
+    this.vmThrottleUs = new Float64Array(nv);
     this.vmViolating = new Uint8Array(nv);
     this.vmDemandRate = new Float64Array(nv);
     this.vmExcessRate = new Float64Array(nv);
@@ -177,11 +184,21 @@ export class ClusterMetrics {
     this.vmViolating[i] = usable > this.u * capacity ? 1 : 0;
   }
 
+  /**
+   * The part of VM `i`'s usable demand an auto-converge throttle takes (cores), from the time of
+   * its last `vm()` call on. Called only while it changes (rarely: not on the hot path, where an
+   * eighth number argument would be boxed on every call).
+   */
+  vmThrottled(i: number, cores: number): void {
+    this.vmThrottleRate[i] = cores;
+  }
+
   private advanceVm(i: number, t: Micros): void {
     const dt = t - this.vmT[i]!;
     if (dt <= 0) return;
     this.vmUnservedUs[i]! += this.vmUnservedRate[i]! * dt;
     this.vmStealUs[i]! += this.vmStealRate[i]! * dt;
+    if (this.vmThrottleRate[i] !== 0) this.vmThrottleUs[i]! += this.vmThrottleRate[i]! * dt;
     this.vmDemandUs[i]! += this.vmDemandRate[i]! * dt;
     this.vmExcessUs[i]! += this.vmExcessRate[i]! * dt;
     if (this.vmViolating[i] === 1) this.vmViolationUs[i]! += dt;
@@ -289,9 +306,10 @@ export class ClusterMetrics {
   }
 
   /** A rebalancing run ended. */
-  run(outcome: 'done' | 'aborted' | 'abandoned'): void {
+  run(outcome: 'done' | 'aborted' | 'abandoned' | 'crashed'): void {
     this.runs++;
     if (outcome === 'aborted') this.runsAborted++;
+    if (outcome === 'crashed') this.runsCrashed++;
     if (outcome === 'abandoned') this.runsAbandoned++;
   }
 
@@ -324,6 +342,7 @@ export class ClusterMetrics {
       rebalance_runs: m(this.runs, 'count'),
       rebalance_runs_aborted: m(this.runsAborted, 'count'),
       rebalance_runs_abandoned: m(this.runsAbandoned, 'count'),
+      rebalance_runs_crashed: m(this.runsCrashed, 'count'),
     };
     const means: number[] = [];
     let worst: number | null = null;
@@ -344,6 +363,7 @@ export class ClusterMetrics {
       demand_core_seconds: m(seconds(sum(this.vmDemandUs)), 'core·s'),
       unserved_core_seconds: m(seconds(sum(this.vmUnservedUs)), 'core·s'),
       steal_core_seconds: m(seconds(sum(this.vmStealUs)), 'core·s'),
+      throttled_core_seconds: m(seconds(sum(this.vmThrottleUs)), 'core·s'),
       excess_demand_core_seconds: m(seconds(sum(this.vmExcessUs)), 'core·s'),
       slo_violation_seconds: m(seconds(violation), 's'),
       slo_violation_percent: m(percentOf(violation, T * vmCount), '%'),
@@ -414,8 +434,9 @@ export const CLUSTER_METRIC_DOCS: Readonly<Record<string, string>> = {
   ping_pong_rate: 'Ping-pongs per hour.',
   rebalance_ticks: 'Leader task ticks (once a minute).',
   rebalance_runs: 'Rebalancing runs (ticks where round(minutes since start) % interval == 0).',
-  rebalance_runs_aborted: 'Runs ended by a failed migration.',
+  rebalance_runs_aborted: 'Runs ended by an error: a failed migration, a member that could not be scored, a move outside the default project (before main).',
   rebalance_runs_abandoned: 'Runs lost because the leader changed.',
+  rebalance_runs_crashed: 'Runs that died with the leader\'s task in the target check (lxc/incus#2808).',
   imbalance_mean: 'Time-weighted mean over time of max − min member utilisation (R/T), averaged over architectures.',
   imbalance_max: 'Largest imbalance held for a positive time, over architectures.',
   host_overload_seconds: 'Σ over members of the time their runnable work exceeds their threads.',
@@ -423,6 +444,7 @@ export const CLUSTER_METRIC_DOCS: Readonly<Record<string, string>> = {
   demand_core_seconds: 'CPU demanded by the VMs, ∫ d dt.',
   unserved_core_seconds: 'Usable demand d\' = min(d, limits.cpu) not served, ∫ (d\' − served) dt (host contention, migration downtime, offline members).',
   steal_core_seconds: 'The part of the unserved CPU lost to host contention (CPU steal).',
+  throttled_core_seconds: 'The part of the unserved CPU QEMU\'s auto-converge took from guests while they were live-migrated.',
   excess_demand_core_seconds: 'Demand above the VMs\' own limits.cpu, ∫ (d − limits.cpu)⁺ dt (sizing, not placement).',
   slo_violation_seconds: 'Σ over VMs of the time with d\' > u × s, s = limits.cpu × host CPU share (0 when paused or offline).',
   slo_violation_percent: 'SLO violation time as a share of T × VMs.',

@@ -19,7 +19,7 @@ import { buildLoadSources, sampleAll } from '../load/index.js';
 import { ClusterMetrics, type ClusterResult, type MigrationRecord } from '../metrics/cluster.js';
 import type { Scenario } from '../scenario/types.js';
 import { LOAD_FREQ } from '../scenario/resolve-cluster.js';
-import { ClusterMember, ClusterVm, insertVm, refreshMember, removeVm } from '../world/cluster.js';
+import { ClusterMember, ClusterVm, insertVm, refreshMember, removeVm, setThrottle } from '../world/cluster.js';
 import { reported, sampleLoad } from '../world/loadavg.js';
 import { precopy, type PrecopyResult } from '../world/migration.js';
 import {
@@ -27,6 +27,7 @@ import {
   incusConfig,
   initialState,
   memberScore,
+  onDaemonStart,
   onLeaderChange,
   onMigrationResult,
   onTick,
@@ -52,6 +53,8 @@ const EV_MIG_PAUSE = 3;
 const EV_MIG_DONE = 4;
 const EV_MIG_FAIL = 5;
 const EV_MEMBER = 6;
+const EV_MIG_THROTTLE = 7;
+const EV_MEMBER_SEEN = 8;
 
 const PRIO_MIGRATION = 0;
 const PRIO_MEMBER = 1;
@@ -76,6 +79,10 @@ interface Migration extends MigrationRecord {
   overhead: number;
   reserved: number;
   done: boolean;
+  /** Auto-converge's throttle changes still to come (absolute times) and the next one's index. */
+  throttleAt: Micros[];
+  throttlePct: number[];
+  nextThrottle: number;
 }
 
 interface MutableView extends ClusterView {
@@ -104,7 +111,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
   const members = spec.members.map((m, i) => new ClusterMember(i, m, spec.host));
   const memberIndex = new Map(members.map((m) => [m.name, m.index]));
   const projectIndex = new Map(spec.projects.map((p, i) => [p.name, i]));
-  const projects: ProjectView[] = spec.projects.map((p) => ({ name: p.name, restricted: p.restricted, clusterGroups: p.cluster_groups }));
+  const projects: ProjectView[] = spec.projects.map((p) => ({ name: p.name, restricted: p.restricted, clusterGroups: p.cluster_groups, clusterTarget: p.cluster_target }));
   const vms = spec.vms.map((v, i) => new ClusterVm(i, v, projectIndex.get(v.project)!, memberIndex.get(v.member)!));
   for (const vm of vms) {
     insertVm(members[vm.member]!.vms, vm.index, vms);
@@ -133,7 +140,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     mapRandom: 0,
     vmsOn: (m) => members[m]!.vms,
   };
-  let engine: IncusState = initialState(view);
+  let engine: IncusState = initialState(view, ctx);
   let tickGen = 0;
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
 
@@ -170,11 +177,18 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     tickGen++;
     if (at !== null && at < end) queue.push(at < t ? t : at, EV_TICK, tickGen, PRIO_TICK);
   };
+  /** The member whose daemon just panicked (lxc/incus#2808), handled once the decision is applied. */
+  let crashed = -1;
   const apply = (d: Decision, t: Micros): void => {
     engine = d.state;
     counts.engineCalls++;
     for (const a of d.actions) act(a, t);
     schedule(d.wakeAt, t);
+    if (crashed >= 0) {
+      const m = crashed;
+      crashed = -1;
+      restartAfterCrash(m, t);
+    }
   };
   const act = (a: IncusAction, t: Micros): void => {
     switch (a.type) {
@@ -197,9 +211,10 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
         break;
       case 'run_finished': {
         metrics.run(a.outcome);
+        if (a.outcome === 'crashed') crashed = view.leader;
         const skipped: Record<string, number> = {};
         for (const [k, v] of Object.entries(a.skips)) if (v > 0) skipped[k] = v;
-        log(t, 'rebalance_done', { run: a.run, migrated: a.migrated, outcome: a.outcome, skipped });
+        log(t, 'rebalance_done', { run: a.run, migrated: a.migrated, outcome: a.outcome, skipped, ...(a.error !== undefined ? { error: a.error } : {}) });
         if (chart.runs.length < 5000) chart.runs.push({ t: t / 1e6, migrated: a.migrated, outcome: a.outcome });
         break;
       }
@@ -207,7 +222,9 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
   };
 
   // --- migrations -------------------------------------------------------------------------
+  const memberSeenGen: number[] = members.map(() => 0);
   const active = new Map<number, Migration>();
+  const failReason = new Map<number, string>();
   let nextMigration = 1;
   const mig = spec.migration;
 
@@ -216,25 +233,40 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     const src = members[from]!;
     const dst = members[to]!;
     const live = vm.running;
+    const sharing = 1 + Math.max(src.outgoing, dst.incoming);
+    const link = mig.bandwidth_bytes / sharing;
+    const setupS = mig.setup / MICROS_PER_SECOND;
     let r: PrecopyResult;
     if (live) {
-      const sharing = 1 + Math.max(src.outgoing, dst.incoming);
       r = precopy({
         memoryBytes: vm.residentBytes,
         dirtyRate: vm.dirtyRate,
-        bandwidth: mig.bandwidth_bytes / sharing,
+        bandwidth: mig.max_bandwidth_bytes > 0 && mig.max_bandwidth_bytes < link ? mig.max_bandwidth_bytes : link,
         downtimeLimit: mig.downtime_limit / MICROS_PER_SECOND,
         maxRounds: mig.max_rounds,
-        setupSeconds: mig.setup / MICROS_PER_SECOND,
+        setupSeconds: setupS,
+        autoConverge: mig.auto_converge,
+        switchoverSeconds: mig.switchover / MICROS_PER_SECOND,
+        diskBytes: vm.rootDiskBytes,
+        diskBandwidth: link,
       });
     } else {
-      const s = mig.setup / MICROS_PER_SECOND;
-      r = { rounds: 0, precopySeconds: s, downtimeSeconds: 0, totalSeconds: s, transferredBytes: 0, converged: true };
+      const s = setupS + vm.rootDiskBytes / link;
+      r = { rounds: 0, precopySeconds: s, downtimeSeconds: 0, totalSeconds: s, transferredBytes: vm.rootDiskBytes, converged: true, throttle: [], finalThrottle: 0 };
     }
-    const pauseAt = t + Math.round(r.precopySeconds * MICROS_PER_SECOND);
-    const doneAt = Math.max(pauseAt, t + Math.round(r.totalSeconds * MICROS_PER_SECOND));
-    const fails = mig.failure_probability > 0 && rngFail.next() < mig.failure_probability;
-    const failAt = fails ? t + Math.round(rngFailTime.next() * (pauseAt - t)) : 0;
+    // a move that cannot work fails once the source has tried: a member that is down, or a live
+    // migration of a VM without migration.stateful (MigrateSend) or with a device that cannot move
+    const setupEnd = t + mig.setup;
+    let reason: string | null = null;
+    if (!src.up || !dst.up) reason = `member ${!src.up ? src.name : dst.name} is offline`;
+    else if (live && !vm.stateful) reason = 'Live migration requires migration.stateful to be set to true';
+    else if (live && vm.blockingDevices) reason = 'a device of the VM cannot be live-migrated';
+    const never = !Number.isFinite(r.totalSeconds);
+    const pauseAt = never ? Infinity : t + Math.round(r.precopySeconds * MICROS_PER_SECOND);
+    const doneAt = never ? Infinity : Math.max(pauseAt, t + Math.round(r.totalSeconds * MICROS_PER_SECOND));
+    const randomFail = reason === null && mig.failure_probability > 0 && rngFail.next() < mig.failure_probability;
+    const fails = reason !== null || randomFail;
+    const failAt = reason !== null ? setupEnd : randomFail ? t + Math.round(rngFailTime.next() * ((never ? setupEnd + 3600 * MICROS_PER_SECOND : pauseAt) - t)) : 0;
     const overhead = live ? mig.cpu_overhead : 0;
     const reserved = live ? vm.residentBytes : 0;
     const m: Migration = {
@@ -246,13 +278,16 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
       end: fails ? failAt : doneAt,
       ok: !fails,
       live,
-      downtime: doneAt - pauseAt,
+      downtime: never ? 0 : doneAt - pauseAt,
       bytes: r.transferredBytes,
       rounds: r.rounds,
       pauseAt,
       overhead,
       reserved,
       done: false,
+      throttleAt: r.throttle.map((x) => t + Math.round(x.at * MICROS_PER_SECOND)),
+      throttlePct: r.throttle.map((x) => x.percent),
+      nextThrottle: 0,
     };
     active.set(m.id, m);
     vm.migrating = true;
@@ -264,11 +299,14 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     refreshMember(src, vms, metrics, t);
     refreshMember(dst, vms, metrics, t);
     metrics.commit(t);
+    const endAt = fails ? failAt : doneAt;
+    for (const at of m.throttleAt) if (at < endAt) queue.push(at, EV_MIG_THROTTLE, m.id, PRIO_MIGRATION);
     if (fails) queue.push(failAt, EV_MIG_FAIL, m.id, PRIO_MIGRATION);
-    else {
+    else if (!never) {
       if (live && doneAt > pauseAt) queue.push(pauseAt, EV_MIG_PAUSE, m.id, PRIO_MIGRATION);
       queue.push(doneAt, EV_MIG_DONE, m.id, PRIO_MIGRATION);
     }
+    failReason.set(m.id, reason ?? 'migration failed');
     log(t, 'migration_started', {
       vm: vm.name,
       from: src.name,
@@ -276,9 +314,11 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
       live,
       target_score: targetScore,
       expected_score: expectedScore,
-      planned_s: r6(r.totalSeconds),
+      planned_s: never ? null : r6(r.totalSeconds),
       rounds: r.rounds,
-      downtime_s: r6(r.downtimeSeconds),
+      downtime_s: never ? null : r6(r.downtimeSeconds),
+      ...(r.throttle.length > 0 ? { max_throttle_pct: r.finalThrottle } : {}),
+      ...(never ? { converges: false } : {}),
     });
   };
 
@@ -287,7 +327,9 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     if (m.done) return;
     m.done = true;
     active.delete(m.id);
+    failReason.delete(m.id);
     const vm = vms[m.vm]!;
+    setThrottle(members[m.from]!, vm, 0);
     const src = members[m.from]!;
     const dst = members[m.to]!;
     src.outgoing--;
@@ -306,6 +348,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     vm.migrating = false;
     refreshMember(src, vms, metrics, t);
     refreshMember(dst, vms, metrics, t);
+    metrics.vmThrottled(vm.index, 0); // the throttle ended with the migration (its member may throttle no one else)
     metrics.commit(t);
     const record: MigrationRecord = { ...m, end: t, ok, downtime: ok ? m.downtime : 0 };
     const pingPong = metrics.migration(record);
@@ -318,27 +361,62 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     apply(onMigrationResult(ctx, engine, view, ok, t), t);
   };
 
+  /**
+   * incusd on member `i` died of the panic at `t`: systemd starts it again (taken as at once), so
+   * its start time — the interval phase counts from it — is `t` and its task starts over; the
+   * cluster elects another leader (taken as the next member, in scenario order, that is up).
+   */
+  const restartAfterCrash = (i: number, t: Micros): void => {
+    const m = members[i]!;
+    m.startedAt = t;
+    log(t, 'daemon_restarted', { member: m.name, reason: 'panic in the rebalancer (lxc/incus#2808)' });
+    apply(onDaemonStart(ctx, engine, view, i, t), t);
+    let next = -1;
+    for (let k = 1; k < members.length && next < 0; k++) if (members[(i + k) % members.length]!.up) next = (i + k) % members.length;
+    if (next >= 0 && view.leader === i) {
+      view.leader = next;
+      log(t, 'leader_changed', { leader: members[next]!.name });
+      apply(onLeaderChange(ctx, engine, view, t), t);
+    }
+  };
+
   // --- member events ----------------------------------------------------------------------
   const memberEvent = (i: number, t: Micros): void => {
     const e = spec.events[i]!;
     const m = members[memberIndex.get(e.member)!]!;
-    if (m.state === e.state) return;
-    const before = m.state;
-    m.state = e.state;
+    const before = m.shownState;
+    if (before === e.state) return;
+    const down = e.state === 'offline';
+    m.up = !down;
+    // the database sees a dead member only once its heartbeat is older than
+    // cluster.offline_threshold (db.NodeInfo.IsOffline); a member coming back is seen at once
+    if (down) {
+      memberSeenGen[m.index] = (memberSeenGen[m.index] ?? 0) + 1;
+      queue.push(t + spec.offline_threshold, EV_MEMBER_SEEN, m.index * 65536 + (memberSeenGen[m.index]! & 0xffff), PRIO_MEMBER);
+    } else m.state = e.state;
     refreshMember(m, vms, metrics, t);
     metrics.commit(t);
     log(t, 'member_state', { member: m.name, from: before, to: e.state });
     let leader = view.leader;
-    if (leader === m.index && e.state === 'offline') leader = members.findIndex((x) => x.state !== 'offline');
-    else if (leader < 0 && e.state !== 'offline') leader = m.index;
+    if (leader === m.index && down) leader = members.findIndex((x) => x.up);
+    else if (leader < 0 && !down) leader = m.index;
     if (leader !== view.leader) {
       view.leader = leader;
       log(t, 'leader_changed', { leader: leader >= 0 ? members[leader]!.name : null });
       apply(onLeaderChange(ctx, engine, view, t), t);
     }
-    if (e.state === 'offline') {
+    if (down) {
       for (const mg of [...active.values()]) if (mg.from === m.index || mg.to === m.index) finishMigration(mg, t, false, `member ${m.name} went offline`);
     }
+  };
+
+  /** The heartbeat threshold of a member that went down has passed: the database says offline. */
+  const memberSeenOffline = (arg: number, t: Micros): void => {
+    const index = Math.floor(arg / 65536);
+    const m = members[index]!;
+    if ((memberSeenGen[index]! & 0xffff) !== arg % 65536 || m.up) return;
+    m.state = 'offline';
+    log(t, 'member_seen_offline', { member: m.name });
   };
 
   // --- sampling ---------------------------------------------------------------------------
@@ -376,9 +454,9 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
       out(`${ts},${g},memory_used_pct,${r6((100 * m.memoryUsed) / m.memoryTotal)}`);
       if (consideredMember(m)) out(`${ts},${g},score,${memberScore(ctx.options, conv, m)}`); // no row for a member the rebalancer ignores
       out(`${ts},${g},vms,${m.vms.length}`);
-      // numbers only in the value column: the state as two flags (both 0: offline); changes are member_state events
-      out(`${ts},${g},online,${m.state === 'online' ? 1 : 0}`);
-      out(`${ts},${g},evacuated,${m.state === 'evacuated' ? 1 : 0}`);
+      // numbers only in the value column: the state as two flags (both 0: offline, as soon as the machine is down); changes are member_state events
+      out(`${ts},${g},online,${m.shownState === 'online' ? 1 : 0}`);
+      out(`${ts},${g},evacuated,${m.shownState === 'evacuated' ? 1 : 0}`);
     }
     metrics.arches.forEach((arch, a) => {
       const v = metrics.imbalanceNow(a);
@@ -441,9 +519,20 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
       }
       case EV_MIG_FAIL: {
         const m = active.get(arg);
-        if (m) finishMigration(m, t, false, 'migration failed');
+        if (m) finishMigration(m, t, false, failReason.get(m.id) ?? 'migration failed');
         break;
       }
+      case EV_MIG_THROTTLE: {
+        const m = active.get(arg);
+        if (!m || m.done || m.nextThrottle >= m.throttlePct.length) break;
+        setThrottle(members[m.from]!, vms[m.vm]!, m.throttlePct[m.nextThrottle++]!);
+        refreshMember(members[m.from]!, vms, metrics, t);
+        metrics.commit(t);
+        break;
+      }
+      case EV_MEMBER_SEEN:
+        memberSeenOffline(arg, t);
+        break;
       case EV_MEMBER:
         memberEvent(arg, t);
         break;
@@ -477,8 +566,11 @@ export function buildIncusSummary(scenario: Scenario, sim: IncusSimulation): Inc
       load_step_s: spec.load_step / 1e6,
       migration: {
         bandwidth_gbps: (m.bandwidth_bytes * 8) / 1e9,
+        max_bandwidth_mib_s: m.max_bandwidth_bytes / 2 ** 20,
         downtime_limit_s: m.downtime_limit / 1e6,
         max_rounds: m.max_rounds,
+        auto_converge: m.auto_converge,
+        switchover_s: m.switchover / 1e6,
         setup_s: m.setup / 1e6,
         cpu_overhead_cores: m.cpu_overhead,
         failure_probability: m.failure_probability,
@@ -490,7 +582,7 @@ export function buildIncusSummary(scenario: Scenario, sim: IncusSimulation): Inc
       `VM capacity s = limits.cpu × the host's CPU share min(1, threads / runnable), 0 while paused by a migration or on an offline member; usable demand d' = min(demand, limits.cpu); SLO violation while d' > ${scenario.slo.utilisation_target} × s; demand above limits.cpu is reported apart (excess_demand_core_seconds)`,
       `ping-pong: a migration starting within ${scenario.metrics.flip_flop_window / 1e6} s (metrics.flip_flop_window) of the end of the same VM's previous one; ping_pongs_back: of those, the ones returning the VM to the member it had just left`,
       `VM demand re-sampled every ${spec.load_step / 1e6} s; load averages updated every 5 s with the kernel's fixed-point formula; the rebalancer reads load.Average1Min with two decimals as /proc/loadavg prints it`,
-      `live migration: pre-copy rounds until the rest fits in the ${m.downtime_limit / 1e3} ms downtime limit or ${m.max_rounds} rounds, then stop-and-copy; bandwidth shared by the migrations on a member's link, fixed at the start of each`,
+      `live migration as Incus drives QEMU: ${m.max_bandwidth_bytes > 0 ? `at most ${m.max_bandwidth_bytes / 2 ** 20} MiB/s (QEMU max-bandwidth) of ` : ''}the member's link shared by the migrations on it (fixed at the start of each); pre-copy with the dirty bitmap synced at each pass end and every 5 s${m.auto_converge ? ', auto-converge throttling the guest from 50 % in steps of 10 (lost CPU, counted as unserved)' : ''}; switchover when the rest fits in the ${m.downtime_limit / 1e3} ms downtime limit${m.max_rounds > 0 ? ` or after ${m.max_rounds} syncs` : ''}, plus ${m.switchover / 1e3} ms; a member that died counts as online for cluster.offline_threshold (${spec.offline_threshold / 1e6} s)`,
     ],
   };
 }

@@ -10,14 +10,16 @@ import { bytes, micros, multipleOf, show, type ResolveContext } from './context.
 import type { KeyPath } from './paths.js';
 import type { RawDuration, RawLoad, RawSize } from './raw.js';
 import { resolveLoad } from './resolve-load.js';
-import type { ClusterEventSpec, ClusterMemberSpec, ClusterMemberState, ClusterProjectSpec, ClusterSpec, ClusterVmSpec } from './types.js';
+import { QEMU_MAX_BANDWIDTH } from '../world/migration.js';
+import type { ClusterEvacuate, ClusterEventSpec, ClusterMemberSpec, ClusterMemberState, ClusterProjectSpec, ClusterSpec, ClusterVmSpec } from './types.js';
 
 /** `cluster:` as written (after schema validation). */
 export interface RawCluster {
   leader?: string;
   load_step?: RawDuration;
   host?: { overhead_cores?: number; memory_overhead?: RawSize; initial_loadavg?: 'steady' | 'zero' };
-  migration?: { bandwidth_gbps?: number; downtime_limit?: RawDuration; max_rounds?: number; setup?: RawDuration; cpu_overhead?: number; failure_probability?: number };
+  migration?: { bandwidth_gbps?: number; max_bandwidth?: RawSize; downtime_limit?: RawDuration; max_rounds?: number; auto_converge?: boolean; switchover?: RawDuration; setup?: RawDuration; cpu_overhead?: number; failure_probability?: number };
+  offline_threshold?: RawDuration;
   members: RawClusterMember[];
   projects?: RawClusterProject[];
   vms?: RawClusterVm[];
@@ -41,6 +43,7 @@ export interface RawClusterProject {
   name: string;
   restricted?: boolean;
   'restricted.cluster.groups'?: string[];
+  'restricted.cluster.target'?: 'block' | 'allow';
 }
 
 export interface RawClusterVm {
@@ -60,6 +63,9 @@ export interface RawClusterVm {
   state?: 'running' | 'stopped';
   last_move?: RawDuration | null;
   dirty_rate?: RawSize;
+  root_disk?: RawSize;
+  'cluster.evacuate'?: ClusterEvacuate;
+  cluster?: { evacuate?: ClusterEvacuate };
   load?: RawLoad;
 }
 
@@ -103,8 +109,11 @@ export function resolveCluster(raw: RawCluster, duration: Micros, ctx: ResolveCo
     },
     migration: {
       bandwidth_bytes: ((mig.bandwidth_gbps ?? 10) * 1e9) / 8,
+      max_bandwidth_bytes: mig.max_bandwidth === undefined ? QEMU_MAX_BANDWIDTH : sizeOrZero(mig.max_bandwidth, at('migration', 'max_bandwidth'), ctx),
       downtime_limit: micros(ctx, mig.downtime_limit ?? '300ms', at('migration', 'downtime_limit'), 'positive'),
-      max_rounds: mig.max_rounds ?? 30,
+      max_rounds: mig.max_rounds ?? 0,
+      auto_converge: mig.auto_converge ?? true,
+      switchover: micros(ctx, mig.switchover ?? '30ms', at('migration', 'switchover'), 'non-negative'),
       setup: micros(ctx, mig.setup ?? '1s', at('migration', 'setup'), 'non-negative'),
       cpu_overhead: mig.cpu_overhead ?? 0.5,
       failure_probability: mig.failure_probability ?? 0,
@@ -112,6 +121,7 @@ export function resolveCluster(raw: RawCluster, duration: Micros, ctx: ResolveCo
     members,
     projects,
     vms: resolveVms(raw.vms ?? [], members, projects, ctx),
+    offline_threshold: offlineThreshold(raw.offline_threshold, at('offline_threshold'), ctx),
     events: (raw.events ?? []).map((e, i): ClusterEventSpec => {
       const when = micros(ctx, e.at, at('events', i, 'at'), 'non-negative');
       if (when > duration) ctx.fail(at('events', i, 'at'), `must be within the run (0 to ${formatDuration(duration)}), got ${show(e.at)}`);
@@ -121,10 +131,26 @@ export function resolveCluster(raw: RawCluster, duration: Micros, ctx: ResolveCo
   };
 }
 
-/** A size that may be 0 (an overhead). */
+/** A size that may be 0 (an overhead, a rate): `0`, `'0'`, `0B`, `0MiB` all read 0. */
 function sizeOrZero(value: RawSize, path: KeyPath, ctx: ResolveContext): number {
   if (value === 0 || value === '0') return 0;
+  if (typeof value === 'string' && /^\s*0+(\.0+)?\s*[A-Za-z]+\s*$/.test(value)) {
+    bytes(ctx, value.replace(/^\s*0+(\.0+)?/, '1'), path); // the unit must still be one we read
+    return 0;
+  }
   return bytes(ctx, value, path);
+}
+
+/**
+ * `cluster.offline_threshold` (default 20 s, `db.DefaultOfflineThreshold`); Incus refuses 10 s
+ * or less (`offlineThresholdValidator`: it must exceed the heartbeat granularity) and takes
+ * whole seconds.
+ */
+function offlineThreshold(value: RawDuration | undefined, path: KeyPath, ctx: ResolveContext): Micros {
+  const us = micros(ctx, value ?? '20s', path, 'positive');
+  if (us % MICROS_PER_SECOND !== 0) ctx.fail(path, `Incus takes whole seconds, got ${show(value)}`);
+  if (us <= 10 * MICROS_PER_SECOND) ctx.fail(path, `must be more than 10s (Incus: "Value must be greater than '10'"), got ${show(value)}`);
+  return us;
 }
 
 function resolveMembers(raw: RawClusterMember[], ctx: ResolveContext): ClusterMemberSpec[] {
@@ -156,9 +182,9 @@ function resolveProjects(raw: RawClusterProject[], members: ClusterMemberSpec[],
     for (const g of cluster_groups) {
       if (!groups.has(g)) ctx.fail(at('restricted.cluster.groups'), `no member is in cluster group ${show(g)} (groups: ${[...groups].join(', ')})`);
     }
-    out.push({ name: p.name, restricted: p.restricted ?? false, cluster_groups: [...cluster_groups] });
+    out.push({ name: p.name, restricted: p.restricted ?? false, cluster_groups: [...cluster_groups], cluster_target: p['restricted.cluster.target'] ?? 'block' });
   });
-  if (!out.some((p) => p.name === 'default')) out.unshift({ name: 'default', restricted: false, cluster_groups: [] });
+  if (!out.some((p) => p.name === 'default')) out.unshift({ name: 'default', restricted: false, cluster_groups: [], cluster_target: 'block' });
   return out;
 }
 
@@ -196,6 +222,8 @@ function resolveVms(raw: RawClusterVm[], members: ClusterMemberSpec[], projects:
     const stateful = either(v['migration.stateful'], v.migration?.stateful, at('migration'), 'migration.stateful', ctx) ?? false;
     const lastMove = v.last_move === undefined || v.last_move === null ? null : -micros(ctx, v.last_move, at('last_move'), 'non-negative');
     const dirty = v.dirty_rate === undefined ? 64 * 1024 ** 2 : sizeOrZero(v.dirty_rate, at('dirty_rate'), ctx);
+    const rootDisk = v.root_disk === undefined ? 0 : sizeOrZero(v.root_disk, at('root_disk'), ctx);
+    const evacuate = either(v['cluster.evacuate'], v.cluster?.evacuate, at('cluster'), 'cluster.evacuate', ctx) ?? 'auto';
     expand(v.name, v.count ?? 1).forEach((name, copy) => {
       if (name.length > MAX_VM_NAME) ctx.fail(at('name'), `name ${show(name)} (after count expansion) is longer than ${MAX_VM_NAME} characters`);
       if (seen.has(name)) ctx.fail(at('name'), `duplicate VM name ${show(name)}`);
@@ -212,6 +240,8 @@ function resolveVms(raw: RawClusterVm[], members: ClusterMemberSpec[], projects:
         running: (v.state ?? 'running') === 'running',
         last_move: lastMove,
         dirty_rate_bytes: dirty,
+        root_disk_bytes: rootDisk,
+        evacuate,
         load: v.load === undefined ? null : resolveLoad(v.load, { ctx, copy: name, workload: ['cluster', 'vms', i] }),
       });
     });

@@ -76,17 +76,26 @@ function flattenDotted(specs: readonly KeySpec[], written: Record<string, unknow
 }
 
 /**
- * Incus's own rules for its durations (`GetExpiry`): parts separated by single spaces, each
- * unit at most once. Returns a problem or null.
+ * Incus's own rules for its durations (`internal/instance/expiry.go`, `GetExpiry`): the text is
+ * trimmed; empty means none; otherwise parts separated by single spaces, each `^(\d+)(S|M|H|d|w|m|y)$`;
+ * a unit may not be set twice — upstream refuses it only when the unit already holds a value
+ * above 0, so `0H 1H` is accepted and `1H 0H` is not. Returns a problem or null.
+ *
+ * @example incusDurationProblem('0H 1H') // null
+ * @example incusDurationProblem('1H 2H') // 'invalid Incus duration "1H 2H": unit H given twice'
  */
-function incusDurationProblem(text: string): string | null {
-  const parts = text.trim().split(' ');
-  const units = new Set<string>();
-  for (const part of parts) {
-    const unit = /^\d+([SMHdwmy])$/.exec(part)?.[1];
-    if (unit === undefined) return `invalid Incus duration ${JSON.stringify(text)}: parts like 30S, 10M, 6H, 1d, 1w, 1m (month), 1y, separated by one space`;
-    if (units.has(unit)) return `invalid Incus duration ${JSON.stringify(text)}: unit ${unit} given twice`;
-    units.add(unit);
+export function incusDurationProblem(text: string): string | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const seen = new Map<string, number>();
+  for (const part of trimmed.split(' ')) {
+    const match = /^(\d+)([SMHdwmy])$/.exec(part);
+    if (match === null) return `invalid Incus duration ${JSON.stringify(text)}: parts like 30S, 10M, 6H, 1d, 1w, 1m (month), 1y, separated by one space`;
+    const unit = match[2]!;
+    if ((seen.get(unit) ?? 0) > 0) return `invalid Incus duration ${JSON.stringify(text)}: unit ${unit} given twice`;
+    const value = Number(match[1]);
+    if (!Number.isSafeInteger(value)) return `invalid Incus duration ${JSON.stringify(text)}: ${match[1]} is too large`;
+    seen.set(unit, value);
   }
   return null;
 }
@@ -94,6 +103,8 @@ function incusDurationProblem(text: string): string | null {
 /** One engine key: durations parsed to µs, then the spec's bounds checked. */
 function resolveKey(spec: KeySpec, value: unknown, path: KeyPath, ctx: ResolveContext): unknown {
   let resolved = value;
+  // an enum value written as a number (`version: 7.0` reads 7): the value it stands for
+  if (spec.type === 'enum' && typeof value === 'number') resolved = spec.values?.find((v) => Number(v) === value) ?? value;
   if (spec.type === 'duration') resolved = micros(ctx, value as RawDuration, path, 'non-negative');
   if (spec.type === 'incus-duration') {
     const problem = incusDurationProblem(String(value));

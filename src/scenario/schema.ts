@@ -164,9 +164,12 @@ const CLUSTER_PROJECT = mapping(
     name: { type: 'string', pattern: NAME_PATTERN, expect: 'letters, digits, -, _ and . only' },
     restricted: { type: 'boolean' },
     'restricted.cluster.groups': NAME_LIST,
+    'restricted.cluster.target': { type: 'string', enum: ['block', 'allow'], noun: 'value for restricted.cluster.target' },
   },
   ['name'],
 );
+
+const EVACUATE: Schema = { type: 'string', enum: ['auto', 'live-migrate', 'refresh-migrate', 'migrate', 'stop', 'stateful-stop', 'force-stop'], noun: 'value for cluster.evacuate' };
 
 const LIMIT_CPU: Schema = { type: 'integer', minimum: 1 };
 
@@ -211,6 +214,9 @@ const CLUSTER_VM = mapping(
     state: { type: 'string', enum: ['running', 'stopped'], noun: 'VM state' },
     last_move: NULLABLE_DURATION,
     dirty_rate: SIZE,
+    root_disk: SIZE,
+    'cluster.evacuate': EVACUATE,
+    cluster: mapping({ evacuate: EVACUATE }),
     load: LOAD,
     neon: NEON_VM,
   },
@@ -224,8 +230,11 @@ const CLUSTER = mapping(
     host: mapping({ overhead_cores: NON_NEGATIVE, memory_overhead: SIZE, initial_loadavg: { type: 'string', enum: ['steady', 'zero'], noun: 'initial load average' } }),
     migration: mapping({
       bandwidth_gbps: { type: 'number', exclusiveMinimum: 0 },
+      max_bandwidth: SIZE,
       downtime_limit: DURATION,
       max_rounds: { type: 'integer', minimum: 0 },
+      auto_converge: { type: 'boolean' },
+      switchover: DURATION,
       setup: DURATION,
       cpu_overhead: NON_NEGATIVE,
       failure_probability: { type: 'number', minimum: 0, maximum: 1 },
@@ -233,6 +242,7 @@ const CLUSTER = mapping(
     members: { type: 'array', minItems: 1, items: CLUSTER_MEMBER },
     projects: { type: 'array', items: CLUSTER_PROJECT },
     vms: { type: 'array', items: CLUSTER_VM },
+    offline_threshold: DURATION,
     events: { type: 'array', items: mapping({ at: DURATION, member: { type: 'string', minLength: 1 }, state: MEMBER_STATE }, ['at', 'member', 'state']) },
     neon: NEON_WORLD,
   },
@@ -257,8 +267,13 @@ export function keySchema(spec: KeySpec): Schema {
       return { type: spec.type, ...(spec.min !== undefined ? { minimum: spec.min } : {}), ...(spec.max !== undefined ? { maximum: spec.max } : {}) };
     case 'boolean':
       return { type: 'boolean' };
-    case 'enum':
-      return { type: 'string', enum: [...(spec.values ?? [])], noun: `value for ${spec.key}` };
+    case 'enum': {
+      // values that read as numbers (Incus versions: 6.7, 7.0) may be written unquoted: YAML and --set give numbers
+      const values = [...(spec.values ?? [])];
+      const numbers = values.filter((v) => /^\d+(\.\d+)?$/.test(v)).map(Number);
+      if (numbers.length === 0) return { type: 'string', enum: values, noun: `value for ${spec.key}` };
+      return { type: ['string', 'number'], enum: [...values, ...numbers], noun: `value for ${spec.key}` };
+    }
   }
 }
 

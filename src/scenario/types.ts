@@ -138,6 +138,8 @@ export interface ClusterSpec {
   projects: ClusterProjectSpec[];
   vms: ClusterVmSpec[];
   events: ClusterEventSpec[];
+  /** `cluster.offline_threshold`: a member that stopped answering still counts as online this long. */
+  offline_threshold: Micros;
   /** Engine neon only: the compute-unit world. */
   neon?: NeonSpec;
 }
@@ -154,10 +156,16 @@ export interface ClusterHostSpec {
 export interface ClusterMigrationSpec {
   /** Network bandwidth of each member, bytes/s, shared by the migrations using its link. */
   bandwidth_bytes: number;
+  /** QEMU `max-bandwidth`, bytes/s (Incus sets none: QEMU's 128 MiB/s); 0 = the link only. */
+  max_bandwidth_bytes: number;
   /** QEMU downtime limit: pre-copy ends when the rest can be sent within this. */
   downtime_limit: Micros;
-  /** Pre-copy rounds at most. */
+  /** Dirty-bitmap syncs at most before stop-and-copy regardless; 0 = no cap (QEMU). */
   max_rounds: number;
+  /** QEMU auto-converge (Incus always enables it). */
+  auto_converge: boolean;
+  /** Fixed cost of the switchover (device state, resume on the target), added to the downtime. */
+  switchover: Micros;
   /** Fixed time before memory moves (connection, target QEMU start). */
   setup: Micros;
   /** Runnable cores a migration adds on the source and on the target while it runs. */
@@ -181,10 +189,14 @@ export interface ClusterMemberSpec {
   started: Micros;
 }
 
+export type ClusterEvacuate = 'auto' | 'live-migrate' | 'refresh-migrate' | 'migrate' | 'stop' | 'stateful-stop' | 'force-stop';
+
 export interface ClusterProjectSpec {
   name: string;
   /** Project config `restricted`. */
   restricted: boolean;
+  /** `restricted.cluster.target` (`block` by default; only enforced when `restricted`). */
+  cluster_target: 'block' | 'allow';
   /** `restricted.cluster.groups` (enforced only when `restricted`). */
   cluster_groups: string[];
 }
@@ -209,6 +221,10 @@ export interface ClusterVmSpec {
   last_move: Micros | null;
   /** Rate at which the guest dirties memory while running, bytes/s. */
   dirty_rate_bytes: number;
+  /** Root disk on a local (not shared) pool that a move must copy, bytes; 0 = shared storage. */
+  root_disk_bytes: number;
+  /** `cluster.evacuate` (`auto` by default). */
+  evacuate: ClusterEvacuate;
   /** CPU demand in cores; null for no demand. */
   load: LoadSpec | null;
 }

@@ -10,9 +10,11 @@
  * does I/O or keeps a reference to the view after a call.
  *
  * The task's schedule is part of the state: member m's task ticks at `tickBase[m] + k · 1 min`.
- * `tickBase` starts one minute after the daemon started (`task.SkipFirst`) and, because upstream
- * waits one minute *after* a run returns, moves to `end of run + 1 min` after every run — so
- * migrations shift the leader's ticks, and `round(minutes since start) % interval` sees it.
+ * `tickBase` starts one minute after the daemon started (`task.SkipFirst`, 6.21+; at the start
+ * itself before) and, because upstream's task loop waits one minute *minus the run's duration*
+ * after a run (at once when the run took longer), moves to `start of run + max(duration, 1 min)`
+ * after every run — so only runs longer than a minute shift the leader's ticks, and
+ * `round(minutes since start) % interval` sees it.
  *
  * Every deviation from upstream is a named option (descriptor.ts); `faithful` and `corrected`
  * are presets.
@@ -33,9 +35,26 @@ export interface IncusConfig {
 }
 
 /** Behaviour options; each one deviation from what upstream ships. */
+/**
+ * The upstream release whose rebalancer logic is reproduced (`version` option):
+ * - `6.7`: 6.7.0–6.20.0 — one target per architecture (the least busy member), the project
+ *   check before the loop for every VM on the source, the loop ends once that target is
+ *   balanced, the first tick at daemon start;
+ * - `6.21`: 6.21.0–6.23.0 — the same with `task.SkipFirst`;
+ * - `7.0`: 7.0.0–7.3.0 (and main up to be7afc5) — every less-loaded member a candidate, the
+ *   project check per VM, skip a VM whose target is balanced;
+ * - `main`: lxc/incus 13c51b06 — as 7.0, and the move selects the VM's project and the impact
+ *   is no longer swapped.
+ */
+export type IncusVersion = '6.7' | '6.21' | '7.0' | 'main';
+
 export interface IncusOptions {
+  version: IncusVersion;
   score_arithmetic: ScoreArithmetic;
-  impact_estimate: 'swapped' | 'limits' | 'usage';
+  /** `version`: swapped before main, limits on main. */
+  impact_estimate: 'version' | 'swapped' | 'limits' | 'usage';
+  /** How `restricted.cluster.target=block` meets the rebalancer's target check. */
+  cluster_target_check: 'crash' | 'refuse' | 'admin';
   update_source_score: boolean;
   rechoose_target: boolean;
   running_only: boolean;
@@ -88,6 +107,8 @@ export interface MemberView {
   readonly groups: readonly string[];
   /** When this member's daemon started (µs; may be before 0). */
   readonly startedAt: Micros;
+  /** Whether it answers API calls (absent: yes). A member that died still counts as online until the heartbeat threshold passes, but cannot be reached. */
+  readonly reachable?: boolean;
 }
 
 /** One virtual machine as the rebalancer reads it (instance record, expanded config, state). */
@@ -102,6 +123,8 @@ export interface VmView {
   readonly stateful: boolean;
   /** Has a device that cannot be live-migrated. */
   readonly blockingDevices: boolean;
+  /** `cluster.evacuate` (absent: `auto`). */
+  readonly evacuate?: string;
   /** A migration of this VM is in flight. */
   readonly migrating: boolean;
   /** `volatile.rebalance.last_move`: whole seconds since the simulation epoch, or null. */
@@ -122,6 +145,8 @@ export interface ProjectView {
   readonly restricted: boolean;
   /** `restricted.cluster.groups`; only enforced when `restricted`. */
   readonly clusterGroups: readonly string[];
+  /** `restricted.cluster.target` (absent: `block`, its default); only enforced when `restricted`. */
+  readonly clusterTarget?: 'block' | 'allow';
 }
 
 export interface ClusterView {
@@ -140,7 +165,7 @@ export interface ClusterView {
 // State, actions, decisions
 
 /** Why a candidate VM was passed over (counted per run). */
-export const SKIP_REASONS = ['not_live_migratable', 'cooldown', 'not_running', 'migrating', 'no_allowed_target', 'target_balanced', 'impact_too_big', 'source_balanced', 'would_invert', 'failed'] as const;
+export const SKIP_REASONS = ['not_live_migratable', 'cooldown', 'not_running', 'migrating', 'no_allowed_target', 'target_balanced', 'impact_too_big', 'source_balanced', 'would_invert', 'failed', 'wrong_project'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 export type SkipCounts = Readonly<Record<SkipReason, number>>;
 
@@ -181,6 +206,8 @@ interface ArchGroup {
 interface RunState {
   readonly id: number;
   readonly member: number;
+  /** When the run (the task function) started. */
+  readonly startedAt: Micros;
   readonly conversion: FloatConversion;
   /** Initial score per member (NaN for members not considered). */
   readonly scores: Float64Array;
@@ -214,7 +241,14 @@ export type IncusAction =
   | { readonly type: 'arch_checked'; readonly run: number; readonly arch: string; readonly busiest: number; readonly leastBusy: number; readonly maxScore: number; readonly minScore: number; readonly imbalance: number; readonly outcome: ArchOutcome }
   | { readonly type: 'migrate'; readonly run: number; readonly vm: number; readonly from: number; readonly to: number; readonly targetScore: number; readonly expectedScore: number }
   | { readonly type: 'stamp_last_move'; readonly vm: number; readonly value: number }
-  | { readonly type: 'run_finished'; readonly run: number; readonly migrated: number; readonly outcome: 'done' | 'aborted' | 'abandoned'; readonly skips: SkipCounts };
+  | { readonly type: 'run_finished'; readonly run: number; readonly migrated: number; readonly outcome: RunOutcome; readonly skips: SkipCounts; readonly error?: string };
+
+/**
+ * How a run ended: `done`; `aborted` (an error returned up to `clusterRebalance`: a failed
+ * migration, a move outside the default project before main); `abandoned` (the leader changed);
+ * `crashed` (the leader's task panicked: lxc/incus#2808).
+ */
+export type RunOutcome = 'done' | 'aborted' | 'abandoned' | 'crashed';
 
 export interface Decision {
   readonly state: IncusState;
@@ -262,10 +296,61 @@ export function inCooldown(lastMove: number | null, cooldown: Micros, now: Micro
   return lastMove !== null && now < lastMove * MICROS_PER_SECOND + cooldown;
 }
 
-/** Can a VM be live-migrated (`CanMigrate() == "live-migrate"`)? */
+/**
+ * Does the VM's migration mode say live migration (`CanMigrate() == "live-migrate"`,
+ * `driver_common.go` `canMigrate`)? `cluster.evacuate` other than `auto` is returned as it is —
+ * so `live-migrate` makes a candidate whatever `migration.stateful` and the devices say (the move
+ * may then fail), and `stop`, `migrate`, … never are; `auto` means no device that cannot migrate
+ * and `migration.stateful`.
+ *
+ * @example liveMigratable({ ...vm, stateful: false, evacuate: 'live-migrate' }) // true
+ */
 export function liveMigratable(vm: VmView): boolean {
+  const mode = vm.evacuate ?? 'auto';
+  if (mode !== 'auto') return mode === 'live-migrate';
   return vm.stateful && !vm.blockingDevices;
 }
+
+/** Does the chosen version use the single-target logic of 6.7–6.23? */
+export function singleTarget(options: IncusOptions): boolean {
+  return options.version === '6.7' || options.version === '6.21';
+}
+
+/** The impact estimate in force: `version` is swapped before main, the right way round on main. */
+export function impactMode(options: IncusOptions): 'swapped' | 'limits' | 'usage' {
+  if (options.impact_estimate !== 'version') return options.impact_estimate;
+  return options.version === 'main' ? 'limits' : 'swapped';
+}
+
+/** Does the move call select the VM's project (`UseProject`, main only)? */
+export function selectsProject(options: IncusOptions): boolean {
+  return options.version === 'main';
+}
+
+/** Is `restricted.cluster.target` at `block` for the project (`projectHasRestriction`)? */
+export function targetBlocked(p: ProjectView): boolean {
+  return p.restricted && (p.clusterTarget ?? 'block') === 'block';
+}
+
+/**
+ * The rebalancer's `project.CheckTarget(…, r = nil, …, member)` for project `p` and member `m`.
+ * With `restricted.cluster.target=block` upstream goes on to ask the authorizer about the
+ * request, dereferences the nil request and the leader's task panics (lxc/incus#2808): `crash`.
+ * Options: `refuse` (the member is refused), `admin` (the rebalancer acts as a server admin, as
+ * an evacuation does: the restriction is overridden). Then `AllowClusterMember`.
+ *
+ * @example checkTarget({ cluster_target_check: 'crash', … }, { restricted: true, … }, m) // 'crash'
+ */
+export function checkTarget(options: IncusOptions, p: ProjectView, m: MemberView): 'crash' | 'allowed' | 'refused' {
+  if (targetBlocked(p)) {
+    if (options.cluster_target_check === 'crash') return 'crash';
+    if (options.cluster_target_check === 'refuse') return 'refused';
+  }
+  return allowedOn(p, m) ? 'allowed' : 'refused';
+}
+
+/** The error upstream's leader dies of (lxc/incus#2808). */
+export const TARGET_CHECK_PANIC = 'panic: nil pointer dereference in project.CheckClusterTargetRestriction (lxc/incus#2808)';
 
 /** May project `p` place instances on member `m`? (`AllowClusterMember`.) */
 export function allowedOn(p: ProjectView, m: MemberView): boolean {
@@ -297,7 +382,7 @@ export function memberScore(options: IncusOptions, conversion: FloatConversion, 
  * the memory byte count trade places (`MemoryUsage: cpu`, `CPUUsage: memory bytes`).
  */
 export function impactOf(options: IncusOptions, vm: VmView): Usage {
-  switch (options.impact_estimate) {
+  switch (impactMode(options)) {
     case 'swapped':
       return { memoryUsage: vm.limitsCpu, memoryTotal: 0, cpuUsage: vm.limitsMemory, cpuTotal: 0 };
     case 'limits':
@@ -322,9 +407,13 @@ export function goMapOrder<T>(keys: readonly T[], r: number): T[] {
 // ---------------------------------------------------------------------------------------------
 // Entry points
 
-/** The state before anything happened: each member's first tick one minute after its start. */
-export function initialState(view: ClusterView): IncusState {
-  return { tickBase: view.members.map((m) => m.startedAt + MINUTE), run: null, runs: 0, recentMoves: [] };
+/**
+ * The state before anything happened: each member's first tick one minute after its daemon
+ * started (`task.SkipFirst`, 6.21+), or at the start itself (6.7–6.20: the task runs at once).
+ */
+export function initialState(view: ClusterView, ctx?: IncusContext): IncusState {
+  const first = ctx?.options.version === '6.7' ? 0 : MINUTE;
+  return { tickBase: view.members.map((m) => m.startedAt + first), run: null, runs: 0, recentMoves: [] };
 }
 
 /** When the leader's task ticks next, at or after `now` (null without a leader or during a run). */
@@ -366,7 +455,7 @@ export function onMigrationResult(ctx: IncusContext, state: IncusState, view: Cl
     const skips = bump(run.skips, 'failed');
     if (!ctx.options.continue_on_failure) {
       actions.push({ type: 'run_finished', run: run.id, migrated: run.migrated + step.migrated, outcome: 'aborted', skips });
-      return decision(endRun(state, run.member, now), actions, view, now);
+      return decision(endRun(state, run, now), actions, view, now);
     }
     const next = withRun(state, { ...run, skips, step: { ...step, pending: null } });
     return advance(ctx, next, view, now, actions);
@@ -395,16 +484,30 @@ export function onMigrationResult(ctx: IncusContext, state: IncusState, view: Cl
 }
 
 /**
+ * The daemon on `member` started again at `now` (after the panic of lxc/incus#2808 systemd
+ * restarts incusd; the view already carries its new start time): its task starts over — first
+ * tick one minute later (`task.SkipFirst`, 6.21+) or at once (6.7–6.20).
+ *
+ * @example onDaemonStart(ctx, state, view, 0, 600e6).state.tickBase[0] // 660e6
+ */
+export function onDaemonStart(ctx: IncusContext, state: IncusState, view: ClusterView, member: number, now: Micros): Decision {
+  const tickBase = state.tickBase.slice();
+  tickBase[member] = now + (ctx.options.version === '6.7' ? 0 : MINUTE);
+  return decision({ tickBase, run: state.run, runs: state.runs, recentMoves: state.recentMoves }, NO_ACTIONS, view, now);
+}
+
+/**
  * Leadership moved (or the leader went away) at `now`: a run in progress on the old leader is
  * lost; the new leader's task keeps its own schedule.
  */
 export function onLeaderChange(ctx: IncusContext, state: IncusState, view: ClusterView, now: Micros): Decision {
   void ctx;
   const run = state.run;
-  if (run === null) return decision(state, NO_ACTIONS, view, now);
+  // an election takes a moment: the new leader's own tick at `now`, if any, went by while it was a follower
+  if (run === null) return decision(state, NO_ACTIONS, view, now + 1);
   const migrated = run.migrated + (run.step?.migrated ?? 0);
   const actions: IncusAction[] = [{ type: 'run_finished', run: run.id, migrated, outcome: 'abandoned', skips: run.skips }];
-  return decision(endRun(state, run.member, now), actions, view, now);
+  return decision(endRun(state, run, now), actions, view, now + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,15 +517,42 @@ function withRun(state: IncusState, run: RunState | null): IncusState {
   return { tickBase: state.tickBase, run, runs: state.runs, recentMoves: state.recentMoves };
 }
 
-/** The run on `member` returned at `now`: its next tick is one minute later. */
-function endRun(state: IncusState, member: number, now: Micros): IncusState {
+/**
+ * The run started at `run.startedAt` returned at `now`. Upstream's task loop
+ * (`internal/server/task/task.go`, `Task.loop`) then waits `schedule − duration`, or not at all
+ * when the run took longer than the schedule: the next tick is at start + max(duration, 1 min).
+ *
+ * @example a run from 3:00 that returns at 3:40 → next tick 4:00; one that returns at 4:30 → 4:30
+ */
+function endRun(state: IncusState, run: RunState, now: Micros): IncusState {
   const tickBase = state.tickBase.slice();
-  tickBase[member] = now + MINUTE;
+  tickBase[run.member] = nextTickAfterRun(run.startedAt, now);
   return { tickBase, run: null, runs: state.runs, recentMoves: state.recentMoves };
+}
+
+/**
+ * When a task that ran from `start` to `end` ticks next: one minute minus the run's duration
+ * after it returned, at once if it took longer (`Task.loop`: `delay = schedule - duration`).
+ *
+ * @example nextTickAfterRun(180e6, 220e6) // 240e6
+ * @example nextTickAfterRun(180e6, 270e6) // 270e6
+ */
+export function nextTickAfterRun(start: Micros, end: Micros): Micros {
+  return end - start >= MINUTE ? end : start + MINUTE;
 }
 
 function bump(skips: SkipCounts, reason: SkipReason, n = 1): SkipCounts {
   return { ...skips, [reason]: skips[reason] + n };
+}
+
+/**
+ * The leader's task panicked in the target check (lxc/incus#2808): the run dies where it is;
+ * the moves already made stay. The world then restarts that daemon (`onDaemonStart`) and moves
+ * the leadership.
+ */
+function crash(state: IncusState, run: RunState, migrated: number, skips: SkipCounts, view: ClusterView, now: Micros, actions: IncusAction[]): Decision {
+  actions.push({ type: 'run_finished', run: run.id, migrated, outcome: 'crashed', skips, error: TARGET_CHECK_PANIC });
+  return decision(endRun(state, run, now), actions, view, now);
 }
 
 /** Score the members, group them by architecture, and work through the architectures. */
@@ -435,6 +565,14 @@ function startRun(ctx: IncusContext, state: IncusState, view: ClusterView, now: 
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
     if (!consideredMember(m)) continue;
+    if (m.reachable === false) {
+      // calculateServersScore: GetServerResources of a member that is down fails, and so does the run
+      const id = state.runs + 1;
+      const run: RunState = { id, member: view.leader, startedAt: now, conversion, scores, arches: [], archIndex: 0, migrated: 0, step: null, skips: NO_SKIPS };
+      const error = `Failed calculating servers score: Failed to get resources for cluster member ${m.name}`;
+      const actions: IncusAction[] = [{ type: 'run_finished', run: id, migrated: 0, outcome: 'aborted', skips: NO_SKIPS, error }];
+      return decision(endRun({ ...state, runs: id }, run, now), actions, view, now);
+    }
     scores[i] = memberScore(options, conversion, m);
     considered.push(i);
   }
@@ -451,7 +589,7 @@ function startRun(ctx: IncusContext, state: IncusState, view: ClusterView, now: 
   // go-map: Go's randomised map order; busiest: the groups are already in order of their top score
   if (options.arch_order === 'go-map') arches = goMapOrder(arches, view.mapRandom);
   const id = state.runs + 1;
-  const run: RunState = { id, member: view.leader, conversion, scores, arches, archIndex: 0, migrated: 0, step: null, skips: NO_SKIPS };
+  const run: RunState = { id, member: view.leader, startedAt: now, conversion, scores, arches, archIndex: 0, migrated: 0, step: null, skips: NO_SKIPS };
   const actions: IncusAction[] = [
     { type: 'run_started', run: id, leader: view.leader, scores: Array.from(scores, (s) => (Number.isNaN(s) ? null : s)), archOrder: arches.map((a) => a.arch) },
   ];
@@ -472,10 +610,12 @@ function advance(ctx: IncusContext, state: IncusState, view: ClusterView, now: M
     if (step === null) {
       if (run.archIndex >= run.arches.length) {
         actions.push({ type: 'run_finished', run: run.id, migrated: run.migrated, outcome: 'done', skips });
-        return decision(endRun(state, run.member, now), actions, view, now);
+        return decision(endRun(state, run, now), actions, view, now);
       }
       const group = run.arches[run.archIndex]!;
-      step = openArch(ctx, state, run, group, view, now, actions);
+      const opened = openArch(ctx, state, run, group, view, now, actions);
+      if (opened === 'crash') return crash(state, run, run.migrated, skips, view, now, actions);
+      step = opened;
       if (step === null) {
         run = { ...run, archIndex: run.archIndex + 1, skips };
         continue;
@@ -493,9 +633,13 @@ function advance(ctx: IncusContext, state: IncusState, view: ClusterView, now: M
       const vmIndex = step.vms[i]!;
       const vm = view.vms[vmIndex]!;
       const project = view.projects[vm.project]!;
+      const single = singleTarget(options);
       const allowed: number[] = [];
       for (const c of step.candidates) {
-        if (!allowedOn(project, members[c]!)) continue;
+        // 6.7–6.23 checked the projects against the one target before the loop (openArch)
+        const verdict = single ? 'allowed' : checkTarget(options, project, members[c]!);
+        if (verdict === 'crash') return crash(state, run, run.migrated + step.migrated, skips, view, now, actions);
+        if (verdict === 'refused') continue;
         if (options.pair_hysteresis > 0 && state.recentMoves.some((m) => m.from === c && m.to === source && now - m.at < options.pair_hysteresis)) continue;
         allowed.push(c);
       }
@@ -504,7 +648,8 @@ function advance(ctx: IncusContext, state: IncusState, view: ClusterView, now: M
         continue;
       }
       let target: number;
-      if (options.rechoose_target) {
+      if (single) target = allowed[0]!;
+      else if (options.rechoose_target) {
         target = allowed[allowed.length - 1]!;
         for (let k = allowed.length - 1; k >= 0; k--) if (step.runScore[allowed[k]!]! < step.runScore[target]!) target = allowed[k]!;
       } else {
@@ -515,6 +660,7 @@ function advance(ctx: IncusContext, state: IncusState, view: ClusterView, now: M
       const targetScore = midpoint(options.score_arithmetic, run.scores[source]!, run.scores[target]!);
       if (step.runScore[target]! >= targetScore) {
         skips = bump(skips, 'target_balanced');
+        if (single) break; // 6.7–6.23: "We've balanced the load" returns from the architecture
         continue;
       }
       if (options.update_source_score && step.runScore[source]! <= targetScore) {
@@ -538,6 +684,14 @@ function advance(ctx: IncusContext, state: IncusState, view: ClusterView, now: M
           continue;
         }
       }
+      if (!selectsProject(options) && project.name !== 'default') {
+        // before main the move is asked of the default project: the instance is not found there
+        skips = bump(skips, 'wrong_project');
+        if (options.continue_on_failure) continue;
+        const error = `Migration API failure: instance ${vm.name} not found in project default (it is in ${project.name})`;
+        actions.push({ type: 'run_finished', run: run.id, migrated: run.migrated + step.migrated, outcome: 'aborted', skips, error });
+        return decision(endRun(state, run, now), actions, view, now);
+      }
       chosen = { vm: vmIndex, target, expected, sourceExpected, impact, targetScore };
       break;
     }
@@ -557,7 +711,7 @@ function advance(ctx: IncusContext, state: IncusState, view: ClusterView, now: M
  * up its step: the candidates less loaded than the source and the source's candidate VMs.
  * Returns null when there is nothing to do for it.
  */
-function openArch(ctx: IncusContext, state: IncusState, run: RunState, group: ArchGroup, view: ClusterView, now: Micros, actions: IncusAction[]): ArchStep | null {
+function openArch(ctx: IncusContext, state: IncusState, run: RunState, group: ArchGroup, view: ClusterView, now: Micros, actions: IncusAction[]): ArchStep | null | 'crash' {
   void state;
   const { config, options } = ctx;
   const v = group.members;
@@ -588,10 +742,20 @@ function openArch(ctx: IncusContext, state: IncusState, run: RunState, group: Ar
   }
   check('rebalance', pct);
   const candidates: number[] = [];
-  for (let k = 1; k < v.length; k++) if (run.scores[v[k]!]! < maxScore) candidates.push(v[k]!);
+  if (singleTarget(options)) candidates.push(last); // 6.7–6.23: the least busy member only
+  else for (let k = 1; k < v.length; k++) if (run.scores[v[k]!]! < maxScore) candidates.push(v[k]!);
   if (candidates.length === 0) return null;
   const vms: number[] = [];
-  for (const i of view.vmsOn(first)) if (vmCandidate(options, config, view.vms[i]!, now) === null) vms.push(i);
+  if (singleTarget(options)) {
+    // 6.7–6.23: every project with a VM on the source is checked against the target first
+    const verdicts = new Map<number, 'crash' | 'allowed' | 'refused'>();
+    for (const i of view.vmsOn(first)) {
+      const p = view.vms[i]!.project;
+      if (!verdicts.has(p)) verdicts.set(p, checkTarget(options, view.projects[p]!, view.members[last]!));
+      if (verdicts.get(p) === 'crash') return 'crash';
+    }
+    for (const i of view.vmsOn(first)) if (verdicts.get(view.vms[i]!.project) === 'allowed' && vmCandidate(options, config, view.vms[i]!, now) === null) vms.push(i);
+  } else for (const i of view.vmsOn(first)) if (vmCandidate(options, config, view.vms[i]!, now) === null) vms.push(i);
   const n = view.members.length;
   const runMemory = new Float64Array(n);
   const runCpu = new Float64Array(n);
