@@ -81,6 +81,26 @@ async function timeCluster(scenario: Scenario, name: string): Promise<CaseResult
   );
 }
 
+/**
+ * The Neon model: events = agent metric samples (every VM's agent reads its metrics every 5 s);
+ * rounds = 5 s samples. The bare-heap baseline pushes as many events with one entry per VM.
+ */
+async function timeNeon(scenario: Scenario, name: string): Promise<CaseResult> {
+  const { simulateNeon } = await import('../run/neon.js');
+  const started = process.hrtime.bigint();
+  const sim = simulateNeon(scenario);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cluster = scenario.cluster!;
+  const events = sim.counts.rounds * cluster.vms.length;
+  const migrations = sim.metrics['migrations']?.value ?? 0;
+  return caseResult(
+    name,
+    seconds,
+    events,
+    `${cluster.members.length} nodes, ${cluster.vms.length} VMs, ${sim.counts.rounds} rounds, ${events} agent metric samples, ${sim.counts.heapEvents} heap events, ${sim.counts.engineCalls} agent calls, ${migrations} migrations; baseline population ${cluster.vms.length}`,
+  );
+}
+
 /** Load a bundled scenario (the loader is imported only by the cases that need it). */
 async function load(name: string, sets: string[] = []): Promise<Scenario> {
   const { loadScenario } = await import('../scenario/load.js');
@@ -123,8 +143,11 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       return timeModel(scaleScenario(await load('albatross-default'), 1000), name);
     case 'incus-cluster':
       return timeCluster(await load('bench-incus'), name);
+    case 'neon-cluster':
+      return timeNeon(await load('bench-neon'), name);
     case 'pb1-bare-heap':
     case 'incus-cluster-bare-heap':
+    case 'neon-cluster-bare-heap':
     case 'default-1000-bare-heap': {
       const events = Number(args[0]);
       const population = Number(args[1]);

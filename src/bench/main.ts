@@ -21,6 +21,9 @@
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
+ *  - neon-cluster: Neon vertical autoscaling on 50 nodes and 2,000 VMs for a simulated day
+ *    (scenarios/bench-neon.yaml); events = agent metric samples (≈ 35 M). neon-cluster-bare-heap:
+ *    the same events through the bare heap (targets: ≤ 2× the bare heap, ≤ 300 MB).
  *
  * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
  */
@@ -38,7 +41,7 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -130,6 +133,7 @@ function main(argv: string[]): void {
   ratio('pb1', 'pb1-bare-heap', 'PB1 full model / bare heap, same events (target ≤ 3)');
   ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
   ratio('incus-cluster', 'incus-cluster-bare-heap', 'Incus 100 members × 5,000 VMs × 1 week / bare heap');
+  ratio('neon-cluster', 'neon-cluster-bare-heap', 'Neon 50 nodes × 2,000 VMs × 1 day / bare heap (target ≤ 2)');
   const s1 = results.get('sweep-1-worker');
   const s2 = results.get('sweep-2-workers');
   if (s1 && s2) process.stdout.write(`  ${'sweep 200×3, speed-up 2 workers vs 1 (target ≥ 1.8)'.padEnd(56)} ${(s1.wallSeconds / s2.wallSeconds).toFixed(2)}×\n`);

@@ -2,10 +2,12 @@
 import type { EngineDescriptor } from './descriptor.js';
 import { albatrossDescriptor } from './albatross/descriptor.js';
 import { incusDescriptor } from './incus/descriptor.js';
+import { neonDescriptor } from './neon/descriptor.js';
 
 export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([
   [albatrossDescriptor.name, albatrossDescriptor],
   [incusDescriptor.name, incusDescriptor],
+  [neonDescriptor.name, neonDescriptor],
 ]);
 
 /** Look up an engine descriptor; undefined when unknown. */

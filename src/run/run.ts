@@ -13,6 +13,7 @@ import type { RunSummary } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
 import { runIncus } from './incus.js';
+import { runNeon } from './neon.js';
 import { LineWriter, writeFileAtomic } from '../report/files.js';
 import { makeOutputDir, refuseInputAsOutput, removeCreatedDirs } from '../files/outputs.js';
 import { VERSION } from '../version.js';
@@ -51,6 +52,7 @@ export const runners = new Map<string, Runner>([
     },
   ],
   ['incus', runIncus],
+  ['neon', runNeon],
 ]);
 
 /** Simulate a scenario with its engine's runner, streaming to `sinks`; writes no files. */

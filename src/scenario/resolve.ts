@@ -10,6 +10,7 @@ import { resolveLoad } from './resolve-load.js';
 import { LOAD_FREQ, resolveCluster, type RawCluster } from './resolve-cluster.js';
 import { CLUSTER_ENGINES } from './schema.js';
 import { MAX_DURATION, MAX_HOSTS, MAX_WORKLOADS } from './limits.js';
+import { resolveNeon } from './resolve-neon.js';
 import type { KeyPath } from './paths.js';
 import type { RawFault, RawHost, RawLatency, RawScenario, RawWorkload, RawWorld } from './raw.js';
 import type { FaultSpec, HostSpec, LatencySpec, OutputSpec, Scenario, WorkloadSpec, WorldSpec } from './types.js';
@@ -73,6 +74,10 @@ function resolveClusterScenario(raw: RawScenario, rawCluster: RawCluster, engine
   notHere('workloads', 'describe the VMs and their load under cluster.vms');
   notHere('faults', 'member state changes go under cluster.events');
   const cluster = resolveCluster(rawCluster, duration, ctx);
+  const neonBlocks = (rawCluster.vms ?? []).findIndex((v) => (v as { neon?: unknown }).neon !== undefined);
+  if (engine.name === 'neon') cluster.neon = resolveNeon(rawCluster, cluster, ctx);
+  else if ((rawCluster as { neon?: unknown }).neon !== undefined) ctx.fail(['cluster', 'neon'], `only for engine neon; engine ${engine.name} does not use it`);
+  else if (neonBlocks >= 0) ctx.fail(['cluster', 'vms', neonBlocks, 'neon'], `only for engine neon; engine ${engine.name} does not use it`);
   const world: WorldSpec = {
     stats_interval: LOAD_FREQ,
     hosts: cluster.members.map((m) => ({ name: m.name, arch: m.arch, threads: m.threads, memory_bytes: m.memory_bytes })),

@@ -183,6 +183,29 @@ const EVACUATE: Schema = { type: 'string', enum: ['auto', 'live-migrate', 'refre
 
 const LIMIT_CPU: Schema = { type: 'integer', minimum: 1 };
 
+// --- cluster: for engine neon (per VM and cluster-wide) ----------------------------------------
+
+const NEON_VM = mapping({
+  min_cu: { type: 'integer', minimum: 1 },
+  max_cu: { type: 'integer', minimum: 1 },
+  cu: { type: 'integer', minimum: 1 },
+  memory: LOAD,
+  lfc: LOAD,
+  auto_migrate: { type: 'boolean' },
+});
+
+const PROBABILITY: Schema = { type: 'number', minimum: 0, maximum: 1 };
+
+const NEON_WORLD = mapping({
+  plugin_latency: DURATION,
+  reconcile_delay: DURATION,
+  neonvm_latency: DURATION,
+  monitor_latency: DURATION,
+  request_jitter: DURATION,
+  failure_probability: mapping({ plugin: PROBABILITY, neonvm: PROBABILITY, monitor: PROBABILITY }),
+  monitor: mapping({ threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1 } }),
+});
+
 const CLUSTER_VM = mapping(
   {
     name: { type: 'string', pattern: WORKLOAD_NAME_PATTERN, expect: '1 to 63 letters, digits, - or .' },
@@ -205,6 +228,7 @@ const CLUSTER_VM = mapping(
     'cluster.evacuate': EVACUATE,
     cluster: mapping({ evacuate: EVACUATE }),
     load: LOAD,
+    neon: NEON_VM,
   },
   ['name'],
 );
@@ -230,12 +254,13 @@ const CLUSTER = mapping(
     vms: { type: 'array', items: CLUSTER_VM },
     offline_threshold: DURATION,
     events: { type: 'array', items: mapping({ at: DURATION, member: { type: 'string', minLength: 1 }, state: MEMBER_STATE }, ['at', 'member', 'state']) },
+    neon: NEON_WORLD,
   },
   ['members'],
 );
 
 /** Engines whose scenarios describe a cluster (`cluster:`) instead of `world:` and `workloads:`. */
-export const CLUSTER_ENGINES: readonly string[] = ['incus'];
+export const CLUSTER_ENGINES: readonly string[] = ['incus', 'neon'];
 
 /**
  * Schema of one engine key. Durations are checked for type only here: their bounds are in µs

@@ -140,6 +140,8 @@ export interface ClusterSpec {
   events: ClusterEventSpec[];
   /** `cluster.offline_threshold`: a member that stopped answering still counts as online this long. */
   offline_threshold: Micros;
+  /** Engine neon only: the compute-unit world. */
+  neon?: NeonSpec;
 }
 
 export interface ClusterHostSpec {
@@ -232,4 +234,40 @@ export interface ClusterEventSpec {
   at: Micros;
   member: string;
   state: ClusterMemberState;
+}
+
+/**
+ * Neon's part of a cluster scenario (engine `neon` only): the latencies of the messages between
+ * the agent, the scheduler plugin, NeonVM and the vm-monitor, and each VM's compute-unit range
+ * and memory demand. `vms` is index-aligned with `ClusterSpec.vms`.
+ */
+export interface NeonSpec {
+  /** One-way agent ↔ scheduler plugin latency. */
+  plugin_latency: Micros;
+  /** Time from a recorded increase to the node's reconcile (upstream: within 1 s). */
+  reconcile_delay: Micros;
+  /** Time from a resize request to the VM running with the new size (NeonVM + hot-plug). */
+  neonvm_latency: Micros;
+  /** One-way agent ↔ vm-monitor latency. */
+  monitor_latency: Micros;
+  /** Upper bound of the random time the executor takes off each 15 s plugin request tick. */
+  request_jitter: Micros;
+  /** vm-monitor memory threshold (0.85). */
+  monitor_threshold: number;
+  /** Probability that a plugin request, a NeonVM resize or a monitor request fails (the agent retries). */
+  failure_probability: { plugin: number; neonvm: number; monitor: number };
+  vms: NeonVmSpec[];
+}
+
+export interface NeonVmSpec {
+  min_cu: number;
+  max_cu: number;
+  /** Compute units at the start. */
+  cu: number;
+  /** Memory demand in GiB (non-reclaimable); null for none. */
+  memory: LoadSpec | null;
+  /** LFC working set in GiB (pages Postgres touches), read with enableLFCMetrics; null for none. */
+  lfc: LoadSpec | null;
+  /** Labelled for auto-migration by the scheduler plugin. */
+  auto_migrate: boolean;
 }

@@ -8,6 +8,7 @@
 import { InputError, type InputLocation } from '../scenario/errors.js';
 import { METRIC_TABLE } from '../metrics/summary.js';
 import { CLUSTER_METRIC_DOCS } from '../metrics/cluster.js';
+import { NEON_METRIC_DOCS } from '../metrics/neon.js';
 
 /** A metric and whether lower or higher is better. */
 export interface Goal {
@@ -75,6 +76,18 @@ const INCUS: MetricCatalog = {
   stability: 'ping_pong_rate',
 };
 
+/** Neon runs: `src/metrics/neon.ts` — cost in CU-seconds against time below the goal. */
+const NEON: MetricCatalog = {
+  engine: 'neon',
+  names: Object.keys(NEON_METRIC_DOCS),
+  patterns: [],
+  pareto: [
+    { metric: 'cu_seconds', direction: 'min' },
+    { metric: 'below_goal_cpu_seconds', direction: 'min' },
+  ],
+  stability: 'flip_flops',
+};
+
 /**
  * The catalog of an engine; an engine the workbench does not know accepts any metric name
  * (a misspelt one then shows up as an empty column rather than an error).
@@ -84,6 +97,7 @@ const INCUS: MetricCatalog = {
 export function metricCatalog(engine: string): MetricCatalog {
   if (engine === 'albatross') return ALBATROSS;
   if (engine === 'incus') return INCUS;
+  if (engine === 'neon') return NEON;
   return { ...ALBATROSS, engine, names: [], patterns: [/^[A-Za-z0-9_]+$/] };
 }
 

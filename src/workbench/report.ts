@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../report/files.js';
 import { escapeHtml, escapeMarkdown, formatNumber, jsonForScript } from '../report/format.js';
 import { METRIC_DOCS } from '../metrics/summary.js';
 import { CLUSTER_METRIC_DOCS } from '../metrics/cluster.js';
+import { NEON_METRIC_DOCS } from '../metrics/neon.js';
 import { axisSeconds, describeDomain, sameValue } from './axis.js';
 import { findEngine } from '../engines/registry.js';
 import { formatConstraint, formatGoal, metricCatalog } from './choice.js';
@@ -58,7 +59,8 @@ export function keyMetrics(input: SweepReportInput): string[] {
 
 /** What a metric means, from its engine's table. */
 function metricDoc(input: SweepReportInput, metric: string): string {
-  const docs = input.header.scenario.engine === 'incus' ? CLUSTER_METRIC_DOCS : METRIC_DOCS;
+  const engine = input.header.scenario.engine;
+  const docs = engine === 'incus' ? CLUSTER_METRIC_DOCS : engine === 'neon' ? NEON_METRIC_DOCS : METRIC_DOCS;
   return docs[metric] ?? docs[metric.replace(/_(mean|max)_.+$/, '_$1')] ?? '';
 }
 

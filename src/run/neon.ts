@@ -1,0 +1,782 @@
+/**
+ * One simulated run of Neon vertical autoscaling on the cluster world: per VM an agent core
+ * (engines/neon/agent.ts) and a vm-monitor core (monitor.ts), one scheduler plugin core
+ * (plugin.ts) over all nodes, NeonVM resizes with a hot-plug latency and live migrations with
+ * the pre-copy model (world/migration.ts). Every message between the parties is a heap event
+ * after its latency; each agent is woken when its core asks (`ActionSet.wait`).
+ *
+ * Heap events: the 5 s sample (one event for all VMs: on load-step multiples the demands are
+ * re-sampled; every VM's load averages are updated and its agent reads its metrics and acts),
+ * agent wake-ups, plugin requests and answers, node reconciles, resizes done, monitor requests
+ * and answers, the monitor's memory checks, and migration phases. Ties: migrations, then
+ * messages, then the sample, then wake-ups.
+ */
+import { EventQueue } from '../kernel/heap.js';
+import { runUntil } from '../kernel/loop.js';
+import { stream } from '../kernel/random.js';
+import { MICROS_PER_SECOND, type Micros } from '../kernel/time.js';
+import { buildLoadSources, sampleAll } from '../load/index.js';
+import { NeonMetrics } from '../metrics/neon.js';
+import type { NeonChartData } from '../report/neon-charts.js';
+import type { NeonRunSummary } from '../report/neon.js';
+import { LOAD_FREQ } from '../scenario/resolve-cluster.js';
+import { allocatable } from '../scenario/resolve-neon.js';
+import type { Scenario } from '../scenario/types.js';
+import { ClusterMember, ClusterVm, insertVm, removeVm } from '../world/cluster.js';
+import { precopy } from '../world/migration.js';
+import { NeonVm } from '../world/neon.js';
+import { VERSION } from '../version.js';
+import {
+  DEFAULT_AGENT_CONFIG,
+  goalPartsOf,
+  lfcUpdated,
+  metricsUpdated,
+  monitorApproved,
+  monitorFailed,
+  monitorDenied,
+  monitorRequestedUpscale,
+  monitorStarting,
+  neonvmDone,
+  neonvmFailed,
+  neonvmStarting,
+  newAgentState,
+  nextActions,
+  pluginAnswered,
+  pluginFailed,
+  pluginStarting,
+  type AgentConfig,
+  type AgentState,
+} from '../engines/neon/agent.js';
+import { goalCU, LFC_PAGE_BYTES } from '../engines/neon/goal.js';
+import { fileCacheBytes } from '../engines/neon/monitor.js';
+import { approveDownscale, cgroupThreshold, DEFAULT_MONITOR_CONFIG, thresholdFor, wantsUpscale, type MonitorConfig, type MonitorState } from '../engines/neon/monitor.js';
+import {
+  addPod,
+  chooseTarget,
+  handleRequest,
+  newNode,
+  newPod,
+  reconcileNode,
+  removePod,
+  startMigrating,
+  stopMigrating,
+  watermarkCandidates,
+  type PluginConfig,
+  type PluginNode,
+  type Pod,
+  type SchedulerModel,
+} from '../engines/neon/plugin.js';
+import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, maxRes, minRes, showRes, type Resources } from '../engines/neon/resources.js';
+import { scenarioSummary } from './header.js';
+import type { RunSinks } from './albatross.js';
+import type { Simulated } from './run.js';
+
+const EV_SAMPLE = 1;
+const EV_WAKE = 2;
+const EV_PLUGIN_REQ = 3;
+const EV_PLUGIN_RESP = 4;
+const EV_RECONCILE = 5;
+const EV_RESIZE = 6;
+const EV_MON_UP_DONE = 7;
+const EV_MON_DOWN_REQ = 8;
+const EV_MON_DOWN_RESP = 9;
+const EV_MON_CHECK = 10;
+const EV_MON_ASK = 11;
+const EV_MIG_PAUSE = 12;
+const EV_MIG_DONE = 13;
+const EV_MIG_FAIL = 14;
+
+const PRIO_MIGRATION = 0;
+const PRIO_MESSAGE = 1;
+const PRIO_SAMPLE = 2;
+const PRIO_WAKE = 3;
+
+const MAX_CHART_MIGRATIONS = 400;
+const MAX_CHART_MARKS = 20_000;
+const MAX_CHART_VMS = 12;
+const CHART_POINTS = 400;
+
+export interface NeonSimulation {
+  metrics: ReturnType<NeonMetrics['finish']>;
+  perVm: Record<string, ReturnType<NeonMetrics['vmMetrics']>>;
+  chart: NeonChartData;
+  counts: { rounds: number; records: number; heapEvents: number; engineCalls: number };
+}
+
+/** A migration in flight. */
+interface Migration {
+  vm: number;
+  from: number;
+  to: number;
+  start: Micros;
+  pauseAt: Micros;
+  doneAt: Micros;
+  downtime: Micros;
+  targetPod: Pod;
+  done: boolean;
+}
+
+/** Round for text outputs. */
+function r6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** The agent configuration from the scenario's `engine.config` (durations already in µs). */
+export function agentConfigOf(config: Record<string, unknown>, options: Record<string, unknown> = { plugin_request_floor: 'in-flight' }): AgentConfig {
+  const n = (k: string): number => config[k] as number;
+  return {
+    ...DEFAULT_AGENT_CONFIG,
+    loadAverageFractionTarget: n('loadAverageFractionTarget'),
+    memoryUsageFractionTarget: n('memoryUsageFractionTarget'),
+    cpuStableZoneRatio: n('cpuStableZoneRatio'),
+    cpuMixedZoneRatio: n('cpuMixedZoneRatio'),
+    pluginRequestTick: n('scheduler.requestAtLeastEvery'),
+    pluginRetryWait: n('scheduler.retryFailedRequest'),
+    pluginDeniedRetryWait: n('scheduler.retryDeniedUpscale'),
+    neonvmRetryWait: n('neonvm.retryFailedRequest'),
+    monitorRetryWait: n('monitor.retryFailedRequest'),
+    monitorDeniedDownscaleCooldown: n('monitor.retryDeniedDownscale'),
+    monitorRequestedUpscaleValidPeriod: n('monitor.requestedUpscaleValid'),
+    requestFloorInFlight: options['plugin_request_floor'] === 'in-flight',
+    enableLFCMetrics: config['enableLFCMetrics'] as boolean,
+    memoryTotalFractionTarget: n('memoryTotalFractionTarget'),
+    lfcToMemoryRatio: n('lfcToMemoryRatio'),
+    lfcWindowSizeMinutes: n('lfcWindowSizeMinutes'),
+    lfcMinWaitBeforeDownscaleMinutes: n('lfcMinWaitBeforeDownscaleMinutes'),
+    lfcUseLargestWindow: config['lfcUseLargestWindow'] as boolean,
+  };
+}
+
+/** The plugin configuration from `engine.config` and `engine.options`. */
+export function pluginConfigOf(config: Record<string, unknown>, options: Record<string, unknown>): PluginConfig {
+  return {
+    model: options['scheduler_model'] as SchedulerModel,
+    watermark: config['watermark'] as number,
+    minUsageScore: config['scoring.minUsageScore'] as number,
+    maxUsageScore: config['scoring.maxUsageScore'] as number,
+    scorePeak: config['scoring.scorePeak'] as number,
+    unit: COMPUTE_UNIT,
+    retryPeriod: options['plugin_retry_period'] as number,
+  };
+}
+
+/** Run the scenario to its end. */
+export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimulation {
+  const spec = scenario.cluster;
+  const neon = spec?.neon;
+  if (spec === undefined || neon === undefined) throw new Error(`scenario ${scenario.name} has no cluster: section for engine neon`);
+  const acfg = agentConfigOf(scenario.engine.config, scenario.engine.options);
+  const pcfg = pluginConfigOf(scenario.engine.config, scenario.engine.options);
+  const mcfg: MonitorConfig = { ...DEFAULT_MONITOR_CONFIG, threshold: neon.monitor_threshold };
+  const end = scenario.duration;
+  const loadStep = spec.load_step;
+  const queue = new EventQueue(1024);
+  const rngJitter = stream(scenario.seed, 'world:plugin-request-jitter');
+  const rngFail = stream(scenario.seed, 'world:migration-failure');
+  const rngFailTime = stream(scenario.seed, 'world:migration-failure-time');
+  const rngRequestFail = stream(scenario.seed, 'world:neon-request-failure');
+  const fails = (p: number): boolean => p > 0 && rngRequestFail.next() < p;
+
+  // --- the world: nodes and VMs on the cluster world -------------------------------------
+  const members = spec.members.map((m, i) => new ClusterMember(i, m, spec.host));
+  const memberIndex = new Map(members.map((m) => [m.name, m.index]));
+  const projectIndex = new Map(spec.projects.map((p, i) => [p.name, i]));
+  const cvms = spec.vms.map((v, i) => new ClusterVm(i, v, projectIndex.get(v.project)!, memberIndex.get(v.member)!));
+  for (const v of cvms) insertVm(members[v.member]!.vms, v.index, cvms);
+  const vms = spec.vms.map((v, i) => {
+    const n = neon.vms[i]!;
+    return new NeonVm(i, v.name, n.cu * COMPUTE_UNIT.cpu, n.cu * COMPUTE_UNIT.mem);
+  });
+  const alloc = members.map((_, i) => allocatable(spec, i));
+  const nodeCpu = new Float64Array(members.length); // Σ allocated mCPU (incl. incoming migrations)
+  const nodeMem = new Float64Array(members.length);
+  const plugin: PluginNode[] = members.map((_, i) => newNode(i, { cpu: alloc[i]!.vcpu * 1000, mem: alloc[i]!.memBytes }, pcfg.watermark));
+  const pods: Pod[] = vms.map((vm) => {
+    const pod = newPod(vm.index, { cpu: vm.cpu, mem: vm.mem }, 0, neon.vms[vm.index]!.auto_migrate);
+    addPod(plugin[cvms[vm.index]!.member]!, pod);
+    nodeCpu[cvms[vm.index]!.member] += vm.cpu;
+    nodeMem[cvms[vm.index]!.member] += vm.mem;
+    return pod;
+  });
+  const agents: AgentState[] = vms.map((vm) => {
+    const n = neon.vms[vm.index]!;
+    return newAgentState({ cpu: vm.cpu, mem: vm.mem }, cu(n.min_cu), cu(n.max_cu));
+  });
+  const monitors: MonitorState[] = vms.map((vm) => ({ lastUpscaleRequestAt: null, threshold: cgroupThreshold(mcfg, vm.mem) }));
+  const metrics = new NeonMetrics(vms.length, members.length, scenario.slo.utilisation_target, scenario.metrics.flip_flop_window);
+  for (const vm of vms) metrics.init(vm.index, vm.cpu, vm.mem);
+
+  // load sources: CPU demand (cores) per VM, memory demand (GiB) per VM
+  const cpuLoaded = spec.vms.map((v, i) => ({ i, load: v.load })).filter((x) => x.load !== null);
+  const memLoaded = neon.vms.map((v, i) => ({ i, load: v.memory })).filter((x) => x.load !== null);
+  const lfcLoaded = acfg.enableLFCMetrics ? neon.vms.map((v, i) => ({ i, load: v.lfc })).filter((x) => x.load !== null) : [];
+  const load = buildLoadSources(scenario.seed, [
+    ...cpuLoaded.map((x) => ({ name: vms[x.i]!.name, load: x.load! })),
+    ...memLoaded.map((x) => ({ name: `${vms[x.i]!.name}/memory`, load: x.load! })),
+    ...lfcLoaded.map((x) => ({ name: `${vms[x.i]!.name}/lfc`, load: x.load! })),
+  ]);
+  const lfcSlot = new Int32Array(vms.length).fill(-1);
+  for (const x of lfcLoaded) lfcSlot[x.i] = load.slotOf.get(`${vms[x.i]!.name}/lfc`)!;
+  // LFC: per VM the working set now (bytes) and the largest of each of the last 60 minutes
+  const LFC_MINUTES = 60;
+  const wssNow = new Float64Array(vms.length);
+  const wssMinute = new Float64Array(vms.length * LFC_MINUTES);
+  let lfcMinute = -1;
+  const cpuSlot = new Int32Array(vms.length).fill(-1);
+  const memSlot = new Int32Array(vms.length).fill(-1);
+  for (const x of cpuLoaded) cpuSlot[x.i] = load.slotOf.get(vms[x.i]!.name)!;
+  for (const x of memLoaded) memSlot[x.i] = load.slotOf.get(`${vms[x.i]!.name}/memory`)!;
+  const demand = new Float64Array(load.width);
+  if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
+
+  // per-VM message slots
+  const wakeAt = new Float64Array(vms.length).fill(-1);
+  const monCheckAt = new Float64Array(vms.length).fill(-1);
+  const answer: Array<Resources | null> = vms.map(() => null);
+  const sent: Array<{ target: Resources; lastPermit: Resources | null }> = vms.map(() => ({ target: cu(0), lastPermit: null }));
+  const downOk = new Int8Array(vms.length);
+  const resizeFails = new Int8Array(vms.length);
+  const upFails = new Int8Array(vms.length);
+  const failP = neon.failure_probability;
+  const reconcileAt = new Float64Array(members.length).fill(-1);
+  const migrations = new Map<number, Migration>();
+  const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
+
+  // --- outputs ----------------------------------------------------------------------------
+  const emit = sinks.event;
+  const log = (t: Micros, type: string, fields: Record<string, unknown>): void => {
+    if (emit) emit(JSON.stringify({ time_s: t / 1e6, type, ...fields }));
+  };
+  const chartStep = Math.max(LOAD_FREQ, Math.ceil(end / CHART_POINTS / LOAD_FREQ) * LOAD_FREQ);
+  const chartNodes = members.slice(0, Math.max(1, Math.min(scenario.output.chart_groups, 8)));
+  const chartVms = vms.slice(0, Math.min(scenario.output.chart_groups, MAX_CHART_VMS));
+  const chartVmSet = new Set(chartVms.map((v) => v.index));
+  const chart: NeonChartData = {
+    step: chartStep / 1e6,
+    model: pcfg.model,
+    watermark: pcfg.watermark,
+    nodes: [],
+    vms: [],
+    bands: [],
+    migrations: [],
+    migrationsTotal: 0,
+    marks: [],
+    vmCount: vms.length,
+  };
+
+  // --- helpers ----------------------------------------------------------------------------
+  const nodeOf = (v: number): number => cvms[v]!.member;
+
+  /** Check node `n` against its allocatable (plugin reservations and real allocations). */
+  const checkNode = (n: number, t: Micros): void => {
+    const p = plugin[n]!;
+    const over = p.reserved.cpu > p.total.cpu || p.reserved.mem > p.total.mem || nodeCpu[n]! > p.total.cpu || nodeMem[n]! > p.total.mem;
+    metrics.overcommit(n, t, over);
+    if (over) log(t, 'node_overcommitted', { node: members[n]!.name, reserved: showRes(p.reserved), allocated: showRes({ cpu: nodeCpu[n]!, mem: nodeMem[n]! }), allocatable: showRes(p.total) });
+  };
+
+  /** The goal in resources the agent computes from its metrics, clamped (for the metrics). */
+  const goalOf = (v: number): Resources => {
+    const s = agents[v]!;
+    const g = cu(goalCU(goalPartsOf(acfg, s)), acfg.computeUnit);
+    return maxRes(minRes(g, s.vm.max), s.vm.min);
+  };
+
+  /** Run VM `v`'s agent at `t`: carry out its actions, schedule its wake-up. */
+  const step = (v: number, t: Micros): void => {
+    const s = agents[v]!;
+    for (let round = 0; round < 4; round++) {
+      counts.engineCalls++;
+      const a = nextActions(acfg, s, t);
+      let acted = false;
+      if (a.pluginRequest !== null) {
+        acted = true;
+        const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
+        pluginStarting(s, t, a.pluginRequest.target, jitter);
+        sent[v] = { target: a.pluginRequest.target, lastPermit: a.pluginRequest.lastPermit };
+        if (fails(failP.plugin)) {
+          answer[v] = null; // lost: the agent sees the failure after the round trip
+          queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
+        } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
+      }
+      if (a.neonvmRequest !== null) {
+        acted = true;
+        neonvmStarting(s, a.neonvmRequest.target);
+        resizeFails[v] = fails(failP.neonvm) ? 1 : 0;
+        queue.push(t + neon.neonvm_latency, EV_RESIZE, v, PRIO_MESSAGE);
+      }
+      if (a.monitorUpscale !== null) {
+        acted = true;
+        monitorStarting(s, 'upscale', a.monitorUpscale.target);
+        upFails[v] = fails(failP.monitor) ? 1 : 0;
+        queue.push(t + 2 * neon.monitor_latency, EV_MON_UP_DONE, v, PRIO_MESSAGE);
+      }
+      if (a.monitorDownscale !== null) {
+        acted = true;
+        monitorStarting(s, 'downscale', a.monitorDownscale.target);
+        queue.push(t + neon.monitor_latency, EV_MON_DOWN_REQ, v, PRIO_MESSAGE);
+      }
+      if (!acted) {
+        if (a.wait !== null) {
+          const at = t + a.wait;
+          if (wakeAt[v]! < t || at < wakeAt[v]!) {
+            if (at < end) {
+              wakeAt[v] = at;
+              queue.push(at, EV_WAKE, v, PRIO_WAKE);
+            }
+          }
+        }
+        return;
+      }
+    }
+  };
+
+  /** NeonVM finished resizing VM `v` (or the resize waited for a migration to end). */
+  const applyResize = (v: number, t: Micros): void => {
+    const s = agents[v]!;
+    const vm = vms[v]!;
+    const target = s.neonvm.ongoing!;
+    const n = nodeOf(v);
+    nodeCpu[n] += target.cpu - vm.cpu;
+    nodeMem[n] += target.mem - vm.mem;
+    const before = { cpu: vm.cpu, mem: vm.mem };
+    vm.cpu = target.cpu;
+    vm.mem = target.mem;
+    neonvmDone(s);
+    metrics.resized(v, t, vm.cpu, vm.mem);
+    checkNode(n, t);
+    log(t, 'resized', { vm: vm.name, node: members[n]!.name, from: showRes(before), to: showRes(target) });
+  };
+
+  /** The plugin answers VM `v`'s agent with `permit`. */
+  const respond = (v: number, permit: Resources, t: Micros): void => {
+    answer[v] = permit;
+    queue.push(t + neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
+  };
+
+  const scheduleReconcile = (n: number, at: Micros): void => {
+    if (reconcileAt[n]! >= 0 && reconcileAt[n]! <= at) return;
+    reconcileAt[n] = at;
+    queue.push(at, EV_RECONCILE, n, PRIO_MESSAGE);
+  };
+
+  // --- migrations -------------------------------------------------------------------------
+  const mig = spec.migration;
+  const startMigration = (v: number, t: Micros, reason: string): boolean => {
+    const from = nodeOf(v);
+    const pod = pods[v]!;
+    const to = chooseTarget(pcfg, plugin, pod.reserved, from);
+    if (to === null) {
+      metrics.counts.unschedulable++;
+      log(t, 'migration_unschedulable', { vm: vms[v]!.name, node: members[from]!.name, reserved: showRes(pod.reserved) });
+      return false;
+    }
+    const vm = vms[v]!;
+    startMigrating(plugin[from]!, pod);
+    const targetPod = newPod(v, pod.reserved, t, pod.migratable);
+    targetPod.migrating = false;
+    addPod(plugin[to]!, targetPod);
+    nodeCpu[to] += vm.cpu;
+    nodeMem[to] += vm.mem;
+    const r = precopy({
+      memoryBytes: vm.mem,
+      dirtyRate: cvms[v]!.dirtyRate,
+      bandwidth: mig.bandwidth_bytes / (1 + Math.max(members[from]!.outgoing, members[to]!.incoming)),
+      downtimeLimit: mig.downtime_limit / MICROS_PER_SECOND,
+      maxRounds: mig.max_rounds,
+      setupSeconds: mig.setup / MICROS_PER_SECOND,
+    });
+    members[from]!.outgoing++;
+    members[to]!.incoming++;
+    const pauseAt = t + Math.round(r.precopySeconds * MICROS_PER_SECOND);
+    const doneAt = Math.max(pauseAt, t + Math.round(r.totalSeconds * MICROS_PER_SECOND));
+    const fails = mig.failure_probability > 0 && rngFail.next() < mig.failure_probability;
+    const m: Migration = { vm: v, from, to, start: t, pauseAt, doneAt, downtime: doneAt - pauseAt, targetPod, done: false };
+    migrations.set(v, m);
+    cvms[v]!.migrating = true;
+    vm.migratingSince = t;
+    metrics.migrating(v, t, true, false);
+    checkNode(to, t);
+    if (fails) queue.push(t + Math.round(rngFailTime.next() * (pauseAt - t)), EV_MIG_FAIL, v, PRIO_MIGRATION);
+    else {
+      if (doneAt > pauseAt) queue.push(pauseAt, EV_MIG_PAUSE, v, PRIO_MIGRATION);
+      queue.push(doneAt, EV_MIG_DONE, v, PRIO_MIGRATION);
+    }
+    log(t, 'migration_started', { vm: vm.name, from: members[from]!.name, to: members[to]!.name, reason, reserved: showRes(pod.reserved), planned_s: r6(r.totalSeconds), downtime_s: r6(r.downtimeSeconds) });
+    return true;
+  };
+
+  const finishMigration = (v: number, t: Micros, ok: boolean): void => {
+    const m = migrations.get(v);
+    if (m === undefined || m.done) return;
+    m.done = true;
+    migrations.delete(v);
+    const vm = vms[v]!;
+    const src = members[m.from]!;
+    const dst = members[m.to]!;
+    src.outgoing--;
+    dst.incoming--;
+    if (ok) {
+      removePod(plugin[m.from]!, pods[v]!);
+      pods[v] = m.targetPod;
+      removeVm(src.vms, v);
+      insertVm(dst.vms, v, cvms);
+      cvms[v]!.member = m.to;
+      nodeCpu[m.from] -= vm.cpu;
+      nodeMem[m.from] -= vm.mem;
+    } else {
+      removePod(plugin[m.to]!, m.targetPod);
+      stopMigrating(plugin[m.from]!, pods[v]!);
+      nodeCpu[m.to] -= vm.cpu;
+      nodeMem[m.to] -= vm.mem;
+    }
+    cvms[v]!.migrating = false;
+    vm.paused = false;
+    vm.migratingSince = -1;
+    metrics.migrating(v, t, false, false);
+    metrics.migration({ vm: v, from: m.from, to: m.to, start: m.start, end: t, downtime: ok ? m.downtime : 0, ok });
+    checkNode(m.from, t);
+    checkNode(m.to, t);
+    chart.migrationsTotal++;
+    if (chart.migrations.length < MAX_CHART_MIGRATIONS) chart.migrations.push({ vm: vm.name, from: src.name, to: dst.name, start: m.start / 1e6, end: t / 1e6, downtime: ok ? m.downtime / 1e6 : 0, ok });
+    log(t, ok ? 'migration_done' : 'migration_failed', { vm: vm.name, from: src.name, to: dst.name, seconds: r6((t - m.start) / 1e6), downtime_s: ok ? r6(m.downtime / 1e6) : 0 });
+    if (vm.resizeDeferred) {
+      vm.resizeDeferred = false;
+      applyResize(v, t);
+    }
+    step(v, t);
+  };
+
+  /** Watermark model: after a reconcile, migrate what the plugin wants off node `n`. */
+  const migrateOff = (n: number, t: Micros): void => {
+    if (pcfg.model !== 'watermark') return;
+    let blocked = false;
+    for (const pod of watermarkCandidates(plugin[n]!)) if (!startMigration(pod.vm, t, 'watermark')) blocked = true;
+    if (blocked) scheduleReconcile(n, t + pcfg.retryPeriod);
+  };
+
+  // --- the vm-monitor ---------------------------------------------------------------------
+  const monitorCheck = (v: number, t: Micros): void => {
+    const vm = vms[v]!;
+    const w = wantsUpscale(mcfg, monitors[v]!, vm.monitorMemory(), t);
+    if (w.request) {
+      monitors[v]!.lastUpscaleRequestAt = t;
+      metrics.counts.monitorUpscales++;
+      queue.push(t + neon.monitor_latency, EV_MON_ASK, v, PRIO_MESSAGE);
+    }
+    if (w.recheckAt !== null && w.recheckAt < end && (monCheckAt[v]! < t || w.recheckAt < monCheckAt[v]!)) {
+      monCheckAt[v] = w.recheckAt;
+      queue.push(w.recheckAt, EV_MON_CHECK, v, PRIO_MESSAGE);
+    }
+  };
+
+  // --- the 5 s sample ---------------------------------------------------------------------
+  const sample = (t: Micros): void => {
+    counts.rounds++;
+    if (t % loadStep === 0) {
+      sampleAll(load.sources, t, demand);
+      for (let v = 0; v < vms.length; v++) {
+        const vm = vms[v]!;
+        const c = cpuSlot[v]! >= 0 ? demand[cpuSlot[v]!]! : 0;
+        const mGiB = memSlot[v]! >= 0 ? demand[memSlot[v]!]! : 0;
+        const memBytes = Math.round(mGiB * GiB);
+        const memChanged = memBytes !== vm.memDemand;
+        vm.cpuDemand = c;
+        vm.memDemand = memBytes;
+        if (lfcSlot[v]! >= 0) wssNow[v] = Math.max(0, demand[lfcSlot[v]!]!) * GiB;
+        cvms[v]!.demand = c;
+        metrics.demand(v, t, c, memBytes);
+        if (t === 0 && spec.host.initial_loadavg === 'steady') vm.steadyLoad();
+        if (memChanged) monitorCheck(v, t);
+      }
+      counts.records += vms.length;
+    }
+    if (acfg.enableLFCMetrics) lfcSample(t);
+    for (let v = 0; v < vms.length; v++) {
+      const vm = vms[v]!;
+      vm.sampleLoad();
+      const s = agents[v]!;
+      metricsUpdated(s, { load1: vm.load1, load5: vm.load5, memoryUsageBytes: vm.memoryUsage(), memoryCachedBytes: Math.min(wssNow[v]!, fileCacheBytes(vm.mem)) });
+      const g = goalOf(v);
+      metrics.goal(v, t, g.cpu, g.mem);
+      step(v, t);
+    }
+    if (t % chartStep === 0) chartPoint(t);
+    if (sinks.timeseries !== undefined && t % scenario.output.timeseries_step === 0) writeSeries(t);
+  };
+
+  /**
+   * LFC metrics: every 5 s the working set joins its minute's maximum; every 15 s each agent reads
+   * buckets in 8 KiB pages, bucket k = the largest working set of the last k + 1 minutes (one per
+   * minute the run has lasted, at most 60).
+   */
+  const lfcSample = (t: Micros): void => {
+    const minute = Math.floor(t / 60_000_000);
+    const slot = minute % LFC_MINUTES;
+    const fresh = minute !== lfcMinute;
+    lfcMinute = minute;
+    for (let v = 0; v < vms.length; v++) {
+      const o = v * LFC_MINUTES + slot;
+      wssMinute[o] = fresh ? wssNow[v]! : Math.max(wssMinute[o]!, wssNow[v]!);
+    }
+    if (t % 15_000_000 !== 0) return;
+    const n = Math.min(LFC_MINUTES, minute + 1);
+    for (let v = 0; v < vms.length; v++) {
+      const buckets: number[] = new Array<number>(n);
+      let running = 0;
+      for (let k = 0; k < n; k++) {
+        const value = wssMinute[v * LFC_MINUTES + ((slot - k + LFC_MINUTES) % LFC_MINUTES)]!;
+        if (value > running) running = value;
+        buckets[k] = Math.floor(running / LFC_PAGE_BYTES);
+      }
+      lfcUpdated(agents[v]!, buckets);
+    }
+  };
+
+  const writeSeries = (t: Micros): void => {
+    const out = sinks.timeseries!;
+    const ts = t / 1e6;
+    for (const p of plugin) {
+      const g = members[p.index]!.name;
+      out(`${ts},${g},reserved_vcpu,${p.reserved.cpu / 1000}`);
+      out(`${ts},${g},reserved_gib,${r6(p.reserved.mem / GiB)}`);
+      out(`${ts},${g},migrating_vcpu,${p.migrating.cpu / 1000}`);
+      out(`${ts},${g},allocated_vcpu,${nodeCpu[p.index]! / 1000}`);
+      out(`${ts},${g},allocated_gib,${r6(nodeMem[p.index]! / GiB)}`);
+      out(`${ts},${g},vms,${members[p.index]!.vms.length}`);
+    }
+    for (const vm of chartVms) {
+      const v = vm.index;
+      out(`${ts},${vm.name},alloc_cu,${r6(metrics.allocCU(v))}`);
+      out(`${ts},${vm.name},goal_cu,${r6(metrics.goalCU(v))}`);
+      out(`${ts},${vm.name},cpu_demand_cores,${r6(vm.cpuDemand)}`);
+      out(`${ts},${vm.name},memory_demand_gib,${r6(vm.memDemand / GiB)}`);
+      out(`${ts},${vm.name},load1,${vm.load1}`);
+      out(`${ts},${vm.name},migrating,${vm.migratingSince >= 0 ? 1 : 0}`);
+    }
+  };
+
+  const chartPoint = (t: Micros): void => {
+    const ts = t / 1e6;
+    for (const m of chartNodes) {
+      const p = plugin[m.index]!;
+      chart.nodes.push({ t: ts, node: m.name, resource: 'vCPU', reserved: p.reserved.cpu / 1000, watermark: p.watermark.cpu / 1000, allocatable: p.total.cpu / 1000 });
+      chart.nodes.push({ t: ts, node: m.name, resource: 'GiB', reserved: r6(p.reserved.mem / GiB), watermark: r6(p.watermark.mem / GiB), allocatable: r6(p.total.mem / GiB) });
+    }
+    for (const vm of chartVms) {
+      chart.vms.push({ t: ts, vm: vm.name, alloc: r6(metrics.allocCU(vm.index)), goal: r6(metrics.goalCU(vm.index)), cpu: r6(vm.cpuDemand / 0.25), mem: r6(vm.memDemand / GiB) });
+    }
+    const a = new Float64Array(vms.length);
+    const g = new Float64Array(vms.length);
+    for (let v = 0; v < vms.length; v++) {
+      a[v] = metrics.allocCU(v);
+      g[v] = metrics.goalCU(v);
+    }
+    a.sort();
+    g.sort();
+    const q = (arr: Float64Array, p: number): number => (arr.length === 0 ? 0 : arr[Math.min(arr.length - 1, Math.floor(p * (arr.length - 1) + 0.5))]!);
+    chart.bands.push({ t: ts, a10: q(a, 0.1), a50: q(a, 0.5), a90: q(a, 0.9), g10: q(g, 0.1), g50: q(g, 0.5), g90: q(g, 0.9) });
+  };
+
+  // --- event dispatch ---------------------------------------------------------------------
+  const dispatch = (t: Micros, kind: number, arg: number): void => {
+    switch (kind) {
+      case EV_SAMPLE:
+        sample(t);
+        if (t + LOAD_FREQ < end) queue.push(t + LOAD_FREQ, EV_SAMPLE, 0, PRIO_SAMPLE);
+        if (sinks.progress && counts.rounds % 200 === 0) sinks.progress(t / end);
+        break;
+      case EV_WAKE:
+        if (wakeAt[arg] !== t) break;
+        wakeAt[arg] = -1;
+        step(arg, t);
+        break;
+      case EV_PLUGIN_REQ: {
+        const v = arg;
+        const n = nodeOf(v);
+        const s = agents[v]!;
+        const req = sent[v]!;
+        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, req.target, s.metrics === null ? null : s.metrics.load1, req.lastPermit, t);
+        if (ans.permit !== null) respond(v, ans.permit, t);
+        else scheduleReconcile(n, t + neon.reconcile_delay);
+        if (ans.migrate) startMigration(v, t, 'pressure');
+        break;
+      }
+      case EV_RECONCILE: {
+        const n = arg;
+        if (reconcileAt[n] !== t) break;
+        reconcileAt[n] = -1;
+        const r = reconcileNode(pcfg, plugin[n]!);
+        for (const pod of r.answered) respond(pod.vm, pod.reserved, t);
+        if (r.remainder) scheduleReconcile(n, t + pcfg.retryPeriod);
+        checkNode(n, t);
+        migrateOff(n, t);
+        break;
+      }
+      case EV_PLUGIN_RESP: {
+        const v = arg;
+        const s = agents[v]!;
+        const permit = answer[v];
+        if (permit === null || permit === undefined) {
+          pluginFailed(s, t);
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'plugin' });
+          step(v, t);
+          break;
+        }
+        const before = s.plugin.permit ?? s.vm.using;
+        const asked = s.plugin.lastRequest!.resources;
+        pluginAnswered(s, t, permit);
+        if (hasFieldGreater(asked, permit) && hasFieldGreater(asked, before)) {
+          const gotMore = hasFieldGreater(permit, before);
+          if (gotMore) metrics.counts.partly++;
+          else metrics.counts.denied++;
+          if (chart.marks.length < MAX_CHART_MARKS) chart.marks.push({ t: t / 1e6, vm: vms[v]!.name, kind: gotMore ? 'partly granted' : 'denied', charted: chartVmSet.has(v) });
+          log(t, gotMore ? 'upscale_partly_granted' : 'upscale_denied', { vm: vms[v]!.name, asked: showRes(asked), permit: showRes(permit) });
+        }
+        step(v, t);
+        break;
+      }
+      case EV_RESIZE: {
+        const v = arg;
+        if (resizeFails[v] === 1) {
+          resizeFails[v] = 0;
+          neonvmFailed(agents[v]!, t);
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'neonvm' });
+          step(v, t);
+          break;
+        }
+        if (vms[v]!.migratingSince >= 0) {
+          vms[v]!.resizeDeferred = true;
+          break;
+        }
+        applyResize(v, t);
+        step(v, t);
+        break;
+      }
+      case EV_MON_UP_DONE:
+        if (upFails[arg] === 1) {
+          upFails[arg] = 0;
+          monitorFailed(agents[arg]!, t);
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[arg]!.name, to: 'monitor' });
+          step(arg, t);
+          break;
+        }
+        monitors[arg]!.threshold = thresholdFor(mcfg, agents[arg]!.monitor.ongoing!.requested.mem);
+        monitorApproved(agents[arg]!);
+        monitorCheck(arg, t);
+        step(arg, t);
+        break;
+      case EV_MON_DOWN_REQ: {
+        const v = arg;
+        const s = agents[v]!;
+        const target = s.monitor.ongoing!.requested;
+        const verdict = approveDownscale(mcfg, vms[v]!.monitorMemory(), 5, target.mem);
+        downOk[v] = fails(failP.monitor) ? -1 : verdict.ok ? 1 : 0;
+        if (downOk[v] === 1) monitors[v]!.threshold = thresholdFor(mcfg, target.mem);
+        queue.push(t + neon.monitor_latency, EV_MON_DOWN_RESP, v, PRIO_MESSAGE);
+        break;
+      }
+      case EV_MON_DOWN_RESP: {
+        const v = arg;
+        const s = agents[v]!;
+        if (downOk[v] === 1) monitorApproved(s);
+        else if (downOk[v] === -1) {
+          monitorFailed(s, t);
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'monitor' });
+        } else {
+          metrics.counts.monitorDenied++;
+          log(t, 'downscale_denied', { vm: vms[v]!.name, target: showRes(s.monitor.ongoing!.requested) });
+          monitorDenied(s, t);
+        }
+        step(v, t);
+        break;
+      }
+      case EV_MON_CHECK:
+        if (monCheckAt[arg] !== t) break;
+        monCheckAt[arg] = -1;
+        monitorCheck(arg, t);
+        break;
+      case EV_MON_ASK:
+        monitorRequestedUpscale(agents[arg]!, t, false, true);
+        step(arg, t);
+        break;
+      case EV_MIG_PAUSE: {
+        const m = migrations.get(arg);
+        if (m === undefined || m.done) break;
+        vms[arg]!.paused = true;
+        metrics.migrating(arg, t, true, true);
+        break;
+      }
+      case EV_MIG_DONE:
+        finishMigration(arg, t, true);
+        break;
+      case EV_MIG_FAIL:
+        finishMigration(arg, t, false);
+        break;
+    }
+  };
+
+  queue.push(0, EV_SAMPLE, 0, PRIO_SAMPLE);
+  counts.heapEvents = runUntil(queue, end, dispatch);
+  for (const s of load.sources) s.close();
+  const finished = metrics.finish(end);
+  const perVm: NeonSimulation['perVm'] = {};
+  for (const vm of vms) perVm[vm.name] = metrics.vmMetrics(vm.index);
+  return { metrics: finished, perVm, chart, counts };
+}
+
+/** The metrics `scalelab run` prints for a Neon run. */
+export const NEON_HEADLINE: readonly string[] = ['cu_seconds', 'below_goal_cpu_seconds', 'below_goal_memory_seconds', 'denied_upscales', 'partly_granted_upscales', 'node_overcommit_seconds', 'migrations', 'migrating_percent', 'time_to_goal_mean', 'unserved_core_seconds'];
+
+/** summary.json's content for a finished Neon simulation. */
+export function buildNeonSummary(scenario: Scenario, sim: NeonSimulation): NeonRunSummary {
+  const spec = scenario.cluster!;
+  const neon = spec.neon!;
+  return {
+    scalelab: VERSION,
+    scenario: scenarioSummary(scenario),
+    metrics: sim.metrics,
+    groups: sim.perVm,
+    cluster: {
+      nodes: spec.members.length,
+      vms: spec.vms.length,
+      load_step_s: spec.load_step / 1e6,
+      latencies_s: {
+        plugin: neon.plugin_latency / 1e6,
+        reconcile_delay: neon.reconcile_delay / 1e6,
+        neonvm: neon.neonvm_latency / 1e6,
+        monitor: neon.monitor_latency / 1e6,
+        request_jitter: neon.request_jitter / 1e6,
+      },
+      request_failure_probability: { ...neon.failure_probability },
+      migration: {
+        bandwidth_gbps: (spec.migration.bandwidth_bytes * 8) / 1e9,
+        downtime_limit_s: spec.migration.downtime_limit / 1e6,
+        max_rounds: spec.migration.max_rounds,
+        setup_s: spec.migration.setup / 1e6,
+        failure_probability: spec.migration.failure_probability,
+      },
+    },
+    notes: [
+      'groups are the VMs; a compute unit (CU) is 0.25 vCPU + 1 GiB',
+      `node allocatable = threads vCPU and memory − host memory_overhead; the plugin reserves per VM and never grants beyond allocatable; node_overcommit_seconds checks both the reservations and the VMs' real allocations`,
+      `VM CPU: runnable work = demand (uncapped, as Linux counts waiting threads in the load average), served min(demand, vCPUs), 0 during stop-and-copy; SLO violation while demand > ${scenario.slo.utilisation_target} × allocated vCPU`,
+      'VM memory: the agent reads min(demand, allocation) + 100 MiB; the vm-monitor sees min(demand, allocation) and asks for memory at 0.85 × allocation; demand above the allocation is memory pressure',
+      `demand re-sampled every ${spec.load_step / 1e6} s; load averages every 5 s (kernel fixed point, two decimals as /proc/loadavg prints them); the agent reads its metrics right after each sample`,
+      'below-goal seconds compare the allocation with the goal from the metrics clamped to [min, max] (before monitor and denied-downscale overrides); time to goal: from the goal rising above the allocation until the allocation reaches it',
+      `scheduler model ${scenario.engine.options['scheduler_model']}; migrations: pre-copy at ${(spec.migration.bandwidth_bytes * 8) / 1e9} Gbps of the VM's whole memory; a resize finishing during a migration waits for its end`,
+      'timeseries.csv holds every node and the first output.chart_groups VMs (at most 12)',
+    ],
+  };
+}
+
+/** The runner `run.ts` registers for engine `neon`. */
+export function runNeon(scenario: Scenario, sinks: RunSinks): Simulated {
+  const sim = simulateNeon(scenario, sinks);
+  const summary = buildNeonSummary(scenario, sim);
+  return { summary, writeReport: async (outDir) => (await import('../report/neon.js')).writeNeonReport(outDir, summary, sim.chart), counts: sim.counts, headline: NEON_HEADLINE };
+}
