@@ -94,6 +94,8 @@ function openPath(file: string, chunkBytes: number): ByteSource {
   }
   if (stat.isDirectory()) throw new InputError('is a directory, not a trace file', { file });
   if (stat.isFile()) return new FileBytes(file, chunkBytes);
+  // a pipe (`<(zcat …)`, a FIFO) streams; a device such as /dev/zero would never end
+  if (!stat.isFIFO()) throw new InputError('is not a regular file (a device or socket); give a trace file, a pipe or - for standard input', { file });
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
