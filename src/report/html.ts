@@ -17,7 +17,7 @@ import {
   metricColumns,
 } from './format.js';
 import type { MetricSet, RunSummary } from './types.js';
-import { htmlPage } from './page.js';
+import { htmlPage, reportHeader, reportNav } from './page.js';
 import { applicableEntries, applies, meaningOf, splitColumns } from './metric-tables.js';
 
 /** Groups listed in the HTML per-group table. */
@@ -55,9 +55,7 @@ function headerSection(summary: RunSummary): string {
     ['scenario file', s.file],
     ['scalelab', summary.scalelab],
   ];
-  const description = s.description.trim() === '' ? '' : `<p class="description">${escapeHtml(s.description)}</p>`;
-  const dl = facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('');
-  return `<header>\n<h1>${escapeHtml(s.name)}</h1>\n${description}\n<dl class="facts">${dl}</dl>\n</header>`;
+  return reportHeader(s.name, s.description, facts);
 }
 
 /** In-page links to the sections. */
@@ -69,7 +67,7 @@ function navSection(): string {
     ['configuration', 'Configuration'],
     ['notes', 'Notes'],
   ];
-  return `<nav>${links.map(([id, text]) => `<a href="#${id}">${text}</a>`).join('')}</nav>`;
+  return reportNav(links);
 }
 
 /**

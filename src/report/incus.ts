@@ -14,7 +14,7 @@ import { incusCharts, INCUS_CHART_IDS, INCUS_CHART_TITLES, type IncusChartData, 
 import { summaryMarkdown } from './markdown.js';
 import { renderSvg } from './render.js';
 import type { MetricSet, RunSummary } from './types.js';
-import { htmlPage } from './page.js';
+import { htmlPage, reportHeader, reportNav } from './page.js';
 import { meaningOf, splitColumns } from './metric-tables.js';
 
 /** summary.json of an Incus run: `groups` holds the members; `projects` the per-project sums. */
@@ -69,18 +69,15 @@ export function incusReportHtml(summary: IncusRunSummary, svgs: Record<IncusChar
     ['scenario file', s.file],
     ['scalelab', summary.scalelab],
   ];
-  const description = s.description.trim() === '' ? '' : `<p class="description">${escapeHtml(s.description)}</p>`;
-  const header = `<header>\n<h1>${escapeHtml(s.name)}</h1>\n${description}\n<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>\n</header>`;
-  const nav = `<nav>${[
+  const header = reportHeader(s.name, s.description, facts);
+  const nav = reportNav([
     ['metrics', 'Key metrics'],
     ['charts', 'Charts'],
     ['members', 'Members'],
     ['projects', 'Projects'],
     ['configuration', 'Configuration'],
     ['notes', 'Notes'],
-  ]
-    .map(([id, text]) => `<a href="#${id}">${text}</a>`)
-    .join('')}</nav>`;
+  ]);
   const metricRows = Object.entries(summary.metrics).map(
     ([name, m]) =>
       `<tr><td>${escapeHtml(name)}</td><td class="num">${escapeHtml(formatNumber(m.value))}</td><td>${escapeHtml(m.unit)}</td><td class="muted">${escapeHtml(CLUSTER_METRIC_DOCS[name.replace(/_(mean|max)_.+$/, '_$1')] ?? '')}</td></tr>`,

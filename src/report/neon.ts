@@ -11,7 +11,7 @@ import { writeFileAtomic } from './files.js';
 import { columnTitle, escapeHtml, formatConfigValue, formatDuration, formatNumber, jsonForScript, metricColumns } from './format.js';
 import { summaryMarkdown } from './markdown.js';
 import { neonCharts, NEON_CHART_IDS, NEON_CHART_TITLES, type NeonChartData, type NeonChartId } from './neon-charts.js';
-import { htmlPage } from './page.js';
+import { htmlPage, reportHeader, reportNav } from './page.js';
 import { renderSvg } from './render.js';
 import type { MetricSet, RunSummary } from './types.js';
 
@@ -50,17 +50,14 @@ export function neonReportHtml(summary: NeonRunSummary, svgs: Record<NeonChartId
     ['scenario file', s.file],
     ['scalelab', summary.scalelab],
   ];
-  const description = s.description.trim() === '' ? '' : `<p class="description">${escapeHtml(s.description)}</p>`;
-  const header = `<header>\n<h1>${escapeHtml(s.name)}</h1>\n${description}\n<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>\n</header>`;
-  const nav = `<nav>${[
+  const header = reportHeader(s.name, s.description, facts);
+  const nav = reportNav([
     ['metrics', 'Key metrics'],
     ['charts', 'Charts'],
     ['vms', 'VMs'],
     ['configuration', 'Configuration'],
     ['notes', 'Notes'],
-  ]
-    .map(([id, text]) => `<a href="#${id}">${text}</a>`)
-    .join('')}</nav>`;
+  ]);
   const metricRows = Object.entries(summary.metrics).map(
     ([name, m]) => `<tr><td>${escapeHtml(name)}</td><td class="num">${escapeHtml(formatNumber(m.value))}</td><td>${escapeHtml(m.unit)}</td><td class="muted">${escapeHtml(NEON_METRIC_DOCS[name] ?? '')}</td></tr>`,
   );

@@ -51,3 +51,23 @@ export function htmlPage(title: string, body: string, extraStyle = ''): string {
     '',
   ].join('\n');
 }
+
+/**
+ * A report's header: the scenario's name, its description (if any) and a list of run facts.
+ *
+ * @example reportHeader('tiny', '', [['seed', '42']]) // '<header>\n<h1>tiny</h1>\n\n<dl class="facts"><dt>seed</dt><dd>42</dd></dl>\n</header>'
+ */
+export function reportHeader(name: string, description: string, facts: ReadonlyArray<readonly [string, string]>): string {
+  const text = description.trim() === '' ? '' : `<p class="description">${escapeHtml(description)}</p>`;
+  const dl = facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('');
+  return `<header>\n<h1>${escapeHtml(name)}</h1>\n${text}\n<dl class="facts">${dl}</dl>\n</header>`;
+}
+
+/**
+ * In-page links to a report's sections, as [id, text] pairs.
+ *
+ * @example reportNav([['metrics', 'Key metrics']]) // '<nav><a href="#metrics">Key metrics</a></nav>'
+ */
+export function reportNav(links: ReadonlyArray<readonly [string, string]>): string {
+  return `<nav>${links.map(([id, text]) => `<a href="#${id}">${text}</a>`).join('')}</nav>`;
+}
