@@ -155,24 +155,48 @@ export function scoresChart(data: IncusChartData): TopLevelSpec {
 }
 
 export function migrationsChart(data: IncusChartData): TopLevelSpec {
-  const axis = axisOf(data);
-  const kind = (m: IncusChartData['migrations'][number]): string => (!m.ok ? 'failed' : m.pingPong ? 'ping-pong' : m.live ? 'live' : 'cold (stopped VM)');
+  const more = data.migrationsTotal > data.migrations.length ? ` (first ${data.migrations.length} of ${data.migrationsTotal})` : '';
+  return migrationTimeline(data.migrations, axisOf(data), {
+    title: INCUS_CHART_TITLES.migrations,
+    subtitle: (labels) => `each bar one move from start to end${more}${labels ? '; label: from → to (duration, downtime)' : ''}`,
+    kindOf: (m) => (!m.ok ? 'failed' : m.pingPong ? 'ping-pong' : m.live ? 'live' : 'cold (stopped VM)'),
+    domain: ['live', 'cold (stopped VM)', 'ping-pong', 'failed'],
+    range: ['#4c78a8', '#9ecae9', '#f58518', '#d62728'],
+  });
+}
+
+/** One migration as a timeline bar: seconds from the run's start. */
+export interface MigrationBar {
+  vm: string;
+  from: string;
+  to: string;
+  start: number;
+  end: number;
+  downtime: number;
+}
+
+/**
+ * A migration timeline (one row per VM, one bar per move, labelled while there are at most 80),
+ * shared by the cluster engines' reports; each says how to name and colour a move's kind.
+ */
+export function migrationTimeline<M extends MigrationBar>(
+  migrations: readonly M[],
+  axis: { divisor: number; title: string; max: number },
+  o: { title: string; subtitle: (labels: boolean) => string; kindOf: (m: M) => string; domain: string[]; range: string[] },
+): TopLevelSpec {
   const order: string[] = [];
-  for (const m of data.migrations) if (!order.includes(m.vm)) order.push(m.vm);
-  const labels = data.migrations.length <= 80;
-  const rows = data.migrations.map((m) => ({
+  for (const m of migrations) if (!order.includes(m.vm)) order.push(m.vm);
+  const labels = migrations.length <= 80;
+  const rows = migrations.map((m) => ({
     vm: m.vm,
     x: round(m.start / axis.divisor, 5),
     // at least a sliver, so a 10 s migration over a week is still visible
     x2: round(Math.max(m.end, m.start + axis.max * axis.divisor * 0.002) / axis.divisor, 5),
-    kind: kind(m),
+    kind: o.kindOf(m),
     label: `${m.from} → ${m.to} (${round(m.end - m.start, 1)} s${m.downtime > 0 ? `, down ${round(m.downtime * 1000, 0)} ms` : ''})`,
   }));
-  const domain = ['live', 'cold (stopped VM)', 'ping-pong', 'failed'];
-  const range = ['#4c78a8', '#9ecae9', '#f58518', '#d62728'];
-  const more = data.migrationsTotal > data.migrations.length ? ` (first ${data.migrations.length} of ${data.migrationsTotal})` : '';
   return {
-    title: { text: INCUS_CHART_TITLES.migrations, subtitle: `each bar one move from start to end${more}${labels ? '; label: from → to (duration, downtime)' : ''}` },
+    title: { text: o.title, subtitle: o.subtitle(labels) },
     background: 'white',
     padding: 8,
     width: WIDTH,
@@ -185,7 +209,7 @@ export function migrationsChart(data: IncusChartData): TopLevelSpec {
           x: { field: 'x', type: 'quantitative', title: axis.title, scale: { domain: [0, axis.max], nice: false, zero: true } },
           x2: { field: 'x2' },
           y: { field: 'vm', type: 'nominal', title: null, sort: order, axis: { labelLimit: 200 } },
-          color: { field: 'kind', type: 'nominal', title: null, scale: { domain, range } },
+          color: { field: 'kind', type: 'nominal', title: null, scale: { domain: o.domain, range: o.range } },
         },
       },
       ...(labels

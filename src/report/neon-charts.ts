@@ -13,6 +13,7 @@
  * Times are seconds in the data and hours (minutes for runs under an hour) on the axis.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { migrationTimeline } from './incus-charts.js';
 
 /** Everything the Neon charts need, collected by run/neon.ts. Times in seconds. */
 export interface NeonChartData {
@@ -225,48 +226,12 @@ export function bandsChart(data: NeonChartData): TopLevelSpec {
 }
 
 export function migrationsChart(data: NeonChartData): TopLevelSpec {
-  const axis = axisOf(data);
-  const order: string[] = [];
-  for (const m of data.migrations) if (!order.includes(m.vm)) order.push(m.vm);
-  const labels = data.migrations.length <= 80;
-  const rows = data.migrations.map((m) => ({
-    vm: m.vm,
-    x: round(m.start / axis.divisor, 5),
-    x2: round(Math.max(m.end, m.start + axis.max * axis.divisor * 0.002) / axis.divisor, 5),
-    kind: m.ok ? 'live' : 'failed',
-    label: `${m.from} → ${m.to} (${round(m.end - m.start, 1)} s${m.downtime > 0 ? `, down ${round(m.downtime * 1000, 0)} ms` : ''})`,
-  }));
   const more = data.migrationsTotal > data.migrations.length ? ` (first ${data.migrations.length} of ${data.migrationsTotal})` : '';
-  return {
-    title: { text: NEON_CHART_TITLES.migrations, subtitle: data.migrations.length === 0 ? 'no migrations in this run' : `each bar one migration from start to end${more}${labels ? '; label: from → to (duration, downtime)' : ''}` },
-    background: 'white',
-    padding: 8,
-    width: WIDTH,
-    height: Math.min(900, Math.max(60, 14 * order.length)),
-    data: { values: rows },
-    layer: [
-      {
-        mark: { type: 'bar', height: 9 },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', title: axis.title, scale: { domain: [0, axis.max], nice: false, zero: true } },
-          x2: { field: 'x2' },
-          y: { field: 'vm', type: 'nominal', title: null, sort: order, axis: { labelLimit: 200 } },
-          color: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['live', 'failed'], range: ['#4c78a8', '#d62728'] } },
-        },
-      },
-      ...(labels
-        ? [
-            {
-              mark: { type: 'text', align: 'left', dx: 4, fontSize: 9, color: '#333333' },
-              encoding: {
-                x: { field: 'x2', type: 'quantitative' },
-                y: { field: 'vm', type: 'nominal', sort: order },
-                text: { field: 'label', type: 'nominal' },
-              },
-            },
-          ]
-        : []),
-    ],
-    config: CONFIG,
-  } as TopLevelSpec;
+  return migrationTimeline(data.migrations, axisOf(data), {
+    title: NEON_CHART_TITLES.migrations,
+    subtitle: (labels) => (data.migrations.length === 0 ? 'no migrations in this run' : `each bar one migration from start to end${more}${labels ? '; label: from → to (duration, downtime)' : ''}`),
+    kindOf: (m) => (m.ok ? 'live' : 'failed'),
+    domain: ['live', 'failed'],
+    range: ['#4c78a8', '#d62728'],
+  });
 }
