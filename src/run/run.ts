@@ -15,6 +15,7 @@ import { TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albat
 import { simulateReplicas } from './replicas.js';
 import type { ReplicaEngine } from '../world/replicas/engine.js';
 import { albatrossEngine } from '../engines/albatross/plugin.js';
+import { hpaEngine } from '../engines/hpa/plugin.js';
 import { runIncus } from './incus.js';
 import { runNeon } from './neon.js';
 import { LineWriter, writeFileAtomic } from '../report/files.js';
@@ -59,6 +60,7 @@ export function replicaRunner<S, O>(engine: ReplicaEngine<S, O>): Runner {
 /** Runners by engine name; each engine's world registers here (replica autoscalers with `replicaRunner`). */
 export const runners = new Map<string, Runner>([
   ['albatross', replicaRunner(albatrossEngine)],
+  ['hpa', replicaRunner(hpaEngine)],
   ['incus', runIncus],
   ['neon', runNeon],
 ]);
