@@ -27,8 +27,8 @@ import { precopy } from '../world/migration.js';
 import { NeonVm } from '../world/neon.js';
 import { VERSION } from '../version.js';
 import {
+  agentGoalCU,
   DEFAULT_AGENT_CONFIG,
-  goalPartsOf,
   lfcUpdated,
   metricsUpdated,
   monitorApproved,
@@ -44,10 +44,11 @@ import {
   pluginAnswered,
   pluginFailed,
   pluginStarting,
+  type ActionSet,
   type AgentConfig,
   type AgentState,
 } from '../engines/neon/agent.js';
-import { goalCU, LFC_PAGE_BYTES } from '../engines/neon/goal.js';
+import { LFC_PAGE_BYTES, type SystemMetrics } from '../engines/neon/goal.js';
 import { fileCacheBytes } from '../engines/neon/monitor.js';
 import { approveDownscale, cgroupThreshold, DEFAULT_MONITOR_CONFIG, thresholdFor, wantsUpscale, type MonitorConfig, type MonitorState } from '../engines/neon/monitor.js';
 import {
@@ -66,8 +67,9 @@ import {
   type Pod,
   type SchedulerModel,
 } from '../engines/neon/plugin.js';
-import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, maxRes, minRes, showRes, type Resources } from '../engines/neon/resources.js';
+import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, showRes, type Resources } from '../engines/neon/resources.js';
 import { scenarioSummary } from './header.js';
+import { anyAction, mayStayQuiet, onlyPluginRequest, quietUntil } from './neon-quiet.js';
 import type { RunSinks } from './albatross.js';
 import type { Simulated } from './run.js';
 
@@ -100,7 +102,13 @@ export interface NeonSimulation {
   metrics: ReturnType<NeonMetrics['finish']>;
   perVm: Record<string, ReturnType<NeonMetrics['vmMetrics']>>;
   chart: NeonChartData;
-  counts: { rounds: number; records: number; heapEvents: number; engineCalls: number };
+  /** engineCalls: agent core calls made; agentSkips: calls the fast path (neon-quiet.ts) knew the answer of. */
+  counts: { rounds: number; records: number; heapEvents: number; engineCalls: number; agentSkips: number };
+}
+
+/** Driver switches for tests: `fastPath: false` calls the agent core every time (default true). */
+export interface NeonOptions {
+  fastPath?: boolean;
 }
 
 /** A migration in flight. */
@@ -161,7 +169,8 @@ export function pluginConfigOf(config: Record<string, unknown>, options: Record<
 }
 
 /** Run the scenario to its end. */
-export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimulation {
+export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: NeonOptions = {}): NeonSimulation {
+  const fastPath = options.fastPath ?? true;
   const spec = scenario.cluster;
   const neon = spec?.neon;
   if (spec === undefined || neon === undefined) throw new Error(`scenario ${scenario.name} has no cluster: section for engine neon`);
@@ -233,14 +242,22 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   const wakeAt = new Float64Array(vms.length).fill(-1);
   const monCheckAt = new Float64Array(vms.length).fill(-1);
   const answer: Array<Resources | null> = vms.map(() => null);
-  const sent: Array<{ target: Resources; lastPermit: Resources | null }> = vms.map(() => ({ target: cu(0), lastPermit: null }));
+  const sentTarget: Resources[] = vms.map(() => cu(0));
+  const sentLastPermit: Array<Resources | null> = vms.map(() => null);
+  // the agent's metrics, one object per VM updated in place every 5 s (the agent keeps no old ones)
+  const readings: SystemMetrics[] = vms.map(() => ({ load1: 0, load5: 0, memoryUsageBytes: 0, memoryCachedBytes: 0 }));
+  // fast path (neon-quiet.ts rule 1): the agent's answer is "nothing to do" before quietAt[v]
+  // while its goal stays quietGoal[v]; −1: unknown. Reset by every step, which follows every
+  // change of the agent's state but the metrics.
+  const quietAt = new Float64Array(vms.length).fill(-1);
+  const quietGoal = new Float64Array(vms.length);
   const downOk = new Int8Array(vms.length);
   const resizeFails = new Int8Array(vms.length);
   const upFails = new Int8Array(vms.length);
   const failP = neon.failure_probability;
   const reconcileAt = new Float64Array(members.length).fill(-1);
   const migrations = new Map<number, Migration>();
-  const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
+  const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0, agentSkips: 0 };
 
   // --- outputs ----------------------------------------------------------------------------
   const emit = sinks.event;
@@ -275,59 +292,69 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
     if (over) log(t, 'node_overcommitted', { node: members[n]!.name, reserved: showRes(p.reserved), allocated: showRes({ cpu: nodeCpu[n]!, mem: nodeMem[n]! }), allocatable: showRes(p.total) });
   };
 
-  /** The goal in resources the agent computes from its metrics, clamped (for the metrics). */
-  const goalOf = (v: number): Resources => {
-    const s = agents[v]!;
-    const g = cu(goalCU(goalPartsOf(acfg, s)), acfg.computeUnit);
-    return maxRes(minRes(g, s.vm.max), s.vm.min);
+  /** Record VM `v`'s goal `goal` (CU), clamped to [min, max] per resource, in the metrics. */
+  const recordGoal = (v: number, t: Micros, goal: number): void => {
+    const { min, max } = agents[v]!.vm;
+    const unit = acfg.computeUnit;
+    metrics.goal(v, t, Math.max(Math.min(unit.cpu * goal, max.cpu), min.cpu), Math.max(Math.min(unit.mem * goal, max.mem), min.mem));
   };
 
   /** Run VM `v`'s agent at `t`: carry out its actions, schedule its wake-up. */
   const step = (v: number, t: Micros): void => {
     const s = agents[v]!;
+    quietAt[v] = -1;
     for (let round = 0; round < 4; round++) {
       counts.engineCalls++;
       const a = nextActions(acfg, s, t);
-      let acted = false;
-      if (a.pluginRequest !== null) {
-        acted = true;
-        const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
-        pluginStarting(s, t, a.pluginRequest.target, jitter);
-        sent[v] = { target: a.pluginRequest.target, lastPermit: a.pluginRequest.lastPermit };
-        if (fails(failP.plugin)) {
-          answer[v] = null; // lost: the agent sees the failure after the round trip
-          queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
-        } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
+      if (anyAction(a)) {
+        act(v, t, a);
+        // rule 2: after a plugin request alone the next round is quiet with the same wait
+        if (!fastPath || round === 3 || !onlyPluginRequest(a)) continue;
+        counts.agentSkips++;
       }
-      if (a.neonvmRequest !== null) {
-        acted = true;
-        neonvmStarting(s, a.neonvmRequest.target);
-        resizeFails[v] = fails(failP.neonvm) ? 1 : 0;
-        queue.push(t + neon.neonvm_latency, EV_RESIZE, v, PRIO_MESSAGE);
-      }
-      if (a.monitorUpscale !== null) {
-        acted = true;
-        monitorStarting(s, 'upscale', a.monitorUpscale.target);
-        upFails[v] = fails(failP.monitor) ? 1 : 0;
-        queue.push(t + 2 * neon.monitor_latency, EV_MON_UP_DONE, v, PRIO_MESSAGE);
-      }
-      if (a.monitorDownscale !== null) {
-        acted = true;
-        monitorStarting(s, 'downscale', a.monitorDownscale.target);
-        queue.push(t + neon.monitor_latency, EV_MON_DOWN_REQ, v, PRIO_MESSAGE);
-      }
-      if (!acted) {
-        if (a.wait !== null) {
-          const at = t + a.wait;
-          if (wakeAt[v]! < t || at < wakeAt[v]!) {
-            if (at < end) {
-              wakeAt[v] = at;
-              queue.push(at, EV_WAKE, v, PRIO_WAKE);
-            }
+      if (a.wait !== null) {
+        const at = t + a.wait;
+        if (wakeAt[v]! < t || at < wakeAt[v]!) {
+          if (at < end) {
+            wakeAt[v] = at;
+            queue.push(at, EV_WAKE, v, PRIO_WAKE);
           }
         }
-        return;
       }
+      if (fastPath && mayStayQuiet(acfg, s)) {
+        quietAt[v] = quietUntil(t, a.wait);
+        quietGoal[v] = agentGoalCU(acfg, s);
+      }
+      return;
+    }
+  };
+
+  /** Carry out the requests of agent `v`'s action set `a` at `t`. */
+  const act = (v: number, t: Micros, a: ActionSet): void => {
+    const s = agents[v]!;
+    if (a.pluginRequest !== null) {
+      const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
+      pluginStarting(s, t, a.pluginRequest.target, jitter);
+      sentTarget[v] = a.pluginRequest.target;
+      sentLastPermit[v] = a.pluginRequest.lastPermit;
+      if (fails(failP.plugin)) {
+        answer[v] = null; // lost: the agent sees the failure after the round trip
+        queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
+      } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
+    }
+    if (a.neonvmRequest !== null) {
+      neonvmStarting(s, a.neonvmRequest.target);
+      resizeFails[v] = fails(failP.neonvm) ? 1 : 0;
+      queue.push(t + neon.neonvm_latency, EV_RESIZE, v, PRIO_MESSAGE);
+    }
+    if (a.monitorUpscale !== null) {
+      monitorStarting(s, 'upscale', a.monitorUpscale.target);
+      upFails[v] = fails(failP.monitor) ? 1 : 0;
+      queue.push(t + 2 * neon.monitor_latency, EV_MON_UP_DONE, v, PRIO_MESSAGE);
+    }
+    if (a.monitorDownscale !== null) {
+      monitorStarting(s, 'downscale', a.monitorDownscale.target);
+      queue.push(t + neon.monitor_latency, EV_MON_DOWN_REQ, v, PRIO_MESSAGE);
     }
   };
 
@@ -496,10 +523,17 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
       const vm = vms[v]!;
       vm.sampleLoad();
       const s = agents[v]!;
-      metricsUpdated(s, { load1: vm.load1, load5: vm.load5, memoryUsageBytes: vm.memoryUsage(), memoryCachedBytes: Math.min(wssNow[v]!, fileCacheBytes(vm.mem)) });
-      const g = goalOf(v);
-      metrics.goal(v, t, g.cpu, g.mem);
-      step(v, t);
+      const m = readings[v]!;
+      m.load1 = vm.load1;
+      m.load5 = vm.load5;
+      m.memoryUsageBytes = vm.memoryUsage();
+      m.memoryCachedBytes = Math.min(wssNow[v]!, fileCacheBytes(vm.mem));
+      metricsUpdated(s, m);
+      const goal = agentGoalCU(acfg, s);
+      recordGoal(v, t, goal);
+      // rule 1 of neon-quiet.ts: a quiet agent whose goal did not change stays quiet
+      if (t < quietAt[v]! && goal === quietGoal[v]) counts.agentSkips++;
+      else step(v, t);
     }
     if (t % chartStep === 0) chartPoint(t);
     if (sinks.timeseries !== undefined && t % scenario.output.timeseries_step === 0) writeSeries(t);
@@ -595,8 +629,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         const v = arg;
         const n = nodeOf(v);
         const s = agents[v]!;
-        const req = sent[v]!;
-        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, req.target, s.metrics === null ? null : s.metrics.load1, req.lastPermit, t);
+        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, s.metrics === null ? null : s.metrics.load1, sentLastPermit[v]!, t);
         if (ans.permit !== null) respond(v, ans.permit, t);
         else scheduleReconcile(n, t + neon.reconcile_delay);
         if (ans.migrate) startMigration(v, t, 'pressure');
