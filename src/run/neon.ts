@@ -24,7 +24,7 @@ import { allocatable } from '../scenario/resolve-neon.js';
 import type { Scenario } from '../scenario/types.js';
 import { ClusterMember, ClusterVm, insertVm, removeVm } from '../world/cluster.js';
 import { precopy } from '../world/migration.js';
-import { NeonVm } from '../world/neon.js';
+import { NeonVm, NeonVmBank } from '../world/neon.js';
 import { VERSION } from '../version.js';
 import {
   agentGoalCU,
@@ -48,7 +48,7 @@ import {
   type AgentConfig,
   type AgentState,
 } from '../engines/neon/agent.js';
-import { LFC_PAGE_BYTES, type SystemMetrics } from '../engines/neon/goal.js';
+import { LFC_PAGE_BYTES, systemGoalCU, type SystemMetrics } from '../engines/neon/goal.js';
 import { fileCacheBytes } from '../engines/neon/monitor.js';
 import { approveDownscale, cgroupThreshold, DEFAULT_MONITOR_CONFIG, thresholdFor, wantsUpscale, type MonitorConfig, type MonitorState } from '../engines/neon/monitor.js';
 import {
@@ -192,9 +192,10 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const projectIndex = new Map(spec.projects.map((p, i) => [p.name, i]));
   const cvms = spec.vms.map((v, i) => new ClusterVm(i, v, projectIndex.get(v.project)!, memberIndex.get(v.member)!));
   for (const v of cvms) insertVm(members[v.member]!.vms, v.index, cvms);
+  const bank = new NeonVmBank(spec.vms.length);
   const vms = spec.vms.map((v, i) => {
     const n = neon.vms[i]!;
-    return new NeonVm(i, v.name, n.cu * COMPUTE_UNIT.cpu, n.cu * COMPUTE_UNIT.mem);
+    return new NeonVm(bank, i, v.name, n.cu * COMPUTE_UNIT.cpu, n.cu * COMPUTE_UNIT.mem);
   });
   const alloc = members.map((_, i) => allocatable(spec, i));
   const nodeCpu = new Float64Array(members.length); // Σ allocated mCPU (incl. incoming migrations)
@@ -244,8 +245,16 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const answer: Array<Resources | null> = vms.map(() => null);
   const sentTarget: Resources[] = vms.map(() => cu(0));
   const sentLastPermit: Array<Resources | null> = vms.map(() => null);
-  // the agent's metrics, one object per VM updated in place every 5 s (the agent keeps no old ones)
-  const readings: SystemMetrics[] = vms.map(() => ({ load1: 0, load5: 0, memoryUsageBytes: 0, memoryCachedBytes: 0 }));
+  // what each agent read at the last 5 s sample; handed to its core (one SystemMetrics object per
+  // VM, updated in place: the core keeps no old ones) before the core or the plugin reads it
+  const read1 = new Float64Array(vms.length);
+  const read5 = new Float64Array(vms.length);
+  const readUsage = new Float64Array(vms.length);
+  const readCached = new Float64Array(vms.length);
+  const readings: SystemMetrics[] = vms.map(() => ({ load1: 0.5, load5: 0.5, memoryUsageBytes: 0.5, memoryCachedBytes: 0.5 }));
+  const scratch: SystemMetrics = { load1: 0.5, load5: 0.5, memoryUsageBytes: 0.5, memoryCachedBytes: 0.5 };
+  let sampled = false;
+  const lastGoal = new Float64Array(vms.length).fill(NaN);
   // fast path (neon-quiet.ts rule 1): the agent's answer is "nothing to do" before quietAt[v]
   // while its goal stays quietGoal[v]; −1: unknown. Reset by every step, which follows every
   // change of the agent's state but the metrics.
@@ -302,6 +311,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   /** Run VM `v`'s agent at `t`: carry out its actions, schedule its wake-up. */
   const step = (v: number, t: Micros): void => {
     const s = agents[v]!;
+    handReadings(v);
     quietAt[v] = -1;
     for (let round = 0; round < 4; round++) {
       counts.engineCalls++;
@@ -327,6 +337,25 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       }
       return;
     }
+  };
+
+  /** Hand agent `v` the metrics of the last sample (none before the first). */
+  const handReadings = (v: number): void => {
+    if (!sampled) return;
+    const m = readings[v]!;
+    m.load1 = read1[v]!;
+    m.load5 = read5[v]!;
+    m.memoryUsageBytes = readUsage[v]!;
+    m.memoryCachedBytes = readCached[v]!;
+    metricsUpdated(agents[v]!, m);
+  };
+
+  /** The goal (CU) from agent `v`'s readings of this sample, as `agentGoalCU` computes it without LFC. */
+  const goalOfReadings = (v: number): number => {
+    scratch.load1 = read1[v]!;
+    scratch.load5 = read5[v]!;
+    scratch.memoryUsageBytes = readUsage[v]!;
+    return systemGoalCU(acfg, scratch, acfg.computeUnit);
   };
 
   /** Carry out the requests of agent `v`'s action set `a` at `t`. */
@@ -519,18 +548,23 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       counts.records += vms.length;
     }
     if (acfg.enableLFCMetrics) lfcSample(t);
+    bank.sampleLoads();
+    sampled = true;
+    // with the fast path and no LFC the goal comes from the readings and the core gets them only
+    // when it is called; otherwise every agent gets them now
+    const eager = !fastPath || acfg.enableLFCMetrics;
     for (let v = 0; v < vms.length; v++) {
-      const vm = vms[v]!;
-      vm.sampleLoad();
-      const s = agents[v]!;
-      const m = readings[v]!;
-      m.load1 = vm.load1;
-      m.load5 = vm.load5;
-      m.memoryUsageBytes = vm.memoryUsage();
-      m.memoryCachedBytes = Math.min(wssNow[v]!, fileCacheBytes(vm.mem));
-      metricsUpdated(s, m);
-      const goal = agentGoalCU(acfg, s);
-      recordGoal(v, t, goal);
+      read1[v] = bank.load1(v);
+      read5[v] = bank.load5(v);
+      readUsage[v] = bank.memoryUsage(v);
+      readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
+      if (eager) handReadings(v);
+      const goal = eager ? agentGoalCU(acfg, agents[v]!) : goalOfReadings(v);
+      // the clamped goal in the metrics changes only with the goal (min and max are fixed)
+      if (goal !== lastGoal[v]) {
+        lastGoal[v] = goal;
+        recordGoal(v, t, goal);
+      }
       // rule 1 of neon-quiet.ts: a quiet agent whose goal did not change stays quiet
       if (t < quietAt[v]! && goal === quietGoal[v]) counts.agentSkips++;
       else step(v, t);
@@ -629,6 +663,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         const v = arg;
         const n = nodeOf(v);
         const s = agents[v]!;
+        handReadings(v);
         const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, s.metrics === null ? null : s.metrics.load1, sentLastPermit[v]!, t);
         if (ans.permit !== null) respond(v, ans.permit, t);
         else scheduleReconcile(n, t + neon.reconcile_delay);
