@@ -254,6 +254,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const readings: SystemMetrics[] = vms.map(() => ({ load1: 0.5, load5: 0.5, memoryUsageBytes: 0.5, memoryCachedBytes: 0.5 }));
   const scratch: SystemMetrics = { load1: 0.5, load5: 0.5, memoryUsageBytes: 0.5, memoryCachedBytes: 0.5 };
   let sampled = false;
+  const handed = new Int32Array(vms.length).fill(-1); // the sample (counts.rounds) agent v last got
   const lastGoal = new Float64Array(vms.length).fill(NaN);
   // fast path (neon-quiet.ts rule 1): the agent's answer is "nothing to do" before quietAt[v]
   // while its goal stays quietGoal[v]; −1: unknown. Reset by every step, which follows every
@@ -291,7 +292,9 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   };
 
   // --- helpers ----------------------------------------------------------------------------
-  const nodeOf = (v: number): number => cvms[v]!.member;
+  // each VM's node, as cvms[v].member (a typed array: read on every plugin request)
+  const vmNode = Int32Array.from(cvms, (c) => c.member);
+  const nodeOf = (v: number): number => vmNode[v]!;
 
   /** Check node `n` against its allocatable (plugin reservations and real allocations). */
   const checkNode = (n: number, t: Micros): void => {
@@ -341,7 +344,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** Hand agent `v` the metrics of the last sample (none before the first). */
   const handReadings = (v: number): void => {
-    if (!sampled) return;
+    if (!sampled || handed[v] === counts.rounds) return;
+    handed[v] = counts.rounds;
     const m = readings[v]!;
     m.load1 = read1[v]!;
     m.load5 = read5[v]!;
@@ -478,6 +482,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       removeVm(src.vms, v);
       insertVm(dst.vms, v, cvms);
       cvms[v]!.member = m.to;
+      vmNode[v] = m.to;
       nodeCpu[m.from] -= vm.cpu;
       nodeMem[m.from] -= vm.mem;
     } else {

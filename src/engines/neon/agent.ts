@@ -178,9 +178,18 @@ export function desiredResources(cfg: AgentConfig, s: AgentState, now: Micros): 
       goal = Math.max(goal, req);
     }
   }
-  let goalRes = cu(goal, unit);
-  if (!hasAllMetrics(cfg, s)) goalRes = maxRes(goalRes, s.vm.using);
-  let result = maxRes(minRes(goalRes, s.vm.max), s.vm.min);
+  // the goal in resources (without all metrics never below what the VM uses), clamped to
+  // [min, max] per field; the VM's own `using` record when equal (no allocation in the steady state)
+  const { using, min, max } = s.vm;
+  let cpu = unit.cpu * goal;
+  let mem = unit.mem * goal;
+  if (!hasAllMetrics(cfg, s)) {
+    cpu = Math.max(cpu, using.cpu);
+    mem = Math.max(mem, using.mem);
+  }
+  cpu = Math.max(Math.min(cpu, max.cpu), min.cpu);
+  mem = Math.max(Math.min(mem, max.mem), min.mem);
+  let result: Resources = cpu === using.cpu && mem === using.mem ? using : { cpu, mem };
   if (dd !== null && ddLeft > 0) {
     const floor: Resources = {
       cpu: Math.min(dd.current.cpu, unit.cpu * (1 + Math.floor(dd.requested.cpu / unit.cpu))),
