@@ -208,9 +208,20 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     nodeMem[cvms[vm.index]!.member] += vm.mem;
     return pod;
   });
+  // one shared record per amount for everything the agents keep (their cores compare amounts by
+  // value, never by identity): a few records stay in cache instead of one per VM and field
+  const interned = new Map<number, Map<number, Resources>>();
+  const intern = (r: Resources): Resources => {
+    let byMem = interned.get(r.cpu);
+    if (byMem === undefined) interned.set(r.cpu, (byMem = new Map()));
+    const known = byMem.get(r.mem);
+    if (known !== undefined) return known;
+    byMem.set(r.mem, r);
+    return r;
+  };
   const agents: AgentState[] = vms.map((vm) => {
     const n = neon.vms[vm.index]!;
-    return newAgentState({ cpu: vm.cpu, mem: vm.mem }, cu(n.min_cu), cu(n.max_cu));
+    return newAgentState(intern({ cpu: vm.cpu, mem: vm.mem }), intern(cu(n.min_cu)), intern(cu(n.max_cu)));
   });
   const monitors: MonitorState[] = vms.map((vm) => ({ lastUpscaleRequestAt: null, threshold: cgroupThreshold(mcfg, vm.mem) }));
   const metrics = new NeonMetrics(vms.length, members.length, scenario.slo.utilisation_target, scenario.metrics.flip_flop_window);
@@ -367,7 +378,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     const s = agents[v]!;
     if (a.pluginRequest !== null) {
       const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
-      pluginStarting(s, t, a.pluginRequest.target, jitter);
+      pluginStarting(s, t, intern(a.pluginRequest.target), jitter);
       sentTarget[v] = a.pluginRequest.target;
       sentLastPermit[v] = a.pluginRequest.lastPermit;
       if (fails(failP.plugin)) {
@@ -376,17 +387,17 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
     }
     if (a.neonvmRequest !== null) {
-      neonvmStarting(s, a.neonvmRequest.target);
+      neonvmStarting(s, intern(a.neonvmRequest.target));
       resizeFails[v] = fails(failP.neonvm) ? 1 : 0;
       queue.push(t + neon.neonvm_latency, EV_RESIZE, v, PRIO_MESSAGE);
     }
     if (a.monitorUpscale !== null) {
-      monitorStarting(s, 'upscale', a.monitorUpscale.target);
+      monitorStarting(s, 'upscale', intern(a.monitorUpscale.target));
       upFails[v] = fails(failP.monitor) ? 1 : 0;
       queue.push(t + 2 * neon.monitor_latency, EV_MON_UP_DONE, v, PRIO_MESSAGE);
     }
     if (a.monitorDownscale !== null) {
-      monitorStarting(s, 'downscale', a.monitorDownscale.target);
+      monitorStarting(s, 'downscale', intern(a.monitorDownscale.target));
       queue.push(t + neon.monitor_latency, EV_MON_DOWN_REQ, v, PRIO_MESSAGE);
     }
   };
@@ -699,7 +710,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         }
         const before = s.plugin.permit ?? s.vm.using;
         const asked = s.plugin.lastRequest!.resources;
-        pluginAnswered(s, t, permit);
+        pluginAnswered(s, t, intern(permit));
         if (hasFieldGreater(asked, permit) && hasFieldGreater(asked, before)) {
           const gotMore = hasFieldGreater(permit, before);
           if (gotMore) metrics.counts.partly++;
