@@ -10,6 +10,13 @@
  * agent wake-ups, plugin requests and answers, node reconciles, resizes done, monitor requests
  * and answers, the monitor's memory checks, and migration phases. Ties: migrations, then
  * messages, then the sample, then wake-ups.
+ *
+ * The hot path: the sample updates every VM's load averages in one pass over typed arrays
+ * (world/neon.ts `NeonVmBank`), computes each agent's goal from its readings, and calls the
+ * agent core only when its last answer may have changed — its goal changed, its wait ended, or
+ * something happened to it since (the fast path, neon-quiet.ts, checked against the core by
+ * test/neon-quiet.test.ts). An agent is handed its readings when its core or the plugin reads
+ * them; the amounts agents keep are shared records (`intern`).
  */
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';

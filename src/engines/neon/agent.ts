@@ -18,7 +18,7 @@
  */
 import type { Micros } from '../../kernel/time.js';
 import { goalCU, goalParts, systemGoalCU, type LfcConfig, type ScalingConfig, type SystemMetrics } from './goal.js';
-import { addRes, COMPUTE_UNIT, cu, hasFieldGreater, hasFieldLess, maxRes, minRes, sameRes, satSub, type Resources } from './resources.js';
+import { addRes, COMPUTE_UNIT, hasFieldGreater, hasFieldLess, maxRes, sameRes, satSub, type Resources } from './resources.js';
 
 /** Agent configuration: scaling targets plus the request timings (µs), upstream names in comments. */
 export interface AgentConfig extends ScalingConfig, LfcConfig {
