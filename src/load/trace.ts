@@ -62,6 +62,9 @@ interface Slot {
   patternText: string;
 }
 
+/** Rows per batch read (`TraceReader.readDue`): 12 KiB of buffers, a call per 1,024 rows. */
+const BATCH_ROWS = 1024;
+
 export class TraceSource implements LoadSource {
   readonly names: readonly string[];
   private readonly reader: TraceReader;
@@ -70,20 +73,14 @@ export class TraceSource implements LoadSource {
   private readonly speedup: number;
   private readonly loop: boolean;
 
-  /** File series name → its position in `order`. */
-  private readonly seriesIndex = new Map<string, number>();
-  /**
-   * Series names in order of first sight, and for each its index into `held` (−1 when no slot
-   * uses it). Rows usually come in the same series order round after round, so `apply` first
-   * asks whether the row's series is the one after the previous row's (`cursor`): a comparison
-   * in the reader's buffer, where a map lookup would copy the name out and hash it.
-   */
-  private readonly order: string[] = [];
   /** Exact series name → the slots naming it; the slots with a pattern. */
   private readonly exactSlots = new Map<string, number[]>();
   private readonly patternSlots: number[] = [];
-  private readonly orderIndex: number[] = [];
-  private cursor = 0;
+  /**
+   * For each series of the file, by the reader's number (`seriesId`, in order of first sight):
+   * its index into `held`, or −1 when no slot uses it.
+   */
+  private readonly heldIndex: number[] = [];
   private held = new Float64Array(16);
   private seriesSlots: number[][] = [];
   private readonly slotMembers: number[][];
@@ -93,6 +90,9 @@ export class TraceSource implements LoadSource {
   private readonly dirtyList: Int32Array;
   private dirtyCount = 0;
 
+  /** Rows taken from the reader in one batch: series numbers and cores. */
+  private readonly batchIds = new Int32Array(BATCH_ROWS);
+  private readonly batchCores = new Float64Array(BATCH_ROWS);
   /** The next row, read but not yet due. */
   private readonly row: TraceRow = emptyRow();
   private hasPending = false;
@@ -141,10 +141,15 @@ export class TraceSource implements LoadSource {
     if (t < this.lastT) throw new RangeError(`TraceSource.sample: time went backwards (${t} < ${this.lastT})`);
     this.lastT = t;
     const traceTime = (t - this.shift) * this.speedup;
+    const ids = this.batchIds;
+    const cores = this.batchCores;
     const row = this.row;
+    const reader = this.reader;
     while (this.hasPending && row.time + this.loopOffset <= traceTime) {
-      this.apply(row);
-      this.advance();
+      this.apply(reader.seriesId, row.cores); // the pending row, then every row due after it
+      const taken = reader.readRows(row, traceTime, this.loopOffset, ids, cores);
+      for (let k = 0; k < taken; k++) this.apply(ids[k]!, cores[k]!);
+      if (reader.ended) this.wrap();
     }
     this.settleDirtySlots();
     const values = this.slotValue;
@@ -162,19 +167,12 @@ export class TraceSource implements LoadSource {
     return coverageWarnings(this.file, span, { shift: this.shift, speedup: this.speedup, loop: this.loop }, end);
   }
 
-  /** Hold the row's value for its series and mark the slots it feeds. */
-  private apply(row: TraceRow): void {
-    const order = this.order;
-    let at = this.cursor;
-    if (at >= order.length || !this.reader.seriesIs(order[at]!)) {
-      const series = this.reader.seriesName();
-      const known = this.seriesIndex.get(series);
-      at = known === undefined ? this.classify(series) : known;
-    }
-    this.cursor = at + 1 === order.length ? 0 : at + 1;
-    const index = this.orderIndex[at]!;
-    if (index < 0 || this.held[index] === row.cores) return;
-    this.held[index] = row.cores;
+  /** Hold a row's value (`cores` of series number `id`) and mark the slots it feeds. */
+  private apply(id: number, cores: number): void {
+    while (id >= this.heldIndex.length) this.classify(this.reader.seriesNameOf(this.heldIndex.length));
+    const index = this.heldIndex[id]!;
+    if (index < 0 || this.held[index] === cores) return;
+    this.held[index] = cores;
     for (const slot of this.seriesSlots[index]!) {
       if (this.dirty[slot] === 0) {
         this.dirty[slot] = 1;
@@ -183,9 +181,8 @@ export class TraceSource implements LoadSource {
     }
   }
 
-  /** Read the next row; at the end of the file, loop or stop. */
-  private advance(): void {
-    if (this.reader.nextInPlace(this.row)) return;
+  /** The file has ended: loop (start again one period later) or stop. */
+  private wrap(): void {
     if (this.loop && this.loopPeriod === 0) this.loopPeriod = loopPeriodOf(this.reader);
     if (!this.loop || this.loopPeriod <= 0) {
       this.hasPending = false;
@@ -196,17 +193,14 @@ export class TraceSource implements LoadSource {
     this.hasPending = this.reader.nextInPlace(this.row);
   }
 
-  /** First sight of a series name: which slots does it feed? Returns its position in `order`. */
-  private classify(series: string): number {
-    const at = this.order.length;
-    this.order.push(series);
-    this.seriesIndex.set(series, at);
+  /** First sight of a series: which slots does it feed? Appends its entry to `heldIndex`. */
+  private classify(series: string): void {
     const slots = [...(this.exactSlots.get(series) ?? [])];
     for (const i of this.patternSlots) if (this.slots[i]!.pattern!.test(series)) slots.push(i);
     slots.sort((x, y) => x - y);
     if (slots.length === 0) {
-      this.orderIndex.push(-1);
-      return at;
+      this.heldIndex.push(-1);
+      return;
     }
     const index = this.seriesSlots.length;
     this.seriesSlots.push(slots);
@@ -216,8 +210,7 @@ export class TraceSource implements LoadSource {
       grown.set(this.held);
       this.held = grown;
     }
-    this.orderIndex.push(index);
-    return at;
+    this.heldIndex.push(index);
   }
 
   /** Recompute the sums of the slots whose series changed (exact, no running-sum drift). */
