@@ -155,6 +155,10 @@ export class TraceReader {
     let lastStep = this.lastStep;
     let rows = this.rows;
     let id = this.seriesId;
+    // the row read last, kept here and written to `row` once at the end
+    let rowTime = row.time;
+    let rowCores = row.cores;
+    let rowMemory = row.memory;
     let taken = 0;
     this.ended = false;
     for (;;) {
@@ -205,9 +209,9 @@ export class TraceReader {
             if (b[i] === 13) i++;
             if (b[i] === 10 && time >= 0 && cpu >= 0) {
               found = series;
-              row.time = Math.round(time * timeScale);
-              row.cores = cpu * cpuScale;
-              row.memory = NaN;
+              rowTime = Math.round(time * timeScale);
+              rowCores = cpu * cpuScale;
+              rowMemory = NaN;
               position = i + 1;
               lineNumber++;
               expected = series + 1 === known ? 0 : series + 1;
@@ -224,6 +228,9 @@ export class TraceReader {
         lineNumber = lines.lineNumber;
         if (!isRow) continue;
         found = this.seriesId;
+        rowTime = row.time;
+        rowCores = row.cores;
+        rowMemory = row.memory;
         expected = found + 1 === this.names.length ? 0 : found + 1;
         if (nameBytes !== this.nameBytes) {
           nameBytes = this.nameBytes;
@@ -234,7 +241,7 @@ export class TraceReader {
         known = this.names.length;
       }
       id = found;
-      const time = row.time;
+      const time = rowTime;
       if (time < lastTime) {
         lines.position = position;
         lines.lineNumber = lineNumber;
@@ -244,14 +251,17 @@ export class TraceReader {
       if (time > lastTime && lastTime >= 0) lastStep = time - lastTime;
       lastTime = time;
       rows++;
-      if (taken < cap && row.time + offset <= until) {
+      if (taken < cap && time + offset <= until) {
         ids[taken] = id;
-        cores[taken] = row.cores;
+        cores[taken] = rowCores;
         taken++;
         continue;
       }
       break;
     }
+    row.time = rowTime;
+    row.cores = rowCores;
+    row.memory = rowMemory;
     lines.position = position;
     lines.lineNumber = lineNumber;
     this.expected = expected;

@@ -62,7 +62,7 @@ interface Slot {
   patternText: string;
 }
 
-/** Rows per batch read (`TraceReader.readDue`): 12 KiB of buffers, a call per 1,024 rows. */
+/** Rows per batch (`TraceReader.readRows`): 12 KiB of buffers, a call per 1,024 rows. */
 const BATCH_ROWS = 1024;
 
 export class TraceSource implements LoadSource {
@@ -80,9 +80,16 @@ export class TraceSource implements LoadSource {
    * For each series of the file, by the reader's number (`seriesId`, in order of first sight):
    * its index into `held`, or −1 when no slot uses it.
    */
-  private readonly heldIndex: number[] = [];
+  private heldIndex = new Int32Array(64);
+  /** How many series `heldIndex` covers (the reader's series numbered so far that were classified). */
+  private classified = 0;
+  /** The value held for each series some slot uses. */
   private held = new Float64Array(16);
-  private seriesSlots: number[][] = [];
+  /** The slots fed by held series k: `feedSlots[feedStart[k] … feedStart[k + 1])`. */
+  private feedStart = new Int32Array(17);
+  private feedSlots = new Int32Array(16);
+  private heldCount = 0;
+  /** For each slot, the held series it sums, in order. */
   private readonly slotMembers: number[][];
   private readonly slotScale: Float64Array;
   private readonly slotValue: Float64Array;
@@ -90,9 +97,12 @@ export class TraceSource implements LoadSource {
   private readonly dirtyList: Int32Array;
   private dirtyCount = 0;
 
-  /** Rows taken from the reader in one batch: series numbers and cores. */
-  private readonly batchIds = new Int32Array(BATCH_ROWS);
-  private readonly batchCores = new Float64Array(BATCH_ROWS);
+  /** Rows of one batch — the pending row, then those the reader takes after it: series numbers and cores. */
+  private readonly batchIds = new Int32Array(BATCH_ROWS + 1);
+  private readonly batchCores = new Float64Array(BATCH_ROWS + 1);
+  /** The batch after its first entry (views made once). */
+  private readonly batchIdsAfter = this.batchIds.subarray(1);
+  private readonly batchCoresAfter = this.batchCores.subarray(1);
   /** The next row, read but not yet due. */
   private readonly row: TraceRow = emptyRow();
   private hasPending = false;
@@ -141,14 +151,14 @@ export class TraceSource implements LoadSource {
     if (t < this.lastT) throw new RangeError(`TraceSource.sample: time went backwards (${t} < ${this.lastT})`);
     this.lastT = t;
     const traceTime = (t - this.shift) * this.speedup;
-    const ids = this.batchIds;
-    const cores = this.batchCores;
     const row = this.row;
     const reader = this.reader;
     while (this.hasPending && row.time + this.loopOffset <= traceTime) {
-      this.apply(reader.seriesId, row.cores); // the pending row, then every row due after it
-      const taken = reader.readRows(row, traceTime, this.loopOffset, ids, cores);
-      for (let k = 0; k < taken; k++) this.apply(ids[k]!, cores[k]!);
+      // the pending row, then every row due after it
+      this.batchIds[0] = reader.seriesId;
+      this.batchCores[0] = row.cores;
+      const taken = reader.readRows(row, traceTime, this.loopOffset, this.batchIdsAfter, this.batchCoresAfter);
+      this.applyBatch(1 + taken);
       if (reader.ended) this.wrap();
     }
     this.settleDirtySlots();
@@ -167,17 +177,41 @@ export class TraceSource implements LoadSource {
     return coverageWarnings(this.file, span, { shift: this.shift, speedup: this.speedup, loop: this.loop }, end);
   }
 
-  /** Hold a row's value (`cores` of series number `id`) and mark the slots it feeds. */
-  private apply(id: number, cores: number): void {
-    while (id >= this.heldIndex.length) this.classify(this.reader.seriesNameOf(this.heldIndex.length));
-    const index = this.heldIndex[id]!;
-    if (index < 0 || this.held[index] === cores) return;
-    this.held[index] = cores;
-    for (const slot of this.seriesSlots[index]!) {
-      if (this.dirty[slot] === 0) {
-        this.dirty[slot] = 1;
-        this.dirtyList[this.dirtyCount++] = slot;
+  /** Hold the values of the batch's first `count` rows and mark the slots whose series changed. */
+  private applyBatch(count: number): void {
+    const ids = this.batchIds;
+    const cores = this.batchCores;
+    const dirty = this.dirty;
+    const dirtyList = this.dirtyList;
+    let dirtyCount = this.dirtyCount;
+    for (let k = 0; k < count; k++) {
+      const id = ids[k]!;
+      if (id >= this.classified) this.classifyUpTo(id);
+      const index = this.heldIndex[id]!;
+      if (index < 0) continue;
+      const value = cores[k]!;
+      const held = this.held;
+      if (held[index] === value) continue;
+      held[index] = value;
+      const feedSlots = this.feedSlots;
+      const end = this.feedStart[index + 1]!;
+      for (let j = this.feedStart[index]!; j < end; j++) {
+        const slot = feedSlots[j]!;
+        if (dirty[slot] === 0) {
+          dirty[slot] = 1;
+          dirtyList[dirtyCount++] = slot;
+        }
       }
+    }
+    this.dirtyCount = dirtyCount;
+  }
+
+  /** Classify the reader's series up to number `id` (first sight: which slots does each feed?). */
+  private classifyUpTo(id: number): void {
+    while (this.classified <= id) {
+      const series = this.reader.seriesNameOf(this.classified);
+      if (this.classified >= this.heldIndex.length) this.heldIndex = grow(this.heldIndex, this.classified + 1);
+      this.heldIndex[this.classified++] = this.classify(series);
     }
   }
 
@@ -193,37 +227,45 @@ export class TraceSource implements LoadSource {
     this.hasPending = this.reader.nextInPlace(this.row);
   }
 
-  /** First sight of a series: which slots does it feed? Appends its entry to `heldIndex`. */
-  private classify(series: string): void {
+  /** First sight of a series: which slots does it feed? Its index into `held`, −1 for none. */
+  private classify(series: string): number {
     const slots = [...(this.exactSlots.get(series) ?? [])];
     for (const i of this.patternSlots) if (this.slots[i]!.pattern!.test(series)) slots.push(i);
     slots.sort((x, y) => x - y);
-    if (slots.length === 0) {
-      this.heldIndex.push(-1);
-      return;
-    }
-    const index = this.seriesSlots.length;
-    this.seriesSlots.push(slots);
+    if (slots.length === 0) return -1;
+    const index = this.heldCount++;
     for (const slot of slots) this.slotMembers[slot]!.push(index);
-    if (index >= this.held.length) {
-      const grown = new Float64Array(this.held.length * 2);
-      grown.set(this.held);
-      this.held = grown;
-    }
-    this.heldIndex.push(index);
+    if (index >= this.held.length) this.held = grow(this.held, index + 1);
+    if (index + 2 > this.feedStart.length) this.feedStart = grow(this.feedStart, index + 2);
+    const start = this.feedStart[index]!;
+    if (start + slots.length > this.feedSlots.length) this.feedSlots = grow(this.feedSlots, start + slots.length);
+    this.feedSlots.set(slots, start);
+    this.feedStart[index + 1] = start + slots.length;
+    return index;
   }
 
   /** Recompute the sums of the slots whose series changed (exact, no running-sum drift). */
   private settleDirtySlots(): void {
+    const held = this.held;
     for (let k = 0; k < this.dirtyCount; k++) {
       const slot = this.dirtyList[k]!;
+      const members = this.slotMembers[slot]!;
       let sum = 0;
-      for (const member of this.slotMembers[slot]!) sum += this.held[member]!;
+      for (let m = 0; m < members.length; m++) sum += held[members[m]!]!;
       this.slotValue[slot] = sum;
       this.dirty[slot] = 0;
     }
     this.dirtyCount = 0;
   }
+}
+
+/** A copy of `array` at least `size` long (doubling), zero-filled beyond the old length. */
+function grow<T extends Float64Array | Int32Array>(array: T, size: number): T {
+  let length = Math.max(1, array.length * 2);
+  while (length < size) length *= 2;
+  const grown = new (array.constructor as new (n: number) => T)(length);
+  grown.set(array);
+  return grown;
 }
 
 /** Loop period: last row time + the declared interval, else + the last step; 0 = cannot loop. */
