@@ -75,6 +75,10 @@ export class TraceReader {
   private plain = new Uint8Array(64);
   /** The series expected next: the one after the last row's series in order of first sight. */
   private expected = 0;
+  /** `nameBytes` seen as a DataView (for comparing four bytes at a time). */
+  private nameView = new DataView(this.nameBytes.buffer);
+  /** Why the last `scanRows` stopped. */
+  private scanStop = SCAN_DONE;
 
   constructor(readonly file: string) {
     this.lines = new LineReader(file);
@@ -126,9 +130,9 @@ export class TraceReader {
    * (series `seriesId`), or at the end of the file (`ended` set; `row` stale). Returns how many
    * rows were taken.
    *
-   * Plain canonical rows (`time,series,cores` and `\n` or `\r\n`, unsigned decimals without
-   * exponent, no quote, a series seen before) are scanned in place in one pass over their
-   * bytes, with the loop's state in local variables; any other line goes to `parseLine`.
+   * Plain rows go through `scanRows`, the hot loop; it stops at any other line, and this reads
+   * that line the general way (`parseLine`), or, for a plain row of a known series other than
+   * the expected one, makes it the expected one and lets `scanRows` go on.
    *
    * @example
    * // take every row up to trace time 60 s (the first row not due stays in `row`)
@@ -136,17 +140,62 @@ export class TraceReader {
    */
   readRows(row: TraceRow, until: number, offset: number, ids: Int32Array, cores: Float64Array): number {
     const lines = this.lines;
+    let taken = 0;
+    let retried = -1;
+    this.ended = false;
+    for (;;) {
+      if (this.canonical) {
+        taken = this.scanRows(row, until, offset, ids, cores, taken);
+        if (this.scanStop === SCAN_DONE) return taken;
+      } else if (lines.position >= lines.limit && !lines.refill()) {
+        this.ended = true;
+        return taken;
+      }
+      // a line scanRows leaves: a plain row of another known series (once per line), or else
+      // anything at all, read the general way
+      if (this.canonical && lines.position !== retried) {
+        retried = lines.position;
+        const known = this.seriesAt(lines.position);
+        if (known >= 0) {
+          this.expected = known;
+          continue;
+        }
+      }
+      if (!this.parseLine(row)) continue; // blank or comment
+      const id = this.seriesId;
+      this.expected = id + 1 === this.names.length ? 0 : id + 1;
+      if (row.time < this.lastTime) throw this.backwards(row.time);
+      if (row.time > this.lastTime && this.lastTime >= 0) this.lastStep = row.time - this.lastTime;
+      this.lastTime = row.time;
+      this.rows++;
+      if (!(taken < ids.length && row.time + offset <= until)) return taken;
+      ids[taken] = id;
+      cores[taken] = row.cores;
+      taken++;
+    }
+  }
+
+  /**
+   * The hot loop of `readRows`: plain canonical rows (`time,series,cores` and `\n` or `\r\n`,
+   * unsigned decimals without exponent, no quote) of the expected series — the one after the
+   * previous row's series in order of first sight, as rows come round after round — scanned in
+   * place in one pass over their bytes, the loop's state in local variables. Takes rows from
+   * number `taken` on and returns the new count. `scanStop` says why it stopped: `SCAN_DONE` (a
+   * row read and not taken, or the end of the file) or `SCAN_OTHER` (the line at the read
+   * position is anything else: nothing of it consumed).
+   */
+  private scanRows(row: TraceRow, until: number, offset: number, ids: Int32Array, cores: Float64Array, taken: number): number {
+    const lines = this.lines;
     const cap = ids.length;
-    const canonical = this.canonical;
     const timeScale = this.timeScale;
     const cpuScale = this.cpuScale;
     const b = lines.bytes;
-    let nameBytes = this.nameBytes;
-    let nameView = new DataView(nameBytes.buffer, nameBytes.byteOffset, nameBytes.byteLength);
     const view = lines.view;
-    let nameStart = this.nameStart;
-    let plain = this.plain;
-    let known = this.names.length;
+    const nameBytes = this.nameBytes;
+    const nameView = this.nameView;
+    const nameStart = this.nameStart;
+    const plain = this.plain;
+    const known = this.names.length;
     let position = lines.position;
     let limit = lines.limit;
     let lineNumber = lines.lineNumber;
@@ -155,12 +204,10 @@ export class TraceReader {
     let lastStep = this.lastStep;
     let rows = this.rows;
     let id = this.seriesId;
-    // the row read last, kept here and written to `row` once at the end
-    let rowTime = row.time;
-    let rowCores = row.cores;
-    let rowMemory = row.memory;
-    let taken = 0;
-    this.ended = false;
+    let time = row.time;
+    let value = row.cores;
+    let stop = SCAN_DONE;
+    let fresh = false; // whether `row` must take the last row's time and value
     for (;;) {
       if (position >= limit) {
         lines.position = position;
@@ -171,77 +218,44 @@ export class TraceReader {
         position = lines.position;
         limit = lines.limit;
       }
-      let found = -1;
+      // the time, then the series' bytes and a comma (only names without `,` `"` `\n`, so the
+      // field cannot be read any other way), then the cores and the line's end
       const first = b[position]!;
-      if (canonical && first >= 48 && first <= 57) {
-        // time, then the series: the expected one when its bytes follow and then a comma (only
-        // for names without `,` `"` `\n`, so the field cannot be read otherwise), else a known
-        // one by name; then the cores and the line's end
-        let i = scanNumber(b, position);
-        const time = scanned[0]!;
-        if (b[i] === 44) {
-          const seriesStart = ++i;
-          let series = expected;
-          if (series < known && plain[series] === 1) {
-            const stop = nameStart[series + 1]!;
-            let k = nameStart[series]!;
-            while (k + 4 <= stop && i + 4 <= limit && view.getInt32(i) === nameView.getInt32(k)) {
-              i += 4;
-              k += 4;
-            }
-            while (k < stop && b[i] === nameBytes[k]) {
-              i++;
-              k++;
-            }
-            if (k !== stop || b[i] !== 44) series = -1;
-          } else {
-            series = -1;
-          }
-          if (series < 0) {
-            i = seriesStart;
-            let c = b[i]!;
-            while (c !== 44 && c !== 10 && c !== 34) c = b[++i]!;
-            if (c === 44) series = this.numbers.get(b.toString('utf8', seriesStart, i)) ?? -1;
-          }
-          if (series >= 0) {
-            i = scanNumber(b, i + 1);
-            const cpu = scanned[0]!;
-            if (b[i] === 13) i++;
-            if (b[i] === 10 && time >= 0 && cpu >= 0) {
-              found = series;
-              rowTime = Math.round(time * timeScale);
-              rowCores = cpu * cpuScale;
-              rowMemory = NaN;
-              position = i + 1;
-              lineNumber++;
-              expected = series + 1 === known ? 0 : series + 1;
-            }
-          }
+      let i = scanNumber(b, position);
+      const seconds = scanned[0]!;
+      const series = expected;
+      let matched = first >= 48 && first <= 57 && b[i] === 44 && series < known && plain[series] === 1;
+      if (matched) {
+        i++;
+        const end = nameStart[series + 1]!;
+        let k = nameStart[series]!;
+        while (k + 4 <= end && i + 4 <= limit && view.getInt32(i) === nameView.getInt32(k)) {
+          i += 4;
+          k += 4;
         }
-      }
-      if (found < 0) {
-        // anything else: the general way, one line
-        lines.position = position;
-        lines.lineNumber = lineNumber;
-        const isRow = this.parseLine(row);
-        position = lines.position;
-        lineNumber = lines.lineNumber;
-        if (!isRow) continue;
-        found = this.seriesId;
-        rowTime = row.time;
-        rowCores = row.cores;
-        rowMemory = row.memory;
-        expected = found + 1 === this.names.length ? 0 : found + 1;
-        if (nameBytes !== this.nameBytes) {
-          nameBytes = this.nameBytes;
-          nameView = new DataView(nameBytes.buffer, nameBytes.byteOffset, nameBytes.byteLength);
+        while (k < end && b[i] === nameBytes[k]) {
+          i++;
+          k++;
         }
-        nameStart = this.nameStart;
-        plain = this.plain;
-        known = this.names.length;
+        matched = k === end && b[i] === 44;
       }
-      id = found;
-      const time = rowTime;
+      let cpu = NaN;
+      if (matched) {
+        i = scanNumber(b, i + 1);
+        cpu = scanned[0]!;
+        if (b[i] === 13) i++;
+      }
+      if (!(matched && b[i] === 10 && seconds >= 0 && cpu >= 0)) {
+        stop = SCAN_OTHER;
+        break;
+      }
+      position = i + 1;
+      lineNumber++;
+      expected = series + 1 === known ? 0 : series + 1;
+      id = series;
+      time = Math.round(seconds * timeScale);
+      value = cpu * cpuScale;
+      fresh = true;
       if (time < lastTime) {
         lines.position = position;
         lines.lineNumber = lineNumber;
@@ -251,17 +265,16 @@ export class TraceReader {
       if (time > lastTime && lastTime >= 0) lastStep = time - lastTime;
       lastTime = time;
       rows++;
-      if (taken < cap && time + offset <= until) {
-        ids[taken] = id;
-        cores[taken] = rowCores;
-        taken++;
-        continue;
-      }
-      break;
+      if (!(taken < cap && time + offset <= until)) break;
+      ids[taken] = id;
+      cores[taken] = value;
+      taken++;
     }
-    row.time = rowTime;
-    row.cores = rowCores;
-    row.memory = rowMemory;
+    if (fresh) {
+      row.time = time;
+      row.cores = value;
+      row.memory = NaN;
+    }
     lines.position = position;
     lines.lineNumber = lineNumber;
     this.expected = expected;
@@ -269,7 +282,26 @@ export class TraceReader {
     this.lastTime = lastTime;
     this.lastStep = lastStep;
     this.rows = rows;
+    this.scanStop = stop;
     return taken;
+  }
+
+  /**
+   * The number of the known series named by the line at `position` if it is shaped like a
+   * plain row (`digits…,name,…`), else −1.
+   */
+  private seriesAt(position: number): number {
+    const b = this.lines.bytes;
+    let i = position;
+    let c = b[i]!;
+    if (c < 48 || c > 57) return -1;
+    while (c !== 44 && c !== 10 && c !== 34) c = b[++i]!;
+    if (c !== 44) return -1;
+    const start = ++i;
+    c = b[i]!;
+    while (c !== 44 && c !== 10 && c !== 34) c = b[++i]!;
+    if (c !== 44) return -1;
+    return this.numbers.get(b.toString('utf8', start, i)) ?? -1;
   }
 
   /** Whether the last row's series is `name`. */
@@ -313,7 +345,10 @@ export class TraceReader {
     const bytes = Buffer.from(name, 'utf8');
     if (id + 2 > this.nameStart.length) this.nameStart = grow(this.nameStart, id + 2);
     const start = this.nameStart[id]!;
-    if (start + bytes.length > this.nameBytes.length) this.nameBytes = grow(this.nameBytes, start + bytes.length);
+    if (start + bytes.length > this.nameBytes.length) {
+      this.nameBytes = grow(this.nameBytes, start + bytes.length);
+      this.nameView = new DataView(this.nameBytes.buffer);
+    }
     this.nameBytes.set(bytes, start);
     this.nameStart[id + 1] = start + bytes.length;
     if (id >= this.plain.length) this.plain = grow(this.plain, id + 1);
@@ -356,6 +391,10 @@ function grow<T extends Uint8Array | Int32Array>(array: T, size: number): T {
 const EXACT_POWERS_OF_TEN = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
 const TWO_TO_53 = 2 ** 53;
 
+/** `TraceReader.scanRows` stopped at a row read and not taken, or at the end of the file. */
+const SCAN_DONE = 0;
+/** `TraceReader.scanRows` stopped at a line it does not read (nothing of it consumed). */
+const SCAN_OTHER = 1;
 /** The value `scanNumber` read last. */
 const scanned = new Float64Array(1);
 /** Empty batch buffers: `nextInPlace` reads one row and takes none. */
@@ -388,7 +427,7 @@ export function scanNumber(bytes: Uint8Array, start: number): number {
     mantissa = mantissa * 10 + (c - 48);
     c = bytes[++i]!;
   }
-  let digits = i - start;
+  let exact = i > start; // digits were read, and the value can be computed exactly
   let value = mantissa;
   if (c === 46 /* . */) {
     const fraction = ++i;
@@ -398,10 +437,13 @@ export function scanNumber(bytes: Uint8Array, start: number): number {
       c = bytes[++i]!;
     }
     const places = i - fraction;
-    digits += places;
-    value = places <= 22 ? mantissa / EXACT_POWERS_OF_TEN[places]! : NaN;
+    exact = (exact || places > 0) && places <= 22;
+    if (exact) value = mantissa / EXACT_POWERS_OF_TEN[places]!;
   }
-  scanned[0] = digits === 0 || c === 101 || c === 69 || !(mantissa < TWO_TO_53) ? NaN : value;
+  // two stores rather than one of `cond ? NaN : value`: that form boxes the value (a heap
+  // number per call) in optimised code
+  if (exact && c !== 101 && c !== 69 && mantissa < TWO_TO_53) scanned[0] = value;
+  else scanned[0] = NaN;
   return i;
 }
 
