@@ -6,8 +6,8 @@
  * Synchronous on purpose: a load source is pulled from inside the simulation loop, which is
  * synchronous, and a chunked `readSync` costs a system call per 64 KiB, not per line.
  * Hand-written rather than csv-parse (which the dataset importers use, src/traces/import/input.ts)
- * because this is the replay hot path: csv-parse builds an array and strings per record and reads
- * a canonical trace 4–8× slower.
+ * because this is the replay hot path: csv-parse builds an array and strings per record, where
+ * the replay (TraceReader) scans each row's bytes once and builds nothing.
  *
  * Nothing is decoded unless asked: `bytes[position, limit)` are the complete lines of the current
  * chunk not read yet, every one ending with `\n` (a last line without one gets a `\n` appended in
