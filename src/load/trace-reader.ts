@@ -8,14 +8,15 @@
  * numbers, time ≥ 0 and demand ≥ 0; time never decreases down the file (equal times are
  * allowed: duplicates of a series at one time are replayed in file order, so the last wins).
  *
- * Speed (the replay hot path): rows in the canonical column order are scanned where they lie in
- * the read buffer, as bytes — no line, number or series name is decoded or copied. Numbers go
- * through `parseDecimalBytes` (exact: the same double as `Number`), and each row's series is
- * told apart by comparing its bytes with the series that followed the previous row's series
- * last time (rows come in the same series order round after round), so a row costs no string
- * and no hash lookup. Anything unusual — quotes, spaces, a sign, `\r` inside a field, another
- * field count, a value out of range, a series seen for the first time — takes the general path:
- * the line is decoded and judged by `parseRow`, which words every refusal.
+ * Speed (the replay hot path, `readRows`): rows in the canonical column order are scanned where
+ * they lie in the read buffer, as bytes, a batch of rows per call — no line, number or series
+ * name is decoded or copied, nothing allocated. Numbers go through `scanNumber` (exact: the same
+ * double as `Number`), and each row's series is told apart by comparing its bytes with the series
+ * that followed the previous row's series last time (rows come in the same series order round
+ * after round), so a row costs no string and no hash lookup. Anything unusual — quotes, spaces, a
+ * sign or exponent, `\r` inside a field, another field count, a value out of range, a series seen
+ * for the first time — takes the general path: the line is decoded and judged by `parseRow`,
+ * which words every refusal. test/trace-decimal.test.ts checks both paths read alike.
  *
  * @example
  * const reader = new TraceReader('traces/albatross-small.csv');
@@ -53,7 +54,7 @@ export class TraceReader {
   lastStep: Micros = 0;
   /** Data rows read since the last rewind. */
   rows = 0;
-  /** Set when `readDue` met the end of the file; cleared by `rewind`. */
+  /** Set when the last read met the end of the file; cleared by `rewind`. */
   ended = false;
   /**
    * The last row's series as a number: series are numbered 0, 1, 2 … in the order they first
