@@ -100,10 +100,17 @@ describe('histogram after the limit', () => {
     const s = new QuantileSketch();
     const rng = seedrandom('bounded');
     for (let i = 0; i < 1_000_000; i++) s.add(1 + 999 * rng());
-    // 1 … 1000 spans log2(1000) < 10 octaves → ≤ 1280 buckets of 4 bytes; each widening adds
-    // room of half the span covered, so at most twice that (plus the first 16)
-    expect(s.heldBytes).toBeLessThanOrEqual(4 * 1280 * 2 + 4 * 16);
+    // 1 … 1000 spans log2(1000) < 10 octaves → ≤ 1280 buckets of 8 bytes (key + count); the
+    // arrays double, so at most 2048 slots
+    expect(s.heldBytes).toBeLessThanOrEqual(8 * 2048);
     expect(s.count).toBe(1_000_000);
+  });
+
+  it('sparse: 10,000 lengths that are whole 10 s rounds (60 distinct values) hold ≤ 64 buckets', () => {
+    const s = new QuantileSketch();
+    for (let i = 0; i < 10_000; i++) s.add(10 * (1 + (i % 60)) + 0.02);
+    // 60 distinct values → at most 60 buckets in use; arrays of 8 → 16 → 32 → 64 slots
+    expect(s.heldBytes).toBeLessThanOrEqual(8 * 64);
   });
 });
 

@@ -78,7 +78,7 @@ export function bucketValue(key: number): number {
 /**
  * A bounded summary of non-negative values (episode lengths): count, compensated sum, min and
  * max always; the values themselves up to `exactLimit`, then a histogram of 128 buckets per
- * power of two covering only the range seen.
+ * power of two, only those in use stored.
  *
  * @example
  * const s = new QuantileSketch(2);
@@ -96,10 +96,15 @@ export class QuantileSketch {
   private compensation = 0;
   private lowest = Infinity;
   private highest = -Infinity;
-  /** Histogram mode: zeros (no bucket), bucket counts from key `offset` on. */
+  /**
+   * Histogram mode: zeros (no bucket), and the buckets in use as two parallel arrays sorted by
+   * key — `used` of them, `counts[j]` values in bucket `keys[j]` (sparse: reaction times that are
+   * whole stats rounds use a few dozen buckets, not the whole range).
+   */
   private zeros = 0;
+  private keys: Int32Array | null = null;
   private counts: Uint32Array | null = null;
-  private offset = 0;
+  private used = 0;
 
   constructor(readonly exactLimit: number = WORKLOAD_EXACT_LIMIT) {
     this.values = new Float64Array(Math.max(0, Math.min(exactLimit, 16)));
@@ -111,14 +116,14 @@ export class QuantileSketch {
   }
 
   /**
-   * Bytes of typed-array storage held now (the kept values or the bucket counts): bounded by
-   * 8 × `exactLimit`, then by 4 bytes × 128 buckets per power of two between min and max (at
-   * most twice that with the room left for growth).
+   * Bytes of typed-array storage held now (the kept values, or the buckets in use): bounded by
+   * 8 × `exactLimit`, then by 8 bytes a bucket in use — at most 128 per power of two between
+   * min and max (twice that with the room left for growth).
    *
    * @example new QuantileSketch().heldBytes // 128 (room for 16 values)
    */
   get heldBytes(): number {
-    return this.counts === null ? this.values!.byteLength : this.counts.byteLength;
+    return this.counts === null ? this.values!.byteLength : this.counts.byteLength + this.keys!.byteLength;
   }
 
   /** True while every value is kept (statistics are exact). */
@@ -205,8 +210,7 @@ export class QuantileSketch {
     if (other.lowest < this.lowest) this.lowest = other.lowest;
     if (other.highest > this.highest) this.highest = other.highest;
     this.zeros += other.zeros;
-    const counts = other.counts;
-    for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) this.countKey(other.offset + i, counts[i]!);
+    for (let j = 0; j < other.used; j++) this.countKey(other.keys![j]!, other.counts[j]!);
   }
 
   /** Append to the exact list, doubling it up to the limit. */
@@ -225,7 +229,8 @@ export class QuantileSketch {
     const list = this.values;
     const kept = Math.min(this.n, this.exactLimit);
     this.values = null;
-    this.counts = new Uint32Array(0);
+    this.keys = new Int32Array(8);
+    this.counts = new Uint32Array(8);
     if (list) for (let i = 0; i < kept; i++) this.bucket(list[i]!, 1);
   }
 
@@ -235,26 +240,39 @@ export class QuantileSketch {
     else this.countKey(bucketKey(x), k);
   }
 
-  /** Add `k` to bucket `key`, widening the covered key range as needed. */
+  /** Add `k` to bucket `key`, inserting it in key order when new. */
   private countKey(key: number, k: number): void {
-    let counts = this.counts!;
-    if (counts.length === 0 || key < this.offset || key >= this.offset + counts.length) counts = this.cover(key);
-    counts[key - this.offset] += k;
+    const keys = this.keys!;
+    // binary search for the first bucket with a key ≥ `key`
+    let lo = 0;
+    let hi = this.used;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < this.used && keys[lo] === key) {
+      this.counts![lo] += k;
+      return;
+    }
+    if (this.used === keys.length) this.grow();
+    const ks = this.keys!;
+    const cs = this.counts!;
+    ks.copyWithin(lo + 1, lo, this.used);
+    cs.copyWithin(lo + 1, lo, this.used);
+    ks[lo] = key;
+    cs[lo] = k;
+    this.used++;
   }
 
-  /** A count array covering the current range and `key`, with some room on the growing side. */
-  private cover(key: number): Uint32Array {
-    const old = this.counts!;
-    const from = old.length === 0 ? key : Math.min(this.offset, key);
-    const to = old.length === 0 ? key + 1 : Math.max(this.offset + old.length, key + 1);
-    const room = Math.max(16, (to - from) >> 1);
-    const start = key < this.offset ? Math.max(0, from - room) : from;
-    const end = key < this.offset ? to : to + room;
-    const counts = new Uint32Array(end - start);
-    if (old.length > 0) counts.set(old, this.offset - start);
+  /** Double the room for buckets. */
+  private grow(): void {
+    const keys = new Int32Array(this.keys!.length * 2);
+    const counts = new Uint32Array(keys.length);
+    keys.set(this.keys!);
+    counts.set(this.counts!);
+    this.keys = keys;
     this.counts = counts;
-    this.offset = start;
-    return counts;
   }
 
   /** R-7 percentile of the histogram: (n − 1)p between two estimated order statistics. */
@@ -273,9 +291,9 @@ export class QuantileSketch {
     if (k < this.zeros) return 0;
     let seen = this.zeros;
     const counts = this.counts!;
-    for (let i = 0; i < counts.length; i++) {
-      seen += counts[i]!;
-      if (seen > k) return Math.min(this.highest, Math.max(this.lowest, bucketValue(this.offset + i)));
+    for (let j = 0; j < this.used; j++) {
+      seen += counts[j]!;
+      if (seen > k) return Math.min(this.highest, Math.max(this.lowest, bucketValue(this.keys![j]!)));
     }
     return this.highest;
   }
