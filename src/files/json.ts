@@ -53,8 +53,23 @@ export function* jsonPieces(value: unknown, depth: number, indent = ''): Generat
 export function writeJsonAtomic(file: string, value: unknown, depth: number): void {
   const out = new AtomicFile(file);
   try {
-    for (const piece of jsonPieces(value, depth)) out.write(piece);
-    out.write('\n');
+    // UTF-8 straight into one reused 64 KiB block: no joined strings, no per-write copies
+    const block = Buffer.allocUnsafe(65_536);
+    let used = 0;
+    const put = (text: string): void => {
+      if (used + text.length * 3 > block.length) {
+        if (used > 0) out.writeBytes(block.subarray(0, used));
+        used = 0;
+        if (text.length * 3 > block.length) {
+          out.writeBytes(Buffer.from(text, 'utf8'));
+          return;
+        }
+      }
+      used += block.write(text, used, 'utf8');
+    };
+    for (const piece of jsonPieces(value, depth)) put(piece);
+    put('\n');
+    if (used > 0) out.writeBytes(block.subarray(0, used));
   } catch (err) {
     out.abort();
     throw err;
