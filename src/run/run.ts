@@ -203,8 +203,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await sim.writeReport(outDir);
       files.push('report.html', 'summary.md');
     }
-    // streamed a group at a time: the same bytes as JSON.stringify(summary, null, 2) (files/json.ts)
-    writeJsonAtomic(path.join(outDir, 'summary.json'), summary, 3);
+    // written a piece at a time: the same bytes as JSON.stringify(summary, null, 2) (files/json.ts)
+    writeJsonAtomic(path.join(outDir, 'summary.json'), summary, 2);
     files.push('summary.json');
     for (const w of writers) {
       w.commit();
