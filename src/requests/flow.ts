@@ -176,6 +176,8 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
       if (empties) {
         flow.queued = 0;
         clearSegments(flow);
+      } else {
+        flow.queued += (lam - mu) * d;
       }
       t += d;
       continue;
