@@ -5,7 +5,7 @@
  * time the cumulative dispatch reaches c.
  */
 import { describe, expect, it } from 'vitest';
-import { advance, cpuDemandCores, createFlow, inFlight, oldestWait, recordWake, requestMetrics } from '../src/requests/index.js';
+import { QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, inFlight, oldestWait, recordWake, requestMetrics } from '../src/requests/index.js';
 import { LatencyHistogram } from '../src/requests/histogram.js';
 
 const S = 1_000_000;
@@ -146,6 +146,39 @@ describe('fluid request model, golden cases', () => {
     advance(f, 0, 10, 1, 1);
     expect(() => advance(f, 5, 20, 1, 1)).toThrow(/flow is at 10/);
     expect(() => advance(f, 10, 5, 1, 1)).toThrow(/before/);
+  });
+});
+
+describe('fluid request model, invariants over a long run', () => {
+  it('conserves requests and keeps fixed memory over 100 000 spans', () => {
+    const f = createFlow({ serviceTime: 20 * MS, concurrency: 4, queueLimit: 5_000 });
+    let t = 0;
+    let worstImbalance = 0;
+    let mostQueued = 0;
+    let mostSegments = 0;
+    for (let k = 0; k < 100_000; k++) {
+      // rates and instance counts cycle through under-load, overload, drain and zero-ready
+      const rate = [50, 400, 900, 120, 0, 300][k % 6]!;
+      const ready = [1, 2, 0, 3, 1, 2, 0][k % 7]!;
+      const d = 7 * MS + (k % 11) * MS;
+      advance(f, t, t + d, rate, ready);
+      t += d;
+      // every arrival is served, dropped or still waiting
+      worstImbalance = Math.max(worstImbalance, Math.abs(f.arrived - f.served - f.dropped - f.queued));
+      mostQueued = Math.max(mostQueued, f.queued);
+      mostSegments = Math.max(mostSegments, f.segCount);
+    }
+    expect(worstImbalance).toBeLessThan(1e-3);
+    expect(mostQueued).toBeLessThanOrEqual(5_000);
+    expect(mostSegments).toBeLessThanOrEqual(QUEUE_SEGMENTS);
+    expect(f.arrived).toBeCloseTo(f.served + f.dropped + f.queued, 3);
+    expect(f.delayed).toBeLessThanOrEqual(f.served + 1e-6);
+    // CPU charged per request served: served × 20 ms × 1 core
+    expect(f.coreMicros / (f.served * 20 * MS)).toBeCloseTo(1, 9);
+    const l = requestMetrics(f).added_latency_ms;
+    expect(l.p50!).toBeLessThanOrEqual(l.p95!);
+    expect(l.p95!).toBeLessThanOrEqual(l.p99!);
+    expect(l.p99!).toBeLessThanOrEqual(l.max!);
   });
 });
 
