@@ -26,12 +26,18 @@ describe('parseRequestsSpec', () => {
       concurrency: 8,
       queueLimit: 1000,
       cpuPerRequest: 1,
+      arrivals: 'even',
     });
   });
 
   it('defaults: no queue limit, one core per request; a bare number is seconds', () => {
     // 0.05 s = 50 000 µs
-    expect(parseRequestsSpec({ service_time: 0.05, concurrency: 1 })).toEqual({ serviceTime: 50_000, concurrency: 1, queueLimit: Infinity, cpuPerRequest: 1 });
+    expect(parseRequestsSpec({ service_time: 0.05, concurrency: 1 })).toEqual({ serviceTime: 50_000, concurrency: 1, queueLimit: Infinity, cpuPerRequest: 1, arrivals: 'even' });
+  });
+
+  it('arrivals: even or poisson, nothing else', () => {
+    expect(parseRequestsSpec({ service_time: '5ms', concurrency: 2, arrivals: 'poisson' }, at).arrivals).toBe('poisson');
+    expect(message({ service_time: '5ms', concurrency: 2, arrivals: 'bursty' })).toBe('scenarios/x.yaml:12: workloads[0].requests.arrivals: must be even or poisson, got "bursty"');
   });
 
   it('accepts a zero queue limit (no waiting at all) and fractional CPU', () => {
@@ -52,7 +58,7 @@ describe('parseRequestsSpec', () => {
   it('requires service_time and concurrency, refuses unknown keys and a non-mapping', () => {
     expect(message({ concurrency: 8 })).toMatch(/requests\.service_time: is required/);
     expect(message({ service_time: '20ms' })).toMatch(/requests\.concurrency: is required/);
-    expect(message({ service_time: '20ms', concurrency: 8, queue: 5 })).toMatch(/requests\.queue: unknown key; a requests block takes service_time, concurrency, queue_limit, cpu_per_request/);
-    expect(message('fast')).toBe('scenarios/x.yaml:12: workloads[0].requests: must be a mapping with service_time, concurrency, queue_limit, cpu_per_request, got "fast"');
+    expect(message({ service_time: '20ms', concurrency: 8, queue: 5 })).toMatch(/requests\.queue: unknown key; a requests block takes service_time, concurrency, queue_limit, cpu_per_request, arrivals/);
+    expect(message('fast')).toBe('scenarios/x.yaml:12: workloads[0].requests: must be a mapping with service_time, concurrency, queue_limit, cpu_per_request, arrivals, got "fast"');
   });
 });

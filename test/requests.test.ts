@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, inFlight, oldestWait, recordWake, requestMetrics } from '../src/requests/index.js';
 import { LatencyHistogram } from '../src/requests/histogram.js';
+import { stationaryWait } from '../src/requests/flow.js';
 
 const S = 1_000_000;
 const MS = 1_000;
@@ -179,6 +180,36 @@ describe('fluid request model, invariants over a long run', () => {
     expect(l.p50!).toBeLessThanOrEqual(l.p95!);
     expect(l.p95!).toBeLessThanOrEqual(l.p99!);
     expect(l.p99!).toBeLessThanOrEqual(l.max!);
+  });
+});
+
+describe('arrivals: poisson, steady-state waits below capacity', () => {
+  it('one slot (M/D/1): Pollaczek–Khinchine', () => {
+    const f = createFlow({ serviceTime: 10 * MS, concurrency: 1, queueLimit: Infinity, arrivals: 'poisson' });
+    stationaryWait(f, 50 / 1e6, 1);
+    // ρ = 50 × 0.01 = 0.5; Erlang C(1, 0.5) = ρ = 0.5; K = 1 (c − 1 = 0);
+    // W = ρD / (2(1 − ρ)) = 0.5 × 10 / 1 = 5 ms overall, 5 / 0.5 = 10 ms for those who wait
+    expect(f.waitChance).toBeCloseTo(0.5, 12);
+    expect(f.waitMean).toBeCloseTo(10_000, 6);
+  });
+
+  it('eight slots of 50 ms at λ = 128/s: Erlang C and Cosmetatos worked by hand', () => {
+    const f = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: Infinity, arrivals: 'poisson' });
+    advance(f, 0, 10 * S, 128, 2);
+    // a = 128 × 0.05 = 6.4, c = 8, ρ = 0.8. Erlang B: B1 = 6.4/7.4 = .8649, B2 = .7346, B3 = .6105,
+    // B4 = .4941, B5 = .3875, B6 = .2925, B7 = .2110, B8 = 1.350/9.350 = .1444;
+    // C = .1444 / (1 − 0.8 × .8556) = .1444 / .3155 = .4577.
+    // K = 1 + 0.2 × 7 × (√44 − 2) / (16 × 0.8 × 8) = 1 + 6.486/102.4 = 1.0633.
+    // W = K·C / (2(c/D − λ)) = 1.0633 × .4577 / (2 × (160 − 128)) s = 7.60 ms.
+    expect(f.waitChance).toBeCloseTo(0.4577, 3);
+    expect(f.delayed / f.served).toBeCloseTo(0.4577, 3);
+    expect(f.latency.mean() / MS).toBeCloseTo(7.6, 1);
+    // the same queue, CPU and in-flight as the plain fluid: 1280 served × 50 ms / 10 s = 6.4 cores
+    expect(cpuDemandCores(f)).toBeCloseTo(6.4, 9);
+    expect(f.queued).toBe(0);
+    // p50 = 0 (54 % never wait); p95: C·e^(−w/θ) = 0.05 with θ = W/C = 16.6 ms → w = θ ln(9.15) = 36.8 ms (2 % bucket + the piecewise tail)
+    expect(f.latency.quantile(0.5)).toBe(0);
+    expect(Math.abs(f.latency.quantile(0.95) / MS - 36.8) / 36.8).toBeLessThan(0.03);
   });
 });
 

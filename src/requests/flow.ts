@@ -29,6 +29,13 @@ export interface RequestSpec {
   queueLimit: number;
   /** Cores one request keeps busy while served (default 1: one core for the service time). */
   cpuPerRequest?: number;
+  /**
+   * `even` (default): the plain fluid — below capacity nobody waits. `poisson`: arrivals are
+   * taken as random (Poisson), and below capacity with an empty queue the stationary M/D/c
+   * waits are added to the latency histogram and the delayed count (see `stationaryWait`).
+   * Queue, counts other than `delayed`, in-flight and CPU are the same either way.
+   */
+  arrivals?: 'even' | 'poisson';
 }
 
 /** Arrival segments kept for the queued fluid; more distinct spans than this are merged. */
@@ -95,6 +102,11 @@ export class RequestFlow {
   episodeWoken = false;
   episodeRequests = 0;
   pendingWake = false;
+  /** @internal the last `stationaryWait` inputs (λ per µs, slots) and results. */
+  waitRate = -1;
+  waitSlots = -1;
+  waitChance = 0;
+  waitMean = 0;
 
   constructor(spec: RequestSpec, start: Micros = 0) {
     checkSpec(spec);
@@ -103,6 +115,7 @@ export class RequestFlow {
       concurrency: spec.concurrency,
       queueLimit: spec.queueLimit,
       cpuPerRequest: spec.cpuPerRequest ?? 1,
+      arrivals: spec.arrivals ?? 'even',
     };
     this.now = start;
     this.spanFrom = start;
@@ -115,6 +128,7 @@ function checkSpec(spec: RequestSpec): void {
   if (!(spec.queueLimit >= 0) || (Number.isFinite(spec.queueLimit) && !Number.isInteger(spec.queueLimit))) throw new RangeError(`queueLimit must be a whole number ≥ 0 or Infinity, got ${spec.queueLimit}`);
   const cpu = spec.cpuPerRequest ?? 1;
   if (!(Number.isFinite(cpu) && cpu > 0)) throw new RangeError(`cpuPerRequest must be a number of cores above 0, got ${cpu}`);
+  if (spec.arrivals !== undefined && spec.arrivals !== 'even' && spec.arrivals !== 'poisson') throw new RangeError(`arrivals must be even or poisson, got ${String(spec.arrivals)}`);
 }
 
 /**
@@ -162,7 +176,15 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
       const n = lam * dt;
       flow.arrived += n;
       dispatched(flow, n);
-      flow.latency.addPoint(n, 0);
+      if (spec.arrivals === 'poisson' && n > 0 && mu > 0) {
+        stationaryWait(flow, lam, readyInstances * spec.concurrency);
+        const waiting = n * flow.waitChance;
+        flow.delayed += waiting;
+        flow.latency.addPoint(n - waiting, 0);
+        flow.latency.addExponential(waiting, flow.waitMean);
+      } else {
+        flow.latency.addPoint(n, 0);
+      }
       break;
     }
     if (lam < mu) {
@@ -203,6 +225,40 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
     t += d;
   }
   flow.now = to;
+}
+
+/** Load above which the stationary formulas are evaluated at this load (they diverge at 1). */
+export const STATIONARY_MAX_LOAD = 0.999;
+
+/**
+ * Waits of Poisson arrivals at rate `lam` (per µs) into `slots` slots of the service time D,
+ * in steady state (M/D/c), into `flow.waitChance` (probability of waiting) and `flow.waitMean`
+ * (mean wait of those who wait, µs):
+ *
+ * - a = λ·D, ρ = a / c; the chance to wait is Erlang C: B₀ = 1, Bₖ = a·Bₖ₋₁ / (k + a·Bₖ₋₁),
+ *   C = B_c / (1 − ρ(1 − B_c)) — exact for M/M/c, used as is for M/D/c;
+ * - the mean wait is Cosmetatos' M/D/c approximation, half the M/M/c one times
+ *   K = 1 + (1 − ρ)(c − 1)(√(4 + 5c) − 2) / (16ρc): W = K · C / (2(c/D − λ)) — exact for c = 1
+ *   (Pollaczek–Khinchine, ρD / (2(1 − ρ)));
+ * - the wait of those who wait is taken as exponential with mean W / C.
+ *
+ * O(c) when λ or c changed since the last call, O(1) otherwise; nothing allocated.
+ *
+ * @example // c = 1, D = 10 ms, λ = 50/s: ρ = 0.5, chance 0.5, W = 0.5·10/(2·0.5) = 5 ms, mean of those waiting 10 ms
+ */
+export function stationaryWait(flow: RequestFlow, lam: number, slots: number): void {
+  if (lam === flow.waitRate && slots === flow.waitSlots) return;
+  flow.waitRate = lam;
+  flow.waitSlots = slots;
+  const D = flow.spec.serviceTime;
+  const rho = Math.min((lam * D) / slots, STATIONARY_MAX_LOAD);
+  const a = rho * slots;
+  let b = 1;
+  for (let k = 1; k <= slots; k++) b = (a * b) / (k + a * b);
+  const chance = b / (1 - rho * (1 - b));
+  const k = 1 + ((1 - rho) * (slots - 1) * (Math.sqrt(4 + 5 * slots) - 2)) / (16 * rho * slots);
+  flow.waitChance = chance;
+  flow.waitMean = (k * D) / (2 * slots * (1 - rho)); // W / C = K / (2(c/D − λ)) with λ = ρc/D
 }
 
 /** Count `n` requests dispatched now: served, and their CPU time. */
