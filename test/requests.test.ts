@@ -5,7 +5,7 @@
  * time the cumulative dispatch reaches c.
  */
 import { describe, expect, it } from 'vitest';
-import { QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, inFlight, oldestWait, recordWake, requestMetrics } from '../src/requests/index.js';
+import { QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, idleFrom, inFlight, oldestWait, recordWake, requestMetrics, servedRate } from '../src/requests/index.js';
 import { LatencyHistogram } from '../src/requests/histogram.js';
 import { stationaryWait } from '../src/requests/flow.js';
 
@@ -132,6 +132,24 @@ describe('fluid request model, golden cases', () => {
     expect(m.cold_starts).toBe(1);
     expect(m.cold_start_requests).toBe(10);
     expect(m.wake_requests).toBe(7); // 5 + 2
+  });
+
+  it('served rate and idle time for the sensors and scale-to-zero', () => {
+    const f = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: Infinity });
+    expect(idleFrom(f)).toBe(-Infinity);
+    advance(f, 0, S, 200, 2);
+    // 200/s arrive, μ = 160/s: 160 served over 1 s; still arriving → never idle
+    expect(servedRate(f)).toBeCloseTo(160, 9);
+    expect(idleFrom(f)).toBe(Infinity);
+    advance(f, S, S, 0, 2);
+    // no more arrivals: the 40 queued drain at 160/s (0.25 s), the last finishes 50 ms later
+    expect(idleFrom(f)).toBeCloseTo(S + 250 * MS + 50 * MS, 3);
+    advance(f, S, 2 * S, 0, 2);
+    // drained at 1.25 s: idle from 1.25 + 0.05 = 1.3 s
+    expect(idleFrom(f)).toBeCloseTo(1_300 * MS, 3);
+    expect(servedRate(f)).toBeCloseTo(40, 9); // 40 in the last span (1 s)
+    advance(f, 2 * S, 3 * S, 0, 0);
+    expect(idleFrom(f)).toBeCloseTo(1_300 * MS, 3);
   });
 
   it('a zero-length span only sets what inFlight reads', () => {

@@ -88,6 +88,8 @@ export class RequestFlow {
   spanServed = 0;
   /** CPU time of the last span's requests (core·µs). */
   spanCoreMicros = 0;
+  /** When the last request so far was handed to a slot (µs); −Infinity before the first. */
+  lastDispatch = -Infinity;
 
   /** Waits of the served requests (µs), zeros included. */
   readonly latency = new LatencyHistogram();
@@ -175,7 +177,7 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
       clearSegments(flow);
       const n = lam * dt;
       flow.arrived += n;
-      dispatched(flow, n);
+      dispatched(flow, n, to);
       if (spec.arrivals === 'poisson' && n > 0 && mu > 0) {
         stationaryWait(flow, lam, readyInstances * spec.concurrency);
         const waiting = n * flow.waitChance;
@@ -261,8 +263,9 @@ export function stationaryWait(flow: RequestFlow, lam: number, slots: number): v
   flow.waitMean = (k * D) / (2 * slots * (1 - rho)); // W / C = K / (2(c/D − λ)) with λ = ρc/D
 }
 
-/** Count `n` requests dispatched now: served, and their CPU time. */
-function dispatched(flow: RequestFlow, n: number): void {
+/** Count `n` requests dispatched until `until` (µs): served, their CPU time, the last dispatch. */
+function dispatched(flow: RequestFlow, n: number, until: number): void {
+  if (n > 0 && until > flow.lastDispatch) flow.lastDispatch = until;
   const cpu = n * flow.spec.serviceTime * flow.spec.cpuPerRequest;
   flow.served += n;
   flow.spanServed += n;
@@ -399,7 +402,7 @@ function dequeue(flow: RequestFlow, t: number, mu: number, amount: number): void
       seg[h + 2] = n - m;
     }
   }
-  dispatched(flow, c);
+  dispatched(flow, c, t + c / mu);
 }
 
 /** `m` requests whose waits run linearly from w1 to w2 (µs). */
@@ -446,4 +449,36 @@ export function cpuDemandCores(flow: RequestFlow): number {
 export function oldestWait(flow: RequestFlow): number {
   if (flow.segCount === 0 || flow.queued <= EMPTY) return 0;
   return Math.max(0, flow.now - flow.segments[flow.segHead * 3]!);
+}
+
+/**
+ * Requests per second handed to slots over the last span (the arrival rate at a zero-length
+ * span): what a `reqs_per_sec` sensor reads.
+ *
+ * @example servedRate(flow) // 160 while 200/s arrive into 2 × 4 slots of 50 ms
+ */
+export function servedRate(flow: RequestFlow): number {
+  const length = flow.now - flow.spanFrom;
+  if (length > 0) return (flow.spanServed * 1e6) / length;
+  return Math.min(flow.rate, (flow.ready * flow.spec.concurrency * 1e6) / flow.spec.serviceTime);
+}
+
+/**
+ * When the service would have no request waiting or being served if nothing more arrived: the
+ * last dispatch plus the service time (or the end of the current queue's drain plus the service
+ * time); Infinity while requests keep arriving or wait with no instance ready; −Infinity if no
+ * request was ever served. A world uses it for scale-to-zero (standby after a cool-down of no
+ * requests).
+ *
+ * @example // λ drops to 0 at 1 s with an empty queue, service 50 ms: idle from 1.05 s
+ * idleFrom(flow) // 1_050_000
+ */
+export function idleFrom(flow: RequestFlow): number {
+  if (flow.rate > 0) return Infinity;
+  const D = flow.spec.serviceTime;
+  if (flow.queued > EMPTY) {
+    const mu = (flow.ready * flow.spec.concurrency) / D;
+    return mu > 0 ? flow.now + flow.queued / mu + D : Infinity;
+  }
+  return flow.lastDispatch + D;
 }
