@@ -8,8 +8,13 @@
  * apart). A quantile is read by walking the buckets and interpolating linearly inside the one
  * where the cumulative mass crosses p · total, so it lies in the same bucket as the true
  * quantile of the mass added: relative error below γ − 1 = 2 % (below 1 µs absolute under 1 µs).
- * Mass at exactly zero (requests that never waited) is kept as its own point mass. Mean and
- * maximum are exact.
+ * Mass at exactly zero (requests that never waited) is kept as its own point mass. The mean is
+ * exact, and so is the maximum of point and evenly spread mass (exponential mass, see
+ * `addExponential`, reports the end of its last piece).
+ *
+ * (The P² estimator in src/traces/quantile.ts takes one observation at a time and one quantile
+ * per estimator; the fluid adds weighted mass spread over intervals and needs several
+ * quantiles, hence this histogram.)
  *
  * A uniform interval [lo, hi] covering many buckets is stored as a density step in a difference
  * array (`densityStep`), so adding it costs two partial buckets plus two array writes; reading
