@@ -5,7 +5,7 @@
  * time the cumulative dispatch reaches c.
  */
 import { describe, expect, it } from 'vitest';
-import { QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, idleFrom, inFlight, oldestWait, recordWake, requestMetrics, servedRate } from '../src/requests/index.js';
+import { QUEUE_SEGMENTS, advance, combinedAddedLatency, cpuDemandCores, createFlow, idleFrom, inFlight, oldestWait, recordWake, requestMetrics, servedRate } from '../src/requests/index.js';
 import { LatencyHistogram } from '../src/requests/histogram.js';
 import { stationaryWait } from '../src/requests/flow.js';
 
@@ -243,5 +243,20 @@ describe('latency histogram', () => {
     // p75: 150 = 100 + 100 × (w − 1000)/2000 → w = 2000 µs
     expect(Math.abs(h.quantile(0.75) - 2_000) / 2_000).toBeLessThan(0.02);
     expect(h.quantile(1)).toBe(3_000);
+  });
+
+  it('combines services into one distribution', () => {
+    // service A: 100 requests with no wait; service B: 100 spread over 1…3 ms — together the
+    // histogram above: mean 1 ms, p75 2 ms, max 3 ms
+    const a = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: 10 });
+    a.latency.addPoint(100, 0);
+    const b = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: 10 });
+    b.latency.addUniform(100, 1_000, 3_000);
+    const all = combinedAddedLatency([a, b]);
+    expect(all.mean!).toBeCloseTo(1, 9);
+    expect(all.p50).toBe(0);
+    // p95: 0.95 × 200 = 190 = 100 + 100 × (w − 1 ms)/2 ms → w = 2.8 ms
+    expect(Math.abs(all.p95! - 2.8) / 2.8).toBeLessThan(0.02);
+    expect(all.max).toBe(3);
   });
 });

@@ -179,6 +179,27 @@ export class LatencyHistogram {
     this.spread(left, k * width, (k + 1) * width);
   }
 
+  /**
+   * Add everything `other` holds (e.g. to combine the services of a run into one distribution:
+   * the buckets are the same, so the result is what one histogram fed both would hold).
+   *
+   * @example const all = new LatencyHistogram(); for (const f of flows) all.addHistogram(f.latency);
+   */
+  addHistogram(other: LatencyHistogram): void {
+    other.flush();
+    this.flush();
+    this.total += other.total;
+    this.sum += other.sum;
+    this.zero += other.zero;
+    if (other.largest > this.largest) this.largest = other.largest;
+    if (other.direct === null || other.densityStep === null) return;
+    this.ensureArrays();
+    const direct = this.direct!;
+    const step = this.densityStep!;
+    for (let k = 0; k < BUCKETS; k++) direct[k] += other.direct[k]!;
+    for (let k = 0; k <= BUCKETS; k++) step[k] += other.densityStep[k]!;
+  }
+
   /** Exact mean wait (µs) over all mass, zeros included; NaN when empty. */
   mean(): number {
     return this.total > 0 ? this.sum / this.total : NaN;

@@ -5,5 +5,5 @@
  */
 export { RequestFlow, QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, idleFrom, inFlight, oldestWait, recordWake, servedRate, stationaryWait, type RequestSpec } from './flow.js';
 export { LatencyHistogram, LATENCY_BUCKET_GROWTH, LATENCY_RANGE_MICROS } from './histogram.js';
-export { requestMetrics, type AddedLatency, type RequestMetrics } from './metrics.js';
+export { addedLatency, combinedAddedLatency, requestMetrics, type AddedLatency, type RequestMetrics } from './metrics.js';
 export { parseRequestsSpec, REQUESTS_KEYS } from './spec.js';
