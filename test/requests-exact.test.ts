@@ -140,6 +140,16 @@ describe('fluid vs exact per-request simulation (evenly spaced arrivals)', () =>
         const e = waitQuantile(exact.waits, p);
         expect(Math.abs(flow.latency.quantile(p) - e), `p${p * 100} wait`).toBeLessThanOrEqual(bound(e));
       }
+      // the same bounds for the requests that arrived with nothing ready (cold starts here)
+      if (exact.zeroReadyWaits.length > 0) {
+        const cold = flow.coldStartLatency;
+        const zMean = exact.zeroReadyWaits.reduce((a, b) => a + b, 0) / exact.zeroReadyWaits.length;
+        expect(Math.abs(cold.mean() - zMean), 'cold-start mean wait').toBeLessThanOrEqual(bound(zMean));
+        for (const p of [0.5, 0.95, 1]) {
+          const e = waitQuantile(exact.zeroReadyWaits, p);
+          expect(Math.abs(cold.quantile(p) - e), `cold-start p${p * 100} wait`).toBeLessThanOrEqual(bound(e));
+        }
+      }
     });
   }
 

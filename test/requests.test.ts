@@ -83,6 +83,11 @@ describe('fluid request model, golden cases', () => {
     expect(m.added_latency_ms.mean!).toBeCloseTo(33.3333, 3);
     expect(m.added_latency_ms.max!).toBeCloseTo(100, 6);
     expect(Math.abs(m.added_latency_ms.p50! - 25) / 25).toBeLessThan(0.02);
+    // the 10 that arrived with nothing ready (τ < 0.1 s) waited 100 … 50 ms: mean 75 ms, p50 75 ms
+    expect(m.cold_start_added_latency_ms.mean!).toBeCloseTo(75, 6);
+    expect(m.cold_start_added_latency_ms.max!).toBeCloseTo(100, 6);
+    expect(Math.abs(m.cold_start_added_latency_ms.p50! - 75) / 75).toBeLessThan(0.02);
+    expect(m.wake_added_latency_ms.mean).toBeNull();
   });
 
   it('queue limit: λ = 300/s into one instance of 2 slots of 10 ms (μ = 200/s), 10 may wait', () => {
@@ -122,16 +127,25 @@ describe('fluid request model, golden cases', () => {
     advance(f, 0, 5 * MS, 1000, 0); // 5 ms × 1000/s = 5 requests wait for the wake
     advance(f, 5 * MS, 100 * MS, 0, 1);
     advance(f, 100 * MS, 110 * MS, 1000, 0); // a second episode (10 requests) the world boots for
-    advance(f, 110 * MS, 200 * MS, 0, 1);
-    advance(f, 200 * MS, 202 * MS, 1000, 0); // a third: 2 requests, then the world records a wake
+    advance(f, 110 * MS, 300 * MS, 0, 1);
+    advance(f, 300 * MS, 302 * MS, 1000, 0); // a third: 2 requests, then the world records a wake
     recordWake(f);
-    advance(f, 202 * MS, 210 * MS, 0, 1);
+    advance(f, 302 * MS, 400 * MS, 0, 1);
     const m = requestMetrics(f);
     expect(f.zeroReadyEpisodes).toBe(3);
     expect(m.wakes).toBe(2);
     expect(m.cold_starts).toBe(1);
     expect(m.cold_start_requests).toBe(10);
     expect(m.wake_requests).toBe(7); // 5 + 2
+    // waits, one slot of 10 ms (μ = 1 per 10 ms), nothing arriving once an instance is ready;
+    // x = the request's position in its episode (fluid, 1 per ms of arrival):
+    // episode 1 (wake): arrived at x ms, leaves at 5 + 10x ms → waits 5 + 9x: 5 … 50 ms, mean 27.5 ms (5 requests)
+    // episode 2 (cold): arrived at 100 + x, leaves at 110 + 10x → waits 10 + 9x: 10 … 100 ms, mean 55 ms (10)
+    // episode 3 (wake, recorded after its arrivals): arrived at 300 + x, leaves at 302 + 10x → 2 … 20 ms, mean 11 ms (2)
+    // wake requests: (5 × 27.5 + 2 × 11) / 7 = 159.5 / 7 = 22.786 ms
+    expect(m.cold_start_added_latency_ms.mean!).toBeCloseTo(55, 6);
+    expect(m.wake_added_latency_ms.mean!).toBeCloseTo(22.7857, 3);
+    expect(m.wake_added_latency_ms.max!).toBeCloseTo(50, 6);
   });
 
   it('served rate and idle time for the sensors and scale-to-zero', () => {

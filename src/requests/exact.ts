@@ -45,6 +45,8 @@ export interface ExactResult {
   spans: ExactSnapshot[];
   /** Waits (µs) of the served requests, in the order they started. */
   waits: number[];
+  /** Waits (µs) of the served requests that arrived while no instance was ready. */
+  zeroReadyWaits: number[];
 }
 
 export interface ExactOptions {
@@ -69,6 +71,7 @@ export function simulateExact(spec: RequestSpec, spans: readonly RequestSpan[], 
   let level = 0;
 
   const queue: number[] = []; // arrival times of waiting requests
+  const queueZeroReady: boolean[] = []; // … and whether each arrived with nothing ready
   let qHead = 0;
   const completions: number[] = []; // nondecreasing: starts are FIFO in time and D is constant
   let cHead = 0;
@@ -79,22 +82,27 @@ export function simulateExact(spec: RequestSpec, spans: readonly RequestSpan[], 
   const c = { arrived: 0, served: 0, delayed: 0, dropped: 0, episodes: 0, episodeRequests: 0 };
   let episodeOpen = false;
   const waits: number[] = [];
+  const zeroReadyWaits: number[] = [];
   const out: ExactSnapshot[] = [];
 
   const moveTo = (t: number): void => {
     busyIntegral += busy * (t - lastT);
     lastT = t;
   };
-  const start = (t: number, arrival: number): void => {
+  const start = (t: number, arrival: number, zeroReady: boolean): void => {
     busy++;
     c.served++;
     const w = t - arrival;
     waits.push(w);
+    if (zeroReady) zeroReadyWaits.push(w);
     if (w > 0) c.delayed++;
     completions.push(t + D);
   };
   const startWaiting = (t: number): void => {
-    while (busy < capacity && qHead < queue.length) start(t, queue[qHead++]!);
+    while (busy < capacity && qHead < queue.length) {
+      start(t, queue[qHead]!, queueZeroReady[qHead]!);
+      qHead++;
+    }
   };
   const completeUpTo = (t: number, inclusive: boolean): void => {
     while (cHead < completions.length && (inclusive ? completions[cHead]! <= t : completions[cHead]! < t)) {
@@ -130,9 +138,11 @@ export function simulateExact(spec: RequestSpec, spans: readonly RequestSpan[], 
         }
         c.episodeRequests++;
       }
-      if (busy < capacity && qHead === queue.length) start(ta, ta);
-      else if (queue.length - qHead < limit) queue.push(ta);
-      else c.dropped++;
+      if (busy < capacity && qHead === queue.length) start(ta, ta, false);
+      else if (queue.length - qHead < limit) {
+        queue.push(ta);
+        queueZeroReady.push(span.ready === 0);
+      } else c.dropped++;
     }
     level += lam * (span.to - span.from);
     moveTo(span.to);
@@ -149,7 +159,7 @@ export function simulateExact(spec: RequestSpec, spans: readonly RequestSpan[], 
       zeroReadyRequests: c.episodeRequests,
     });
   }
-  return { spans: out, waits };
+  return { spans: out, waits, zeroReadyWaits };
 }
 
 /**

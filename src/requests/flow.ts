@@ -40,6 +40,12 @@ export interface RequestSpec {
 
 /** Arrival segments kept for the queued fluid; more distinct spans than this are merged. */
 export const QUEUE_SEGMENTS = 64;
+/** Numbers per segment: start µs, end µs, requests, kind (ARRIVED_*). */
+const SEG = 4;
+/** Segment kinds: arrived with an instance ready, during a cold start, during a wake. */
+const ARRIVED_READY = 0;
+const ARRIVED_COLD = 1;
+const ARRIVED_WAKE = 2;
 
 /** Below this many requests a queue counts as empty (rounding in the closed forms). */
 const EMPTY = 1e-9;
@@ -94,8 +100,13 @@ export class RequestFlow {
   /** Waits of the served requests (µs), zeros included. */
   readonly latency = new LatencyHistogram();
 
-  /** @internal ring of queued arrival segments: [start µs, end µs, requests] × QUEUE_SEGMENTS. */
-  readonly segments = new Float64Array(3 * QUEUE_SEGMENTS);
+  /** Waits (µs) of the requests that arrived while no instance was ready, in cold starts. */
+  readonly coldStartLatency = new LatencyHistogram();
+  /** Waits (µs) of the requests that arrived while no instance was ready, in wakes. */
+  readonly wakeLatency = new LatencyHistogram();
+
+  /** @internal ring of queued arrival segments: [start µs, end µs, requests, kind] × QUEUE_SEGMENTS. */
+  readonly segments = new Float64Array(SEG * QUEUE_SEGMENTS);
   /** @internal index of the oldest segment and number of segments. */
   segHead = 0;
   segCount = 0;
@@ -103,6 +114,7 @@ export class RequestFlow {
   episodeOpen = false;
   episodeWoken = false;
   episodeRequests = 0;
+  episodeStart = 0;
   pendingWake = false;
   /** @internal the last `stationaryWait` inputs (λ per µs, slots) and results. */
   waitRate = -1;
@@ -166,7 +178,8 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
   flow.spanFrom = from;
   flow.spanServed = 0;
   flow.spanCoreMicros = 0;
-  noteEpisode(flow, lam * (to - from), readyInstances);
+  noteEpisode(flow, from, lam * (to - from), readyInstances);
+  const kind = readyInstances > 0 ? ARRIVED_READY : flow.episodeWoken ? ARRIVED_WAKE : ARRIVED_COLD;
 
   let t = from;
   while (t < to) {
@@ -194,7 +207,7 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
       const tEmpty = flow.queued / (mu - lam);
       const empties = tEmpty < dt;
       const d = empties ? tEmpty : dt;
-      enqueue(flow, t, t + d, lam * d);
+      enqueue(flow, t, t + d, lam * d, kind);
       flow.arrived += lam * d;
       dequeue(flow, t, mu, mu * d);
       if (empties) {
@@ -211,7 +224,7 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
       const admitted = mu * dt;
       flow.arrived += lam * dt;
       flow.dropped += (lam - mu) * dt;
-      enqueue(flow, t, to, admitted);
+      enqueue(flow, t, to, admitted, kind);
       dequeue(flow, t, mu, admitted);
       flow.queued = limit;
       break;
@@ -220,7 +233,7 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
     const tFull = lam > mu ? (limit - flow.queued) / (lam - mu) : Infinity;
     const fills = tFull < dt;
     const d = fills ? tFull : dt;
-    enqueue(flow, t, t + d, lam * d);
+    enqueue(flow, t, t + d, lam * d, kind);
     flow.arrived += lam * d;
     dequeue(flow, t, mu, mu * d);
     flow.queued = fills ? limit : flow.queued + (lam - mu) * d;
@@ -274,7 +287,7 @@ function dispatched(flow: RequestFlow, n: number, until: number): void {
 }
 
 /** Zero-ready episodes: open on the first arrivals with no ready instance, close when one is ready. */
-function noteEpisode(flow: RequestFlow, arrivals: number, ready: number): void {
+function noteEpisode(flow: RequestFlow, from: Micros, arrivals: number, ready: number): void {
   if (ready > 0) {
     flow.episodeOpen = false;
     flow.pendingWake = false;
@@ -284,6 +297,7 @@ function noteEpisode(flow: RequestFlow, arrivals: number, ready: number): void {
   if (!flow.episodeOpen) {
     flow.episodeOpen = true;
     flow.episodeRequests = 0;
+    flow.episodeStart = from;
     flow.zeroReadyEpisodes++;
     flow.episodeWoken = flow.pendingWake;
     flow.pendingWake = false;
@@ -308,33 +322,44 @@ export function recordWake(flow: RequestFlow): void {
       flow.episodeWoken = true;
       flow.wokenEpisodes++;
       flow.wokenRequests += flow.episodeRequests;
+      relabelEpisode(flow);
     }
   } else {
     flow.pendingWake = true;
   }
 }
 
+/** The open episode's queued arrivals (cold so far) become a wake's. */
+function relabelEpisode(flow: RequestFlow): void {
+  const seg = flow.segments;
+  for (let i = 0; i < flow.segCount; i++) {
+    const at = ((flow.segHead + i) % QUEUE_SEGMENTS) * SEG;
+    if (seg[at + 3] === ARRIVED_COLD && seg[at + 1]! > flow.episodeStart) seg[at + 3] = ARRIVED_WAKE;
+  }
+}
+
 /** Append arrivals spread evenly over [start, end) to the queue's tail. */
-function enqueue(flow: RequestFlow, start: number, end: number, n: number): void {
+function enqueue(flow: RequestFlow, start: number, end: number, n: number, kind: number): void {
   if (!(n > 0)) return;
   const seg = flow.segments;
   if (flow.segCount > 0) {
-    const tail = ((flow.segHead + flow.segCount - 1) % QUEUE_SEGMENTS) * 3;
+    const tail = ((flow.segHead + flow.segCount - 1) % QUEUE_SEGMENTS) * SEG;
     const tStart = seg[tail]!;
     const tEnd = seg[tail + 1]!;
     const tN = seg[tail + 2]!;
-    // contiguous and at the same rate: one segment, exactly
-    if (tEnd === start && tEnd > tStart && Math.abs(tN / (tEnd - tStart) - n / (end - start)) <= 1e-12 * (n / (end - start))) {
+    // contiguous, of the same kind and at the same rate: one segment, exactly
+    if (tEnd === start && tEnd > tStart && seg[tail + 3] === kind && Math.abs(tN / (tEnd - tStart) - n / (end - start)) <= 1e-12 * (n / (end - start))) {
       seg[tail + 1] = end;
       seg[tail + 2] = tN + n;
       return;
     }
   }
   if (flow.segCount === QUEUE_SEGMENTS) mergeClosestPair(flow);
-  const at = ((flow.segHead + flow.segCount) % QUEUE_SEGMENTS) * 3;
+  const at = ((flow.segHead + flow.segCount) % QUEUE_SEGMENTS) * SEG;
   seg[at] = start;
   seg[at + 1] = end;
   seg[at + 2] = n;
+  seg[at + 3] = kind;
   flow.segCount++;
 }
 
@@ -347,24 +372,27 @@ function mergeClosestPair(flow: RequestFlow): void {
   let best = 0;
   let bestSpan = Infinity;
   for (let i = 0; i + 1 < flow.segCount; i++) {
-    const a = ((flow.segHead + i) % QUEUE_SEGMENTS) * 3;
-    const b = ((flow.segHead + i + 1) % QUEUE_SEGMENTS) * 3;
-    const span = seg[b + 1]! - seg[a]!;
+    const a = ((flow.segHead + i) % QUEUE_SEGMENTS) * SEG;
+    const b = ((flow.segHead + i + 1) % QUEUE_SEGMENTS) * SEG;
+    // neighbours of different kinds only when no two of a kind are neighbours
+    const span = seg[b + 1]! - seg[a]! + (seg[a + 3] === seg[b + 3] ? 0 : 1e300);
     if (span < bestSpan) {
       bestSpan = span;
       best = i;
     }
   }
-  const a = ((flow.segHead + best) % QUEUE_SEGMENTS) * 3;
-  const b = ((flow.segHead + best + 1) % QUEUE_SEGMENTS) * 3;
+  const a = ((flow.segHead + best) % QUEUE_SEGMENTS) * SEG;
+  const b = ((flow.segHead + best + 1) % QUEUE_SEGMENTS) * SEG;
   seg[a + 1] = seg[b + 1]!;
   seg[a + 2] = seg[a + 2]! + seg[b + 2]!;
+  seg[a + 3] = Math.max(seg[a + 3]!, seg[b + 3]!);
   for (let i = best + 1; i + 1 < flow.segCount; i++) {
-    const to = ((flow.segHead + i) % QUEUE_SEGMENTS) * 3;
-    const fromAt = ((flow.segHead + i + 1) % QUEUE_SEGMENTS) * 3;
+    const to = ((flow.segHead + i) % QUEUE_SEGMENTS) * SEG;
+    const fromAt = ((flow.segHead + i + 1) % QUEUE_SEGMENTS) * SEG;
     seg[to] = seg[fromAt]!;
     seg[to + 1] = seg[fromAt + 1]!;
     seg[to + 2] = seg[fromAt + 2]!;
+    seg[to + 3] = seg[fromAt + 3]!;
   }
   flow.segCount--;
 }
@@ -384,7 +412,7 @@ function dequeue(flow: RequestFlow, t: number, mu: number, amount: number): void
   const seg = flow.segments;
   let c = 0;
   while (amount - c > EMPTY && flow.segCount > 0) {
-    const h = flow.segHead * 3;
+    const h = flow.segHead * SEG;
     const aStart = seg[h]!;
     const aEnd = seg[h + 1]!;
     const n = seg[h + 2]!;
@@ -392,7 +420,7 @@ function dequeue(flow: RequestFlow, t: number, mu: number, amount: number): void
     const leaveStart = t + c / mu;
     const leaveEnd = t + (c + m) / mu;
     const arriveEnd = m >= n ? aEnd : aStart + (aEnd - aStart) * (m / n);
-    recordWaits(flow, m, leaveStart - aStart, leaveEnd - arriveEnd);
+    recordWaits(flow, m, leaveStart - aStart, leaveEnd - arriveEnd, seg[h + 3]!);
     c += m;
     if (m >= n - EMPTY) {
       flow.segHead = (flow.segHead + 1) % QUEUE_SEGMENTS;
@@ -405,17 +433,20 @@ function dequeue(flow: RequestFlow, t: number, mu: number, amount: number): void
   dispatched(flow, c, t + c / mu);
 }
 
-/** `m` requests whose waits run linearly from w1 to w2 (µs). */
-function recordWaits(flow: RequestFlow, m: number, w1: number, w2: number): void {
+/** `m` requests of segment `kind` whose waits run linearly from w1 to w2 (µs). */
+function recordWaits(flow: RequestFlow, m: number, w1: number, w2: number, kind: number): void {
   let lo = w1 < w2 ? w1 : w2;
   const hi = w1 < w2 ? w2 : w1;
+  const also = kind === ARRIVED_COLD ? flow.coldStartLatency : kind === ARRIVED_WAKE ? flow.wakeLatency : null;
   if (hi < NO_WAIT) {
     flow.latency.addPoint(m, 0);
+    also?.addPoint(m, 0);
     return;
   }
   if (lo < NO_WAIT) lo = 0;
   flow.delayed += m;
   flow.latency.addUniform(m, lo, hi);
+  also?.addUniform(m, lo, hi);
 }
 
 /**
@@ -448,7 +479,7 @@ export function cpuDemandCores(flow: RequestFlow): number {
  */
 export function oldestWait(flow: RequestFlow): number {
   if (flow.segCount === 0 || flow.queued <= EMPTY) return 0;
-  return Math.max(0, flow.now - flow.segments[flow.segHead * 3]!);
+  return Math.max(0, flow.now - flow.segments[flow.segHead * SEG]!);
 }
 
 /**

@@ -42,6 +42,10 @@ export interface RequestMetrics {
   oldest_queued_wait_ms: number;
   /** Added latency (ms) of the served requests, zeros included. */
   added_latency_ms: AddedLatency;
+  /** Added latency (ms) of the served requests that arrived during cold starts. */
+  cold_start_added_latency_ms: AddedLatency;
+  /** Added latency (ms) of the served requests that arrived while a wake was awaited. */
+  wake_added_latency_ms: AddedLatency;
 }
 
 const MS = 1_000;
@@ -89,5 +93,7 @@ export function requestMetrics(flow: RequestFlow): RequestMetrics {
     wake_requests: Math.round(flow.wokenRequests),
     oldest_queued_wait_ms: oldestWait(flow) / MS,
     added_latency_ms: addedLatency(flow.latency),
+    cold_start_added_latency_ms: addedLatency(flow.coldStartLatency),
+    wake_added_latency_ms: addedLatency(flow.wakeLatency),
   };
 }
