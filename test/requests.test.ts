@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUE_SEGMENTS, advance, combinedAddedLatency, cpuDemandCores, createFlow, idleFrom, inFlight, oldestWait, recordWake, requestMetrics, servedRate } from '../src/requests/index.js';
 import { LatencyHistogram } from '../src/requests/histogram.js';
-import { stationaryWait } from '../src/requests/flow.js';
+import { ERLANG_EXACT_SLOTS, erlangC, stationaryWait } from '../src/requests/flow.js';
 
 const S = 1_000_000;
 const MS = 1_000;
@@ -242,6 +242,29 @@ describe('arrivals: poisson, steady-state waits below capacity', () => {
     // p50 = 0 (54 % never wait); p95: C·e^(−w/θ) = 0.05 with θ = W/C = 16.6 ms → w = θ ln(9.15) = 36.8 ms (2 % bucket + the piecewise tail)
     expect(f.latency.quantile(0.5)).toBe(0);
     expect(Math.abs(f.latency.quantile(0.95) / MS - 36.8) / 36.8).toBeLessThan(0.03);
+  });
+});
+
+describe('Erlang C', () => {
+  /** The Erlang B recursion, for any number of slots (the reference). */
+  function byRecursion(c: number, a: number): number {
+    let b = 1;
+    for (let k = 1; k <= c; k++) b = (a * b) / (k + a * b);
+    return b / (1 - (a / c) * (1 - b));
+  }
+
+  it('is exact up to ERLANG_EXACT_SLOTS: C(1, a) = a; C(2, 1) = 1/3', () => {
+    expect(erlangC(1, 0.5)).toBeCloseTo(0.5, 12);
+    // c = 2, a = 1: B1 = 1/2, B2 = 0.5/(2 + 0.5) = 0.2; C = 0.2 / (1 − 0.5 × 0.8) = 1/3
+    expect(erlangC(2, 1)).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('Halfin–Whitt above it stays within 0.005 of the recursion', () => {
+    for (const c of [ERLANG_EXACT_SLOTS + 1, 4_000, 20_000]) {
+      for (const rho of [0.8, 0.9, 0.95, 0.98, 0.995, 0.999]) {
+        expect(Math.abs(erlangC(c, rho * c) - byRecursion(c, rho * c)), `c ${c}, ρ ${rho}`).toBeLessThanOrEqual(0.005);
+      }
+    }
   });
 });
 
