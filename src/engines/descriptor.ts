@@ -33,6 +33,31 @@ export interface ConfigProblem {
   message: string;
 }
 
+/**
+ * A configuration key whose value is structured (a list of metrics, behavior policies, step
+ * lists): the schema accepts any value there (`expect` says what), and the descriptor's
+ * `resolveConfig` reads and checks it.
+ */
+export interface StructuredKeySpec {
+  key: string;
+  doc: string;
+  /** What the value must be, for the schema's message and `scalelab engines` ("a list of metrics"). */
+  expect: string;
+  /** Whether the value is a mapping or a list. */
+  shape: 'mapping' | 'list';
+}
+
+/** Where a structured configuration is being read (for `EngineDescriptor.resolveConfig`). */
+export interface ConfigWhere {
+  /** The scenario file. */
+  readonly file: string;
+  /**
+   * Fail at a key under `engine.config` (e.g. `['behavior', 'scaleUp', 'policies', 0,
+   * 'periodSeconds']`): one line `file:line: engine.config.behavior…: message`, exit 2.
+   */
+  fail(path: readonly (string | number)[], message: string): never;
+}
+
 export interface EngineDescriptor {
   name: string;
   summary: string;
@@ -43,4 +68,16 @@ export interface EngineDescriptor {
   variants: readonly VariantSpec[];
   /** Checks across keys (e.g. down threshold above up threshold), after types are known good. */
   check(config: Record<string, unknown>): ConfigProblem[];
+  /** Structured configuration keys (read by `resolveConfig`), beside the scalar `config` keys. */
+  structured?: readonly StructuredKeySpec[];
+  /**
+   * The configuration the engine runs with, from the scalar keys already resolved (defaults
+   * filled, durations in µs, `check` passed), the options, and the structured keys as written
+   * (absent when not written). Must return plain JSON data (summary.json shows it) and fail
+   * through `where.fail` naming the key. Without it the scalar keys are the configuration.
+   *
+   * @example resolveConfig({ maxReplicas: 4 }, { version: '1.35' }, { behavior: { scaleUp: { selectPolicy: 'Most' } } }, where)
+   * // fails: scenario.yaml:12: engine.config.behavior.scaleUp.selectPolicy: must be one of Max, Min, Disabled
+   */
+  resolveConfig?(resolved: Record<string, unknown>, options: Record<string, unknown>, structured: Record<string, unknown>, where: ConfigWhere): Record<string, unknown>;
 }

@@ -16,11 +16,26 @@ export function resolveEngine(raw: RawEngine, ctx: ResolveContext): EngineSpec {
   const descriptor = findEngine(raw.name);
   if (descriptor === undefined) ctx.fail(['engine', 'name'], `unknown engine ${show(raw.name)}; known engines: ${[...engines.keys()].join(', ')}`);
   const variant = resolveVariant(descriptor, raw.variant, ctx);
-  const config = resolveKeys(descriptor.config, {}, raw.config ?? {}, ['engine', 'config'], ctx);
+  const { scalar, structured } = splitStructured(descriptor, raw.config ?? {});
+  let config = resolveKeys(descriptor.config, {}, scalar, ['engine', 'config'], ctx);
   const problem = descriptor.check(config)[0];
   if (problem !== undefined) ctx.fail(['engine', 'config', problem.key], problem.message);
   const options = resolveKeys(descriptor.options, variant.options, raw.options ?? {}, ['engine', 'options'], ctx);
+  if (descriptor.resolveConfig) config = descriptor.resolveConfig(config, options, structured, { file: ctx.file, fail: (path, message) => ctx.fail(['engine', 'config', ...path], message) });
   return { name: descriptor.name, variant: variant.name, config, options };
+}
+
+/**
+ * The written `engine.config` split into the scalar keys (resolved by the descriptor's key
+ * specs) and the structured ones (`descriptor.structured`, read by its `resolveConfig`).
+ */
+function splitStructured(descriptor: EngineDescriptor, written: Record<string, unknown>): { scalar: Record<string, unknown>; structured: Record<string, unknown> } {
+  const names = new Set((descriptor.structured ?? []).map((s) => s.key));
+  if (names.size === 0) return { scalar: written, structured: {} };
+  const scalar: Record<string, unknown> = {};
+  const structured: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(written)) (names.has(key) ? structured : scalar)[key] = value;
+  return { scalar, structured };
 }
 
 /** The named variant, or the descriptor's first when none is named. */

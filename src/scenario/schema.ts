@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
-import type { EngineDescriptor, KeySpec } from '../engines/descriptor.js';
+import type { EngineDescriptor, KeySpec, StructuredKeySpec } from '../engines/descriptor.js';
 import { engines } from '../engines/registry.js';
 import { MAX_HOSTS, MAX_SEED } from './limits.js';
 
@@ -292,8 +292,10 @@ export function keySchema(spec: KeySpec): Schema {
  * (`cluster.rebalance.cooldown`) may also be written nested (`cluster: { rebalance: { cooldown } }`),
  * which is what `--set engine.config.cluster.rebalance.cooldown=…` writes.
  */
-function keysMapping(specs: readonly KeySpec[]): Schema {
+function keysMapping(specs: readonly KeySpec[], structured: readonly StructuredKeySpec[] = []): Schema {
   const flat = Object.fromEntries(specs.map((spec) => [spec.key, keySchema(spec)]));
+  // structured keys (lists of metrics, policies): only their shape here; the descriptor's resolveConfig reads them
+  for (const s of structured) flat[s.key] = { type: s.shape === 'list' ? 'array' : 'object', expect: s.expect };
   return mapping({ ...flat, ...nestedKeys(specs.filter((s) => s.key.includes('.')).map((s) => ({ parts: s.key.split('.'), schema: keySchema(s) }))) });
 }
 
@@ -322,7 +324,7 @@ function engineBranch(d: EngineDescriptor): Schema {
       type: 'object',
       properties: {
         variant: { type: 'string', enum: d.variants.map((v) => v.name), noun: `variant of engine ${d.name}` },
-        config: keysMapping(d.config),
+        config: keysMapping(d.config, d.structured),
         options: keysMapping(d.options),
       },
     },
