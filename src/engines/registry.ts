@@ -2,12 +2,14 @@
 import type { EngineDescriptor } from './descriptor.js';
 import { albatrossDescriptor } from './albatross/descriptor.js';
 import { incusDescriptor } from './incus/descriptor.js';
+import { kraftcloudDescriptor } from './kraftcloud/descriptor.js';
 import { neonDescriptor } from './neon/descriptor.js';
 
 export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([
   [albatrossDescriptor.name, albatrossDescriptor],
   [incusDescriptor.name, incusDescriptor],
   [neonDescriptor.name, neonDescriptor],
+  [kraftcloudDescriptor.name, kraftcloudDescriptor],
 ]);
 
 /** Look up an engine descriptor; undefined when unknown. */
