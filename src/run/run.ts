@@ -11,7 +11,10 @@ import path from 'node:path';
 import { aggregateMetricSets, workloadMetricSet } from '../metrics/summary.js';
 import type { RunSummary } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
-import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
+import { TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
+import { simulateReplicas } from './replicas.js';
+import type { ReplicaEngine } from '../world/replicas/engine.js';
+import { albatrossEngine } from '../engines/albatross/plugin.js';
 import { runIncus } from './incus.js';
 import { runNeon } from './neon.js';
 import { LineWriter, writeFileAtomic } from '../report/files.js';
@@ -39,18 +42,23 @@ export interface Simulated {
 export type Runner = (scenario: Scenario, sinks: RunSinks) => Simulated;
 
 /**
- * Runners by engine name; each engine's world registers here. Report rendering (vega) is
- * imported only when a report is written, so sweep workers never load it.
+ * The runner of a replica autoscaler (src/world/replicas/engine.ts): the horizontal world with
+ * the engine's plug-in. Report rendering (vega) is imported only when a report is written, so
+ * sweep workers never load it.
+ *
+ * @example runners.set('hpa', replicaRunner(hpaEngine))
  */
+export function replicaRunner<S, O>(engine: ReplicaEngine<S, O>): Runner {
+  return (scenario, sinks) => {
+    const sim = simulateReplicas(scenario, engine.bind(scenario), sinks);
+    const summary = buildSummary(scenario, sim);
+    return { summary, writeReport: async (outDir) => (await import('../report/render.js')).writeReport(outDir, summary, sim.chart), counts: sim.counts };
+  };
+}
+
+/** Runners by engine name; each engine's world registers here (replica autoscalers with `replicaRunner`). */
 export const runners = new Map<string, Runner>([
-  [
-    'albatross',
-    (scenario, sinks) => {
-      const sim = simulateAlbatross(scenario, sinks);
-      const summary = buildSummary(scenario, sim);
-      return { summary, writeReport: async (outDir) => (await import('../report/render.js')).writeReport(outDir, summary, sim.chart), counts: sim.counts };
-    },
-  ],
+  ['albatross', replicaRunner(albatrossEngine)],
   ['incus', runIncus],
   ['neon', runNeon],
 ]);
@@ -113,9 +121,9 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
     notes: [
       `serving capacity s(t) = vCPUs of running instances; demand d(t) in cores; SLO violation when d > ${scenario.slo.utilisation_target} × s`,
       `elasticity metrics θ, τ, υ in instances (demanded = ⌈d / (u × vCPUs)⌉, supplied = running), ε = 1 instance; υ on a ${scenario.metrics.elasticity_grid / 1e6} s grid, from the sign of the changes as in the paper`,
-      flipFlopNote(scenario),
+      flipFlopNote(scenario, sim.engine?.cooldown),
       'reaction times exclude episodes still open at the end',
-      `stats records every ${scenario.world.stats_interval / 1e6} s; workload metrics summed over ${sim.workloads.length} workloads (θ, τ, υ averaged)`,
+      `${sim.engine?.sensorNote ?? `stats records every ${scenario.world.stats_interval / 1e6} s`}; workload metrics summed over ${sim.workloads.length} workloads (θ, τ, υ averaged)`,
     ],
   };
 }
@@ -126,8 +134,8 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
  *
  * @example flipFlopNote(s) // 'flip-flop: a reversal at most 600 s (cooldown) + 600 s (W) = 1200 s after the previous action; …'
  */
-function flipFlopNote(scenario: Scenario): string {
-  const cooldown = Number((scenario.engine.config as Record<string, unknown>)['cooldown_period'] ?? 0) / 1e6;
+function flipFlopNote(scenario: Scenario, cooldownUs?: number): string {
+  const cooldown = (cooldownUs ?? Number((scenario.engine.config as Record<string, unknown>)['cooldown_period'] ?? 0)) / 1e6;
   const w = scenario.metrics.flip_flop_window / 1e6;
   return `flip-flop: a scaling action opposite to the previous one at most ${cooldown} s (the engine's cooldown) + ${w} s (metrics.flip_flop_window) = ${cooldown + w} s after it; reversals count every opposite action, however far apart`;
 }

@@ -9,12 +9,13 @@
  */
 import type { Micros } from '../kernel/time.js';
 import type { WorkloadSpec } from '../scenario/types.js';
+import { ReplicaPhase } from './replicas/engine.js';
 
-/** Lifecycle phase of an instance (small integers, so the hot path compares numbers). */
-export const Phase = { Placing: 0, Booting: 1, Running: 2, Stopping: 3, Gone: 4 } as const;
-export type Phase = (typeof Phase)[keyof typeof Phase];
+/** Lifecycle phase of an instance (small integers, so the hot path compares numbers); the plug-in interface's `ReplicaPhase`. */
+export const Phase = ReplicaPhase;
+export type Phase = ReplicaPhase;
 
-export const PHASE_NAMES = ['placing', 'booting', 'running', 'stopping', 'gone'] as const;
+export const PHASE_NAMES = ['placing', 'booting', 'running', 'stopping', 'gone', 'standby'] as const;
 
 export interface Instance {
   /** Unique over the run (never reused). */
@@ -38,6 +39,12 @@ export interface Instance {
   reportedUsec: number;
   /** Will fail at the end of its boot. */
   readonly bootFails: boolean;
+  /** When it was created (spawn asked, or t = 0 when warm). */
+  readonly createdAt: Micros;
+  /** When it got onto its host and began booting (−1 while placing; the creation time when warm). */
+  startedAt: Micros;
+  /** When it entered its current phase. */
+  phaseSince: Micros;
 }
 
 /** A workload as the world tracks it. Counts are kept incrementally. */
@@ -54,12 +61,14 @@ export interface Workload {
   booting: number;
   placing: number;
   stopping: number;
+  /** Parked instances (phase Standby). */
+  standby: number;
   orphaned: number;
 }
 
 /** A workload with nothing running yet. */
 export function makeWorkload(index: number, spec: WorkloadSpec): Workload {
-  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, orphaned: 0 };
+  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0 };
 }
 
 /** Instances that exist and cost (every phase but gone). */
@@ -135,10 +144,11 @@ export function removeInstance(w: Workload, inst: Instance): void {
   if (i >= 0) w.instances.splice(i, 1);
 }
 
-/** Move an instance to a new phase, keeping the counts right. Settle first if running changes. */
-export function setPhase(w: Workload, inst: Instance, phase: Phase): void {
+/** Move an instance to a new phase at `t`, keeping the counts right. Settle first if running changes. */
+export function setPhase(w: Workload, inst: Instance, phase: Phase, t: Micros): void {
   countPhase(w, inst.phase, -1);
   inst.phase = phase;
+  inst.phaseSince = t;
   countPhase(w, phase, 1);
 }
 
@@ -155,6 +165,9 @@ function countPhase(w: Workload, phase: Phase, delta: number): void {
       break;
     case Phase.Stopping:
       w.stopping += delta;
+      break;
+    case Phase.Standby:
+      w.standby += delta;
       break;
     case Phase.Gone:
       break;

@@ -1,0 +1,154 @@
+/**
+ * Albatross on the horizontal world: the plug-in that gives the pure core (engine.ts) what
+ * albatross gives mollymawk's autoscaler, and turns its actions into world commands.
+ *
+ * - Sensor (round): every `stats_interval`, an albatross-stats record (utime as seconds + µs)
+ *   for each booting or running unikernel of the group, in name order, each with the same
+ *   unikernel's previous record (the world keeps it on the instance), into a reused scratch
+ *   array; `onStats` decides on them.
+ * - Periodic pass: `onSync` every `death_timeout` against the unikernels alive (not stopping).
+ * - Outcomes: a clone joins its group when placed (`onSpawnResult` created), a refused or failed
+ *   spawn answers `refused` / `failed` (no room: `failed`, which clears the stamp), a victim
+ *   leaves when gone (`onDestroyResult`). Boot failures and killed primaries are not told: the
+ *   next sync pass notices them, as upstream.
+ * - Report: the cooldown (`cooldown_period`), the CPU thresholds, tick counters and the average
+ *   the engine evaluated (`evaluatedAverage`).
+ *
+ * @example simulateReplicas(scenario, albatrossEngine.bind(scenario)) // the Albatross run
+ */
+import type { Micros } from '../../kernel/time.js';
+import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
+import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaInstanceView, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
+import { ReplicaPhase } from '../../world/replicas/engine.js';
+import { albatrossDescriptor } from './descriptor.js';
+import {
+  evaluatedAverage,
+  inCooldown,
+  initialGroup,
+  onDestroyResult,
+  onSpawnResult,
+  onStats,
+  onSync,
+  type AlbatrossAction,
+  type AlbatrossConfig,
+  type AlbatrossOptions,
+  type Decision,
+  type GroupContext,
+  type GroupState,
+  type SpawnOutcome,
+  type StatsSample,
+} from './engine.js';
+
+/**
+ * The world command for one Albatross action. A clone is spawned as a clone of the state's
+ * primary (mollymawk's `spawn_clone` refuses when it is gone); a scale-down's destroy is a
+ * scaling action, a primary-death destroy is not.
+ *
+ * @example toCommand({ type: 'spawn_clone', group: 'web', name: 'web-clone-1' }, 'web') // { type: 'spawn', name: 'web-clone-1', cloneOf: 'web', scaling: 'up' }
+ */
+export function toCommand(a: AlbatrossAction, primary: string): ReplicaCommand {
+  switch (a.type) {
+    case 'spawn_clone':
+      return { type: 'spawn', name: a.name, cloneOf: primary, scaling: 'up' };
+    case 'spawn_refused':
+      return { type: 'spawn_refused', reason: a.reason };
+    case 'destroy_clone':
+      return a.reason === 'scale_down' ? { type: 'destroy', instance: a.name, reason: a.reason, scaling: 'down' } : { type: 'destroy', instance: a.name, reason: a.reason };
+    case 'orphan':
+      return { type: 'orphan', instances: a.names };
+    case 'adopt':
+      return { type: 'adopt', instance: a.name };
+    case 'forget':
+      return { type: 'note', event: 'group_forgotten' };
+  }
+}
+
+/** A decision as a world step; one without actions is passed through as is (no allocation). */
+function step(d: Decision): ReplicaStep<GroupState> {
+  if (d.actions.length === 0) return d as unknown as ReplicaStep<GroupState>;
+  return { state: d.state, actions: d.actions.map((a) => toCommand(a, d.state.primary)) };
+}
+
+/** How a world spawn result ends albatross's spawn: placed → created; no room → failed (stamp cleared); refused before albatross was asked → refused (stamp stays). */
+function outcomeOf(result: SpawnResult): SpawnOutcome {
+  return result === 'placed' ? 'created' : result === 'no_capacity' ? 'failed' : 'refused';
+}
+
+/** Bind Albatross to one run: a context per workload, one scratch record array for the sensor. */
+function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
+  const config = scenario.engine.config as unknown as AlbatrossConfig;
+  const options = scenario.engine.options as unknown as AlbatrossOptions;
+  const contexts: GroupContext[] = scenario.workloads.map((w) => ({
+    config,
+    options,
+    policy: { vcpus: w.vcpus, maxInstances: w.max_instances, minInstances: w.min_instances },
+  }));
+  // scratch stats samples, reused every round (the engine never keeps them), and this round's count
+  const records: StatsSample[] = [];
+  let count = 0;
+
+  const sample = (inst: ReplicaInstanceView, slot: number, now: Micros): boolean => {
+    if (inst.phase !== ReplicaPhase.Running && inst.phase !== ReplicaPhase.Booting) return false;
+    let rec = records[slot];
+    if (rec === undefined) {
+      rec = { name: '', utimeSec: 0, utimeUsec: 0, stimeSec: 0, stimeUsec: 0, previousAt: -1, previousUtimeSec: 0, previousUtimeUsec: 0, previousStimeSec: 0, previousStimeUsec: 0 };
+      records[slot] = rec;
+    }
+    const cpu = Math.floor(inst.cpuUs);
+    const sec = Math.floor(cpu / 1e6);
+    const usec = cpu - sec * 1e6;
+    rec.name = inst.name;
+    rec.utimeSec = sec;
+    rec.utimeUsec = usec;
+    rec.previousAt = inst.reportedAt;
+    rec.previousUtimeSec = inst.reportedSec;
+    rec.previousUtimeUsec = inst.reportedUsec;
+    inst.reportedAt = now;
+    inst.reportedSec = sec;
+    inst.reportedUsec = usec;
+    return true;
+  };
+
+  return {
+    initialInstances: (spec: WorkloadSpec) => [{ name: spec.name, primary: true }],
+    initialState: (group: ReplicaGroupView) => initialGroup(group.spec.name),
+    sensor: {
+      kind: 'round',
+      sample,
+      decide(group, state, n, now) {
+        count = n;
+        // with silence_is_death a group none of whose members reports still has its round
+        if (n > 0 || (options.silence_is_death && state.managed)) return step(onStats(contexts[group.index]!, state, records, n, now));
+        return null;
+      },
+    },
+    periodic: {
+      every: config.death_timeout,
+      run(group, state, now) {
+        const alive = (name: string): boolean => {
+          for (const inst of group.instances) if (inst.name === name) return inst.phase !== ReplicaPhase.Stopping;
+          return false;
+        };
+        return step(onSync(contexts[group.index]!, state, alive, now));
+      },
+    },
+    onSpawnResult: (group, state, name, result, now) => step(onSpawnResult(contexts[group.index]!, state, name, outcomeOf(result), now)),
+    onGone: (group, state, name, cause, now) => (cause === 'destroyed' ? step(onDestroyResult(contexts[group.index]!, state, name, now)) : null),
+    report: {
+      cooldown: config.cooldown_period,
+      thresholds: { up: config.scale_up_threshold_percent, down: config.scale_down_threshold_percent },
+      sensorNote: `stats records every ${scenario.world.stats_interval / 1e6} s`,
+      cooldownStart: (state) => state.lastScaleAction,
+      reading(group, before, after, now, out: EngineReading) {
+        const ctx = contexts[group.index]!;
+        out.cpu = evaluatedAverage(ctx, before, after, records, count, now);
+        out.highTicks = after.highTicks;
+        out.lowTicks = after.lowTicks;
+        out.inCooldown = inCooldown(ctx, after, now);
+      },
+    },
+  };
+}
+
+/** Albatross as a replica engine. */
+export const albatrossEngine: ReplicaEngine<GroupState> = { descriptor: albatrossDescriptor, bind };

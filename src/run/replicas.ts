@@ -1,0 +1,623 @@
+/**
+ * One simulated run of a replica autoscaler on the horizontal world: the kernel's clock and
+ * event queue drive the instances of every workload; every `stats_interval` a round (one heap
+ * event for all workloads) settles CPU counters, lets a round sensor sample and decide, carries
+ * out the decisions, takes the next demand from the load sources and feeds the metrics. The
+ * engine is a plug-in (`src/world/replicas/engine.ts`): its sensor, decisions and answers to
+ * world outcomes; the world does everything else the same for every engine.
+ *
+ * Heap events are only what happens at its own time: a placement finishing, a boot completing,
+ * an instance gone, a scenario fault, the engine's periodic pass and its wake-ups. Everything
+ * periodic is batched in the round.
+ */
+import { InputError } from '../scenario/errors.js';
+import { EventQueue } from '../kernel/heap.js';
+import { runUntil } from '../kernel/loop.js';
+import { stream, type RandomStream } from '../kernel/random.js';
+import type { Micros } from '../kernel/time.js';
+import { buildLoadSources, sampleAll } from '../load/index.js';
+import type { LoadSource } from '../load/source.js';
+import { FleetMetrics, WorkloadMetricsBank, type WorkloadResult } from '../metrics/workload.js';
+import { ChartRecorder, type ChartSample } from '../report/chart-recorder.js';
+import type { ChartActionKind, ChartData } from '../report/types.js';
+import type { Scenario } from '../scenario/types.js';
+import { sampleLatency } from '../world/boot.js';
+import { HostPool, makeHosts, type Host } from '../world/hosts.js';
+import type { EngineReading, GoneCause, ReplicaCommand, ReplicaPlugin, ReplicaStep, SpawnResult } from '../world/replicas/engine.js';
+import {
+  addInstance,
+  capacityCores,
+  cpuAccrued,
+  demandedInstances,
+  existing,
+  findInstance,
+  makeWorkload,
+  Phase,
+  removeInstance,
+  runningShare,
+  setPhase,
+  settle,
+  settleSpan,
+  type Instance,
+  type Workload,
+} from '../world/unikernels.js';
+
+/** Event kinds in the heap. */
+const EV_PLACED = 1;
+const EV_BOOTED = 2;
+const EV_GONE = 3;
+const EV_KILL = 4;
+const EV_RESTART = 5;
+const EV_SYNC = 6;
+const EV_ROUND = 7;
+const EV_WAKE = 8;
+
+/** Tie-break priorities: lifecycle first, then faults, the engine's pass and wake-ups, the round. */
+const PRIO_LIFECYCLE = 0;
+const PRIO_FAULT = 1;
+const PRIO_SYNC = 2;
+const PRIO_ROUND = 3;
+
+const GIB = 1024 ** 3;
+
+/** Where a run's streaming outputs go; every sink is optional. */
+export interface RunSinks {
+  /** One JSON line per action and outcome (events.jsonl). */
+  event?: (line: string) => void;
+  /** Tidy rows `time_s,group,series,value` (timeseries.csv), header excluded; `value` is always a number (a row is left out when there is none). */
+  timeseries?: (line: string) => void;
+  /** Called now and then with the fraction of simulated time done. */
+  progress?: (fraction: number) => void;
+  /** A warning, one line without the newline (a trace not covering the run); never changes the outputs. */
+  warn?: (line: string) => void;
+}
+
+export interface SimulationResult {
+  workloads: { name: string; result: WorkloadResult }[];
+  fleet: ReturnType<FleetMetrics['finish']>;
+  chart: ChartData;
+  counts: { rounds: number; records: number; heapEvents: number; engineCalls: number };
+  /** The engine's cooldown (µs) the flip-flop rule used, and what its sensor read, for summary.json's notes. */
+  engine?: { cooldown: Micros; sensorNote: string };
+}
+
+/** Column names of timeseries.csv. */
+export const TIMESERIES_HEADER = 'time_s,group,series,value';
+
+/** Round a value for the text outputs (6 decimals), so files stay small and stable. */
+function r6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** Run the scenario with the engine plug-in `plugin` to its end and return what the metrics and report need. */
+export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin<S, O>, sinks: RunSinks = {}): SimulationResult {
+  const world = scenario.world;
+  const end = scenario.duration;
+  const interval = world.stats_interval;
+  const u = scenario.slo.utilisation_target;
+  const queue = new EventQueue(1024);
+  const pool = new HostPool(makeHosts(world.hosts));
+  const hosts: Host[] = pool.hosts;
+  const rngBoot: RandomStream = stream(scenario.seed, 'world:boot-latency');
+  const rngFail: RandomStream = stream(scenario.seed, 'world:boot-failure');
+  const rngNoise: RandomStream = stream(scenario.seed, 'world:measurement-noise');
+  const noise = world.measurement_noise;
+  const report = plugin.report;
+  const sensor = plugin.sensor;
+  const roundSensor = sensor.kind === 'round' ? sensor : null;
+  const timerSensor = sensor.kind === 'timer' ? sensor : null;
+  const cooldownStart = report.cooldownStart;
+
+  const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec));
+  const byName = new Map(workloads.map((w) => [w.spec.name, w]));
+  const states: S[] = new Array<S>(workloads.length);
+  /** Per workload: the time of its pending wake-up (−1: none); an event at another time is stale. */
+  const nextWake = new Float64Array(workloads.length).fill(-1);
+  const metrics = new WorkloadMetricsBank(workloads.length, {
+    start: 0,
+    utilisationTarget: u,
+    flipFlopWindow: scenario.metrics.flip_flop_window,
+    cooldown: report.cooldown,
+    elasticityGrid: scenario.metrics.elasticity_grid,
+  });
+  const fleet = new FleetMetrics();
+  let fleetInstances = 0;
+
+  const load = buildLoadSources(scenario.seed, scenario.workloads.map((w) => ({ name: w.name, load: w.load })));
+  if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
+  const sources: LoadSource[] = load.sources;
+  const slot = workloads.map((w) => load.slotOf.get(w.spec.name)!);
+  const demand = new Float64Array(load.width);
+
+  const live = new Map<number, Instance>();
+  let nextId = 1;
+
+  const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
+  // what the engine evaluated, filled by the plug-in for the series and charts (reused)
+  const reading: EngineReading = { cpu: null, highTicks: 0, lowTicks: 0, inCooldown: false };
+
+  // chart data for the first groups (none without a report), bucketed in fixed memory
+  const chartGroups = scenario.output.report ? Math.min(scenario.output.chart_groups, workloads.length) : 0;
+  const chart = new ChartRecorder({
+    groups: workloads.slice(0, chartGroups).map((w) => w.spec.name),
+    duration: end,
+    interval,
+    thresholds: { up: report.thresholds.up, down: report.thresholds.down },
+  });
+  const chartSample: ChartSample = { demand: 0, capacity: 0, running: 0, booting: 0, stopping: 0, orphaned: 0, cpu: null, highTicks: 0, lowTicks: 0, violationUs: 0 };
+  const tsStep = scenario.output.timeseries_step;
+
+  const emit = sinks.event;
+  const log = (t: Micros, type: string, fields: Record<string, unknown>): void => {
+    if (emit) emit(JSON.stringify({ time_s: t / 1e6, type, ...fields }));
+  };
+  const chartAction = (t: Micros, w: Workload, action: ChartActionKind): void => {
+    if (w.index < chartGroups) chart.action(w.index, t, action);
+  };
+
+  /** Tell the metrics what is in effect for `w` from `t` on. */
+  const measure = (w: Workload, t: Micros): void => {
+    metrics.advance(w.index, t);
+    store(w);
+  };
+  /** Store `w`'s current values in the metrics (advanced to now). */
+  const store = (w: Workload): void => {
+    const n = existing(w);
+    metrics.set(w.index, w.demand, capacityCores(w), demandedInstances(w.demand, u, w.spec.vcpus), w.running, n, n * w.spec.vcpus, (n * w.spec.memory_bytes) / GIB);
+  };
+  const fleetChange = (t: Micros, delta: number): void => {
+    fleetInstances += delta;
+    fleet.update(t, fleetInstances);
+  };
+
+  /**
+   * Create an instance on a host; returns the failure reason or null. A clone (`cloneOf`) is
+   * refused, as mollymawk's `spawn_clone` refuses it, when the instance it clones is not there
+   * or the workload has block devices; then placement may fail for want of room.
+   */
+  const create = (w: Workload, name: string, isPrimary: boolean, t: Micros, warm: boolean, cloneOf?: string): Exclude<SpawnResult, 'placed'> | null => {
+    const spec = w.spec;
+    if (cloneOf !== undefined) {
+      const source = findInstance(w, cloneOf);
+      if (source === undefined || source.phase === Phase.Stopping) return 'primary_missing';
+      if (spec.block_devices) return 'block_devices';
+    }
+    const h = pool.choose(spec.arch, spec.vcpus, spec.memory_bytes);
+    if (h < 0) return 'no_capacity';
+    pool.reserve(h, spec.vcpus, spec.memory_bytes, 1);
+    const inst: Instance = {
+      id: nextId++,
+      name,
+      workload: w.index,
+      host: h,
+      vcpus: spec.vcpus,
+      memoryBytes: spec.memory_bytes,
+      isPrimary,
+      phase: warm ? Phase.Running : Phase.Placing,
+      orphaned: false,
+      cpuUs: 0,
+      roundCpuUs: 0,
+      reportedAt: -1,
+      reportedSec: 0,
+      reportedUsec: 0,
+      bootFails: !warm && world.boot.failure_probability > 0 && rngFail.next() < world.boot.failure_probability,
+      createdAt: t,
+      startedAt: warm ? t : -1,
+      phaseSince: t,
+    };
+    settle(w, t);
+    addInstance(w, inst);
+    live.set(inst.id, inst);
+    fleetChange(t, 1);
+    if (!warm) queue.push(t + world.placement_latency, EV_PLACED, inst.id, PRIO_LIFECYCLE);
+    log(t, 'instance_created', { group: spec.name, instance: name, host: hosts[h]!.name, primary: isPrimary });
+    return null;
+  };
+
+  /** Release an instance's host resources and forget it. */
+  const bury = (w: Workload, inst: Instance, t: Micros): void => {
+    settle(w, t);
+    if (inst.orphaned) w.orphaned--;
+    setPhase(w, inst, Phase.Gone, t);
+    pool.reserve(inst.host, inst.vcpus, inst.memoryBytes, -1);
+    removeInstance(w, inst);
+    live.delete(inst.id);
+    fleetChange(t, -1);
+  };
+
+  /** Is there a live, not yet stopping instance called `name` to destroy? */
+  const stoppable = (w: Workload, name: string): boolean => {
+    const inst = findInstance(w, name);
+    return inst !== undefined && inst.phase !== Phase.Stopping;
+  };
+
+  /** The live, not stopping instance created last (ties: higher id), or '' when none. */
+  const newest = (w: Workload): string => {
+    let best: Instance | null = null;
+    for (const inst of w.instances) if (inst.phase !== Phase.Stopping && (best === null || inst.createdAt > best.createdAt || (inst.createdAt === best.createdAt && inst.id > best.id))) best = inst;
+    return best === null ? '' : best.name;
+  };
+
+  /** Begin stopping an instance (destroy); false when there is nothing to stop. */
+  const stop = (w: Workload, name: string, t: Micros, reason: string, scaling: boolean): boolean => {
+    const inst = findInstance(w, name);
+    if (!inst || inst.phase === Phase.Stopping) {
+      log(t, 'destroy_ignored', { group: w.spec.name, instance: name, reason: 'not running' });
+      return false;
+    }
+    settle(w, t);
+    setPhase(w, inst, Phase.Stopping, t);
+    queue.push(t + world.stop_latency, EV_GONE, inst.id, PRIO_LIFECYCLE);
+    metrics.count(w.index, 'clones_destroyed');
+    log(t, 'instance_stopping', { group: w.spec.name, instance: name, reason });
+    // a scale-down's instance going is the scale-down itself: mark only the other destroys
+    if (!scaling) chartAction(t, w, 'clone_destroyed');
+    return true;
+  };
+
+  /** Carry out a plug-in step for workload `w`: its state, its cooldown band, its commands, its wake-up. */
+  const apply = (w: Workload, d: ReplicaStep<S>, t: Micros): void => {
+    const i = w.index;
+    const stamp = cooldownStart ? cooldownStart(states[i]!) : null;
+    states[i] = d.state;
+    if (cooldownStart) {
+      const next = cooldownStart(d.state);
+      if (next !== stamp) cooldownBand(w, next, t);
+    }
+    // one scaling action per step and direction, however many instances it moves
+    const scaled = { up: false, down: false };
+    for (const a of d.actions) act(w, a, t, scaled);
+    if (d.wakeAt !== undefined) wake(i, d.wakeAt, t);
+  };
+
+  /** Set (or cancel, null) workload `i`'s next wake-up. */
+  const wake = (i: number, at: Micros | null, t: Micros): void => {
+    if (at === null) {
+      nextWake[i] = -1;
+      return;
+    }
+    if (!(at > t)) throw new Error(`engine ${scenario.engine.name} asked to wake at ${at} µs, not after now (${t} µs)`);
+    nextWake[i] = at;
+    if (at < end) queue.push(at, EV_WAKE, i, PRIO_SYNC);
+  };
+
+  /**
+   * The chart's cooldown band follows the engine's stamp: a new stamp starts a band to
+   * stamp + cooldown (ending any earlier one there); a stamp cleared ends the band at `t`.
+   */
+  const cooldownBand = (w: Workload, stamp: Micros | null, t: Micros): void => {
+    if (w.index >= chartGroups) return;
+    if (stamp === null) chart.cutCooldown(w.index, t);
+    else chart.cooldown(w.index, stamp, stamp + report.cooldown);
+  };
+
+  /** A scaling action of `w` in direction `delta` at `t`: metrics, chart mark and reversal. */
+  const scalingAction = (w: Workload, t: Micros, delta: 1 | -1): void => {
+    const i = w.index;
+    const reversal = metrics.scaling(i, t, delta);
+    chartAction(t, w, delta > 0 ? 'scale_up' : 'scale_down');
+    if (i < chartGroups) chart.reversal(i, t, reversal);
+  };
+
+  /** The one actuator: carry out command `a` for `w` at `t`. */
+  const act = (w: Workload, a: ReplicaCommand, t: Micros, scaled: { up: boolean; down: boolean }): void => {
+    const i = w.index;
+    const group = w.spec.name;
+    switch (a.type) {
+      case 'spawn': {
+        // a scale-up counts when an instance is created; the engine hears of it when placed (EV_PLACED)
+        const failure = create(w, a.name, false, t, false, a.cloneOf);
+        if (failure === null) {
+          metrics.count(i, 'clones_spawned');
+          log(t, a.scaling === 'up' ? 'scale_up' : 'spawned', { group, instance: a.name });
+          if (a.scaling === 'up' && !scaled.up) {
+            scaled.up = true;
+            scalingAction(w, t, 1);
+          }
+        } else {
+          metrics.count(i, 'spawn_failures');
+          log(t, 'spawn_failed', { group, instance: a.name, reason: failure });
+          chartAction(t, w, 'spawn_failed');
+          apply(w, plugin.onSpawnResult(w, states[i]!, a.name, failure, t), t);
+        }
+        break;
+      }
+      case 'spawn_refused':
+        metrics.count(i, 'spawn_failures');
+        log(t, 'spawn_failed', a.instance === undefined ? { group, reason: a.reason } : { group, instance: a.instance, reason: a.reason });
+        chartAction(t, w, 'spawn_failed');
+        break;
+      case 'destroy': {
+        const name = a.instance === 'newest' ? newest(w) : a.instance;
+        const scaling = a.scaling === 'down';
+        // a scale-down counts only when something is destroyed; the engine hears of it when gone (EV_GONE)
+        if (scaling && stoppable(w, name)) {
+          log(t, 'scale_down', { group, instance: name });
+          if (!scaled.down) {
+            scaled.down = true;
+            scalingAction(w, t, -1);
+          }
+        }
+        stop(w, name, t, a.reason, scaling);
+        break;
+      }
+      case 'standby':
+      case 'wake':
+        throw new Error(`the replica world does not support ${a.type} yet (engine ${scenario.engine.name})`);
+      case 'orphan':
+        for (const name of a.instances) {
+          const inst = findInstance(w, name);
+          if (inst && !inst.orphaned) {
+            inst.orphaned = true;
+            w.orphaned++;
+            metrics.count(i, 'orphaned_instances');
+          }
+        }
+        log(t, 'orphaned', { group, instances: a.instances });
+        chartAction(t, w, 'orphaned');
+        break;
+      case 'adopt': {
+        const inst = findInstance(w, a.instance);
+        if (inst && inst.orphaned) {
+          inst.orphaned = false;
+          w.orphaned--;
+        }
+        log(t, 'adopted', { group, instance: a.instance });
+        break;
+      }
+      case 'note':
+        log(t, a.event, { group, ...a.fields });
+        break;
+    }
+  };
+
+  /** The round at `t`: settle, sample, decide, act, take the next demand, measure. */
+  const round = (t: Micros): void => {
+    counts.rounds++;
+    // every workload's metrics to now in one pass; each stores its new values below
+    metrics.advanceAll(t);
+    sampleAll(sources, t, demand);
+    const sampleTs = sinks.timeseries !== undefined && t % tsStep === 0;
+    let recordCount = 0;
+    let callCount = 0;
+    for (let wi = 0; wi < workloads.length; wi++) {
+      const w = workloads[wi]!;
+      // settle the counters to t and (round sensor) read them in the same pass over the instances
+      const dt = settleSpan(w, t);
+      const share = runningShare(w, dt);
+      let n = 0;
+      const list = w.instances;
+      const before = states[wi]!;
+      if (roundSensor !== null) {
+        for (let i = 0; i < list.length; i++) {
+          const inst = list[i]!;
+          if (inst.phase === Phase.Running) {
+            if (share > 0) inst.cpuUs += cpuAccrued(inst, share, dt);
+            if (noise > 0) applyNoise(inst);
+          }
+          if (roundSensor.sample(inst, n, t)) n++;
+        }
+        recordCount += n;
+        const d = roundSensor.decide(w, before, n, t);
+        if (d !== null) {
+          callCount++;
+          if (d.actions.length > 0) apply(w, d, t);
+          else {
+            if (d.state !== before) states[wi] = d.state;
+            if (d.wakeAt !== undefined) wake(wi, d.wakeAt, t);
+          }
+        }
+      } else {
+        for (let i = 0; i < list.length; i++) {
+          const inst = list[i]!;
+          if (inst.phase === Phase.Running) {
+            if (share > 0) inst.cpuUs += cpuAccrued(inst, share, dt);
+            if (noise > 0) applyNoise(inst);
+          }
+        }
+      }
+      w.demand = demand[slot[wi]!]!;
+      store(w);
+      const chartNow = wi < chartGroups;
+      if (sampleTs || chartNow) {
+        report.reading(w, before, states[wi]!, t, reading);
+        if (sampleTs) writeSeries(w, t);
+        if (chartNow) chartPoint(w, t);
+      }
+    }
+    counts.records += recordCount;
+    counts.engineCalls += callCount;
+  };
+
+  /** Measurement noise on the CPU time used since the last round (seeded; never negative). */
+  const applyNoise = (inst: Instance): void => {
+    const before = inst.roundCpuUs;
+    const used = inst.cpuUs - before;
+    const noisy = Math.min(Math.max(0, used * (1 + noise * rngNoise.normal())), inst.vcpus * interval);
+    inst.cpuUs = before + noisy;
+    inst.roundCpuUs = inst.cpuUs;
+  };
+
+  /** One round's rows of timeseries.csv from `reading` (no cpu_pct row when the engine read nothing). */
+  const writeSeries = (w: Workload, t: Micros): void => {
+    const out = sinks.timeseries!;
+    const ts = t / 1e6;
+    const g = w.spec.name;
+    out(`${ts},${g},demand_cores,${r6(w.demand)}`);
+    out(`${ts},${g},capacity_cores,${capacityCores(w)}`);
+    out(`${ts},${g},instances,${existing(w)}`);
+    out(`${ts},${g},running,${w.running}`);
+    out(`${ts},${g},booting,${w.booting}`);
+    out(`${ts},${g},orphaned,${w.orphaned}`);
+    if (reading.cpu !== null) out(`${ts},${g},cpu_pct,${r6(reading.cpu)}`);
+    out(`${ts},${g},high_ticks,${reading.highTicks}`);
+    out(`${ts},${g},low_ticks,${reading.lowTicks}`);
+    out(`${ts},${g},in_cooldown,${reading.inCooldown ? 1 : 0}`);
+  };
+
+  /** Group `w`'s state at the round at `t` for the charts (a reused sample object). */
+  const chartPoint = (w: Workload, t: Micros): void => {
+    const s = chartSample;
+    s.demand = w.demand;
+    s.capacity = capacityCores(w);
+    s.running = w.running - countOrphanedRunning(w);
+    s.booting = w.booting + w.placing;
+    s.stopping = w.stopping;
+    s.orphaned = w.orphaned;
+    s.cpu = reading.cpu;
+    s.highTicks = reading.highTicks;
+    s.lowTicks = reading.lowTicks;
+    s.violationUs = metrics.violationMicros(w.index);
+    chart.sample(w.index, t, s);
+  };
+
+  const countOrphanedRunning = (w: Workload): number => {
+    let n = 0;
+    for (const inst of w.instances) if (inst.orphaned && inst.phase === Phase.Running) n++;
+    return n;
+  };
+
+  /** Tell the plug-in that an instance of `w` is gone and carry out its answer. */
+  const gone = (w: Workload, name: string, cause: GoneCause, t: Micros): void => {
+    const d = plugin.onGone(w, states[w.index]!, name, cause, t);
+    if (d !== null) apply(w, d, t);
+  };
+
+  // --- start: initial instances warm and running at t = 0 -------------------------------
+  for (const w of workloads) {
+    for (const init of plugin.initialInstances(w.spec)) {
+      const failure = create(w, init.name, init.primary, 0, true);
+      // the loader's fit check (resolve.ts, checkFit) refuses such worlds first; this is its backstop
+      if (failure !== null) throw new InputError(`no room for ${init.primary ? 'primary ' : 'instance '}${init.name}: ${failure}`, { file: scenario.file, key: 'workloads' });
+    }
+  }
+  for (const w of workloads) states[w.index] = plugin.initialState(w);
+  for (const w of workloads) measure(w, 0);
+  scenario.faults.forEach((f, i) => queue.push(f.at, EV_KILL, i, PRIO_FAULT));
+  const periodic = plugin.periodic;
+  if (periodic && periodic.every < end) queue.push(periodic.every, EV_SYNC, 0, PRIO_SYNC);
+  if (timerSensor !== null) {
+    for (const w of workloads) {
+      const first = timerSensor.firstWake(w, states[w.index]!);
+      if (first !== null && first < end) {
+        nextWake[w.index] = first;
+        queue.push(first, EV_WAKE, w.index, PRIO_SYNC);
+      }
+    }
+  }
+  queue.push(0, EV_ROUND, 0, PRIO_ROUND);
+
+  const progressEvery = Math.max(1, Math.floor(end / interval / 200));
+  counts.heapEvents = runUntil(queue, end, (t, kind, arg) => {
+    switch (kind) {
+      case EV_ROUND:
+        round(t);
+        if (t + interval < end) queue.push(t + interval, EV_ROUND, 0, PRIO_ROUND);
+        if (sinks.progress && counts.rounds % progressEvery === 0) sinks.progress(t / end);
+        break;
+      case EV_PLACED: {
+        const inst = live.get(arg);
+        if (!inst || inst.phase !== Phase.Placing) break;
+        const w = workloads[inst.workload]!;
+        setPhase(w, inst, Phase.Booting, t);
+        inst.startedAt = t;
+        queue.push(t + sampleLatency(world.boot.latency, rngBoot), EV_BOOTED, inst.id, PRIO_LIFECYCLE);
+        // the engine's spawn is on its host now (albatross: spawn_clone registers it, register_clone)
+        if (!inst.isPrimary) apply(w, plugin.onSpawnResult(w, states[w.index]!, inst.name, 'placed', t), t);
+        break;
+      }
+      case EV_BOOTED: {
+        const inst = live.get(arg);
+        if (!inst || inst.phase !== Phase.Booting) break;
+        const w = workloads[inst.workload]!;
+        if (inst.bootFails) {
+          metrics.count(w.index, 'boot_failures');
+          log(t, 'boot_failed', { group: w.spec.name, instance: inst.name });
+          chartAction(t, w, 'boot_failed');
+          bury(w, inst, t);
+          gone(w, inst.name, 'boot_failed', t);
+        } else {
+          settle(w, t);
+          setPhase(w, inst, Phase.Running, t);
+          inst.roundCpuUs = inst.cpuUs;
+          log(t, 'instance_running', { group: w.spec.name, instance: inst.name });
+        }
+        measure(w, t);
+        break;
+      }
+      case EV_GONE: {
+        const inst = live.get(arg);
+        if (!inst) break;
+        const w = workloads[inst.workload]!;
+        bury(w, inst, t);
+        log(t, 'instance_gone', { group: w.spec.name, instance: inst.name });
+        // the destroy is confirmed (albatross: prune_clone removes the clone now, remove_clone)
+        gone(w, inst.name, 'destroyed', t);
+        measure(w, t);
+        break;
+      }
+      case EV_KILL: {
+        const fault = scenario.faults[arg]!;
+        const w = byName.get(fault.kill_primary)!;
+        const inst = findInstance(w, fault.kill_primary);
+        if (inst) {
+          bury(w, inst, t);
+          log(t, 'primary_killed', { group: w.spec.name, instance: inst.name });
+          chartAction(t, w, 'primary_killed');
+          gone(w, inst.name, 'killed', t);
+          measure(w, t);
+        }
+        if (fault.restart_after !== null) queue.push(t + fault.restart_after, EV_RESTART, arg, PRIO_FAULT);
+        break;
+      }
+      case EV_RESTART: {
+        const fault = scenario.faults[arg]!;
+        const w = byName.get(fault.kill_primary)!;
+        if (!findInstance(w, fault.kill_primary)) {
+          const failure = create(w, fault.kill_primary, true, t, false);
+          log(t, 'primary_restarted', { group: w.spec.name, instance: fault.kill_primary, ...(failure ? { failed: failure } : {}) });
+          chartAction(t, w, 'primary_restarted');
+          measure(w, t);
+        }
+        break;
+      }
+      case EV_SYNC: {
+        for (const w of workloads) {
+          const d = periodic!.run(w, states[w.index]!, t);
+          if (d.state !== states[w.index] || d.actions.length > 0) {
+            apply(w, d, t);
+            measure(w, t);
+          } else if (d.wakeAt !== undefined) wake(w.index, d.wakeAt, t);
+        }
+        if (t + periodic!.every < end) queue.push(t + periodic!.every, EV_SYNC, 0, PRIO_SYNC);
+        break;
+      }
+      case EV_WAKE: {
+        if (nextWake[arg] !== t) break; // replaced by a later step's wake-up
+        nextWake[arg] = -1;
+        const w = workloads[arg]!;
+        const before = states[arg]!;
+        settle(w, t);
+        const d = timerSensor!.decide(w, before, timerSensor!.observe(w, before, t), t);
+        counts.engineCalls++;
+        if (d.state !== before || d.actions.length > 0) {
+          apply(w, d, t);
+          measure(w, t);
+        } else if (d.wakeAt !== undefined) wake(arg, d.wakeAt, t);
+        break;
+      }
+    }
+  });
+
+  for (const w of workloads) settle(w, end);
+  for (const s of sources) s.close();
+  const results = workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) }));
+  chart.close(workloads.slice(0, chartGroups).map((w) => metrics.violationMicros(w.index)));
+  return {
+    workloads: results,
+    fleet: fleet.finish(end),
+    chart: chart.finish(),
+    counts,
+    engine: { cooldown: report.cooldown, sensorNote: report.sensorNote },
+  };
+}
