@@ -5,8 +5,9 @@
  * time the cumulative dispatch reaches c.
  */
 import { describe, expect, it } from 'vitest';
-import { advance, cpuDemandCores, createFlow, inFlight, oldestWait, recordWake, requestMetrics } from '../src/requests/index.js';
+import { QUEUE_SEGMENTS, advance, combinedAddedLatency, cpuDemandCores, createFlow, idleFrom, inFlight, oldestWait, recordWake, requestMetrics, servedRate } from '../src/requests/index.js';
 import { LatencyHistogram } from '../src/requests/histogram.js';
+import { ERLANG_EXACT_SLOTS, erlangC, stationaryWait } from '../src/requests/flow.js';
 
 const S = 1_000_000;
 const MS = 1_000;
@@ -82,6 +83,11 @@ describe('fluid request model, golden cases', () => {
     expect(m.added_latency_ms.mean!).toBeCloseTo(33.3333, 3);
     expect(m.added_latency_ms.max!).toBeCloseTo(100, 6);
     expect(Math.abs(m.added_latency_ms.p50! - 25) / 25).toBeLessThan(0.02);
+    // the 10 that arrived with nothing ready (τ < 0.1 s) waited 100 … 50 ms: mean 75 ms, p50 75 ms
+    expect(m.cold_start_added_latency_ms.mean!).toBeCloseTo(75, 6);
+    expect(m.cold_start_added_latency_ms.max!).toBeCloseTo(100, 6);
+    expect(Math.abs(m.cold_start_added_latency_ms.p50! - 75) / 75).toBeLessThan(0.02);
+    expect(m.wake_added_latency_ms.mean).toBeNull();
   });
 
   it('queue limit: λ = 300/s into one instance of 2 slots of 10 ms (μ = 200/s), 10 may wait', () => {
@@ -121,16 +127,43 @@ describe('fluid request model, golden cases', () => {
     advance(f, 0, 5 * MS, 1000, 0); // 5 ms × 1000/s = 5 requests wait for the wake
     advance(f, 5 * MS, 100 * MS, 0, 1);
     advance(f, 100 * MS, 110 * MS, 1000, 0); // a second episode (10 requests) the world boots for
-    advance(f, 110 * MS, 200 * MS, 0, 1);
-    advance(f, 200 * MS, 202 * MS, 1000, 0); // a third: 2 requests, then the world records a wake
+    advance(f, 110 * MS, 300 * MS, 0, 1);
+    advance(f, 300 * MS, 302 * MS, 1000, 0); // a third: 2 requests, then the world records a wake
     recordWake(f);
-    advance(f, 202 * MS, 210 * MS, 0, 1);
+    advance(f, 302 * MS, 400 * MS, 0, 1);
     const m = requestMetrics(f);
     expect(f.zeroReadyEpisodes).toBe(3);
     expect(m.wakes).toBe(2);
     expect(m.cold_starts).toBe(1);
     expect(m.cold_start_requests).toBe(10);
     expect(m.wake_requests).toBe(7); // 5 + 2
+    // waits, one slot of 10 ms (μ = 1 per 10 ms), nothing arriving once an instance is ready;
+    // x = the request's position in its episode (fluid, 1 per ms of arrival):
+    // episode 1 (wake): arrived at x ms, leaves at 5 + 10x ms → waits 5 + 9x: 5 … 50 ms, mean 27.5 ms (5 requests)
+    // episode 2 (cold): arrived at 100 + x, leaves at 110 + 10x → waits 10 + 9x: 10 … 100 ms, mean 55 ms (10)
+    // episode 3 (wake, recorded after its arrivals): arrived at 300 + x, leaves at 302 + 10x → 2 … 20 ms, mean 11 ms (2)
+    // wake requests: (5 × 27.5 + 2 × 11) / 7 = 159.5 / 7 = 22.786 ms
+    expect(m.cold_start_added_latency_ms.mean!).toBeCloseTo(55, 6);
+    expect(m.wake_added_latency_ms.mean!).toBeCloseTo(22.7857, 3);
+    expect(m.wake_added_latency_ms.max!).toBeCloseTo(50, 6);
+  });
+
+  it('served rate and idle time for the sensors and scale-to-zero', () => {
+    const f = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: Infinity });
+    expect(idleFrom(f)).toBe(-Infinity);
+    advance(f, 0, S, 200, 2);
+    // 200/s arrive, μ = 160/s: 160 served over 1 s; still arriving → never idle
+    expect(servedRate(f)).toBeCloseTo(160, 9);
+    expect(idleFrom(f)).toBe(Infinity);
+    advance(f, S, S, 0, 2);
+    // no more arrivals: the 40 queued drain at 160/s (0.25 s), the last finishes 50 ms later
+    expect(idleFrom(f)).toBeCloseTo(S + 250 * MS + 50 * MS, 3);
+    advance(f, S, 2 * S, 0, 2);
+    // drained at 1.25 s: idle from 1.25 + 0.05 = 1.3 s
+    expect(idleFrom(f)).toBeCloseTo(1_300 * MS, 3);
+    expect(servedRate(f)).toBeCloseTo(40, 9); // 40 in the last span (1 s)
+    advance(f, 2 * S, 3 * S, 0, 0);
+    expect(idleFrom(f)).toBeCloseTo(1_300 * MS, 3);
   });
 
   it('a zero-length span only sets what inFlight reads', () => {
@@ -149,6 +182,92 @@ describe('fluid request model, golden cases', () => {
   });
 });
 
+describe('fluid request model, invariants over a long run', () => {
+  it('conserves requests and keeps fixed memory over 100 000 spans', () => {
+    const f = createFlow({ serviceTime: 20 * MS, concurrency: 4, queueLimit: 5_000 });
+    let t = 0;
+    let worstImbalance = 0;
+    let mostQueued = 0;
+    let mostSegments = 0;
+    for (let k = 0; k < 100_000; k++) {
+      // rates and instance counts cycle through under-load, overload, drain and zero-ready
+      const rate = [50, 400, 900, 120, 0, 300][k % 6]!;
+      const ready = [1, 2, 0, 3, 1, 2, 0][k % 7]!;
+      const d = 7 * MS + (k % 11) * MS;
+      advance(f, t, t + d, rate, ready);
+      t += d;
+      // every arrival is served, dropped or still waiting
+      worstImbalance = Math.max(worstImbalance, Math.abs(f.arrived - f.served - f.dropped - f.queued));
+      mostQueued = Math.max(mostQueued, f.queued);
+      mostSegments = Math.max(mostSegments, f.segCount);
+    }
+    expect(worstImbalance).toBeLessThan(1e-3);
+    expect(mostQueued).toBeLessThanOrEqual(5_000);
+    expect(mostSegments).toBeLessThanOrEqual(QUEUE_SEGMENTS);
+    expect(f.arrived).toBeCloseTo(f.served + f.dropped + f.queued, 3);
+    expect(f.delayed).toBeLessThanOrEqual(f.served + 1e-6);
+    // CPU charged per request served: served × 20 ms × 1 core
+    expect(f.coreMicros / (f.served * 20 * MS)).toBeCloseTo(1, 9);
+    const l = requestMetrics(f).added_latency_ms;
+    expect(l.p50!).toBeLessThanOrEqual(l.p95!);
+    expect(l.p95!).toBeLessThanOrEqual(l.p99!);
+    expect(l.p99!).toBeLessThanOrEqual(l.max!);
+  });
+});
+
+describe('arrivals: poisson, steady-state waits below capacity', () => {
+  it('one slot (M/D/1): Pollaczek–Khinchine', () => {
+    const f = createFlow({ serviceTime: 10 * MS, concurrency: 1, queueLimit: Infinity, arrivals: 'poisson' });
+    stationaryWait(f, 50 / 1e6, 1);
+    // ρ = 50 × 0.01 = 0.5; Erlang C(1, 0.5) = ρ = 0.5; K = 1 (c − 1 = 0);
+    // W = ρD / (2(1 − ρ)) = 0.5 × 10 / 1 = 5 ms overall, 5 / 0.5 = 10 ms for those who wait
+    expect(f.waitChance).toBeCloseTo(0.5, 12);
+    expect(f.waitMean).toBeCloseTo(10_000, 6);
+  });
+
+  it('eight slots of 50 ms at λ = 128/s: Erlang C and Cosmetatos worked by hand', () => {
+    const f = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: Infinity, arrivals: 'poisson' });
+    advance(f, 0, 10 * S, 128, 2);
+    // a = 128 × 0.05 = 6.4, c = 8, ρ = 0.8. Erlang B: B1 = 6.4/7.4 = .8649, B2 = .7346, B3 = .6105,
+    // B4 = .4941, B5 = .3875, B6 = .2925, B7 = .2110, B8 = 1.350/9.350 = .1444;
+    // C = .1444 / (1 − 0.8 × .8556) = .1444 / .3155 = .4577.
+    // K = 1 + 0.2 × 7 × (√44 − 2) / (16 × 0.8 × 8) = 1 + 6.486/102.4 = 1.0633.
+    // W = K·C / (2(c/D − λ)) = 1.0633 × .4577 / (2 × (160 − 128)) s = 7.60 ms.
+    expect(f.waitChance).toBeCloseTo(0.4577, 3);
+    expect(f.delayed / f.served).toBeCloseTo(0.4577, 3);
+    expect(f.latency.mean() / MS).toBeCloseTo(7.6, 1);
+    // the same queue, CPU and in-flight as the plain fluid: 1280 served × 50 ms / 10 s = 6.4 cores
+    expect(cpuDemandCores(f)).toBeCloseTo(6.4, 9);
+    expect(f.queued).toBe(0);
+    // p50 = 0 (54 % never wait); p95: C·e^(−w/θ) = 0.05 with θ = W/C = 16.6 ms → w = θ ln(9.15) = 36.8 ms (2 % bucket + the piecewise tail)
+    expect(f.latency.quantile(0.5)).toBe(0);
+    expect(Math.abs(f.latency.quantile(0.95) / MS - 36.8) / 36.8).toBeLessThan(0.03);
+  });
+});
+
+describe('Erlang C', () => {
+  /** The Erlang B recursion, for any number of slots (the reference). */
+  function byRecursion(c: number, a: number): number {
+    let b = 1;
+    for (let k = 1; k <= c; k++) b = (a * b) / (k + a * b);
+    return b / (1 - (a / c) * (1 - b));
+  }
+
+  it('is exact up to ERLANG_EXACT_SLOTS: C(1, a) = a; C(2, 1) = 1/3', () => {
+    expect(erlangC(1, 0.5)).toBeCloseTo(0.5, 12);
+    // c = 2, a = 1: B1 = 1/2, B2 = 0.5/(2 + 0.5) = 0.2; C = 0.2 / (1 − 0.5 × 0.8) = 1/3
+    expect(erlangC(2, 1)).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('Halfin–Whitt above it stays within 0.005 of the recursion', () => {
+    for (const c of [ERLANG_EXACT_SLOTS + 1, 4_000, 20_000]) {
+      for (const rho of [0.8, 0.9, 0.95, 0.98, 0.995, 0.999]) {
+        expect(Math.abs(erlangC(c, rho * c) - byRecursion(c, rho * c)), `c ${c}, ρ ${rho}`).toBeLessThanOrEqual(0.005);
+      }
+    }
+  });
+});
+
 describe('latency histogram', () => {
   it('keeps mean and max exact and quantiles within 2 % in fixed memory', () => {
     const h = new LatencyHistogram();
@@ -161,5 +280,20 @@ describe('latency histogram', () => {
     // p75: 150 = 100 + 100 × (w − 1000)/2000 → w = 2000 µs
     expect(Math.abs(h.quantile(0.75) - 2_000) / 2_000).toBeLessThan(0.02);
     expect(h.quantile(1)).toBe(3_000);
+  });
+
+  it('combines services into one distribution', () => {
+    // service A: 100 requests with no wait; service B: 100 spread over 1…3 ms — together the
+    // histogram above: mean 1 ms, p75 2 ms, max 3 ms
+    const a = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: 10 });
+    a.latency.addPoint(100, 0);
+    const b = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: 10 });
+    b.latency.addUniform(100, 1_000, 3_000);
+    const all = combinedAddedLatency([a, b]);
+    expect(all.mean!).toBeCloseTo(1, 9);
+    expect(all.p50).toBe(0);
+    // p95: 0.95 × 200 = 190 = 100 + 100 × (w − 1 ms)/2 ms → w = 2.8 ms
+    expect(Math.abs(all.p95! - 2.8) / 2.8).toBeLessThan(0.02);
+    expect(all.max).toBe(3);
   });
 });

@@ -29,10 +29,23 @@ export interface RequestSpec {
   queueLimit: number;
   /** Cores one request keeps busy while served (default 1: one core for the service time). */
   cpuPerRequest?: number;
+  /**
+   * `even` (default): the plain fluid — below capacity nobody waits. `poisson`: arrivals are
+   * taken as random (Poisson), and below capacity with an empty queue the stationary M/D/c
+   * waits are added to the latency histogram and the delayed count (see `stationaryWait`).
+   * Queue, counts other than `delayed`, in-flight and CPU are the same either way.
+   */
+  arrivals?: 'even' | 'poisson';
 }
 
 /** Arrival segments kept for the queued fluid; more distinct spans than this are merged. */
 export const QUEUE_SEGMENTS = 64;
+/** Numbers per segment: start µs, end µs, requests, kind (ARRIVED_*). */
+const SEG = 4;
+/** Segment kinds: arrived with an instance ready, during a cold start, during a wake. */
+const ARRIVED_READY = 0;
+const ARRIVED_COLD = 1;
+const ARRIVED_WAKE = 2;
 
 /** Below this many requests a queue counts as empty (rounding in the closed forms). */
 const EMPTY = 1e-9;
@@ -81,12 +94,19 @@ export class RequestFlow {
   spanServed = 0;
   /** CPU time of the last span's requests (core·µs). */
   spanCoreMicros = 0;
+  /** When the last request so far was handed to a slot (µs); −Infinity before the first. */
+  lastDispatch = -Infinity;
 
   /** Waits of the served requests (µs), zeros included. */
   readonly latency = new LatencyHistogram();
 
-  /** @internal ring of queued arrival segments: [start µs, end µs, requests] × QUEUE_SEGMENTS. */
-  readonly segments = new Float64Array(3 * QUEUE_SEGMENTS);
+  /** Waits (µs) of the requests that arrived while no instance was ready, in cold starts. */
+  readonly coldStartLatency = new LatencyHistogram();
+  /** Waits (µs) of the requests that arrived while no instance was ready, in wakes. */
+  readonly wakeLatency = new LatencyHistogram();
+
+  /** @internal ring of queued arrival segments: [start µs, end µs, requests, kind] × QUEUE_SEGMENTS. */
+  readonly segments = new Float64Array(SEG * QUEUE_SEGMENTS);
   /** @internal index of the oldest segment and number of segments. */
   segHead = 0;
   segCount = 0;
@@ -94,7 +114,13 @@ export class RequestFlow {
   episodeOpen = false;
   episodeWoken = false;
   episodeRequests = 0;
+  episodeStart = 0;
   pendingWake = false;
+  /** @internal the last `stationaryWait` inputs (λ per µs, slots) and results. */
+  waitRate = -1;
+  waitSlots = -1;
+  waitChance = 0;
+  waitMean = 0;
 
   constructor(spec: RequestSpec, start: Micros = 0) {
     checkSpec(spec);
@@ -103,6 +129,7 @@ export class RequestFlow {
       concurrency: spec.concurrency,
       queueLimit: spec.queueLimit,
       cpuPerRequest: spec.cpuPerRequest ?? 1,
+      arrivals: spec.arrivals ?? 'even',
     };
     this.now = start;
     this.spanFrom = start;
@@ -115,6 +142,7 @@ function checkSpec(spec: RequestSpec): void {
   if (!(spec.queueLimit >= 0) || (Number.isFinite(spec.queueLimit) && !Number.isInteger(spec.queueLimit))) throw new RangeError(`queueLimit must be a whole number ≥ 0 or Infinity, got ${spec.queueLimit}`);
   const cpu = spec.cpuPerRequest ?? 1;
   if (!(Number.isFinite(cpu) && cpu > 0)) throw new RangeError(`cpuPerRequest must be a number of cores above 0, got ${cpu}`);
+  if (spec.arrivals !== undefined && spec.arrivals !== 'even' && spec.arrivals !== 'poisson') throw new RangeError(`arrivals must be even or poisson, got ${String(spec.arrivals)}`);
 }
 
 /**
@@ -150,7 +178,8 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
   flow.spanFrom = from;
   flow.spanServed = 0;
   flow.spanCoreMicros = 0;
-  noteEpisode(flow, lam * (to - from), readyInstances);
+  noteEpisode(flow, from, lam * (to - from), readyInstances);
+  const kind = readyInstances > 0 ? ARRIVED_READY : flow.episodeWoken ? ARRIVED_WAKE : ARRIVED_COLD;
 
   let t = from;
   while (t < to) {
@@ -161,8 +190,16 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
       clearSegments(flow);
       const n = lam * dt;
       flow.arrived += n;
-      dispatched(flow, n);
-      flow.latency.addPoint(n, 0);
+      dispatched(flow, n, to);
+      if (spec.arrivals === 'poisson' && n > 0 && mu > 0) {
+        stationaryWait(flow, lam, readyInstances * spec.concurrency);
+        const waiting = n * flow.waitChance;
+        flow.delayed += waiting;
+        flow.latency.addPoint(n - waiting, 0);
+        flow.latency.addExponential(waiting, flow.waitMean);
+      } else {
+        flow.latency.addPoint(n, 0);
+      }
       break;
     }
     if (lam < mu) {
@@ -170,12 +207,14 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
       const tEmpty = flow.queued / (mu - lam);
       const empties = tEmpty < dt;
       const d = empties ? tEmpty : dt;
-      enqueue(flow, t, t + d, lam * d);
+      enqueue(flow, t, t + d, lam * d, kind);
       flow.arrived += lam * d;
       dequeue(flow, t, mu, mu * d);
       if (empties) {
         flow.queued = 0;
         clearSegments(flow);
+      } else {
+        flow.queued += (lam - mu) * d;
       }
       t += d;
       continue;
@@ -185,7 +224,7 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
       const admitted = mu * dt;
       flow.arrived += lam * dt;
       flow.dropped += (lam - mu) * dt;
-      enqueue(flow, t, to, admitted);
+      enqueue(flow, t, to, admitted, kind);
       dequeue(flow, t, mu, admitted);
       flow.queued = limit;
       break;
@@ -194,7 +233,7 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
     const tFull = lam > mu ? (limit - flow.queued) / (lam - mu) : Infinity;
     const fills = tFull < dt;
     const d = fills ? tFull : dt;
-    enqueue(flow, t, t + d, lam * d);
+    enqueue(flow, t, t + d, lam * d, kind);
     flow.arrived += lam * d;
     dequeue(flow, t, mu, mu * d);
     flow.queued = fills ? limit : flow.queued + (lam - mu) * d;
@@ -203,8 +242,76 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
   flow.now = to;
 }
 
-/** Count `n` requests dispatched now: served, and their CPU time. */
-function dispatched(flow: RequestFlow, n: number): void {
+/** Load above which the stationary formulas are evaluated at this load (they diverge at 1). */
+export const STATIONARY_MAX_LOAD = 0.999;
+
+/**
+ * Waits of Poisson arrivals at rate `lam` (per µs) into `slots` slots of the service time D,
+ * in steady state (M/D/c), into `flow.waitChance` (probability of waiting) and `flow.waitMean`
+ * (mean wait of those who wait, µs):
+ *
+ * - a = λ·D, ρ = a / c; the chance to wait is Erlang C: B₀ = 1, Bₖ = a·Bₖ₋₁ / (k + a·Bₖ₋₁),
+ *   C = B_c / (1 − ρ(1 − B_c)) — exact for M/M/c, used as is for M/D/c;
+ * - the mean wait is Cosmetatos' M/D/c approximation, half the M/M/c one times
+ *   K = 1 + (1 − ρ)(c − 1)(√(4 + 5c) − 2) / (16ρc): W = K · C / (2(c/D − λ)) — exact for c = 1
+ *   (Pollaczek–Khinchine, ρD / (2(1 − ρ)));
+ * - the wait of those who wait is taken as exponential with mean W / C.
+ *
+ * O(min(c, ERLANG_EXACT_SLOTS)) when λ or c changed since the last call, O(1) otherwise;
+ * nothing allocated.
+ *
+ * @example // c = 1, D = 10 ms, λ = 50/s: ρ = 0.5, chance 0.5, W = 0.5·10/(2·0.5) = 5 ms, mean of those waiting 10 ms
+ */
+export function stationaryWait(flow: RequestFlow, lam: number, slots: number): void {
+  if (lam === flow.waitRate && slots === flow.waitSlots) return;
+  flow.waitRate = lam;
+  flow.waitSlots = slots;
+  const D = flow.spec.serviceTime;
+  const rho = Math.min((lam * D) / slots, STATIONARY_MAX_LOAD);
+  const chance = erlangC(slots, rho * slots);
+  const k = 1 + ((1 - rho) * (slots - 1) * (Math.sqrt(4 + 5 * slots) - 2)) / (16 * rho * slots);
+  flow.waitChance = chance;
+  flow.waitMean = (k * D) / (2 * slots * (1 - rho)); // W / C = K / (2(c/D − λ)) with λ = ρc/D
+}
+
+/** Up to this many slots Erlang C is computed exactly (O(c)); above, by Halfin–Whitt (O(1)). */
+export const ERLANG_EXACT_SLOTS = 2048;
+
+/**
+ * Erlang C: the chance that a Poisson arrival finds all `slots` busy at offered load `a` (< slots)
+ * = λ × service time. Exact by the Erlang B recursion B₀ = 1, Bₖ = a·Bₖ₋₁/(k + a·Bₖ₋₁),
+ * C = B/(1 − ρ(1 − B)) up to ERLANG_EXACT_SLOTS slots; above, Halfin–Whitt's many-server limit
+ * 1 / (1 + β·Φ(β)/φ(β)) with β = (slots − a)/√a (within 0.005 of the exact value there, tested).
+ *
+ * @example erlangC(1, 0.5) // 0.5
+ * @example erlangC(8, 6.4) // ≈ 0.4577
+ */
+export function erlangC(slots: number, a: number): number {
+  if (!(a > 0)) return 0;
+  const rho = a / slots;
+  if (slots <= ERLANG_EXACT_SLOTS) {
+    let b = 1;
+    for (let k = 1; k <= slots; k++) b = (a * b) / (k + a * b);
+    return b / (1 - rho * (1 - b));
+  }
+  const beta = (slots - a) / Math.sqrt(a);
+  const phi = Math.exp(-0.5 * beta * beta) / Math.sqrt(2 * Math.PI);
+  const cdf = 0.5 * (1 + erf(beta / Math.SQRT2));
+  return phi > 0 ? 1 / (1 + (beta * cdf) / phi) : 0;
+}
+
+/** The error function (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7). */
+function erf(x: number): number {
+  const sign = x < 0 ? -1 : 1;
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.3275911 * z);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return sign * y;
+}
+
+/** Count `n` requests dispatched until `until` (µs): served, their CPU time, the last dispatch. */
+function dispatched(flow: RequestFlow, n: number, until: number): void {
+  if (n > 0 && until > flow.lastDispatch) flow.lastDispatch = until;
   const cpu = n * flow.spec.serviceTime * flow.spec.cpuPerRequest;
   flow.served += n;
   flow.spanServed += n;
@@ -213,7 +320,7 @@ function dispatched(flow: RequestFlow, n: number): void {
 }
 
 /** Zero-ready episodes: open on the first arrivals with no ready instance, close when one is ready. */
-function noteEpisode(flow: RequestFlow, arrivals: number, ready: number): void {
+function noteEpisode(flow: RequestFlow, from: Micros, arrivals: number, ready: number): void {
   if (ready > 0) {
     flow.episodeOpen = false;
     flow.pendingWake = false;
@@ -223,6 +330,7 @@ function noteEpisode(flow: RequestFlow, arrivals: number, ready: number): void {
   if (!flow.episodeOpen) {
     flow.episodeOpen = true;
     flow.episodeRequests = 0;
+    flow.episodeStart = from;
     flow.zeroReadyEpisodes++;
     flow.episodeWoken = flow.pendingWake;
     flow.pendingWake = false;
@@ -247,33 +355,44 @@ export function recordWake(flow: RequestFlow): void {
       flow.episodeWoken = true;
       flow.wokenEpisodes++;
       flow.wokenRequests += flow.episodeRequests;
+      relabelEpisode(flow);
     }
   } else {
     flow.pendingWake = true;
   }
 }
 
+/** The open episode's queued arrivals (cold so far) become a wake's. */
+function relabelEpisode(flow: RequestFlow): void {
+  const seg = flow.segments;
+  for (let i = 0; i < flow.segCount; i++) {
+    const at = ((flow.segHead + i) % QUEUE_SEGMENTS) * SEG;
+    if (seg[at + 3] === ARRIVED_COLD && seg[at + 1]! > flow.episodeStart) seg[at + 3] = ARRIVED_WAKE;
+  }
+}
+
 /** Append arrivals spread evenly over [start, end) to the queue's tail. */
-function enqueue(flow: RequestFlow, start: number, end: number, n: number): void {
+function enqueue(flow: RequestFlow, start: number, end: number, n: number, kind: number): void {
   if (!(n > 0)) return;
   const seg = flow.segments;
   if (flow.segCount > 0) {
-    const tail = ((flow.segHead + flow.segCount - 1) % QUEUE_SEGMENTS) * 3;
+    const tail = ((flow.segHead + flow.segCount - 1) % QUEUE_SEGMENTS) * SEG;
     const tStart = seg[tail]!;
     const tEnd = seg[tail + 1]!;
     const tN = seg[tail + 2]!;
-    // contiguous and at the same rate: one segment, exactly
-    if (tEnd === start && tEnd > tStart && Math.abs(tN / (tEnd - tStart) - n / (end - start)) <= 1e-12 * (n / (end - start))) {
+    // contiguous, of the same kind and at the same rate: one segment, exactly
+    if (tEnd === start && tEnd > tStart && seg[tail + 3] === kind && Math.abs(tN / (tEnd - tStart) - n / (end - start)) <= 1e-12 * (n / (end - start))) {
       seg[tail + 1] = end;
       seg[tail + 2] = tN + n;
       return;
     }
   }
   if (flow.segCount === QUEUE_SEGMENTS) mergeClosestPair(flow);
-  const at = ((flow.segHead + flow.segCount) % QUEUE_SEGMENTS) * 3;
+  const at = ((flow.segHead + flow.segCount) % QUEUE_SEGMENTS) * SEG;
   seg[at] = start;
   seg[at + 1] = end;
   seg[at + 2] = n;
+  seg[at + 3] = kind;
   flow.segCount++;
 }
 
@@ -286,24 +405,27 @@ function mergeClosestPair(flow: RequestFlow): void {
   let best = 0;
   let bestSpan = Infinity;
   for (let i = 0; i + 1 < flow.segCount; i++) {
-    const a = ((flow.segHead + i) % QUEUE_SEGMENTS) * 3;
-    const b = ((flow.segHead + i + 1) % QUEUE_SEGMENTS) * 3;
-    const span = seg[b + 1]! - seg[a]!;
+    const a = ((flow.segHead + i) % QUEUE_SEGMENTS) * SEG;
+    const b = ((flow.segHead + i + 1) % QUEUE_SEGMENTS) * SEG;
+    // neighbours of different kinds only when no two of a kind are neighbours
+    const span = seg[b + 1]! - seg[a]! + (seg[a + 3] === seg[b + 3] ? 0 : 1e300);
     if (span < bestSpan) {
       bestSpan = span;
       best = i;
     }
   }
-  const a = ((flow.segHead + best) % QUEUE_SEGMENTS) * 3;
-  const b = ((flow.segHead + best + 1) % QUEUE_SEGMENTS) * 3;
+  const a = ((flow.segHead + best) % QUEUE_SEGMENTS) * SEG;
+  const b = ((flow.segHead + best + 1) % QUEUE_SEGMENTS) * SEG;
   seg[a + 1] = seg[b + 1]!;
   seg[a + 2] = seg[a + 2]! + seg[b + 2]!;
+  seg[a + 3] = Math.max(seg[a + 3]!, seg[b + 3]!);
   for (let i = best + 1; i + 1 < flow.segCount; i++) {
-    const to = ((flow.segHead + i) % QUEUE_SEGMENTS) * 3;
-    const fromAt = ((flow.segHead + i + 1) % QUEUE_SEGMENTS) * 3;
+    const to = ((flow.segHead + i) % QUEUE_SEGMENTS) * SEG;
+    const fromAt = ((flow.segHead + i + 1) % QUEUE_SEGMENTS) * SEG;
     seg[to] = seg[fromAt]!;
     seg[to + 1] = seg[fromAt + 1]!;
     seg[to + 2] = seg[fromAt + 2]!;
+    seg[to + 3] = seg[fromAt + 3]!;
   }
   flow.segCount--;
 }
@@ -323,7 +445,7 @@ function dequeue(flow: RequestFlow, t: number, mu: number, amount: number): void
   const seg = flow.segments;
   let c = 0;
   while (amount - c > EMPTY && flow.segCount > 0) {
-    const h = flow.segHead * 3;
+    const h = flow.segHead * SEG;
     const aStart = seg[h]!;
     const aEnd = seg[h + 1]!;
     const n = seg[h + 2]!;
@@ -331,7 +453,7 @@ function dequeue(flow: RequestFlow, t: number, mu: number, amount: number): void
     const leaveStart = t + c / mu;
     const leaveEnd = t + (c + m) / mu;
     const arriveEnd = m >= n ? aEnd : aStart + (aEnd - aStart) * (m / n);
-    recordWaits(flow, m, leaveStart - aStart, leaveEnd - arriveEnd);
+    recordWaits(flow, m, leaveStart - aStart, leaveEnd - arriveEnd, seg[h + 3]!);
     c += m;
     if (m >= n - EMPTY) {
       flow.segHead = (flow.segHead + 1) % QUEUE_SEGMENTS;
@@ -341,20 +463,23 @@ function dequeue(flow: RequestFlow, t: number, mu: number, amount: number): void
       seg[h + 2] = n - m;
     }
   }
-  dispatched(flow, c);
+  dispatched(flow, c, t + c / mu);
 }
 
-/** `m` requests whose waits run linearly from w1 to w2 (µs). */
-function recordWaits(flow: RequestFlow, m: number, w1: number, w2: number): void {
+/** `m` requests of segment `kind` whose waits run linearly from w1 to w2 (µs). */
+function recordWaits(flow: RequestFlow, m: number, w1: number, w2: number, kind: number): void {
   let lo = w1 < w2 ? w1 : w2;
   const hi = w1 < w2 ? w2 : w1;
+  const also = kind === ARRIVED_COLD ? flow.coldStartLatency : kind === ARRIVED_WAKE ? flow.wakeLatency : null;
   if (hi < NO_WAIT) {
     flow.latency.addPoint(m, 0);
+    also?.addPoint(m, 0);
     return;
   }
   if (lo < NO_WAIT) lo = 0;
   flow.delayed += m;
   flow.latency.addUniform(m, lo, hi);
+  also?.addUniform(m, lo, hi);
 }
 
 /**
@@ -387,5 +512,37 @@ export function cpuDemandCores(flow: RequestFlow): number {
  */
 export function oldestWait(flow: RequestFlow): number {
   if (flow.segCount === 0 || flow.queued <= EMPTY) return 0;
-  return Math.max(0, flow.now - flow.segments[flow.segHead * 3]!);
+  return Math.max(0, flow.now - flow.segments[flow.segHead * SEG]!);
+}
+
+/**
+ * Requests per second handed to slots over the last span (the arrival rate at a zero-length
+ * span): what a `reqs_per_sec` sensor reads.
+ *
+ * @example servedRate(flow) // 160 while 200/s arrive into 2 × 4 slots of 50 ms
+ */
+export function servedRate(flow: RequestFlow): number {
+  const length = flow.now - flow.spanFrom;
+  if (length > 0) return (flow.spanServed * 1e6) / length;
+  return Math.min(flow.rate, (flow.ready * flow.spec.concurrency * 1e6) / flow.spec.serviceTime);
+}
+
+/**
+ * When the service would have no request waiting or being served if nothing more arrived: the
+ * last dispatch plus the service time (or the end of the current queue's drain plus the service
+ * time); Infinity while requests keep arriving or wait with no instance ready; −Infinity if no
+ * request was ever served. A world uses it for scale-to-zero (standby after a cool-down of no
+ * requests).
+ *
+ * @example // λ drops to 0 at 1 s with an empty queue, service 50 ms: idle from 1.05 s
+ * idleFrom(flow) // 1_050_000
+ */
+export function idleFrom(flow: RequestFlow): number {
+  if (flow.rate > 0) return Infinity;
+  const D = flow.spec.serviceTime;
+  if (flow.queued > EMPTY) {
+    const mu = (flow.ready * flow.spec.concurrency) / D;
+    return mu > 0 ? flow.now + flow.queued / mu + D : Infinity;
+  }
+  return flow.lastDispatch + D;
 }

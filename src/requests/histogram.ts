@@ -8,8 +8,13 @@
  * apart). A quantile is read by walking the buckets and interpolating linearly inside the one
  * where the cumulative mass crosses p · total, so it lies in the same bucket as the true
  * quantile of the mass added: relative error below γ − 1 = 2 % (below 1 µs absolute under 1 µs).
- * Mass at exactly zero (requests that never waited) is kept as its own point mass. Mean and
- * maximum are exact.
+ * Mass at exactly zero (requests that never waited) is kept as its own point mass. The mean is
+ * exact, and so is the maximum of point and evenly spread mass (exponential mass, see
+ * `addExponential`, reports the end of its last piece).
+ *
+ * (The P² estimator in src/traces/quantile.ts takes one observation at a time and one quantile
+ * per estimator; the fluid adds weighted mass spread over intervals and needs several
+ * quantiles, hence this histogram.)
  *
  * A uniform interval [lo, hi] covering many buckets is stored as a density step in a difference
  * array (`densityStep`), so adding it costs two partial buckets plus two array writes; reading
@@ -69,8 +74,11 @@ export class LatencyHistogram {
   total = 0;
   /** Σ mass × mean wait (request·µs): the exact mean is sum / total. */
   sum = 0;
-  /** Largest wait added (µs); 0 when nothing waited. */
-  max = 0;
+  /** Largest wait added so far (µs), pending exponential mass included via `max`. */
+  private largest = 0;
+  /** Exponential mass not yet spread into buckets (`addExponential`), and its mean (µs). */
+  private pendingMass = 0;
+  private pendingMean = 0;
   private direct: Float64Array | null = null;
   private densityStep: Float64Array | null = null;
 
@@ -83,7 +91,7 @@ export class LatencyHistogram {
       return;
     }
     this.sum += mass * w;
-    if (w > this.max) this.max = w;
+    if (w > this.largest) this.largest = w;
     this.ensureArrays();
     this.direct![bucketOf(w)] += mass;
   }
@@ -101,7 +109,12 @@ export class LatencyHistogram {
     }
     this.total += mass;
     this.sum += (mass * (lo + hi)) / 2;
-    if (hi > this.max) this.max = hi;
+    this.spread(mass, lo, hi);
+  }
+
+  /** Put `mass` evenly over [lo, hi] (lo < hi) into the buckets; total and sum are the caller's. */
+  private spread(mass: number, lo: number, hi: number): void {
+    if (hi > this.largest) this.largest = hi;
     this.ensureArrays();
     const direct = this.direct!;
     const step = this.densityStep!;
@@ -120,6 +133,73 @@ export class LatencyHistogram {
     }
   }
 
+  /**
+   * `mass` requests whose waits are exponentially distributed with mean `mean` µs (the queueing
+   * of random arrivals below saturation). Mass with the same mean accumulates and is spread into
+   * the buckets when the mean changes or the histogram is read: as pieces k = 0, 1, … over
+   * [k·ln2, (k+1)·ln2]·mean holding half the remaining mass each (the exponential's own halving
+   * intervals), each evenly spread, until under one request is left, which goes into the next
+   * piece. The sum (mean) is exact; the largest wait is the end of the last piece, about
+   * mean × (ln n + 1.4) for n requests (the expected maximum of n such waits is mean × (ln n + 0.58)).
+   *
+   * @example h.addExponential(1000, 10_000) // 1000 requests waiting 10 ms on average; p50 ≈ 6.9 ms
+   */
+  addExponential(mass: number, mean: number): void {
+    if (!(mass > 0)) return;
+    if (!(mean > 0)) {
+      this.addPoint(mass, 0);
+      return;
+    }
+    if (this.pendingMass > 0 && mean !== this.pendingMean) this.flush();
+    this.total += mass;
+    this.sum += mass * mean;
+    this.pendingMass += mass;
+    this.pendingMean = mean;
+  }
+
+  /** Largest wait (µs); 0 when nothing waited. */
+  get max(): number {
+    this.flush();
+    return this.largest;
+  }
+
+  /** Spread pending exponential mass into the buckets (see `addExponential`). */
+  private flush(): void {
+    let left = this.pendingMass;
+    if (!(left > 0)) return;
+    const width = Math.LN2 * this.pendingMean;
+    this.pendingMass = 0;
+    let k = 0;
+    // the mass halves at each piece: at most ~40 pieces for any realistic count
+    while (left >= 1 && k < 64) {
+      this.spread(left / 2, k * width, (k + 1) * width);
+      left /= 2;
+      k++;
+    }
+    this.spread(left, k * width, (k + 1) * width);
+  }
+
+  /**
+   * Add everything `other` holds (e.g. to combine the services of a run into one distribution:
+   * the buckets are the same, so the result is what one histogram fed both would hold).
+   *
+   * @example const all = new LatencyHistogram(); for (const f of flows) all.addHistogram(f.latency);
+   */
+  addHistogram(other: LatencyHistogram): void {
+    other.flush();
+    this.flush();
+    this.total += other.total;
+    this.sum += other.sum;
+    this.zero += other.zero;
+    if (other.largest > this.largest) this.largest = other.largest;
+    if (other.direct === null || other.densityStep === null) return;
+    this.ensureArrays();
+    const direct = this.direct!;
+    const step = this.densityStep!;
+    for (let k = 0; k < BUCKETS; k++) direct[k] += other.direct[k]!;
+    for (let k = 0; k <= BUCKETS; k++) step[k] += other.densityStep[k]!;
+  }
+
   /** Exact mean wait (µs) over all mass, zeros included; NaN when empty. */
   mean(): number {
     return this.total > 0 ? this.sum / this.total : NaN;
@@ -133,8 +213,9 @@ export class LatencyHistogram {
    * h.quantile(0.5) // ≈ 109_375
    */
   quantile(p: number): number {
+    this.flush();
     if (!(this.total > 0)) return NaN;
-    if (p >= 1) return this.max;
+    if (p >= 1) return this.largest;
     const target = p * this.total;
     if (target <= this.zero) return 0;
     const direct = this.direct;
@@ -145,15 +226,15 @@ export class LatencyHistogram {
     for (let k = 0; k < BUCKETS; k++) {
       density += step[k]!;
       const lo = BOUNDS[k]!;
-      const hi = k === BUCKETS - 1 ? Math.max(this.max, lo) : BOUNDS[k + 1]!;
+      const hi = k === BUCKETS - 1 ? Math.max(this.largest, lo) : BOUNDS[k + 1]!;
       const mass = direct[k]! + density * (BOUNDS[k + 1]! - lo);
       if (mass > 0 && cum + mass >= target) {
         const frac = (target - cum) / mass;
-        return Math.min(this.max, lo + frac * (hi - lo));
+        return Math.min(this.largest, lo + frac * (hi - lo));
       }
       cum += mass;
     }
-    return this.max;
+    return this.largest;
   }
 
   /** Allocate the buckets once, on the first positive wait. */

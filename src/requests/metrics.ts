@@ -5,6 +5,7 @@
  * queued at the end are in `queued`, not in the percentiles).
  */
 import { oldestWait, inFlight, type RequestFlow } from './flow.js';
+import { LatencyHistogram } from './histogram.js';
 
 /** Added latency of the served requests, ms; all null when none was served. */
 export interface AddedLatency {
@@ -41,9 +42,35 @@ export interface RequestMetrics {
   oldest_queued_wait_ms: number;
   /** Added latency (ms) of the served requests, zeros included. */
   added_latency_ms: AddedLatency;
+  /** Added latency (ms) of the served requests that arrived during cold starts. */
+  cold_start_added_latency_ms: AddedLatency;
+  /** Added latency (ms) of the served requests that arrived while a wake was awaited. */
+  wake_added_latency_ms: AddedLatency;
 }
 
 const MS = 1_000;
+
+/**
+ * Added latency (ms) of a histogram of waits in µs; all null when it is empty.
+ *
+ * @example addedLatency(flow.latency).p95
+ */
+export function addedLatency(h: LatencyHistogram): AddedLatency {
+  if (!(h.total > 0)) return { mean: null, p50: null, p95: null, p99: null, max: null };
+  return { mean: h.mean() / MS, p50: h.quantile(0.5) / MS, p95: h.quantile(0.95) / MS, p99: h.quantile(0.99) / MS, max: h.max / MS };
+}
+
+/**
+ * Added latency (ms) over all the requests of several services, as one distribution (their
+ * histograms summed: the same 2 % quantiles, exact mean and maximum).
+ *
+ * @example combinedAddedLatency(flows).p99 // the run's p99 over every request, not the worst service's
+ */
+export function combinedAddedLatency(flows: readonly RequestFlow[]): AddedLatency {
+  const all = new LatencyHistogram();
+  for (const f of flows) all.addHistogram(f.latency);
+  return addedLatency(all);
+}
 
 /**
  * Snapshot of a flow's metrics (fixed-memory histogram; O(buckets) — call at report time).
@@ -53,9 +80,6 @@ const MS = 1_000;
  * requestMetrics(flow).added_latency_ms // { mean: 111.1, p50: ≈109.4, p95: ≈235.9, p99: ≈247.2, max: 250 }
  */
 export function requestMetrics(flow: RequestFlow): RequestMetrics {
-  const h = flow.latency;
-  const served = h.total > 0;
-  const ms = (us: number): number | null => (served ? us / MS : null);
   return {
     arrived: Math.round(flow.arrived),
     served: Math.round(flow.served),
@@ -68,12 +92,8 @@ export function requestMetrics(flow: RequestFlow): RequestMetrics {
     wakes: flow.wakes,
     wake_requests: Math.round(flow.wokenRequests),
     oldest_queued_wait_ms: oldestWait(flow) / MS,
-    added_latency_ms: {
-      mean: ms(h.mean()),
-      p50: ms(h.quantile(0.5)),
-      p95: ms(h.quantile(0.95)),
-      p99: ms(h.quantile(0.99)),
-      max: ms(h.max),
-    },
+    added_latency_ms: addedLatency(flow.latency),
+    cold_start_added_latency_ms: addedLatency(flow.coldStartLatency),
+    wake_added_latency_ms: addedLatency(flow.wakeLatency),
   };
 }

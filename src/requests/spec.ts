@@ -6,7 +6,8 @@
  * ```
  *
  * With it, the workload's load series means requests per second. `service_time` and
- * `concurrency` are required; `queue_limit` defaults to no limit, `cpu_per_request` to 1 core.
+ * `concurrency` are required; `queue_limit` defaults to no limit, `cpu_per_request` to 1 core,
+ * `arrivals` to `even` (the plain fluid; `poisson` adds steady-state queueing below capacity).
  * Bad values throw the project's `InputError` naming the key (`workloads[0].requests.concurrency`).
  */
 import { DurationError, parseDuration, type Micros } from '../kernel/time.js';
@@ -14,7 +15,7 @@ import { InputError, type InputLocation } from '../scenario/errors.js';
 import type { RequestSpec } from './flow.js';
 
 /** Keys a `requests:` block accepts. */
-export const REQUESTS_KEYS = ['service_time', 'concurrency', 'queue_limit', 'cpu_per_request'] as const;
+export const REQUESTS_KEYS = ['service_time', 'concurrency', 'queue_limit', 'cpu_per_request', 'arrivals'] as const;
 
 /** Longest service time accepted (1 h): a request is not a batch job. */
 export const MAX_SERVICE_TIME: Micros = 3_600_000_000;
@@ -28,7 +29,7 @@ export const MAX_QUEUE_LIMIT = 1e12;
  * names the offending key below it, with `where`'s file and line.
  *
  * @example parseRequestsSpec({ service_time: '20ms', concurrency: 8 }, { key: 'workloads[0].requests' })
- * // { serviceTime: 20_000, concurrency: 8, queueLimit: Infinity, cpuPerRequest: 1 }
+ * // { serviceTime: 20_000, concurrency: 8, queueLimit: Infinity, cpuPerRequest: 1, arrivals: 'even' }
  * @example parseRequestsSpec({ service_time: 0, concurrency: 8 }, { file: 's.yaml', line: 7, key: 'workloads[0].requests' })
  * // throws InputError "s.yaml:7: workloads[0].requests.service_time: must be a duration longer than 0, got 0"
  */
@@ -54,7 +55,12 @@ export function parseRequestsSpec(raw: unknown, where: InputLocation = {}): Requ
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail('cpu_per_request', `must be a number of cores above 0, got ${show(v)}`);
     cpuPerRequest = v as number;
   }
-  return { serviceTime, concurrency, queueLimit, cpuPerRequest };
+  let arrivals: 'even' | 'poisson' = 'even';
+  if (block.arrivals !== undefined) {
+    if (block.arrivals !== 'even' && block.arrivals !== 'poisson') fail('arrivals', `must be even or poisson, got ${show(block.arrivals)}`);
+    arrivals = block.arrivals as 'even' | 'poisson';
+  }
+  return { serviceTime, concurrency, queueLimit, cpuPerRequest, arrivals };
 }
 
 /** A service time: a duration (`20ms`, or a number of seconds) of at least 1 µs and at most 1 h. */
