@@ -5,6 +5,7 @@
  * metrics of the run and of each group. Runs without either have none of these keys.
  */
 import type { MetricSet } from '../report/types.js';
+import type { AddedLatency } from '../requests/metrics.js';
 import type { WorkloadRequests } from '../run/replicas.js';
 
 /** The request metrics: name, unit and a one-line description (docs/METRICS.md, "Requests"). */
@@ -13,10 +14,10 @@ export const REQUEST_METRIC_TABLE = [
   { name: 'requests_served', unit: 'count', doc: 'Requests handed to an instance.' },
   { name: 'requests_delayed', unit: 'count', doc: 'Requests that waited before an instance took them (a full instance, a boot, a wake).' },
   { name: 'requests_dropped', unit: 'count', doc: 'Requests refused because the queue held queue_limit already.' },
-  { name: 'added_latency_mean_ms', unit: 'ms', doc: 'Mean time a served request waited beyond its service time (run level: over all requests).' },
-  { name: 'added_latency_p50_ms', unit: 'ms', doc: 'Median added latency (run level: the worst workload\u2019s).' },
-  { name: 'added_latency_p95_ms', unit: 'ms', doc: '95th percentile of the added latency (run level: the worst workload\u2019s).' },
-  { name: 'added_latency_p99_ms', unit: 'ms', doc: '99th percentile of the added latency (run level: the worst workload\u2019s).' },
+  { name: 'added_latency_mean_ms', unit: 'ms', doc: 'Mean time a served request waited beyond its service time (run level: over every request).' },
+  { name: 'added_latency_p50_ms', unit: 'ms', doc: 'Median added latency (run level: over every request).' },
+  { name: 'added_latency_p95_ms', unit: 'ms', doc: '95th percentile of the added latency.' },
+  { name: 'added_latency_p99_ms', unit: 'ms', doc: '99th percentile of the added latency.' },
   { name: 'added_latency_max_ms', unit: 'ms', doc: 'Longest added latency.' },
   { name: 'cold_starts', unit: 'count', doc: 'Times requests found no instance ready and waited for a boot (not a wake).' },
   { name: 'cold_start_requests', unit: 'count', doc: 'Requests that arrived during those cold starts.' },
@@ -69,24 +70,13 @@ export function groupRequestMetricSet(r: WorkloadRequests): MetricSet {
 }
 
 /**
- * The run's request metrics: counts summed over the workloads; the mean added latency weighted
- * by requests served; percentiles and maxima the worst workload's (the histograms are per
- * workload; with one workload they are exact).
+ * The run's request metrics: counts summed over the workloads; the added latency over every
+ * request (`latency`: the workloads' histograms summed, src/requests `combinedAddedLatency`).
  */
-export function requestMetricSet(list: readonly WorkloadRequests[]): MetricSet {
+export function requestMetricSet(list: readonly WorkloadRequests[], latency: AddedLatency): MetricSet {
   const withFlow = list.filter((r) => r.requests !== null).map((r) => r.requests!);
   const any = withFlow.length > 0;
   const sum = (f: (q: (typeof withFlow)[number]) => number): number | null => (any ? withFlow.reduce((a, q) => a + f(q), 0) : null);
-  const worst = (f: (q: (typeof withFlow)[number]) => number | null): number | null => {
-    let best: number | null = null;
-    for (const q of withFlow) {
-      const v = f(q);
-      if (v !== null && (best === null || v > best)) best = v;
-    }
-    return r6(best);
-  };
-  const served = sum((q) => q.served) ?? 0;
-  const weighted = sum((q) => (q.added_latency_ms.mean ?? 0) * q.served);
   const wakes = list.reduce((a, r) => a + r.wakes, 0);
   const wakeSum = list.reduce((a, r) => a + (r.wake_latency_ms.mean ?? 0) * r.wakes, 0);
   let wakeMax: number | null = null;
@@ -96,11 +86,11 @@ export function requestMetricSet(list: readonly WorkloadRequests[]): MetricSet {
     requests_served: sum((q) => q.served),
     requests_delayed: sum((q) => q.delayed),
     requests_dropped: sum((q) => q.dropped),
-    added_latency_mean_ms: weighted !== null && served > 0 ? r6(weighted / served) : null,
-    added_latency_p50_ms: worst((q) => q.added_latency_ms.p50),
-    added_latency_p95_ms: worst((q) => q.added_latency_ms.p95),
-    added_latency_p99_ms: worst((q) => q.added_latency_ms.p99),
-    added_latency_max_ms: worst((q) => q.added_latency_ms.max),
+    added_latency_mean_ms: r6(latency.mean),
+    added_latency_p50_ms: r6(latency.p50),
+    added_latency_p95_ms: r6(latency.p95),
+    added_latency_p99_ms: r6(latency.p99),
+    added_latency_max_ms: r6(latency.max),
     cold_starts: sum((q) => q.cold_starts),
     cold_start_requests: sum((q) => q.cold_start_requests),
     standbys: list.reduce((a, r) => a + r.standbys, 0),

@@ -12,7 +12,7 @@
  */
 import { InputError } from '../scenario/errors.js';
 import { recordWake } from '../requests/flow.js';
-import { requestMetrics, type RequestMetrics } from '../requests/metrics.js';
+import { combinedAddedLatency, requestMetrics, type AddedLatency, type RequestMetrics } from '../requests/metrics.js';
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';
 import { stream, type RandomStream } from '../kernel/random.js';
@@ -89,6 +89,8 @@ export interface SimulationResult {
    * workload has either (summary.json then has no `requests` section).
    */
   requests?: WorkloadRequests[];
+  /** The added latency over every request of the run (the services' histograms summed); with `requests`. */
+  requestsLatency?: AddedLatency;
 }
 
 /** One workload's requests and parked instances over a run (summary.json `requests`). */
@@ -712,6 +714,6 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     chart: chart.finish(),
     counts,
     engine: { cooldown: report.cooldown, sensorNote: report.sensorNote },
-    ...(requests ? { requests } : {}),
+    ...(requests ? { requests, requestsLatency: combinedAddedLatency(workloads.flatMap((w) => (w.requests !== null ? [w.requests] : []))) } : {}),
   };
 }
