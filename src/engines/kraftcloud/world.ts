@@ -157,12 +157,14 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
     const perRps = flow !== null && running > 0 ? group.rate / running : 0;
     const arriving = flow !== null ? group.rate > 0 : group.demand > 0;
     const list = this.list;
-    list.length = 0;
+    const instances = group.instances;
+    let n = 0;
     let cpuSum = 0;
-    for (const inst of group.instances) {
+    for (let k = 0; k < instances.length; k++) {
+      const inst = instances[k]!;
       const state = stateOf(inst.phase);
       if (state === null) continue;
-      let o = this.pool[list.length];
+      let o = this.pool[n];
       if (o === undefined) {
         o = { id: '', state, createdAt: 0, since: 0, millicores: 0, inflight: 0, rps: 0, connections: 0, lastRequestAt: null };
         this.pool.push(o);
@@ -178,8 +180,12 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
       o.connections = o.inflight;
       o.lastRequestAt = isRunning && arriving ? now : null;
       if (isRunning) cpuSum += o.millicores;
-      list.push(o);
+      // the list keeps its length while the service does (no resize on a quiet tick)
+      if (n < list.length) list[n] = o;
+      else list.push(o);
+      n++;
     }
+    if (list.length !== n) list.length = n;
     this.lastCpu[group.index] = running > 0 ? cpuSum / running : -1;
     this.observation.waiting = running > 0 ? 0 : flow !== null ? flow.queued : group.demand > 0 ? 1 : 0;
     return this.observation;
