@@ -9,7 +9,7 @@
  */
 import type { Micros } from '../kernel/time.js';
 import type { WorkloadSpec } from '../scenario/types.js';
-import { advance, createFlow, type RequestFlow } from '../requests/flow.js';
+import { advance, cpuDemandCores, createFlow, type RequestFlow } from '../requests/flow.js';
 import { ReplicaPhase } from './replicas/engine.js';
 
 /** Lifecycle phase of an instance (small integers, so the hot path compares numbers); the plug-in interface's `ReplicaPhase`. */
@@ -124,9 +124,11 @@ export function settleSpan(w: Workload, t: Micros): Micros {
   return dt;
 }
 
-/** Cores each running instance is offered over a span of `dt` > 0: demand / running (0 if none). */
+/** Cores each running instance is offered over a span of `dt` > 0: demand / running (request-driven: the span's served CPU / running; 0 if none). */
 export function runningShare(w: Workload, dt: Micros): number {
-  return dt > 0 && w.running > 0 ? w.demand / w.running : 0;
+  if (!(dt > 0 && w.running > 0)) return 0;
+  // request-driven: the CPU of the requests served over the span just settled (a backlog drained included)
+  return w.requests !== null ? cpuDemandCores(w.requests) / w.running : w.demand / w.running;
 }
 
 /**

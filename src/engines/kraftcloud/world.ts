@@ -7,7 +7,7 @@
  * - `millicores`: CPU used over the last period (the world's CPU counter difference since this
  *   sensor's previous reading of the instance, over the time between; 1000 = one vCPU busy);
  * - `inflight`, `rps`, `connections`: for a request-driven workload (`requests:`), the request
- *   flow's requests in service now and its arrival rate, split evenly over the running
+ *   flow's requests in service now and its served rate over the last settled span, split evenly over the running
  *   instances (the world's load balancer splits evenly); connections = in-flight requests (no
  *   keep-alive modelled). For a workload given in cores, a running instance has one request in
  *   flight while its demand is above 0, so scale-to-zero parks it only when the demand is 0;
@@ -26,7 +26,7 @@
  * and the number of the next instance name. Observation objects are scratch, reused across calls.
  */
 import type { Micros } from '../../kernel/time.js';
-import { inFlight } from '../../requests/flow.js';
+import { inFlight, servedRate } from '../../requests/flow.js';
 import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
 import {
   ReplicaPhase,
@@ -154,7 +154,7 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
     const flow = group.requests;
     const running = group.running;
     const perInflight = flow !== null ? (running > 0 ? inFlight(flow) / running : 0) : group.demand > 0 ? 1 : 0;
-    const perRps = flow !== null && running > 0 ? group.rate / running : 0;
+    const perRps = flow !== null && running > 0 ? servedRate(flow) / running : 0;
     const arriving = flow !== null ? group.rate > 0 : group.demand > 0;
     const list = this.list;
     const instances = group.instances;
