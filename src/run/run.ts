@@ -140,7 +140,7 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
 
 /** summary.json's note on the request metrics (request-driven workloads, parked instances). */
 const REQUESTS_NOTE =
-  'requests: a fluid model per span (src/requests; docs/REQUESTS.md): a request-driven workload\'s load series is requests/s, its CPU demand rate × service_time × cpu_per_request; added latency = wait for a slot, a boot or a wake, beyond the service time; a cold start is a wait for nothing ready that no wake ended';
+  'requests: a fluid model per span (src/requests; docs/REQUESTS.md): a request-driven workload\'s load series is requests/s, its demand the offered rate × service_time × cpu_per_request, its CPU counters the CPU of the requests served; added latency = wait for a slot, a boot or a wake, beyond the service time; a cold start is a wait for nothing ready that no wake ended';
 
 /**
  * How flip-flops were counted in this run: the window is measured from the end of the
