@@ -105,6 +105,8 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
   private readonly observation: { instances: InstanceObservation[]; waiting: number } = { instances: this.list, waiting: 0 };
   /** Scratch for the report only: the average millicores each workload's core last read (−1: none). */
   private readonly lastCpu: Float64Array;
+  /** Scratch: the core's last decision, filled again by the next call (no allocation per tick). */
+  private decision: Decision | undefined = undefined;
   private readonly lastStep: { state: KraftcloudWorldState; actions: readonly ReplicaCommand[]; wakeAt: Micros | null } = { state: null as never, actions: NO_ACTIONS, wakeAt: null };
   readonly sensor: TimerSensor<KraftcloudWorldState, Observation>;
   readonly report;
@@ -193,7 +195,8 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
 
   decide(group: ReplicaGroupView, state: KraftcloudWorldState, observation: Observation, now: Micros): ReplicaStep<KraftcloudWorldState> {
     const config = this.configs[group.index]!;
-    const d = decide(config, state.core, observation, now);
+    const d = decide(config, state.core, observation, now, this.decision);
+    this.decision = d; // reused by the next call: its actions are turned into commands below
     const step = this.lastStep;
     step.wakeAt = d.wakeAt;
     if (d.actions.length === 0) {
