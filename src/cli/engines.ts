@@ -18,8 +18,7 @@ export function describeEngines(): string {
     for (const v of e.variants) lines.push(`    ${v.name.padEnd(30)} ${v.doc}`);
     lines.push('  config (upstream keys, default):');
     for (const k of e.config) lines.push(keyLine(k));
-    // structured keys (lists of policies, metrics): read by the engine's resolveConfig
-    for (const k of e.structured ?? []) lines.push(`    ${k.key.padEnd(30)} ${'none'.padEnd(10)} ${k.doc} (${k.expect})`);
+    for (const k of e.structured ?? []) lines.push(`    ${k.key.padEnd(30)} ${`(a ${k.shape})`.padEnd(10)} ${k.doc}`);
     lines.push('  options (faithful default; each one a named deviation):');
     for (const k of e.options) lines.push(keyLine(k));
     lines.push('');

@@ -1,12 +1,14 @@
 /** All engines scalelab knows, by name. */
 import type { EngineDescriptor } from './descriptor.js';
 import { albatrossDescriptor } from './albatross/descriptor.js';
+import { hpaDescriptor } from './hpa/descriptor.js';
 import { incusDescriptor } from './incus/descriptor.js';
 import { kraftcloudDescriptor } from './kraftcloud/descriptor.js';
 import { neonDescriptor } from './neon/descriptor.js';
 
 export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([
   [albatrossDescriptor.name, albatrossDescriptor],
+  [hpaDescriptor.name, hpaDescriptor],
   [incusDescriptor.name, incusDescriptor],
   [neonDescriptor.name, neonDescriptor],
   [kraftcloudDescriptor.name, kraftcloudDescriptor],

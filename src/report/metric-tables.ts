@@ -10,9 +10,12 @@ import type { MetricColumn } from './format.js';
 import type { MetricSet } from './types.js';
 
 /** Metrics an engine can never produce, by engine name: not shown in its report tables. */
+// A replica autoscaler (the horizontal world) adds and removes instances: it never migrates, resizes or ping-pongs.
+const REPLICA_NOT_APPLICABLE: readonly string[] = ['migrations', 'migrations_failed', 'migration_seconds', 'resizes', 'ping_pongs', 'ping_pong_rate'];
 export const NOT_APPLICABLE: Readonly<Record<string, readonly string[]>> = {
-  // Albatross scales clones up and down: it never migrates, resizes or ping-pongs.
-  albatross: ['migrations', 'migrations_failed', 'migration_seconds', 'resizes', 'ping_pongs', 'ping_pong_rate'],
+  albatross: REPLICA_NOT_APPLICABLE,
+  hpa: REPLICA_NOT_APPLICABLE,
+  kraftcloud: REPLICA_NOT_APPLICABLE,
 };
 
 /** Metric families, in table order; a metric not named here goes to "Other". */

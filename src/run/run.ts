@@ -17,6 +17,7 @@ import { simulateReplicas } from './replicas.js';
 import type { ReplicaEngine } from '../world/replicas/engine.js';
 import { albatrossEngine } from '../engines/albatross/plugin.js';
 import { kraftcloudEngine } from '../engines/kraftcloud/world.js';
+import { hpaEngine } from '../engines/hpa/plugin.js';
 import { runIncus } from './incus.js';
 import { runNeon } from './neon.js';
 import { LineWriter, writeFileAtomic } from '../report/files.js';
@@ -62,6 +63,7 @@ export function replicaRunner<S, O>(engine: ReplicaEngine<S, O>): Runner {
 export const runners = new Map<string, Runner>([
   ['albatross', replicaRunner(albatrossEngine)],
   ['kraftcloud', replicaRunner(kraftcloudEngine)],
+  ['hpa', replicaRunner(hpaEngine)],
   ['incus', runIncus],
   ['neon', runNeon],
 ]);

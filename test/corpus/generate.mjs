@@ -192,6 +192,53 @@ add('kraftcloud-check-steps-gap', ['check', 's.yaml', '--baseline', 'b.yaml', '-
 add('kraftcloud-requests-concurrency-0', ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario({}, { service_time: '2ms', concurrency: 0 }) }, mentions: ['s.yaml:', 'workloads[0].requests.concurrency'] });
 add('kraftcloud-requests-unknown-key', ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario({}, { service_time: '2ms', concurrency: 1, rate: 5 }) }, mentions: ['s.yaml:', 'workloads[0].requests.rate'] });
 add('kraftcloud-requests-no-service-time', ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario({}, { concurrency: 1 }) }, mentions: ['s.yaml', 'workloads[0].requests.service_time'] });
+// the HPA's structured configuration (metrics, behavior): one line naming the key
+/** A small valid hpa scenario (1 h, one host, one workload) with `key` set to `value`. */
+function hpaScenarioWith(key, value) {
+  const doc = {
+    name: 'tiny-hpa',
+    seed: 1,
+    duration: '1h',
+    engine: {
+      name: 'hpa',
+      config: {
+        minReplicas: 1,
+        maxReplicas: 4,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+        behavior: { scaleDown: { selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } },
+      },
+    },
+    world: { stats_interval: '10s', hosts: [{ name: 'host', threads: 8, memory: '16GiB' }] },
+    workloads: [{ name: 'web', vcpus: 1, memory: '256MiB', load: { base: 0.8 } }],
+  };
+  const path_ = segments(key);
+  let node = doc;
+  for (const seg of path_.slice(0, -1)) {
+    if (node[seg] === undefined) node[seg] = {};
+    node = node[seg];
+  }
+  node[path_[path_.length - 1]] = value;
+  return stringify(doc);
+}
+const HPA_MUTATIONS = [
+  ['engine.config.behavior.scaleDown.selectPolicy', 'Most', 'engine.config.behavior.scaleDown.selectPolicy'],
+  ['engine.config.behavior.scaleUp', { selectPolicy: 'max' }, 'engine.config.behavior.scaleUp.selectPolicy'],
+  ['engine.config.behavior.scaleDown.policies[0].periodSeconds', 0, 'engine.config.behavior.scaleDown.policies[0].periodSeconds'],
+  ['engine.config.behavior.scaleDown.policies[0].periodSeconds', -15, 'engine.config.behavior.scaleDown.policies[0].periodSeconds'],
+  ['engine.config.behavior.scaleDown.policies[0].type', 'Cores', 'engine.config.behavior.scaleDown.policies[0].type'],
+  ['engine.config.behavior.scaleDown.policies', [], 'engine.config.behavior.scaleDown.policies'],
+  ['engine.config.behavior.scaleDown.stabilizationWindowSeconds', 7200, 'engine.config.behavior.scaleDown.stabilizationWindowSeconds'],
+  ['engine.config.behavior', 'fast', 'engine.config.behavior'],
+  ['engine.config.minReplicas', 5, 'engine.config.maxReplicas'],
+  ['engine.config.maxReplicas', 0, 'engine.config.maxReplicas'],
+  ['engine.config.metrics[0].resource.target.averageUtilization', 0, 'engine.config.metrics[0].resource.target.averageUtilization'],
+  ['engine.config.metrics[0].resource.name', 'memory', 'engine.config.metrics[0]'],
+  ['engine.config.metrics', 'cpu', 'engine.config.metrics'],
+  ['engine.config.controller.syncPeriod', '0s', 'engine.config.controller.syncPeriod'],
+];
+for (const [key, value, named] of HPA_MUTATIONS) {
+  add(`run-hpa-${key}-${idOf(value)}`, ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': hpaScenarioWith(key, value) }, mentions: ['s.yaml', named] });
+}
 
 // YAML that does not parse, or is not a mapping
 const BROKEN_YAML = {

@@ -118,8 +118,10 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
       decide(group, state, n, now) {
         count = n;
         // with silence_is_death a group none of whose members reports still has its round
-        if (n > 0 || (options.silence_is_death && state.managed)) return step(onStats(contexts[group.index]!, state, records, n, now));
-        return null;
+        if (!(n > 0 || (options.silence_is_death && state.managed))) return null;
+        const d = onStats(contexts[group.index]!, state, records, n, now);
+        // the quiet round's decision as is, without a call: through \`step\` V8 allocated ~40 bytes a call here
+        return d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
       },
     },
     periodic: {

@@ -2,10 +2,11 @@
  * Kubernetes HPA: configuration keys, options and variants, in the shape of every engine
  * descriptor. The scalar keys are here; `metrics` and `behavior` are structured (lists of
  * metrics and policies) and are read by `resolveHpaConfig`, which `hpaConfigFromKeys` calls with
- * them. Not registered in src/engines/registry.ts until a world runs it (a registered engine is
- * accepted by the scenario loader).
+ * them; in a scenario, `resolveConfig` turns all of it into the `HpaConfig` the world runs
+ * (src/engines/hpa/plugin.ts).
  */
-import type { EngineDescriptor } from '../descriptor.js';
+import type { ConfigWhere, EngineDescriptor } from '../descriptor.js';
+import { InputError } from '../../scenario/errors.js';
 import { resolveHpaConfig } from './config.js';
 import { HPA_VERSIONS, type HpaConfig } from './types.js';
 
@@ -36,7 +37,53 @@ export const hpaDescriptor: EngineDescriptor = {
     const max = config['maxReplicas'] as number;
     return max < min ? [{ key: 'maxReplicas', message: `must be greater than or equal to minReplicas (${max} < ${min})` }] : [];
   },
+  structured: [
+    { key: 'metrics', shape: 'list', expect: 'a list of HPA metrics, e.g. [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } } }]', doc: 'spec.metrics (default: CPU at 80 % average utilisation); in a simulated world only Resource cpu metrics can be observed' },
+    { key: 'behavior', shape: 'mapping', expect: 'an HPA behavior mapping with scaleUp and/or scaleDown', doc: 'spec.behavior: stabilizationWindowSeconds, selectPolicy (Max, Min, Disabled), policies [{ type: Pods|Percent, value, periodSeconds }], tolerance (1.35); API defaults fill what is left out; absent = the legacy path' },
+  ],
+  resolveConfig(resolved, options, structured, where) {
+    return hpaWorldConfig(resolved, options, structured, where) as unknown as Record<string, unknown>;
+  },
 };
+
+/**
+ * A key path from an `InputError` key as `resolveHpaConfig` names it.
+ *
+ * @example keyPath('behavior.scaleUp.policies[0].periodSeconds') // ['behavior', 'scaleUp', 'policies', 0, 'periodSeconds']
+ */
+export function keyPath(key: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const part of key.split('.')) {
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (m === null) {
+      out.push(part);
+      continue;
+    }
+    if (m[1] !== '') out.push(m[1]!);
+    for (const i of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(i[1]));
+  }
+  return out;
+}
+
+/**
+ * The `HpaConfig` a simulated world runs, from a scenario's `engine.config` (scalar keys
+ * resolved, `metrics` and `behavior` as written) and options. Fails at the key, one line with
+ * the scenario file and line: an unknown `selectPolicy`, a period ≤ 0, `minReplicas` above
+ * `maxReplicas`, and any metric but a `Resource` cpu one (the world measures CPU only).
+ */
+export function hpaWorldConfig(resolved: Record<string, unknown>, options: Record<string, unknown>, structured: Record<string, unknown>, where: ConfigWhere): HpaConfig {
+  let config: HpaConfig;
+  try {
+    config = hpaConfigFromKeys(resolved, options, structured, where.file);
+  } catch (e) {
+    if (e instanceof InputError && e.key !== undefined) where.fail(keyPath(e.key), e.detail);
+    throw e;
+  }
+  config.metrics.forEach((m, i) => {
+    if (m.type !== 'Resource' || m.name !== 'cpu') where.fail(['metrics', i], `the simulated world measures CPU only: use a Resource metric on cpu (got ${m.type}${m.type === 'Resource' ? ` ${m.name}` : ''})`);
+  });
+  return config;
+}
 
 /**
  * An `HpaConfig` from descriptor-resolved keys (durations already in µs) and options, plus the

@@ -61,6 +61,8 @@ export interface ReplicaInstanceView {
   readonly name: string;
   /** Started by the world (warm at t = 0 or restarted by a fault), not spawned by the engine. */
   readonly isPrimary: boolean;
+  /** The host it is placed on (index into `world.hosts` after `count:` expansion). */
+  readonly host: number;
   readonly phase: ReplicaPhase;
   readonly vcpus: number;
   /** Left running and unmanaged by the engine (`orphan` command). */
