@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUE_SEGMENTS, advance, combinedAddedLatency, cpuDemandCores, createFlow, idleFrom, inFlight, oldestWait, recordWake, requestMetrics, servedRate } from '../src/requests/index.js';
 import { LatencyHistogram } from '../src/requests/histogram.js';
-import { ERLANG_EXACT_SLOTS, erlangC, stationaryWait } from '../src/requests/flow.js';
+import { ERLANG_EXACT_SLOTS, erlangB, erlangC, stationaryWait } from '../src/requests/flow.js';
 
 const S = 1_000_000;
 const MS = 1_000;
@@ -245,6 +245,45 @@ describe('arrivals: poisson, steady-state waits below capacity', () => {
   });
 });
 
+describe('arrivals: poisson with queue_limit 0 (a loss system): Erlang B', () => {
+  it('one slot of 5 ms at 300/s: a = 1.5, blocked 1.5/2.5 = 60 %', () => {
+    const f = createFlow({ serviceTime: 5 * MS, concurrency: 1, queueLimit: 0, arrivals: 'poisson' });
+    advance(f, 0, S, 300, 1);
+    // B(1, 1.5) = 1.5 / (1 + 1.5) = 0.6: 180 dropped, 120 served, none waits
+    expect(f.dropped).toBeCloseTo(180, 9);
+    expect(f.served).toBeCloseTo(120, 9);
+    expect(f.delayed).toBe(0);
+    // carried load 120/s × 5 ms = 0.6 busy slots
+    expect(inFlight(f)).toBeCloseTo(0.6, 9);
+    expect(cpuDemandCores(f)).toBeCloseTo(0.6, 9);
+  });
+
+  it('8 slots of 50 ms at 150/s: a = 7.5, B(8, 7.5) by the recursion worked by hand', () => {
+    // B1 = 7.5/8.5 = .8824, B2 = 6.618/8.618 = .7679, B3 = 5.759/8.759 = .6575, B4 = 4.931/8.931 = .5521,
+    // B5 = 4.141/9.141 = .4530, B6 = 3.398/9.398 = .3615, B7 = 2.712/9.712 = .2792, B8 = 2.094/10.094 = .2075
+    expect(erlangB(8, 7.5)).toBeCloseTo(0.2075, 3);
+    const f = createFlow({ serviceTime: 50 * MS, concurrency: 4, queueLimit: 0, arrivals: 'poisson' });
+    advance(f, 0, 10 * S, 150, 2);
+    expect(f.dropped / f.arrived).toBeCloseTo(0.2075, 3);
+    // no instance: everything is dropped
+    advance(f, 10 * S, 11 * S, 150, 0);
+    expect(f.dropped).toBeCloseTo(1500 * erlangB(8, 7.5) + 150, 6);
+  });
+
+  it('above ERLANG_EXACT_SLOTS: matches the full recursion, below, at and above saturation', () => {
+    const byRecursion = (c: number, a: number): number => {
+      let b = 1;
+      for (let k = 1; k <= c; k++) b = (a * b) / (k + a * b);
+      return b;
+    };
+    for (const c of [ERLANG_EXACT_SLOTS + 1, 10_000]) {
+      for (const rho of [0.9, 0.98, 1, 1.02, 1.1, 1.5]) {
+        expect(Math.abs(erlangB(c, rho * c) - byRecursion(c, rho * c)), `c ${c}, ρ ${rho}`).toBeLessThanOrEqual(1e-9);
+      }
+    }
+  });
+});
+
 describe('Erlang C', () => {
   /** The Erlang B recursion, for any number of slots (the reference). */
   function byRecursion(c: number, a: number): number {
@@ -259,10 +298,10 @@ describe('Erlang C', () => {
     expect(erlangC(2, 1)).toBeCloseTo(1 / 3, 12);
   });
 
-  it('Halfin–Whitt above it stays within 0.005 of the recursion', () => {
+  it('above it (recursion over the last slots from an asymptotic start) matches the full recursion', () => {
     for (const c of [ERLANG_EXACT_SLOTS + 1, 4_000, 20_000]) {
       for (const rho of [0.8, 0.9, 0.95, 0.98, 0.995, 0.999]) {
-        expect(Math.abs(erlangC(c, rho * c) - byRecursion(c, rho * c)), `c ${c}, ρ ${rho}`).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(erlangC(c, rho * c) - byRecursion(c, rho * c)), `c ${c}, ρ ${rho}`).toBeLessThanOrEqual(1e-9);
       }
     }
   });

@@ -17,6 +17,9 @@ import type { RandomStream } from '../kernel/random.js';
 import type { Micros } from '../kernel/time.js';
 import type { RequestSpec } from './flow.js';
 
+/** Waits shorter than this (µs, one nanosecond) are rounding of the arrival times, not waiting. */
+const NO_WAIT = 1e-3;
+
 /** One span of constant inputs, as the world passes them to `advance`. */
 export interface RequestSpan {
   from: Micros;
@@ -92,7 +95,8 @@ export function simulateExact(spec: RequestSpec, spans: readonly RequestSpan[], 
   const start = (t: number, arrival: number, zeroReady: boolean): void => {
     busy++;
     c.served++;
-    const w = t - arrival;
+    // arrival times come from ∫λ in floating point: a wait below 1 ns is a tie (no wait)
+    const w = t - arrival > NO_WAIT ? t - arrival : 0;
     waits.push(w);
     if (zeroReady) zeroReadyWaits.push(w);
     if (w > 0) c.delayed++;

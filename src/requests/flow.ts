@@ -32,8 +32,9 @@ export interface RequestSpec {
   /**
    * `even` (default): the plain fluid — below capacity nobody waits. `poisson`: arrivals are
    * taken as random (Poisson), and below capacity with an empty queue the stationary M/D/c
-   * waits are added to the latency histogram and the delayed count (see `stationaryWait`).
-   * Queue, counts other than `delayed`, in-flight and CPU are the same either way.
+   * waits are added to the latency histogram and the delayed count (see `stationaryWait`);
+   * with `queueLimit: 0` (a loss system) a share Erlang B of the arrivals is dropped instead
+   * (`erlangB`). Otherwise queue, counts other than `delayed`, in-flight and CPU are the same.
    */
   arrivals?: 'even' | 'poisson';
 }
@@ -121,6 +122,10 @@ export class RequestFlow {
   waitSlots = -1;
   waitChance = 0;
   waitMean = 0;
+  /** @internal the last `lossBlocking` inputs (λ per µs, slots) and result. */
+  blockRate = -1;
+  blockSlots = -1;
+  blockChance = 0;
 
   constructor(spec: RequestSpec, start: Micros = 0) {
     checkSpec(spec);
@@ -180,6 +185,12 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
   flow.spanCoreMicros = 0;
   noteEpisode(flow, from, lam * (to - from), readyInstances);
   const kind = readyInstances > 0 ? ARRIVED_READY : flow.episodeWoken ? ARRIVED_WAKE : ARRIVED_COLD;
+
+  if (limit === 0 && spec.arrivals === 'poisson') {
+    lossSpan(flow, to - from, lam, readyInstances * spec.concurrency, to);
+    flow.now = to;
+    return;
+  }
 
   let t = from;
   while (t < to) {
@@ -242,6 +253,31 @@ export function advance(flow: RequestFlow, from: Micros, to: Micros, ratePerSeco
   flow.now = to;
 }
 
+/**
+ * `queue_limit: 0` with Poisson arrivals, a loss system: an arrival that finds every slot busy is
+ * dropped, in steady state with Erlang B's chance whatever the service time's distribution
+ * (M/G/c/c). Nobody waits.
+ */
+function lossSpan(flow: RequestFlow, dt: number, lam: number, slots: number, to: number): void {
+  const n = lam * dt;
+  flow.arrived += n;
+  if (!(n > 0)) return;
+  const blocked = slots > 0 ? lossBlocking(flow, lam, slots) : 1;
+  flow.dropped += n * blocked;
+  dispatched(flow, n * (1 - blocked), to);
+  flow.latency.addPoint(n * (1 - blocked), 0);
+}
+
+/** Erlang B for the flow's service at rate `lam` (per µs) into `slots`, cached on (λ, slots). */
+function lossBlocking(flow: RequestFlow, lam: number, slots: number): number {
+  if (lam !== flow.blockRate || slots !== flow.blockSlots) {
+    flow.blockRate = lam;
+    flow.blockSlots = slots;
+    flow.blockChance = erlangB(slots, lam * flow.spec.serviceTime);
+  }
+  return flow.blockChance;
+}
+
 /** Load above which the stationary formulas are evaluated at this load (they diverge at 1). */
 export const STATIONARY_MAX_LOAD = 0.999;
 
@@ -274,14 +310,15 @@ export function stationaryWait(flow: RequestFlow, lam: number, slots: number): v
   flow.waitMean = (k * D) / (2 * slots * (1 - rho)); // W / C = K / (2(c/D − λ)) with λ = ρc/D
 }
 
-/** Up to this many slots Erlang C is computed exactly (O(c)); above, by Halfin–Whitt (O(1)). */
+/**
+ * Up to this many slots Erlang B and C are exact (the recursion from 0); above, the recursion
+ * runs over the last ERLANG_EXACT_SLOTS slots only, from an asymptotic start (see `erlangB`).
+ */
 export const ERLANG_EXACT_SLOTS = 2048;
 
 /**
  * Erlang C: the chance that a Poisson arrival finds all `slots` busy at offered load `a` (< slots)
- * = λ × service time. Exact by the Erlang B recursion B₀ = 1, Bₖ = a·Bₖ₋₁/(k + a·Bₖ₋₁),
- * C = B/(1 − ρ(1 − B)) up to ERLANG_EXACT_SLOTS slots; above, Halfin–Whitt's many-server limit
- * 1 / (1 + β·Φ(β)/φ(β)) with β = (slots − a)/√a (within 0.005 of the exact value there, tested).
+ * = λ × service time: C = B/(1 − ρ(1 − B)) with B = `erlangB(slots, a)`, ρ = a/slots.
  *
  * @example erlangC(1, 0.5) // 0.5
  * @example erlangC(8, 6.4) // ≈ 0.4577
@@ -289,15 +326,38 @@ export const ERLANG_EXACT_SLOTS = 2048;
 export function erlangC(slots: number, a: number): number {
   if (!(a > 0)) return 0;
   const rho = a / slots;
-  if (slots <= ERLANG_EXACT_SLOTS) {
-    let b = 1;
-    for (let k = 1; k <= slots; k++) b = (a * b) / (k + a * b);
-    return b / (1 - rho * (1 - b));
-  }
-  const beta = (slots - a) / Math.sqrt(a);
+  const b = erlangB(slots, a);
+  return b / (1 - rho * (1 - b));
+}
+
+/**
+ * Erlang B: the chance that a Poisson arrival finds all `slots` busy with no waiting room, at
+ * offered load `a` (any value): the recursion B₀ = 1, Bₖ = a·Bₖ₋₁/(k + a·Bₖ₋₁). Up to
+ * ERLANG_EXACT_SLOTS slots it runs from 0 (exact); above, over the last ERLANG_EXACT_SLOTS steps
+ * only, from an asymptotic value at k₀ = slots − ERLANG_EXACT_SLOTS — Halfin–Whitt's
+ * C = 1/(1 + βΦ(β)/φ(β)), β = (k₀ − a)/√a, turned into B, when k₀ > a, else the larger of
+ * 1 − k₀/a and √(2/(πk₀)) — which the recursion then corrects (it contracts; within 0.005 of the
+ * full recursion in the tests). O(min(slots, ERLANG_EXACT_SLOTS)), nothing allocated.
+ *
+ * @example erlangB(1, 1.5) // 0.6 = 1.5 / 2.5
+ */
+export function erlangB(slots: number, a: number): number {
+  if (!(a > 0)) return 0;
+  const k0 = Math.max(0, slots - ERLANG_EXACT_SLOTS);
+  let b = k0 === 0 ? 1 : startingB(k0, a);
+  for (let k = k0 + 1; k <= slots; k++) b = (a * b) / (k + a * b);
+  return b;
+}
+
+/** An asymptotic Erlang B at many slots `k` (see `erlangB`). */
+function startingB(k: number, a: number): number {
+  const rho = a / k;
+  if (rho >= 1) return Math.max(1 - 1 / rho, Math.sqrt(2 / (Math.PI * k)));
+  const beta = (k - a) / Math.sqrt(a);
   const phi = Math.exp(-0.5 * beta * beta) / Math.sqrt(2 * Math.PI);
   const cdf = 0.5 * (1 + erf(beta / Math.SQRT2));
-  return phi > 0 ? 1 / (1 + (beta * cdf) / phi) : 0;
+  const c = phi > 0 ? 1 / (1 + (beta * cdf) / phi) : 0;
+  return (c * (1 - rho)) / (1 - rho * c);
 }
 
 /** The error function (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7). */
@@ -490,6 +550,11 @@ function recordWaits(flow: RequestFlow, m: number, w1: number, w2: number, kind:
  */
 export function inFlight(flow: RequestFlow): number {
   const slots = flow.ready * flow.spec.concurrency;
+  if (flow.spec.queueLimit === 0 && flow.spec.arrivals === 'poisson') {
+    // a loss system: the carried load λ(1 − B)·D
+    const lam = flow.rate / 1e6;
+    return slots > 0 ? lam * (1 - lossBlocking(flow, lam, slots)) * flow.spec.serviceTime : 0;
+  }
   const busy = (flow.rate / 1e6) * flow.spec.serviceTime;
   return flow.queued > EMPTY || busy >= slots ? slots : busy;
 }

@@ -3,7 +3,7 @@
  * rate and ready instances, its metrics, the `requests:` block parser and the exact
  * per-request reference used to check the fluid.
  */
-export { RequestFlow, QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, erlangC, idleFrom, inFlight, oldestWait, recordWake, servedRate, stationaryWait, type RequestSpec } from './flow.js';
+export { RequestFlow, QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, erlangB, erlangC, idleFrom, inFlight, oldestWait, recordWake, servedRate, stationaryWait, type RequestSpec } from './flow.js';
 export { LatencyHistogram, LATENCY_BUCKET_GROWTH, LATENCY_RANGE_MICROS } from './histogram.js';
 export { addedLatency, combinedAddedLatency, requestMetrics, type AddedLatency, type RequestMetrics } from './metrics.js';
 export { parseRequestsSpec, REQUESTS_KEYS } from './spec.js';
