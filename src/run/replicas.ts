@@ -25,7 +25,7 @@ import type { ChartActionKind, ChartData } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
 import { HostPool, makeHosts, type Host } from '../world/hosts.js';
-import type { EngineReading, GoneCause, ReplicaCommand, ReplicaPlugin, ReplicaStep, SpawnResult } from '../world/replicas/engine.js';
+import type { EngineReading, GoneCause, ReplicaCommand, ReplicaPlugin, ReplicaStep, RoundSensor, SpawnResult } from '../world/replicas/engine.js';
 import {
   addInstance,
   capacityCores,
@@ -447,7 +447,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
       const w = workloads[wi]!;
       const before = states[wi]!;
       if (roundSensor !== null) {
-        const n = sweep(w, t);
+        const n = sweep(w, t, roundSensor);
         recordCount += n;
         const d = roundSensor.decide(w, before, n, t);
         if (d !== null) {
@@ -459,7 +459,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
           }
         }
       } else {
-        sweep(w, t);
+        settleRound(w, t);
       }
       // a request-driven workload's series is requests/s; its CPU demand is what they keep busy
       const sample = demand[slot[wi]!]!;
@@ -488,7 +488,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
    * (Its own function so that V8 inlines the sensor here and `store` into `round`: a double
    * passed to a call that is not inlined is boxed, an allocation per workload and round.)
    */
-  const sweep = (w: Workload, t: Micros): number => {
+  const sweep = (w: Workload, t: Micros, sensor: RoundSensor<S>): number => {
     const dt = settleSpan(w, t);
     const share = runningShare(w, dt);
     let n = 0;
@@ -499,9 +499,23 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         if (share > 0) inst.cpuUs += cpuAccrued(inst, share, dt);
         if (noise > 0) applyNoise(inst);
       }
-      if (roundSensor !== null && roundSensor.sample(inst, n, t)) n++;
+      if (sensor.sample(inst, n, t)) n++;
     }
     return n;
+  };
+
+  /** `sweep` without a round sensor: settle `w`'s counters to `t`, with measurement noise. */
+  const settleRound = (w: Workload, t: Micros): void => {
+    const dt = settleSpan(w, t);
+    const share = runningShare(w, dt);
+    const list = w.instances;
+    for (let i = 0; i < list.length; i++) {
+      const inst = list[i]!;
+      if (inst.phase === Phase.Running) {
+        if (share > 0) inst.cpuUs += cpuAccrued(inst, share, dt);
+        if (noise > 0) applyNoise(inst);
+      }
+    }
   };
 
   /** Measurement noise on the CPU time used since the last round (seeded; never negative). */
@@ -686,6 +700,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         settle(w, t);
         const d = timerSensor!.decide(w, before, timerSensor!.observe(w, before, t), t);
         counts.engineCalls++;
+        counts.records += w.instances.length; // the instances the sensor read
         if (d.state !== before || d.actions.length > 0) {
           apply(w, d, t);
           measure(w, t);
