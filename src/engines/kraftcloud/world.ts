@@ -19,7 +19,7 @@
  * Actions go to the world's actuator: spawn (a new instance `<workload>-<n>`, cold boot),
  * destroy (scale-in; the core picks the victims), standby, wake (a stateful wake takes
  * `scale_to_zero.wake_latency`, otherwise a cold boot of `world.boot.latency`), notify (an
- * event). A scale-out (spawn or wake for a policy) counts as one scale-up, a scale-in as one
+ * event). The spawns of a policy scale-out count as one scale-up (a wake does not), a scale-in as one
  * scale-down.
  *
  * The plug-in keeps nothing per workload but the state the world hands back: the core's state
