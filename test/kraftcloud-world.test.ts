@@ -117,6 +117,28 @@ describe('kraftcloud on the replica world: the blog policies, worked by hand', (
     expect(summary.metrics['scale_downs']!.value).toBe(2);
   });
 
+  it('request-driven: millicores are the CPU of the requests served (the same steps in requests/s)', () => {
+    // 2 ms of one core per request, one at a time per instance (500/s at 1000 millicores):
+    // 350/s = 0.7 cores, 1000/s = 2.0 cores (2 instances serve exactly 1000/s: no queue),
+    // 30/s = 0.06 cores — the cores of the test above, so the same decisions at the same ticks.
+    const { events, summary } = run(
+      scenarioText({ variant: 'legacy', config: BLOG_POLICIES, load: '{ base: 350, steps: [{ at: 5s, delta: 650 }, { at: 10s, delta: -970 }] }', requests: '{ service_time: 2ms, concurrency: 1 }' }),
+    );
+    expect(of(events, 'scale_up')).toEqual([
+      [1, 'w-2'],
+      [5.01, 'w-3'],
+      [5.01, 'w-4'],
+    ]);
+    expect(of(events, 'scale_down')).toEqual([
+      [10.01, 'w-4'],
+      [10.01, 'w-3'],
+      [11.01, 'w-2'],
+    ]);
+    // 350 × 5 + 1000 × 5 + 30 × 4 = 6,870 requests, none waited (capacity ≥ rate throughout)
+    expect(summary.metrics['requests_arrived']!.value).toBe(6870);
+    expect(summary.metrics['requests_delayed']!.value).toBe(0);
+  });
+
   it('current warm-up: new instances count at once; no scaling for warmup_time after a scale-out', () => {
     const { events } = run(scenarioText({ variant: 'current', config: BLOG_POLICIES, load: STEPPED_LOAD }));
     // 0.01 s: w counts at once: 700 millicores → +50 % of 1 → 1 → target 2 → spawn w-2; no scaling to 1.01 s.
