@@ -287,7 +287,7 @@ function evaluatePolicies(turn: Turn, base: number, evaluations: PolicyEvaluatio
     }
     if (target !== null && (best === null || target > best)) best = target;
   }
-  evaluations.length = policies.length;
+  if (evaluations.length !== policies.length) evaluations.length = policies.length;
   // no target below zero instances (legacy: nothing counted yet → nothing to remove)
   return best !== null && best < 0 ? 0 : best;
 }
@@ -328,7 +328,7 @@ function scaleIn(turn: Turn, remove: number): boolean {
  */
 export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Observation, now: Micros, reuse?: Decision): Decision {
   const actions = reuse ? reuse.actions : [];
-  actions.length = 0;
+  if (actions.length !== 0) actions.length = 0;
   const turn = new Turn(config, obs, now, actions);
   wakeOnRequest(turn);
   const idle = scaleToZero(turn, state.idle);
