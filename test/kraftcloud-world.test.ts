@@ -189,6 +189,9 @@ describe('kraftcloud on the replica world: scale-to-zero', () => {
     expect(m['added_latency_max_ms']!.value).toBeCloseTo(15, 6);
     expect(m['requests_delayed']!.value).toBe(2); // 1.5 + 100/s × 1.7 ms ≈ 1.67, rounded
     expect(m['cold_starts']!.value).toBe(0); // the wait ended with a wake
+    // the requests that arrived with nothing ready (5.000–5.015 s) waited for the wake: worst 15 ms
+    expect(m['wake_added_latency_max_ms']!.value).toBeCloseTo(15, 6);
+    expect(m['cold_start_added_latency_max_ms']!.value).toBeNull();
     // 3 s of 0 requests… then the instance is parked, not gone: instance-seconds count it only while up
     // (0 → 3.00 s and 5.01 → 8 s: 3 + 2.99 s)
     expect(summary.metrics['instance_seconds']!.value).toBeCloseTo(3 + 2.99, 6);

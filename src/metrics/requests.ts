@@ -6,6 +6,13 @@
  */
 import type { MetricSet } from '../report/types.js';
 import type { AddedLatency } from '../requests/metrics.js';
+
+/** The run's added latency over every request, and over those of cold starts and of wakes (histograms summed). */
+export interface RunLatency {
+  all: AddedLatency;
+  coldStart: AddedLatency;
+  wake: AddedLatency;
+}
 import type { WorkloadRequests } from '../run/replicas.js';
 
 /** The request metrics: name, unit and a one-line description (docs/METRICS.md, "Requests"). */
@@ -19,6 +26,10 @@ export const REQUEST_METRIC_TABLE = [
   { name: 'added_latency_p95_ms', unit: 'ms', doc: '95th percentile of the added latency.' },
   { name: 'added_latency_p99_ms', unit: 'ms', doc: '99th percentile of the added latency.' },
   { name: 'added_latency_max_ms', unit: 'ms', doc: 'Longest added latency.' },
+  { name: 'cold_start_added_latency_p99_ms', unit: 'ms', doc: '99th percentile of the added latency of the requests that arrived while nothing was ready and a boot ended the wait.' },
+  { name: 'cold_start_added_latency_max_ms', unit: 'ms', doc: 'Longest of those.' },
+  { name: 'wake_added_latency_p99_ms', unit: 'ms', doc: '99th percentile of the added latency of the requests that arrived while nothing was ready and a wake ended the wait.' },
+  { name: 'wake_added_latency_max_ms', unit: 'ms', doc: 'Longest of those.' },
   { name: 'cold_starts', unit: 'count', doc: 'Times requests found no instance ready and waited for a boot (not a wake).' },
   { name: 'cold_start_requests', unit: 'count', doc: 'Requests that arrived during those cold starts.' },
   { name: 'standbys', unit: 'count', doc: 'Instances parked (scale-to-zero standby).' },
@@ -59,6 +70,10 @@ export function groupRequestMetricSet(r: WorkloadRequests): MetricSet {
     added_latency_p95_ms: r6(lat?.p95 ?? null),
     added_latency_p99_ms: r6(lat?.p99 ?? null),
     added_latency_max_ms: r6(lat?.max ?? null),
+    cold_start_added_latency_p99_ms: r6(q?.cold_start_added_latency_ms.p99 ?? null),
+    cold_start_added_latency_max_ms: r6(q?.cold_start_added_latency_ms.max ?? null),
+    wake_added_latency_p99_ms: r6(q?.wake_added_latency_ms.p99 ?? null),
+    wake_added_latency_max_ms: r6(q?.wake_added_latency_ms.max ?? null),
     cold_starts: q ? q.cold_starts : null,
     cold_start_requests: q ? q.cold_start_requests : null,
     standbys: r.standbys,
@@ -73,7 +88,7 @@ export function groupRequestMetricSet(r: WorkloadRequests): MetricSet {
  * The run's request metrics: counts summed over the workloads; the added latency over every
  * request (`latency`: the workloads' histograms summed, src/requests `combinedAddedLatency`).
  */
-export function requestMetricSet(list: readonly WorkloadRequests[], latency: AddedLatency): MetricSet {
+export function requestMetricSet(list: readonly WorkloadRequests[], latency: RunLatency): MetricSet {
   const withFlow = list.filter((r) => r.requests !== null).map((r) => r.requests!);
   const any = withFlow.length > 0;
   const sum = (f: (q: (typeof withFlow)[number]) => number): number | null => (any ? withFlow.reduce((a, q) => a + f(q), 0) : null);
@@ -86,11 +101,15 @@ export function requestMetricSet(list: readonly WorkloadRequests[], latency: Add
     requests_served: sum((q) => q.served),
     requests_delayed: sum((q) => q.delayed),
     requests_dropped: sum((q) => q.dropped),
-    added_latency_mean_ms: r6(latency.mean),
-    added_latency_p50_ms: r6(latency.p50),
-    added_latency_p95_ms: r6(latency.p95),
-    added_latency_p99_ms: r6(latency.p99),
-    added_latency_max_ms: r6(latency.max),
+    added_latency_mean_ms: r6(latency.all.mean),
+    added_latency_p50_ms: r6(latency.all.p50),
+    added_latency_p95_ms: r6(latency.all.p95),
+    added_latency_p99_ms: r6(latency.all.p99),
+    added_latency_max_ms: r6(latency.all.max),
+    cold_start_added_latency_p99_ms: r6(latency.coldStart.p99),
+    cold_start_added_latency_max_ms: r6(latency.coldStart.max),
+    wake_added_latency_p99_ms: r6(latency.wake.p99),
+    wake_added_latency_max_ms: r6(latency.wake.max),
     cold_starts: sum((q) => q.cold_starts),
     cold_start_requests: sum((q) => q.cold_start_requests),
     standbys: list.reduce((a, r) => a + r.standbys, 0),

@@ -11,8 +11,10 @@
  * periodic is batched in the round.
  */
 import { InputError } from '../scenario/errors.js';
-import { recordWake } from '../requests/flow.js';
-import { combinedAddedLatency, requestMetrics, type AddedLatency, type RequestMetrics } from '../requests/metrics.js';
+import { recordWake, type RequestFlow } from '../requests/flow.js';
+import { addedLatency, combinedAddedLatency, requestMetrics, type RequestMetrics } from '../requests/metrics.js';
+import { LatencyHistogram } from '../requests/histogram.js';
+import type { RunLatency } from '../metrics/requests.js';
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';
 import { stream, type RandomStream } from '../kernel/random.js';
@@ -89,8 +91,8 @@ export interface SimulationResult {
    * workload has either (summary.json then has no `requests` section).
    */
   requests?: WorkloadRequests[];
-  /** The added latency over every request of the run (the services' histograms summed); with `requests`. */
-  requestsLatency?: AddedLatency;
+  /** The added latency over every request of the run, of cold starts and of wakes (the services' histograms summed); with `requests`. */
+  requestsLatency?: RunLatency;
 }
 
 /** One workload's requests and parked instances over a run (summary.json `requests`). */
@@ -112,6 +114,16 @@ export const TIMESERIES_HEADER = 'time_s,group,series,value';
 /** Round a value for the text outputs (6 decimals), so files stay small and stable. */
 function r6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+/** The run's added latency over every request, and over the requests of cold starts and of wakes. */
+function runLatency(flows: readonly RequestFlow[]): RunLatency {
+  const summed = (pick: (f: RequestFlow) => LatencyHistogram) => {
+    const h = new LatencyHistogram();
+    for (const f of flows) h.addHistogram(pick(f));
+    return addedLatency(h);
+  };
+  return { all: combinedAddedLatency(flows), coldStart: summed((f) => f.coldStartLatency), wake: summed((f) => f.wakeLatency) };
 }
 
 /** Run the scenario with the engine plug-in `plugin` to its end and return what the metrics and report need. */
@@ -734,6 +746,6 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     chart: chart.finish(),
     counts,
     engine: { cooldown: report.cooldown, sensorNote: report.sensorNote },
-    ...(requests ? { requests, requestsLatency: combinedAddedLatency(workloads.flatMap((w) => (w.requests !== null ? [w.requests] : []))) } : {}),
+    ...(requests ? { requests, requestsLatency: runLatency(workloads.flatMap((w) => (w.requests !== null ? [w.requests] : []))) } : {}),
   };
 }

@@ -114,7 +114,7 @@ const LOWER_IS_BETTER = new Set([
  * @example defaultBetter('scale_ups') // null
  */
 export function defaultBetter(metric: string): Better | null {
-  return LOWER_IS_BETTER.has(metric) || metric.startsWith('reaction_time_') || metric.startsWith('imbalance_') || metric.startsWith('added_latency_') || metric.startsWith('wake_latency_') ? 'lower' : null;
+  return LOWER_IS_BETTER.has(metric) || metric.startsWith('reaction_time_') || metric.startsWith('imbalance_') || metric.startsWith('added_latency_') || metric.startsWith('wake_latency_') || metric.startsWith('cold_start_added_latency_') || metric.startsWith('wake_added_latency_') ? 'lower' : null;
 }
 
 /**
