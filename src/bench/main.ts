@@ -23,7 +23,9 @@
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
  *  - neon-cluster: Neon vertical autoscaling on 50 nodes and 2,000 VMs for a simulated day
  *    (scenarios/bench-neon.yaml); events = agent metric samples (≈ 35 M). neon-cluster-bare-heap:
- *    the same events through the bare heap (targets: ≤ 2× the bare heap, ≤ 300 MB).
+ *    the same events through the bare heap, each doing a sample's arithmetic floor (load
+ *    averages, goal; case.ts `neonBaseline`), the bare heap alone in its detail (targets: ≤ 2×
+ *    the baseline, ≤ 300 MB).
  *  - kraftcloud-100: Unikraft Cloud, 100 request-driven services for a simulated hour with the
  *    decision loop every 10 ms (scenarios/bench-kraftcloud.yaml): 36 M engine decisions, each
  *    an observation of the service and a call of the pure core; reported as decisions per second
