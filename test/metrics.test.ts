@@ -49,7 +49,7 @@ describe('service level', () => {
     // (2 − 1)·10 + 0 = 10 core·s.
     expect(r.unserved_core_seconds).toBe(10);
     // One episode, 0 → 10: 10 s.
-    expect(r.reaction_times).toEqual([10]);
+    expect(r.reaction_sketch.exactValues(1e6)).toEqual([10]);
     expect([r.reaction_time_mean, r.reaction_time_p50, r.reaction_time_p95, r.reaction_time_max]).toEqual([10, 10, 10, 10]);
     expect(r.reaction_episodes).toBe(1);
     expect(r.reaction_episodes_open).toBe(0);
@@ -64,7 +64,7 @@ describe('service level', () => {
       .set(27, { s: 16 }) //        11 ≤ 0.8·16 = 12.8 closes: 27 − 20 = 7 s
       .set(30, { d: 20 }) //        20 > 12.8          episode 3 opens, still open at 40
       .finish(40);
-    expect(r.reaction_times).toEqual([3, 7]);
+    expect(r.reaction_sketch.exactValues(1e6)).toEqual([3, 7]);
     expect(r.reaction_episodes).toBe(2);
     expect(r.reaction_episodes_open).toBe(1);
     expect(r.reaction_time_mean).toBe(5); // (3 + 7)/2

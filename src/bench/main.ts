@@ -7,6 +7,9 @@
  *  - pb1-bare-heap: the baseline — the same number of events as PB1 has stats records, pushed
  *    and popped through the kernel's heap with one entry per instance and no model at all.
  *  - pb1-2d: PB1 over two simulated days, to show memory stays flat as duration doubles.
+ *  - pb1-memory-1d, pb1-memory-30d: PB1 over 1 and 30 simulated days, whole CLI processes under
+ *    --max-old-space-size=32, and the peak-RSS ratio 30 d / 1 d (target ≤ 1.1). Run once each;
+ *    the 30-day one is 30 PB1-days of work (see memory.ts for why it is not shortened).
  *  - default-1000: the bundled default scenario scaled to 1,000 groups for a day.
  *  - trace-replay-1g: a generated 1 GiB canonical trace streamed through the trace reader
  *    (rows/s; peak RSS must stay under 200 MB whatever the file's length). Run once, not repeated.
@@ -37,6 +40,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import { measureProcess, runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
+import { runPb1Days } from './memory.js';
 
 export interface CaseResult {
   name: string;
@@ -47,7 +51,7 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -120,6 +124,9 @@ function main(argv: string[]): void {
         else break;
       }
       if (runs.length === 0) continue;
+    } else if (name === 'pb1-memory-1d' || name === 'pb1-memory-30d') {
+      // whole processes, measured once: the 30-day one is 30 PB1-days of work
+      runs.push(runPb1Days(name, name === 'pb1-memory-1d' ? 1 : 30));
     } else if (name === 'startup' || name === 'startup-bare-node') {
       for (let i = 0; i < Math.max(times, 5); i++) runs.push(runStartupCase(name));
     } else for (let i = 0; i < times; i++) runs.push(runCase(name, args));
@@ -152,6 +159,9 @@ function main(argv: string[]): void {
   const one = results.get('pb1');
   const two = results.get('pb1-2d');
   if (one && two) process.stdout.write(`  ${'PB1 peak RSS, 2 days / 1 day (flat ≈ 1)'.padEnd(56)} ${(two.peakRssMB / one.peakRssMB).toFixed(2)}×\n`);
+  const day = results.get('pb1-memory-1d');
+  const month = results.get('pb1-memory-30d');
+  if (day && month) process.stdout.write(`  ${'PB1 peak RSS, 30 days / 1 day, whole process (target ≤ 1.1)'.padEnd(56)} ${(month.peakRssMB / day.peakRssMB).toFixed(2)}×\n`);
   const whole = results.get('pb1-process');
   if (whole) {
     const simpy = results.get('pb1-simpy');

@@ -2,11 +2,16 @@
  * Metrics of a Neon run: exact integrals over piecewise-constant per-VM values (allocation,
  * demand, goal, migrating), counters of the agent's and plugin's outcomes, the migrations, and
  * node overcommit (which must stay zero). Per-VM numbers live in Float64Arrays (one slot per
- * VM and field); the only lists that grow with the run are the episode lengths (percentiles).
+ * VM and field). Episode lengths go into bounded sketches (exact up to
+ * {@link NEON_EXACT_LIMIT} episodes, then a histogram within 1/257: `quantiles.ts`); migration
+ * durations keep only their count, sum and max. Nothing grows with simulated duration.
  */
 import type { Micros } from '../kernel/time.js';
 import type { Metric, MetricSet } from '../report/types.js';
-import { reactionTimeStats } from './stats.js';
+import { QuantileSketch } from './quantiles.js';
+
+/** Episode lengths (of all VMs together) kept exactly before a sketch turns into a histogram. */
+export const NEON_EXACT_LIMIT = 65_536;
 
 const GiB = 1024 ** 3;
 
@@ -82,9 +87,12 @@ export class NeonMetrics {
   private readonly lastResize: Float64Array;
   private readonly lastDirection: Int8Array;
   private readonly overSince: Float64Array;
-  private readonly sloEpisodes: number[] = [];
-  private readonly goalEpisodes: number[] = [];
-  private readonly migrationDurations: number[] = [];
+  private readonly sloEpisodes = new QuantileSketch(NEON_EXACT_LIMIT);
+  private readonly goalEpisodes = new QuantileSketch(NEON_EXACT_LIMIT);
+  /** Completed migrations: how many, their summed and their longest duration (s). */
+  private migrationCount = 0;
+  private migrationSum = 0;
+  private migrationMax = -Infinity;
   counts = { upscales: 0, downscales: 0, denied: 0, partly: 0, monitorDenied: 0, monitorUpscales: 0, migrationsFailed: 0, unschedulable: 0, flipFlops: 0, requestFailures: 0 };
   private downtime = 0;
   private overcommitSeconds = 0;
@@ -141,13 +149,13 @@ export class NeonMetrics {
     const viol = this.violating(o);
     if (viol && v[o + SLO_SINCE]! < 0) v[o + SLO_SINCE] = t;
     else if (!viol && v[o + SLO_SINCE]! >= 0) {
-      this.sloEpisodes.push((t - v[o + SLO_SINCE]!) / 1e6);
+      this.sloEpisodes.add((t - v[o + SLO_SINCE]!) / 1e6);
       v[o + SLO_SINCE] = -1;
     }
     const below = v[o + ALLOC_CPU]! < v[o + GOAL_CPU]! || v[o + ALLOC_MEM]! < v[o + GOAL_MEM]!;
     if (below && v[o + GOAL_SINCE]! < 0) v[o + GOAL_SINCE] = t;
     else if (!below && v[o + GOAL_SINCE]! >= 0) {
-      this.goalEpisodes.push((t - v[o + GOAL_SINCE]!) / 1e6);
+      this.goalEpisodes.add((t - v[o + GOAL_SINCE]!) / 1e6);
       v[o + GOAL_SINCE] = -1;
     }
   }
@@ -205,7 +213,10 @@ export class NeonMetrics {
       this.counts.migrationsFailed++;
       return;
     }
-    this.migrationDurations.push((r.end - r.start) / 1e6);
+    const seconds = (r.end - r.start) / 1e6;
+    this.migrationCount++;
+    this.migrationSum += seconds;
+    if (seconds > this.migrationMax) this.migrationMax = seconds;
     this.downtime += r.downtime / 1e6;
   }
 
@@ -257,9 +268,9 @@ export class NeonMetrics {
     const T = end / 1e6;
     let heavy = 0;
     for (let i = 0; i < this.vmCount; i++) if (this.v[i * F + MIG_S]! > 0.1 * T) heavy++;
-    const goal = reactionTimeStats(this.goalEpisodes);
-    const slo = reactionTimeStats(this.sloEpisodes);
-    const md = this.migrationDurations;
+    const goal = this.goalEpisodes.stats();
+    const slo = this.sloEpisodes.stats();
+    const migrations = this.migrationCount;
     const c = this.counts;
     const vmTime = T * this.vmCount;
     return {
@@ -275,11 +286,11 @@ export class NeonMetrics {
       monitor_upscale_requests: m(c.monitorUpscales, 'count'),
       request_failures: m(c.requestFailures, 'count'),
       node_overcommit_seconds: m(this.overcommitSeconds, 's'),
-      migrations: m(md.length, 'count'),
+      migrations: m(migrations, 'count'),
       migrations_failed: m(c.migrationsFailed, 'count'),
       migrations_unschedulable: m(c.unschedulable, 'count'),
-      migration_seconds_mean: m(md.length > 0 ? md.reduce((a, b) => a + b, 0) / md.length : null, 's'),
-      migration_seconds_max: m(md.length > 0 ? Math.max(...md) : null, 's'),
+      migration_seconds_mean: m(migrations > 0 ? this.migrationSum / migrations : null, 's'),
+      migration_seconds_max: m(migrations > 0 ? this.migrationMax : null, 's'),
       migration_downtime_seconds: m(this.downtime, 's'),
       migrating_percent: m(vmTime > 0 ? (100 * sum(MIG_S)) / vmTime : null, '%'),
       vms_migrating_over_10_percent: m(heavy, 'count'),

@@ -4,7 +4,8 @@
  */
 import type { Micros } from '../kernel/time.js';
 import { MICROS_PER_HOUR, MICROS_PER_SECOND } from '../kernel/time.js';
-import { meanOrNull, percentOf, perHour, reactionTimeStats } from './stats.js';
+import { QuantileSketch } from './quantiles.js';
+import { meanOrNull, percentOf, perHour } from './stats.js';
 import { COUNTER_NAMES, type CounterName, type FleetResult, type WorkloadResult } from './workload.js';
 
 // FleetMetrics lives next to WorkloadMetrics (same streaming rules); re-exported here for the aggregation's callers.
@@ -153,7 +154,9 @@ function summedCounters(results: readonly WorkloadResult[]): Record<CounterName,
  *   result as `fleet`, otherwise the value is null.
  * - `slo_violation_seconds`: summed; `slo_violation_percent` = that sum / (T × number of
  *   workloads) × 100, i.e. the share of workload-time spent in violation.
- * - Reaction times: pooled over all closed episodes of all workloads, then mean/p50/p95/max.
+ * - Reaction times: pooled over all closed episodes of all workloads, then mean/p50/p95/max
+ *   (exact while every workload has at most 256 episodes, else within 1/257 relative; see
+ *   `quantiles.ts`).
  * - `flip_flop_rate`, `reversal_rate`, `ping_pong_rate`: totals per hour of T.
  * - θ_U, θ_O, τ_U, τ_O, υ: the mean over workloads (ignoring workloads where it is null).
  *
@@ -165,7 +168,7 @@ export function aggregateMetricSets(results: readonly WorkloadResult[], duration
   const flipFlops = sumOf(results, (r) => r.flip_flops);
   const reversals = sumOf(results, (r) => r.reversals);
   const counts = summedCounters(results);
-  const reaction = reactionTimeStats(results.flatMap((r) => r.reaction_times));
+  const reaction = QuantileSketch.pool(results.map((r) => r.reaction_sketch)).stats(MICROS_PER_SECOND);
   return withUnits({
     instance_seconds: sumOf(results, (r) => r.instance_seconds),
     vcpu_seconds: sumOf(results, (r) => r.vcpu_seconds),

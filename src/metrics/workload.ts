@@ -5,8 +5,9 @@
  * constant, so every integral is accumulated exactly as value × (t − tLast) when time moves
  * on. Nothing is re-sampled except υ, which is defined on a fixed grid.
  *
- * Hot-path rules: `update` allocates nothing and touches only numeric fields; memory is
- * constant except the list of closed reaction-time episodes (a doubling Float64Array).
+ * Hot-path rules: `update` allocates nothing and touches only numeric fields; memory does not
+ * grow with simulated duration: closed reaction-time episodes go into a bounded
+ * {@link QuantileSketch} per workload (exact up to 256 episodes, then a histogram).
  *
  * Same-timestamp rule: several updates at the same t are normal and the last one wins for
  * time t. Everything time-weighted (integrals, max instances, SLO episodes) is decided on the
@@ -15,7 +16,8 @@
  */
 import type { Micros } from '../kernel/time.js';
 import { MICROS_PER_HOUR, MICROS_PER_SECOND } from '../kernel/time.js';
-import { percentOf, perHour, reactionTimeStats } from './stats.js';
+import { QuantileSketch } from './quantiles.js';
+import { percentOf, perHour } from './stats.js';
 
 /** Activity counters that are plain counts (METRICS.md "Cost and activity", plus ping-pongs). */
 export const COUNTER_NAMES = [
@@ -83,8 +85,11 @@ export interface WorkloadResult {
   slo_violation_seconds: number;
   slo_violation_percent: number | null;
   unserved_core_seconds: number;
-  /** Durations (s) of the closed reaction-time episodes, in the order they ended. */
-  reaction_times: number[];
+  /**
+   * Lengths of the closed reaction-time episodes, in µs (bounded: exact up to 256, then a
+   * histogram; `reaction_time_*` are computed from it, the run level pools these).
+   */
+  reaction_sketch: QuantileSketch;
   reaction_episodes: number;
   reaction_episodes_open: number;
   reaction_time_mean: number | null;
@@ -174,8 +179,8 @@ export class WorkloadMetricsBank {
 
   /** Every workload's numbers: slot `F_*` of workload i at i × STRIDE + F_*. */
   private readonly f: Float64Array;
-  private readonly episodes: Float64Array[];
-  private readonly episodeCount: Int32Array;
+  /** Closed reaction-time episode lengths (µs) per workload. */
+  private readonly episodes: QuantileSketch[];
   /** `COUNTER_NAMES.length` counters per workload, workload after workload. */
   private readonly counters: Float64Array;
 
@@ -196,8 +201,7 @@ export class WorkloadMetricsBank {
       this.f[i * STRIDE + F_NEXT_GRID_TIME] = opts.start;
       this.f[i * STRIDE + F_MAX_INSTANCES] = -Infinity;
     }
-    this.episodes = Array.from({ length: size }, () => new Float64Array(16));
-    this.episodeCount = new Int32Array(size);
+    this.episodes = Array.from({ length: size }, () => new QuantileSketch());
     this.counters = new Float64Array(size * COUNTER_NAMES.length);
   }
 
@@ -386,16 +390,7 @@ export class WorkloadMetricsBank {
       return;
     }
     this.f[i * STRIDE + F_EPISODE_OPEN] = 0;
-    // append the closed episode's duration (µs), doubling the buffer when full
-    let list = this.episodes[i]!;
-    const n = this.episodeCount[i]!;
-    if (n === list.length) {
-      const bigger = new Float64Array(list.length * 2);
-      bigger.set(list);
-      this.episodes[i] = list = bigger;
-    }
-    list[n] = at - this.f[i * STRIDE + F_EPISODE_START]!;
-    this.episodeCount[i] = n + 1;
+    this.episodes[i]!.add(at - this.f[i * STRIDE + F_EPISODE_START]!);
   }
 
   /**
@@ -433,8 +428,8 @@ export class WorkloadMetricsBank {
   private result(i: number, end: Micros): WorkloadResult {
     const T = end - this.start;
     const hours = T / MICROS_PER_HOUR;
-    const times = Array.from(this.episodes[i]!.subarray(0, this.episodeCount[i]!), (us) => us / MICROS_PER_SECOND);
-    const reaction = reactionTimeStats(times);
+    const sketch = this.episodes[i]!;
+    const reaction = sketch.stats(MICROS_PER_SECOND);
     const steps = this.f[i * STRIDE + F_NEXT_GRID_INDEX]! - 1;
     const counters = this.counters.subarray(i * COUNTER_NAMES.length, (i + 1) * COUNTER_NAMES.length);
     const flipFlops = this.f[i * STRIDE + F_FLIP_FLOPS]!;
@@ -459,8 +454,8 @@ export class WorkloadMetricsBank {
       slo_violation_seconds: this.f[i * STRIDE + F_VIOLATION_US]! / MICROS_PER_SECOND,
       slo_violation_percent: percentOf(this.f[i * STRIDE + F_VIOLATION_US]!, T),
       unserved_core_seconds: this.f[i * STRIDE + F_UNSERVED_US]! / MICROS_PER_SECOND,
-      reaction_times: times,
-      reaction_episodes: this.episodeCount[i]!,
+      reaction_sketch: sketch,
+      reaction_episodes: sketch.count,
       reaction_episodes_open: this.f[i * STRIDE + F_EPISODE_OPEN]!,
       reaction_time_mean: reaction.mean,
       reaction_time_p50: reaction.p50,

@@ -20,8 +20,9 @@ import { kraftcloudEngine } from '../engines/kraftcloud/world.js';
 import { hpaEngine } from '../engines/hpa/plugin.js';
 import { runIncus } from './incus.js';
 import { runNeon } from './neon.js';
-import { LineWriter, writeFileAtomic } from '../report/files.js';
+import { LineWriter } from '../report/files.js';
 import { makeOutputDir, refuseInputAsOutput, removeCreatedDirs } from '../files/outputs.js';
+import { writeJsonAtomic } from '../files/json.js';
 import { VERSION } from '../version.js';
 import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
@@ -226,7 +227,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await sim.writeReport(outDir);
       files.push('report.html', 'summary.md');
     }
-    writeFileAtomic(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    // written a piece at a time: the same bytes as JSON.stringify(summary, null, 2) (files/json.ts)
+    writeJsonAtomic(path.join(outDir, 'summary.json'), summary, 2);
     files.push('summary.json');
     for (const w of writers) {
       w.commit();
