@@ -155,6 +155,20 @@ async function timeNeon(scenario: Scenario, name: string): Promise<CaseResult> {
   );
 }
 
+/**
+ * Unikraft Cloud at scale: events = engine decisions (one per service every decision period,
+ * each observing the service's instances and calling the pure core); rounds = 1 s load steps.
+ */
+async function timeKraftcloud(scenario: Scenario, name: string): Promise<CaseResult> {
+  const { simulateReplicas } = await import('../run/replicas.js');
+  const { kraftcloudEngine } = await import('../engines/kraftcloud/world.js');
+  const started = process.hrtime.bigint();
+  const sim = simulateReplicas(scenario, kraftcloudEngine.bind(scenario));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const events = sim.counts.engineCalls;
+  return caseResult(name, seconds, events, `${scenario.workloads.length} services, ${scenario.duration / 3.6e9} h, ${sim.counts.rounds} rounds, ${events} engine decisions, ${sim.counts.heapEvents} heap events; events = decisions`);
+}
+
 /** Load a bundled scenario (the loader is imported only by the cases that need it). */
 async function load(name: string, sets: string[] = []): Promise<Scenario> {
   const { loadScenario } = await import('../scenario/load.js');
@@ -197,6 +211,9 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       return timeModel(scaleScenario(await load('albatross-default'), 1000), name);
     case 'incus-cluster':
       return timeCluster(await load('bench-incus'), name);
+    case 'kraftcloud-100':
+      // SCALELAB_BENCH_KRAFTCLOUD_DURATION shortens it (e.g. 10m) on a machine too slow for the hour
+      return timeKraftcloud(await load('bench-kraftcloud', process.env['SCALELAB_BENCH_KRAFTCLOUD_DURATION'] ? [`duration=${process.env['SCALELAB_BENCH_KRAFTCLOUD_DURATION']}`] : []), name);
     case 'neon-cluster':
       return timeNeon(await load('bench-neon'), name);
     case 'neon-cluster-bare-heap': {

@@ -29,6 +29,10 @@
  *    the same events through the bare heap, each doing a sample's arithmetic floor (load
  *    averages, goal; case.ts `neonBaseline`), the bare heap alone in its detail (targets: ≤ 2×
  *    the baseline, ≤ 300 MB).
+ *  - kraftcloud-100: Unikraft Cloud, 100 request-driven services for a simulated hour with the
+ *    decision loop every 10 ms (scenarios/bench-kraftcloud.yaml): 36 M engine decisions, each
+ *    an observation of the service and a call of the pure core; reported as decisions per second
+ *    beside PB1's stats records per second in the same run (target: within 2×).
  *
  * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
  */
@@ -47,7 +51,7 @@ export interface CaseResult {
   detail: string;
 }
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -143,6 +147,9 @@ function main(argv: string[]): void {
   ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
   ratio('incus-cluster', 'incus-cluster-bare-heap', 'Incus 100 members × 5,000 VMs × 1 week / bare heap');
   ratio('neon-cluster', 'neon-cluster-bare-heap', 'Neon 50 nodes × 2,000 VMs × 1 day / bare heap (target ≤ 2)');
+  const kc = results.get('kraftcloud-100');
+  const pb = results.get('pb1');
+  if (kc && pb) process.stdout.write(`  ${'PB1 records/s ÷ kraftcloud decisions/s (target ≤ 2)'.padEnd(56)} ${(pb.eventsPerSecond / kc.eventsPerSecond).toFixed(2)}×\n`);
   const s1 = results.get('sweep-1-worker');
   const s2 = results.get('sweep-2-workers');
   if (s1 && s2) process.stdout.write(`  ${'sweep 200×3, speed-up 2 workers vs 1 (target ≥ 1.8)'.padEnd(56)} ${(s1.wallSeconds / s2.wallSeconds).toFixed(2)}×\n`);

@@ -3,6 +3,7 @@ import type { EngineDescriptor } from './descriptor.js';
 import { albatrossDescriptor } from './albatross/descriptor.js';
 import { hpaDescriptor } from './hpa/descriptor.js';
 import { incusDescriptor } from './incus/descriptor.js';
+import { kraftcloudDescriptor } from './kraftcloud/descriptor.js';
 import { neonDescriptor } from './neon/descriptor.js';
 
 export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([
@@ -10,6 +11,7 @@ export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([
   [hpaDescriptor.name, hpaDescriptor],
   [incusDescriptor.name, incusDescriptor],
   [neonDescriptor.name, neonDescriptor],
+  [kraftcloudDescriptor.name, kraftcloudDescriptor],
 ]);
 
 /** Look up an engine descriptor; undefined when unknown. */

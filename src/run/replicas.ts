@@ -11,6 +11,10 @@
  * periodic is batched in the round.
  */
 import { InputError } from '../scenario/errors.js';
+import { recordWake, type RequestFlow } from '../requests/flow.js';
+import { addedLatency, combinedAddedLatency, requestMetrics, type RequestMetrics } from '../requests/metrics.js';
+import { LatencyHistogram } from '../requests/histogram.js';
+import type { RunLatency } from '../metrics/requests.js';
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';
 import { stream, type RandomStream } from '../kernel/random.js';
@@ -51,6 +55,8 @@ const EV_RESTART = 5;
 const EV_SYNC = 6;
 const EV_ROUND = 7;
 const EV_WAKE = 8;
+/** A parked instance's wake is done (it runs again). */
+const EV_WOKEN = 9;
 
 /** Tie-break priorities: lifecycle first, then faults, the engine's pass and wake-ups, the round. */
 const PRIO_LIFECYCLE = 0;
@@ -79,6 +85,27 @@ export interface SimulationResult {
   counts: { rounds: number; records: number; heapEvents: number; engineCalls: number };
   /** The engine's cooldown (µs) the flip-flop rule used, and what its sensor read, for summary.json's notes. */
   engine?: { cooldown: Micros; sensorNote: string };
+  /**
+   * Per workload, request-driven ones (`requests:`) and those whose engine parks instances:
+   * the request metrics (null without `requests:`) and the standby/wake counts. Absent when no
+   * workload has either (summary.json then has no `requests` section).
+   */
+  requests?: WorkloadRequests[];
+  /** The added latency over every request of the run, of cold starts and of wakes (the services' histograms summed); with `requests`. */
+  requestsLatency?: RunLatency;
+}
+
+/** One workload's requests and parked instances over a run (summary.json `requests`). */
+export interface WorkloadRequests {
+  name: string;
+  requests: RequestMetrics | null;
+  /** Instances parked (standby commands carried out). */
+  standbys: number;
+  /** Parked instances woken, and those woken for a request. */
+  wakes: number;
+  wakes_for_requests: number;
+  /** Time from a wake to the instance running again (ms); null without wakes. */
+  wake_latency_ms: { mean: number | null; max: number | null };
 }
 
 /** Column names of timeseries.csv. */
@@ -87,6 +114,16 @@ export const TIMESERIES_HEADER = 'time_s,group,series,value';
 /** Round a value for the text outputs (6 decimals), so files stay small and stable. */
 function r6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+/** The run's added latency over every request, and over the requests of cold starts and of wakes. */
+function runLatency(flows: readonly RequestFlow[]): RunLatency {
+  const summed = (pick: (f: RequestFlow) => LatencyHistogram) => {
+    const h = new LatencyHistogram();
+    for (const f of flows) h.addHistogram(pick(f));
+    return addedLatency(h);
+  };
+  return { all: combinedAddedLatency(flows), coldStart: summed((f) => f.coldStartLatency), wake: summed((f) => f.wakeLatency) };
 }
 
 /** Run the scenario with the engine plug-in `plugin` to its end and return what the metrics and report need. */
@@ -101,6 +138,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const rngBoot: RandomStream = stream(scenario.seed, 'world:boot-latency');
   const rngFail: RandomStream = stream(scenario.seed, 'world:boot-failure');
   const rngNoise: RandomStream = stream(scenario.seed, 'world:measurement-noise');
+  const rngWake: RandomStream = stream(scenario.seed, 'world:wake-latency');
   const noise = world.measurement_noise;
   const report = plugin.report;
   const sensor = plugin.sensor;
@@ -133,6 +171,12 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   let nextId = 1;
 
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
+  // parked instances per workload: standbys, wakes (for requests), wake latency sum and max (µs)
+  const standbys = new Float64Array(workloads.length);
+  const wakes = new Float64Array(workloads.length);
+  const requestWakes = new Float64Array(workloads.length);
+  const wakeSum = new Float64Array(workloads.length);
+  const wakeMax = new Float64Array(workloads.length);
   // what the engine evaluated, filled by the plug-in for the series and charts (reused)
   const reading: EngineReading = { cpu: null, highTicks: 0, lowTicks: 0, inCooldown: false };
 
@@ -163,7 +207,8 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   /** Store `w`'s current values in the metrics (advanced to now). */
   const store = (w: Workload): void => {
     const n = existing(w);
-    metrics.set(w.index, w.demand, capacityCores(w), demandedInstances(w.demand, u, w.spec.vcpus), w.running, n, n * w.spec.vcpus, (n * w.spec.memory_bytes) / GIB);
+    // a parked instance costs no CPU but keeps its memory
+    metrics.set(w.index, w.demand, capacityCores(w), demandedInstances(w.demand, u, w.spec.vcpus), w.running, n, n * w.spec.vcpus, ((n + w.standby) * w.spec.memory_bytes) / GIB);
   };
   const fleetChange = (t: Micros, delta: number): void => {
     fleetInstances += delta;
@@ -341,9 +386,39 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         stop(w, name, t, a.reason, scaling);
         break;
       }
-      case 'standby':
-      case 'wake':
-        throw new Error(`the replica world does not support ${a.type} yet (engine ${scenario.engine.name})`);
+      case 'standby': {
+        const inst = findInstance(w, a.instance);
+        if (!inst || inst.phase !== Phase.Running) {
+          log(t, 'standby_ignored', { group, instance: a.instance, reason: 'not running' });
+          break;
+        }
+        settle(w, t);
+        setPhase(w, inst, Phase.Standby, t);
+        standbys[i]!++;
+        log(t, 'standby', { group, instance: a.instance, reason: a.reason });
+        break;
+      }
+      case 'wake': {
+        const inst = findInstance(w, a.instance);
+        if (!inst || inst.phase !== Phase.Standby) {
+          log(t, 'wake_ignored', { group, instance: a.instance, reason: 'not parked' });
+          break;
+        }
+        // a stateful resume takes the engine's latency; otherwise the instance boots again
+        const latency = a.latency ?? sampleLatency(world.boot.latency, rngWake);
+        settle(w, t);
+        setPhase(w, inst, Phase.Booting, t);
+        queue.push(t + latency, EV_WOKEN, inst.id, PRIO_LIFECYCLE);
+        wakes[i]!++;
+        wakeSum[i]! += latency;
+        if (latency > wakeMax[i]!) wakeMax[i] = latency;
+        if (a.reason === 'request') {
+          requestWakes[i]!++;
+          if (w.requests !== null) recordWake(w.requests);
+        }
+        log(t, 'wake', { group, instance: a.instance, reason: a.reason, latency_ms: latency / 1000, ...(a.latency === undefined ? { cold_boot: true } : {}) });
+        break;
+      }
       case 'orphan':
         for (const name of a.instances) {
           const inst = findInstance(w, name);
@@ -398,7 +473,14 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
       } else {
         settleRound(w, t);
       }
-      w.demand = demand[slot[wi]!]!;
+      // a request-driven workload's series is requests/s; its CPU demand is what they keep busy
+      const sample = demand[slot[wi]!]!;
+      const flow = w.requests;
+      if (flow === null) w.demand = sample;
+      else {
+        w.rate = sample;
+        w.demand = (sample * flow.spec.serviceTime * flow.spec.cpuPerRequest) / 1e6;
+      }
       store(w);
       const chartNow = wi < chartGroups;
       if (sampleTs || chartNow) {
@@ -545,6 +627,17 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         if (!inst.isPrimary) apply(w, plugin.onSpawnResult(w, states[w.index]!, inst.name, 'placed', t), t);
         break;
       }
+      case EV_WOKEN: {
+        const inst = live.get(arg);
+        if (!inst || inst.phase !== Phase.Booting) break;
+        const w = workloads[inst.workload]!;
+        settle(w, t);
+        setPhase(w, inst, Phase.Running, t);
+        inst.roundCpuUs = inst.cpuUs;
+        log(t, 'instance_running', { group: w.spec.name, instance: inst.name, woken: true });
+        measure(w, t);
+        break;
+      }
       case EV_BOOTED: {
         const inst = live.get(arg);
         if (!inst || inst.phase !== Phase.Booting) break;
@@ -633,11 +726,26 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   for (const s of sources) s.close();
   const results = workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) }));
   chart.close(workloads.slice(0, chartGroups).map((w) => metrics.violationMicros(w.index)));
+  const withRequests = workloads.some((w) => w.requests !== null || standbys[w.index]! > 0 || wakes[w.index]! > 0);
+  const requests = withRequests
+    ? workloads.map((w) => {
+        const n = wakes[w.index]!;
+        return {
+          name: w.spec.name,
+          requests: w.requests !== null ? requestMetrics(w.requests) : null,
+          standbys: standbys[w.index]!,
+          wakes: n,
+          wakes_for_requests: requestWakes[w.index]!,
+          wake_latency_ms: { mean: n > 0 ? wakeSum[w.index]! / n / 1000 : null, max: n > 0 ? wakeMax[w.index]! / 1000 : null },
+        };
+      })
+    : undefined;
   return {
     workloads: results,
     fleet: fleet.finish(end),
     chart: chart.finish(),
     counts,
     engine: { cooldown: report.cooldown, sensorNote: report.sensorNote },
+    ...(requests ? { requests, requestsLatency: runLatency(workloads.flatMap((w) => (w.requests !== null ? [w.requests] : []))) } : {}),
   };
 }

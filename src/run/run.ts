@@ -9,12 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { aggregateMetricSets, workloadMetricSet } from '../metrics/summary.js';
+import { groupRequestMetricSet, requestMetricSet } from '../metrics/requests.js';
 import type { RunSummary } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
 import { simulateReplicas } from './replicas.js';
 import type { ReplicaEngine } from '../world/replicas/engine.js';
 import { albatrossEngine } from '../engines/albatross/plugin.js';
+import { kraftcloudEngine } from '../engines/kraftcloud/world.js';
 import { hpaEngine } from '../engines/hpa/plugin.js';
 import { runIncus } from './incus.js';
 import { runNeon } from './neon.js';
@@ -61,6 +63,7 @@ export function replicaRunner<S, O>(engine: ReplicaEngine<S, O>): Runner {
 /** Runners by engine name; each engine's world registers here (replica autoscalers with `replicaRunner`). */
 export const runners = new Map<string, Runner>([
   ['albatross', replicaRunner(albatrossEngine)],
+  ['kraftcloud', replicaRunner(kraftcloudEngine)],
   ['hpa', replicaRunner(hpaEngine)],
   ['incus', runIncus],
   ['neon', runNeon],
@@ -116,6 +119,12 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
   const metrics = aggregateMetricSets(results, scenario.duration, sim.fleet);
   const groups: RunSummary['groups'] = {};
   for (const w of sim.workloads) groups[w.name] = workloadMetricSet(w.result);
+  // request-driven workloads and parked instances: the request metrics after the generic ones
+  const requests = sim.requests;
+  if (requests) {
+    Object.assign(metrics, requestMetricSet(requests, sim.requestsLatency!));
+    for (const r of requests) Object.assign(groups[r.name]!, groupRequestMetricSet(r));
+  }
   return {
     scalelab: VERSION,
     scenario: scenarioSummary(scenario),
@@ -127,9 +136,14 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
       flipFlopNote(scenario, sim.engine?.cooldown),
       'reaction times exclude episodes still open at the end',
       `${sim.engine?.sensorNote ?? `stats records every ${scenario.world.stats_interval / 1e6} s`}; workload metrics summed over ${sim.workloads.length} workloads (θ, τ, υ averaged)`,
+      ...(requests ? [REQUESTS_NOTE] : []),
     ],
   };
 }
+
+/** summary.json's note on the request metrics (request-driven workloads, parked instances). */
+const REQUESTS_NOTE =
+  'requests: a fluid model per span (src/requests; docs/REQUESTS.md): a request-driven workload\'s load series is requests/s, its demand the offered rate × service_time × cpu_per_request, its CPU counters the CPU of the requests served; added latency = wait for a slot, a boot or a wake, beyond the service time; a cold start is a wait for nothing ready that no wake ended';
 
 /**
  * How flip-flops were counted in this run: the window is measured from the end of the

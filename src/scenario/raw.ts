@@ -62,6 +62,8 @@ export interface RawWorkload {
   max_instances?: number | null;
   min_instances?: number;
   load: RawLoad;
+  /** Request-driven: the load series is requests per second (src/requests/spec.ts). */
+  requests?: unknown;
 }
 
 export type RawLoad = RawSyntheticLoad | { trace: RawTraceLoad };

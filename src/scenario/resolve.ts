@@ -14,6 +14,9 @@ import { resolveNeon } from './resolve-neon.js';
 import type { KeyPath } from './paths.js';
 import type { RawFault, RawHost, RawLatency, RawScenario, RawWorkload, RawWorld } from './raw.js';
 import type { FaultSpec, HostSpec, LatencySpec, OutputSpec, Scenario, WorkloadSpec, WorldSpec } from './types.js';
+import { InputError } from './errors.js';
+import { parseRequestsSpec } from '../requests/spec.js';
+import type { RequestSpec } from '../requests/flow.js';
 
 export const DEFAULT_ARCH = 'x86_64';
 export const DEFAULT_USER = 'scalelab';
@@ -148,6 +151,17 @@ function resolveHosts(raw: RawHost[], ctx: ResolveContext): HostSpec[] {
   return hosts;
 }
 
+/** A workload's `requests:` block (src/requests/spec.ts), failing at its key with the file's line. */
+function requestsOf(raw: unknown, path: KeyPath, ctx: ResolveContext): Required<RequestSpec> {
+  try {
+    return parseRequestsSpec(raw, { key: '' });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const sub = (err.key ?? '').replace(/^\./, '');
+    return ctx.fail(sub === '' ? path : [...path, sub], err.detail);
+  }
+}
+
 /** Workloads with `count:` expanded; names unique and valid, arch present on some host. */
 function resolveWorkloads(raw: RawWorkload[], hosts: HostSpec[], ctx: ResolveContext): WorkloadSpec[] {
   const out: WorkloadSpec[] = [];
@@ -167,7 +181,9 @@ function resolveWorkloads(raw: RawWorkload[], hosts: HostSpec[], ctx: ResolveCon
       if (seen.has(name)) ctx.fail(at('name'), `duplicate workload name "${name}"`);
       seen.add(name);
       const load = resolveLoad(w.load, { ctx, copy: name, workload: ['workloads', i], index, count: w.count ?? 1 });
-      out.push({ name, user: w.user ?? DEFAULT_USER, arch, vcpus: w.vcpus ?? 1, memory_bytes, block_devices: w.block_devices ?? false, max_instances, min_instances, load });
+      const spec: WorkloadSpec = { name, user: w.user ?? DEFAULT_USER, arch, vcpus: w.vcpus ?? 1, memory_bytes, block_devices: w.block_devices ?? false, max_instances, min_instances, load };
+      if (w.requests !== undefined) spec.requests = requestsOf(w.requests, at('requests'), ctx);
+      out.push(spec);
     });
   });
   return out;

@@ -141,6 +141,8 @@ const WORKLOAD = mapping(
     max_instances: { type: ['integer', 'null'], minimum: 1 },
     min_instances: { type: 'integer', minimum: 1 },
     load: LOAD,
+    // request-driven workload (src/requests/spec.ts reads and checks the block)
+    requests: { type: 'object', expect: 'a mapping with service_time, concurrency, queue_limit, cpu_per_request' },
   },
   ['name', 'load'],
 );

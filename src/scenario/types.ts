@@ -5,6 +5,7 @@
  * resolved by `scenario/load.ts`.
  */
 import type { Micros } from '../kernel/time.js';
+import type { RequestSpec } from '../requests/flow.js';
 
 export interface Scenario {
   name: string;
@@ -75,6 +76,12 @@ export interface WorkloadSpec {
   /** Lower bound on primary + clones (corrected variant only). */
   min_instances: number;
   load: LoadSpec;
+  /**
+   * Request-driven workload (`requests:`): the load series is requests per second, served
+   * `concurrency` at a time per instance for `serviceTime` each; CPU demand follows (src/requests).
+   * Absent: the load series is demand in cores.
+   */
+  requests?: Required<RequestSpec>;
 }
 
 export type LoadSpec = { kind: 'synthetic'; synthetic: SyntheticLoadSpec } | { kind: 'trace'; trace: TraceLoadSpec };

@@ -100,6 +100,7 @@ const LOWER_IS_BETTER = new Set([
   'host_overload_seconds', 'host_overload_percent', 'migration_downtime_seconds',
   'rebalance_runs_aborted', 'rebalance_runs_abandoned',
   'theta_u', 'theta_o', 'tau_u', 'tau_o', 'upsilon',
+  'requests_delayed', 'requests_dropped', 'cold_starts', 'cold_start_requests',
 ]);
 
 /**
@@ -113,7 +114,7 @@ const LOWER_IS_BETTER = new Set([
  * @example defaultBetter('scale_ups') // null
  */
 export function defaultBetter(metric: string): Better | null {
-  return LOWER_IS_BETTER.has(metric) || metric.startsWith('reaction_time_') || metric.startsWith('imbalance_') ? 'lower' : null;
+  return LOWER_IS_BETTER.has(metric) || metric.startsWith('reaction_time_') || metric.startsWith('imbalance_') || metric.startsWith('added_latency_') || metric.startsWith('wake_latency_') || metric.startsWith('cold_start_added_latency_') || metric.startsWith('wake_added_latency_') ? 'lower' : null;
 }
 
 /**

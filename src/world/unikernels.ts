@@ -9,6 +9,7 @@
  */
 import type { Micros } from '../kernel/time.js';
 import type { WorkloadSpec } from '../scenario/types.js';
+import { advance, cpuDemandCores, createFlow, type RequestFlow } from '../requests/flow.js';
 import { ReplicaPhase } from './replicas/engine.js';
 
 /** Lifecycle phase of an instance (small integers, so the hot path compares numbers); the plug-in interface's `ReplicaPhase`. */
@@ -64,11 +65,16 @@ export interface Workload {
   /** Parked instances (phase Standby). */
   standby: number;
   orphaned: number;
+  /** Request-driven workload (`requests:`): its request flow, advanced with the CPU counters (`settleSpan`); null otherwise. */
+  requests: RequestFlow | null;
+  /** Request-driven workload: the arrival rate in effect (requests/s); 0 otherwise. */
+  rate: number;
 }
 
 /** A workload with nothing running yet. */
 export function makeWorkload(index: number, spec: WorkloadSpec): Workload {
-  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0 };
+  const requests = spec.requests ? createFlow(spec.requests) : null;
+  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests, rate: 0 };
 }
 
 /** Instances that exist and cost (every phase but gone). */
@@ -109,15 +115,20 @@ export function settle(w: Workload, t: Micros): void {
  * settles and reads the counters in one pass).
  */
 export function settleSpan(w: Workload, t: Micros): Micros {
+  // the request flow moves with the counters: every change of the running instances settles first
+  const flow = w.requests;
+  if (flow !== null && t > flow.now) advance(flow, flow.now, t, w.rate, w.running);
   const dt = t - w.settledAt;
   if (dt <= 0) return 0;
   w.settledAt = t;
   return dt;
 }
 
-/** Cores each running instance is offered over a span of `dt` > 0: demand / running (0 if none). */
+/** Cores each running instance is offered over a span of `dt` > 0: demand / running (request-driven: the span's served CPU / running; 0 if none). */
 export function runningShare(w: Workload, dt: Micros): number {
-  return dt > 0 && w.running > 0 ? w.demand / w.running : 0;
+  if (!(dt > 0 && w.running > 0)) return 0;
+  // request-driven: the CPU of the requests served over the span just settled (a backlog drained included)
+  return w.requests !== null ? cpuDemandCores(w.requests) / w.running : w.demand / w.running;
 }
 
 /**

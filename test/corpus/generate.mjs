@@ -159,6 +159,39 @@ for (const [key, value] of OTHER_COMMANDS) {
   add(`decide-${key}-${idOf(value)}`, ['decide', 'albatross', '--scenario', 's.yaml'], { files, mentions, stdin: '' });
 }
 
+// Unikraft Cloud (issue 11, item 9): step lists kraft cloud scale add refuses, scale-to-zero
+// without ports, min above max, a bad requests: block. The message names the key and the step.
+function kraftcloudScenario(config = {}, requests = { service_time: '2ms', concurrency: 1 }) {
+  return stringify({
+    name: 'kc',
+    seed: 1,
+    duration: '1m',
+    engine: { name: 'kraftcloud', config: { min_size: 0, max_size: 8, policies: [{ name: 'out', metric: 'cpu', adjustment: 'percent', steps: ['600:800/50', '800:/100'] }], ...config } },
+    world: { stats_interval: '1s', hosts: [{ name: 'host', threads: 8, memory: '16GiB' }] },
+    workloads: [{ name: 'nginx', vcpus: 1, memory: '64MiB', requests, load: { base: 200 } }],
+  });
+}
+const KRAFTCLOUD_CASES = [
+  ['steps-gap', { policies: [{ name: 'out', steps: ['600:800/50', '900:/100'] }] }, ['engine.config.policies[0].steps[1] ("900:/100")', 'gap found between 800 and 900']],
+  ['steps-lower-ge-upper', { policies: [{ name: 'out', steps: ['800:600/1'] }] }, ['engine.config.policies[0].steps[0] ("800:600/1")', '800 >= 600']],
+  ['steps-none', { policies: [{ name: 'out', steps: [] }] }, ['engine.config.policies[0].steps', 'between 1 and 4 steps: got 0']],
+  ['steps-five', { policies: [{ name: 'out', steps: [':10/1', '10:20/1', '20:30/1', '30:40/1', '40:/1'] }] }, ['engine.config.policies[0].steps', 'got 5']],
+  ['steps-unparsable', { policies: [{ name: 'out', steps: ['600-800/50'] }] }, ['engine.config.policies[0].steps[0] ("600-800/50")', 'could not parse step']],
+  ['steps-open-upper-early', { policies: [{ name: 'out', steps: ['0:10/1', '10:/2', '20:/3'] }] }, ['("10:/2")', 'upper bound cannot be empty']],
+  // Go sorts the missing lower bound as 0, after -10: the step named is :0/1 (docs/engines/kraftcloud.md)
+  ['steps-second-no-lower', { policies: [{ name: 'in', steps: [':0/1', '-10:0/2'] }] }, ['(":0/1")', 'lower bound cannot be empty']],
+  ['adjustment-unknown', { policies: [{ name: 'out', adjustment: 'relative', steps: ['600:/50'] }] }, ['engine.config.policies[0].adjustment', 'percentage']],
+  ['s2z-without-ports', { has_ports: false, scale_to_zero: { policy: 'on' } }, ['engine.config.scale_to_zero.policy', 'ports']],
+  ['min-above-max', { min_size: 9 }, ['engine.config.min_size', 'above max_size 8']],
+  ['warmup-below-10ms', { warmup_time: '5ms' }, ['engine.config.warmup_time', '10ms']],
+];
+for (const [id, config, mentions] of KRAFTCLOUD_CASES) {
+  add(`kraftcloud-${id}`, ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario(config) }, mentions: ['s.yaml:', ...mentions] });
+}
+add('kraftcloud-check-steps-gap', ['check', 's.yaml', '--baseline', 'b.yaml', '-q'], { files: { 's.yaml': kraftcloudScenario(KRAFTCLOUD_CASES[0][1]) }, mentions: ['s.yaml:', '("900:/100")'] });
+add('kraftcloud-requests-concurrency-0', ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario({}, { service_time: '2ms', concurrency: 0 }) }, mentions: ['s.yaml:', 'workloads[0].requests.concurrency'] });
+add('kraftcloud-requests-unknown-key', ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario({}, { service_time: '2ms', concurrency: 1, rate: 5 }) }, mentions: ['s.yaml:', 'workloads[0].requests.rate'] });
+add('kraftcloud-requests-no-service-time', ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario({}, { concurrency: 1 }) }, mentions: ['s.yaml', 'workloads[0].requests.service_time'] });
 // the HPA's structured configuration (metrics, behavior): one line naming the key
 /** A small valid hpa scenario (1 h, one host, one workload) with `key` set to `value`. */
 function hpaScenarioWith(key, value) {

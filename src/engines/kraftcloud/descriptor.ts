@@ -1,11 +1,14 @@
 /**
  * Unikraft Cloud (KraftCloud) autoscale: configuration keys, options and variants.
  *
- * Not registered in src/engines/registry.ts yet: the scenario loader would then accept
- * `engine: { name: kraftcloud }` while no simulation world runs it. The step policies are a list,
- * which the descriptor's key types cannot express; they are read by `parseKraftcloudConfig`.
+ * The step policies are a list, which the descriptor's key types cannot express: they are a
+ * structured key, read (with every other key) by `parseKraftcloudConfig` in `resolveConfig`, so a
+ * scenario's bad step list fails with the same rule text as `kraft cloud scale add`.
+ * In a scenario each workload is one service; its master (template) is the workload itself.
  */
-import type { ConfigProblem, EngineDescriptor } from '../descriptor.js';
+import type { ConfigProblem, ConfigWhere, EngineDescriptor } from '../descriptor.js';
+import { InputError } from '../../scenario/errors.js';
+import { parseKraftcloudConfig, type KraftcloudConfig } from './config.js';
 
 export const kraftcloudDescriptor: EngineDescriptor = {
   name: 'kraftcloud',
@@ -22,7 +25,9 @@ export const kraftcloudDescriptor: EngineDescriptor = {
     { key: 'scale_to_zero.cooldown_time', type: 'duration', default: '1s', unit: 'µs', doc: 'idle time before standby, at least 1 ms, whole ms', min: 1_000 },
     { key: 'scale_to_zero.stateful', type: 'boolean', default: false, unit: '', doc: 'a wake resumes from a memory snapshot (the world\'s wake latency) instead of a cold boot' },
     { key: 'scale_to_zero.notify_time', type: 'duration', default: '0ms', unit: 'µs', doc: 'the app is told this long before standby; below the cool-down', min: 0 },
+    { key: 'scale_to_zero.wake_latency', type: 'duration', default: '5ms', unit: 'µs', doc: 'simulation world: time a stateful wake takes (resume from the memory snapshot); a wake that is not stateful is a cold boot and takes world.boot.latency. Unpublished; an assumption', min: 1 },
   ],
+  structured: [{ key: 'policies', doc: 'step policies (kraft cloud scale add): name, type step, metric cpu | inflight_reqs | reqs_per_sec, adjustment change | exact | absolute | percent | percentage, steps "L:U/A" (1 to 4, checked as the CLI checks them)', expect: 'a list of step policies', shape: 'list' }],
   options: [
     { key: 'warmup_meaning', type: 'enum', default: 'legacy', values: ['legacy', 'current'], unit: '', doc: 'legacy (older docs): a new instance serves but is left out of the metric until its warm-up ends; current (newer docs): no scaling for warmup_time after a scale-out nor for cooldown_time after a scale-in' },
     { key: 'cpu_aggregation', type: 'enum', default: 'average', values: ['average', 'sum'], unit: '', doc: 'cpu over the running instances (docs equate 600 millicores with 60 %, i.e. a per-instance average)' },
@@ -45,4 +50,75 @@ export const kraftcloudDescriptor: EngineDescriptor = {
     if (config['scale_to_zero.policy'] !== 'off' && config['has_ports'] === false) problems.push({ key: 'scale_to_zero.policy', message: 'scale-to-zero needs a service with ports' });
     return problems;
   },
+  resolveConfig(resolved, options, structured, where) {
+    // read every key as a service configuration file is read: the same checks and rule texts
+    kraftcloudConfigOf(resolved, options, '-', structured['policies'], where);
+    return { ...resolved, policies: structured['policies'] ?? [] };
+  },
 };
+
+/** A duration in µs as a configuration file may write it. */
+function us(value: unknown): string {
+  return `${value as number}us`;
+}
+
+/**
+ * The core's configuration for one service (master `master`) from a scenario's resolved
+ * `engine.config` and `engine.options`; `policies` as written. A bad key fails through `where`
+ * naming it (and the step: `engine.config.policies[0].steps[1] ("900:/100"): …`).
+ *
+ * @example kraftcloudConfigOf(scenario.engine.config, scenario.engine.options, 'nginx').maxSize // 8
+ */
+export function kraftcloudConfigOf(config: Record<string, unknown>, options: Record<string, unknown>, master: string, policies: unknown = config['policies'], where?: ConfigWhere): KraftcloudConfig {
+  const raw = {
+    master,
+    min_size: config['min_size'],
+    max_size: config['max_size'],
+    warmup_time: us(config['warmup_time']),
+    cooldown_time: us(config['cooldown_time']),
+    high_watermark: config['high_watermark'],
+    decision_period: us(config['decision_period']),
+    has_ports: config['has_ports'],
+    policies: policies ?? [],
+    scale_to_zero: {
+      policy: config['scale_to_zero.policy'],
+      cooldown_time: us(config['scale_to_zero.cooldown_time']),
+      notify_time: us(config['scale_to_zero.notify_time']),
+      stateful: config['scale_to_zero.stateful'],
+    },
+    options,
+  };
+  try {
+    return parseKraftcloudConfig(raw, undefined, '');
+  } catch (err) {
+    if (!(err instanceof InputError) || where === undefined) throw err;
+    relocate(err, where);
+  }
+}
+
+/**
+ * Re-throw a configuration error at its scenario key with the file's line: the key
+ * `policies[0].steps[1] ("900:/100")` is located at `engine.config.policies[0].steps[1]` and
+ * keeps the step text after it.
+ */
+function relocate(err: InputError, where: ConfigWhere): never {
+  const key = err.key ?? '';
+  const m = /^(.*?)(?: \((".*")\))?$/.exec(key)!;
+  const path: (string | number)[] = [];
+  for (const part of m[1]!.split('.')) {
+    const idx = /^([^[]+)((?:\[\d+\])*)$/.exec(part);
+    if (!idx) {
+      path.push(part);
+      continue;
+    }
+    path.push(idx[1]!);
+    for (const n of idx[2]!.matchAll(/\[(\d+)\]/g)) path.push(Number(n[1]));
+  }
+  // scale_to_zero.* are the scenario's dotted keys
+  try {
+    where.fail(path.filter((p) => p !== ''), err.detail);
+  } catch (located) {
+    if (m[2] === undefined || !(located instanceof InputError)) throw located;
+    throw new InputError(err.detail, { file: located.file, line: located.line, key: `${located.key ?? ''} (${m[2]})` });
+  }
+}

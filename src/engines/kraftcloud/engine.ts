@@ -151,7 +151,6 @@ function isBusy(i: InstanceObservation, policy: 'on' | 'idle'): boolean {
 
 /** What one turn has decided so far: actions, instance states it changed, clones it spawned. */
 class Turn {
-  readonly actions: KraftcloudAction[] = [];
   spawned = 0;
   wakeAt: Micros;
   /** Instances whose state this turn changed (wakes, standbys); made only when one does. */
@@ -161,6 +160,7 @@ class Turn {
     readonly config: KraftcloudConfig,
     readonly obs: Observation,
     readonly now: Micros,
+    readonly actions: KraftcloudAction[],
   ) {
     this.wakeAt = nextTick(now, config.decisionPeriod);
   }
@@ -264,20 +264,32 @@ function countInstances(turn: Turn): { base: number; capacity: number } {
   return { base, capacity };
 }
 
-/** Each policy's metric, step and target; the largest target (never below 0), or null if no step applied. */
-function evaluatePolicies(turn: Turn, base: number): { best: number | null; evaluations: PolicyEvaluation[] } {
+/**
+ * Each policy's metric, step and target into `evaluations` (its objects reused when there);
+ * returns the largest target (never below 0), or null if no step applied.
+ */
+function evaluatePolicies(turn: Turn, base: number, evaluations: PolicyEvaluation[]): number | null {
   const { config, obs, now } = turn;
-  const evaluations: PolicyEvaluation[] = [];
+  const policies = config.policies;
   let best: number | null = null;
-  for (const policy of config.policies) {
+  for (let i = 0; i < policies.length; i++) {
+    const policy = policies[i]!;
     const metric = aggregateMetric(config, policy, obs.instances, now);
     const step = metric === null ? undefined : matchStep(policy.steps, metric);
     const target = step === undefined ? null : targetOf(base, policy.adjustment, step.adjustment, config.options.percent_rounding);
-    evaluations.push({ policy: policy.name, metric, step: step?.text ?? null, target });
+    const e = evaluations[i];
+    if (e === undefined) evaluations.push({ policy: policy.name, metric, step: step?.text ?? null, target });
+    else {
+      e.policy = policy.name;
+      e.metric = metric;
+      e.step = step?.text ?? null;
+      e.target = target;
+    }
     if (target !== null && (best === null || target > best)) best = target;
   }
+  if (evaluations.length !== policies.length) evaluations.length = policies.length;
   // no target below zero instances (legacy: nothing counted yet → nothing to remove)
-  return { best: best !== null && best < 0 ? 0 : best, evaluations };
+  return best !== null && best < 0 ? 0 : best;
 }
 
 /** A scale-out to `target` instances not parked: wake parked ones first, then spawn, up to max_size. True if it acted. */
@@ -308,16 +320,23 @@ function scaleIn(turn: Turn, remove: number): boolean {
 /**
  * One turn of the decision loop. See the module comment for the order of the rules.
  *
+ * `reuse`: a decision returned by an earlier call whose contents the caller is done with; it is
+ * filled again and returned (its arrays and evaluation objects reused), so a simulator's
+ * millisecond loop allocates little. Without it a new decision is made.
+ *
  * @example decide(config, initialState(), { instances: [], waiting: 0 }, 0).wakeAt // config.decisionPeriod
  */
-export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Observation, now: Micros): Decision {
-  const turn = new Turn(config, obs, now);
+export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Observation, now: Micros, reuse?: Decision): Decision {
+  const actions = reuse ? reuse.actions : [];
+  if (actions.length !== 0) actions.length = 0;
+  const turn = new Turn(config, obs, now, actions);
   wakeOnRequest(turn);
   const idle = scaleToZero(turn, state.idle);
 
   let { lastScaleOut, lastScaleIn } = state;
   const { base, capacity } = countInstances(turn);
-  const { best, evaluations } = evaluatePolicies(turn, base);
+  const evaluations = reuse ? reuse.evaluations : [];
+  const best = evaluatePolicies(turn, base, evaluations);
   const legacy = config.options.warmup_meaning === 'legacy';
   const inWarmup = lastScaleOut !== null && now < lastScaleOut + config.warmup;
   const inCooldown = lastScaleIn !== null && now < lastScaleIn + config.cooldown;
@@ -330,7 +349,11 @@ export function decide(config: KraftcloudConfig, state: KraftcloudState, obs: Ob
   if (short > 0) turn.spawn(short, 'min_size');
 
   const changed = lastScaleOut !== state.lastScaleOut || lastScaleIn !== state.lastScaleIn || idle !== state.idle;
-  return { state: changed ? { lastScaleOut, lastScaleIn, idle } : state, actions: turn.actions, wakeAt: turn.wakeAt, evaluations };
+  const next = changed ? { lastScaleOut, lastScaleIn, idle } : state;
+  if (!reuse) return { state: next, actions, wakeAt: turn.wakeAt, evaluations };
+  reuse.state = next;
+  reuse.wakeAt = turn.wakeAt;
+  return reuse;
 }
 
 /** Two idle memories hold the same entries (same objects). */

@@ -33,6 +33,7 @@
  */
 import type { EngineDescriptor } from '../../engines/descriptor.js';
 import type { Micros } from '../../kernel/time.js';
+import type { RequestFlow } from '../../requests/flow.js';
 import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
 
 // --- what the world shows ------------------------------------------------------------------
@@ -43,7 +44,7 @@ import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
  * (serving: takes its share of the demand), Stopping (destroy asked, still costs), Gone
  * (released; never seen by a plug-in). `Standby` is declared for engines that park instances
  * (Unikraft Cloud scale-to-zero): kept on its host, serves nothing, costs memory only; the world
- * supports it once the `standby`/`wake` commands are implemented (see `ReplicaCommand`).
+ * carries out the `standby`/`wake` commands (see `ReplicaCommand`).
  */
 export const ReplicaPhase = { Placing: 0, Booting: 1, Running: 2, Stopping: 3, Gone: 4, Standby: 5 } as const;
 export type ReplicaPhase = (typeof ReplicaPhase)[keyof typeof ReplicaPhase];
@@ -97,6 +98,13 @@ export interface ReplicaGroupView {
   /** Parked instances (phase Standby). */
   readonly standby: number;
   readonly orphaned: number;
+  /**
+   * Request-driven workloads (`requests:`): the service's request flow (src/requests), advanced
+   * by the world whenever the counters are settled (so at `now` in a sensor call); null otherwise.
+   */
+  readonly requests: RequestFlow | null;
+  /** Request-driven workloads: requests per second arriving now (the load series); 0 otherwise. */
+  readonly rate: number;
 }
 
 // --- what the engine asks of the world: the one actuator -----------------------------------
@@ -127,8 +135,10 @@ export type ScalingDirection = 'up' | 'down';
  *   `world.stop_latency`, then `onGone(…, 'destroyed')`. An engine with a ranking of its own
  *   (the ReplicaSet's, the fewest in-flight requests) picks the names itself.
  * - `standby` / `wake`: park a running instance (it keeps its memory, serves nothing) / bring a
- *   parked one back (after the scenario's wake latency). Declared for Unikraft Cloud; the world
- *   throws "not supported yet" until the kraftcloud world work implements them.
+ *   parked one back: it boots again for `latency` (a stateful resume), or for a sampled
+ *   `world.boot.latency` when absent (a cold boot), then runs. A parked instance keeps its host
+ *   slot and memory, serves nothing and uses no CPU. Logged as `standby` / `wake`; a wake with
+ *   reason `request` is counted as a wake, not a cold start, by the request metrics.
  * - `orphan` / `adopt`: the engine lets go of live instances (they keep running and costing,
  *   counted in `orphaned_instances`) / takes one back.
  * - `note`: an event with no effect on the world, logged as `{ type: event, group, ...fields }`.
@@ -138,7 +148,7 @@ export type ReplicaCommand =
   | { readonly type: 'spawn_refused'; readonly reason: string; readonly instance?: string }
   | { readonly type: 'destroy'; readonly instance: string | 'newest'; readonly reason: string; readonly scaling?: ScalingDirection }
   | { readonly type: 'standby'; readonly instance: string; readonly reason: string }
-  | { readonly type: 'wake'; readonly instance: string; readonly reason: string }
+  | { readonly type: 'wake'; readonly instance: string; readonly reason: string; readonly latency?: Micros }
   | { readonly type: 'orphan'; readonly instances: readonly string[] }
   | { readonly type: 'adopt'; readonly instance: string }
   | { readonly type: 'note'; readonly event: string; readonly fields?: Readonly<Record<string, unknown>> };

@@ -1,0 +1,253 @@
+/**
+ * Unikraft Cloud on the horizontal world (src/world/replicas/): each workload is one service
+ * whose master (template) is the workload itself; the pure core (`engine.ts`) decides at its
+ * own decision period (a timer sensor, default every 10 ms) on what the platform sees of each
+ * instance:
+ *
+ * - `millicores`: CPU used over the last period (the world's CPU counter difference since this
+ *   sensor's previous reading of the instance, over the time between; 1000 = one vCPU busy);
+ * - `inflight`, `rps`, `connections`: for a request-driven workload (`requests:`), the request
+ *   flow's requests in service now and its served rate over the last settled span, split evenly over the running
+ *   instances (the world's load balancer splits evenly); connections = in-flight requests (no
+ *   keep-alive modelled). For a workload given in cores, a running instance has one request in
+ *   flight while its demand is above 0, so scale-to-zero parks it only when the demand is 0;
+ * - `lastRequestAt`: `now` while requests arrive, else none (the core remembers when it last
+ *   saw the instance busy);
+ * - `waiting`: the requests queued with no instance running (a cores workload: 1 while its
+ *   demand is above 0 and nothing runs).
+ *
+ * Actions go to the world's actuator: spawn (a new instance `<workload>-<n>`, cold boot),
+ * destroy (scale-in; the core picks the victims), standby, wake (a stateful wake takes
+ * `scale_to_zero.wake_latency`, otherwise a cold boot of `world.boot.latency`), notify (an
+ * event). The spawns of a policy scale-out count as one scale-up (a wake does not), a scale-in as one
+ * scale-down.
+ *
+ * The plug-in keeps nothing per workload but the state the world hands back: the core's state
+ * and the number of the next instance name. Observation objects are scratch, reused across calls.
+ */
+import type { Micros } from '../../kernel/time.js';
+import { inFlight, servedRate } from '../../requests/flow.js';
+import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
+import {
+  ReplicaPhase,
+  type EngineReading,
+  type InitialInstance,
+  type ReplicaCommand,
+  type ReplicaEngine,
+  type ReplicaGroupView,
+  type ReplicaInstanceView,
+  type ReplicaPlugin,
+  type ReplicaStep,
+  type TimerSensor,
+} from '../../world/replicas/engine.js';
+import type { KraftcloudConfig } from './config.js';
+import { kraftcloudConfigOf, kraftcloudDescriptor } from './descriptor.js';
+import { decide, initialState, type Decision, type InstanceObservation, type KraftcloudState, type Observation } from './engine.js';
+
+/** One service's state in the world: the core's state and the number the next instance gets. */
+export interface KraftcloudWorldState {
+  readonly core: KraftcloudState;
+  readonly nextInstance: number;
+}
+
+const NO_ACTIONS: readonly ReplicaCommand[] = [];
+
+/**
+ * The instances a service starts with, warm at t = 0: max(min_size, 1), the first named after
+ * the workload (the target of `kill_primary` faults), then `<workload>-2`, …
+ *
+ * @example initialNames('nginx', 2) // ['nginx', 'nginx-2']
+ */
+export function initialNames(workload: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => (i === 0 ? workload : `${workload}-${i + 1}`));
+}
+
+/**
+ * Millicores of `inst` over the time since the sensor last read it (its phase start when never
+ * read), marking it read at `now`. The sensor's scratch fields hold the last reading: the time
+ * (`reportedAt`) and the CPU counter then (`reportedSec` × 1e6 + `reportedUsec`).
+ *
+ * @example // 5 ms of CPU over a 10 ms period → 500
+ */
+export function readMillicores(inst: ReplicaInstanceView, now: Micros): number {
+  const since = inst.reportedAt >= 0 ? inst.reportedAt : inst.phaseSince;
+  const before = inst.reportedAt >= 0 ? inst.reportedSec * 1e6 + inst.reportedUsec : 0;
+  const cpu = inst.cpuUs;
+  inst.reportedAt = now;
+  inst.reportedSec = Math.floor(cpu / 1e6);
+  inst.reportedUsec = cpu - inst.reportedSec * 1e6;
+  const span = now - since;
+  return span > 0 ? ((cpu - before) / span) * 1000 : 0;
+}
+
+/** The core's state name of a world phase; null for instances it does not see (placing counts as starting; stopping and gone are not seen). */
+function stateOf(phase: ReplicaPhase): InstanceObservation['state'] | null {
+  switch (phase) {
+    case ReplicaPhase.Running:
+      return 'running';
+    case ReplicaPhase.Placing:
+    case ReplicaPhase.Booting:
+      return 'starting';
+    case ReplicaPhase.Standby:
+      return 'standby';
+    default:
+      return null;
+  }
+}
+
+/** The plug-in of one run: a core configuration per workload, a reused observation. */
+class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observation> {
+  readonly configs: KraftcloudConfig[];
+  readonly wakeLatency: Micros;
+  /** Scratch: observation objects reused call after call. */
+  private readonly pool: InstanceObservation[] = [];
+  private readonly list: InstanceObservation[] = [];
+  private readonly observation: { instances: InstanceObservation[]; waiting: number } = { instances: this.list, waiting: 0 };
+  /** Scratch for the report only: the average millicores each workload's core last read (−1: none). */
+  private readonly lastCpu: Float64Array;
+  /** Scratch: the core's last decision, filled again by the next call (no allocation per tick). */
+  private decision: Decision | undefined = undefined;
+  private readonly lastStep: { state: KraftcloudWorldState; actions: readonly ReplicaCommand[]; wakeAt: Micros | null } = { state: null as never, actions: NO_ACTIONS, wakeAt: null };
+  readonly sensor: TimerSensor<KraftcloudWorldState, Observation>;
+  readonly report;
+
+  constructor(readonly scenario: Scenario) {
+    const engine = scenario.engine;
+    this.configs = scenario.workloads.map((w) => kraftcloudConfigOf(engine.config, engine.options, w.name));
+    this.wakeLatency = engine.config['scale_to_zero.wake_latency'] as Micros;
+    this.lastCpu = new Float64Array(scenario.workloads.length).fill(-1);
+    const first = this.configs[0];
+    const cpuPolicy = first?.policies.find((p) => p.metric === 'cpu');
+    const up = cpuPolicy?.steps.find((s) => s.adjustment > 0)?.lower ?? 1000;
+    const down = cpuPolicy?.steps.find((s) => s.adjustment < 0)?.upper ?? 0;
+    this.sensor = {
+      kind: 'timer',
+      firstWake: (group) => this.configs[group.index]!.decisionPeriod,
+      observe: (group, _state, now) => this.observe(group, now),
+      decide: (group, state, observation, now) => this.decide(group, state, observation, now),
+    };
+    this.report = {
+      cooldown: first?.cooldown ?? 0,
+      thresholds: { up: up / 10, down: down / 10 },
+      sensorNote: `millicores, in-flight requests and requests/s per instance every ${(first?.decisionPeriod ?? 0) / 1000} ms (the decision period)`,
+      reading: (group: ReplicaGroupView, _before: KraftcloudWorldState, after: KraftcloudWorldState, now: Micros, out: EngineReading): void => {
+        const cpu = this.lastCpu[group.index]!;
+        out.cpu = cpu < 0 ? null : cpu / 10;
+        out.highTicks = 0;
+        out.lowTicks = 0;
+        const c = this.configs[group.index]!;
+        const s = after.core;
+        out.inCooldown = s.lastScaleIn !== null && now < s.lastScaleIn + c.cooldown;
+      },
+    };
+  }
+
+  initialInstances(spec: WorkloadSpec): readonly InitialInstance[] {
+    const c = this.configs[this.scenario.workloads.indexOf(spec)]!;
+    return initialNames(spec.name, Math.max(c.minSize, 1)).map((name, i) => ({ name, primary: i === 0 }));
+  }
+
+  initialState(group: ReplicaGroupView): KraftcloudWorldState {
+    return { core: initialState(), nextInstance: group.instances.length + 1 };
+  }
+
+  /** What the platform sees of the service at `now` (a reused object, valid until the next call). */
+  observe(group: ReplicaGroupView, now: Micros): Observation {
+    const flow = group.requests;
+    const running = group.running;
+    const perInflight = flow !== null ? (running > 0 ? inFlight(flow) / running : 0) : group.demand > 0 ? 1 : 0;
+    const perRps = flow !== null && running > 0 ? servedRate(flow) / running : 0;
+    const arriving = flow !== null ? group.rate > 0 : group.demand > 0;
+    const list = this.list;
+    const instances = group.instances;
+    let n = 0;
+    let cpuSum = 0;
+    for (let k = 0; k < instances.length; k++) {
+      const inst = instances[k]!;
+      const state = stateOf(inst.phase);
+      if (state === null) continue;
+      let o = this.pool[n];
+      if (o === undefined) {
+        o = { id: '', state, createdAt: 0, since: 0, millicores: 0, inflight: 0, rps: 0, connections: 0, lastRequestAt: null };
+        this.pool.push(o);
+      }
+      const isRunning = state === 'running';
+      o.id = inst.name;
+      o.state = state;
+      o.createdAt = inst.createdAt;
+      o.since = inst.phaseSince;
+      o.millicores = isRunning ? readMillicores(inst, now) : 0;
+      o.inflight = isRunning ? perInflight : 0;
+      o.rps = isRunning ? perRps : 0;
+      o.connections = o.inflight;
+      o.lastRequestAt = isRunning && arriving ? now : null;
+      if (isRunning) cpuSum += o.millicores;
+      // the list keeps its length while the service does (no resize on a quiet tick)
+      if (n < list.length) list[n] = o;
+      else list.push(o);
+      n++;
+    }
+    if (list.length !== n) list.length = n;
+    this.lastCpu[group.index] = running > 0 ? cpuSum / running : -1;
+    this.observation.waiting = running > 0 ? 0 : flow !== null ? flow.queued : group.demand > 0 ? 1 : 0;
+    return this.observation;
+  }
+
+  decide(group: ReplicaGroupView, state: KraftcloudWorldState, observation: Observation, now: Micros): ReplicaStep<KraftcloudWorldState> {
+    const config = this.configs[group.index]!;
+    const d = decide(config, state.core, observation, now, this.decision);
+    this.decision = d; // reused by the next call: its actions are turned into commands below
+    const step = this.lastStep;
+    step.wakeAt = d.wakeAt;
+    if (d.actions.length === 0) {
+      step.state = d.state === state.core ? state : { core: d.state, nextInstance: state.nextInstance };
+      step.actions = NO_ACTIONS;
+      return step;
+    }
+    const { actions, next } = this.commands(group, config, d, state.nextInstance);
+    step.state = { core: d.state, nextInstance: next };
+    step.actions = actions;
+    return step;
+  }
+
+  /** The core's actions as world commands; spawned instances get the next names. */
+  private commands(group: ReplicaGroupView, config: KraftcloudConfig, d: Decision, first: number): { actions: ReplicaCommand[]; next: number } {
+    const name = group.spec.name;
+    const out: ReplicaCommand[] = [];
+    let next = first;
+    for (const a of d.actions) {
+      switch (a.type) {
+        case 'spawn':
+          for (let k = 0; k < a.count; k++) out.push(a.reason === 'policy' ? { type: 'spawn', name: `${name}-${next++}`, scaling: 'up' } : { type: 'spawn', name: `${name}-${next++}` });
+          break;
+        case 'destroy':
+          out.push({ type: 'destroy', instance: a.instance, reason: 'scale_in', scaling: 'down' });
+          break;
+        case 'standby':
+          out.push({ type: 'standby', instance: a.instance, reason: 'scale_to_zero' });
+          break;
+        case 'wake':
+          out.push(config.scaleToZero.stateful ? { type: 'wake', instance: a.instance, reason: a.reason, latency: this.wakeLatency } : { type: 'wake', instance: a.instance, reason: a.reason });
+          break;
+        case 'notify':
+          out.push({ type: 'note', event: 'notify', fields: { instance: a.instance, standby_at_s: a.standbyAt / 1e6 } });
+          break;
+      }
+    }
+    return { actions: out, next };
+  }
+
+  onSpawnResult(_group: ReplicaGroupView, state: KraftcloudWorldState): ReplicaStep<KraftcloudWorldState> {
+    return { state, actions: NO_ACTIONS };
+  }
+
+  onGone(): null {
+    return null;
+  }
+}
+
+/** Unikraft Cloud as the replica world runs it. */
+export const kraftcloudEngine: ReplicaEngine<KraftcloudWorldState, Observation> = {
+  descriptor: kraftcloudDescriptor,
+  bind: (scenario) => new KraftcloudPlugin(scenario),
+};
