@@ -14,7 +14,8 @@ import type { Scenario } from '../scenario/types.js';
 import { simulateAlbatross, TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
 import { runIncus } from './incus.js';
 import { runNeon } from './neon.js';
-import { LineWriter, writeFileAtomic } from '../report/files.js';
+import { LineWriter } from '../report/files.js';
+import { lazyGroupSets, writeSummaryFile } from './summary-file.js';
 import { makeOutputDir, refuseInputAsOutput, removeCreatedDirs } from '../files/outputs.js';
 import { VERSION } from '../version.js';
 import { scenarioSummary } from './header.js';
@@ -27,6 +28,7 @@ import { buildLoadSources } from '../load/index.js';
  * summary.json) and a way to draw its report. Sweeps and `check` use only `summary`.
  */
 export interface Simulated {
+  /** Its `groups` may be built as read (see `lazyGroupSets`): read each set once, or copy it. */
   summary: RunSummary;
   /** Write report.html and summary.md into `outDir`. */
   writeReport(outDir: string): Promise<void>;
@@ -59,7 +61,10 @@ export const runners = new Map<string, Runner>([
 export function simulateScenario(scenario: Scenario, sinks: RunSinks = {}): Simulated {
   const runner = runners.get(scenario.engine.name);
   if (!runner) throw new InputError(`no simulation world for engine "${scenario.engine.name}"`, { file: scenario.file, key: 'engine.name' });
-  return runner(scenario, sinks);
+  const sim = runner(scenario, sinks);
+  // `output.groups: none`: no per-group part (the Albatross runner does not even build it)
+  if (scenario.output.groups === 'none' && Object.keys(sim.summary.groups).length > 0) sim.summary = { ...sim.summary, groups: {} };
+  return sim;
 }
 
 /**
@@ -99,12 +104,16 @@ export interface RunOutcome {
   files: string[];
 }
 
-/** Build summary.json's content from a finished simulation. */
+/**
+ * Build summary.json's content from a finished simulation. The per-group sets are built when
+ * read (`lazyGroupSets`), so 100,000 groups never hold all of them at once; with
+ * `output.groups: none` there are none.
+ */
 export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSummary {
   const results = sim.workloads.map((w) => w.result);
   const metrics = aggregateMetricSets(results, scenario.duration, sim.fleet);
-  const groups: RunSummary['groups'] = {};
-  for (const w of sim.workloads) groups[w.name] = workloadMetricSet(w.result);
+  const names = scenario.output.groups === 'none' ? [] : sim.workloads.map((w) => w.name);
+  const groups = lazyGroupSets(names, (i) => workloadMetricSet(results[i]!));
   return {
     scalelab: VERSION,
     scenario: scenarioSummary(scenario),
@@ -202,7 +211,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await sim.writeReport(outDir);
       files.push('report.html', 'summary.md');
     }
-    writeFileAtomic(path.join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeSummaryFile(path.join(outDir, 'summary.json'), summary);
     files.push('summary.json');
     for (const w of writers) {
       w.commit();

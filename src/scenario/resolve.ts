@@ -251,6 +251,7 @@ function resolveOutput(raw: NonNullable<RawScenario['output']>, interval: Micros
     events: raw.events ?? true,
     report: raw.report ?? true,
     chart_groups: raw.chart_groups ?? 8,
+    groups: raw.groups ?? 'all',
     max_bytes: raw.max_bytes === undefined ? DEFAULT_MAX_OUTPUT_BYTES : bytes(ctx, raw.max_bytes, ['output', 'max_bytes']),
   };
 }

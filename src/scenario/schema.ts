@@ -368,6 +368,7 @@ export function scenarioSchema(registry: ReadonlyMap<string, EngineDescriptor> =
         events: { type: 'boolean' },
         report: { type: 'boolean' },
         chart_groups: { type: 'integer', minimum: 0 },
+        groups: { type: 'string', enum: ['all', 'none'], noun: 'value for output.groups' },
         max_bytes: SIZE,
       }),
       cluster: CLUSTER,
