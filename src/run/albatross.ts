@@ -104,6 +104,24 @@ function engineContexts(scenario: Scenario): { config: AlbatrossConfig; options:
   return { config: scenario.engine.config as unknown as AlbatrossConfig, options: scenario.engine.options as unknown as AlbatrossOptions };
 }
 
+/**
+ * The engine context of every workload, one object per distinct policy (vCPUs, max and min
+ * instances) shared by the workloads that have it: 100,000 like groups touch one context, not
+ * 100,000 scattered ones, in every round.
+ *
+ * @example sharedContexts(workloads, config, options)[0] === sharedContexts(workloads, config, options)[1] // for two like groups: true
+ */
+function sharedContexts(workloads: readonly Workload[], config: AlbatrossConfig, options: AlbatrossOptions): GroupContext[] {
+  const byPolicy = new Map<string, GroupContext>();
+  return workloads.map((w) => {
+    const policy = { vcpus: w.spec.vcpus, maxInstances: w.spec.max_instances, minInstances: w.spec.min_instances };
+    const key = `${policy.vcpus}/${policy.maxInstances}/${policy.minInstances}`;
+    let ctx = byPolicy.get(key);
+    if (ctx === undefined) byPolicy.set(key, (ctx = { config, options, policy }));
+    return ctx;
+  });
+}
+
 /** Run the scenario to its end and return what the metrics and report need. */
 export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): SimulationResult {
   const { config, options } = engineContexts(scenario);
@@ -121,11 +139,7 @@ export function simulateAlbatross(scenario: Scenario, sinks: RunSinks = {}): Sim
 
   const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec));
   const byName = new Map(workloads.map((w) => [w.spec.name, w]));
-  const contexts: GroupContext[] = workloads.map((w) => ({
-    config,
-    options,
-    policy: { vcpus: w.spec.vcpus, maxInstances: w.spec.max_instances, minInstances: w.spec.min_instances },
-  }));
+  const contexts: GroupContext[] = sharedContexts(workloads, config, options);
   const states: GroupState[] = workloads.map((w) => initialGroup(w.spec.name));
   const metrics = new WorkloadMetricsBank(workloads.length, {
     start: 0,
