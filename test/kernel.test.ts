@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../src/kernel/heap.js';
 import { DurationError, formatDuration, parseDuration, parseIncusDuration } from '../src/kernel/time.js';
-import { stream } from '../src/kernel/random.js';
+import seedrandom from 'seedrandom';
+import { aleaSeed, stream } from '../src/kernel/random.js';
 
 function drain(q: EventQueue): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
@@ -123,5 +124,20 @@ describe('random streams', () => {
     }
     expect(Math.abs(sum / n)).toBeLessThan(0.02);
     expect(Math.abs(Math.sqrt(sq / n) - 1)).toBeLessThan(0.02);
+  });
+
+  it('seed Alea exactly as seedrandom does (aleaSeed), on thousands of seeds', () => {
+    // seedrandom lib/alea.js: Alea(seed) mashes ' ' three times, then subtracts a Mash of the
+    // seed from each fraction (wrapping below 0), c = 1. Our seeding must give the same state,
+    // bit for bit, or every scenario's numbers would change.
+    const seeds = ['', 'x', ' ', 'scalelab:42:load:web', 'scalelab:1:scenario:web-17:load.base', 'ünïcødé ☃ 😀', 'a'.repeat(1000)];
+    for (let i = 0; i < 3000; i++) seeds.push(`scalelab:${i % 97}:scenario:svc-${i}:load.phase`);
+    for (const seed of seeds) expect(aleaSeed(seed)).toEqual(seedrandom.alea(seed, { state: true }).state());
+  });
+
+  it('streams still give seedrandom Alea numbers for their seed string', () => {
+    const ours = stream(42, 'boot');
+    const theirs = seedrandom.alea('scalelab:42:boot');
+    for (let i = 0; i < 100; i++) expect(ours.next()).toBe(theirs());
   });
 });

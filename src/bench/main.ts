@@ -27,7 +27,9 @@
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
  *  - neon-cluster: Neon vertical autoscaling on 50 nodes and 2,000 VMs for a simulated day
  *    (scenarios/bench-neon.yaml); events = agent metric samples (≈ 35 M). neon-cluster-bare-heap:
- *    the same events through the bare heap (targets: ≤ 2× the bare heap, ≤ 300 MB).
+ *    the same events through the bare heap, each doing a sample's arithmetic floor (load
+ *    averages, goal; case.ts `neonBaseline`), the bare heap alone in its detail (targets: ≤ 2×
+ *    the baseline, ≤ 300 MB).
  *
  * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
  */

@@ -73,9 +73,22 @@ export function parseDuration(text: string | number): Micros {
     if (!Number.isFinite(text)) throw new DurationError(`duration ${text} is not a finite number of seconds`);
     return Math.round(text * MICROS_PER_SECOND);
   }
-  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return Math.round(Number(text) * MICROS_PER_SECOND);
-  return parseParts(text, { ...GENERIC_UNITS, S: MICROS_PER_SECOND, M: MICROS_PER_MINUTE, H: MICROS_PER_HOUR }, 'units us, ms, s, m, h, d, w');
+  const known = PARSED.get(text);
+  if (known !== undefined) return known;
+  const value = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Math.round(Number(text) * MICROS_PER_SECOND) : parseParts(text, DURATION_UNITS, 'units us, ms, s, m, h, d, w');
+  if (PARSED.size < PARSED_MAX) PARSED.set(text, value);
+  return value;
 }
+
+/** Units of `parseDuration`: the generic ones and Incus's capitals. */
+const DURATION_UNITS: Record<string, number> = { ...GENERIC_UNITS, S: MICROS_PER_SECOND, M: MICROS_PER_MINUTE, H: MICROS_PER_HOUR };
+
+/**
+ * Durations already read, by text: a scenario with `count: 100000` copies reads the same few
+ * durations once per copy. Bounded, so odd inputs cannot grow it; errors are never kept.
+ */
+const PARSED = new Map<string, Micros>();
+const PARSED_MAX = 4096;
 
 /**
  * Parse a duration exactly as Incus reads `cluster.rebalance.cooldown`: one or more parts

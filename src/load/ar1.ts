@@ -14,7 +14,7 @@
  * noise.step(); // noise.value[0] is now 0.05 × (first normal of stream(42, 'load:web'))
  * noise.uniform(0) === stream(42, 'load:web').next() // on fresh objects: same generator, same seed
  */
-import seedrandom from 'seedrandom';
+import { aleaSeed } from '../kernel/random.js';
 
 const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
 
@@ -54,7 +54,7 @@ export class Ar1Noise {
     this.s1 = new Float64Array(n);
     this.s2 = new Float64Array(n);
     processes.forEach((process, i) => {
-      const state = seedrandom.alea(streamSeedString(seed, process.stream), { state: true }).state();
+      const state = aleaSeed(streamSeedString(seed, process.stream));
       this.c[i] = state.c;
       this.s0[i] = state.s0;
       this.s1[i] = state.s1;

@@ -10,6 +10,13 @@
  * agent wake-ups, plugin requests and answers, node reconciles, resizes done, monitor requests
  * and answers, the monitor's memory checks, and migration phases. Ties: migrations, then
  * messages, then the sample, then wake-ups.
+ *
+ * The hot path: the sample updates every VM's load averages in one pass over typed arrays
+ * (world/neon.ts `NeonVmBank`), computes each agent's goal from its readings, and calls the
+ * agent core only when its last answer may have changed — its goal changed, its wait ended, or
+ * something happened to it since (the fast path, neon-quiet.ts, checked against the core by
+ * test/neon-quiet.test.ts). An agent is handed its readings when its core or the plugin reads
+ * them; the amounts agents keep are shared records (`intern`).
  */
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';
@@ -24,11 +31,11 @@ import { allocatable } from '../scenario/resolve-neon.js';
 import type { Scenario } from '../scenario/types.js';
 import { ClusterMember, ClusterVm, insertVm, removeVm } from '../world/cluster.js';
 import { precopy } from '../world/migration.js';
-import { NeonVm } from '../world/neon.js';
+import { NeonVm, NeonVmBank } from '../world/neon.js';
 import { VERSION } from '../version.js';
 import {
+  agentGoalCU,
   DEFAULT_AGENT_CONFIG,
-  goalPartsOf,
   lfcUpdated,
   metricsUpdated,
   monitorApproved,
@@ -44,10 +51,11 @@ import {
   pluginAnswered,
   pluginFailed,
   pluginStarting,
+  type ActionSet,
   type AgentConfig,
   type AgentState,
 } from '../engines/neon/agent.js';
-import { goalCU, LFC_PAGE_BYTES } from '../engines/neon/goal.js';
+import { LFC_PAGE_BYTES, systemGoalCU, type SystemMetrics } from '../engines/neon/goal.js';
 import { fileCacheBytes } from '../engines/neon/monitor.js';
 import { approveDownscale, cgroupThreshold, DEFAULT_MONITOR_CONFIG, thresholdFor, wantsUpscale, type MonitorConfig, type MonitorState } from '../engines/neon/monitor.js';
 import {
@@ -66,8 +74,9 @@ import {
   type Pod,
   type SchedulerModel,
 } from '../engines/neon/plugin.js';
-import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, maxRes, minRes, showRes, type Resources } from '../engines/neon/resources.js';
+import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, showRes, type Resources } from '../engines/neon/resources.js';
 import { scenarioSummary } from './header.js';
+import { anyAction, mayStayQuiet, onlyPluginRequest, quietUntil } from './neon-quiet.js';
 import type { RunSinks } from './albatross.js';
 import type { Simulated } from './run.js';
 
@@ -100,7 +109,13 @@ export interface NeonSimulation {
   metrics: ReturnType<NeonMetrics['finish']>;
   perVm: Record<string, ReturnType<NeonMetrics['vmMetrics']>>;
   chart: NeonChartData;
-  counts: { rounds: number; records: number; heapEvents: number; engineCalls: number };
+  /** engineCalls: agent core calls made; agentSkips: calls the fast path (neon-quiet.ts) knew the answer of. */
+  counts: { rounds: number; records: number; heapEvents: number; engineCalls: number; agentSkips: number };
+}
+
+/** Driver switches for tests: `fastPath: false` calls the agent core every time (default true). */
+export interface NeonOptions {
+  fastPath?: boolean;
 }
 
 /** A migration in flight. */
@@ -161,7 +176,8 @@ export function pluginConfigOf(config: Record<string, unknown>, options: Record<
 }
 
 /** Run the scenario to its end. */
-export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimulation {
+export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: NeonOptions = {}): NeonSimulation {
+  const fastPath = options.fastPath ?? true;
   const spec = scenario.cluster;
   const neon = spec?.neon;
   if (spec === undefined || neon === undefined) throw new Error(`scenario ${scenario.name} has no cluster: section for engine neon`);
@@ -183,9 +199,10 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   const projectIndex = new Map(spec.projects.map((p, i) => [p.name, i]));
   const cvms = spec.vms.map((v, i) => new ClusterVm(i, v, projectIndex.get(v.project)!, memberIndex.get(v.member)!));
   for (const v of cvms) insertVm(members[v.member]!.vms, v.index, cvms);
+  const bank = new NeonVmBank(spec.vms.length);
   const vms = spec.vms.map((v, i) => {
     const n = neon.vms[i]!;
-    return new NeonVm(i, v.name, n.cu * COMPUTE_UNIT.cpu, n.cu * COMPUTE_UNIT.mem);
+    return new NeonVm(bank, i, v.name, n.cu * COMPUTE_UNIT.cpu, n.cu * COMPUTE_UNIT.mem);
   });
   const alloc = members.map((_, i) => allocatable(spec, i));
   const nodeCpu = new Float64Array(members.length); // Σ allocated mCPU (incl. incoming migrations)
@@ -198,9 +215,20 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
     nodeMem[cvms[vm.index]!.member] += vm.mem;
     return pod;
   });
+  // one shared record per amount for everything the agents keep (their cores compare amounts by
+  // value, never by identity): a few records stay in cache instead of one per VM and field
+  const interned = new Map<number, Map<number, Resources>>();
+  const intern = (r: Resources): Resources => {
+    let byMem = interned.get(r.cpu);
+    if (byMem === undefined) interned.set(r.cpu, (byMem = new Map()));
+    const known = byMem.get(r.mem);
+    if (known !== undefined) return known;
+    byMem.set(r.mem, r);
+    return r;
+  };
   const agents: AgentState[] = vms.map((vm) => {
     const n = neon.vms[vm.index]!;
-    return newAgentState({ cpu: vm.cpu, mem: vm.mem }, cu(n.min_cu), cu(n.max_cu));
+    return newAgentState(intern({ cpu: vm.cpu, mem: vm.mem }), intern(cu(n.min_cu)), intern(cu(n.max_cu)));
   });
   const monitors: MonitorState[] = vms.map((vm) => ({ lastUpscaleRequestAt: null, threshold: cgroupThreshold(mcfg, vm.mem) }));
   const metrics = new NeonMetrics(vms.length, members.length, scenario.slo.utilisation_target, scenario.metrics.flip_flop_window);
@@ -233,14 +261,31 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   const wakeAt = new Float64Array(vms.length).fill(-1);
   const monCheckAt = new Float64Array(vms.length).fill(-1);
   const answer: Array<Resources | null> = vms.map(() => null);
-  const sent: Array<{ target: Resources; lastPermit: Resources | null }> = vms.map(() => ({ target: cu(0), lastPermit: null }));
+  const sentTarget: Resources[] = vms.map(() => cu(0));
+  const sentLastPermit: Array<Resources | null> = vms.map(() => null);
+  // what each agent read at the last 5 s sample; handed to its core (one SystemMetrics object per
+  // VM, updated in place: the core keeps no old ones) before the core or the plugin reads it
+  const read1 = new Float64Array(vms.length);
+  const read5 = new Float64Array(vms.length);
+  const readUsage = new Float64Array(vms.length);
+  const readCached = new Float64Array(vms.length);
+  const readings: SystemMetrics[] = vms.map(() => ({ load1: 0.5, load5: 0.5, memoryUsageBytes: 0.5, memoryCachedBytes: 0.5 }));
+  const scratch: SystemMetrics = { load1: 0.5, load5: 0.5, memoryUsageBytes: 0.5, memoryCachedBytes: 0.5 };
+  let sampled = false;
+  const handed = new Int32Array(vms.length).fill(-1); // the sample (counts.rounds) agent v last got
+  const lastGoal = new Float64Array(vms.length).fill(NaN);
+  // fast path (neon-quiet.ts rule 1): the agent's answer is "nothing to do" before quietAt[v]
+  // while its goal stays quietGoal[v]; −1: unknown. Reset by every step, which follows every
+  // change of the agent's state but the metrics.
+  const quietAt = new Float64Array(vms.length).fill(-1);
+  const quietGoal = new Float64Array(vms.length);
   const downOk = new Int8Array(vms.length);
   const resizeFails = new Int8Array(vms.length);
   const upFails = new Int8Array(vms.length);
   const failP = neon.failure_probability;
   const reconcileAt = new Float64Array(members.length).fill(-1);
   const migrations = new Map<number, Migration>();
-  const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
+  const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0, agentSkips: 0 };
 
   // --- outputs ----------------------------------------------------------------------------
   const emit = sinks.event;
@@ -265,7 +310,9 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
   };
 
   // --- helpers ----------------------------------------------------------------------------
-  const nodeOf = (v: number): number => cvms[v]!.member;
+  // each VM's node, as cvms[v].member (a typed array: read on every plugin request)
+  const vmNode = Int32Array.from(cvms, (c) => c.member);
+  const nodeOf = (v: number): number => vmNode[v]!;
 
   /** Check node `n` against its allocatable (plugin reservations and real allocations). */
   const checkNode = (n: number, t: Micros): void => {
@@ -275,59 +322,90 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
     if (over) log(t, 'node_overcommitted', { node: members[n]!.name, reserved: showRes(p.reserved), allocated: showRes({ cpu: nodeCpu[n]!, mem: nodeMem[n]! }), allocatable: showRes(p.total) });
   };
 
-  /** The goal in resources the agent computes from its metrics, clamped (for the metrics). */
-  const goalOf = (v: number): Resources => {
-    const s = agents[v]!;
-    const g = cu(goalCU(goalPartsOf(acfg, s)), acfg.computeUnit);
-    return maxRes(minRes(g, s.vm.max), s.vm.min);
+  /** Record VM `v`'s goal `goal` (CU), clamped to [min, max] per resource, in the metrics. */
+  const recordGoal = (v: number, t: Micros, goal: number): void => {
+    const { min, max } = agents[v]!.vm;
+    const unit = acfg.computeUnit;
+    metrics.goal(v, t, Math.max(Math.min(unit.cpu * goal, max.cpu), min.cpu), Math.max(Math.min(unit.mem * goal, max.mem), min.mem));
   };
 
   /** Run VM `v`'s agent at `t`: carry out its actions, schedule its wake-up. */
   const step = (v: number, t: Micros): void => {
     const s = agents[v]!;
+    handReadings(v);
+    quietAt[v] = -1;
     for (let round = 0; round < 4; round++) {
       counts.engineCalls++;
       const a = nextActions(acfg, s, t);
-      let acted = false;
-      if (a.pluginRequest !== null) {
-        acted = true;
-        const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
-        pluginStarting(s, t, a.pluginRequest.target, jitter);
-        sent[v] = { target: a.pluginRequest.target, lastPermit: a.pluginRequest.lastPermit };
-        if (fails(failP.plugin)) {
-          answer[v] = null; // lost: the agent sees the failure after the round trip
-          queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
-        } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
+      if (anyAction(a)) {
+        act(v, t, a);
+        // rule 2: after a plugin request alone the next round is quiet with the same wait
+        if (!fastPath || round === 3 || !onlyPluginRequest(a)) continue;
+        counts.agentSkips++;
       }
-      if (a.neonvmRequest !== null) {
-        acted = true;
-        neonvmStarting(s, a.neonvmRequest.target);
-        resizeFails[v] = fails(failP.neonvm) ? 1 : 0;
-        queue.push(t + neon.neonvm_latency, EV_RESIZE, v, PRIO_MESSAGE);
-      }
-      if (a.monitorUpscale !== null) {
-        acted = true;
-        monitorStarting(s, 'upscale', a.monitorUpscale.target);
-        upFails[v] = fails(failP.monitor) ? 1 : 0;
-        queue.push(t + 2 * neon.monitor_latency, EV_MON_UP_DONE, v, PRIO_MESSAGE);
-      }
-      if (a.monitorDownscale !== null) {
-        acted = true;
-        monitorStarting(s, 'downscale', a.monitorDownscale.target);
-        queue.push(t + neon.monitor_latency, EV_MON_DOWN_REQ, v, PRIO_MESSAGE);
-      }
-      if (!acted) {
-        if (a.wait !== null) {
-          const at = t + a.wait;
-          if (wakeAt[v]! < t || at < wakeAt[v]!) {
-            if (at < end) {
-              wakeAt[v] = at;
-              queue.push(at, EV_WAKE, v, PRIO_WAKE);
-            }
+      if (a.wait !== null) {
+        const at = t + a.wait;
+        if (wakeAt[v]! < t || at < wakeAt[v]!) {
+          if (at < end) {
+            wakeAt[v] = at;
+            queue.push(at, EV_WAKE, v, PRIO_WAKE);
           }
         }
-        return;
       }
+      if (fastPath && mayStayQuiet(acfg, s)) {
+        quietAt[v] = quietUntil(t, a.wait);
+        quietGoal[v] = agentGoalCU(acfg, s);
+      }
+      return;
+    }
+  };
+
+  /** Hand agent `v` the metrics of the last sample (none before the first). */
+  const handReadings = (v: number): void => {
+    if (!sampled || handed[v] === counts.rounds) return;
+    handed[v] = counts.rounds;
+    const m = readings[v]!;
+    m.load1 = read1[v]!;
+    m.load5 = read5[v]!;
+    m.memoryUsageBytes = readUsage[v]!;
+    m.memoryCachedBytes = readCached[v]!;
+    metricsUpdated(agents[v]!, m);
+  };
+
+  /** The goal (CU) from agent `v`'s readings of this sample, as `agentGoalCU` computes it without LFC. */
+  const goalOfReadings = (v: number): number => {
+    scratch.load1 = read1[v]!;
+    scratch.load5 = read5[v]!;
+    scratch.memoryUsageBytes = readUsage[v]!;
+    return systemGoalCU(acfg, scratch, acfg.computeUnit);
+  };
+
+  /** Carry out the requests of agent `v`'s action set `a` at `t`. */
+  const act = (v: number, t: Micros, a: ActionSet): void => {
+    const s = agents[v]!;
+    if (a.pluginRequest !== null) {
+      const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
+      pluginStarting(s, t, intern(a.pluginRequest.target), jitter);
+      sentTarget[v] = a.pluginRequest.target;
+      sentLastPermit[v] = a.pluginRequest.lastPermit;
+      if (fails(failP.plugin)) {
+        answer[v] = null; // lost: the agent sees the failure after the round trip
+        queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
+      } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
+    }
+    if (a.neonvmRequest !== null) {
+      neonvmStarting(s, intern(a.neonvmRequest.target));
+      resizeFails[v] = fails(failP.neonvm) ? 1 : 0;
+      queue.push(t + neon.neonvm_latency, EV_RESIZE, v, PRIO_MESSAGE);
+    }
+    if (a.monitorUpscale !== null) {
+      monitorStarting(s, 'upscale', intern(a.monitorUpscale.target));
+      upFails[v] = fails(failP.monitor) ? 1 : 0;
+      queue.push(t + 2 * neon.monitor_latency, EV_MON_UP_DONE, v, PRIO_MESSAGE);
+    }
+    if (a.monitorDownscale !== null) {
+      monitorStarting(s, 'downscale', intern(a.monitorDownscale.target));
+      queue.push(t + neon.monitor_latency, EV_MON_DOWN_REQ, v, PRIO_MESSAGE);
     }
   };
 
@@ -422,6 +500,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
       removeVm(src.vms, v);
       insertVm(dst.vms, v, cvms);
       cvms[v]!.member = m.to;
+      vmNode[v] = m.to;
       nodeCpu[m.from] -= vm.cpu;
       nodeMem[m.from] -= vm.mem;
     } else {
@@ -492,14 +571,26 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
       counts.records += vms.length;
     }
     if (acfg.enableLFCMetrics) lfcSample(t);
+    bank.sampleLoads();
+    sampled = true;
+    // with the fast path and no LFC the goal comes from the readings and the core gets them only
+    // when it is called; otherwise every agent gets them now
+    const eager = !fastPath || acfg.enableLFCMetrics;
     for (let v = 0; v < vms.length; v++) {
-      const vm = vms[v]!;
-      vm.sampleLoad();
-      const s = agents[v]!;
-      metricsUpdated(s, { load1: vm.load1, load5: vm.load5, memoryUsageBytes: vm.memoryUsage(), memoryCachedBytes: Math.min(wssNow[v]!, fileCacheBytes(vm.mem)) });
-      const g = goalOf(v);
-      metrics.goal(v, t, g.cpu, g.mem);
-      step(v, t);
+      read1[v] = bank.load1(v);
+      read5[v] = bank.load5(v);
+      readUsage[v] = bank.memoryUsage(v);
+      readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
+      if (eager) handReadings(v);
+      const goal = eager ? agentGoalCU(acfg, agents[v]!) : goalOfReadings(v);
+      // the clamped goal in the metrics changes only with the goal (min and max are fixed)
+      if (goal !== lastGoal[v]) {
+        lastGoal[v] = goal;
+        recordGoal(v, t, goal);
+      }
+      // rule 1 of neon-quiet.ts: a quiet agent whose goal did not change stays quiet
+      if (t < quietAt[v]! && goal === quietGoal[v]) counts.agentSkips++;
+      else step(v, t);
     }
     if (t % chartStep === 0) chartPoint(t);
     if (sinks.timeseries !== undefined && t % scenario.output.timeseries_step === 0) writeSeries(t);
@@ -595,8 +686,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         const v = arg;
         const n = nodeOf(v);
         const s = agents[v]!;
-        const req = sent[v]!;
-        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, req.target, s.metrics === null ? null : s.metrics.load1, req.lastPermit, t);
+        handReadings(v);
+        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, s.metrics === null ? null : s.metrics.load1, sentLastPermit[v]!, t);
         if (ans.permit !== null) respond(v, ans.permit, t);
         else scheduleReconcile(n, t + neon.reconcile_delay);
         if (ans.migrate) startMigration(v, t, 'pressure');
@@ -626,7 +717,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}): NeonSimu
         }
         const before = s.plugin.permit ?? s.vm.using;
         const asked = s.plugin.lastRequest!.resources;
-        pluginAnswered(s, t, permit);
+        pluginAnswered(s, t, intern(permit));
         if (hasFieldGreater(asked, permit) && hasFieldGreater(asked, before)) {
           const gotMore = hasFieldGreater(permit, before);
           if (gotMore) metrics.counts.partly++;

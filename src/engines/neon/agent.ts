@@ -17,8 +17,8 @@
  * was approved, then the plugin is told at its next request.
  */
 import type { Micros } from '../../kernel/time.js';
-import { goalCU, goalParts, type LfcConfig, type ScalingConfig, type SystemMetrics } from './goal.js';
-import { addRes, COMPUTE_UNIT, cu, hasFieldGreater, hasFieldLess, maxRes, minRes, sameRes, satSub, type Resources } from './resources.js';
+import { goalCU, goalParts, systemGoalCU, type LfcConfig, type ScalingConfig, type SystemMetrics } from './goal.js';
+import { addRes, COMPUTE_UNIT, hasFieldGreater, hasFieldLess, maxRes, sameRes, satSub, type Resources } from './resources.js';
 
 /** Agent configuration: scaling targets plus the request timings (µs), upstream names in comments. */
 export interface AgentConfig extends ScalingConfig, LfcConfig {
@@ -117,6 +117,17 @@ export function goalPartsOf(cfg: AgentConfig, s: AgentState): ReturnType<typeof 
   return goalParts(cfg, s.metrics, cfg.computeUnit, s.lfc !== null ? { cfg, buckets: s.lfc } : null);
 }
 
+/**
+ * The goal in whole compute units from what the agent has read: `goalCU(goalPartsOf(cfg, s))`,
+ * computed without the parts object while no LFC buckets were read (0 before any metrics).
+ *
+ * @example agentGoalCU(cfg, s) // with load1 = load5 = 0.9 and 1 GiB in use: ceil(max(round(4), 1.33)) = 4
+ */
+export function agentGoalCU(cfg: AgentConfig, s: AgentState): number {
+  if (s.lfc !== null) return goalCU(goalPartsOf(cfg, s));
+  return s.metrics === null ? 0 : systemGoalCU(cfg, s.metrics, cfg.computeUnit);
+}
+
 /** System metrics read, and LFC metrics too when enabled (`hasAllMetrics`). */
 export function hasAllMetrics(cfg: AgentConfig, s: AgentState): boolean {
   return s.metrics !== null && (!cfg.enableLFCMetrics || s.lfc !== null);
@@ -142,7 +153,7 @@ export interface Desired {
  */
 export function desiredResources(cfg: AgentConfig, s: AgentState, now: Micros): Desired {
   const unit = cfg.computeUnit;
-  const base = goalCU(goalPartsOf(cfg, s));
+  const base = agentGoalCU(cfg, s);
   let goal = base;
   let requestedUpscaleWait: Micros | null = null;
   let deniedDownscaleWait: Micros | null = null;
@@ -167,9 +178,18 @@ export function desiredResources(cfg: AgentConfig, s: AgentState, now: Micros): 
       goal = Math.max(goal, req);
     }
   }
-  let goalRes = cu(goal, unit);
-  if (!hasAllMetrics(cfg, s)) goalRes = maxRes(goalRes, s.vm.using);
-  let result = maxRes(minRes(goalRes, s.vm.max), s.vm.min);
+  // the goal in resources (without all metrics never below what the VM uses), clamped to
+  // [min, max] per field; the VM's own `using` record when equal (no allocation in the steady state)
+  const { using, min, max } = s.vm;
+  let cpu = unit.cpu * goal;
+  let mem = unit.mem * goal;
+  if (!hasAllMetrics(cfg, s)) {
+    cpu = Math.max(cpu, using.cpu);
+    mem = Math.max(mem, using.mem);
+  }
+  cpu = Math.max(Math.min(cpu, max.cpu), min.cpu);
+  mem = Math.max(Math.min(mem, max.mem), min.mem);
+  let result: Resources = cpu === using.cpu && mem === using.mem ? using : { cpu, mem };
   if (dd !== null && ddLeft > 0) {
     const floor: Resources = {
       cpu: Math.min(dd.current.cpu, unit.cpu * (1 + Math.floor(dd.requested.cpu / unit.cpu))),
@@ -182,6 +202,9 @@ export function desiredResources(cfg: AgentConfig, s: AgentState, now: Micros): 
   if (deniedAffected) deniedDownscaleWait = ddLeft;
   return { resources: result, goalCU: base, requestedUpscaleWait, deniedDownscaleWait };
 }
+
+/** A part of `nextActions` with no request and nothing to wait for (shared, never changed). */
+const NOTHING = Object.freeze({ req: null, wait: null });
 
 /** The request to the scheduler plugin, if one is due (`calculatePluginAction`), and the wait. */
 function pluginAction(cfg: AgentConfig, s: AgentState, now: Micros, desired: Resources): { req: ActionSet['pluginRequest']; wait: Micros | null } {
@@ -199,7 +222,7 @@ function pluginAction(cfg: AgentConfig, s: AgentState, now: Micros, desired: Res
   const wantNew = p.lastRequest !== null && p.permit !== null && !sameRes(requestResources, p.permit);
   const shouldRequestNew = wantNew && !waitingOnDenied;
   const target = shouldRequestNew ? requestResources : current;
-  if (p.ongoing) return { req: null, wait: null };
+  if (p.ongoing) return NOTHING;
   if (p.lastFailureAt !== null) {
     const left = p.lastFailureAt + cfg.pluginRetryWait - now;
     if (left > 0) return { req: null, wait: left };
@@ -214,9 +237,9 @@ function neonvmAction(cfg: AgentConfig, s: AgentState, now: Micros, desired: Res
   const lower = s.monitor.approved ?? using;
   const upper = s.plugin.permit ?? using;
   const target = clampResources(using, desired, lower, upper);
-  if (sameRes(using, target)) return { req: null, wait: null };
+  if (sameRes(using, target)) return NOTHING;
   const conflicting = pluginRequested !== null && hasFieldLess(pluginRequested, target);
-  if (s.neonvm.ongoing !== null || conflicting) return { req: null, wait: null };
+  if (s.neonvm.ongoing !== null || conflicting) return NOTHING;
   if (s.neonvm.failedAt !== null) {
     const left = s.neonvm.failedAt + cfg.neonvmRetryWait - now;
     if (left > 0) return { req: null, wait: left };
@@ -227,12 +250,14 @@ function neonvmAction(cfg: AgentConfig, s: AgentState, now: Micros, desired: Res
 /** Tell the monitor about more resources, one unit at a time (`calculateMonitorUpscaleAction`). */
 function monitorUpscaleAction(cfg: AgentConfig, s: AgentState, now: Micros, desired: Resources): { req: ActionSet['monitorUpscale']; wait: Micros | null } {
   const m = s.monitor;
-  if (!m.active || m.approved === null) return { req: null, wait: null };
+  if (!m.active || m.approved === null) return NOTHING;
   const approved = m.approved;
+  // the VM uses no more than the monitor approved: nothing to tell (what the clamps below give)
+  if (s.vm.using.cpu <= approved.cpu && s.vm.using.mem <= approved.mem) return NOTHING;
   let req = clampResources(approved, s.vm.using, approved, maxRes(desired, approved));
   req = clampResources(approved, req, null, addRes(approved, cfg.computeUnit));
-  if (sameRes(req, approved)) return { req: null, wait: null };
-  if (m.ongoing !== null) return { req: null, wait: null };
+  if (sameRes(req, approved)) return NOTHING;
+  if (m.ongoing !== null) return NOTHING;
   if (m.upscaleFailureAt !== null) {
     const left = m.upscaleFailureAt + cfg.monitorRetryWait - now;
     if (left > 0) return { req: null, wait: left };
@@ -243,12 +268,14 @@ function monitorUpscaleAction(cfg: AgentConfig, s: AgentState, now: Micros, desi
 /** Ask the monitor to approve one unit less (`calculateMonitorDownscaleAction`). */
 function monitorDownscaleAction(cfg: AgentConfig, s: AgentState, now: Micros, desired: Resources, plannedUpscale: boolean): { req: ActionSet['monitorDownscale']; wait: Micros | null } {
   const m = s.monitor;
-  if (!m.active || m.approved === null) return { req: null, wait: null };
+  if (!m.active || m.approved === null) return NOTHING;
   const approved = m.approved;
+  // nothing desired below what the monitor approved: no downscale (what the clamps below give)
+  if (desired.cpu >= approved.cpu && desired.mem >= approved.mem) return NOTHING;
   let req = clampResources(approved, desired, null, approved);
   req = clampResources(approved, req, satSub(approved, cfg.computeUnit), null);
-  if (sameRes(req, approved)) return { req: null, wait: null };
-  if (plannedUpscale || m.ongoing !== null) return { req: null, wait: null };
+  if (sameRes(req, approved)) return NOTHING;
+  if (plannedUpscale || m.ongoing !== null) return NOTHING;
   if (m.downscaleFailureAt !== null) {
     const left = m.downscaleFailureAt + cfg.monitorRetryWait - now;
     if (left > 0) return { req: null, wait: left };
@@ -270,16 +297,18 @@ export function nextActions(cfg: AgentConfig, s: AgentState, now: Micros): Actio
   const up = monitorUpscaleAction(cfg, s, now, d.resources);
   const down = monitorDownscaleAction(cfg, s, now, d.resources, up.req !== null);
   let wait: Micros | null = null;
-  const consider = (w: Micros | null): void => {
-    if (w !== null && (wait === null || w < wait)) wait = w;
-  };
-  if (d.deniedDownscaleWait !== null && down.req === null && s.monitor.ongoing === null) consider(d.deniedDownscaleWait);
-  consider(d.requestedUpscaleWait);
-  consider(plugin.wait);
-  consider(neonvm.wait);
-  consider(up.wait);
-  consider(down.wait);
+  if (d.deniedDownscaleWait !== null && down.req === null && s.monitor.ongoing === null) wait = d.deniedDownscaleWait;
+  wait = earliest(wait, d.requestedUpscaleWait);
+  wait = earliest(wait, plugin.wait);
+  wait = earliest(wait, neonvm.wait);
+  wait = earliest(wait, up.wait);
+  wait = earliest(wait, down.wait);
   return { pluginRequest: plugin.req, neonvmRequest: neonvm.req, monitorUpscale: up.req, monitorDownscale: down.req, wait };
+}
+
+/** The shorter of two waits, null meaning none. @example earliest(null, 5) // 5 */
+function earliest(a: Micros | null, b: Micros | null): Micros | null {
+  return b !== null && (a === null || b < a) ? b : a;
 }
 
 // --- updates: what happened (upstream's PluginHandle, NeonVMHandle, MonitorHandle) -----------

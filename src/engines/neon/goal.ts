@@ -88,6 +88,17 @@ export function goalCU(parts: GoalParts): number {
   return Math.ceil(Math.max(Math.round(parts.cpu ?? 0), parts.mem ?? 0, parts.lfc ?? 0, 0));
 }
 
+/**
+ * The goal in whole compute units from the system metrics alone (no LFC buckets): the same
+ * number as `goalCU(goalParts(cfg, m, unit))`, without building the parts — the agent's driver
+ * computes it for every VM every 5 s.
+ *
+ * @example systemGoalCU(cfg, { load1: 0.54, load5: 0.5, memoryUsageBytes: 1.6 GiB }, unit) // ceil(max(round(2.4), 2.13)) = 3
+ */
+export function systemGoalCU(cfg: ScalingConfig, m: SystemMetrics, unit: Resources = COMPUTE_UNIT): number {
+  return Math.ceil(Math.max(Math.round(cpuGoalCU(cfg, m, unit)), memGoalCU(cfg, m, unit), 0));
+}
+
 // --- LFC (local file cache) part, used when `enableLFCMetrics` is on ------------------------
 
 /** LFC scaling keys (`api.ScalingConfig`), upstream names and defaults in comments. */
