@@ -62,6 +62,9 @@ interface Slot {
   patternText: string;
 }
 
+/** Rows per batch (`TraceReader.readRows`): 12 KiB of buffers, a call per 1,024 rows. */
+const BATCH_ROWS = 1024;
+
 export class TraceSource implements LoadSource {
   readonly names: readonly string[];
   private readonly reader: TraceReader;
@@ -70,22 +73,23 @@ export class TraceSource implements LoadSource {
   private readonly speedup: number;
   private readonly loop: boolean;
 
-  /** File series name → its position in `order`. */
-  private readonly seriesIndex = new Map<string, number>();
-  /**
-   * Series names in order of first sight, and for each its index into `held` (−1 when no slot
-   * uses it). Rows usually come in the same series order round after round, so `apply` first
-   * asks whether the row's series is the one after the previous row's (`cursor`): a comparison
-   * in the reader's buffer, where a map lookup would copy the name out and hash it.
-   */
-  private readonly order: string[] = [];
   /** Exact series name → the slots naming it; the slots with a pattern. */
   private readonly exactSlots = new Map<string, number[]>();
   private readonly patternSlots: number[] = [];
-  private readonly orderIndex: number[] = [];
-  private cursor = 0;
+  /**
+   * For each series of the file, by the reader's number (`seriesId`, in order of first sight):
+   * its index into `held`, or −1 when no slot uses it.
+   */
+  private heldIndex = new Int32Array(64);
+  /** How many series `heldIndex` covers (the reader's series numbered so far that were classified). */
+  private classified = 0;
+  /** The value held for each series some slot uses. */
   private held = new Float64Array(16);
-  private seriesSlots: number[][] = [];
+  /** The slots fed by held series k: `feedSlots[feedStart[k] … feedStart[k + 1])`. */
+  private feedStart = new Int32Array(17);
+  private feedSlots = new Int32Array(16);
+  private heldCount = 0;
+  /** For each slot, the held series it sums, in order. */
   private readonly slotMembers: number[][];
   private readonly slotScale: Float64Array;
   private readonly slotValue: Float64Array;
@@ -93,6 +97,12 @@ export class TraceSource implements LoadSource {
   private readonly dirtyList: Int32Array;
   private dirtyCount = 0;
 
+  /** Rows of one batch — the pending row, then those the reader takes after it: series numbers and cores. */
+  private readonly batchIds = new Int32Array(BATCH_ROWS + 1);
+  private readonly batchCores = new Float64Array(BATCH_ROWS + 1);
+  /** The batch after its first entry (views made once). */
+  private readonly batchIdsAfter = this.batchIds.subarray(1);
+  private readonly batchCoresAfter = this.batchCores.subarray(1);
   /** The next row, read but not yet due. */
   private readonly row: TraceRow = emptyRow();
   private hasPending = false;
@@ -142,9 +152,14 @@ export class TraceSource implements LoadSource {
     this.lastT = t;
     const traceTime = (t - this.shift) * this.speedup;
     const row = this.row;
+    const reader = this.reader;
     while (this.hasPending && row.time + this.loopOffset <= traceTime) {
-      this.apply(row);
-      this.advance();
+      // the pending row, then every row due after it
+      this.batchIds[0] = reader.seriesId;
+      this.batchCores[0] = row.cores;
+      const taken = reader.readRows(row, traceTime, this.loopOffset, this.batchIdsAfter, this.batchCoresAfter);
+      this.applyBatch(1 + taken);
+      if (reader.ended) this.wrap();
     }
     this.settleDirtySlots();
     const values = this.slotValue;
@@ -162,30 +177,46 @@ export class TraceSource implements LoadSource {
     return coverageWarnings(this.file, span, { shift: this.shift, speedup: this.speedup, loop: this.loop }, end);
   }
 
-  /** Hold the row's value for its series and mark the slots it feeds. */
-  private apply(row: TraceRow): void {
-    const order = this.order;
-    let at = this.cursor;
-    if (at >= order.length || !this.reader.seriesIs(order[at]!)) {
-      const series = this.reader.seriesName();
-      const known = this.seriesIndex.get(series);
-      at = known === undefined ? this.classify(series) : known;
-    }
-    this.cursor = at + 1 === order.length ? 0 : at + 1;
-    const index = this.orderIndex[at]!;
-    if (index < 0 || this.held[index] === row.cores) return;
-    this.held[index] = row.cores;
-    for (const slot of this.seriesSlots[index]!) {
-      if (this.dirty[slot] === 0) {
-        this.dirty[slot] = 1;
-        this.dirtyList[this.dirtyCount++] = slot;
+  /** Hold the values of the batch's first `count` rows and mark the slots whose series changed. */
+  private applyBatch(count: number): void {
+    const ids = this.batchIds;
+    const cores = this.batchCores;
+    const dirty = this.dirty;
+    const dirtyList = this.dirtyList;
+    let dirtyCount = this.dirtyCount;
+    for (let k = 0; k < count; k++) {
+      const id = ids[k]!;
+      if (id >= this.classified) this.classifyUpTo(id);
+      const index = this.heldIndex[id]!;
+      if (index < 0) continue;
+      const value = cores[k]!;
+      const held = this.held;
+      if (held[index] === value) continue;
+      held[index] = value;
+      const feedSlots = this.feedSlots;
+      const end = this.feedStart[index + 1]!;
+      for (let j = this.feedStart[index]!; j < end; j++) {
+        const slot = feedSlots[j]!;
+        if (dirty[slot] === 0) {
+          dirty[slot] = 1;
+          dirtyList[dirtyCount++] = slot;
+        }
       }
+    }
+    this.dirtyCount = dirtyCount;
+  }
+
+  /** Classify the reader's series up to number `id` (first sight: which slots does each feed?). */
+  private classifyUpTo(id: number): void {
+    while (this.classified <= id) {
+      const series = this.reader.seriesNameOf(this.classified);
+      if (this.classified >= this.heldIndex.length) this.heldIndex = grow(this.heldIndex, this.classified + 1);
+      this.heldIndex[this.classified++] = this.classify(series);
     }
   }
 
-  /** Read the next row; at the end of the file, loop or stop. */
-  private advance(): void {
-    if (this.reader.nextInPlace(this.row)) return;
+  /** The file has ended: loop (start again one period later) or stop. */
+  private wrap(): void {
     if (this.loop && this.loopPeriod === 0) this.loopPeriod = loopPeriodOf(this.reader);
     if (!this.loop || this.loopPeriod <= 0) {
       this.hasPending = false;
@@ -196,41 +227,45 @@ export class TraceSource implements LoadSource {
     this.hasPending = this.reader.nextInPlace(this.row);
   }
 
-  /** First sight of a series name: which slots does it feed? Returns its position in `order`. */
+  /** First sight of a series: which slots does it feed? Its index into `held`, −1 for none. */
   private classify(series: string): number {
-    const at = this.order.length;
-    this.order.push(series);
-    this.seriesIndex.set(series, at);
     const slots = [...(this.exactSlots.get(series) ?? [])];
     for (const i of this.patternSlots) if (this.slots[i]!.pattern!.test(series)) slots.push(i);
     slots.sort((x, y) => x - y);
-    if (slots.length === 0) {
-      this.orderIndex.push(-1);
-      return at;
-    }
-    const index = this.seriesSlots.length;
-    this.seriesSlots.push(slots);
+    if (slots.length === 0) return -1;
+    const index = this.heldCount++;
     for (const slot of slots) this.slotMembers[slot]!.push(index);
-    if (index >= this.held.length) {
-      const grown = new Float64Array(this.held.length * 2);
-      grown.set(this.held);
-      this.held = grown;
-    }
-    this.orderIndex.push(index);
-    return at;
+    if (index >= this.held.length) this.held = grow(this.held, index + 1);
+    if (index + 2 > this.feedStart.length) this.feedStart = grow(this.feedStart, index + 2);
+    const start = this.feedStart[index]!;
+    if (start + slots.length > this.feedSlots.length) this.feedSlots = grow(this.feedSlots, start + slots.length);
+    this.feedSlots.set(slots, start);
+    this.feedStart[index + 1] = start + slots.length;
+    return index;
   }
 
   /** Recompute the sums of the slots whose series changed (exact, no running-sum drift). */
   private settleDirtySlots(): void {
+    const held = this.held;
     for (let k = 0; k < this.dirtyCount; k++) {
       const slot = this.dirtyList[k]!;
+      const members = this.slotMembers[slot]!;
       let sum = 0;
-      for (const member of this.slotMembers[slot]!) sum += this.held[member]!;
+      for (let m = 0; m < members.length; m++) sum += held[members[m]!]!;
       this.slotValue[slot] = sum;
       this.dirty[slot] = 0;
     }
     this.dirtyCount = 0;
   }
+}
+
+/** A copy of `array` at least `size` long (doubling), zero-filled beyond the old length. */
+function grow<T extends Float64Array | Int32Array>(array: T, size: number): T {
+  let length = Math.max(1, array.length * 2);
+  while (length < size) length *= 2;
+  const grown = new (array.constructor as new (n: number) => T)(length);
+  grown.set(array);
+  return grown;
 }
 
 /** Loop period: last row time + the declared interval, else + the last step; 0 = cannot loop. */
