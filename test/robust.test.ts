@@ -256,7 +256,7 @@ describe('8. durations, counts, seeds and workers have bounds, stated in the mes
   it('duration, host and workload counts, seed', () => {
     expect(refuse((s) => s.replace('duration: 1h', 'duration: 1e15'))).toBe('s.yaml:3: duration: must be at most 366d (the limit), got 1000000000000000');
     expect(refuse((s) => s.replace('{ name: host,', '{ name: host, count: 100000000,'))).toBe('s.yaml:6: world.hosts[0].count: must be <= 10000, got 100000000'); // line 6: hosts: [ { name: host … } ]
-    expect(refuse((s) => s.replace('    max_instances: 4', '    max_instances: 4\n    count: 100000000'))).toBe('s.yaml:10: workloads[0].count: must be <= 10000, got 100000000'); // line 10: the count: added after max_instances
+    expect(refuse((s) => s.replace('    max_instances: 4', '    max_instances: 4\n    count: 100000000'))).toBe('s.yaml:10: workloads[0].count: must be <= 100000, got 100000000'); // line 10: the count: added after max_instances
     expect(refuse((s) => s.replace('seed: 1', 'seed: -1'))).toBe('s.yaml:2: seed: must be >= 0, got -1');
     expect(refuse((s) => s.replace('seed: 1', 'seed: 1e300'))).toBe('s.yaml:2: seed: must be <= 2147483647, got 1e+300');
   });

@@ -151,7 +151,7 @@ describe('valid scenarios', () => {
     expect(s.faults).toEqual([]);
     expect(s.slo).toEqual({ utilisation_target: 1 });
     expect(s.metrics).toEqual({ flip_flop_window: 600_000_000, elasticity_grid: 10_000_000 });
-    expect(s.output).toEqual({ timeseries: true, timeseries_step: 60_000_000, events: true, report: true, chart_groups: 8, max_bytes: 1024 ** 3 });
+    expect(s.output).toEqual({ timeseries: true, timeseries_step: 60_000_000, events: true, report: true, chart_groups: 8, groups: 'all', max_bytes: 1024 ** 3 });
   });
 
   it('resolves a full scenario', () => {
@@ -199,7 +199,7 @@ faults:
   - { at: 1d, kill_primary: batch }
 slo: { utilisation_target: 0.8 }
 metrics: { flip_flop_window: 15m, elasticity_grid: 30s }
-output: { timeseries: false, timeseries_step: 5m, events: false, report: true, chart_groups: 0, max_bytes: 200MiB }
+output: { timeseries: false, timeseries_step: 5m, events: false, report: true, chart_groups: 0, groups: none, max_bytes: 200MiB }
 `;
     const s = parseScenarioText(text, FILE);
     expect(s.name).toBe('full.scenario_1');
@@ -245,7 +245,7 @@ output: { timeseries: false, timeseries_step: 5m, events: false, report: true, c
     ]);
     expect(s.slo.utilisation_target).toBe(0.8);
     expect(s.metrics).toEqual({ flip_flop_window: 900_000_000, elasticity_grid: 30_000_000 });
-    expect(s.output).toEqual({ timeseries: false, timeseries_step: 300_000_000, events: false, report: true, chart_groups: 0, max_bytes: 200 * 1024 ** 2 });
+    expect(s.output).toEqual({ timeseries: false, timeseries_step: 300_000_000, events: false, report: true, chart_groups: 0, groups: 'none', max_bytes: 200 * 1024 ** 2 });
   });
 
   it('rounds the default timeseries step up to a multiple of the stats interval', () => {

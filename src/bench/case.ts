@@ -103,11 +103,14 @@ function caseResult(name: string, seconds: number, events: number, detail: strin
 async function timeModel(scenario: Scenario, name: string): Promise<CaseResult> {
   const { simulateAlbatross } = await import('../run/albatross.js');
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const sim = simulateAlbatross(scenario);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
   const events = sim.counts.records;
   const population = Math.round(events / sim.counts.rounds);
-  return caseResult(name, seconds, events, `${scenario.workloads.length} groups, ${sim.counts.rounds} rounds, ${sim.counts.records} stats records, ${sim.counts.heapEvents} heap events; baseline population ${population}`);
+  const result = caseResult(name, seconds, events, `${scenario.workloads.length} groups, ${sim.counts.rounds} rounds, ${sim.counts.records} stats records, ${sim.counts.heapEvents} heap events; baseline population ${population}`);
+  return { ...result, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 /**
@@ -169,6 +172,16 @@ async function timeKraftcloud(scenario: Scenario, name: string): Promise<CaseRes
   return caseResult(name, seconds, events, `${scenario.workloads.length} services, ${scenario.duration / 3.6e9} h, ${sim.counts.rounds} rounds, ${events} engine decisions, ${sim.counts.heapEvents} heap events; events = decisions`);
 }
 
+/**
+ * PB1 scaled to `groups` groups: the same workload and 64 hosts a thousand groups (so every
+ * group can still reach its 8 instances), over `duration`.
+ *
+ * @example pb1Scaled(10_000, '6h') // ['workloads.0.count=10000', 'world.hosts.0.count=640', 'duration=6h']
+ */
+export function pb1Scaled(groups: number, duration: string): string[] {
+  return [`workloads.0.count=${groups}`, `world.hosts.0.count=${(64 * groups) / 1000}`, `duration=${duration}`];
+}
+
 /** Load a bundled scenario (the loader is imported only by the cases that need it). */
 async function load(name: string, sets: string[] = []): Promise<Scenario> {
   const { loadScenario } = await import('../scenario/load.js');
@@ -207,6 +220,10 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       return timeModel(await load('bench-pb1'), name);
     case 'pb1-2d':
       return timeModel(await load('bench-pb1', ['duration=2d']), name);
+    case 'pb1-10k-groups':
+      return timeModel(await load('bench-pb1', pb1Scaled(10_000, '6h')), name);
+    case 'pb1-100k-groups':
+      return timeModel(await load('bench-pb1', pb1Scaled(100_000, '30m')), name);
     case 'default-1000':
       return timeModel(scaleScenario(await load('albatross-default'), 1000), name);
     case 'incus-cluster':

@@ -10,6 +10,10 @@
  *  - pb1-memory-1d, pb1-memory-30d: PB1 over 1 and 30 simulated days, whole CLI processes under
  *    --max-old-space-size=32, and the peak-RSS ratio 30 d / 1 d (target ≤ 1.1). Run once each;
  *    the 30-day one is 30 PB1-days of work (see memory.ts for why it is not shortened).
+ *  - pb1-10k-groups, pb1-100k-groups: PB1 with 10,000 groups on 640 hosts for 6 simulated hours
+ *    (2,160 rounds, ≈ 26 M stats records) and 100,000 groups on 6,400 hosts for 30 minutes (180
+ *    rounds, ≈ 22 M records; run once): the cost per stats record and its ratio to PB1's from the
+ *    same run (target ≤ 1.3×: linear in groups).
  *  - default-1000: the bundled default scenario scaled to 1,000 groups for a day.
  *  - trace-replay-1g: a generated 1 GiB canonical trace streamed through the trace reader
  *    (rows/s; peak RSS must stay under 200 MB whatever the file's length). Run once, not repeated.
@@ -49,9 +53,11 @@ export interface CaseResult {
   eventsPerSecond: number;
   peakRssMB: number;
   detail: string;
+  /** Process CPU time (user + system) over the same span, where a case measures it: steadier than wall time on a shared machine. */
+  cpuSeconds?: number;
 }
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -95,7 +101,27 @@ function summarise(runs: CaseResult[]): CaseResult {
     eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)),
     peakRssMB: median(runs.map((r) => r.peakRssMB)),
     detail: `${range}${first.detail}`,
+    ...(first.cpuSeconds !== undefined ? { cpuSeconds: median(runs.map((r) => r.cpuSeconds ?? NaN)) } : {}),
   };
+}
+
+/**
+ * Cost per stats record (ns) of a case scaled in groups, beside PB1's from the same run, and
+ * the ratio (target ≤ 1.3: linear in groups).
+ *
+ * Wall time and process CPU time each (on a shared machine the CPU time is the steadier).
+ *
+ * @example perRecordRatio(results.get('pb1-10k-groups'), results.get('pb1')) // prints "PB1 at 10,000 groups, CPU ns a stats record / PB1 … 240 / 180 ns = 1.33×"
+ */
+function perRecordRatio(big: CaseResult | undefined, pb1: CaseResult | undefined): void {
+  if (!big) return;
+  const groups = Number(/(\d+) groups/.exec(big.detail)?.[1] ?? NaN).toLocaleString('en-US');
+  for (const clock of ['wall', 'CPU'] as const) {
+    const ns = (r: CaseResult) => ((clock === 'wall' ? r.wallSeconds : (r.cpuSeconds ?? NaN)) / r.events) * 1e9;
+    const label = `PB1 at ${groups} groups, ${clock} ns a stats record${pb1 ? ' / PB1 (target ≤ 1.3)' : ''}`;
+    const value = pb1 ? `${ns(big).toFixed(0)} / ${ns(pb1).toFixed(0)} ns = ${(ns(big) / ns(pb1)).toFixed(2)}×` : `${ns(big).toFixed(0)} ns (run pb1 too for the ratio)`;
+    process.stdout.write(`  ${label.padEnd(56)} ${value}\n`);
+  }
 }
 
 function main(argv: string[]): void {
@@ -116,7 +142,7 @@ function main(argv: string[]): void {
     const model = results.get(name.replace(/-bare-heap$/, ''));
     const args = name.endsWith('-bare-heap') && model ? [String(model.events), String(Math.max(1, Math.round(model.events / Number(/(\d+) rounds/.exec(model.detail)?.[1] ?? 1))))] : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
-    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' ? 1 : repeat;
+    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' ? 1 : repeat;
     if (name === 'pb1-process' || name === 'pb1-c-floor' || name === 'pb1-simpy') {
       for (let i = 0; i < times; i++) {
         const r = runPeerCase(name);
@@ -162,6 +188,7 @@ function main(argv: string[]): void {
   const day = results.get('pb1-memory-1d');
   const month = results.get('pb1-memory-30d');
   if (day && month) process.stdout.write(`  ${'PB1 peak RSS, 30 days / 1 day, whole process (target ≤ 1.1)'.padEnd(56)} ${(month.peakRssMB / day.peakRssMB).toFixed(2)}×\n`);
+  for (const big of ['pb1-10k-groups', 'pb1-100k-groups']) perRecordRatio(results.get(big), one);
   const whole = results.get('pb1-process');
   if (whole) {
     const simpy = results.get('pb1-simpy');

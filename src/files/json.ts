@@ -67,13 +67,16 @@ export function emitJson(value: unknown, level: number, sink: JsonSink, depth = 
   }
   let first = true;
   for (const key in value) {
-    if (!Object.hasOwn(value, key) || skipped(value[key])) continue;
+    if (!Object.hasOwn(value, key)) continue;
+    // read once: a lazy member (summary-file.ts lazyGroupSets) builds its value on each read
+    const member = value[key];
+    if (skipped(member)) continue;
     put(first ? '{\n' : ',\n');
     first = false;
     put(indentOf(level + 1));
     emitString(key, put);
     put(': ');
-    emitJson(value[key], level + 1, sink, depth - 1);
+    emitJson(member, level + 1, sink, depth - 1);
   }
   if (first) {
     put('{}');

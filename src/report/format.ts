@@ -99,7 +99,10 @@ export function metricColumns(sets: readonly MetricSet[]): MetricColumn[] {
 
 /** The first `limit` groups, in summary order. */
 export function firstGroups(groups: Record<string, MetricSet>, limit: number): [string, MetricSet][] {
-  return Object.entries(groups).slice(0, limit);
+  // only the sets shown are read: a summary's sets may be built as read (run/summary-file.ts)
+  return Object.keys(groups)
+    .slice(0, limit)
+    .map((name) => [name, groups[name]!]);
 }
 
 /** Column header text, `name (unit)` or just `name` for dimensionless metrics. */

@@ -21,8 +21,8 @@ import { hpaEngine } from '../engines/hpa/plugin.js';
 import { runIncus } from './incus.js';
 import { runNeon } from './neon.js';
 import { LineWriter } from '../report/files.js';
+import { lazyGroupSets, writeSummaryFile } from './summary-file.js';
 import { makeOutputDir, refuseInputAsOutput, removeCreatedDirs } from '../files/outputs.js';
-import { writeJsonAtomic } from '../files/json.js';
 import { VERSION } from '../version.js';
 import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
@@ -34,6 +34,7 @@ import { buildLoadSources } from '../load/index.js';
  * summary.json) and a way to draw its report. Sweeps and `check` use only `summary`.
  */
 export interface Simulated {
+  /** Its `groups` may be built as read (see `lazyGroupSets`): read each set once, or copy it. */
   summary: RunSummary;
   /** Write report.html and summary.md into `outDir`. */
   writeReport(outDir: string): Promise<void>;
@@ -73,7 +74,10 @@ export const runners = new Map<string, Runner>([
 export function simulateScenario(scenario: Scenario, sinks: RunSinks = {}): Simulated {
   const runner = runners.get(scenario.engine.name);
   if (!runner) throw new InputError(`no simulation world for engine "${scenario.engine.name}"`, { file: scenario.file, key: 'engine.name' });
-  return runner(scenario, sinks);
+  const sim = runner(scenario, sinks);
+  // `output.groups: none`: no per-group part (the Albatross runner does not even build it)
+  if (scenario.output.groups === 'none' && Object.keys(sim.summary.groups).length > 0) sim.summary = { ...sim.summary, groups: {} };
+  return sim;
 }
 
 /**
@@ -113,18 +117,25 @@ export interface RunOutcome {
   files: string[];
 }
 
-/** Build summary.json's content from a finished simulation. */
+/**
+ * Build summary.json's content from a finished simulation. The per-group sets are built when
+ * read (`lazyGroupSets`), so 100,000 groups never hold all of them at once; with
+ * `output.groups: none` there are none.
+ */
 export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSummary {
   const results = sim.workloads.map((w) => w.result);
   const metrics = aggregateMetricSets(results, scenario.duration, sim.fleet);
-  const groups: RunSummary['groups'] = {};
-  for (const w of sim.workloads) groups[w.name] = workloadMetricSet(w.result);
   // request-driven workloads and parked instances: the request metrics after the generic ones
   const requests = sim.requests;
-  if (requests) {
-    Object.assign(metrics, requestMetricSet(requests, sim.requestsLatency!));
-    for (const r of requests) Object.assign(groups[r.name]!, groupRequestMetricSet(r));
-  }
+  if (requests) Object.assign(metrics, requestMetricSet(requests, sim.requestsLatency!));
+  const requestsOf = new Map((requests ?? []).map((r) => [r.name, r]));
+  const names = scenario.output.groups === 'none' ? [] : sim.workloads.map((w) => w.name);
+  // each group's set is built when written (summary-file.ts), so 100,000 groups are never all held
+  const groups = lazyGroupSets(names, (i) => {
+    const set = workloadMetricSet(results[i]!);
+    const r = requestsOf.get(names[i]!);
+    return r ? Object.assign(set, groupRequestMetricSet(r)) : set;
+  });
   return {
     scalelab: VERSION,
     scenario: scenarioSummary(scenario),
@@ -228,7 +239,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       files.push('report.html', 'summary.md');
     }
     // written a piece at a time: the same bytes as JSON.stringify(summary, null, 2) (files/json.ts)
-    writeJsonAtomic(path.join(outDir, 'summary.json'), summary, 2);
+    writeSummaryFile(path.join(outDir, 'summary.json'), summary);
     files.push('summary.json');
     for (const w of writers) {
       w.commit();

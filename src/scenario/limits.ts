@@ -11,8 +11,10 @@ export const MAX_DURATION: Micros = 366 * 86_400 * MICROS_PER_SECOND;
 export const MAX_SEED = 2 ** 31 - 1;
 /** Most hosts after `count:` expansion (and cluster members). */
 export const MAX_HOSTS = 10_000;
-/** Most workloads after `count:` expansion (and cluster VMs). */
+/** Most cluster VMs (Incus, Neon) after `count:` expansion. */
 export const MAX_WORKLOADS = 10_000;
+/** Most workloads (Albatross groups) after `count:` expansion, and the largest workload `count`. */
+export const MAX_GROUPS = 100_000;
 /** Most replications per sweep point (`--seeds`, `sweep.seeds`). */
 export const MAX_SWEEP_SEEDS = 1_000;
 /** Most runs one sweep plans (points × seeds). */

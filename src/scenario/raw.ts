@@ -22,7 +22,7 @@ export interface RawScenario {
   faults?: RawFault[];
   slo?: { utilisation_target?: number };
   metrics?: { flip_flop_window?: RawDuration; elasticity_grid?: RawDuration };
-  output?: { timeseries?: boolean; timeseries_step?: RawDuration; events?: boolean; report?: boolean; chart_groups?: number; max_bytes?: RawSize };
+  output?: { timeseries?: boolean; timeseries_step?: RawDuration; events?: boolean; report?: boolean; chart_groups?: number; groups?: 'all' | 'none'; max_bytes?: RawSize };
 }
 
 export interface RawEngine {

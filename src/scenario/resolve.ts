@@ -9,7 +9,8 @@ import { resolveEngine } from './resolve-engine.js';
 import { resolveLoad } from './resolve-load.js';
 import { LOAD_FREQ, resolveCluster, type RawCluster } from './resolve-cluster.js';
 import { CLUSTER_ENGINES } from './schema.js';
-import { MAX_DURATION, MAX_HOSTS, MAX_WORKLOADS } from './limits.js';
+import { HostPool, makeHosts } from '../world/hosts.js';
+import { MAX_DURATION, MAX_GROUPS, MAX_HOSTS } from './limits.js';
 import { resolveNeon } from './resolve-neon.js';
 import type { KeyPath } from './paths.js';
 import type { RawFault, RawHost, RawLatency, RawScenario, RawWorkload, RawWorld } from './raw.js';
@@ -175,7 +176,7 @@ function resolveWorkloads(raw: RawWorkload[], hosts: HostSpec[], ctx: ResolveCon
     const min_instances = w.min_instances ?? 1;
     if (max_instances !== null && min_instances > max_instances) ctx.fail(at('min_instances'), `min_instances ${min_instances} is above max_instances ${max_instances}`);
     const memory_bytes = bytes(ctx, w.memory ?? '256MiB', at('memory'));
-    if (out.length + (w.count ?? 1) > MAX_WORKLOADS) ctx.fail(at('count'), `more than ${MAX_WORKLOADS} workloads in all (the limit)`);
+    if (out.length + (w.count ?? 1) > MAX_GROUPS) ctx.fail(at('count'), `more than ${MAX_GROUPS} workloads in all (the limit)`);
     expandNames(w.name, w.count ?? 1).forEach((name, index) => {
       if (name.length > MAX_WORKLOAD_NAME) ctx.fail(at('name'), `name "${name}" (after count expansion) is longer than ${MAX_WORKLOAD_NAME} characters`);
       if (seen.has(name)) ctx.fail(at('name'), `duplicate workload name "${name}"`);
@@ -196,22 +197,18 @@ function resolveWorkloads(raw: RawWorkload[], hosts: HostSpec[], ctx: ResolveCon
  * refused at its key, with what it needs and what is left.
  */
 function checkFit(workloads: readonly WorkloadSpec[], raw: readonly RawWorkload[], hosts: readonly HostSpec[], ctx: ResolveContext): void {
-  const free = hosts.map((h) => ({ arch: h.arch, threads: h.threads, memory: h.memory_bytes }));
+  // the world's own placement (O(log hosts) a primary), so 100,000 primaries on 6,400 hosts stay quick
+  const pool = new HostPool(makeHosts(hosts));
   const place = (w: WorkloadSpec): boolean => {
-    let best = -1;
-    free.forEach((h, i) => {
-      if (h.arch === w.arch && h.threads >= w.vcpus && h.memory >= w.memory_bytes && (best < 0 || h.threads > free[best]!.threads)) best = i;
-    });
+    const best = pool.choose(w.arch, w.vcpus, w.memory_bytes);
     if (best < 0) return false;
-    free[best]!.threads -= w.vcpus;
-    free[best]!.memory -= w.memory_bytes;
+    pool.reserve(best, w.vcpus, w.memory_bytes, 1);
     return true;
   };
   const index = (w: WorkloadSpec) => Math.max(0, raw.findIndex((r) => expandNames(r.name, r.count ?? 1).includes(w.name)));
+  const largest = largestHosts(hosts);
   for (const w of workloads) {
-    const same = hosts.filter((h) => h.arch === w.arch);
-    const mostThreads = Math.max(...same.map((h) => h.threads));
-    const mostMemory = Math.max(...same.map((h) => h.memory_bytes));
+    const { threads: mostThreads, memory: mostMemory } = largest.get(w.arch) ?? { threads: -Infinity, memory: -Infinity };
     if (w.vcpus > mostThreads) ctx.fail(['workloads', index(w), 'vcpus'], `${w.vcpus} vCPUs fit on no ${w.arch} host (the largest has ${mostThreads} threads)`);
     if (w.memory_bytes > mostMemory) ctx.fail(['workloads', index(w), 'memory'], `${formatBytes(w.memory_bytes)} fits on no ${w.arch} host (the largest has ${formatBytes(mostMemory)})`);
   }
@@ -225,6 +222,20 @@ function checkFit(workloads: readonly WorkloadSpec[], raw: readonly RawWorkload[
       if (!place(w)) ctx.fail(['workloads', index(w), 'min_instances'], `${w.min_instances} instances of ${w.name} (${w.vcpus} vCPUs, ${formatBytes(w.memory_bytes)} each) do not fit on the ${w.arch} hosts beside the primaries`);
     }
   }
+}
+
+/**
+ * The most threads and the most memory of any host, per architecture (computed once, not per workload).
+ *
+ * @example largestHosts([{ arch: 'x86_64', threads: 8, memory_bytes: 2 ** 34, … }]).get('x86_64') // { threads: 8, memory: 17179869184 }
+ */
+function largestHosts(hosts: readonly HostSpec[]): Map<string, { threads: number; memory: number }> {
+  const out = new Map<string, { threads: number; memory: number }>();
+  for (const h of hosts) {
+    const m = out.get(h.arch) ?? { threads: -Infinity, memory: -Infinity };
+    out.set(h.arch, { threads: Math.max(m.threads, h.threads), memory: Math.max(m.memory, h.memory_bytes) });
+  }
+  return out;
 }
 
 /** Bytes for messages, in binary units. */
@@ -256,6 +267,7 @@ function resolveOutput(raw: NonNullable<RawScenario['output']>, interval: Micros
     events: raw.events ?? true,
     report: raw.report ?? true,
     chart_groups: raw.chart_groups ?? 8,
+    groups: raw.groups ?? 'all',
     max_bytes: raw.max_bytes === undefined ? DEFAULT_MAX_OUTPUT_BYTES : bytes(ctx, raw.max_bytes, ['output', 'max_bytes']),
   };
 }

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import type { EngineDescriptor, KeySpec, StructuredKeySpec } from '../engines/descriptor.js';
 import { engines } from '../engines/registry.js';
-import { MAX_HOSTS, MAX_SEED } from './limits.js';
+import { MAX_GROUPS, MAX_HOSTS, MAX_SEED } from './limits.js';
 
 type Schema = Record<string, unknown>;
 
@@ -35,6 +35,8 @@ const DURATION: Schema = { type: ['string', 'number'], expect: 'a duration such 
 const NULLABLE_DURATION: Schema = { type: ['string', 'number', 'null'], expect: 'a duration such as 2m, or null' };
 const SIZE: Schema = { type: ['string', 'integer'], expect: 'a size such as 256MiB or 64GiB (a bare integer is bytes)' };
 const COUNT: Schema = { type: 'integer', minimum: 1, maximum: MAX_HOSTS };
+/** A workload's `count`: up to MAX_GROUPS (100,000 groups in all). */
+const WORKLOAD_COUNT: Schema = { type: 'integer', minimum: 1, maximum: MAX_GROUPS };
 const ARCH: Schema = { type: 'string', minLength: 1 };
 
 /** A closed mapping: only `properties`, with `required` keys. */
@@ -132,7 +134,7 @@ const LOAD: Schema = { if: { type: 'object', required: ['trace'], properties: { 
 const WORKLOAD = mapping(
   {
     name: { type: 'string', pattern: WORKLOAD_NAME_PATTERN, expect: '1 to 63 letters, digits, - or . (quoted when all digits; a trace series with other characters is read with load.trace.series or series_pattern)' },
-    count: COUNT,
+    count: WORKLOAD_COUNT,
     user: { type: 'string', minLength: 1 },
     arch: ARCH,
     vcpus: { type: 'integer', minimum: 1 },
@@ -370,6 +372,7 @@ export function scenarioSchema(registry: ReadonlyMap<string, EngineDescriptor> =
         events: { type: 'boolean' },
         report: { type: 'boolean' },
         chart_groups: { type: 'integer', minimum: 0 },
+        groups: { type: 'string', enum: ['all', 'none'], noun: 'value for output.groups' },
         max_bytes: SIZE,
       }),
       cluster: CLUSTER,

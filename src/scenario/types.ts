@@ -129,6 +129,8 @@ export interface OutputSpec {
   report: boolean;
   /** At most this many groups are drawn in report.html (all are in the CSV and summary). */
   chart_groups: number;
+  /** Per-group metrics in summary.json (and the reports' group tables): `all` (default) or `none`. */
+  groups: 'all' | 'none';
   /** `scalelab run` warns when a streamed output (timeseries.csv, events.jsonl) will grow past this many bytes. */
   max_bytes: number;
 }

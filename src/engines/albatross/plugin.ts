@@ -74,15 +74,28 @@ function outcomeOf(result: SpawnResult): SpawnOutcome {
   return result === 'placed' ? 'created' : result === 'no_capacity' ? 'failed' : 'refused';
 }
 
+/**
+ * The engine context of every workload, one object per distinct policy (vCPUs, max and min
+ * instances) shared by the workloads that have it: 100,000 like groups touch one context, not
+ * 100,000 scattered ones, in every round.
+ *
+ * @example sharedContexts(specs, config, options)[0] === sharedContexts(specs, config, options)[1] // for two like groups: true
+ */
+function sharedContexts(specs: readonly WorkloadSpec[], config: AlbatrossConfig, options: AlbatrossOptions): GroupContext[] {
+  const byPolicy = new Map<string, GroupContext>();
+  return specs.map((w) => {
+    const key = `${w.vcpus}/${w.max_instances}/${w.min_instances}`;
+    let ctx = byPolicy.get(key);
+    if (ctx === undefined) byPolicy.set(key, (ctx = { config, options, policy: { vcpus: w.vcpus, maxInstances: w.max_instances, minInstances: w.min_instances } }));
+    return ctx;
+  });
+}
+
 /** Bind Albatross to one run: a context per workload, one scratch record array for the sensor. */
 function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
   const config = scenario.engine.config as unknown as AlbatrossConfig;
   const options = scenario.engine.options as unknown as AlbatrossOptions;
-  const contexts: GroupContext[] = scenario.workloads.map((w) => ({
-    config,
-    options,
-    policy: { vcpus: w.vcpus, maxInstances: w.max_instances, minInstances: w.min_instances },
-  }));
+  const contexts = sharedContexts(scenario.workloads, config, options);
   // scratch stats samples, reused every round (the engine never keeps them), and this round's count
   const records: StatsSample[] = [];
   let count = 0;
