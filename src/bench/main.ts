@@ -16,7 +16,8 @@
  *    same run (target ≤ 1.3×: linear in groups).
  *  - default-1000: the bundled default scenario scaled to 1,000 groups for a day.
  *  - trace-replay-1g: a generated 1 GiB canonical trace streamed through the trace reader
- *    (rows/s; peak RSS must stay under 200 MB whatever the file's length). Run once, not repeated.
+ *    (rows/s; peak RSS must stay under 200 MB whatever the file's length) beside a bare byte loop over
+ *    the same file; the case alternates the two three times itself, so it is run once.
  *  - sweep-1-worker, sweep-2-workers: `scalelab sweep` of 200 points × 3 seeds on the default
  *    scenario with 1 and 2 worker threads, and the speed-up (target ≥ 1.8× on 2 cores). Run once.
  *  - sweep-1-process, sweep-2-processes: the machine's ceiling for that speed-up — the same 600

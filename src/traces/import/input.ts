@@ -13,11 +13,11 @@
  * - `ImportLines` for the line formats that are not CSV (Albatross stats text and JSON lines,
  *   Incus JSON lines, OpenMetrics text).
  *
- * The canonical-trace replay does not use either: it keeps the hand-written `LineReader`
- * (src/load/lines.ts), because it is the hot path of every simulation, reads a format scalelab
- * itself writes, and must not allocate per row. Measured side by side on a 1-million-row canonical
- * file (2-vCPU VM shared with other jobs): TraceReader 0.9–2.4 M rows/s, this CsvReader with the
- * same number parsing 0.21–0.30 M rows/s (4–8× slower, an array and strings per record).
+ * The canonical-trace replay does not use either: it keeps its hand-written byte scanner
+ * (`TraceReader.readRows` in src/load/trace-reader.ts), because it is the hot path of every
+ * simulation, reads a format scalelab itself writes, and must not allocate per row. csv-parse was
+ * measured 4–8× slower than the older, slower replay reader on the same file (an array and strings
+ * per record); the replay is now within 2× of a bare byte loop (docs/TRACES.md §6).
  *
  * @example
  * const csv = new CsvReader('vmtable.csv.gz', { delimiter: ',' });
