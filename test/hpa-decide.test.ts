@@ -75,6 +75,9 @@ describe('the HPA live adapter', () => {
     expect(() => parseHpaLine('{"time": 1}', 'stdin:4')).toThrow(/^stdin:4: specReplicas: is required/);
     expect(() => parseHpaLine('{"time": 1, "specReplicas": 1, "pods": [{"name": "a", "cpu": {"usage": "lots", "timestamp": 1}}]}', 'stdin:5')).toThrow(/^stdin:5: pods\[0\]\.cpu\.usage: must be a number/);
     expect(() => parseHpaLine('{"time": 1, "specReplicas": 1, "pods": [{"name": "a"}, {"name": "a"}]}', 'stdin:6')).toThrow(/^stdin:6: pods\[1\]\.name: pod a is listed twice$/);
+    // the bound every decide adapter shares (adapters/albatross.ts parseTime): a millisecond timestamp is refused, not read as year 56,000
+    expect(() => parseHpaLine('{"time": 1780000000000, "specReplicas": 1}', 'stdin:7')).toThrow(/^stdin:7: time: must be Unix seconds \(at most 100000000000\) or an ISO 8601 time$/);
+    expect(() => parseHpaLine('[1]', 'stdin:8')).toThrow(/^stdin:8: not a JSON object$/);
     expect(parseHpaLine('{"time": 1, "specReplicas": 1, "external": {"q": 0.3, "r": "250m"}}', 's:1').observation.external).toEqual({ q: 300, r: 250 });
     expect(parseHpaLine('{"time": 1, "specReplicas": 1, "pods": [{"name": "a", "custom": {"rps": 12.5}}]}', 's:2').observation.pods[0]!.custom).toEqual({ rps: 12_500 });
   });

@@ -62,6 +62,23 @@ export function parseTime(value: unknown): Micros | null {
   return null;
 }
 
+/**
+ * One input line as a JSON object; anything else (bad JSON, an array, a number, null) is refused
+ * naming the line. Every `decide` adapter reads its lines through this.
+ *
+ * @example jsonObjectLine('{"time":10}', 'stdin:1') // { time: 10 }
+ */
+export function jsonObjectLine(line: string, where: string): Record<string, unknown> {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    throw new InputError('not a JSON object', { file: where });
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError('not a JSON object', { file: where });
+  return obj as Record<string, unknown>;
+}
+
 /** Latest time an input may carry: year 5138 (1e11 s). A millisecond timestamp is past it. */
 export const MAX_INPUT_TIME_S = 1e11;
 /** Largest step forward between two inputs: 7 days of input time (a sync pass runs every death_timeout of it). */
@@ -92,13 +109,7 @@ function timePair(value: unknown): [number, number] | null {
  * @example parseLine('{"time":10,"name":"web","utime":[9,500000],"stime":[0,0]}', 'stdin:1').kind // 'stats'
  */
 export function parseLine(line: string, where: string): AdapterInput {
-  let obj: Record<string, unknown>;
-  try {
-    obj = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    throw new InputError('not a JSON object', { file: where });
-  }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError('not a JSON object', { file: where });
+  const obj = jsonObjectLine(line, where);
   const time = parseTime(obj['time']);
   if (time === null) throw new InputError(`needs "time": Unix seconds (at most ${MAX_INPUT_TIME_S}) or an ISO 8601 string`, { file: where, key: 'time' });
   if (typeof obj['name'] === 'string') {

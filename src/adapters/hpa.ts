@@ -18,6 +18,7 @@ import { parseQuantityMilli, toMilli } from '../engines/hpa/config.js';
 import { initialState, onSync } from '../engines/hpa/engine.js';
 import type { HpaConfig, HpaState, Observation, PodObservation, PodPhase, PodSample, ScaleAction } from '../engines/hpa/types.js';
 import { InputError } from '../scenario/errors.js';
+import { jsonObjectLine, MAX_INPUT_TIME_S, parseTime } from './albatross.js';
 
 /** One parsed input line. */
 export interface HpaInput {
@@ -29,20 +30,6 @@ export interface HpaInput {
 export type HpaOutput = { time: number } & ScaleAction;
 
 const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
-
-/**
- * Read a time: Unix seconds or ISO 8601 → integer µs since the epoch; null if unreadable.
- *
- * @example readTime(1780000000.5) // 1_780_000_000_500_000
- */
-export function readTime(value: unknown): Micros | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1e6);
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    if (!Number.isNaN(ms)) return ms * 1000;
-  }
-  return null;
-}
 
 /** Field reader for one line: failures name the line and the key. */
 class LineReader {
@@ -58,8 +45,8 @@ class LineReader {
   }
 
   time(value: unknown, key: string): Micros {
-    const t = readTime(value);
-    if (t === null) this.fail(key, 'must be Unix seconds or an ISO 8601 time');
+    const t = parseTime(value);
+    if (t === null) this.fail(key, `must be Unix seconds (at most ${MAX_INPUT_TIME_S}) or an ISO 8601 time`);
     return t;
   }
 
@@ -141,14 +128,7 @@ function readMilliValues(r: LineReader, value: unknown, key: string): Record<str
  */
 export function parseHpaLine(line: string, where: string): HpaInput {
   const r = new LineReader(where);
-  let obj: unknown;
-  try {
-    obj = JSON.parse(line);
-  } catch {
-    throw new InputError('not a JSON object', { file: where });
-  }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError('not a JSON object', { file: where });
-  const o = obj as Record<string, unknown>;
+  const o = jsonObjectLine(line, where);
   for (const k of Object.keys(o)) if (!['time', 'specReplicas', 'statusReplicas', 'pods', 'external'].includes(k)) r.fail(k, 'unknown key; expected time, specReplicas, statusReplicas, pods, external');
   const time = r.time(o['time'], 'time');
   if (o['specReplicas'] === undefined) r.fail('specReplicas', 'is required (the scale subresource\'s spec.replicas)');

@@ -18,7 +18,7 @@ import type { Micros } from '../kernel/time.js';
 import type { KraftcloudConfig } from '../engines/kraftcloud/config.js';
 import { decide, initialState, type InstanceObservation, type InstanceState, type KraftcloudAction, type KraftcloudState } from '../engines/kraftcloud/engine.js';
 import { InputError } from '../scenario/errors.js';
-import { parseTime } from './albatross.js';
+import { jsonObjectLine, parseTime } from './albatross.js';
 
 /** An instance line: an observation whose creation and state-change times may be missing. */
 export type InstanceLine = Omit<InstanceObservation, 'createdAt' | 'since'> & { createdAt: Micros | null; since: Micros | null };
@@ -55,13 +55,7 @@ function optionalTime(obj: Record<string, unknown>, key: string, where: string):
  * @example parseKraftcloudLine('{"time":10,"instance":"a","millicores":700}', 'stdin:1').kind // 'instance'
  */
 export function parseKraftcloudLine(line: string, where: string): KraftcloudInput {
-  let obj: Record<string, unknown>;
-  try {
-    obj = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    throw new InputError('not a JSON object', { file: where });
-  }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError('not a JSON object', { file: where });
+  const obj = jsonObjectLine(line, where);
   const time = parseTime(obj['time']);
   if (time === null) throw new InputError('needs "time": Unix seconds or an ISO 8601 string', { file: where, key: 'time' });
   if (typeof obj['instance'] === 'string' && obj['instance'] !== '') {
