@@ -52,7 +52,7 @@ describe.skipIf(!npmWorks)('npm pack, installed in an empty folder', () => {
   });
 
   it('packs the compiled code, its declarations, the validator and the bundled scenarios, not the sources', () => {
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/scenario/validator.generated.cjs', 'scenarios/albatross-default.yaml', 'traces/albatross-small.csv', 'docs/API.md']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/scenario/validator.generated.cjs', 'dist/scenario/quick-check/top.cjs', 'dist/scenario/quick-check/engine-albatross.cjs', 'scenarios/albatross-default.yaml', 'traces/albatross-small.csv', 'docs/API.md']) {
       expect(packed.files).toContain(file);
     }
     expect(packed.files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map'))).toEqual([]);
