@@ -54,6 +54,24 @@ describe('writeJsonAtomic', () => {
     }
   });
 
+  it('long pieces (one native write each, files/json.ts LONG_PIECE) give the same bytes: every UTF-8 width, a lone surrogate, one piece larger than a block', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-json-'));
+    try {
+      const set = (i: number) => ({ text: `line\n${'·€😀'.repeat(40)}\ud800${'x'.repeat(i)}`, list: Array.from({ length: 30 }, (_, k) => ({ k, unit: 'core·s' })) });
+      const groups: Record<string, unknown> = { huge: { blob: '€'.repeat(70_000), rows: Array.from({ length: 3000 }, (_, k) => k / 3) } };
+      for (let i = 0; i < 500; i++) groups[`g${i}`] = set(i);
+      const summary = { scalelab: '0.1.0', groups, notes: ['n'] };
+      const file = path.join(dir, 'summary.json');
+      for (const depth of [Infinity, 0, 1, 2, 3]) {
+        writeJsonAtomic(file, summary, depth);
+        // Buffer.equals: a deep toEqual over megabytes takes minutes
+        expect(fs.readFileSync(file).equals(Buffer.from(`${JSON.stringify(summary, null, 2)}\n`, 'utf8')), `depth ${depth}`).toBe(true);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes the stringified text and a newline; 3,000 groups cross the 64 KiB write blocks', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-json-'));
     try {

@@ -99,6 +99,15 @@ export function jsonText(value: unknown, depth = Infinity): string {
 }
 
 /**
+ * A piece of at least this many UTF-16 code units is encoded with one native `Buffer.write`
+ * (after one native `replaceAll` for its indentation) instead of the code-unit loop: the
+ * loop costs ~30 ns a byte before it is optimised, and a 1,000-group summary is 2.8 MB of such
+ * pieces (PB1 for 10 simulated seconds: ~90 ms of its start-to-end ~0.6 s). Lone surrogates
+ * come out the same either way (JSON.stringify has escaped them; see `write`).
+ */
+const LONG_PIECE = 256;
+
+/**
  * Write `JSON.stringify(value, null, 2) + '\n'` to `file` atomically, a piece at a time (see
  * {@link emitJson}; `depth` plain-object levels walked, each value below them one
  * JSON.stringify).
@@ -115,9 +124,18 @@ export function writeJsonAtomic(file: string, value: unknown, depth = Infinity):
       if (used > 0) out.writeBytes(block.subarray(0, used));
       used = 0;
     };
+    // a long piece (a group's metric set, kilobytes): re-indented and encoded natively at once
+    const writeLong = (text: string, indent: string): void => {
+      const s = indent === '' ? text : text.replaceAll('\n', `\n${indent}`);
+      // at most 3 UTF-8 bytes a UTF-16 code unit (a surrogate pair: 4 bytes for 2 units)
+      if (used + s.length * 3 > block.length) flush();
+      if (s.length * 3 > block.length) out.writeBytes(Buffer.from(s, 'utf8'));
+      else used += block.write(s, used, 'utf8');
+    };
     // UTF-8 encoded here, a code unit at a time (a Buffer.write per short piece costs more),
     // with `indent` after every line break
     const write = (text: string, indent: string): void => {
+      if (text.length >= LONG_PIECE) return writeLong(text, indent);
       for (let i = 0; i < text.length; i++) {
         if (used + indent.length + 4 > block.length) flush();
         const c = text.charCodeAt(i);
