@@ -3,6 +3,12 @@
  * same run. Every case runs in a child process of its own so its peak RSS is its own.
  *
  * Cases:
+ *  - pb1-10s: PB1 cut to 10 simulated seconds as a whole `scalelab run` process (default
+ *    outputs: summary.json with 1,000 groups' sets, the printed lines), each run alternating
+ *    with a bare `node -e 0` whose median is printed beside it, at least 5 of each (target:
+ *    ≤ 0.3 s on a quiet machine; on a shared one read the ratio to the bare node). What it
+ *    measures is start-up, scenario loading (the quick check, not the full validator),
+ *    setting up 1,000 groups on 64 hosts and writing summary.json.
  *  - pb1: PB1 from BENCHMARKS.md (scenarios/bench-pb1.yaml), the full model.
  *  - pb1-bare-heap: the baseline — the same number of events as PB1 has stats records, pushed
  *    and popped through the kernel's heap with one entry per instance and no model at all.
@@ -42,6 +48,9 @@
  * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import { measureProcess, runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
@@ -58,13 +67,34 @@ export interface CaseResult {
   cpuSeconds?: number;
 }
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
   const argv = name === 'startup' ? [process.execPath, fileURLToPath(new URL('../cli/main.js', import.meta.url)), '--version'] : [process.execPath, '-e', '0'];
   const { wallSeconds, peakRssMB } = measureProcess(argv);
   return { name, wallSeconds, events: 1, eventsPerSecond: 1 / wallSeconds, peakRssMB: peakRssMB ?? NaN, detail: name === 'startup' ? 'scalelab --version, whole process (target ≤ 0.15 s, ≤ 50 MB)' : 'node -e 0: what any Node process costs to start' };
+}
+
+/**
+ * PB1 for 10 simulated seconds as a whole `scalelab run` process (defaults: summary.json and the
+ * printed lines; no --quiet), each run right after a bare `node -e 0`, so the two are measured
+ * alternately under the same load: the run's start-up, scenario loading, set-up of 1,000 groups
+ * and 64 hosts, one stats round and summary writing against the floor of any Node process.
+ * The bare node's median goes into the detail (target: the run ≤ 0.3 s on a quiet machine).
+ */
+function runPb1ShortCase(): { run: CaseResult; bare: CaseResult } {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-pb1-10s-'));
+  try {
+    const bare = runStartupCase('startup-bare-node');
+    const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    const scenario = fileURLToPath(new URL('../../scenarios/bench-pb1.yaml', import.meta.url));
+    const { wallSeconds, peakRssMB } = measureProcess([process.execPath, cli, 'run', scenario, '--set', 'duration=10s', '--out', path.join(out, 'run')]);
+    const run = { name: 'pb1-10s', wallSeconds, events: 1000, eventsPerSecond: 1000 / wallSeconds, peakRssMB: peakRssMB ?? NaN, detail: 'scalelab run scenarios/bench-pb1.yaml --set duration=10s, whole process (target ≤ 0.3 s)' };
+    return { run, bare };
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 }
 
 /** The whole-process cases of PB1 and its peers; null when the peer was skipped (reason printed). */
@@ -154,6 +184,15 @@ function main(argv: string[]): void {
     } else if (name === 'pb1-memory-1d' || name === 'pb1-memory-30d') {
       // whole processes, measured once: the 30-day one is 30 PB1-days of work
       runs.push(runPb1Days(name, name === 'pb1-memory-1d' ? 1 : 30));
+    } else if (name === 'pb1-10s') {
+      const bare: CaseResult[] = [];
+      for (let i = 0; i < Math.max(times, 5); i++) {
+        const pair = runPb1ShortCase();
+        runs.push(pair.run);
+        bare.push(pair.bare);
+      }
+      runs[0]!.detail += `; bare node -e 0 alternating with it: median ${median(bare.map((b) => b.wallSeconds)).toFixed(3)} s`;
+      results.set('pb1-10s-bare-node', summarise(bare));
     } else if (name === 'startup' || name === 'startup-bare-node') {
       for (let i = 0; i < Math.max(times, 5); i++) runs.push(runStartupCase(name));
     } else for (let i = 0; i < times; i++) runs.push(runCase(name, args));
@@ -170,6 +209,7 @@ function main(argv: string[]): void {
     if (x && y) process.stdout.write(`  ${label.padEnd(56)} ${(x.wallSeconds / y.wallSeconds).toFixed(2)}×\n`);
   };
   ratio('startup', 'startup-bare-node', 'scalelab --version / bare node start-up');
+  ratio('pb1-10s', 'pb1-10s-bare-node', 'PB1 10 s simulated, whole run / bare node, alternated');
   ratio('pb1', 'pb1-bare-heap', 'PB1 full model / bare heap, same events (target ≤ 3)');
   ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
   ratio('incus-cluster', 'incus-cluster-bare-heap', 'Incus 100 members × 5,000 VMs × 1 week / bare heap');
