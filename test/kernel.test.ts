@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../src/kernel/heap.js';
 import { DurationError, formatDuration, parseDuration, parseIncusDuration } from '../src/kernel/time.js';
 import seedrandom from 'seedrandom';
-import { aleaSeed, stream } from '../src/kernel/random.js';
+import { aleaSeed, firstUniform, stream } from '../src/kernel/random.js';
 
 function drain(q: EventQueue): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
@@ -133,6 +133,17 @@ describe('random streams', () => {
     const seeds = ['', 'x', ' ', 'scalelab:42:load:web', 'scalelab:1:scenario:web-17:load.base', 'ünïcødé ☃ 😀', 'a'.repeat(1000)];
     for (let i = 0; i < 3000; i++) seeds.push(`scalelab:${i % 97}:scenario:svc-${i}:load.phase`);
     for (const seed of seeds) expect(aleaSeed(seed)).toEqual(seedrandom.alea(seed, { state: true }).state());
+  });
+
+  it('firstUniform is the first uniform of the stream, bit for bit, on thousands of names and ranges', () => {
+    // the scenario's { uniform: [lo, hi] } draws take one number of a stream each (resolve-load.ts)
+    for (let i = 0; i < 3000; i++) {
+      const seed = i % 7 === 0 ? `s${i}` : i;
+      const name = `scenario:group-${i}:load.${i % 2 ? 'base' : 'diurnal.phase'}`;
+      const [lo, hi] = i % 3 === 0 ? [0.3, 0.9] : i % 3 === 1 ? [0, 6.283185307179586] : [-5, 1e6];
+      expect(firstUniform(seed, name, lo, hi)).toBe(stream(seed, name).uniform(lo, hi));
+    }
+    expect(firstUniform(1, 'x', 2, 2)).toBe(2);
   });
 
   it('streams still give seedrandom Alea numbers for their seed string', () => {

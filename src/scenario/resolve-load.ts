@@ -1,12 +1,12 @@
 /**
  * Resolve one workload copy's `load:`. Synthetic numbers written as `{ uniform: [lo, hi] }` are
- * drawn once per copy from `stream(seed, 'scenario:<copy name>:<field path>')`, where the field
+ * drawn once per copy from `stream(seed, 'scenario:<copy name>:<field path>')` (its first number, `firstUniform`), where the field
  * path is relative to the workload (`load.base`, `load.diurnal.phase`, `load.steps[0].delta`),
  * so each copy gets its own value and the same seed gives the same values.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { stream } from '../kernel/random.js';
+import { firstUniform } from '../kernel/random.js';
 import { InputError } from './errors.js';
 import { globToRegExp } from '../load/trace.js';
 import { emptyRow, TraceReader } from '../load/trace-reader.js';
@@ -175,5 +175,5 @@ function draw(value: RawNumber, path: KeyPath, site: LoadSite): number {
   const [lo, hi] = value.uniform;
   if (lo > hi) site.ctx.fail([...path, 'uniform'], `lo ${lo} is above hi ${hi}`);
   const field = formatPath(path.slice(site.workload.length));
-  return stream(site.ctx.seed, `scenario:${site.copy}:${field}`).uniform(lo, hi);
+  return firstUniform(site.ctx.seed, `scenario:${site.copy}:${field}`, lo, hi);
 }
