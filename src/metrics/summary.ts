@@ -128,20 +128,30 @@ export function workloadMetricSet(r: WorkloadResult): MetricSet {
   });
 }
 
-/**
- * Sum of one numeric field over the results.
- *
- * @example sumOf(results, (r) => r.flip_flops)
- */
-function sumOf(results: readonly WorkloadResult[], pick: (r: WorkloadResult) => number): number {
-  let total = 0;
-  for (const r of results) total += pick(r);
-  return total;
-}
+/** The fields summed over workloads, in the order of summary.json's run-level metrics. */
+const SUMMED = ['instance_seconds', 'vcpu_seconds', 'gib_seconds', 'mean_instances', 'scale_ups', 'scale_downs', 'migration_seconds', 'slo_violation_seconds', 'unserved_core_seconds', 'reaction_episodes', 'reaction_episodes_open', 'flip_flops', 'reversals'] as const;
+/** The fields averaged over workloads (nulls left out). */
+const AVERAGED = ['theta_u', 'theta_o', 'tau_u', 'tau_o', 'upsilon'] as const;
 
-/** Sum of every activity counter over the results. */
-function summedCounters(results: readonly WorkloadResult[]): Record<CounterName, number> {
-  return Object.fromEntries(COUNTER_NAMES.map((name) => [name, sumOf(results, (r) => r.counts[name])])) as Record<CounterName, number>;
+/**
+ * Everything the run level needs from the results, in one pass that reads each result once:
+ * the sums (each added in workload order from 0, as a loop per field would), the counters'
+ * sums, the sketches to pool and the values to average.
+ *
+ * @example totalsOf([a, b]).sums.flip_flops // a.flip_flops + b.flip_flops
+ */
+function totalsOf(results: Iterable<WorkloadResult>) {
+  const sums = Object.fromEntries(SUMMED.map((k) => [k, 0])) as Record<(typeof SUMMED)[number], number>;
+  const counts = Object.fromEntries(COUNTER_NAMES.map((k) => [k, 0])) as Record<CounterName, number>;
+  const averaged = Object.fromEntries(AVERAGED.map((k) => [k, [] as (number | null)[]])) as Record<(typeof AVERAGED)[number], (number | null)[]>;
+  const sketches: QuantileSketch[] = [];
+  for (const r of results) {
+    for (const k of SUMMED) sums[k] += r[k] ?? 0; // mean_instances: null (empty window) counts 0
+    for (const k of COUNTER_NAMES) counts[k] += r.counts[k];
+    for (const k of AVERAGED) averaged[k].push(r[k]);
+    sketches.push(r.reaction_sketch);
+  }
+  return { sums, counts, averaged, sketches, n: sketches.length };
 }
 
 /**
@@ -162,41 +172,39 @@ function summedCounters(results: readonly WorkloadResult[]): Record<CounterName,
  *
  * All results are expected to cover the same window of length `duration`.
  */
-export function aggregateMetricSets(results: readonly WorkloadResult[], duration: Micros, fleet?: FleetResult): MetricSet {
+export function aggregateMetricSets(results: Iterable<WorkloadResult>, duration: Micros, fleet?: FleetResult): MetricSet {
   const hours = duration / MICROS_PER_HOUR;
-  const violation = sumOf(results, (r) => r.slo_violation_seconds);
-  const flipFlops = sumOf(results, (r) => r.flip_flops);
-  const reversals = sumOf(results, (r) => r.reversals);
-  const counts = summedCounters(results);
-  const reaction = QuantileSketch.pool(results.map((r) => r.reaction_sketch)).stats(MICROS_PER_SECOND);
+  // one pass: `results` may build each result as it is read (replicas.ts lazyResults)
+  const { sums, counts, averaged, sketches, n } = totalsOf(results);
+  const reaction = QuantileSketch.pool(sketches).stats(MICROS_PER_SECOND);
   return withUnits({
-    instance_seconds: sumOf(results, (r) => r.instance_seconds),
-    vcpu_seconds: sumOf(results, (r) => r.vcpu_seconds),
-    gib_seconds: sumOf(results, (r) => r.gib_seconds),
-    mean_instances: duration > 0 ? sumOf(results, (r) => r.mean_instances ?? 0) : null,
+    instance_seconds: sums.instance_seconds,
+    vcpu_seconds: sums.vcpu_seconds,
+    gib_seconds: sums.gib_seconds,
+    mean_instances: duration > 0 ? sums.mean_instances : null,
     max_instances: fleet ? fleet.max_instances : null,
-    scale_ups: sumOf(results, (r) => r.scale_ups),
-    scale_downs: sumOf(results, (r) => r.scale_downs),
+    scale_ups: sums.scale_ups,
+    scale_downs: sums.scale_downs,
     ...counts,
-    migration_seconds: sumOf(results, (r) => r.migration_seconds),
-    slo_violation_seconds: violation,
-    slo_violation_percent: percentOf(violation, (duration / MICROS_PER_SECOND) * results.length),
-    unserved_core_seconds: sumOf(results, (r) => r.unserved_core_seconds),
+    migration_seconds: sums.migration_seconds,
+    slo_violation_seconds: sums.slo_violation_seconds,
+    slo_violation_percent: percentOf(sums.slo_violation_seconds, (duration / MICROS_PER_SECOND) * n),
+    unserved_core_seconds: sums.unserved_core_seconds,
     reaction_time_mean: reaction.mean,
     reaction_time_p50: reaction.p50,
     reaction_time_p95: reaction.p95,
     reaction_time_max: reaction.max,
-    reaction_episodes: sumOf(results, (r) => r.reaction_episodes),
-    reaction_episodes_open: sumOf(results, (r) => r.reaction_episodes_open),
-    flip_flops: flipFlops,
-    flip_flop_rate: perHour(flipFlops, hours),
-    reversals,
-    reversal_rate: perHour(reversals, hours),
+    reaction_episodes: sums.reaction_episodes,
+    reaction_episodes_open: sums.reaction_episodes_open,
+    flip_flops: sums.flip_flops,
+    flip_flop_rate: perHour(sums.flip_flops, hours),
+    reversals: sums.reversals,
+    reversal_rate: perHour(sums.reversals, hours),
     ping_pong_rate: perHour(counts.ping_pongs, hours),
-    theta_u: meanOrNull(results.map((r) => r.theta_u)),
-    theta_o: meanOrNull(results.map((r) => r.theta_o)),
-    tau_u: meanOrNull(results.map((r) => r.tau_u)),
-    tau_o: meanOrNull(results.map((r) => r.tau_o)),
-    upsilon: meanOrNull(results.map((r) => r.upsilon)),
+    theta_u: meanOrNull(averaged.theta_u),
+    theta_o: meanOrNull(averaged.theta_o),
+    tau_u: meanOrNull(averaged.tau_u),
+    tau_o: meanOrNull(averaged.tau_o),
+    upsilon: meanOrNull(averaged.upsilon),
   });
 }

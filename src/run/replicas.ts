@@ -21,7 +21,7 @@ import { stream, type RandomStream } from '../kernel/random.js';
 import type { Micros } from '../kernel/time.js';
 import { buildLoadSources, sampleAll } from '../load/index.js';
 import type { LoadSource } from '../load/source.js';
-import { FleetMetrics, WorkloadMetricsBank, type WorkloadResult } from '../metrics/workload.js';
+import { FleetMetrics, lazyResults, WorkloadMetricsBank, type WorkloadResult } from '../metrics/workload.js';
 import { ChartRecorder, type ChartSample } from '../report/chart-recorder.js';
 import type { ChartActionKind, ChartData } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
@@ -724,7 +724,8 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
 
   for (const w of workloads) settle(w, end);
   for (const s of sources) s.close();
-  const results = workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) }));
+  // closed now, each result built when read (after the run, when the world's state is garbage)
+  const results = lazyResults(metrics, workloads.map((w) => w.spec.name), end);
   chart.close(workloads.slice(0, chartGroups).map((w) => metrics.violationMicros(w.index)));
   const withRequests = workloads.some((w) => w.requests !== null || standbys[w.index]! > 0 || wakes[w.index]! > 0);
   const requests = withRequests

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { aggregateMetricSets, workloadMetricSet } from '../metrics/summary.js';
 import { groupRequestMetricSet, requestMetricSet } from '../metrics/requests.js';
 import type { RunSummary } from '../report/types.js';
+import type { WorkloadResult } from '../metrics/workload.js';
 import type { Scenario } from '../scenario/types.js';
 import { TIMESERIES_HEADER, type RunSinks, type SimulationResult } from './albatross.js';
 import { simulateReplicas } from './replicas.js';
@@ -123,8 +124,8 @@ export interface RunOutcome {
  * `output.groups: none` there are none.
  */
 export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSummary {
-  const results = sim.workloads.map((w) => w.result);
-  const metrics = aggregateMetricSets(results, scenario.duration, sim.fleet);
+  // results read one at a time (built as read, replicas.ts): never all of them at once
+  const metrics = aggregateMetricSets(resultsOf(sim), scenario.duration, sim.fleet);
   // request-driven workloads and parked instances: the request metrics after the generic ones
   const requests = sim.requests;
   if (requests) Object.assign(metrics, requestMetricSet(requests, sim.requestsLatency!));
@@ -132,7 +133,7 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
   const names = scenario.output.groups === 'none' ? [] : sim.workloads.map((w) => w.name);
   // each group's set is built when written (summary-file.ts), so 100,000 groups are never all held
   const groups = lazyGroupSets(names, (i) => {
-    const set = workloadMetricSet(results[i]!);
+    const set = workloadMetricSet(sim.workloads[i]!.result);
     const r = requestsOf.get(names[i]!);
     return r ? Object.assign(set, groupRequestMetricSet(r)) : set;
   });
@@ -150,6 +151,11 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
       ...(requests ? [REQUESTS_NOTE] : []),
     ],
   };
+}
+
+/** Each workload's result, read when iterated (so built then, and garbage right after). */
+function* resultsOf(sim: SimulationResult): Generator<WorkloadResult> {
+  for (const w of sim.workloads) yield w.result;
 }
 
 /** summary.json's note on the request metrics (request-driven workloads, parked instances). */
