@@ -11,7 +11,6 @@ import { escapeControls } from './escape.js';
 export { escapeControls } from './escape.js';
 import { ExitCode } from './exit.js';
 import { COMMANDS, commandOf } from './commands.js';
-import { keepYoungGenerationSmall } from './young-generation.js';
 
 /**
  * Build the command tree for `argv` (exported for tests). Only the command `argv` names is loaded
@@ -116,8 +115,6 @@ if (invokedDirectly || process.argv[1]?.endsWith('/scalelab')) {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  // `scalelab run`: the young generation stays at its starting size (src/cli/young-generation.ts)
-  if (commandOf(process.argv) === 'run') keepYoungGenerationSmall();
   main(process.argv).then((code) => {
     process.exitCode = code;
   });

@@ -11,6 +11,7 @@ import { progressWriter } from './progress.js';
 import { escapeControls } from './escape.js';
 import { parseSize } from '../scenario/sizes.js';
 import { InputError } from '../scenario/errors.js';
+import { freezeYoungGeneration } from './young-generation.js';
 
 interface RunFlags {
   seed?: string;
@@ -87,6 +88,8 @@ Progress goes to stderr: redrawn in place on a terminal, a line every 10 s other
       const seed = flags.seed !== undefined ? seedFlag(flags.seed, '--seed') : undefined;
       const maxOutputBytes = flags.maxOutput !== undefined ? sizeFlag(flags.maxOutput, '--max-output') : undefined;
       const scenario = loadScenario(file, { sets: flags.set, ...(seed !== undefined ? { seed } : {}), ...(flags.allowOutside ? { allowOutside: true } : {}) });
+      // the young generation grows no more from here (src/cli/young-generation.ts)
+      freezeYoungGeneration();
       const outDir = flags.out ?? path.join('reports', scenario.name);
       if (scenario.cluster) for (const w of memoryWarnings(scenario.cluster)) warnLine(w);
       const started = Date.now();

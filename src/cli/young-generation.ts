@@ -1,24 +1,28 @@
 /**
- * Keep V8's young generation at its starting size for a `scalelab run` process.
+ * Stop V8's young generation from growing once a `scalelab run` has loaded its scenario.
  *
  * V8 doubles the young generation (1 → 2 → … → 16 MiB a semi-space, two semi-spaces) each time
- * the bytes that survived its scavenges since the last doubling exceed its size. A simulation
- * keeps a steady trickle of survivors (each round's new engine states live until the next
- * scavenge), so over a PB1 day V8 doubles it to 2 × 16 MiB late in the run: ~20 MB more RSS for
- * nothing, the difference between ~80 and ~102 MB peak for PB1 (bench `pb1-process`, target
- * ≤ 100 MB). At the starting size the same run does ~6× as many scavenges, each tiny, and
- * takes the same CPU time (measured side by side, 4 runs each; see docs/ARCHITECTURE.md).
+ * the bytes that survived its scavenges since the last doubling exceed its size. Loading and
+ * setting up a scenario makes mostly survivors, so the young generation grows there in
+ * proportion to the scenario (to 2–8 MiB for PB1's 1,000 groups, to the 16 MiB maximum for
+ * 100,000). During the simulation a steady trickle survives (each round's new engine states
+ * live until the next scavenge), and over a PB1 day that alone doubled it again to 2 × 16 MiB
+ * late in the run: ~16 MB more RSS for no speed, and PB1's peak at ~100 MB (bench
+ * `pb1-process`, target ≤ 100 MB). Frozen after loading, the young generation keeps the size
+ * the scenario's set-up gave it; measured side by side in docs/ARCHITECTURE.md. (Frozen at its
+ * 1 MiB start instead, PB1 peaked lower still, but 100,000 groups promoted every round's states
+ * and took 1.6× the CPU time.)
  *
- * The growth factor is read by V8 each time it grows the young generation, so setting it once
- * at the start of the command takes effect (a `node --max-semi-space-size=…` flag cannot be
- * passed through `#!/usr/bin/env node`). Garbage collection never changes what a run computes:
- * outputs are byte-identical either way.
+ * The growth factor is read by V8 each time it would grow the young generation, so setting it
+ * during the run takes effect (a `node --max-semi-space-size=…` flag cannot be passed through
+ * `#!/usr/bin/env node`). Garbage collection never changes what a run computes: the outputs are
+ * byte-identical either way.
  *
- * @example keepYoungGenerationSmall() // at the start of `scalelab run`
+ * @example freezeYoungGeneration() // in `scalelab run`, right after loadScenario
  */
 import { createRequire } from 'node:module';
 
-export function keepYoungGenerationSmall(): void {
+export function freezeYoungGeneration(): void {
   // node:v8 loaded here, not imported: it costs ~1.4 MB of RSS that `scalelab --version` need not pay
   const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
   v8.setFlagsFromString('--semi-space-growth-factor=1');
