@@ -9,8 +9,9 @@
  * min_size 0, inflight and requests/s policies with exact and change adjustments, sum
  * aggregation and other percent roundings, measurement noise, boot failures, a host too small
  * (spawns refused), primary kills, zero placement/stop/boot latencies (events at the decision's
- * own instant), and a workload given in cores. The HPA's two bundled scenarios share the timer
- * sensor path of the world (src/run/replicas.ts) and are pinned too.
+ * own instant, and 20 services on a tight host where that order decides placements), five
+ * services parking at their own deadlines, and a workload given in cores. The HPA's two bundled
+ * scenarios share the timer sensor path of the world (src/run/replicas.ts) and are pinned too.
  *
  * summary.json is hashed with its `scalelab` version field set to 0.1.0 (a release changes it).
  */
@@ -45,6 +46,10 @@ const PINNED: ReadonlyArray<[string, string, string[], string, string, string]> 
   ['nginx500-zero', 'scenarios/kraftcloud-nginx-500.yaml', ['world.placement_latency=0ms', 'world.stop_latency=0ms', 'world.boot.latency=0ms'], 'd17a2f7e1a90d2741132af348a0d1fb7aa54428dbda575b7ba7c0f3b48061eef', '926b3b6184938ec90a35af3a6d425b7aba1c08b81f2bc1326e064b237104a5a9', '7b34696bf49bd86956c8d9d2ed31f158298b0c4f393d34a71dde5005905739d7'],
   ['s2z-zero', 'scenarios/kraftcloud-scale-to-zero.yaml', ['world.placement_latency=0ms', 'world.stop_latency=0ms', 'engine.config.min_size=0', 'engine.config.scale_to_zero.stateful=false', 'world.boot.latency=0ms'], 'dadd514b1f157123a62cb17b8b493ad79232dde1e555c1ef510efc01cae5cfef', '230d58451bbbbd8ff082c50226e06377abbf966da0707cab85bf6d1ac2108197', '14ae7a4a6d557dceb4fe90398c728ba804d07cb13bf72c98ca6e4b1d29cd4930'],
   ['nginx500-small', 'scenarios/kraftcloud-nginx-500.yaml', ['world.hosts=[{name: h, threads: 3, memory: 4GiB}]', 'faults=[{at: 100s, kill_primary: nginx, restart_after: 30s}, {at: 300s, kill_primary: nginx}]', 'world.measurement_noise=0.1'], '11f093ba20c1c380b9b27cd3153e38ff06753792cf203af74b7da28a1a24cb90', '471c72aaa8e0cee141be88b3ac9b2e7ffcf7abd9b09f084908699002c9a16ee1', '1299ec6d9e8bb63451d9384adeba84eac92f130a1be7dd84ad85f5b8bd6180b0'],
+  // 20 services on one tight host with zero latencies: a destroy's host slot is free again before the next service at the same instant decides (the order of wake-ups and lifecycle events at one instant matters)
+  ['bench-tight', 'scenarios/bench-kraftcloud.yaml', ['duration=2m', 'workloads.0.count=20', 'world.placement_latency=0ms', 'world.stop_latency=0ms', 'world.boot.latency=0ms', 'output.timeseries=true', 'output.events=true', 'world.hosts=[{name: h, threads: 30, memory: 64GiB}]'], '19632e4058edc1b4991c624e722ab841549fdcef9dc88900b26d2f104dd31edb', 'eecbe3f12d66f8a08b5fa1a90079734eece764b3d8f693a5d50d196ddcb042ba', 'b1d62779abccfe4c0e92c3edb91534a9cef8cf5458ec588252071b31e34c53bd'],
+  // five services parking and waking at their own (off-tick) deadlines
+  ['s2z-x5', 'scenarios/kraftcloud-scale-to-zero.yaml', ['workloads.0.count=5', 'duration=10m', 'world.hosts.0.threads=32', 'world.hosts.0.memory=64GiB'], '2c216c951055847b3e7a3fdcef1e90796b0fb0f6c5ae79629fa4b626d2f932c2', '158541579235f85b9b416dd8d56937483a51fa21f281978dd5840a988f7d764b', '941aa93ddd8e5489ff1a8652089972ca8b088082cb5053c837276b29589d210b'],
 ];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-kc-pinned-'));
