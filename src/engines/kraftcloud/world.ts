@@ -43,6 +43,7 @@ import {
 import type { KraftcloudConfig } from './config.js';
 import { kraftcloudConfigOf, kraftcloudDescriptor } from './descriptor.js';
 import { decide, initialState, type Decision, type InstanceObservation, type KraftcloudState, type Observation } from './engine.js';
+import { steadyTurn } from './steady.js';
 
 /** One service's state in the world: the core's state and the number the next instance gets. */
 export interface KraftcloudWorldState {
@@ -195,9 +196,17 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
 
   decide(group: ReplicaGroupView, state: KraftcloudWorldState, observation: Observation, now: Micros): ReplicaStep<KraftcloudWorldState> {
     const config = this.configs[group.index]!;
+    const step = this.lastStep;
+    // the usual turn (nothing to do, state kept) without the core's bookkeeping; proven equal to the core
+    const steady = steadyTurn(config, state.core, observation, now);
+    if (steady >= 0) {
+      step.state = state;
+      step.actions = NO_ACTIONS;
+      step.wakeAt = steady;
+      return step;
+    }
     const d = decide(config, state.core, observation, now, this.decision);
     this.decision = d; // reused by the next call: its actions are turned into commands below
-    const step = this.lastStep;
     step.wakeAt = d.wakeAt;
     if (d.actions.length === 0) {
       step.state = d.state === state.core ? state : { core: d.state, nextInstance: state.nextInstance };
