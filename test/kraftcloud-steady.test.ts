@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseKraftcloudConfig, type KraftcloudConfig } from '../src/engines/kraftcloud/config.js';
 import { decide, type IdleMemory, type InstanceObservation, type InstanceState, type KraftcloudState, type Observation } from '../src/engines/kraftcloud/engine.js';
-import { steadyTurn } from '../src/engines/kraftcloud/steady.js';
+import { steadyPlan, steadyTurn } from '../src/engines/kraftcloud/steady.js';
 import { stream, type RandomStream } from '../src/kernel/random.js';
 
 const MS = 1_000;
@@ -92,9 +92,10 @@ describe('the steady-turn fast path decides exactly as the core', () => {
       let answeredWithStep = 0;
       for (let c = 0; c < 300; c++) {
         const config = randomConfig(rng);
+        const plan = steadyPlan(config);
         for (let k = 0; k < 60; k++) {
           const { state, obs, now } = randomTurn(rng);
-          const fast = steadyTurn(config, state, obs, now);
+          const fast = steadyTurn(plan, state, obs, now);
           const core = decide(config, state, obs, now);
           const idle = core.state === state && core.actions.length === 0;
           if (fast >= 0) {

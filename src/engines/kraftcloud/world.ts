@@ -43,7 +43,7 @@ import {
 import type { KraftcloudConfig } from './config.js';
 import { kraftcloudConfigOf, kraftcloudDescriptor } from './descriptor.js';
 import { decide, initialState, type Decision, type InstanceObservation, type KraftcloudState, type Observation } from './engine.js';
-import { steadyTurn } from './steady.js';
+import { steadyPlan, steadyTurn, type SteadyPlan } from './steady.js';
 
 /** One service's state in the world: the core's state and the number the next instance gets. */
 export interface KraftcloudWorldState {
@@ -96,14 +96,17 @@ function stateOf(phase: ReplicaPhase): InstanceObservation['state'] | null {
   }
 }
 
-/** The plug-in of one run: a core configuration per workload, a reused observation. */
+/** The plug-in of one run: a core configuration per workload, a reused observation per workload. */
 class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observation> {
   readonly configs: KraftcloudConfig[];
+  /** Per workload: its configuration laid out for the steady-turn fast path. */
+  readonly plans: SteadyPlan[];
   readonly wakeLatency: Micros;
-  /** Scratch: observation objects reused call after call. */
-  private readonly pool: InstanceObservation[] = [];
-  private readonly list: InstanceObservation[] = [];
-  private readonly observation: { instances: InstanceObservation[]; waiting: number } = { instances: this.list, waiting: 0 };
+  /**
+   * Scratch per workload: its observation and the instance objects in it, rewritten whole by each
+   * call (so a service's list keeps its length while the service does: no resize on a quiet tick).
+   */
+  private readonly scratch: { pool: InstanceObservation[]; observation: { instances: InstanceObservation[]; waiting: number } }[];
   /** Scratch for the report only: the average millicores each workload's core last read (−1: none). */
   private readonly lastCpu: Float64Array;
   /** Scratch: the core's last decision, filled again by the next call (no allocation per tick). */
@@ -115,6 +118,8 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
   constructor(readonly scenario: Scenario) {
     const engine = scenario.engine;
     this.configs = scenario.workloads.map((w) => kraftcloudConfigOf(engine.config, engine.options, w.name));
+    this.plans = this.configs.map(steadyPlan);
+    this.scratch = scenario.workloads.map(() => ({ pool: [], observation: { instances: [], waiting: 0 } }));
     this.wakeLatency = engine.config['scale_to_zero.wake_latency'] as Micros;
     this.lastCpu = new Float64Array(scenario.workloads.length).fill(-1);
     const first = this.configs[0];
@@ -159,7 +164,8 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
     const perInflight = flow !== null ? (running > 0 ? inFlight(flow) / running : 0) : group.demand > 0 ? 1 : 0;
     const perRps = flow !== null && running > 0 ? servedRate(flow) / running : 0;
     const arriving = flow !== null ? group.rate > 0 : group.demand > 0;
-    const list = this.list;
+    const { pool, observation } = this.scratch[group.index]!;
+    const list = observation.instances;
     const instances = group.instances;
     let n = 0;
     let cpuSum = 0;
@@ -167,10 +173,10 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
       const inst = instances[k]!;
       const state = stateOf(inst.phase);
       if (state === null) continue;
-      let o = this.pool[n];
+      let o = pool[n];
       if (o === undefined) {
         o = { id: '', state, createdAt: 0, since: 0, millicores: 0, inflight: 0, rps: 0, connections: 0, lastRequestAt: null };
-        this.pool.push(o);
+        pool.push(o);
       }
       const isRunning = state === 'running';
       o.id = inst.name;
@@ -183,22 +189,21 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
       o.connections = o.inflight;
       o.lastRequestAt = isRunning && arriving ? now : null;
       if (isRunning) cpuSum += o.millicores;
-      // the list keeps its length while the service does (no resize on a quiet tick)
       if (n < list.length) list[n] = o;
       else list.push(o);
       n++;
     }
     if (list.length !== n) list.length = n;
     this.lastCpu[group.index] = running > 0 ? cpuSum / running : -1;
-    this.observation.waiting = running > 0 ? 0 : flow !== null ? flow.queued : group.demand > 0 ? 1 : 0;
-    return this.observation;
+    observation.waiting = running > 0 ? 0 : flow !== null ? flow.queued : group.demand > 0 ? 1 : 0;
+    return observation;
   }
 
   decide(group: ReplicaGroupView, state: KraftcloudWorldState, observation: Observation, now: Micros): ReplicaStep<KraftcloudWorldState> {
     const config = this.configs[group.index]!;
     const step = this.lastStep;
     // the usual turn (nothing to do, state kept) without the core's bookkeeping; proven equal to the core
-    const steady = steadyTurn(config, state.core, observation, now);
+    const steady = steadyTurn(this.plans[group.index]!, state.core, observation, now);
     if (steady >= 0) {
       step.state = state;
       step.actions = NO_ACTIONS;
