@@ -26,8 +26,12 @@ export class WakeBatches {
   private cursor: number[] = [];
   /** Batches not in use. */
   private free: number[] = [];
-  /** Open batches (still gathering) by instant; the last one used is kept apart (most wake-ups go to it). */
-  private open = new Map<Micros, number>();
+  /**
+   * Open batches (still gathering): their ids, in no order — a handful at most (the next tick and
+   * a few deadlines), so a scan beats a map that would rehash as batches come and go. The last
+   * one used is looked at first (most wake-ups go to it).
+   */
+  private open: number[] = [];
   private lastTime = -1;
   private lastId = -1;
 
@@ -42,7 +46,7 @@ export class WakeBatches {
    */
   add(at: Micros, member: number): number {
     if (this.gather) {
-      const id = at === this.lastTime ? this.lastId : (this.open.get(at) ?? -1);
+      const id = at === this.lastTime ? this.lastId : this.openAt(at);
       if (id >= 0) {
         this.append(id, member);
         this.lastTime = at;
@@ -53,7 +57,7 @@ export class WakeBatches {
     const id = this.take(at);
     this.append(id, member);
     if (this.gather) {
-      this.open.set(at, id);
+      this.open.push(id);
       this.lastTime = at;
       this.lastId = id;
     }
@@ -62,8 +66,11 @@ export class WakeBatches {
 
   /** Batch `id` is due: it takes no more members (call once, when its heap event is first popped). */
   close(id: number): void {
-    const at = this.time[id]!;
-    if (this.open.get(at) === id) this.open.delete(at);
+    const k = this.open.indexOf(id);
+    if (k >= 0) {
+      this.open[k] = this.open[this.open.length - 1]!;
+      this.open.pop();
+    }
     if (this.lastId === id) {
       this.lastTime = -1;
       this.lastId = -1;
@@ -86,6 +93,13 @@ export class WakeBatches {
   /** Batch `id` has run: back to the pool. */
   release(id: number): void {
     this.free.push(id);
+  }
+
+  /** The open batch at `at`, or −1. */
+  private openAt(at: Micros): number {
+    const open = this.open;
+    for (let k = 0; k < open.length; k++) if (this.time[open[k]!] === at) return open[k]!;
+    return -1;
   }
 
   private take(at: Micros): number {
