@@ -3,12 +3,15 @@
  * property tests prove it decides exactly as the core (`decide` in src/engines/kraftcloud/engine.ts)
  * wherever it answers — the same state object, no actions, the same wake-up — and that it answers
  * every turn of its domain (scale-to-zero off and remembering nothing, nothing parked) on which
- * the core does nothing, over random configurations, states and observations.
+ * the core does nothing, over random configurations, states and observations. Each random turn
+ * is given to the core as its observation and to the fast path in columns (`SteadyReading`), the
+ * way the world's sensor reads it (src/engines/kraftcloud/world.ts: every running instance with
+ * the service's per-instance requests).
  */
 import { describe, expect, it } from 'vitest';
 import { parseKraftcloudConfig, type KraftcloudConfig } from '../src/engines/kraftcloud/config.js';
 import { decide, type IdleMemory, type InstanceObservation, type InstanceState, type KraftcloudState, type Observation } from '../src/engines/kraftcloud/engine.js';
-import { steadyPlan, steadyTurn } from '../src/engines/kraftcloud/steady.js';
+import { READ_STATE, steadyPlan, steadyTurn, type SteadyReading } from '../src/engines/kraftcloud/steady.js';
 import { stream, type RandomStream } from '../src/kernel/random.js';
 
 const MS = 1_000;
@@ -58,23 +61,37 @@ function randomConfig(rng: RandomStream): KraftcloudConfig {
 }
 
 /** A random turn: state, observation and time. */
-function randomTurn(rng: RandomStream): { state: KraftcloudState; obs: Observation; now: number } {
+function randomTurn(rng: RandomStream): { state: KraftcloudState; obs: Observation; now: number; reading: SteadyReading } {
   const now = int(rng, 100, 100_000) * 10 * MS + (rng.next() < 0.2 ? int(rng, 1, 9_999) : 0);
   const ago = () => (rng.next() < 0.3 ? null : now - int(rng, 0, 3000) * MS);
   const n = pick(rng, [0, 1, 1, 2, 3, 4, 6, 8, 9]);
+  // the world splits requests evenly: every running instance reports the same in-flight requests and requests/s
+  const inflight = pick(rng, [0, 0.5, 1, 2, 3, rng.next() * 5]);
+  const rps = rng.next() * 2500;
   const instances: InstanceObservation[] = Array.from({ length: n }, (_, k) => {
     const state: InstanceState = rng.next() < 0.85 ? 'running' : rng.next() < 0.6 ? 'starting' : 'standby';
     const createdAt = now - int(rng, 0, 3000) * MS;
     const running = state === 'running';
     // millicores now and then exactly on a step bound
     const millicores = running ? (rng.next() < 0.2 ? pick(rng, [0, 50, 300, 500, 600, 700, 800]) : rng.next() * 1200) : 0;
-    const inflight = running ? pick(rng, [0, 0.5, 1, 2, 3, rng.next() * 5]) : 0;
-    return { id: `svc-${k + 1}`, state, createdAt, since: createdAt + int(rng, 0, 50) * MS, millicores, inflight, rps: running ? rng.next() * 2500 : 0, connections: inflight, lastRequestAt: running && rng.next() < 0.7 ? now : null };
+    return { id: `svc-${k + 1}`, state, createdAt, since: createdAt + int(rng, 0, 50) * MS, millicores, inflight: running ? inflight : 0, rps: running ? rps : 0, connections: running ? inflight : 0, lastRequestAt: running && rng.next() < 0.7 ? now : null };
   });
   const idle = new Map<string, IdleMemory>();
   if (rng.next() < 0.1 && n > 0) idle.set('svc-1', { lastBusy: now - 20 * MS, notifiedFor: null });
   const waiting = rng.next() < 0.15 ? pick(rng, [1, 0.3, 12]) : 0;
-  return { state: { lastScaleOut: ago(), lastScaleIn: ago(), idle }, obs: { instances, waiting }, now };
+  return { state: { lastScaleOut: ago(), lastScaleIn: ago(), idle }, obs: { instances, waiting }, now, reading: readingOf(instances, inflight, rps, waiting) };
+}
+
+/** The same turn in the fast path's columns (as the world's sensor fills them; columns longer than the count). */
+function readingOf(instances: readonly InstanceObservation[], inflight: number, rps: number, waiting: number): SteadyReading {
+  const room = instances.length + 2;
+  const r: SteadyReading = { count: instances.length, states: new Uint8Array(room).fill(9), createdAt: new Float64Array(room).fill(NaN), millicores: new Float64Array(room).fill(NaN), inflight, rps, waiting };
+  instances.forEach((i, k) => {
+    r.states[k] = READ_STATE[i.state];
+    r.createdAt[k] = i.createdAt;
+    r.millicores[k] = i.millicores;
+  });
+  return r;
 }
 
 /** Outside the fast path's domain whatever the metrics say. */
@@ -94,8 +111,8 @@ describe('the steady-turn fast path decides exactly as the core', () => {
         const config = randomConfig(rng);
         const plan = steadyPlan(config);
         for (let k = 0; k < 60; k++) {
-          const { state, obs, now } = randomTurn(rng);
-          const fast = steadyTurn(plan, state, obs, now);
+          const { state, obs, now, reading } = randomTurn(rng);
+          const fast = steadyTurn(plan, state, reading, now);
           const core = decide(config, state, obs, now);
           const idle = core.state === state && core.actions.length === 0;
           if (fast >= 0) {

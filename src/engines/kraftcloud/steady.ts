@@ -3,23 +3,48 @@
  * (`engine.ts`): scale-to-zero off, nothing parked, no request waiting with nothing to serve it,
  * and no policy asking for a change it can carry out. Then the core acts on nothing and keeps
  * its state, and the turn's only answer is the next tick. `steadyTurn` says so without the
- * core's bookkeeping (its turn object, the policy evaluations it keeps for traces): one pass over
- * the instances sums every metric the way the core's `aggregateMetric` sums each (same order,
- * same additions), steps are matched on bounds laid out once per configuration (`steadyPlan`),
- * targets come from the core's own `targetOf`. For any other turn it says "ask the core". A
- * property test feeds both the same random turns and checks that wherever this answers, the core
- * answers the same, and that it answers every turn of its domain the core leaves unchanged
- * (test/kraftcloud-steady.test.ts).
+ * core's bookkeeping (its turn object, the policy evaluations it keeps for traces) and without
+ * the core's observation objects: it reads the turn in columns (`SteadyReading`, what the world's
+ * sensor fills; the plug-in builds the core's `Observation` from the same columns only when this
+ * declines). One pass over the instances sums every metric the way the core's `aggregateMetric`
+ * sums each (same order, same additions), steps are matched on bounds laid out once per
+ * configuration (`steadyPlan`), targets come from the core's own `targetOf`. For any other turn
+ * it says "ask the core". A property test feeds both the same random turns and checks that
+ * wherever this answers, the core answers the same, and that it answers every turn of its domain
+ * the core leaves unchanged (test/kraftcloud-steady.test.ts).
  */
 import type { Micros } from '../../kernel/time.js';
 import { targetOf } from './adjust.js';
 import type { Adjustment, KraftcloudConfig, PercentRounding } from './config.js';
-import { nextTick, type KraftcloudState, type Observation } from './engine.js';
+import { nextTick, type InstanceState, type KraftcloudState } from './engine.js';
 
 /** Metrics as indices into the per-turn sums: cpu (millicores), inflight_reqs, reqs_per_sec. */
 const CPU = 0;
 const INFLIGHT = 1;
 const RPS = 2;
+
+/** Instance states in a `SteadyReading`. */
+export const READ_STATE: Readonly<Record<InstanceState, number>> = { running: 0, starting: 1, standby: 2 };
+const RUNNING = 0;
+const STANDBY = 2;
+
+/**
+ * One turn's observation in columns: the instances the core sees, in the core's order (the
+ * columns may be longer than `count`), and what every running instance reports alike — the world
+ * splits requests evenly, so each running instance has `inflight` requests in flight and serves
+ * `rps` requests/s (starting and parked ones: 0). The core's observation of the same turn has,
+ * per instance k < count, state `states[k]` (READ_STATE), `createdAt[k]`, `millicores[k]`, and
+ * `inflight`/`rps` when running; and `waiting`.
+ */
+export interface SteadyReading {
+  count: number;
+  states: Uint8Array;
+  createdAt: Float64Array;
+  millicores: Float64Array;
+  inflight: number;
+  rps: number;
+  waiting: number;
+}
 
 /** One step policy laid out for the fast path: its metric, aggregation and step bounds (−∞/+∞ for none). */
 interface PolicyPlan {
@@ -85,13 +110,13 @@ export function steadyPlan(config: KraftcloudConfig): SteadyPlan {
  * those out of warm-up) and its `capacity` and `members` are all of them. A metric that is not a
  * finite number (never seen) is left to the core.
  *
- * @example steadyTurn(steadyPlan(blogConfig), initialState(), { instances: [at300Millicores], waiting: 0 }, 25_000) // 30_000
+ * @example steadyTurn(steadyPlan(blogConfig), initialState(), oneRunningAt300Millicores, 25_000) // 30_000
  */
-export function steadyTurn(plan: SteadyPlan, state: KraftcloudState, obs: Observation, now: Micros): Micros {
+export function steadyTurn(plan: SteadyPlan, state: KraftcloudState, reading: SteadyReading, now: Micros): Micros {
   if (!plan.applies || state.idle.size !== 0) return -1;
-  const instances = obs.instances;
-  const members = instances.length;
-  if (members === 0 && obs.waiting !== 0) return -1;
+  const members = reading.count;
+  if (members === 0 && reading.waiting !== 0) return -1;
+  const { states, createdAt, millicores } = reading;
   // the core's base, and its aggregateMetric's sums: running instances (legacy: out of warm-up), in order
   let base = 0;
   let counted = 0;
@@ -99,15 +124,15 @@ export function steadyTurn(plan: SteadyPlan, state: KraftcloudState, obs: Observ
   let inflight = 0;
   let rps = 0;
   for (let k = 0; k < members; k++) {
-    const i = instances[k]!;
-    if (i.state === 'standby') return -1;
-    if (plan.legacy && now - i.createdAt < plan.warmup) continue;
+    const s = states[k]!;
+    if (s === STANDBY) return -1;
+    if (plan.legacy && now - createdAt[k]! < plan.warmup) continue;
     base++;
-    if (i.state !== 'running') continue;
+    if (s !== RUNNING) continue;
     counted++;
-    cpu += i.millicores;
-    inflight += i.inflight;
-    rps += i.rps;
+    cpu += millicores[k]!;
+    inflight += reading.inflight;
+    rps += reading.rps;
   }
   // the largest target of the policies whose step applies (never below 0); null when none applies
   let best: number | null = null;
