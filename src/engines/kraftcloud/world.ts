@@ -98,6 +98,21 @@ function stateOf(phase: ReplicaPhase): InstanceObservation['state'] | null {
   }
 }
 
+/**
+ * The plans, equal ones replaced by the first of them: services configured alike (the usual case:
+ * one engine section for every workload) share one plan, which stays in cache across the loop.
+ */
+function sharedPlans(plans: SteadyPlan[]): SteadyPlan[] {
+  const seen = new Map<string, SteadyPlan>();
+  return plans.map((p) => {
+    const key = JSON.stringify(p, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)); // ±Infinity bounds kept apart
+    const first = seen.get(key);
+    if (first !== undefined) return first;
+    seen.set(key, p);
+    return p;
+  });
+}
+
 /** A reading with room for `room` instances. */
 function emptyReading(room: number): ServiceReading {
   return { count: 0, states: new Uint8Array(room), createdAt: new Float64Array(room), millicores: new Float64Array(room), inflight: 0, rps: 0, waiting: 0, arriving: false };
@@ -144,7 +159,7 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceRea
   constructor(readonly scenario: Scenario) {
     const engine = scenario.engine;
     this.configs = scenario.workloads.map((w) => kraftcloudConfigOf(engine.config, engine.options, w.name));
-    this.plans = this.configs.map(steadyPlan);
+    this.plans = sharedPlans(this.configs.map(steadyPlan));
     this.scratch = scenario.workloads.map(() => ({ pool: [], observation: { instances: [], waiting: 0 } }));
     this.readings = scenario.workloads.map(() => emptyReading(8));
     this.wakeLatency = engine.config['scale_to_zero.wake_latency'] as Micros;
