@@ -151,10 +151,8 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec));
   const byName = new Map(workloads.map((w) => [w.spec.name, w]));
   const states: S[] = new Array<S>(workloads.length);
-  /** Per workload: the time of its pending wake-up (−1: none); a batch at another time holds it stale. */
+  /** Per workload: the time of its pending wake-up (−1: none); an event at another time is stale. */
   const nextWake = new Float64Array(workloads.length).fill(-1);
-  // wake-ups at one instant share a heap event; with a periodic pass (same priority) each keeps its own
-  const batches = new WakeBatches(plugin.periodic === undefined);
   const metrics = new WorkloadMetricsBank(workloads.length, {
     start: 0,
     utilisationTarget: u,
@@ -318,6 +316,10 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     for (const a of d.actions) act(w, a, t, scaled);
     if (d.wakeAt !== undefined) wake(i, d.wakeAt, t);
   };
+
+  // timer wake-ups at one instant share a heap event (a batch holding a replaced wake-up is stale
+  // for it); with a periodic pass (same priority) each keeps its own
+  const batches = new WakeBatches(plugin.periodic === undefined);
 
   /** Set (or cancel, null) workload `i`'s next wake-up. */
   const wake = (i: number, at: Micros | null, t: Micros): void => {
