@@ -52,6 +52,19 @@ const PINNED: ReadonlyArray<[string, string, string[], string, string, string]> 
   ['s2z-x5', 'scenarios/kraftcloud-scale-to-zero.yaml', ['workloads.0.count=5', 'duration=10m', 'world.hosts.0.threads=32', 'world.hosts.0.memory=64GiB'], '2c216c951055847b3e7a3fdcef1e90796b0fb0f6c5ae79629fa4b626d2f932c2', '158541579235f85b9b416dd8d56937483a51fa21f281978dd5840a988f7d764b', '941aa93ddd8e5489ff1a8652089972ca8b088082cb5053c837276b29589d210b'],
 ];
 
+/**
+ * The two cases with spawn failures (a host too small) change by design when the world backs off
+ * failed spawns and logs a run of failures once (branch polish, 098cfdf "Replica world: spawn
+ * failures back off"). Their digests from a build of that branch at fd97787 — also before the
+ * speed work — are accepted too, so the pin holds whichever of the two lands first; checked: the
+ * speed work merged onto that branch writes exactly these. Drop the older triple once both are on
+ * main.
+ */
+const WITH_SPAWN_BACKOFF: Readonly<Record<string, readonly [string, string, string]>> = {
+  'nginx500-small': ['88782e3bb3162bbb6f39441e62dfec334f82af935b57080ab489edcd12431bf1', '1595577616b6d88a454ad644ba8ae89107730a706a62201dafbc697be4428b5f', '7047cb8f131a9589db86b0566d561565ec33b7cb1f766eaad974f340794ca058'],
+  'bench-tight': ['19632e4058edc1b4991c624e722ab841549fdcef9dc88900b26d2f104dd31edb', '6b2134ec332ae2c3caf167c25fa48e433136653a8ca807bdbecfd597d3de6a7d', 'b1d62779abccfe4c0e92c3edb91534a9cef8cf5458ec588252071b31e34c53bd'],
+};
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-kc-pinned-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -66,7 +79,10 @@ describe('Unikraft Cloud outputs as before the speed work', () => {
       await runScenario(loadScenario(file, { sets }), { outDir: out });
       const read = (f: string) => fs.readFileSync(path.join(out, f), 'utf8');
       const summary = read('summary.json').replace(/^ {2}"scalelab": "[^"]*",$/m, '  "scalelab": "0.1.0",');
-      expect([sha256(summary), sha256(read('events.jsonl')), sha256(read('timeseries.csv'))]).toEqual([summarySha, eventsSha, seriesSha]);
+      const got = [sha256(summary), sha256(read('events.jsonl')), sha256(read('timeseries.csv'))];
+      const backoff = WITH_SPAWN_BACKOFF[name];
+      if (backoff !== undefined && got[1] === backoff[1]) expect(got).toEqual([...backoff]);
+      else expect(got).toEqual([summarySha, eventsSha, seriesSha]);
     });
   }
 });
