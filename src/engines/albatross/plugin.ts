@@ -21,13 +21,14 @@ import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
 import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaInstanceView, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
 import { ReplicaPhase } from '../../world/replicas/engine.js';
 import { albatrossDescriptor } from './descriptor.js';
+import { steadyRound } from './steady.js';
 import {
+  coreOnStats,
   evaluatedAverage,
   inCooldown,
   initialGroup,
   onDestroyResult,
   onSpawnResult,
-  onStats,
   onSync,
   type AlbatrossAction,
   type AlbatrossConfig,
@@ -122,21 +123,36 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
     return true;
   };
 
+  /** `onStats` on this round's `n` records of `group` (the fast path, else the core), as a world step. */
+  const decide = (group: ReplicaGroupView, state: GroupState, n: number, now: Micros): ReplicaStep<GroupState> | null => {
+    count = n;
+    // with silence_is_death a group none of whose members reports still has its round
+    if (!(n > 0 || (options.silence_is_death && state.managed))) return null;
+    const ctx = contexts[group.index]!;
+    // onStats spelt out, so that the fast path inlines here
+    const d = steadyRound(ctx, state, records, n, now) ?? coreOnStats(ctx, state, records, n, now);
+    // the quiet round's decision as is, without a call: through \`step\` V8 allocated ~40 bytes a call here
+    return d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
+  };
+
+  /** The round of groups \`from\` … \`to − 1\`: each one's instances sampled, then decided (see \`RoundSensor.roundBatch\`). */
+  const roundBatch = (groups: readonly ReplicaGroupView[], states: readonly GroupState[], from: number, to: number, now: Micros, steps: (ReplicaStep<GroupState> | null)[]): number => {
+    let total = 0;
+    for (let g = from; g < to; g++) {
+      const group = groups[g]!;
+      const list = group.instances;
+      let n = 0;
+      for (let i = 0; i < list.length; i++) if (sample(list[i]!, n, now)) n++;
+      total += n;
+      steps[g] = decide(group, states[g]!, n, now);
+    }
+    return total;
+  };
+
   return {
     initialInstances: (spec: WorkloadSpec) => [{ name: spec.name, primary: true }],
     initialState: (group: ReplicaGroupView) => initialGroup(group.spec.name),
-    sensor: {
-      kind: 'round',
-      sample,
-      decide(group, state, n, now) {
-        count = n;
-        // with silence_is_death a group none of whose members reports still has its round
-        if (!(n > 0 || (options.silence_is_death && state.managed))) return null;
-        const d = onStats(contexts[group.index]!, state, records, n, now);
-        // the quiet round's decision as is, without a call: through \`step\` V8 allocated ~40 bytes a call here
-        return d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
-      },
-    },
+    sensor: { kind: 'round', sample, decide, roundBatch },
     periodic: {
       every: config.death_timeout,
       run(group, state, now) {
