@@ -7,6 +7,11 @@
  * as before the batch existed), and everything the run produces is compared: every events.jsonl
  * line, every timeseries.csv row, each workload's metrics, the fleet, the chart data, the counts.
  *
+ * Albatross's batch also keeps, per group found steady, the state and the world's instance
+ * counter (`changes`) of that round, and while both are unchanged decides by the loads alone
+ * (src/engines/albatross/plugin.ts) — so these comparisons check that reuse against `steadyRound`
+ * and the core as well (test/albatross-steady.test.ts checks `steadyRound` against the core).
+ *
  * The scenarios are chosen so the batch meets what can differ: spawns refused for want of room
  * and boot failures (steps carried out after the batch decided), measurement noise (its draws in
  * group order), silence-is-death rounds without records, the faithful evaluation (the core, not
