@@ -76,7 +76,7 @@ import {
 } from '../engines/neon/plugin.js';
 import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, showRes, type Resources } from '../engines/neon/resources.js';
 import { scenarioSummary } from './header.js';
-import { anyAction, mayStayQuiet, onlyPluginRequest, quietUntil } from './neon-quiet.js';
+import { anyAction, mayStayQuiet, onlyPluginRequest, pluginTickAt, quietUntil, steadyAnswerQuietUntil, steadyRequest } from './neon-quiet.js';
 import type { RunSinks } from './albatross.js';
 import type { Simulated } from './run.js';
 
@@ -226,6 +226,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     byMem.set(r.mem, r);
     return r;
   };
+  /** `intern(r)`, or `known` (an interned record) when it holds the same amounts: no map lookup. */
+  const internAs = (r: Resources, known: Resources | null): Resources => (known !== null && r.cpu === known.cpu && r.mem === known.mem ? known : intern(r));
   const agents: AgentState[] = vms.map((vm) => {
     const n = neon.vms[vm.index]!;
     return newAgentState(intern({ cpu: vm.cpu, mem: vm.mem }), intern(cu(n.min_cu)), intern(cu(n.max_cu)));
@@ -279,6 +281,17 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   // change of the agent's state but the metrics.
   const quietAt = new Float64Array(vms.length).fill(-1);
   const quietGoal = new Float64Array(vms.length);
+  // rules 3 and 4 of neon-quiet.ts: steadyAsk[v] = 1 while agent v's request in flight is steady
+  // and asked alone, and the agent has not been stepped since;
+  // steadyQuiet[v] = 1 while its quiet answer came from rule 3, then quietOther[v] is the instant
+  // its other parts' waits end (rule 3's D) and quietAt[v] = min(D, its plugin tick). Reset by
+  // every step.
+  const steadyAsk = new Uint8Array(vms.length);
+  const steadyQuiet = new Uint8Array(vms.length);
+  const quietOther = new Float64Array(vms.length);
+  // rule 4's answer, filled in place and read by `act` at once
+  const steadyPlugin = { lastPermit: null as Resources | null, target: cu(0) };
+  const steadyActions: ActionSet = { pluginRequest: steadyPlugin, neonvmRequest: null, monitorUpscale: null, monitorDownscale: null, wait: null };
   const downOk = new Int8Array(vms.length);
   const resizeFails = new Int8Array(vms.length);
   const upFails = new Int8Array(vms.length);
@@ -334,6 +347,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     const s = agents[v]!;
     handReadings(v);
     quietAt[v] = -1;
+    steadyQuiet[v] = 0;
+    steadyAsk[v] = 0;
     for (let round = 0; round < 4; round++) {
       counts.engineCalls++;
       const a = nextActions(acfg, s, t);
@@ -343,21 +358,59 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         if (!fastPath || round === 3 || !onlyPluginRequest(a)) continue;
         counts.agentSkips++;
       }
-      if (a.wait !== null) {
-        const at = t + a.wait;
-        if (wakeAt[v]! < t || at < wakeAt[v]!) {
-          if (at < end) {
-            wakeAt[v] = at;
-            queue.push(at, EV_WAKE, v, PRIO_WAKE);
-          }
-        }
-      }
+      if (a.wait !== null) wakeBy(v, t, t + a.wait);
       if (fastPath && mayStayQuiet(acfg, s)) {
         quietAt[v] = quietUntil(t, a.wait);
         quietGoal[v] = agentGoalCU(acfg, s);
       }
       return;
     }
+  };
+
+  /** Wake agent `v` at `at` (before the end), unless a wake-up pending after `t` comes first. */
+  const wakeBy = (v: number, t: Micros, at: Micros): void => {
+    if ((wakeAt[v]! < t || at < wakeAt[v]!) && at < end) {
+      wakeAt[v] = at;
+      queue.push(at, EV_WAKE, v, PRIO_WAKE);
+    }
+  };
+
+  /**
+   * Rule 3 of neon-quiet.ts after the plugin answered agent `v` at `t` (`accepted`: the answer was
+   * a valid permit): whether its core's answer is known — then the agent stays quiet until its
+   * next tick or its earlier wait, and is woken then, as `step` would do.
+   */
+  const steadyAnswer = (v: number, t: Micros, accepted: boolean): boolean => {
+    if (!fastPath || lastGoal[v] !== quietGoal[v]) return false;
+    const until = steadyAnswerQuietUntil(acfg, agents[v]!, t, accepted && steadyAsk[v] === 1, quietAt[v]!);
+    if (until < 0) return false;
+    counts.agentSkips++;
+    quietOther[v] = quietAt[v]!;
+    quietAt[v] = until;
+    steadyQuiet[v] = 1;
+    wakeBy(v, t, until);
+    return true;
+  };
+
+  /**
+   * Rule 4 of neon-quiet.ts when agent `v` is woken at `t`: whether it is still quiet from rule 3
+   * at its plugin tick — then it repeats its steady request, as its core would ask, and rule 2
+   * gives the next round (two core calls answered).
+   */
+  const steadyTick = (v: number, t: Micros): boolean => {
+    if (!fastPath || steadyQuiet[v] !== 1 || quietAt[v] !== t || t >= quietOther[v]! || lastGoal[v] !== quietGoal[v]) return false;
+    const s = agents[v]!;
+    if (pluginTickAt(acfg, s) !== t) return false;
+    steadyPlugin.lastPermit = s.plugin.permit;
+    steadyPlugin.target = s.plugin.lastRequest!.resources;
+    const other = quietOther[v]!;
+    steadyActions.wait = other === Infinity ? null : other - t;
+    steadyQuiet[v] = 0;
+    act(v, t, steadyActions);
+    counts.agentSkips += 2;
+    if (steadyActions.wait !== null) wakeBy(v, t, other);
+    quietAt[v] = quietUntil(t, steadyActions.wait);
+    return true;
   };
 
   /** Hand agent `v` the metrics of the last sample (none before the first). */
@@ -385,7 +438,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     const s = agents[v]!;
     if (a.pluginRequest !== null) {
       const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
-      pluginStarting(s, t, intern(a.pluginRequest.target), jitter);
+      steadyAsk[v] = onlyPluginRequest(a) && steadyRequest(s, a.pluginRequest.target) ? 1 : 0;
+      pluginStarting(s, t, internAs(a.pluginRequest.target, s.plugin.permit), jitter);
       sentTarget[v] = a.pluginRequest.target;
       sentLastPermit[v] = a.pluginRequest.lastPermit;
       if (fails(failP.plugin)) {
@@ -680,7 +734,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       case EV_WAKE:
         if (wakeAt[arg] !== t) break;
         wakeAt[arg] = -1;
-        step(arg, t);
+        if (!steadyTick(arg, t)) step(arg, t);
         break;
       case EV_PLUGIN_REQ: {
         const v = arg;
@@ -717,7 +771,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         }
         const before = s.plugin.permit ?? s.vm.using;
         const asked = s.plugin.lastRequest!.resources;
-        pluginAnswered(s, t, intern(permit));
+        const accepted = pluginAnswered(s, t, internAs(permit, s.plugin.permit));
         if (hasFieldGreater(asked, permit) && hasFieldGreater(asked, before)) {
           const gotMore = hasFieldGreater(permit, before);
           if (gotMore) metrics.counts.partly++;
@@ -725,7 +779,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
           if (chart.marks.length < MAX_CHART_MARKS) chart.marks.push({ t: t / 1e6, vm: vms[v]!.name, kind: gotMore ? 'partly granted' : 'denied', charted: chartVmSet.has(v) });
           log(t, gotMore ? 'upscale_partly_granted' : 'upscale_denied', { vm: vms[v]!.name, asked: showRes(asked), permit: showRes(permit) });
         }
-        step(v, t);
+        if (!steadyAnswer(v, t, accepted)) step(v, t);
         break;
       }
       case EV_RESIZE: {
