@@ -739,9 +739,9 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       case EV_PLUGIN_REQ: {
         const v = arg;
         const n = nodeOf(v);
-        const s = agents[v]!;
-        handReadings(v);
-        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, s.metrics === null ? null : s.metrics.load1, sentLastPermit[v]!, t);
+        // the load1 the agent reports is that of its readings of the last sample, none before the
+        // first (what `handReadings` would hand its core): read without touching the agent's state
+        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, sampled ? read1[v]! : null, sentLastPermit[v]!, t);
         if (ans.permit !== null) respond(v, ans.permit, t);
         else scheduleReconcile(n, t + neon.reconcile_delay);
         if (ans.migrate) startMigration(v, t, 'pressure');
