@@ -259,15 +259,42 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const demand = new Float64Array(load.width);
   if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
 
+  // Each VM's scalars of the plugin cycle and the fast path, side by side in one record of CYCLE
+  // numbers (one cache line), since the cycle touches them all every 15 s for every VM in turn:
+  //  WAKE_AT      the agent's pending wake-up (−1: none);
+  //  READ1        load1 of its readings of the last 5 s sample (the others below);
+  //  LAST_GOAL    the goal (CU) of those readings;
+  //  QUIET_AT     fast path (neon-quiet.ts rule 1): the agent's answer is "nothing to do" before
+  //               this instant while its goal stays QUIET_GOAL; −1: unknown. Reset by every
+  //               step, which follows every change of the agent's state but the metrics;
+  //  QUIET_GOAL   see QUIET_AT;
+  //  STEADY_ASK   rules 3 and 4: 1 while its request in flight is steady and was asked alone, and
+  //               the agent has not been stepped since;
+  //  STEADY_QUIET 1 while its quiet answer came from rule 3; then QUIET_OTHER is the instant its
+  //               other parts' waits end (rule 3's D) and QUIET_AT = min(D, its plugin tick).
+  const CYCLE = 8;
+  const WAKE_AT = 0;
+  const READ1 = 1;
+  const LAST_GOAL = 2;
+  const QUIET_AT = 3;
+  const QUIET_GOAL = 4;
+  const QUIET_OTHER = 5;
+  const STEADY_ASK = 6;
+  const STEADY_QUIET = 7;
+  const cycle = new Float64Array(vms.length * CYCLE);
+  for (let v = 0; v < vms.length; v++) {
+    cycle[v * CYCLE + WAKE_AT] = -1;
+    cycle[v * CYCLE + LAST_GOAL] = NaN;
+    cycle[v * CYCLE + QUIET_AT] = -1;
+  }
   // per-VM message slots
-  const wakeAt = new Float64Array(vms.length).fill(-1);
   const monCheckAt = new Float64Array(vms.length).fill(-1);
   const answer: Array<Resources | null> = vms.map(() => null);
   const sentTarget: Resources[] = vms.map(() => cu(0));
   const sentLastPermit: Array<Resources | null> = vms.map(() => null);
-  // what each agent read at the last 5 s sample; handed to its core (one SystemMetrics object per
-  // VM, updated in place: the core keeps no old ones) before the core or the plugin reads it
-  const read1 = new Float64Array(vms.length);
+  // what each agent read at the last 5 s sample (load1 in its cycle record); handed to its core
+  // (one SystemMetrics object per VM, updated in place: the core keeps no old ones) before the
+  // core reads it
   const read5 = new Float64Array(vms.length);
   const readUsage = new Float64Array(vms.length);
   const readCached = new Float64Array(vms.length);
@@ -275,20 +302,6 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const scratch: SystemMetrics = { load1: 0.5, load5: 0.5, memoryUsageBytes: 0.5, memoryCachedBytes: 0.5 };
   let sampled = false;
   const handed = new Int32Array(vms.length).fill(-1); // the sample (counts.rounds) agent v last got
-  const lastGoal = new Float64Array(vms.length).fill(NaN);
-  // fast path (neon-quiet.ts rule 1): the agent's answer is "nothing to do" before quietAt[v]
-  // while its goal stays quietGoal[v]; −1: unknown. Reset by every step, which follows every
-  // change of the agent's state but the metrics.
-  const quietAt = new Float64Array(vms.length).fill(-1);
-  const quietGoal = new Float64Array(vms.length);
-  // rules 3 and 4 of neon-quiet.ts: steadyAsk[v] = 1 while agent v's request in flight is steady
-  // and asked alone, and the agent has not been stepped since;
-  // steadyQuiet[v] = 1 while its quiet answer came from rule 3, then quietOther[v] is the instant
-  // its other parts' waits end (rule 3's D) and quietAt[v] = min(D, its plugin tick). Reset by
-  // every step.
-  const steadyAsk = new Uint8Array(vms.length);
-  const steadyQuiet = new Uint8Array(vms.length);
-  const quietOther = new Float64Array(vms.length);
   // rule 4's answer, filled in place and read by `act` at once
   const steadyPlugin = { lastPermit: null as Resources | null, target: cu(0) };
   const steadyActions: ActionSet = { pluginRequest: steadyPlugin, neonvmRequest: null, monitorUpscale: null, monitorDownscale: null, wait: null };
@@ -346,9 +359,9 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const step = (v: number, t: Micros): void => {
     const s = agents[v]!;
     handReadings(v);
-    quietAt[v] = -1;
-    steadyQuiet[v] = 0;
-    steadyAsk[v] = 0;
+    cycle[v * CYCLE + QUIET_AT] = -1;
+    cycle[v * CYCLE + STEADY_QUIET] = 0;
+    cycle[v * CYCLE + STEADY_ASK] = 0;
     for (let round = 0; round < 4; round++) {
       counts.engineCalls++;
       const a = nextActions(acfg, s, t);
@@ -360,8 +373,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       }
       if (a.wait !== null) wakeBy(v, t, t + a.wait);
       if (fastPath && mayStayQuiet(acfg, s)) {
-        quietAt[v] = quietUntil(t, a.wait);
-        quietGoal[v] = agentGoalCU(acfg, s);
+        cycle[v * CYCLE + QUIET_AT] = quietUntil(t, a.wait);
+        cycle[v * CYCLE + QUIET_GOAL] = agentGoalCU(acfg, s);
       }
       return;
     }
@@ -369,8 +382,9 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** Wake agent `v` at `at` (before the end), unless a wake-up pending after `t` comes first. */
   const wakeBy = (v: number, t: Micros, at: Micros): void => {
-    if ((wakeAt[v]! < t || at < wakeAt[v]!) && at < end) {
-      wakeAt[v] = at;
+    const o = v * CYCLE + WAKE_AT;
+    if ((cycle[o]! < t || at < cycle[o]!) && at < end) {
+      cycle[o] = at;
       queue.push(at, EV_WAKE, v, PRIO_WAKE);
     }
   };
@@ -381,13 +395,14 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
    * next tick or its earlier wait, and is woken then, as `step` would do.
    */
   const steadyAnswer = (v: number, t: Micros, accepted: boolean): boolean => {
-    if (!fastPath || lastGoal[v] !== quietGoal[v]) return false;
-    const until = steadyAnswerQuietUntil(acfg, agents[v]!, t, accepted && steadyAsk[v] === 1, quietAt[v]!);
+    const o = v * CYCLE;
+    if (!fastPath || cycle[o + LAST_GOAL] !== cycle[o + QUIET_GOAL]) return false;
+    const until = steadyAnswerQuietUntil(acfg, agents[v]!, t, accepted && cycle[o + STEADY_ASK] === 1, cycle[o + QUIET_AT]!);
     if (until < 0) return false;
     counts.agentSkips++;
-    quietOther[v] = quietAt[v]!;
-    quietAt[v] = until;
-    steadyQuiet[v] = 1;
+    cycle[o + QUIET_OTHER] = cycle[o + QUIET_AT]!;
+    cycle[o + QUIET_AT] = until;
+    cycle[o + STEADY_QUIET] = 1;
     wakeBy(v, t, until);
     return true;
   };
@@ -398,18 +413,19 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
    * gives the next round (two core calls answered).
    */
   const steadyTick = (v: number, t: Micros): boolean => {
-    if (!fastPath || steadyQuiet[v] !== 1 || quietAt[v] !== t || t >= quietOther[v]! || lastGoal[v] !== quietGoal[v]) return false;
+    const o = v * CYCLE;
+    if (!fastPath || cycle[o + STEADY_QUIET] !== 1 || cycle[o + QUIET_AT] !== t || t >= cycle[o + QUIET_OTHER]! || cycle[o + LAST_GOAL] !== cycle[o + QUIET_GOAL]) return false;
     const s = agents[v]!;
     if (pluginTickAt(acfg, s) !== t) return false;
     steadyPlugin.lastPermit = s.plugin.permit;
     steadyPlugin.target = s.plugin.lastRequest!.resources;
-    const other = quietOther[v]!;
+    const other = cycle[o + QUIET_OTHER]!;
     steadyActions.wait = other === Infinity ? null : other - t;
-    steadyQuiet[v] = 0;
+    cycle[o + STEADY_QUIET] = 0;
     act(v, t, steadyActions);
     counts.agentSkips += 2;
     if (steadyActions.wait !== null) wakeBy(v, t, other);
-    quietAt[v] = quietUntil(t, steadyActions.wait);
+    cycle[o + QUIET_AT] = quietUntil(t, steadyActions.wait);
     return true;
   };
 
@@ -418,7 +434,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     if (!sampled || handed[v] === counts.rounds) return;
     handed[v] = counts.rounds;
     const m = readings[v]!;
-    m.load1 = read1[v]!;
+    m.load1 = cycle[v * CYCLE + READ1]!;
     m.load5 = read5[v]!;
     m.memoryUsageBytes = readUsage[v]!;
     m.memoryCachedBytes = readCached[v]!;
@@ -427,7 +443,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** The goal (CU) from agent `v`'s readings of this sample, as `agentGoalCU` computes it without LFC. */
   const goalOfReadings = (v: number): number => {
-    scratch.load1 = read1[v]!;
+    scratch.load1 = cycle[v * CYCLE + READ1]!;
     scratch.load5 = read5[v]!;
     scratch.memoryUsageBytes = readUsage[v]!;
     return systemGoalCU(acfg, scratch, acfg.computeUnit);
@@ -438,7 +454,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     const s = agents[v]!;
     if (a.pluginRequest !== null) {
       const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
-      steadyAsk[v] = onlyPluginRequest(a) && steadyRequest(s, a.pluginRequest.target) ? 1 : 0;
+      cycle[v * CYCLE + STEADY_ASK] = onlyPluginRequest(a) && steadyRequest(s, a.pluginRequest.target) ? 1 : 0;
       pluginStarting(s, t, internAs(a.pluginRequest.target, s.plugin.permit), jitter);
       sentTarget[v] = a.pluginRequest.target;
       sentLastPermit[v] = a.pluginRequest.lastPermit;
@@ -631,19 +647,20 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     // when it is called; otherwise every agent gets them now
     const eager = !fastPath || acfg.enableLFCMetrics;
     for (let v = 0; v < vms.length; v++) {
-      read1[v] = bank.load1(v);
+      const o = v * CYCLE;
+      cycle[o + READ1] = bank.load1(v);
       read5[v] = bank.load5(v);
       readUsage[v] = bank.memoryUsage(v);
       readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
       if (eager) handReadings(v);
       const goal = eager ? agentGoalCU(acfg, agents[v]!) : goalOfReadings(v);
       // the clamped goal in the metrics changes only with the goal (min and max are fixed)
-      if (goal !== lastGoal[v]) {
-        lastGoal[v] = goal;
+      if (goal !== cycle[o + LAST_GOAL]) {
+        cycle[o + LAST_GOAL] = goal;
         recordGoal(v, t, goal);
       }
       // rule 1 of neon-quiet.ts: a quiet agent whose goal did not change stays quiet
-      if (t < quietAt[v]! && goal === quietGoal[v]) counts.agentSkips++;
+      if (t < cycle[o + QUIET_AT]! && goal === cycle[o + QUIET_GOAL]) counts.agentSkips++;
       else step(v, t);
     }
     if (t % chartStep === 0) chartPoint(t);
@@ -732,8 +749,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         if (sinks.progress && counts.rounds % 200 === 0) sinks.progress(t / end);
         break;
       case EV_WAKE:
-        if (wakeAt[arg] !== t) break;
-        wakeAt[arg] = -1;
+        if (cycle[arg * CYCLE + WAKE_AT] !== t) break;
+        cycle[arg * CYCLE + WAKE_AT] = -1;
         if (!steadyTick(arg, t)) step(arg, t);
         break;
       case EV_PLUGIN_REQ: {
@@ -741,7 +758,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         const n = nodeOf(v);
         // the load1 the agent reports is that of its readings of the last sample, none before the
         // first (what `handReadings` would hand its core): read without touching the agent's state
-        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, sampled ? read1[v]! : null, sentLastPermit[v]!, t);
+        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, sampled ? cycle[v * CYCLE + READ1]! : null, sentLastPermit[v]!, t);
         if (ans.permit !== null) respond(v, ans.permit, t);
         else scheduleReconcile(n, t + neon.reconcile_delay);
         if (ans.migrate) startMigration(v, t, 'pressure');
