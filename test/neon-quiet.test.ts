@@ -32,7 +32,7 @@ import {
   type AgentConfig,
   type AgentState,
 } from '../src/engines/neon/agent.js';
-import { cu, GiB, maxRes, minRes, type Resources } from '../src/engines/neon/resources.js';
+import { cu, GiB, maxRes, minRes, sameRes, type Resources } from '../src/engines/neon/resources.js';
 import { anyAction, mayStayQuiet, onlyPluginRequest, pluginTickAt, quietUntil, steadyAnswerQuietUntil, steadyRequest } from '../src/run/neon-quiet.js';
 import { simulateNeon } from '../src/run/neon.js';
 import { parseScenarioText } from '../src/scenario/load.js';
@@ -178,7 +178,7 @@ function checkRules34(cfg: AgentConfig, after: AgentState, t0: number, quiet: Ac
     if (agentGoalCU(cfg, later) !== goal) continue;
     // the same amounts in a record of the plugin's own
     const accepted = pluginAnswered(later, t1, { cpu: asked.cpu, mem: asked.mem });
-    const until = steadyAnswerQuietUntil(cfg, later, t1, accepted, d);
+    const until = steadyAnswerQuietUntil(t1, accepted && sameRes(later.plugin.permit!, asked), d, tick);
     if (until < 0) {
       expect(t1 >= Math.min(d, tick) || !accepted, `${where}: rule 3 refused at ${t1}`).toBe(true);
       continue;

@@ -95,14 +95,14 @@ export function pluginTickAt(cfg: AgentConfig, s: AgentState): Micros {
 
 /**
  * Rule 3: until when (exclusive) the agent stays quiet after the plugin answered at `now`, or −1
- * when the rule does not apply. `steady`: the request was steady (`steadyRequest`) and
- * `pluginAnswered` accepted the permit; `quietAt`: until when every call since the request left
- * was quiet with the current goal (−1 when not known). Call after `pluginAnswered`.
+ * when the rule does not apply. `steady`: the request was steady (`steadyRequest`), asked alone,
+ * `pluginAnswered` accepted the permit and it is the amount asked for; `quietAt`: until when every
+ * call since the request left was quiet with the current goal (−1 when not known); `tickAt`: the
+ * request's tick (`pluginTickAt`).
  *
- * @example steadyAnswerQuietUntil(cfg, s, 10_020_000, true, Infinity) // 24_960_000: the next tick
+ * @example steadyAnswerQuietUntil(10_020_000, true, Infinity, 24_960_000) // 24_960_000: the next tick
  */
-export function steadyAnswerQuietUntil(cfg: AgentConfig, s: AgentState, now: Micros, steady: boolean, quietAt: Micros): Micros {
-  if (!steady || now >= quietAt || s.plugin.permit === null || !sameRes(s.plugin.permit, s.plugin.lastRequest!.resources)) return -1;
-  const tick = pluginTickAt(cfg, s);
-  return now < tick ? Math.min(quietAt, tick) : -1;
+export function steadyAnswerQuietUntil(now: Micros, steady: boolean, quietAt: Micros, tickAt: Micros): Micros {
+  if (!steady || now >= quietAt || now >= tickAt) return -1;
+  return Math.min(quietAt, tickAt);
 }

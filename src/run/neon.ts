@@ -74,7 +74,7 @@ import {
   type Pod,
   type SchedulerModel,
 } from '../engines/neon/plugin.js';
-import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, showRes, type Resources } from '../engines/neon/resources.js';
+import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, sameRes, showRes, type Resources } from '../engines/neon/resources.js';
 import { scenarioSummary } from './header.js';
 import { anyAction, mayStayQuiet, onlyPluginRequest, pluginTickAt, quietUntil, steadyAnswerQuietUntil, steadyRequest } from './neon-quiet.js';
 import type { RunSinks } from './albatross.js';
@@ -271,8 +271,13 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   //  STEADY_ASK   rules 3 and 4: 1 while its request in flight is steady and was asked alone, and
   //               the agent has not been stepped since;
   //  STEADY_QUIET 1 while its quiet answer came from rule 3; then QUIET_OTHER is the instant its
-  //               other parts' waits end (rule 3's D) and QUIET_AT = min(D, its plugin tick).
-  const CYCLE = 8;
+  //               other parts' waits end (rule 3's D) and QUIET_AT = min(D, its plugin tick);
+  //  LAST_AT      when its last plugin request left (the agent's lastRequest.at);
+  //  TICK_AT      that request's tick, LAST_AT + tick − jitter (`pluginTickAt`);
+  //  LAZY         1 while the agent's state lags behind by a steady request carried out by rule 4
+  //               without touching it (`pluginStarting`, and `pluginAnswered` once IN_FLIGHT is
+  //               0, at ANSWERED_AT): `agentOf` replays them before anything reads the state.
+  const CYCLE = 16;
   const WAKE_AT = 0;
   const READ1 = 1;
   const LAST_GOAL = 2;
@@ -281,12 +286,34 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const QUIET_OTHER = 5;
   const STEADY_ASK = 6;
   const STEADY_QUIET = 7;
+  const LAST_AT = 8;
+  const TICK_AT = 9;
+  const LAZY = 10;
+  const IN_FLIGHT = 11;
+  const ANSWERED_AT = 12;
   const cycle = new Float64Array(vms.length * CYCLE);
   for (let v = 0; v < vms.length; v++) {
     cycle[v * CYCLE + WAKE_AT] = -1;
     cycle[v * CYCLE + LAST_GOAL] = NaN;
     cycle[v * CYCLE + QUIET_AT] = -1;
   }
+  /**
+   * Agent `v`'s state, brought up to date first: a steady cycle run by rule 4 (neon-quiet.ts)
+   * leaves it behind by one request, replayed here with the core's own update functions — the
+   * request left at LAST_AT with its jitter for the same amounts as before (its permit), and, when
+   * answered, the same permit. Everything but the steady cycle reads agents through this.
+   */
+  const agentOf = (v: number): AgentState => {
+    const s = agents[v]!;
+    const o = v * CYCLE;
+    if (cycle[o + LAZY] === 1) {
+      cycle[o + LAZY] = 0;
+      const permit = s.plugin.permit!;
+      pluginStarting(s, cycle[o + LAST_AT]!, permit, cycle[o + LAST_AT]! + acfg.pluginRequestTick - cycle[o + TICK_AT]!);
+      if (cycle[o + IN_FLIGHT] === 0) pluginAnswered(s, cycle[o + ANSWERED_AT]!, permit);
+    }
+    return s;
+  };
   // per-VM message slots
   const monCheckAt = new Float64Array(vms.length).fill(-1);
   const answer: Array<Resources | null> = vms.map(() => null);
@@ -350,14 +377,14 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** Record VM `v`'s goal `goal` (CU), clamped to [min, max] per resource, in the metrics. */
   const recordGoal = (v: number, t: Micros, goal: number): void => {
-    const { min, max } = agents[v]!.vm;
+    const { min, max } = agentOf(v).vm;
     const unit = acfg.computeUnit;
     metrics.goal(v, t, Math.max(Math.min(unit.cpu * goal, max.cpu), min.cpu), Math.max(Math.min(unit.mem * goal, max.mem), min.mem));
   };
 
   /** Run VM `v`'s agent at `t`: carry out its actions, schedule its wake-up. */
   const step = (v: number, t: Micros): void => {
-    const s = agents[v]!;
+    const s = agentOf(v);
     handReadings(v);
     cycle[v * CYCLE + QUIET_AT] = -1;
     cycle[v * CYCLE + STEADY_QUIET] = 0;
@@ -390,14 +417,15 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   };
 
   /**
-   * Rule 3 of neon-quiet.ts after the plugin answered agent `v` at `t` (`accepted`: the answer was
-   * a valid permit): whether its core's answer is known — then the agent stays quiet until its
-   * next tick or its earlier wait, and is woken then, as `step` would do.
+   * Rule 3 of neon-quiet.ts after the plugin answered agent `v` at `t` (`answered`: the answer
+   * was a valid permit of the amounts asked for): whether its core's answer is known — then the
+   * agent stays quiet until its next tick or its earlier wait, and is woken then, as `step`
+   * would do. Reads only the VM's cycle record.
    */
-  const steadyAnswer = (v: number, t: Micros, accepted: boolean): boolean => {
+  const steadyAnswer = (v: number, t: Micros, answered: boolean): boolean => {
     const o = v * CYCLE;
     if (!fastPath || cycle[o + LAST_GOAL] !== cycle[o + QUIET_GOAL]) return false;
-    const until = steadyAnswerQuietUntil(acfg, agents[v]!, t, accepted && cycle[o + STEADY_ASK] === 1, cycle[o + QUIET_AT]!);
+    const until = steadyAnswerQuietUntil(t, answered && cycle[o + STEADY_ASK] === 1, cycle[o + QUIET_AT]!, cycle[o + TICK_AT]!);
     if (until < 0) return false;
     counts.agentSkips++;
     cycle[o + QUIET_OTHER] = cycle[o + QUIET_AT]!;
@@ -409,24 +437,38 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /**
    * Rule 4 of neon-quiet.ts when agent `v` is woken at `t`: whether it is still quiet from rule 3
-   * at its plugin tick — then it repeats its steady request, as its core would ask, and rule 2
-   * gives the next round (two core calls answered).
+   * at its plugin tick — then it repeats its steady request, as its core would ask (the same
+   * amounts, its permit, as target and last permit), and rule 2 gives the next round (two core
+   * calls answered). The request is carried out as `act` does (the same random draws in the same
+   * order), but the agent's state is left behind (LAZY) until `agentOf` next reads it.
    */
   const steadyTick = (v: number, t: Micros): boolean => {
     const o = v * CYCLE;
-    if (!fastPath || cycle[o + STEADY_QUIET] !== 1 || cycle[o + QUIET_AT] !== t || t >= cycle[o + QUIET_OTHER]! || cycle[o + LAST_GOAL] !== cycle[o + QUIET_GOAL]) return false;
-    const s = agents[v]!;
-    if (pluginTickAt(acfg, s) !== t) return false;
-    steadyPlugin.lastPermit = s.plugin.permit;
-    steadyPlugin.target = s.plugin.lastRequest!.resources;
+    if (!fastPath || cycle[o + STEADY_QUIET] !== 1 || cycle[o + QUIET_AT] !== t || t >= cycle[o + QUIET_OTHER]! || cycle[o + LAST_GOAL] !== cycle[o + QUIET_GOAL] || cycle[o + TICK_AT] !== t) return false;
     const other = cycle[o + QUIET_OTHER]!;
-    steadyActions.wait = other === Infinity ? null : other - t;
     cycle[o + STEADY_QUIET] = 0;
-    act(v, t, steadyActions);
+    const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
+    // the state as `pluginStarting` would leave it, replayed by agentOf (a previous steady cycle
+    // still lagging behind needs no replay: this request overwrites all it changed); sentTarget
+    // and sentLastPermit already hold these amounts (the previous request was the same)
+    cycle[o + STEADY_ASK] = 1;
+    cycle[o + LAST_AT] = t;
+    cycle[o + TICK_AT] = t + acfg.pluginRequestTick - jitter;
+    cycle[o + LAZY] = 1;
+    cycle[o + IN_FLIGHT] = 1;
+    sendPluginRequest(v, t);
     counts.agentSkips += 2;
-    if (steadyActions.wait !== null) wakeBy(v, t, other);
-    cycle[o + QUIET_AT] = quietUntil(t, steadyActions.wait);
+    if (other !== Infinity) wakeBy(v, t, other);
+    cycle[o + QUIET_AT] = other;
     return true;
+  };
+
+  /** Send agent `v`'s plugin request (sentTarget, sentLastPermit) at `t`: it may be lost. */
+  const sendPluginRequest = (v: number, t: Micros): void => {
+    if (fails(failP.plugin)) {
+      answer[v] = null; // lost: the agent sees the failure after the round trip
+      queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
+    } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
   };
 
   /** Hand agent `v` the metrics of the last sample (none before the first). */
@@ -438,7 +480,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     m.load5 = read5[v]!;
     m.memoryUsageBytes = readUsage[v]!;
     m.memoryCachedBytes = readCached[v]!;
-    metricsUpdated(agents[v]!, m);
+    metricsUpdated(agentOf(v), m);
   };
 
   /** The goal (CU) from agent `v`'s readings of this sample, as `agentGoalCU` computes it without LFC. */
@@ -451,17 +493,17 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** Carry out the requests of agent `v`'s action set `a` at `t`. */
   const act = (v: number, t: Micros, a: ActionSet): void => {
-    const s = agents[v]!;
+    const s = agentOf(v);
     if (a.pluginRequest !== null) {
       const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
-      cycle[v * CYCLE + STEADY_ASK] = onlyPluginRequest(a) && steadyRequest(s, a.pluginRequest.target) ? 1 : 0;
+      const o = v * CYCLE;
+      cycle[o + STEADY_ASK] = onlyPluginRequest(a) && steadyRequest(s, a.pluginRequest.target) ? 1 : 0;
       pluginStarting(s, t, internAs(a.pluginRequest.target, s.plugin.permit), jitter);
+      cycle[o + LAST_AT] = t;
+      cycle[o + TICK_AT] = pluginTickAt(acfg, s);
       sentTarget[v] = a.pluginRequest.target;
       sentLastPermit[v] = a.pluginRequest.lastPermit;
-      if (fails(failP.plugin)) {
-        answer[v] = null; // lost: the agent sees the failure after the round trip
-        queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
-      } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
+      sendPluginRequest(v, t);
     }
     if (a.neonvmRequest !== null) {
       neonvmStarting(s, intern(a.neonvmRequest.target));
@@ -481,7 +523,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** NeonVM finished resizing VM `v` (or the resize waited for a migration to end). */
   const applyResize = (v: number, t: Micros): void => {
-    const s = agents[v]!;
+    const s = agentOf(v);
     const vm = vms[v]!;
     const target = s.neonvm.ongoing!;
     const n = nodeOf(v);
@@ -653,7 +695,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       readUsage[v] = bank.memoryUsage(v);
       readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
       if (eager) handReadings(v);
-      const goal = eager ? agentGoalCU(acfg, agents[v]!) : goalOfReadings(v);
+      const goal = eager ? agentGoalCU(acfg, agentOf(v)) : goalOfReadings(v);
       // the clamped goal in the metrics changes only with the goal (min and max are fixed)
       if (goal !== cycle[o + LAST_GOAL]) {
         cycle[o + LAST_GOAL] = goal;
@@ -691,7 +733,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         if (value > running) running = value;
         buckets[k] = Math.floor(running / LFC_PAGE_BYTES);
       }
-      lfcUpdated(agents[v]!, buckets);
+      lfcUpdated(agentOf(v), buckets);
     }
   };
 
@@ -777,8 +819,17 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       }
       case EV_PLUGIN_RESP: {
         const v = arg;
-        const s = agents[v]!;
         const permit = answer[v];
+        const o = v * CYCLE;
+        if (cycle[o + LAZY] === 1 && cycle[o + IN_FLIGHT] === 1 && permit !== null && permit !== undefined && sameRes(permit, sentTarget[v]!)) {
+          // rule 4's request granted in full: `pluginAnswered` (the same permit again, valid as
+          // the last time: nothing changed since) is left to agentOf too
+          cycle[o + IN_FLIGHT] = 0;
+          cycle[o + ANSWERED_AT] = t;
+          if (!steadyAnswer(v, t, true)) step(v, t);
+          break;
+        }
+        const s = agentOf(v);
         if (permit === null || permit === undefined) {
           pluginFailed(s, t);
           metrics.counts.requestFailures++;
@@ -796,14 +847,14 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
           if (chart.marks.length < MAX_CHART_MARKS) chart.marks.push({ t: t / 1e6, vm: vms[v]!.name, kind: gotMore ? 'partly granted' : 'denied', charted: chartVmSet.has(v) });
           log(t, gotMore ? 'upscale_partly_granted' : 'upscale_denied', { vm: vms[v]!.name, asked: showRes(asked), permit: showRes(permit) });
         }
-        if (!steadyAnswer(v, t, accepted)) step(v, t);
+        if (!steadyAnswer(v, t, accepted && sameRes(permit, asked))) step(v, t);
         break;
       }
       case EV_RESIZE: {
         const v = arg;
         if (resizeFails[v] === 1) {
           resizeFails[v] = 0;
-          neonvmFailed(agents[v]!, t);
+          neonvmFailed(agentOf(v), t);
           metrics.counts.requestFailures++;
           log(t, 'request_failed', { vm: vms[v]!.name, to: 'neonvm' });
           step(v, t);
@@ -820,20 +871,20 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       case EV_MON_UP_DONE:
         if (upFails[arg] === 1) {
           upFails[arg] = 0;
-          monitorFailed(agents[arg]!, t);
+          monitorFailed(agentOf(arg), t);
           metrics.counts.requestFailures++;
           log(t, 'request_failed', { vm: vms[arg]!.name, to: 'monitor' });
           step(arg, t);
           break;
         }
-        monitors[arg]!.threshold = thresholdFor(mcfg, agents[arg]!.monitor.ongoing!.requested.mem);
-        monitorApproved(agents[arg]!);
+        monitors[arg]!.threshold = thresholdFor(mcfg, agentOf(arg).monitor.ongoing!.requested.mem);
+        monitorApproved(agentOf(arg));
         monitorCheck(arg, t);
         step(arg, t);
         break;
       case EV_MON_DOWN_REQ: {
         const v = arg;
-        const s = agents[v]!;
+        const s = agentOf(v);
         const target = s.monitor.ongoing!.requested;
         const verdict = approveDownscale(mcfg, vms[v]!.monitorMemory(), 5, target.mem);
         downOk[v] = fails(failP.monitor) ? -1 : verdict.ok ? 1 : 0;
@@ -843,7 +894,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       }
       case EV_MON_DOWN_RESP: {
         const v = arg;
-        const s = agents[v]!;
+        const s = agentOf(v);
         if (downOk[v] === 1) monitorApproved(s);
         else if (downOk[v] === -1) {
           monitorFailed(s, t);
@@ -863,7 +914,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         monitorCheck(arg, t);
         break;
       case EV_MON_ASK:
-        monitorRequestedUpscale(agents[arg]!, t, false, true);
+        monitorRequestedUpscale(agentOf(arg), t, false, true);
         step(arg, t);
         break;
       case EV_MIG_PAUSE: {
