@@ -15,8 +15,16 @@
  * (world/neon.ts `NeonVmBank`), computes each agent's goal from its readings, and calls the
  * agent core only when its last answer may have changed — its goal changed, its wait ended, or
  * something happened to it since (the fast path, neon-quiet.ts, checked against the core by
- * test/neon-quiet.test.ts). An agent is handed its readings when its core or the plugin reads
- * them; the amounts agents keep are shared records (`intern`).
+ * test/neon-quiet.test.ts). An agent is handed its readings when its core reads them; the
+ * amounts agents keep are shared records (`intern`).
+ *
+ * The 15 s plugin cycle of a settled agent (wake-up, request, answer: three heap events, as
+ * upstream's agent and plugin exchange them) is decided by rules 3 and 4 of neon-quiet.ts from
+ * the VM's cycle record alone (one Float64Array slice per VM: wake-up, readings, goal, quiet
+ * times, its last request's time and tick); the agent's state is then left behind by that
+ * request and brought up to date by `agentOf` before anything else reads it. Such a cycle
+ * touches the cycle record, the plugin's pod and the heap, and allocates nothing but the
+ * plugin's answer.
  */
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';
@@ -693,7 +701,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       cycle[o + READ1] = bank.load1(v);
       read5[v] = bank.load5(v);
       readUsage[v] = bank.memoryUsage(v);
-      readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
+      // the file cache in use is read by the goal's LFC part only
+      if (acfg.enableLFCMetrics) readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
       if (eager) handReadings(v);
       const goal = eager ? agentGoalCU(acfg, agentOf(v)) : goalOfReadings(v);
       // the clamped goal in the metrics changes only with the goal (min and max are fixed)
