@@ -324,9 +324,13 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   };
   // per-VM message slots
   const monCheckAt = new Float64Array(vms.length).fill(-1);
-  const answer: Array<Resources | null> = vms.map(() => null);
-  const sentTarget: Resources[] = vms.map(() => cu(0));
-  const sentLastPermit: Array<Resources | null> = vms.map(() => null);
+  // per VM, side by side (the request and its answer touch them together): the target and last
+  // permit of the agent's plugin request in flight, and the plugin's answer (null: lost)
+  const MAIL = 4;
+  const SENT_TARGET = 0;
+  const SENT_LAST_PERMIT = 1;
+  const ANSWER = 2;
+  const mail: Array<Resources | null> = new Array<Resources | null>(vms.length * MAIL).fill(null);
   // what each agent read at the last 5 s sample (load1 in its cycle record); handed to its core
   // (one SystemMetrics object per VM, updated in place: the core keeps no old ones) before the
   // core reads it
@@ -457,8 +461,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     cycle[o + STEADY_QUIET] = 0;
     const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
     // the state as `pluginStarting` would leave it, replayed by agentOf (a previous steady cycle
-    // still lagging behind needs no replay: this request overwrites all it changed); sentTarget
-    // and sentLastPermit already hold these amounts (the previous request was the same)
+    // still lagging behind needs no replay: this request overwrites all it changed); its mail
+    // slots already hold the target and last permit (the previous request was the same)
     cycle[o + STEADY_ASK] = 1;
     cycle[o + LAST_AT] = t;
     cycle[o + TICK_AT] = t + acfg.pluginRequestTick - jitter;
@@ -471,10 +475,10 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     return true;
   };
 
-  /** Send agent `v`'s plugin request (sentTarget, sentLastPermit) at `t`: it may be lost. */
+  /** Send agent `v`'s plugin request (its mail slots) at `t`: it may be lost. */
   const sendPluginRequest = (v: number, t: Micros): void => {
     if (fails(failP.plugin)) {
-      answer[v] = null; // lost: the agent sees the failure after the round trip
+      mail[v * MAIL + ANSWER] = null; // lost: the agent sees the failure after the round trip
       queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
     } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
   };
@@ -509,8 +513,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       pluginStarting(s, t, internAs(a.pluginRequest.target, s.plugin.permit), jitter);
       cycle[o + LAST_AT] = t;
       cycle[o + TICK_AT] = pluginTickAt(acfg, s);
-      sentTarget[v] = a.pluginRequest.target;
-      sentLastPermit[v] = a.pluginRequest.lastPermit;
+      mail[v * MAIL + SENT_TARGET] = a.pluginRequest.target;
+      mail[v * MAIL + SENT_LAST_PERMIT] = a.pluginRequest.lastPermit;
       sendPluginRequest(v, t);
     }
     if (a.neonvmRequest !== null) {
@@ -548,7 +552,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** The plugin answers VM `v`'s agent with `permit`. */
   const respond = (v: number, permit: Resources, t: Micros): void => {
-    answer[v] = permit;
+    mail[v * MAIL + ANSWER] = permit;
     queue.push(t + neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
   };
 
@@ -809,7 +813,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         const n = nodeOf(v);
         // the load1 the agent reports is that of its readings of the last sample, none before the
         // first (what `handReadings` would hand its core): read without touching the agent's state
-        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, sampled ? cycle[v * CYCLE + READ1]! : null, sentLastPermit[v]!, t);
+        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, mail[v * MAIL + SENT_TARGET]!, sampled ? cycle[v * CYCLE + READ1]! : null, mail[v * MAIL + SENT_LAST_PERMIT]!, t);
         if (ans.permit !== null) respond(v, ans.permit, t);
         else scheduleReconcile(n, t + neon.reconcile_delay);
         if (ans.migrate) startMigration(v, t, 'pressure');
@@ -828,9 +832,9 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       }
       case EV_PLUGIN_RESP: {
         const v = arg;
-        const permit = answer[v];
+        const permit = mail[v * MAIL + ANSWER];
         const o = v * CYCLE;
-        if (cycle[o + LAZY] === 1 && cycle[o + IN_FLIGHT] === 1 && permit !== null && permit !== undefined && sameRes(permit, sentTarget[v]!)) {
+        if (cycle[o + LAZY] === 1 && cycle[o + IN_FLIGHT] === 1 && permit !== null && permit !== undefined && sameRes(permit, mail[v * MAIL + SENT_TARGET]!)) {
           // rule 4's request granted in full: `pluginAnswered` (the same permit again, valid as
           // the last time: nothing changed since) is left to agentOf too
           cycle[o + IN_FLIGHT] = 0;
