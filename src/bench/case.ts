@@ -145,10 +145,11 @@ async function timeCluster(scenario: Scenario, name: string): Promise<CaseResult
 /**
  * The Neon model: events = agent metric samples (every VM's agent reads its metrics every 5 s);
  * rounds = 5 s samples. Its baseline (`neonBaseline`) pushes and pops as many events through the
- * heap with one entry per VM — about the model's own heap events (per VM every 15 s the agent's
- * wake-up, the plugin request and its answer: 3 per 3 samples; the model has ≈ 4 % more: the
- * samples themselves, resizes, reconciles, monitor messages) — and does each sample's arithmetic
- * floor (load averages, goal) on typed arrays.
+ * heap with one entry per VM, one push and pop per sample as a plain DES schedules them — about
+ * the model's own heap events (per VM every 15 s the agent's wake-up, the plugin request and its
+ * answer: 3 per 3 samples; the model has ≈ 4 % more: the samples themselves, resizes, reconciles,
+ * monitor messages) — and does each sample's arithmetic floor (load averages, goal) on typed
+ * arrays. Both report process CPU time beside wall time (bench/main.ts alternates them).
  */
 async function timeNeon(scenario: Scenario, name: string): Promise<CaseResult> {
   const { simulateNeon } = await import('../run/neon.js');
@@ -164,7 +165,7 @@ async function timeNeon(scenario: Scenario, name: string): Promise<CaseResult> {
     name,
     seconds,
     events,
-    `${cluster.members.length} nodes, ${cluster.vms.length} VMs, ${sim.counts.rounds} rounds, ${events} agent metric samples, ${sim.counts.heapEvents} heap events, ${sim.counts.engineCalls} agent calls (${sim.counts.agentSkips} more answered by the fast path), ${migrations} migrations; CPU ${cpuSeconds.toFixed(3)} s; baseline population ${cluster.vms.length}`,
+    `${cluster.members.length} nodes, ${cluster.vms.length} VMs, ${sim.counts.rounds} rounds, ${events} agent metric samples, ${sim.counts.heapEvents} heap events, ${sim.counts.engineCalls} agent calls (${sim.counts.agentSkips} more answered by the fast path), ${migrations} migrations; baseline population ${cluster.vms.length}`,
   );
   return { ...result, cpuSeconds };
 }

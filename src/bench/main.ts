@@ -97,7 +97,9 @@ function runCase(name: string, args: string[] = []): CaseResult {
 function summarise(runs: CaseResult[]): CaseResult {
   const first = runs[0]!;
   const walls = runs.map((r) => r.wallSeconds);
-  const range = runs.length > 1 ? `wall ${Math.min(...walls).toFixed(3)}–${Math.max(...walls).toFixed(3)} s; ` : '';
+  const cpus = runs.map((r) => r.cpuSeconds ?? NaN);
+  const cpuRange = first.cpuSeconds !== undefined ? `, CPU ${Math.min(...cpus).toFixed(3)}–${Math.max(...cpus).toFixed(3)} s` : '';
+  const range = runs.length > 1 ? `wall ${Math.min(...walls).toFixed(3)}–${Math.max(...walls).toFixed(3)} s${cpuRange}; ` : '';
   return {
     name: first.name,
     wallSeconds: median(walls),
