@@ -415,19 +415,17 @@ export function panelChart(data: ChartData, index: number): TopLevelSpec {
   ];
   const colour = { domain: [...names], range: names.map((_, k) => PANEL_COLOURS[k % PANEL_COLOURS.length]!) };
   const axis = panel.integer ? { tickMinStep: 1, format: 'd' } : {};
-  const layers: Layer[] = [
-    {
-      transform: [{ filter: "datum.kind === 'point'" }, timeCalc(time, 't', 'x'), { fold: [...names], as: ['series', 'value'] }],
-      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, aria: false },
-      encoding: {
-        x: xEncoding(time, 'x'),
-        y: { field: 'value', type: 'quantitative', title: panel.axis, scale: { zero: true }, axis },
-        color: { field: 'series', type: 'nominal', title: null, scale: colour },
-        // the first line thick under the others, so it shows where they coincide
-        strokeWidth: { field: 'series', type: 'nominal', legend: null, scale: { domain: [...names], range: names.map((_, k) => (k === 0 ? 3.5 : 1.5)) } },
-      },
+  const line = (fold: string[], width: number): Layer => ({
+    transform: [{ filter: "datum.kind === 'point'" }, timeCalc(time, 't', 'x'), { fold, as: ['series', 'value'] }],
+    mark: { type: 'line', interpolate: 'step-after', strokeWidth: width, aria: false },
+    encoding: {
+      x: xEncoding(time, 'x'),
+      y: { field: 'value', type: 'quantitative', title: panel.axis, scale: { zero: true }, axis },
+      color: { field: 'series', type: 'nominal', title: null, scale: colour },
     },
-  ];
+  });
+  // the first line thick under the others, so it shows where they coincide
+  const layers: Layer[] = names.length > 1 ? [line([names[0]!], 3.5), line(names.slice(1), 1.5)] : [line([...names], 1.5)];
   if (panel.rules.length > 0) {
     layers.push({
       transform: [{ filter: "datum.kind === 'rule'" }],

@@ -241,12 +241,14 @@ function countersOf(flow: RequestFlow | null, now: Micros): RequestCounters | nu
 /**
  * A metric's current value as a percentage of its target, from the core's outcome: utilisation
  * / target utilisation; average or total milli-value / target milli-value (an AverageValue
- * Object or External metric's `current` is already per pod). NaN when failed or not finite.
+ * Object or External metric's `current` is already per pod). NaN when failed or infinite (a value
+ * above 0 per pod at 0 pods); 0 for nothing per pod at 0 pods (the core's 0 / 0).
  *
  * @example percentOfTarget({ type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } }, 60) // 120
  */
 export function percentOfTarget(spec: MetricSpec, current: number | null): number {
-  if (current === null || !Number.isFinite(current)) return NaN;
+  if (current === null || current === Infinity) return NaN;
+  if (Number.isNaN(current)) return 0;
   const t = spec.target;
   const target = t.type === 'Utilization' ? t.averageUtilization : t.type === 'Value' ? t.value : t.averageValue;
   return (current * 100) / target;
