@@ -21,6 +21,8 @@ import { simulateReplicas } from '../src/run/replicas.js';
 import { InputError } from '../src/scenario/errors.js';
 import { advance, createFlow } from '../src/requests/flow.js';
 import { ReplicaPhase, type ReplicaInstanceView } from '../src/world/replicas/engine.js';
+import { ChartRecorder } from '../src/report/chart-recorder.js';
+import { allCharts, chartIdsFor, chartTitle } from '../src/report/charts.js';
 
 const S = 1_000_000;
 const NOW = 3600 * S;
@@ -281,5 +283,47 @@ workloads:
   it('a memory model out of range', () => {
     const text = scenario("      - { type: Resource, resource: { name: memory, target: { type: Utilization, averageUtilization: 50 } } }").replace('    maxReplicas: 4', '    maxReplicas: 4\n    podMemory: { idlePercent: -1 }');
     expect(fails(text)).toMatch(/^bad\.yaml:\d+: engine\.config\.podMemory\.idlePercent: must be >= 0, got -1/);
+  });
+});
+
+describe('the HPA report: panels in place of the tick-counter chart', () => {
+  it('the chart recorder buckets panel values as means, NaN left out', () => {
+    const values = new Float64Array(2);
+    const rec = new ChartRecorder({ groups: ['api'], duration: 30 * S, interval: 5 * S, thresholds: { up: 110, down: 90 }, maxBuckets: 3, panels: [{ title: 'P', subtitle: 's', axis: 'pods', series: ['desired', 'ready'], integer: true, values }] });
+    const sample = { demand: 0, capacity: 0, running: 0, booting: 0, stopping: 0, orphaned: 0, cpu: null, highTicks: 0, lowTicks: 0, violationUs: 0 };
+    // bucket width: 30 s / 3 buckets = 10 s (a multiple of 5 s); samples at 0 and 5 s go to bucket 0, at 10 s to bucket 1
+    values.set([2, NaN]);
+    rec.sample(0, 0, sample);
+    values.set([4, 6]);
+    rec.sample(0, 5 * S, sample);
+    values.set([NaN, NaN]);
+    rec.sample(0, 10 * S, sample);
+    rec.close([0]);
+    const data = rec.finish();
+    // bucket 0: desired (2 + 4) / 2 = 3, ready 6 / 1 = 6; bucket 1: none → null
+    expect(data.buckets.map((b) => b.panels)).toEqual([[[3, 6]], [[null, null]]]);
+    expect(data.panels).toEqual([{ title: 'P', subtitle: 's', axis: 'pods', series: ['desired', 'ready'], rules: [], integer: true }]);
+    expect(chartIdsFor(data)).toEqual(['demand', 'cpu', 'instances', 'panel-1', 'actions']);
+    expect(Object.keys(allCharts(data))).toEqual(['demand', 'cpu', 'instances', 'panel-1', 'actions']);
+    expect(chartTitle(data, 'panel-1')).toBe('P');
+    // without panels (Albatross, Unikraft Cloud): the tick-counter chart as before
+    expect(chartIdsFor({})).toEqual(['demand', 'cpu', 'instances', 'ticks', 'actions']);
+  });
+
+  it('charts desired vs ready replicas and the metric against its target on the scale-to-zero run', () => {
+    const scenario = parseScenarioText(ZERO, 'zero.yaml');
+    const sim = simulateReplicas(scenario, hpaEngine.bind(scenario));
+    const panels = sim.chart.panels!;
+    expect(panels.map((p) => p.series)).toEqual([['desired', 'proposal', 'ready'], ['external requests_per_second']]);
+    // 430 s in 5 s buckets (the stats interval); rules: minReplicas 0, maxReplicas 10; target 100 %, band 90–110 %
+    expect(panels[1]!.rules.map((r) => r.value)).toEqual([100, 90, 110]);
+    const at = (t: number) => sim.chart.buckets.find((b) => b.t0 === t)!.panels!;
+    // round at 15 s (after the sync there): desired 2 on a proposal of 2; api-2 was just placed and
+    // boots until 16 s → 1 ready; the metric: 100000m per pod on status 1 against 50000m → 200 %
+    expect(at(15)).toEqual([[2, 2, 1], [200]]);
+    // round at 20 s: api-2 runs since 16 s → 2 ready; the last sync (15 s) still says 200 %
+    expect(at(20)).toEqual([[2, 2, 2], [200]]);
+    // round at 350 s: the sync at 345 s wrote 0; both pods stopped (stop latency 0) → 0 ready; 0/s → 0 %
+    expect(at(350)).toEqual([[0, 0, 0], [0]]);
   });
 });
