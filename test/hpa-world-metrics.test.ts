@@ -16,7 +16,8 @@ import { proposalFor } from '../src/engines/hpa/replicas.js';
 import type { HpaConfig, MetricSpec, Observation, PodObservation } from '../src/engines/hpa/types.js';
 import { memoryUsage, percentOfTarget, podView, requestMetric } from '../src/engines/hpa/plugin.js';
 import { hpaEngine } from '../src/engines/hpa/plugin.js';
-import { parseScenarioText } from '../src/scenario/load.js';
+import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
+import { parseHpaLine } from '../src/adapters/hpa.js';
 import { simulateReplicas } from '../src/run/replicas.js';
 import { InputError } from '../src/scenario/errors.js';
 import { advance, createFlow } from '../src/requests/flow.js';
@@ -325,5 +326,28 @@ describe('the HPA report: panels in place of the tick-counter chart', () => {
     expect(at(20)).toEqual([[2, 2, 2], [200]]);
     // round at 350 s: the sync at 345 s wrote 0; both pods stopped (stop latency 0) → 0 ready; 0/s → 0 %
     expect(at(350)).toEqual([[0, 0, 0], [0]]);
+  });
+});
+
+describe('decide hpa reads Object metric values; the scale-to-zero scenario is deterministic', () => {
+  it('parses "object" values as milli-units and scales from zero on them (GetObjectMetricReplicas)', () => {
+    const { observation } = parseHpaLine('{"time": 100, "specReplicas": 0, "pods": [], "object": {"requests_per_second": 120, "queue_length": "2500m"}}', 'x:1');
+    expect(observation.object).toEqual({ requests_per_second: 120_000, queue_length: 2500 });
+    // Value target 50: at 0 replicas ceil(120000 / 50000) = ceil(2.4) = 3 (getUsageRatioReplicaCount, current 0)
+    const c = cfg([objectValue('requests_per_second', 50_000)], { minReplicas: 0, scaleToZero: true });
+    expect(onSync(c, initialState(), observation, 100 * S).actions).toEqual([{ type: 'scale', from: 0, to: 3, reason: 'Service metric requests_per_second above target' }]);
+    expect(() => parseHpaLine('{"time": 100, "specReplicas": 0, "objects": {}}', 'x:2')).toThrow(/^x:2: objects: unknown key; expected time, specReplicas, statusReplicas, pods, external, object$/);
+  });
+
+  it('same seed ⇒ identical events and time series (hpa-scale-to-zero, 6 h)', () => {
+    const day = loadScenario('scenarios/hpa-scale-to-zero.yaml', { sets: ['duration=6h'] });
+    const lines = (): string[] => {
+      const out: string[] = [];
+      simulateReplicas(day, hpaEngine.bind(day), { event: (l) => out.push(l), timeseries: (l) => out.push(l) });
+      return out;
+    };
+    const first = lines();
+    expect(first.filter((l) => l.includes('"scale_up"')).length).toBeGreaterThan(5);
+    expect(lines()).toEqual(first);
   });
 });
