@@ -32,7 +32,7 @@ export interface HpaWorldConfig extends HpaConfig {
 
 export const hpaDescriptor: EngineDescriptor = {
   name: 'hpa',
-  summary: 'Kubernetes Horizontal Pod Autoscaler (replica_calculator.go + horizontal.go): integer utilisation, tolerance, readiness rules, stabilisation windows, rate-limit policies',
+  summary: 'Kubernetes Horizontal Pod Autoscaler (replica_calculator.go + horizontal.go): integer utilisation, tolerance, readiness rules, stabilisation windows, rate-limit policies; Resource, Pods, Object and External metrics; scale to zero (alpha)',
   config: [
     { key: 'minReplicas', type: 'integer', default: 1, unit: 'pods', doc: 'spec.minReplicas (0 only with the scaleToZero option and an Object or External metric)', min: 0 },
     { key: 'maxReplicas', type: 'integer', default: 10, unit: 'pods', doc: 'spec.maxReplicas (required upstream; 10 here when unset)', min: 1 },
