@@ -14,14 +14,14 @@ import { describe, expect, it } from 'vitest';
 import { computeReplicasForMetrics, hpaConfig, initialState, onSync } from '../src/engines/hpa/engine.js';
 import { proposalFor } from '../src/engines/hpa/replicas.js';
 import type { HpaConfig, MetricSpec, Observation, PodObservation } from '../src/engines/hpa/types.js';
-import { memoryUsage, percentOfTarget, podView, requestMetric } from '../src/engines/hpa/plugin.js';
+import { memoryUsage, observeWorld, percentOfTarget, podView, requestMetric, type HpaGroupState } from '../src/engines/hpa/plugin.js';
 import { hpaEngine } from '../src/engines/hpa/plugin.js';
 import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import { parseHpaLine } from '../src/adapters/hpa.js';
 import { simulateReplicas } from '../src/run/replicas.js';
 import { InputError } from '../src/scenario/errors.js';
 import { advance, createFlow } from '../src/requests/flow.js';
-import { ReplicaPhase, type ReplicaInstanceView } from '../src/world/replicas/engine.js';
+import { ReplicaPhase, type ReplicaGroupView, type ReplicaInstanceView } from '../src/world/replicas/engine.js';
 import { ChartRecorder } from '../src/report/chart-recorder.js';
 import { allCharts, chartIdsFor, chartTitle } from '../src/report/charts.js';
 
@@ -349,5 +349,34 @@ describe('decide hpa reads Object metric values; the scale-to-zero scenario is d
     const first = lines();
     expect(first.filter((l) => l.includes('"scale_up"')).length).toBeGreaterThan(5);
     expect(lines()).toEqual(first);
+  });
+});
+
+describe('what the HPA sees of the world at a sync (observeWorld)', () => {
+  it('custom values on running pods only, service values for Object and External, status replicas without deleted pods', () => {
+    // 10 ms a request, 1 slot a pod; 2 running pods (μ = 200/s) get 150/s from 0 to 15 s:
+    // 2250 arrived and served; in service now 150 × 0.01 = 1.5; nothing waits
+    const flow = createFlow({ serviceTime: 10_000, concurrency: 1, queueLimit: Infinity });
+    advance(flow, 0, 15 * S, 150, 2);
+    const inst = (name: string, phase: ReplicaPhase): ReplicaInstanceView => ({ id: 1, name, isPrimary: false, host: 0, phase, vcpus: 1, orphaned: false, cpuUs: 0, createdAt: 0, startedAt: 0, phaseSince: 0, reportedAt: -1, reportedSec: 0, reportedUsec: 0 });
+    const group = {
+      index: 0,
+      spec: { name: 'api', memory_bytes: 256 * MI },
+      instances: [inst('api', ReplicaPhase.Running), inst('api-2', ReplicaPhase.Running), inst('api-3', ReplicaPhase.Booting), inst('api-4', ReplicaPhase.Stopping)],
+      running: 2,
+      requests: flow,
+    } as unknown as ReplicaGroupView;
+    const state = { counters: { at: 0, served: 0, arrived: 0 }, specReplicas: 3 } as unknown as HpaGroupState;
+    const needs = { memory: null, pods: ['requests_per_second', 'inflight_requests'], object: ['requests_per_second'], external: ['queue_length'] } as const;
+    const o = observeWorld(group, state, 15 * S, needs);
+    // per running pod: served 2250 / 15 s / 2 = 75/s → 75000m; in flight 1.5 / 2 = 0.75 → 750m
+    expect(o.pods.map((p) => [p.name, p.phase, p.deleted, p.custom ?? null])).toEqual([
+      ['api', 'Running', false, { requests_per_second: 75_000, inflight_requests: 750 }],
+      ['api-2', 'Running', false, { requests_per_second: 75_000, inflight_requests: 750 }],
+      ['api-3', 'Pending', false, null],
+      ['api-4', 'Running', true, null],
+    ]);
+    // the service: 2250 arrived / 15 s = 150/s → 150000m; queue 0; status replicas: 3 (the stopping pod left out)
+    expect([o.object, o.external, o.statusReplicas, o.specReplicas]).toEqual([{ requests_per_second: 150_000 }, { queue_length: 0 }, 3, 3]);
   });
 });
