@@ -15,7 +15,7 @@
  *   (`memoryUsage`: the pod's memory request times a share between `podMemory.idlePercent` and
  *   `podMemory.busyPercent`, by its CPU use over the same window). With request metrics
  *   (`WORLD_METRICS`, request-driven workloads), the custom and external metrics APIs: per pod
- *   for `Pods` metrics, for the service for `Object` and `External` ones (`requestMetrics`).
+ *   for `Pods` metrics, for the service for `Object` and `External` ones (`requestMetric`).
  * - **Decide**: `onSync` on that view; its `spec.replicas` becomes the ReplicaSet's.
  * - **Actuator (ReplicaSet)**: at each sync, and at once when a pod is gone without being deleted
  *   (boot failed, killed), the live pods not being deleted are brought to `spec.replicas`:
@@ -36,7 +36,7 @@ import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
 import type { ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaInstanceView, ReplicaPanel, ReplicaPlugin, ReplicaStep } from '../../world/replicas/engine.js';
 import { ReplicaPhase } from '../../world/replicas/engine.js';
 import { toMilli } from './config.js';
-import { hpaDescriptor, type HpaWorldConfig, type PodMemory } from './descriptor.js';
+import { hpaDescriptor, WORLD_METRIC_NAMES, type HpaWorldConfig, type PodMemory } from './descriptor.js';
 import { initialState, onSync } from './engine.js';
 import { podsToDelete, type RankedPod } from './replicaset.js';
 import { tolerancesFor } from './replicas.js';
@@ -79,8 +79,8 @@ export interface RequestCounters {
  * - `inflight_requests`: requests being served now (per pod: shared evenly by the running pods).
  * - `queue_length`: requests waiting for a slot now, none running included (per pod: shared evenly).
  */
-export const WORLD_METRICS = ['requests_per_second', 'inflight_requests', 'queue_length'] as const;
-export type WorldMetric = (typeof WORLD_METRICS)[number];
+export const WORLD_METRICS = WORLD_METRIC_NAMES;
+export type WorldMetric = (typeof WORLD_METRIC_NAMES)[number];
 
 const NO_COMMANDS: readonly ReplicaCommand[] = Object.freeze([]);
 
