@@ -318,11 +318,14 @@ function initialPods(config: HpaWorldConfig, spec: WorkloadSpec): number {
   return Math.min(config.maxReplicas, Math.max(config.minReplicas, spec.min_instances));
 }
 
-/** Bind the HPA to one run: the configuration `resolveConfig` made from the scenario. */
-/** The largest proposal among the metrics that gave one (NaN: none). */
+/**
+ * The largest proposal among the metrics that gave one (NaN: none).
+ *
+ * @example largestProposal([{ proposal: 3 }, { proposal: null }, { proposal: 5 }]) // 5
+ */
 function largestProposal(outcomes: readonly MetricOutcome[]): number {
   let best = NaN;
-  for (const o of outcomes) if (o.proposal !== null && !(o.proposal <= best)) best = o.proposal;
+  for (const o of outcomes) if (o.proposal !== null && (Number.isNaN(best) || o.proposal > best)) best = o.proposal;
   return best;
 }
 
