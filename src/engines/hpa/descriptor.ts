@@ -25,9 +25,13 @@ export interface PodMemory {
   busyPercent: number;
 }
 
-/** The HPA a simulated world runs: the core's configuration and the world's pod memory model. */
+/**
+ * The HPA a simulated world runs: the core's configuration and, when a memory metric reads it,
+ * the world's pod memory model (absent otherwise, so summary.json of a run without memory
+ * metrics shows the HPA configuration only).
+ */
 export interface HpaWorldConfig extends HpaConfig {
-  podMemory: PodMemory;
+  podMemory?: PodMemory;
 }
 
 export const hpaDescriptor: EngineDescriptor = {
@@ -113,7 +117,8 @@ export function keyPath(key: string): (string | number)[] {
  * the scenario file and line: an unknown `selectPolicy`, a period ≤ 0, `minReplicas` above
  * `maxReplicas`, a non-positive target, `minReplicas: 0` without an Object or External metric,
  * and a `Pods`, `Object` or `External` metric the world does not measure (`WORLD_METRIC_NAMES`).
- * Adds the world's pod memory model (`podMemory.*` keys, 50 % and 90 % by default).
+ * Adds the world's pod memory model (`podMemory.*` keys, 50 % and 90 % by default) when a
+ * memory metric reads it.
  */
 export function hpaWorldConfig(resolved: Record<string, unknown>, options: Record<string, unknown>, structured: Record<string, unknown>, where: ConfigWhere): HpaWorldConfig {
   let config: HpaConfig;
@@ -128,6 +133,7 @@ export function hpaWorldConfig(resolved: Record<string, unknown>, options: Recor
       where.fail(['metrics', i, ...nameKey(m)], `unknown metric ${JSON.stringify(m.name)}: the simulated world measures ${WORLD_METRIC_NAMES.join(', ')} (and Resource cpu, memory)`);
     }
   });
+  if (!config.metrics.some((m) => m.type === 'Resource' && m.name === 'memory')) return config;
   const podMemory = { idlePercent: resolved['podMemory.idlePercent'] as number, busyPercent: resolved['podMemory.busyPercent'] as number };
   return { ...config, podMemory };
 }

@@ -145,6 +145,9 @@ function podCpuView(inst: ReplicaInstanceView, now: Micros): PodObservation {
   }
 }
 
+/** The descriptor's defaults of `podMemory.*`, for a configuration made without them. */
+const DEFAULT_POD_MEMORY: PodMemory = { idlePercent: 50, busyPercent: 90 };
+
 /** What a configuration asks of the world beyond CPU: memory samples, request metrics by API. */
 export interface WorldNeeds {
   /** Pod memory model when a memory metric is used; null otherwise. */
@@ -162,7 +165,7 @@ export interface WorldNeeds {
 export function worldNeeds(config: HpaWorldConfig): WorldNeeds {
   const of = (type: MetricSpec['type']): WorldMetric[] => [...new Set(config.metrics.filter((m) => m.type === type).map((m) => m.name as WorldMetric))];
   const memory = config.metrics.some((m) => m.type === 'Resource' && m.name === 'memory');
-  return { memory: memory ? config.podMemory : null, pods: of('Pods'), object: of('Object'), external: of('External') };
+  return { memory: memory ? (config.podMemory ?? DEFAULT_POD_MEMORY) : null, pods: of('Pods'), object: of('Object'), external: of('External') };
 }
 
 /**
