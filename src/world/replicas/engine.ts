@@ -211,7 +211,9 @@ export interface RoundSensor<S> {
  * A `TimerSensor` observes the world at times the engine chooses (HPA: the metrics-server view
  * at every `syncPeriod`; Unikraft Cloud: millicores and in-flight requests per instance at its
  * decision period). The world calls `onWake` at `firstWake`, then at each step's `wakeAt`; one
- * heap event per workload and wake-up, ordered before the round at the same time. Counters are
+ * heap event per workload and wake-up, ordered before the round at the same time and after the
+ * lifecycle events (placed, boot done, wake done, gone) and faults at that time: an observation at
+ * t sees what changed at t (test/replica-order.test.ts). Counters are
  * settled to `now` before the call. `observe` builds the core's observation from the world
  * (the sensor proper); `decide` calls the pure core on it. The world always calls them as the
  * pair `decide(state, observe(group, state, now), now)`; they are separate so tests and docs can
