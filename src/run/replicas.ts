@@ -65,6 +65,8 @@ const PRIO_SYNC = 2;
 const PRIO_ROUND = 3;
 
 const GIB = 1024 ** 3;
+/** First backoff after a spawn found no room (µs); it doubles up to `stats_interval` (ReplicaPlugin.spawnFailures). */
+const SPAWN_RETRY_FIRST = 10_000;
 
 /** Where a run's streaming outputs go; every sink is optional. */
 export interface RunSinks {
@@ -344,6 +346,55 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     if (i < chartGroups) chart.reversal(i, t, reversal);
   };
 
+  /**
+   * Spawn failures under `spawnFailures: 'backoff'` (see ReplicaPlugin): `retryAt` — no placement
+   * is tried for the workload before it; `retryDelay` — the current backoff (0: none); a run of
+   * failures with one reason is logged once, its repeats counted and logged when the run ends.
+   */
+  const spawnBackoff = plugin.spawnFailures !== 'each';
+  const retryAt = new Float64Array(workloads.length);
+  const retryDelay = new Float64Array(workloads.length);
+  const failRepeats = new Float64Array(workloads.length);
+  const failFirst = new Float64Array(workloads.length);
+  const failLast = new Float64Array(workloads.length);
+  const failReason: (string | null)[] = workloads.map(() => null);
+  const maxRetryDelay = Math.max(SPAWN_RETRY_FIRST, interval);
+
+  /** A spawn of `w` failed at `t` (`tried`: placement was tried, not refused by the backoff): back off, log the first of a run. */
+  const spawnFailed = (w: Workload, name: string, failure: string, t: Micros, tried: boolean): void => {
+    const i = w.index;
+    if (tried && failure === 'no_capacity') {
+      retryDelay[i] = retryDelay[i] === 0 ? SPAWN_RETRY_FIRST : Math.min(2 * retryDelay[i]!, maxRetryDelay);
+      retryAt[i] = t + retryDelay[i]!;
+    }
+    if (failReason[i] === failure) {
+      failRepeats[i]!++;
+      failLast[i] = t;
+      return;
+    }
+    flushFailures(w, t);
+    failReason[i] = failure;
+    failFirst[i] = t;
+    failLast[i] = t;
+    log(t, 'spawn_failed', { group: w.spec.name, instance: name, reason: failure });
+    chartAction(t, w, 'spawn_failed');
+  };
+
+  /** A spawn of `w` was placed at `t`: the backoff and the run of failures end. */
+  const spawnPlaced = (w: Workload, t: Micros): void => {
+    retryDelay[w.index] = 0;
+    retryAt[w.index] = 0;
+    flushFailures(w, t);
+  };
+
+  /** Log the repeats of `w`'s run of spawn failures (if any) at `t` and end the run. */
+  const flushFailures = (w: Workload, t: Micros): void => {
+    const i = w.index;
+    if (failRepeats[i]! > 0) log(t, 'spawn_failed', { group: w.spec.name, reason: failReason[i], count: failRepeats[i], first_s: failFirst[i]! / 1e6, last_s: failLast[i]! / 1e6 });
+    failRepeats[i] = 0;
+    failReason[i] = null;
+  };
+
   /** The one actuator: carry out command `a` for `w` at `t`. */
   const act = (w: Workload, a: ReplicaCommand, t: Micros, scaled: { up: boolean; down: boolean }): void => {
     const i = w.index;
@@ -351,7 +402,8 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     switch (a.type) {
       case 'spawn': {
         // a scale-up counts when an instance is created; the engine hears of it when placed (EV_PLACED)
-        const failure = create(w, a.name, false, t, false, a.cloneOf);
+        const tried = !spawnBackoff || t >= retryAt[i]!;
+        const failure = tried ? create(w, a.name, false, t, false, a.cloneOf) : 'no_capacity';
         if (failure === null) {
           metrics.count(i, 'clones_spawned');
           log(t, a.scaling === 'up' ? 'scale_up' : 'spawned', { group, instance: a.name });
@@ -359,10 +411,14 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
             scaled.up = true;
             scalingAction(w, t, 1);
           }
+          if (spawnBackoff) spawnPlaced(w, t);
         } else {
           metrics.count(i, 'spawn_failures');
-          log(t, 'spawn_failed', { group, instance: a.name, reason: failure });
-          chartAction(t, w, 'spawn_failed');
+          if (spawnBackoff) spawnFailed(w, a.name, failure, t, tried);
+          else {
+            log(t, 'spawn_failed', { group, instance: a.name, reason: failure });
+            chartAction(t, w, 'spawn_failed');
+          }
           apply(w, plugin.onSpawnResult(w, states[i]!, a.name, failure, t), t);
         }
         break;
@@ -723,6 +779,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   });
 
   for (const w of workloads) settle(w, end);
+  if (spawnBackoff) for (const w of workloads) flushFailures(w, end);
   for (const s of sources) s.close();
   const results = workloads.map((w) => ({ name: w.spec.name, result: metrics.finish(w.index, end) }));
   chart.close(workloads.slice(0, chartGroups).map((w) => metrics.violationMicros(w.index)));
