@@ -24,7 +24,7 @@ import type { LoadSource } from '../load/source.js';
 import { FleetMetrics, WorkloadMetricsBank, type WorkloadResult } from '../metrics/workload.js';
 import { ChartRecorder, type ChartSample } from '../report/chart-recorder.js';
 import type { ChartActionKind, ChartData } from '../report/types.js';
-import type { Scenario } from '../scenario/types.js';
+import type { KillInstance, KillPrimary, Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
 import { HostPool, makeHosts, type Host } from '../world/hosts.js';
 import type { EngineReading, GoneCause, ReplicaCommand, ReplicaPlugin, ReplicaStep, RoundSensor, SpawnResult } from '../world/replicas/engine.js';
@@ -634,6 +634,37 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     return n;
   };
 
+  /** Draws of `kill_instance` faults with `instance: any` (its own stream: other draws unchanged). */
+  let rngFaults: RandomStream | null = null;
+
+  /**
+   * The instance a `kill_instance` fault hits: among `w`'s live, not stopping instances, oldest
+   * first (by creation, i.e. id), the `which`-th, or one drawn uniformly from `world:faults`;
+   * undefined when there is none.
+   */
+  const faultVictim = (w: Workload, which: number | 'any'): Instance | undefined => {
+    const alive = w.instances.filter((inst) => inst.phase !== Phase.Stopping).sort((a, b) => a.id - b.id);
+    if (which !== 'any') return alive[which];
+    if (alive.length === 0) return undefined;
+    rngFaults ??= stream(scenario.seed, 'world:faults');
+    return alive[Math.floor(rngFaults.next() * alive.length)];
+  };
+
+  /** A `kill_instance` fault at `t`: its instance is gone at once (the engine hears `killed`); `fault_missed` when there is none. */
+  const killInstance = (fault: KillInstance, t: Micros): void => {
+    const w = byName.get(fault.kill_instance)!;
+    const inst = faultVictim(w, fault.instance);
+    if (inst === undefined) {
+      log(t, 'fault_missed', { group: w.spec.name, instance: fault.instance, reason: 'no such live instance' });
+      return;
+    }
+    bury(w, inst, t);
+    log(t, 'instance_killed', { group: w.spec.name, instance: inst.name, primary: inst.isPrimary });
+    chartAction(t, w, 'instance_killed');
+    gone(w, inst.name, 'killed', t);
+    measure(w, t);
+  };
+
   /** Tell the plug-in that an instance of `w` is gone and carry out its answer. */
   const gone = (w: Workload, name: string, cause: GoneCause, t: Micros): void => {
     const d = plugin.onGone(w, states[w.index]!, name, cause, t);
@@ -726,6 +757,10 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
       }
       case EV_KILL: {
         const fault = scenario.faults[arg]!;
+        if ('kill_instance' in fault) {
+          killInstance(fault, t);
+          break;
+        }
         const w = byName.get(fault.kill_primary)!;
         const inst = findInstance(w, fault.kill_primary);
         if (inst) {
@@ -739,7 +774,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         break;
       }
       case EV_RESTART: {
-        const fault = scenario.faults[arg]!;
+        const fault = scenario.faults[arg] as KillPrimary;
         const w = byName.get(fault.kill_primary)!;
         if (!findInstance(w, fault.kill_primary)) {
           const failure = create(w, fault.kill_primary, true, t, false);
