@@ -39,13 +39,15 @@
  *    an observation of the service and a call of the pure core; reported as decisions per second
  *    beside PB1's stats records per second in the same run (target: within 2×).
  *
- * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
+ * Usage: node dist/bench/main.js [case …] [--repeat N] [--help]   (medians over N repeats, default 3;
+ * the cases and what each measures: --help, src/bench/args.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import { measureProcess, runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
 import { runPb1Days } from './memory.js';
+import { BenchArgError, benchUsage, parseBenchArgs } from './args.js';
 
 export interface CaseResult {
   name: string;
@@ -58,7 +60,6 @@ export interface CaseResult {
   cpuSeconds?: number;
 }
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -126,13 +127,20 @@ function perRecordRatio(big: CaseResult | undefined, pb1: CaseResult | undefined
 }
 
 function main(argv: string[]): void {
-  let repeat = 3;
-  const picked: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--repeat') repeat = Math.max(1, Number(argv[++i]));
-    else picked.push(argv[i]!);
+  let args;
+  try {
+    args = parseBenchArgs(argv);
+  } catch (e) {
+    if (!(e instanceof BenchArgError)) throw e;
+    process.stderr.write(`scalelab bench: error: ${e.message}\n`);
+    process.exitCode = 2;
+    return;
   }
-  const names = picked.length > 0 ? picked : [...CASES];
+  if (args.help) {
+    process.stdout.write(benchUsage());
+    return;
+  }
+  const { names, repeat } = args;
   const results = new Map<string, CaseResult>();
   process.stdout.write(`scalelab bench — node ${process.version}, ${repeat} repeat(s) per case, medians\n\n`);
   const header = `${'case'.padEnd(24)} ${'wall s'.padStart(8)} ${'events'.padStart(12)} ${'events/s'.padStart(12)} ${'peak RSS MB'.padStart(12)}  detail`;
