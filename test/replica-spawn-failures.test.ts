@@ -113,8 +113,9 @@ describe('replica world: spawn failures', () => {
       ['no_capacity', 0.02, 0.13],
       ['no_capacity', 0.15, 0.21],
     ]);
-    // every refused spawn counts: 20–130 ms (12) and 150, 160, 200, 210 ms (4)
+    // every refused spawn counts: 20–130 ms (12) and 150, 160, 200, 210 ms (4) = Σ count (1 where absent): 1 + 11 + 1 + 3
     expect(failures).toBe(16);
+    expect(events.filter((e) => e.type === 'spawn_failed').reduce((n, e) => n + (e.count ?? 1), 0)).toBe(16);
   });
 
   it("'each' (Albatross): every spawn tried and every failure logged", () => {
