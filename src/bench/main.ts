@@ -40,14 +40,14 @@
  *    beside PB1's stats records per second in the same run (target: within 2×).
  *
  * Usage: node dist/bench/main.js [case …] [--repeat N] [--help]   (medians over N repeats, default 3;
- * the cases and what each measures: --help, src/bench/args.ts)
+ * --help lists the cases with what each measures, from src/bench/args.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import { measureProcess, runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
+import { benchArgs } from './args.js';
 import { runPb1Days } from './memory.js';
-import { BenchArgError, benchUsage, parseBenchArgs } from './args.js';
 
 export interface CaseResult {
   name: string;
@@ -60,6 +60,7 @@ export interface CaseResult {
   cpuSeconds?: number;
 }
 
+const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -127,19 +128,9 @@ function perRecordRatio(big: CaseResult | undefined, pb1: CaseResult | undefined
 }
 
 function main(argv: string[]): void {
-  let args;
-  try {
-    args = parseBenchArgs(argv);
-  } catch (e) {
-    if (!(e instanceof BenchArgError)) throw e;
-    process.stderr.write(`scalelab bench: error: ${e.message}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (args.help) {
-    process.stdout.write(benchUsage());
-    return;
-  }
+  // --help and bad arguments are answered here (null: nothing to run)
+  const args = benchArgs(argv, CASES);
+  if (args === null) return;
   const { names, repeat } = args;
   const results = new Map<string, CaseResult>();
   process.stdout.write(`scalelab bench — node ${process.version}, ${repeat} repeat(s) per case, medians\n\n`);
