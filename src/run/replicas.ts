@@ -65,8 +65,6 @@ const PRIO_SYNC = 2;
 const PRIO_ROUND = 3;
 
 const GIB = 1024 ** 3;
-/** First backoff after a spawn found no room (µs); it doubles up to `stats_interval` (ReplicaPlugin.spawnFailures). */
-const SPAWN_RETRY_FIRST = 10_000;
 
 /** Where a run's streaming outputs go; every sink is optional. */
 export interface RunSinks {
@@ -109,6 +107,9 @@ export interface WorkloadRequests {
   /** Time from a wake to the instance running again (ms); null without wakes. */
   wake_latency_ms: { mean: number | null; max: number | null };
 }
+
+/** First backoff after a spawn found no room (µs); it doubles up to `stats_interval` (ReplicaPlugin.spawnFailures). */
+const SPAWN_RETRY_FIRST = 10_000;
 
 /** Column names of timeseries.csv. */
 export const TIMESERIES_HEADER = 'time_s,group,series,value';
