@@ -166,10 +166,13 @@ async function timeKraftcloud(scenario: Scenario, name: string): Promise<CaseRes
   const { simulateReplicas } = await import('../run/replicas.js');
   const { kraftcloudEngine } = await import('../engines/kraftcloud/world.js');
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const sim = simulateReplicas(scenario, kraftcloudEngine.bind(scenario));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
   const events = sim.counts.engineCalls;
-  return caseResult(name, seconds, events, `${scenario.workloads.length} services, ${scenario.duration / 3.6e9} h, ${sim.counts.rounds} rounds, ${events} engine decisions, ${sim.counts.heapEvents} heap events; events = decisions`);
+  const result = caseResult(name, seconds, events, `${scenario.workloads.length} services, ${scenario.duration / 3.6e9} h, ${sim.counts.rounds} rounds, ${events} engine decisions, ${sim.counts.heapEvents} heap events (wake-ups at one instant share one); events = decisions`);
+  return { ...result, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 /**

@@ -70,6 +70,11 @@ export class EventQueue {
     return this.arg[0]!;
   }
 
+  /** Priority of the earliest event (valid after a non-empty check). */
+  peekPriority(): number {
+    return this.prio[0]!;
+  }
+
   /** Remove the earliest event. Read it first with peekTime/peekKind/peekArg. */
   pop(): void {
     const last = --this.count;

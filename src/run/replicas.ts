@@ -16,6 +16,7 @@ import { addedLatency, combinedAddedLatency, requestMetrics, type RequestMetrics
 import { LatencyHistogram } from '../requests/histogram.js';
 import type { RunLatency } from '../metrics/requests.js';
 import { EventQueue } from '../kernel/heap.js';
+import { WakeBatches } from './wake-batches.js';
 import { runUntil } from '../kernel/loop.js';
 import { stream, type RandomStream } from '../kernel/random.js';
 import type { Micros } from '../kernel/time.js';
@@ -54,6 +55,7 @@ const EV_KILL = 4;
 const EV_RESTART = 5;
 const EV_SYNC = 6;
 const EV_ROUND = 7;
+/** The timer sensor's wake-ups at one instant (a batch of workloads, `WakeBatches`). */
 const EV_WAKE = 8;
 /** A parked instance's wake is done (it runs again). */
 const EV_WOKEN = 9;
@@ -318,6 +320,10 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     if (d.wakeAt !== undefined) wake(i, d.wakeAt, t);
   };
 
+  // timer wake-ups at one instant share a heap event (a batch holding a replaced wake-up is stale
+  // for it); with a periodic pass (same priority) each keeps its own
+  const batches = new WakeBatches(plugin.periodic === undefined);
+
   /** Set (or cancel, null) workload `i`'s next wake-up. */
   const wake = (i: number, at: Micros | null, t: Micros): void => {
     if (at === null) {
@@ -326,7 +332,46 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     }
     if (!(at > t)) throw new Error(`engine ${scenario.engine.name} asked to wake at ${at} µs, not after now (${t} µs)`);
     nextWake[i] = at;
-    if (at < end) queue.push(at, EV_WAKE, i, PRIO_SYNC);
+    if (at < end) schedule(at, i);
+  };
+
+  /** Schedule workload `i`'s wake-up at `at` (< end): into the batch at that instant, a new one's heap event if none. */
+  const schedule = (at: Micros, i: number): void => {
+    const opened = batches.add(at, i);
+    if (opened >= 0) queue.push(at, EV_WAKE, opened, PRIO_SYNC);
+  };
+
+  /**
+   * Run the batch of wake-ups `id` at `t`: each member whose pending wake-up is `t` observes and
+   * decides, in order. An event due at `t` before the wake-ups (a zero-latency placement, stop or
+   * boot a step scheduled) interrupts it: the rest go back into the heap behind that event, as
+   * their own heap events were.
+   */
+  const runWakes = (id: number, t: Micros): void => {
+    for (let i = batches.next(id); i >= 0; i = batches.next(id)) {
+      if (nextWake[i] !== t) continue; // replaced by a later step's wake-up
+      nextWake[i] = -1;
+      timerStep(workloads[i]!, t);
+      if (batches.remaining(id) > 0 && queue.peekTime() === t && queue.peekPriority() < PRIO_SYNC) {
+        queue.push(t, EV_WAKE, id, PRIO_SYNC);
+        return;
+      }
+    }
+    batches.release(id);
+  };
+
+  /** The timer sensor's turn for `w` at `t`: settle, observe, decide, act. */
+  const timerStep = (w: Workload, t: Micros): void => {
+    const i = w.index;
+    const before = states[i]!;
+    settle(w, t);
+    const d = timerSensor!.decide(w, before, timerSensor!.observe(w, before, t), t);
+    counts.engineCalls++;
+    counts.records += w.instances.length; // the instances the sensor read
+    if (d.state !== before || d.actions.length > 0) {
+      apply(w, d, t);
+      measure(w, t);
+    } else if (d.wakeAt !== undefined) wake(i, d.wakeAt, t);
   };
 
   /**
@@ -690,7 +735,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
       const first = timerSensor.firstWake(w, states[w.index]!);
       if (first !== null && first < end) {
         nextWake[w.index] = first;
-        queue.push(first, EV_WAKE, w.index, PRIO_SYNC);
+        schedule(first, w.index);
       }
     }
   }
@@ -796,21 +841,10 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         if (t + periodic!.every < end) queue.push(t + periodic!.every, EV_SYNC, 0, PRIO_SYNC);
         break;
       }
-      case EV_WAKE: {
-        if (nextWake[arg] !== t) break; // replaced by a later step's wake-up
-        nextWake[arg] = -1;
-        const w = workloads[arg]!;
-        const before = states[arg]!;
-        settle(w, t);
-        const d = timerSensor!.decide(w, before, timerSensor!.observe(w, before, t), t);
-        counts.engineCalls++;
-        counts.records += w.instances.length; // the instances the sensor read
-        if (d.state !== before || d.actions.length > 0) {
-          apply(w, d, t);
-          measure(w, t);
-        } else if (d.wakeAt !== undefined) wake(arg, d.wakeAt, t);
+      case EV_WAKE:
+        batches.close(arg);
+        runWakes(arg, t);
         break;
-      }
     }
   });
 

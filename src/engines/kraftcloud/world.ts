@@ -23,7 +23,9 @@
  * scale-down.
  *
  * The plug-in keeps nothing per workload but the state the world hands back: the core's state
- * and the number of the next instance name. Observation objects are scratch, reused across calls.
+ * and the number of the next instance name. The sensor reads each service into a reading in
+ * columns (scratch, reused across calls); the usual turn is decided on it by the fast path
+ * (`steady.ts`, proven equal to the core), any other by the core on an observation built from it.
  */
 import type { Micros } from '../../kernel/time.js';
 import { inFlight, servedRate } from '../../requests/flow.js';
@@ -43,6 +45,7 @@ import {
 import type { KraftcloudConfig } from './config.js';
 import { kraftcloudConfigOf, kraftcloudDescriptor } from './descriptor.js';
 import { decide, initialState, type Decision, type InstanceObservation, type KraftcloudState, type Observation } from './engine.js';
+import { READ_STATE, steadyPlan, steadyTurn, type SteadyPlan, type SteadyReading } from './steady.js';
 
 /** One service's state in the world: the core's state and the number the next instance gets. */
 export interface KraftcloudWorldState {
@@ -95,25 +98,70 @@ function stateOf(phase: ReplicaPhase): InstanceObservation['state'] | null {
   }
 }
 
-/** The plug-in of one run: a core configuration per workload, a reused observation. */
-class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observation> {
+/**
+ * The plans, equal ones replaced by the first of them: services configured alike (the usual case:
+ * one engine section for every workload) share one plan, which stays in cache across the loop.
+ */
+function sharedPlans(plans: SteadyPlan[]): SteadyPlan[] {
+  const seen = new Map<string, SteadyPlan>();
+  return plans.map((p) => {
+    const key = JSON.stringify(p, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)); // ±Infinity bounds kept apart
+    const first = seen.get(key);
+    if (first !== undefined) return first;
+    seen.set(key, p);
+    return p;
+  });
+}
+
+/** A reading with room for `room` instances. */
+function emptyReading(room: number): ServiceReading {
+  return { count: 0, states: new Uint8Array(room), createdAt: new Float64Array(room), millicores: new Float64Array(room), inflight: 0, rps: 0, waiting: 0, arriving: false };
+}
+
+/** Reading `i` of `readings`, its columns grown to hold `n` instances first when too short. */
+function fit(readings: ServiceReading[], i: number, n: number): ServiceReading {
+  const r = readings[i]!;
+  if (r.states.length >= n) return r;
+  return (readings[i] = emptyReading(Math.max(n, 2 * r.states.length)));
+}
+
+/**
+ * What the sensor read of one service at one decision (a scratch object per workload, refilled
+ * by each call): the columns the fast path reads, and what the core's observation adds — whether
+ * requests are arriving (each running instance's last request is `now` then).
+ */
+export interface ServiceReading extends SteadyReading {
+  arriving: boolean;
+}
+
+/** The plug-in of one run: a core configuration and fast-path plan per workload, a reused reading and observation per workload. */
+class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceReading> {
   readonly configs: KraftcloudConfig[];
+  /** Per workload: its configuration laid out for the steady-turn fast path. */
+  readonly plans: SteadyPlan[];
   readonly wakeLatency: Micros;
-  /** Scratch: observation objects reused call after call. */
-  private readonly pool: InstanceObservation[] = [];
-  private readonly list: InstanceObservation[] = [];
-  private readonly observation: { instances: InstanceObservation[]; waiting: number } = { instances: this.list, waiting: 0 };
+  /** Scratch per workload: the sensor's reading, refilled whole by each call. */
+  private readonly readings: ServiceReading[];
+  /**
+   * Scratch per workload: the core's observation and the instance objects in it, built from the
+   * reading when the fast path declines, rewritten whole each time (so a service's list keeps its
+   * length while the service does).
+   */
+  private readonly scratch: { pool: InstanceObservation[]; observation: { instances: InstanceObservation[]; waiting: number } }[];
   /** Scratch for the report only: the average millicores each workload's core last read (−1: none). */
   private readonly lastCpu: Float64Array;
   /** Scratch: the core's last decision, filled again by the next call (no allocation per tick). */
   private decision: Decision | undefined = undefined;
   private readonly lastStep: { state: KraftcloudWorldState; actions: readonly ReplicaCommand[]; wakeAt: Micros | null } = { state: null as never, actions: NO_ACTIONS, wakeAt: null };
-  readonly sensor: TimerSensor<KraftcloudWorldState, Observation>;
+  readonly sensor: TimerSensor<KraftcloudWorldState, ServiceReading>;
   readonly report;
 
   constructor(readonly scenario: Scenario) {
     const engine = scenario.engine;
     this.configs = scenario.workloads.map((w) => kraftcloudConfigOf(engine.config, engine.options, w.name));
+    this.plans = sharedPlans(this.configs.map(steadyPlan));
+    this.scratch = scenario.workloads.map(() => ({ pool: [], observation: { instances: [], waiting: 0 } }));
+    this.readings = scenario.workloads.map(() => emptyReading(8));
     this.wakeLatency = engine.config['scale_to_zero.wake_latency'] as Micros;
     this.lastCpu = new Float64Array(scenario.workloads.length).fill(-1);
     const first = this.configs[0];
@@ -151,53 +199,99 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
     return { core: initialState(), nextInstance: group.instances.length + 1 };
   }
 
-  /** What the platform sees of the service at `now` (a reused object, valid until the next call). */
-  observe(group: ReplicaGroupView, now: Micros): Observation {
+  /**
+   * What the platform sees of the service at `now`, read into the workload's reading (a reused
+   * object, valid until the next call): each instance the core sees — placing and booting ones as
+   * starting, parked ones as standby, stopping ones not at all — with its millicores since the
+   * last reading (running ones; `readMillicores` marks them read), and per service the requests in
+   * flight and served per running instance, whether requests arrive, and what waits.
+   */
+  observe(group: ReplicaGroupView, now: Micros): ServiceReading {
     const flow = group.requests;
     const running = group.running;
-    const perInflight = flow !== null ? (running > 0 ? inFlight(flow) / running : 0) : group.demand > 0 ? 1 : 0;
-    const perRps = flow !== null && running > 0 ? servedRate(flow) / running : 0;
-    const arriving = flow !== null ? group.rate > 0 : group.demand > 0;
-    const list = this.list;
+    const r = fit(this.readings, group.index, group.instances.length);
+    r.inflight = flow !== null ? (running > 0 ? inFlight(flow) / running : 0) : group.demand > 0 ? 1 : 0;
+    r.rps = flow !== null && running > 0 ? servedRate(flow) / running : 0;
+    r.arriving = flow !== null ? group.rate > 0 : group.demand > 0;
+    r.waiting = running > 0 ? 0 : flow !== null ? flow.queued : group.demand > 0 ? 1 : 0;
+    const { states, createdAt, millicores } = r;
     const instances = group.instances;
     let n = 0;
     let cpuSum = 0;
     for (let k = 0; k < instances.length; k++) {
       const inst = instances[k]!;
+      const phase = inst.phase;
+      if (phase === ReplicaPhase.Stopping || phase === ReplicaPhase.Gone) continue;
+      createdAt[n] = inst.createdAt;
+      if (phase === ReplicaPhase.Running) {
+        states[n] = READ_STATE.running;
+        const m = readMillicores(inst, now);
+        millicores[n] = m;
+        cpuSum += m;
+      } else {
+        states[n] = phase === ReplicaPhase.Standby ? READ_STATE.standby : READ_STATE.starting;
+        millicores[n] = 0;
+      }
+      n++;
+    }
+    r.count = n;
+    this.lastCpu[group.index] = running > 0 ? cpuSum / running : -1;
+    return r;
+  }
+
+  /**
+   * The core's observation of the turn `r` read (a reused object per workload): per instance the
+   * core sees, its name, state, creation and phase start, the millicores read, and when running
+   * the service's per-instance requests (connections = requests in flight; the last request now
+   * while requests arrive).
+   */
+  observationOf(group: ReplicaGroupView, r: ServiceReading, now: Micros): Observation {
+    const { pool, observation } = this.scratch[group.index]!;
+    const list = observation.instances;
+    const instances = group.instances;
+    let n = 0;
+    for (let k = 0; k < instances.length; k++) {
+      const inst = instances[k]!;
       const state = stateOf(inst.phase);
       if (state === null) continue;
-      let o = this.pool[n];
+      let o = pool[n];
       if (o === undefined) {
         o = { id: '', state, createdAt: 0, since: 0, millicores: 0, inflight: 0, rps: 0, connections: 0, lastRequestAt: null };
-        this.pool.push(o);
+        pool.push(o);
       }
       const isRunning = state === 'running';
       o.id = inst.name;
       o.state = state;
       o.createdAt = inst.createdAt;
       o.since = inst.phaseSince;
-      o.millicores = isRunning ? readMillicores(inst, now) : 0;
-      o.inflight = isRunning ? perInflight : 0;
-      o.rps = isRunning ? perRps : 0;
+      o.millicores = r.millicores[n]!;
+      o.inflight = isRunning ? r.inflight : 0;
+      o.rps = isRunning ? r.rps : 0;
       o.connections = o.inflight;
-      o.lastRequestAt = isRunning && arriving ? now : null;
-      if (isRunning) cpuSum += o.millicores;
-      // the list keeps its length while the service does (no resize on a quiet tick)
+      o.lastRequestAt = isRunning && r.arriving ? now : null;
       if (n < list.length) list[n] = o;
       else list.push(o);
       n++;
     }
     if (list.length !== n) list.length = n;
-    this.lastCpu[group.index] = running > 0 ? cpuSum / running : -1;
-    this.observation.waiting = running > 0 ? 0 : flow !== null ? flow.queued : group.demand > 0 ? 1 : 0;
-    return this.observation;
+    observation.waiting = r.waiting;
+    return observation;
   }
 
-  decide(group: ReplicaGroupView, state: KraftcloudWorldState, observation: Observation, now: Micros): ReplicaStep<KraftcloudWorldState> {
+  decide(group: ReplicaGroupView, state: KraftcloudWorldState, reading: ServiceReading, now: Micros): ReplicaStep<KraftcloudWorldState> {
     const config = this.configs[group.index]!;
+    const step = this.lastStep;
+    // the usual turn (nothing to do, state kept) without the core's bookkeeping; proven equal to the core
+    const steady = steadyTurn(this.plans[group.index]!, state.core, reading, now);
+    if (steady >= 0) {
+      step.state = state;
+      step.actions = NO_ACTIONS;
+      step.wakeAt = steady;
+      return step;
+    }
+    const observation = this.observationOf(group, reading, now);
     const d = decide(config, state.core, observation, now, this.decision);
     this.decision = d; // reused by the next call: its actions are turned into commands below
-    const step = this.lastStep;
     step.wakeAt = d.wakeAt;
     if (d.actions.length === 0) {
       step.state = d.state === state.core ? state : { core: d.state, nextInstance: state.nextInstance };
@@ -247,7 +341,7 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, Observatio
 }
 
 /** Unikraft Cloud as the replica world runs it. */
-export const kraftcloudEngine: ReplicaEngine<KraftcloudWorldState, Observation> = {
+export const kraftcloudEngine: ReplicaEngine<KraftcloudWorldState, ServiceReading> = {
   descriptor: kraftcloudDescriptor,
   bind: (scenario) => new KraftcloudPlugin(scenario),
 };
