@@ -4,6 +4,11 @@
  *
  * Cases:
  *  - pb1: PB1 from BENCHMARKS.md (scenarios/bench-pb1.yaml), the full model.
+ *  - pb1-premove: PB1 on this build beside PB1 on the build from before Albatross moved onto the
+ *    replica world (commit 738fa98; exported with `git archive` into a temp folder, this
+ *    checkout's node_modules symlinked, built with tsc, kept for later runs), both timed by one
+ *    runner, alternating old/new `--repeat` times each; prints the medians and the ratio new / old
+ *    of CPU and wall time (target ≤ 1.05). Skipped, with the reason, without git history (premove.ts).
  *  - pb1-bare-heap: the baseline — the same number of events as PB1 has stats records, pushed
  *    and popped through the kernel's heap with one entry per instance and no model at all.
  *  - pb1-2d: PB1 over two simulated days, to show memory stays flat as duration doubles.
@@ -48,6 +53,7 @@ import { median } from 'simple-statistics';
 import { measureProcess, runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
 import { benchArgs } from './args.js';
 import { runPb1Days } from './memory.js';
+import { PREMOVE_COMMIT, premoveLines, runPremove } from './premove.js';
 
 export interface CaseResult {
   name: string;
@@ -60,7 +66,7 @@ export interface CaseResult {
   cpuSeconds?: number;
 }
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -136,7 +142,15 @@ function main(argv: string[]): void {
   process.stdout.write(`scalelab bench — node ${process.version}, ${repeat} repeat(s) per case, medians\n\n`);
   const header = `${'case'.padEnd(24)} ${'wall s'.padStart(8)} ${'events'.padStart(12)} ${'events/s'.padStart(12)} ${'peak RSS MB'.padStart(12)}  detail`;
   process.stdout.write(`${header}\n${'-'.repeat(header.length + 20)}\n`);
+  const premove: string[] = [];
   for (const name of names) {
+    if (name === 'pb1-premove') {
+      // its own table: both builds, alternating, each run printed as it ends
+      const o = runPremove(repeat, (which, t) => process.stdout.write(`${`pb1-premove ${which === 'old' ? PREMOVE_COMMIT : 'this build'}`.padEnd(24)} ${t.wallSeconds.toFixed(3).padStart(8)} ${String(t.records).padStart(12)}  CPU ${t.cpuSeconds.toFixed(3)} s\n`));
+      if (!o.ok) process.stdout.write(`${'pb1-premove'.padEnd(24)} skipped: ${o.skipped}\n`);
+      else premove.push(...premoveLines(o));
+      continue;
+    }
     const runs: CaseResult[] = [];
     // a bare-heap baseline pushes as many events as its model case had stats records
     const model = results.get(name.replace(/-bare-heap$/, ''));
@@ -163,6 +177,7 @@ function main(argv: string[]): void {
     );
   }
   process.stdout.write('\nratios\n');
+  for (const line of premove) process.stdout.write(`${line}\n`);
   const ratio = (a: string, b: string, label: string) => {
     const x = results.get(a);
     const y = results.get(b);

@@ -377,13 +377,18 @@ export class WorkloadMetricsBank {
       }
       // reaction-time episodes: one opens when a violating interval starts with none open, the
       // open one closes when a non-violating interval starts
-      if (violating !== (f[b + F_EPISODE_OPEN] === 1)) this.toggleEpisode(i, violating, last);
+      if (violating !== (f[b + F_EPISODE_OPEN] === 1)) this.toggleEpisode(i, violating);
       f[b + F_T_LAST] = t;
     }
   }
 
-  /** Open an episode of workload `i` at `at`, or close its open one there. */
-  private toggleEpisode(i: number, open: boolean, at: Micros): void {
+  /**
+   * Open an episode of workload `i` at its last update (the start of the interval `advance` is
+   * accounting), or close its open one there. (The time is read here, not passed: a double
+   * passed to a call V8 does not inline is boxed, an allocation a toggle.)
+   */
+  private toggleEpisode(i: number, open: boolean): void {
+    const at = this.f[i * STRIDE + F_T_LAST]!;
     if (open) {
       this.f[i * STRIDE + F_EPISODE_OPEN] = 1;
       this.f[i * STRIDE + F_EPISODE_START] = at;

@@ -29,6 +29,7 @@ import type { KillInstance, KillPrimary, Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
 import { HostPool, makeHosts, type Host } from '../world/hosts.js';
 import type { EngineReading, GoneCause, ReplicaCommand, ReplicaPlugin, ReplicaStep, RoundSensor, SpawnResult } from '../world/replicas/engine.js';
+import { KEEP_STATE } from '../world/replicas/engine.js';
 import {
   addInstance,
   capacityCores,
@@ -67,6 +68,8 @@ const PRIO_SYNC = 2;
 const PRIO_ROUND = 3;
 
 const GIB = 1024 ** 3;
+/** Workloads a batch round takes at a time through its passes (settle, sample and decide, carry out): about what stays in a core's L1 cache. */
+const BATCH_CHUNK = 64;
 
 /** Where a run's streaming outputs go; every sink is optional. */
 export interface RunSinks {
@@ -149,13 +152,19 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const sensor = plugin.sensor;
   const roundSensor = sensor.kind === 'round' ? sensor : null;
   const timerSensor = sensor.kind === 'timer' ? sensor : null;
+  const batchSensor = roundSensor !== null && roundSensor.roundBatch !== undefined ? roundSensor : null;
   const cooldownStart = report.cooldownStart;
 
   const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec));
   const byName = new Map(workloads.map((w) => [w.spec.name, w]));
+  /** Each workload's vCPUs and memory (bytes) an instance, from its spec. */
+  const vcpusOf = Float64Array.from(workloads, (w) => w.spec.vcpus);
+  const memoryOf = Float64Array.from(workloads, (w) => w.spec.memory_bytes);
   const states: S[] = new Array<S>(workloads.length);
   /** Per workload: the time of its pending wake-up (−1: none); an event at another time is stale. */
   const nextWake = new Float64Array(workloads.length).fill(-1);
+  /** The round sensor's batch answers, per workload. */
+  const steps: (ReplicaStep<S> | typeof KEEP_STATE | null)[] = new Array<ReplicaStep<S> | typeof KEEP_STATE | null>(workloads.length).fill(null);
   const metrics = new WorkloadMetricsBank(workloads.length, {
     start: 0,
     utilisationTarget: u,
@@ -213,7 +222,10 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const store = (w: Workload): void => {
     const n = existing(w);
     // a parked instance costs no CPU but keeps its memory
-    metrics.set(w.index, w.demand, capacityCores(w), demandedInstances(w.demand, u, w.spec.vcpus), w.running, n, n * w.spec.vcpus, ((n + w.standby) * w.spec.memory_bytes) / GIB);
+    const i = w.index;
+    // the spec's numbers from typed arrays: reading them from each workload's spec object is a cache miss a workload at 10,000 and more
+    const vcpus = vcpusOf[i]!;
+    metrics.set(i, w.demand, w.running * vcpus, demandedInstances(w.demand, u, vcpus), w.running, n, n * vcpus, ((n + w.standby) * memoryOf[i]!) / GIB);
   };
   const fleetChange = (t: Micros, delta: number): void => {
     fleetInstances += delta;
@@ -548,59 +560,91 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     }
   };
 
-  /** The round at `t`: settle, sample, decide, act, take the next demand, measure. */
+  /**
+   * The round at `t`: settle, sample, decide, act, take the next demand, measure. Groups whose
+   * engine reading is wanted this round (time-series rows, charted groups) go one by one
+   * (`groupRound`); a round sensor with a batch entry takes the others in one call (`batchRound`).
+   * Either way each group's counters are settled, its step carried out and its values stored in
+   * group order.
+   */
   const round = (t: Micros): void => {
     counts.rounds++;
     // every workload's metrics to now in one pass; each stores its new values below
     metrics.advanceAll(t);
     sampleAll(sources, t, demand);
     const sampleTs = sinks.timeseries !== undefined && t % tsStep === 0;
-    let recordCount = 0;
-    let callCount = 0;
-    for (let wi = 0; wi < workloads.length; wi++) {
-      const w = workloads[wi]!;
-      const before = states[wi]!;
-      if (roundSensor !== null) {
-        const n = sweep(w, t, roundSensor);
-        recordCount += n;
-        const d = roundSensor.decide(w, before, n, t);
-        if (d !== null) {
-          callCount++;
-          if (d.actions.length > 0) apply(w, d, t);
-          else {
-            if (d.state !== before) states[wi] = d.state;
-            if (d.wakeAt !== undefined) wake(wi, d.wakeAt, t);
-          }
-        }
-      } else {
-        settleRound(w, t);
-      }
-      // a request-driven workload's series is requests/s; its CPU demand is what they keep busy
-      const sample = demand[slot[wi]!]!;
-      const flow = w.requests;
-      if (flow === null) w.demand = sample;
-      else {
-        w.rate = sample;
-        w.demand = (sample * flow.spec.serviceTime * flow.spec.cpuPerRequest) / 1e6;
-      }
-      store(w);
-      const chartNow = wi < chartGroups;
-      if (sampleTs || chartNow) {
-        report.reading(w, before, states[wi]!, t, reading);
-        if (sampleTs) writeSeries(w, t);
-        if (chartNow) chartPoint(w, t);
-      }
+    const all = workloads.length;
+    const oneByOne = batchSensor === null || sampleTs ? all : chartGroups;
+    for (let wi = 0; wi < oneByOne; wi++) groupRound(workloads[wi]!, t, sampleTs);
+    // in chunks, so that a chunk's workloads and instances are still in cache for the next pass
+    for (let from = oneByOne; from < all; from += BATCH_CHUNK) batchRound(from, Math.min(all, from + BATCH_CHUNK), t);
+  };
+
+  /** One group's round: settle and sample its instances, decide, act, take the next demand, measure, and its series and chart point. */
+  const groupRound = (w: Workload, t: Micros, sampleTs: boolean): void => {
+    const wi = w.index;
+    const before = states[wi]!;
+    if (roundSensor !== null) {
+      const n = sweep(w, t, roundSensor);
+      counts.records += n;
+      const d = roundSensor.decide(w, before, n, t);
+      if (d !== null) carryOut(w, before, d, t);
+    } else {
+      settleRound(w, t);
     }
-    counts.records += recordCount;
-    counts.engineCalls += callCount;
+    takeDemand(w);
+    store(w);
+    const chartNow = wi < chartGroups;
+    if (sampleTs || chartNow) {
+      report.reading(w, before, states[wi]!, t, reading);
+      if (sampleTs) writeSeries(w, t);
+      if (chartNow) chartPoint(w, t);
+    }
+  };
+
+  /**
+   * The round of groups `from` … `to − 1` through the sensor's batch: every group's counters
+   * settled, the batch samples and decides them all, then each group's step is carried out and
+   * its values stored, in group order (no readings: those groups go one by one).
+   */
+  const batchRound = (from: number, to: number, t: Micros): void => {
+    for (let wi = from; wi < to; wi++) settleRound(workloads[wi]!, t);
+    counts.records += batchSensor!.roundBatch!(workloads, states, from, to, t, steps);
+    for (let wi = from; wi < to; wi++) {
+      const w = workloads[wi]!;
+      const d = steps[wi]!;
+      if (d === KEEP_STATE) counts.engineCalls++;
+      else if (d !== null) carryOut(w, states[wi]!, d, t);
+      takeDemand(w);
+      store(w);
+    }
+  };
+
+  /** Carry out a round sensor's step for `w` (its state was `before`). */
+  const carryOut = (w: Workload, before: S, d: ReplicaStep<S>, t: Micros): void => {
+    counts.engineCalls++;
+    if (d.actions.length > 0) apply(w, d, t);
+    else {
+      if (d.state !== before) states[w.index] = d.state;
+      if (d.wakeAt !== undefined) wake(w.index, d.wakeAt, t);
+    }
+  };
+
+  /** The demand the load sources give `w` from now on (a request-driven workload's series is requests/s; its CPU demand is what they keep busy). */
+  const takeDemand = (w: Workload): void => {
+    const sample = demand[slot[w.index]!]!;
+    const flow = w.requests;
+    if (flow === null) w.demand = sample;
+    else {
+      w.rate = sample;
+      w.demand = (sample * flow.spec.serviceTime * flow.spec.cpuPerRequest) / 1e6;
+    }
   };
 
   /**
    * Settle `w`'s counters to `t` and read them in the same pass over its instances: each running
    * instance's CPU time advances at the current split, measurement noise perturbs what it used
    * since the last round, and a round sensor samples each instance. Returns the records taken.
-   * (Its own function so that V8 inlines the sensor here and `store` into `round`: a double
-   * passed to a call that is not inlined is boxed, an allocation per workload and round.)
    */
   const sweep = (w: Workload, t: Micros, sensor: RoundSensor<S>): number => {
     const dt = settleSpan(w, t);

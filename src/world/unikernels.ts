@@ -69,12 +69,14 @@ export interface Workload {
   requests: RequestFlow | null;
   /** Request-driven workload: the arrival rate in effect (requests/s); 0 otherwise. */
   rate: number;
+  /** Bumped whenever an instance is added or removed or changes phase (see `ReplicaGroupView.changes`). */
+  changes: number;
 }
 
 /** A workload with nothing running yet. */
 export function makeWorkload(index: number, spec: WorkloadSpec): Workload {
   const requests = spec.requests ? createFlow(spec.requests) : null;
-  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests, rate: 0 };
+  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests, rate: 0, changes: 0 };
 }
 
 /** Instances that exist and cost (every phase but gone). */
@@ -147,12 +149,14 @@ export function addInstance(w: Workload, inst: Instance): void {
   while (i > 0 && list[i - 1]!.name > inst.name) i--;
   list.splice(i, 0, inst);
   countPhase(w, inst.phase, 1);
+  w.changes++;
 }
 
 /** Remove a gone instance from its workload's list. */
 export function removeInstance(w: Workload, inst: Instance): void {
   const i = w.instances.indexOf(inst);
   if (i >= 0) w.instances.splice(i, 1);
+  w.changes++;
 }
 
 /** Move an instance to a new phase at `t`, keeping the counts right. Settle first if running changes. */
@@ -161,6 +165,7 @@ export function setPhase(w: Workload, inst: Instance, phase: Phase, t: Micros): 
   inst.phase = phase;
   inst.phaseSince = t;
   countPhase(w, phase, 1);
+  w.changes++;
 }
 
 function countPhase(w: Workload, phase: Phase, delta: number): void {

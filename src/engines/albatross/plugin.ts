@@ -19,16 +19,20 @@
 import type { Micros } from '../../kernel/time.js';
 import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
 import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaInstanceView, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
-import { ReplicaPhase } from '../../world/replicas/engine.js';
+import { KEEP_STATE, ReplicaPhase } from '../../world/replicas/engine.js';
 import { albatrossDescriptor } from './descriptor.js';
+import { steadyDecision, steadyRound } from './steady.js';
 import {
+  coreOnStats,
   evaluatedAverage,
   inCooldown,
   initialGroup,
+  isHigh,
+  isLow,
   onDestroyResult,
   onSpawnResult,
-  onStats,
   onSync,
+  sampleLoad,
   type AlbatrossAction,
   type AlbatrossConfig,
   type AlbatrossOptions,
@@ -99,6 +103,8 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
   // scratch stats samples, reused every round (the engine never keeps them), and this round's count
   const records: StatsSample[] = [];
   let count = 0;
+  /** Did the last `decide` take the steady fast path? */
+  let lastSteady = false;
 
   const sample = (inst: ReplicaInstanceView, slot: number, now: Micros): boolean => {
     if (inst.phase !== ReplicaPhase.Running && inst.phase !== ReplicaPhase.Booting) return false;
@@ -122,21 +128,75 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
     return true;
   };
 
+  /** `onStats` on this round's `n` records of `group` (the fast path, else the core), as a world step. */
+  const decide = (group: ReplicaGroupView, state: GroupState, n: number, now: Micros): ReplicaStep<GroupState> | null => {
+    count = n;
+    lastSteady = false;
+    // with silence_is_death a group none of whose members reports still has its round
+    if (!(n > 0 || (options.silence_is_death && state.managed))) return null;
+    const ctx = contexts[group.index]!;
+    // onStats spelt out, so that the fast path inlines here
+    const steady = steadyRound(ctx, state, records, n, now);
+    lastSteady = steady !== null;
+    const d = steady ?? coreOnStats(ctx, state, records, n, now);
+    // the quiet round's decision as is, without a call: through `step` V8 allocated ~40 bytes a call here
+    return d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
+  };
+
+  // Groups found steady (`steadyRound` decided their last round) and their state and instance
+  // counter then: while both stay the same, the same instances report under the same names to
+  // the same members, so the round is steady again and only the loads are new — the members
+  // need not be matched again (at 10,000 groups and more, each member read is a cache miss).
+  const steadyState: (GroupState | null)[] = new Array<GroupState | null>(scenario.workloads.length).fill(null);
+  const steadyChanges = new Float64Array(scenario.workloads.length);
+  /** 1: that state had both tick counters at 0. */
+  const steadyQuiet = new Uint8Array(scenario.workloads.length);
+
+  /**
+   * The round of groups `from` … `to − 1`: each one's instances sampled, then decided (see
+   * `RoundSensor.roundBatch`); a group steady since its last round by the loads alone.
+   */
+  const roundBatch = (groups: readonly ReplicaGroupView[], states: readonly GroupState[], from: number, to: number, now: Micros, steps: (ReplicaStep<GroupState> | typeof KEEP_STATE | null)[]): number => {
+    let total = 0;
+    for (let g = from; g < to; g++) {
+      const group = groups[g]!;
+      const state = states[g]!;
+      const list = group.instances;
+      let n = 0;
+      if (steadyState[g] === state && steadyChanges[g] === group.changes) {
+        // steadyRound's sum of the loads, each sample taken into slot 0 and read at once
+        const ctx = contexts[g]!;
+        let sum = 0;
+        for (let i = 0; i < list.length; i++) {
+          if (!sample(list[i]!, 0, now)) continue;
+          sum += sampleLoad(ctx, records[0]!, now);
+          n++;
+        }
+        total += n;
+        const average = Math.trunc(sum / n);
+        // steadyDecision's usual answer, told without reading the state (another cache miss a group)
+        if (steadyQuiet[g] === 1 && !isHigh(ctx, average) && !isLow(ctx, average, n - 1)) {
+          steps[g] = KEEP_STATE;
+          continue;
+        }
+        const d = steadyDecision(ctx, state, n, average, now);
+        steps[g] = d === state.unchanged ? KEEP_STATE : d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
+        continue;
+      }
+      for (let i = 0; i < list.length; i++) if (sample(list[i]!, n, now)) n++;
+      total += n;
+      steps[g] = decide(group, state, n, now);
+      steadyState[g] = lastSteady ? state : null;
+      steadyChanges[g] = group.changes;
+      steadyQuiet[g] = state.highTicks === 0 && state.lowTicks === 0 ? 1 : 0;
+    }
+    return total;
+  };
+
   return {
     initialInstances: (spec: WorkloadSpec) => [{ name: spec.name, primary: true }],
     initialState: (group: ReplicaGroupView) => initialGroup(group.spec.name),
-    sensor: {
-      kind: 'round',
-      sample,
-      decide(group, state, n, now) {
-        count = n;
-        // with silence_is_death a group none of whose members reports still has its round
-        if (!(n > 0 || (options.silence_is_death && state.managed))) return null;
-        const d = onStats(contexts[group.index]!, state, records, n, now);
-        // the quiet round's decision as is, without a call: through \`step\` V8 allocated ~40 bytes a call here
-        return d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
-      },
-    },
+    sensor: { kind: 'round', sample, decide, roundBatch },
     periodic: {
       every: config.death_timeout,
       run(group, state, now) {

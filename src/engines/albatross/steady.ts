@@ -29,9 +29,18 @@ export function steadyRound(ctx: GroupContext, state: GroupState, samples: reado
     if (m.records !== 2 || m.silentSince !== -1) return null;
     sum += sampleLoad(ctx, s, now);
   }
-  const average = Math.trunc(sum / count);
+  return steadyDecision(ctx, state, count, Math.trunc(sum / count), now);
+}
+
+/**
+ * The decision of a steady round (see `steadyRound`) of `count` = every member, once the group
+ * `average` is known: what `groupStatus` decides on the members as they are.
+ *
+ * @example steadyDecision(ctx, state, 2, 5_000, now) // state.unchanged: between the thresholds, counters at 0
+ */
+export function steadyDecision(ctx: GroupContext, state: GroupState, count: number, average: number, now: Micros): Decision {
   // the usual round: neither high nor low with both counters at 0, so nothing moves (what
   // `groupStatus` would find, without its call)
   if (state.highTicks === 0 && state.lowTicks === 0 && !isHigh(ctx, average) && !isLow(ctx, average, count - 1)) return state.unchanged;
-  return groupStatus(ctx, state, members, average, now);
+  return groupStatus(ctx, state, state.members, average, now);
 }

@@ -105,6 +105,12 @@ export interface ReplicaGroupView {
   readonly requests: RequestFlow | null;
   /** Request-driven workloads: requests per second arriving now (the load series); 0 otherwise. */
   readonly rate: number;
+  /**
+   * A counter the world bumps whenever an instance is added or removed or changes phase: while
+   * it stays the same, `instances` holds the same instances in the same phases (their counters
+   * and sensor scratch aside). A sensor may rely on it to reuse what it found out about them.
+   */
+  readonly changes: number;
 }
 
 // --- what the engine asks of the world: the one actuator -----------------------------------
@@ -166,6 +172,12 @@ export interface ReplicaStep<S> {
   readonly wakeAt?: Micros | null;
 }
 
+/**
+ * A batch round's answer for a group whose step keeps its state and does nothing (see
+ * `RoundSensor.roundBatch`): the world compares it by identity and reads nothing more.
+ */
+export const KEEP_STATE: unique symbol = Symbol('keep state');
+
 /** How a spawn ended, as the world reports it to `onSpawnResult`. */
 export type SpawnResult =
   /** on its host, booting now. */
@@ -206,6 +218,22 @@ export interface RoundSensor<S> {
    * (nothing reported and nothing to do). A step with no actions only replaces the state.
    */
   decide(group: ReplicaGroupView, state: S, count: number, now: Micros): ReplicaStep<S> | null;
+  /**
+   * Optional, for speed: the round of groups `from` … `to − 1` in one call, their counters
+   * already settled. For each group in order: `sample` on each of its instances in list order
+   * (slots 0, 1, …), then `decide` on the records taken, its answer in `steps[index]` — exactly
+   * what the world would get calling the two itself, except that a step keeping the state
+   * with no actions and no wake-up may be given as `KEEP_STATE` (the world then only counts
+   * the call, without reading the step). The world then carries out the steps in
+   * group order (a decision reads only its own group, so deciding a batch first changes
+   * nothing). It calls the two itself for the groups whose reading it needs (time-series rows,
+   * charts), since the records are gone after the batch. One call per round lets the engine's
+   * per-group step compile as one unit: its sampling and its fast path inlined into the loop.
+   * Returns the records taken.
+   *
+   * @example sensor.roundBatch(groups, states, 0, groups.length, now, steps) // 1230 records; steps[i] as decide would answer
+   */
+  roundBatch?(groups: readonly ReplicaGroupView[], states: readonly S[], from: number, to: number, now: Micros, steps: (ReplicaStep<S> | typeof KEEP_STATE | null)[]): number;
 }
 
 /**

@@ -1,0 +1,127 @@
+/**
+ * Albatross's batch entry (`roundBatch`, src/engines/albatross/plugin.ts) against its one-by-one
+ * form (`sample` on each instance, then `decide`: the steady fast path or the core), on random
+ * rounds of a hand-made world: CPU counters advance by random amounts, and between rounds
+ * instances are killed, clones appear (adopted by the core), start stopping or run again, each
+ * change bumping the world's `changes` counter as the world does. The batch keeps per
+ * steady group the state and `changes` of the round it found it steady and then decides by the
+ * loads alone; every decision must still be the one-by-one decision.
+ */
+import seedrandom from 'seedrandom';
+import { describe, expect, it } from 'vitest';
+import { albatrossEngine } from '../src/engines/albatross/plugin.js';
+import type { GroupState } from '../src/engines/albatross/core.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { KEEP_STATE, ReplicaPhase, type ReplicaStep, type RoundSensor } from '../src/world/replicas/engine.js';
+
+interface FakeInstance {
+  name: string;
+  phase: number;
+  cpuUs: number;
+  vcpus: number;
+  reportedAt: number;
+  reportedSec: number;
+  reportedUsec: number;
+}
+interface FakeGroup {
+  index: number;
+  spec: { name: string };
+  instances: FakeInstance[];
+  changes: number;
+}
+
+/** What a state says, without its cyclic `unchanged`. */
+function facts(s: GroupState) {
+  return { primary: s.primary, managed: s.managed, members: s.members, highTicks: s.highTicks, lowTicks: s.lowTicks, lastScaleAction: s.lastScaleAction, lastAverage: s.lastAverage };
+}
+
+function world(groups: number): FakeGroup[] {
+  return Array.from({ length: groups }, (_, g) => ({ index: g, spec: { name: `g${g}` }, instances: [{ name: `g${g}`, phase: ReplicaPhase.Running, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedSec: 0, reportedUsec: 0 }], changes: 0 }));
+}
+
+describe('Albatross roundBatch', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`decides as sample + decide on random rounds (seed ${seed})`, () => {
+      const groups = 6;
+      const scenario = loadScenario('scenarios/bench-pb1.yaml', { sets: [`workloads.0.count=${groups}`, 'duration=1h'] });
+      const batched = albatrossEngine.bind(scenario);
+      const single = albatrossEngine.bind(scenario);
+      const a = world(groups);
+      const b = world(groups);
+      const statesA: GroupState[] = a.map((g) => batched.initialState(g as never));
+      const statesB: GroupState[] = b.map((g) => single.initialState(g as never));
+      const sensorA = batched.sensor as RoundSensor<GroupState>;
+      const sensorB = single.sensor as RoundSensor<GroupState>;
+      const steps: (ReplicaStep<GroupState> | typeof KEEP_STATE | null)[] = new Array(groups).fill(null);
+      const rng = seedrandom(`round-batch-${seed}`);
+      let nextClone = 1;
+      let steadyHits = 0;
+      for (let r = 0; r < 400; r++) {
+        const now = r * 10_000_000;
+        // the world between rounds, the same on both sides
+        for (let g = 0; g < groups; g++) {
+          const event = rng();
+          const ia = a[g]!.instances;
+          const ib = b[g]!.instances;
+          if (event < 0.02 && ia.length > 0) {
+            // an instance gone (killed, or its destroy done)
+            const k = Math.floor(rng() * ia.length);
+            ia.splice(k, 1);
+            ib.splice(k, 1);
+            a[g]!.changes++;
+            b[g]!.changes++;
+          } else if (event < 0.05) {
+            // a clone appears (the core adopts it), named so that it sorts after the primary
+            const name = `g${g}-clone-${nextClone++}`;
+            for (const list of [ia, ib]) list.push({ name, phase: ReplicaPhase.Booting, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedSec: 0, reportedUsec: 0 });
+            a[g]!.changes++;
+            b[g]!.changes++;
+          } else if (event < 0.08 && ia.length > 0) {
+            // a phase change: booting → running, running → stopping, stopping → running (a restart)
+            const k = Math.floor(rng() * ia.length);
+            const next = ia[k]!.phase === ReplicaPhase.Booting ? ReplicaPhase.Running : ia[k]!.phase === ReplicaPhase.Running ? ReplicaPhase.Stopping : ReplicaPhase.Running;
+            ia[k]!.phase = next;
+            ib[k]!.phase = next;
+            a[g]!.changes++;
+            b[g]!.changes++;
+          }
+          // CPU over the interval: mostly around a level, now and then high or idle
+          for (let k = 0; k < ia.length; k++) {
+            if (ia[k]!.phase !== ReplicaPhase.Running) continue;
+            const level = rng() < 0.1 ? rng() : 0.55 + 0.1 * rng();
+            const used = level * 10_000_000;
+            ia[k]!.cpuUs += used;
+            ib[k]!.cpuUs += used;
+          }
+        }
+        const records = sensorA.roundBatch!(a as never, statesA, 0, groups, now, steps);
+        let recordsB = 0;
+        for (let g = 0; g < groups; g++) {
+          let n = 0;
+          for (const inst of b[g]!.instances) if (sensorB.sample(inst as never, n, now)) n++;
+          recordsB += n;
+          const d = sensorB.decide(b[g] as never, statesB[g]!, n, now);
+          const s = steps[g]!;
+          if (s === KEEP_STATE) {
+            steadyHits++;
+            expect(d).not.toBeNull();
+            expect(d!.state).toBe(statesB[g]);
+            expect(d!.actions).toEqual([]);
+            expect(d!.wakeAt).toBeUndefined();
+          } else if (s === null) {
+            expect(d).toBeNull();
+          } else {
+            expect(d).not.toBeNull();
+            expect(facts(s.state)).toEqual(facts(d!.state));
+            expect(s.actions).toEqual(d!.actions);
+            statesA[g] = s.state;
+            statesB[g] = d!.state;
+          }
+        }
+        expect(records).toBe(recordsB);
+      }
+      // the reuse was exercised, not only the full path
+      expect(steadyHits).toBeGreaterThan(30);
+    });
+  }
+});
