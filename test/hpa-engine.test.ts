@@ -437,10 +437,15 @@ describe('with behavior: rate limits (calculateScaleUpLimitWithScalingRules, cal
 describe('scale to zero (HPAScaleToZero, alpha): off by default', () => {
   const ext = { type: 'External', external: { metric: { name: 'q' }, target: { type: 'Value', value: 100 } } };
 
-  it('minReplicas 0 is refused unless the option is on and an External metric exists', () => {
+  it('minReplicas 0 is refused unless the option is on and an Object or External metric exists', () => {
+    // upstream validateMetrics: "must specify at least one Object or External metric to support scaling to zero replicas"
     expect(() => resolveHpaConfig({ minReplicas: 0, maxReplicas: 5 })).toThrow(/^minReplicas: must be greater than or equal to 1 \(0 needs options.scaleToZero/);
-    expect(() => resolveHpaConfig({ minReplicas: 0, maxReplicas: 5, options: { scaleToZero: true } })).toThrow(/^minReplicas: scaling to zero needs at least one External metric/);
+    expect(() => resolveHpaConfig({ minReplicas: 0, maxReplicas: 5, options: { scaleToZero: true } })).toThrow(/^minReplicas: scaling to zero needs at least one Object or External metric/);
+    const pods = { type: 'Pods', pods: { metric: { name: 'q' }, target: { type: 'AverageValue', averageValue: 1 } } };
+    expect(() => resolveHpaConfig({ minReplicas: 0, maxReplicas: 5, metrics: [pods], options: { scaleToZero: true } })).toThrow(/^minReplicas: scaling to zero needs at least one Object or External metric/);
     expect(resolveHpaConfig({ minReplicas: 0, maxReplicas: 5, metrics: [ext], options: { scaleToZero: true } }).minReplicas).toBe(0);
+    const object = { type: 'Object', object: { describedObject: { kind: 'Service', name: 'web' }, metric: { name: 'q' }, target: { type: 'Value', value: 10 } } };
+    expect(resolveHpaConfig({ minReplicas: 0, maxReplicas: 5, metrics: [object], options: { scaleToZero: true } }).minReplicas).toBe(0);
   });
 
   it('from zero an External Value metric proposes ceil(value / target)', () => {

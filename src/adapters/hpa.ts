@@ -8,7 +8,7 @@
  *   {"time": T, "specReplicas": 3, "pods": [{"name": "web-1", "phase": "Running",
  *     "ready": {"status": "True", "lastTransitionTime": T}, "startTime": T,
  *     "requests": {"cpu": "500m"}, "cpu": {"usage": "250m", "timestamp": T, "window": "30s"}}],
- *    "external": {"queue_depth": 42}}
+ *    "external": {"queue_depth": 42}, "object": {"requests_per_second": 120}}
  * (`custom` per pod carries `Pods` metrics by name.)
  * T is Unix time in seconds (fractional allowed) or an ISO 8601 string. Output, one JSON object
  * per action: {"time": T, "type": "scale", "from": 3, "to": 5, "reason": …}.
@@ -124,7 +124,7 @@ function readMilliValues(r: LineReader, value: unknown, key: string): Record<str
 export function parseHpaLine(line: string, where: string): HpaInput {
   const r = new LineReader(where);
   const o = jsonObjectLine(line, where);
-  for (const k of Object.keys(o)) if (!['time', 'specReplicas', 'statusReplicas', 'pods', 'external'].includes(k)) r.fail(k, 'unknown key; expected time, specReplicas, statusReplicas, pods, external');
+  for (const k of Object.keys(o)) if (!['time', 'specReplicas', 'statusReplicas', 'pods', 'external', 'object'].includes(k)) r.fail(k, 'unknown key; expected time, specReplicas, statusReplicas, pods, external, object');
   const time = r.time(o['time'], 'time');
   if (o['specReplicas'] === undefined) r.fail('specReplicas', 'is required (the scale subresource\'s spec.replicas)');
   const specReplicas = r.count(o['specReplicas'], 'specReplicas');
@@ -143,6 +143,9 @@ export function parseHpaLine(line: string, where: string): HpaInput {
   }
   if (o['external'] !== undefined) {
     observation.external = readMilliValues(r, o['external'], 'external');
+  }
+  if (o['object'] !== undefined) {
+    observation.object = readMilliValues(r, o['object'], 'object');
   }
   return { time, observation };
 }

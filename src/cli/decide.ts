@@ -83,6 +83,7 @@ Example:
 
 hpa (one line per observation; format in docs/engines/hpa.md):
   {"time": 1780000000, "specReplicas": 2, "pods": [{"name": "web-1", "phase": "Running", "ready": {"status": "True", "lastTransitionTime": 1779990000}, "startTime": 1779989990, "requests": {"cpu": "500m"}, "cpu": {"usage": "450m", "timestamp": 1779999990, "window": "30s"}}]}
+  optional per line: "statusReplicas", "external": {"name": value}, "object": {"metric name": value}; per pod "memory", "custom"
   Output lines: {"time": …, "type": "scale", "from": 2, "to": 3, "reason": …}
   scalelab decide hpa --config hpa.yaml --input observations.jsonl
 

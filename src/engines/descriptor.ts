@@ -4,6 +4,8 @@
  * checks no schema can express. The scenario loader validates `engine.config` and
  * `engine.options` against this; `scalelab engines` prints it.
  */
+import type { WorkloadSpec } from '../scenario/types.js';
+
 export type KeyType = 'duration' | 'integer' | 'number' | 'boolean' | 'enum' | 'incus-duration';
 
 export interface KeySpec {
@@ -80,4 +82,12 @@ export interface EngineDescriptor {
    * // fails: scenario.yaml:12: engine.config.behavior.scaleUp.selectPolicy: must be one of Max, Min, Disabled
    */
   resolveConfig?(resolved: Record<string, unknown>, options: Record<string, unknown>, structured: Record<string, unknown>, where: ConfigWhere): Record<string, unknown>;
+  /**
+   * Checks of the resolved configuration against the resolved workloads, once both are known
+   * (HPA: request metrics need request-driven workloads). Fail through `fail` with a key path
+   * from the scenario's root: one line with the file and line, exit 2.
+   *
+   * @example checkWorkloads(config, workloads, fail) // fails: s.yaml:14: engine.config.metrics[0].pods.metric.name: …
+   */
+  checkWorkloads?(config: Record<string, unknown>, workloads: readonly WorkloadSpec[], fail: (path: readonly (string | number)[], message: string) => never): void;
 }

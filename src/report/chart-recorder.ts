@@ -14,7 +14,7 @@
  * bucket only, and the list is dropped.
  */
 import type { Micros } from '../kernel/time.js';
-import type { ChartAction, ChartActionKind, ChartBucket, ChartData } from './types.js';
+import type { ChartAction, ChartActionKind, ChartBucket, ChartData, PanelSpec } from './types.js';
 
 /** Most buckets a run is split into (≈ two pixels each on the 800 px plot). */
 export const MAX_BUCKETS = 480;
@@ -96,6 +96,20 @@ export interface ChartRecorderOptions {
   maxBuckets?: number;
   /** Most individual actions per group (default {@link ACTION_DETAIL_LIMIT}). */
   actionDetailLimit?: number;
+  /**
+   * An engine's own panels (see `PanelSpec`), each with the array its `reading` fills at every
+   * round (NaN: no value this round): {@link ChartRecorder.sample} reads the arrays as they are
+   * then, so the world must fill them (the engine's `reading`) just before each sample.
+   */
+  panels?: readonly PanelSource[];
+}
+
+/** A panel as the recorder reads it: its spec and the values of the current round. */
+export interface PanelSource extends Omit<PanelSpec, 'series' | 'rules'> {
+  readonly series: readonly string[];
+  readonly rules?: readonly { readonly value: number; readonly label: string }[];
+  /** One value per series, filled before each sample (NaN: none). */
+  readonly values: Float64Array;
 }
 
 /**
@@ -123,6 +137,10 @@ export class ChartRecorder {
   private readonly detailLimit: number;
   private actions: ChartAction[] | null = [];
   private readonly actionsPerGroup: Int32Array;
+  private readonly panels: readonly PanelSource[];
+  /** Series over all panels, and per (group, bucket, series): samples with a value and their sum. */
+  private readonly panelSeries: number;
+  private readonly panelCells: Float64Array;
 
   constructor(opts: ChartRecorderOptions) {
     this.groups = opts.groups;
@@ -143,6 +161,9 @@ export class ChartRecorder {
     this.coolEnd = new Float64Array(g).fill(-1);
     this.detailLimit = opts.actionDetailLimit ?? ACTION_DETAIL_LIMIT;
     this.actionsPerGroup = new Int32Array(g);
+    this.panels = opts.panels ?? [];
+    this.panelSeries = this.panels.reduce((n, p) => n + p.series.length, 0);
+    this.panelCells = new Float64Array(g * this.bucketCount * this.panelSeries * 2);
   }
 
   /** Index of the bucket holding time `t`. */
@@ -188,6 +209,35 @@ export class ChartRecorder {
     }
     if (s.highTicks > c[b + S_HIGH_MAX]!) c[b + S_HIGH_MAX] = s.highTicks;
     if (s.lowTicks > c[b + S_LOW_MAX]!) c[b + S_LOW_MAX] = s.lowTicks;
+    if (this.panelSeries > 0) this.samplePanels(g, t);
+  }
+
+  /** Add the panels' current values to group `g`'s bucket at `t`. */
+  private samplePanels(g: number, t: Micros): void {
+    const pc = this.panelCells;
+    let at = (g * this.bucketCount + this.bucketOf(t)) * this.panelSeries * 2;
+    for (const p of this.panels) {
+      for (let k = 0; k < p.series.length; k++, at += 2) {
+        const v = p.values[k]!;
+        if (Number.isNaN(v)) continue;
+        pc[at]++;
+        pc[at + 1] += v;
+      }
+    }
+  }
+
+  /** Group `g`'s bucket `k` panel means, panel by panel (null: no value in the bucket). */
+  private panelMeans(g: number, k: number): (number | null)[][] {
+    const pc = this.panelCells;
+    let at = (g * this.bucketCount + k) * this.panelSeries * 2;
+    return this.panels.map((p) =>
+      p.series.map(() => {
+        const n = pc[at]!;
+        const sum = pc[at + 1]!;
+        at += 2;
+        return n > 0 ? sum / n : null;
+      }),
+    );
   }
 
   /** Add group `g`'s violation time since its previous sample to that sample's bucket. */
@@ -298,6 +348,7 @@ export class ChartRecorder {
           violation_s: c[b + S_VIOLATION_US]! / 1e6,
           reversals: c[b + S_REVERSALS]!,
           flip_flops: c[b + S_FLIP_FLOPS]!,
+          ...(this.panelSeries > 0 ? { panels: this.panelMeans(g, k) } : {}),
         });
       }
     }
@@ -309,6 +360,9 @@ export class ChartRecorder {
       actions: this.actions === null ? null : [...this.actions].sort((a, b) => a.t - b.t),
       actionCounts,
       thresholds: this.thresholds,
+      ...(this.panels.length > 0
+        ? { panels: this.panels.map((p) => ({ title: p.title, subtitle: p.subtitle, axis: p.axis, series: [...p.series], rules: (p.rules ?? []).map((r) => ({ value: r.value, label: r.label })), integer: p.integer })) }
+        : {}),
     };
   }
 }

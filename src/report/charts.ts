@@ -17,11 +17,36 @@ import { ACTION_KINDS } from './chart-recorder.js';
 import { formatDuration } from './format.js';
 import type { ChartActionKind, ChartBucket, ChartData } from './types.js';
 
-/** Names of the charts, in report order. */
-export type ChartId = 'demand' | 'instances' | 'cpu' | 'ticks' | 'actions';
+/** Names of the charts every replica run has. */
+export type BaseChartId = 'demand' | 'instances' | 'cpu' | 'ticks' | 'actions';
 
-/** Report order of the charts. */
-export const CHART_IDS: readonly ChartId[] = ['demand', 'cpu', 'instances', 'ticks', 'actions'];
+/** Names of the charts: the base ones, and an engine's own panels (`panel-1`, …) in place of `ticks`. */
+export type ChartId = BaseChartId | `panel-${number}`;
+
+/** Report order of the charts (an engine with panels: `chartIdsFor`). */
+export const CHART_IDS: readonly BaseChartId[] = ['demand', 'cpu', 'instances', 'ticks', 'actions'];
+
+/**
+ * The charts of a run in report order: `CHART_IDS`, or, when the engine brought panels
+ * (`ChartData.panels`), its panels in place of the tick-counter chart.
+ *
+ * @example chartIdsFor({ ...data, panels: [p1, p2] }) // ['demand', 'cpu', 'instances', 'panel-1', 'panel-2', 'actions']
+ */
+export function chartIdsFor(data: Pick<ChartData, 'panels'>): ChartId[] {
+  const panels = data.panels ?? [];
+  if (panels.length === 0) return [...CHART_IDS];
+  return ['demand', 'cpu', 'instances', ...panels.map((_, i): ChartId => `panel-${i + 1}`), 'actions'];
+}
+
+/**
+ * A chart's title: `CHART_TITLES` for the base charts, the panel's own for a panel.
+ *
+ * @example chartTitle(data, 'demand') // 'Demand vs serving capacity, SLO violations and flip-flops'
+ */
+export function chartTitle(data: Pick<ChartData, 'panels'>, id: ChartId): string {
+  if (id in CHART_TITLES) return CHART_TITLES[id as BaseChartId];
+  return data.panels?.[Number(id.slice('panel-'.length)) - 1]?.title ?? id;
+}
 
 /** Plot width of every chart, in pixels. */
 export const CHART_WIDTH = 800;
@@ -89,19 +114,26 @@ export interface TimeScale {
   max: number;
 }
 
-/** Returns all the charts keyed by id. */
+/** Returns all the charts keyed by id, in report order (`chartIdsFor`). */
 export function allCharts(data: ChartData): Record<ChartId, TopLevelSpec> {
-  return {
-    demand: demandChart(data),
-    cpu: cpuChart(data),
-    instances: instancesChart(data),
-    ticks: ticksChart(data),
-    actions: actionsChart(data),
-  };
+  const panels = data.panels ?? [];
+  if (panels.length === 0) {
+    return {
+      demand: demandChart(data),
+      cpu: cpuChart(data),
+      instances: instancesChart(data),
+      ticks: ticksChart(data),
+      actions: actionsChart(data),
+    };
+  }
+  const charts = { demand: demandChart(data), cpu: cpuChart(data), instances: instancesChart(data) } as Record<ChartId, TopLevelSpec>;
+  panels.forEach((_, i) => (charts[`panel-${i + 1}`] = panelChart(data, i)));
+  charts.actions = actionsChart(data);
+  return charts;
 }
 
 /** Human title of each chart (also used as figure captions). */
-export const CHART_TITLES: Record<ChartId, string> = {
+export const CHART_TITLES: Record<BaseChartId, string> = {
   demand: 'Demand vs serving capacity, SLO violations and flip-flops',
   cpu: 'CPU: what the engine observed vs the true utilisation',
   instances: 'Instances by state',
@@ -364,6 +396,50 @@ export function ticksChart(data: ChartData): TopLevelSpec {
     layers: hasCooldowns ? [rectLayer, lineLayer] : [lineLayer],
     independentY: true,
   });
+}
+
+/** Line colours of an engine panel's series (Okabe–Ito), in order. */
+const PANEL_COLOURS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#000000', '#f0e442'];
+
+/**
+ * (d') An engine's own panel `index` (`ChartData.panels`): its series as step lines (mean per
+ * bucket; gaps where the engine had no value; the first drawn thick under the others), its
+ * reference lines dashed.
+ */
+export function panelChart(data: ChartData, index: number): TopLevelSpec {
+  const panel = data.panels![index]!;
+  const time = timeScale(data);
+  const names = panel.series;
+  const rows: Row[] = [
+    ...bucketRows(data, (b) => Object.fromEntries(names.map((name, k) => [name, roundOrNull(b.panels?.[index]?.[k] ?? null, 4)]))),
+    ...data.groups.flatMap((group) => panel.rules.map((r) => ({ kind: 'rule', group, value: r.value, rule: r.label }))),
+  ];
+  const colour = { domain: [...names], range: names.map((_, k) => PANEL_COLOURS[k % PANEL_COLOURS.length]!) };
+  const axis = panel.integer ? { tickMinStep: 1, format: 'd' } : {};
+  const line = (fold: string[], width: number): Layer => ({
+    transform: [{ filter: "datum.kind === 'point'" }, timeCalc(time, 't', 'x'), { fold, as: ['series', 'value'] }],
+    mark: { type: 'line', interpolate: 'step-after', strokeWidth: width, aria: false },
+    encoding: {
+      x: xEncoding(time, 'x'),
+      y: { field: 'value', type: 'quantitative', title: panel.axis, scale: { zero: true }, axis },
+      color: { field: 'series', type: 'nominal', title: null, scale: colour },
+    },
+  });
+  // the first line thick under the others, so it shows where they coincide
+  const layers: Layer[] = names.length > 1 ? [line([names[0]!], 3.5), line(names.slice(1), 1.5)] : [line([...names], 1.5)];
+  if (panel.rules.length > 0) {
+    layers.push({
+      transform: [{ filter: "datum.kind === 'rule'" }],
+      mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1, color: '#777777' },
+      encoding: { y: { field: 'value', type: 'quantitative' }, description: { field: 'rule' } },
+    });
+  }
+  return facetChart({ data, rows, title: panel.title, subtitle: panel.subtitle, layers, independentY: true });
+}
+
+/** `round`, keeping null. */
+function roundOrNull(value: number | null, decimals: number): number | null {
+  return value === null ? null : round(value, decimals);
 }
 
 /** (e) Actions per bucket, stacked by kind: readable however many there are. */

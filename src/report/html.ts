@@ -5,7 +5,7 @@
  * id="spec-<chart>">` for re-use.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_IDS, CHART_TITLES, type ChartId } from './charts.js';
+import { CHART_TITLES, type BaseChartId, type ChartId } from './charts.js';
 import {
   columnTitle,
   escapeHtml,
@@ -93,9 +93,9 @@ ${rows.join('\n')}
 
 /** The charts, each an inline SVG followed by its Vega-Lite spec. */
 function chartsSection(svgs: Record<ChartId, string>, specs: Record<ChartId, TopLevelSpec>): string {
-  const figures = CHART_IDS.map(
+  const figures = (Object.keys(specs) as ChartId[]).map(
     (id) =>
-      `<figure id="chart-${id}" aria-label="${escapeHtml(CHART_TITLES[id])}">\n${svgs[id]}\n` +
+      `<figure id="chart-${id}" aria-label="${escapeHtml(figureTitle(id, specs[id]))}">\n${svgs[id]}\n` +
       `<script type="application/json" id="spec-${id}">${jsonForScript(specs[id])}</script>\n</figure>`,
   );
   const note =
@@ -103,6 +103,14 @@ function chartsSection(svgs: Record<ChartId, string>, specs: Record<ChartId, Top
     'Each chart\'s Vega-Lite v6 spec, data included, is embedded in the page as ' +
     '<code>&lt;script type="application/json" id="spec-…"&gt;</code>.</p>';
   return section('charts', 'Charts', [note, ...figures].join('\n'));
+}
+
+/** A figure's caption: the base chart's title, or the title an engine panel's spec carries. */
+function figureTitle(id: ChartId, spec: TopLevelSpec): string {
+  if (id in CHART_TITLES) return CHART_TITLES[id as BaseChartId];
+  const title = (spec as { title?: string | { text?: string | string[] } }).title;
+  const text = typeof title === 'string' ? title : title?.text;
+  return Array.isArray(text) ? text.join(' ') : (text ?? id);
 }
 
 /**

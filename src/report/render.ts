@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { allCharts, CHART_IDS, type ChartId } from './charts.js';
+import { allCharts, type ChartId } from './charts.js';
 import { reportHtml } from './html.js';
 import { summaryMarkdown } from './markdown.js';
 import type { ChartData, RunSummary } from './types.js';
@@ -76,7 +76,7 @@ export function scopeSvgIds(svg: string, prefix: string): string {
 /** Renders the charts to SVG, one after another. */
 export async function renderCharts(specs: Record<ChartId, TopLevelSpec>): Promise<Record<ChartId, string>> {
   const svgs = {} as Record<ChartId, string>;
-  for (const id of CHART_IDS) svgs[id] = await renderSvg(specs[id], `chart-${id}`);
+  for (const id of Object.keys(specs) as ChartId[]) svgs[id] = await renderSvg(specs[id], `chart-${id}`);
   return svgs;
 }
 

@@ -71,6 +71,11 @@ export interface ChartBucket {
   violation_s: number;
   reversals: number;
   flip_flops: number;
+  /**
+   * An engine's own panels (`ChartData.panels`), when it has some: per panel, the mean of each
+   * series over the bucket's samples (null: none in it). Absent otherwise.
+   */
+  panels?: (number | null)[][];
 }
 
 /** Every kind of event the charts mark. */
@@ -114,4 +119,24 @@ export interface ChartData {
   actionCounts: ChartActionCount[];
   /** CPU thresholds in percent. */
   thresholds: { up: number; down: number };
+  /**
+   * Charts an engine asks for in place of the tick-counter chart (the HPA: desired vs ready
+   * replicas, each metric against its target); their values are in each bucket's `panels`.
+   * Absent for engines without (the report is then the same as before panels existed).
+   */
+  panels?: PanelSpec[];
+}
+
+/** An engine's own chart: lines of its values per group over time, with reference lines. */
+export interface PanelSpec {
+  title: string;
+  subtitle: string;
+  /** Title of the y axis. */
+  axis: string;
+  /** Names of the lines, in the order of the bucket's values. */
+  series: string[];
+  /** Dashed horizontal lines (a target, a tolerance band). */
+  rules: { value: number; label: string }[];
+  /** Whole numbers (counts): the axis has integer ticks. */
+  integer: boolean;
 }

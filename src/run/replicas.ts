@@ -201,6 +201,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     duration: end,
     interval,
     thresholds: { up: report.thresholds.up, down: report.thresholds.down },
+    ...(report.panels ? { panels: report.panels } : {}),
   });
   const chartSample: ChartSample = { demand: 0, capacity: 0, running: 0, booting: 0, stopping: 0, orphaned: 0, cpu: null, highTicks: 0, lowTicks: 0, violationUs: 0 };
   const tsStep = scenario.output.timeseries_step;

@@ -6,6 +6,7 @@
 import { formatDuration, MICROS_PER_MINUTE, type Micros } from '../kernel/time.js';
 import { bytes, micros, multipleOf, show, type ResolveContext } from './context.js';
 import { resolveEngine } from './resolve-engine.js';
+import { findEngine } from '../engines/registry.js';
 import { resolveLoad } from './resolve-load.js';
 import { LOAD_FREQ, resolveCluster, type RawCluster } from './resolve-cluster.js';
 import { CLUSTER_ENGINES } from './schema.js';
@@ -34,6 +35,7 @@ export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario
   const world = resolveWorld(raw.world, ctx);
   const workloads = resolveWorkloads(raw.workloads, world.hosts, ctx);
   checkFit(workloads, raw.workloads, world.hosts, ctx);
+  findEngine(engine.name)?.checkWorkloads?.(engine.config, workloads, (path, message) => ctx.fail([...path], message));
   const faults = (raw.faults ?? []).map((f, i) => resolveFault(f, ['faults', i], duration, workloads, ctx));
   return assemble(raw, ctx, { duration, engine, world, workloads, faults });
 }

@@ -193,8 +193,8 @@ add('kraftcloud-requests-concurrency-0', ['run', 's.yaml', '--out', 'out'], { fi
 add('kraftcloud-requests-unknown-key', ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario({}, { service_time: '2ms', concurrency: 1, rate: 5 }) }, mentions: ['s.yaml:', 'workloads[0].requests.rate'] });
 add('kraftcloud-requests-no-service-time', ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': kraftcloudScenario({}, { concurrency: 1 }) }, mentions: ['s.yaml', 'workloads[0].requests.service_time'] });
 // the HPA's structured configuration (metrics, behavior): one line naming the key
-/** A small valid hpa scenario (1 h, one host, one workload) with `key` set to `value`. */
-function hpaScenarioWith(key, value) {
+/** A small valid hpa scenario (1 h, one host, one workload) with `key` set to `value` (and each of `more`, [key, value] pairs). */
+function hpaScenarioWith(key, value, more = []) {
   const doc = {
     name: 'tiny-hpa',
     seed: 1,
@@ -211,13 +211,15 @@ function hpaScenarioWith(key, value) {
     world: { stats_interval: '10s', hosts: [{ name: 'host', threads: 8, memory: '16GiB' }] },
     workloads: [{ name: 'web', vcpus: 1, memory: '256MiB', load: { base: 0.8 } }],
   };
-  const path_ = segments(key);
-  let node = doc;
-  for (const seg of path_.slice(0, -1)) {
-    if (node[seg] === undefined) node[seg] = {};
-    node = node[seg];
+  for (const [k, v] of [[key, value], ...more]) {
+    const path_ = segments(k);
+    let node = doc;
+    for (const seg of path_.slice(0, -1)) {
+      if (node[seg] === undefined) node[seg] = {};
+      node = node[seg];
+    }
+    node[path_[path_.length - 1]] = v;
   }
-  node[path_[path_.length - 1]] = value;
   return stringify(doc);
 }
 const HPA_MUTATIONS = [
@@ -232,12 +234,33 @@ const HPA_MUTATIONS = [
   ['engine.config.minReplicas', 5, 'engine.config.maxReplicas'],
   ['engine.config.maxReplicas', 0, 'engine.config.maxReplicas'],
   ['engine.config.metrics[0].resource.target.averageUtilization', 0, 'engine.config.metrics[0].resource.target.averageUtilization'],
-  ['engine.config.metrics[0].resource.name', 'memory', 'engine.config.metrics[0]'],
+  ['engine.config.metrics[0].resource.name', 'disk', 'engine.config.metrics[0].resource.name'],
+  ['engine.config.podMemory.busyPercent', 2000, 'engine.config.podMemory.busyPercent'],
   ['engine.config.metrics', 'cpu', 'engine.config.metrics'],
   ['engine.config.controller.syncPeriod', '0s', 'engine.config.controller.syncPeriod'],
 ];
 for (const [key, value, named] of HPA_MUTATIONS) {
   add(`run-hpa-${key}-${idOf(value)}`, ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': hpaScenarioWith(key, value) }, mentions: ['s.yaml', named] });
+}
+// the HPA's metric types on the world and scale to zero (request metrics, Object targets)
+const REQUESTS = { name: 'web', vcpus: 1, memory: '256MiB', requests: { service_time: '10ms', concurrency: 1 }, load: { base: 50 } };
+const external = (name, target) => ({ type: 'External', external: { metric: { name }, target } });
+const HPA_METRIC_CASES = [
+  // minReplicas 0 (scaleToZero on) with only a Resource metric: upstream validateMetrics wants an Object or External one
+  ['s2z-cpu-only', [['engine.config.minReplicas', 0], ['engine.options', { scaleToZero: true }]], 'engine.config.minReplicas'],
+  ['s2z-pods-only', [['engine.config.minReplicas', 0], ['engine.options', { scaleToZero: true }], ['engine.config.metrics', [{ type: 'Pods', pods: { metric: { name: 'queue_length' }, target: { type: 'AverageValue', averageValue: 5 } } }]], ['workloads', [REQUESTS]]], 'engine.config.minReplicas'],
+  ['s2z-gate-off', [['engine.config.minReplicas', 0], ['engine.config.metrics', [external('queue_length', { type: 'Value', value: 10 })]], ['workloads', [REQUESTS]]], 'engine.config.minReplicas'],
+  ['unknown-pods-metric', [['engine.config.metrics', [{ type: 'Pods', pods: { metric: { name: 'http_requests_total' }, target: { type: 'AverageValue', averageValue: 5 } } }]], ['workloads', [REQUESTS]]], 'engine.config.metrics[0].pods.metric.name'],
+  ['unknown-external-metric', [['engine.config.metrics', [external('sqs_depth', { type: 'Value', value: 10 })]], ['workloads', [REQUESTS]]], 'engine.config.metrics[0].external.metric.name'],
+  ['external-target-0', [['engine.config.metrics', [external('queue_length', { type: 'AverageValue', averageValue: 0 })]], ['workloads', [REQUESTS]]], 'engine.config.metrics[0].external.target.averageValue'],
+  ['object-target-negative', [['engine.config.metrics', [{ type: 'Object', object: { describedObject: { kind: 'Service', name: 'web' }, metric: { name: 'requests_per_second' }, target: { type: 'Value', value: '-2' } } }]], ['workloads', [REQUESTS]]], 'engine.config.metrics[0].object.target.value'],
+  ['object-no-kind', [['engine.config.metrics', [{ type: 'Object', object: { describedObject: { name: 'web' }, metric: { name: 'requests_per_second' }, target: { type: 'Value', value: 10 } } }]], ['workloads', [REQUESTS]]], 'engine.config.metrics[0].object.describedObject.kind'],
+  ['pods-target-utilization', [['engine.config.metrics', [{ type: 'Pods', pods: { metric: { name: 'queue_length' }, target: { type: 'Utilization', averageUtilization: 50 } } }]], ['workloads', [REQUESTS]]], 'engine.config.metrics[0].pods.target.type'],
+  ['request-metric-on-cores', [['engine.config.metrics', [external('requests_per_second', { type: 'Value', value: 100 })]]], 'engine.config.metrics[0].external.metric.name'],
+];
+for (const [id, pairs, named] of HPA_METRIC_CASES) {
+  const [[key, value], ...more] = pairs;
+  add(`run-hpa-${id}`, ['run', 's.yaml', '--out', 'out'], { files: { 's.yaml': hpaScenarioWith(key, value, more) }, mentions: ['s.yaml:', named] });
 }
 
 // YAML that does not parse, or is not a mapping

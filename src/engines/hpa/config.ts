@@ -241,14 +241,15 @@ export function resolveHpaConfig(raw: unknown, file?: string): HpaConfig {
 
   const metrics = spec.has('metrics') ? spec.list('metrics').map(readMetric) : [];
   if (metrics.length === 0) metrics.push(DEFAULT_METRIC);
-  if (minReplicas === 0 && !metrics.some((m) => m.type === 'External')) spec.fail('minReplicas', 'scaling to zero needs at least one External metric (upstream asks for an Object or External metric)');
+  // upstream (validateMetrics): "must specify at least one Object or External metric to support scaling to zero replicas"
+  if (minReplicas === 0 && !metrics.some((m) => m.type === 'External' || m.type === 'Object')) spec.fail('minReplicas', 'scaling to zero needs at least one Object or External metric (at 0 pods only those can be measured)');
 
   const behavior = spec.has('behavior') ? readBehavior(spec.child('behavior'), version) : null;
   return { minReplicas, maxReplicas, metrics, behavior, ...flags, version, scaleToZero };
 }
 
 function readMetric(m: Reader): MetricSpec {
-  const type = m.oneOf('type', ['Resource', 'Pods', 'External'] as const);
+  const type = m.oneOf('type', ['Resource', 'Pods', 'Object', 'External'] as const);
   if (type === 'Resource') {
     m.only(['type', 'resource']);
     const r = m.child('resource');
@@ -276,6 +277,7 @@ function readMetric(m: Reader): MetricSpec {
     t.only(['type', 'averageValue']);
     return { type, name, target: { type: 'AverageValue', averageValue: t.quantity('averageValue') } };
   }
+  if (type === 'Object') return readObjectMetric(m);
   m.only(['type', 'external']);
   const e = m.child('external');
   e.only(['metric', 'target']);
@@ -291,6 +293,32 @@ function readMetric(m: Reader): MetricSpec {
   }
   t.only(['type', 'averageValue']);
   return { type, name, target: { type: kind, averageValue: t.quantity('averageValue') } };
+}
+
+/** An `Object` metric: `object: { describedObject: { kind, name, apiVersion? }, metric: { name }, target: Value | AverageValue }`. */
+function readObjectMetric(m: Reader): MetricSpec {
+  m.only(['type', 'object']);
+  const o = m.child('object');
+  o.only(['describedObject', 'metric', 'target']);
+  const d = o.child('describedObject');
+  d.only(['apiVersion', 'kind', 'name']);
+  const text = (r: Reader, key: string): string => {
+    const v = r.raw[key];
+    if (typeof v !== 'string' || v === '') r.fail(key, 'must be a non-empty string');
+    return v as string;
+  };
+  const describedObject = { kind: text(d, 'kind'), name: text(d, 'name'), ...(d.has('apiVersion') ? { apiVersion: text(d, 'apiVersion') } : {}) };
+  const metric = o.child('metric');
+  metric.only(['name', 'selector']);
+  const name = text(metric, 'name');
+  const t = o.child('target');
+  const kind = t.oneOf('type', ['Value', 'AverageValue'] as const);
+  if (kind === 'Value') {
+    t.only(['type', 'value']);
+    return { type: 'Object', name, describedObject, target: { type: kind, value: t.quantity('value') } };
+  }
+  t.only(['type', 'averageValue']);
+  return { type: 'Object', name, describedObject, target: { type: kind, averageValue: t.quantity('averageValue') } };
 }
 
 function readBehavior(b: Reader, version: HpaVersion): Behavior {

@@ -7,24 +7,50 @@
  */
 import type { ConfigWhere, EngineDescriptor } from '../descriptor.js';
 import { InputError } from '../../scenario/errors.js';
+import type { WorkloadSpec } from '../../scenario/types.js';
 import { resolveHpaConfig } from './config.js';
-import { HPA_VERSIONS, type HpaConfig } from './types.js';
+import { HPA_VERSIONS, type HpaConfig, type MetricSpec } from './types.js';
+
+/**
+ * Metric names the simulated world measures for `Pods`, `Object` and `External` metrics (see
+ * `WORLD_METRICS` in plugin.ts for what each one is).
+ */
+export const WORLD_METRIC_NAMES = ['requests_per_second', 'inflight_requests', 'queue_length'] as const;
+
+/** The world's pod memory model: usage as a share of the memory request, idle and at full CPU. */
+export interface PodMemory {
+  /** Percent of the memory request a pod uses with its CPU idle. */
+  idlePercent: number;
+  /** Percent of the memory request a pod uses with its CPU request fully used. */
+  busyPercent: number;
+}
+
+/**
+ * The HPA a simulated world runs: the core's configuration and, when a memory metric reads it,
+ * the world's pod memory model (absent otherwise, so summary.json of a run without memory
+ * metrics shows the HPA configuration only).
+ */
+export interface HpaWorldConfig extends HpaConfig {
+  podMemory?: PodMemory;
+}
 
 export const hpaDescriptor: EngineDescriptor = {
   name: 'hpa',
-  summary: 'Kubernetes Horizontal Pod Autoscaler (replica_calculator.go + horizontal.go): integer utilisation, tolerance, readiness rules, stabilisation windows, rate-limit policies',
+  summary: 'Kubernetes Horizontal Pod Autoscaler (replica_calculator.go + horizontal.go): integer utilisation, tolerance, readiness rules, stabilisation windows, rate-limit policies; Resource, Pods, Object and External metrics; scale to zero (alpha)',
   config: [
-    { key: 'minReplicas', type: 'integer', default: 1, unit: 'pods', doc: 'spec.minReplicas (0 only with the scaleToZero option and an External metric)', min: 0 },
+    { key: 'minReplicas', type: 'integer', default: 1, unit: 'pods', doc: 'spec.minReplicas (0 only with the scaleToZero option and an Object or External metric)', min: 0 },
     { key: 'maxReplicas', type: 'integer', default: 10, unit: 'pods', doc: 'spec.maxReplicas (required upstream; 10 here when unset)', min: 1 },
     { key: 'controller.syncPeriod', type: 'duration', default: '15s', unit: 'µs', doc: '--horizontal-pod-autoscaler-sync-period: how often each HPA is reconciled', min: 1 },
     { key: 'controller.tolerance', type: 'number', default: 0.1, unit: '', doc: '--horizontal-pod-autoscaler-tolerance: no change while the usage ratio is this close to 1', min: 0 },
     { key: 'controller.cpuInitializationPeriod', type: 'duration', default: '5m', unit: 'µs', doc: '--horizontal-pod-autoscaler-cpu-initialization-period: CPU samples of younger pods need readiness and one full window', min: 0 },
     { key: 'controller.initialReadinessDelay', type: 'duration', default: '30s', unit: 'µs', doc: '--horizontal-pod-autoscaler-initial-readiness-delay: a readiness change this soon after start is the first one', min: 0 },
     { key: 'controller.downscaleStabilization', type: 'duration', default: '5m', unit: 'µs', doc: '--horizontal-pod-autoscaler-downscale-stabilization: the highest recommendation this recent wins (legacy path; scaleDown window when unset)', min: 0 },
+    { key: 'podMemory.idlePercent', type: 'number', default: 50, unit: '%', doc: 'simulation world: memory a pod uses with its CPU idle, in % of its memory request (the workload\'s memory); an assumption, used by memory metrics only', min: 0, max: 1000 },
+    { key: 'podMemory.busyPercent', type: 'number', default: 90, unit: '%', doc: 'simulation world: memory a pod uses with its CPU request fully used, in % of its memory request; linear in between', min: 0, max: 1000 },
   ],
   options: [
     { key: 'version', type: 'enum', default: '1.35', values: HPA_VERSIONS, unit: '', doc: 'which Kubernetes release\'s arithmetic: 1.20 one-window stabilisation; 1.23 both windows; 1.30 period start from both directions, missing pods at max(100 %, target); 1.35 per-direction tolerance (isWithin)' },
-    { key: 'scaleToZero', type: 'boolean', default: false, unit: '', doc: 'the alpha HPAScaleToZero gate: allow minReplicas 0 (needs an External metric)' },
+    { key: 'scaleToZero', type: 'boolean', default: false, unit: '', doc: 'the alpha HPAScaleToZero gate: allow minReplicas 0 (needs an Object or External metric)' },
   ],
   variants: [
     { name: 'faithful', doc: 'Kubernetes 1.35 (the newest arithmetic the spec describes)', options: { version: '1.35', scaleToZero: false } },
@@ -38,13 +64,33 @@ export const hpaDescriptor: EngineDescriptor = {
     return max < min ? [{ key: 'maxReplicas', message: `must be greater than or equal to minReplicas (${max} < ${min})` }] : [];
   },
   structured: [
-    { key: 'metrics', shape: 'list', expect: 'a list of HPA metrics, e.g. [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } } }]', doc: 'spec.metrics (default: CPU at 80 % average utilisation); in a simulated world only Resource cpu metrics can be observed' },
+    { key: 'metrics', shape: 'list', expect: 'a list of HPA metrics, e.g. [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } } }]', doc: `spec.metrics (default: CPU at 80 % average utilisation): Resource cpu or memory, Pods, Object (describedObject, metric, Value or AverageValue target) and External; in a simulated world Pods, Object and External metrics are named ${WORLD_METRIC_NAMES.join(', ')} (request-driven workloads)` },
     { key: 'behavior', shape: 'mapping', expect: 'an HPA behavior mapping with scaleUp and/or scaleDown', doc: 'spec.behavior: stabilizationWindowSeconds, selectPolicy (Max, Min, Disabled), policies [{ type: Pods|Percent, value, periodSeconds }], tolerance (1.35); API defaults fill what is left out; absent = the legacy path' },
   ],
   resolveConfig(resolved, options, structured, where) {
     return hpaWorldConfig(resolved, options, structured, where) as unknown as Record<string, unknown>;
   },
+  checkWorkloads(config, workloads, fail) {
+    checkRequestMetrics(config as unknown as HpaWorldConfig, workloads, fail);
+  },
 };
+
+/** The key under a metric that holds its name (`pods.metric.name`, `object.metric.name`, …). */
+function nameKey(m: MetricSpec): string[] {
+  return m.type === 'Resource' ? ['resource', 'name'] : [m.type === 'Pods' ? 'pods' : m.type === 'Object' ? 'object' : 'external', 'metric', 'name'];
+}
+
+/**
+ * Request metrics (`Pods`, `Object`, `External`) are measured on request-driven workloads only:
+ * fail at the first such metric when a workload has no `requests:` block.
+ */
+export function checkRequestMetrics(config: HpaWorldConfig, workloads: readonly WorkloadSpec[], fail: (path: readonly (string | number)[], message: string) => never): void {
+  const plain = workloads.find((w) => w.requests === undefined);
+  if (plain === undefined) return;
+  config.metrics.forEach((m, i) => {
+    if (m.type !== 'Resource') fail(['engine', 'config', 'metrics', i, ...nameKey(m)], `${m.name} is measured on request-driven workloads only; workload ${plain.name} has no requests: block (use a Resource cpu or memory metric, or give it requests:)`);
+  });
+}
 
 /**
  * A key path from an `InputError` key as `resolveHpaConfig` names it.
@@ -69,9 +115,12 @@ export function keyPath(key: string): (string | number)[] {
  * The `HpaConfig` a simulated world runs, from a scenario's `engine.config` (scalar keys
  * resolved, `metrics` and `behavior` as written) and options. Fails at the key, one line with
  * the scenario file and line: an unknown `selectPolicy`, a period ≤ 0, `minReplicas` above
- * `maxReplicas`, and any metric but a `Resource` cpu one (the world measures CPU only).
+ * `maxReplicas`, a non-positive target, `minReplicas: 0` without an Object or External metric,
+ * and a `Pods`, `Object` or `External` metric the world does not measure (`WORLD_METRIC_NAMES`).
+ * Adds the world's pod memory model (`podMemory.*` keys, 50 % and 90 % by default) when a
+ * memory metric reads it.
  */
-export function hpaWorldConfig(resolved: Record<string, unknown>, options: Record<string, unknown>, structured: Record<string, unknown>, where: ConfigWhere): HpaConfig {
+export function hpaWorldConfig(resolved: Record<string, unknown>, options: Record<string, unknown>, structured: Record<string, unknown>, where: ConfigWhere): HpaWorldConfig {
   let config: HpaConfig;
   try {
     config = hpaConfigFromKeys(resolved, options, structured, where.file);
@@ -80,9 +129,13 @@ export function hpaWorldConfig(resolved: Record<string, unknown>, options: Recor
     throw e;
   }
   config.metrics.forEach((m, i) => {
-    if (m.type !== 'Resource' || m.name !== 'cpu') where.fail(['metrics', i], `the simulated world measures CPU only: use a Resource metric on cpu (got ${m.type}${m.type === 'Resource' ? ` ${m.name}` : ''})`);
+    if (m.type !== 'Resource' && !(WORLD_METRIC_NAMES as readonly string[]).includes(m.name)) {
+      where.fail(['metrics', i, ...nameKey(m)], `unknown metric ${JSON.stringify(m.name)}: the simulated world measures ${WORLD_METRIC_NAMES.join(', ')} (and Resource cpu, memory)`);
+    }
   });
-  return config;
+  if (!config.metrics.some((m) => m.type === 'Resource' && m.name === 'memory')) return config;
+  const podMemory = { idlePercent: resolved['podMemory.idlePercent'] as number, busyPercent: resolved['podMemory.busyPercent'] as number };
+  return { ...config, podMemory };
 }
 
 /**

@@ -2,6 +2,7 @@
  * The replica calculator: one metric's replica proposal from what the pod lister and the metrics
  * APIs show. Reproduces kubernetes `pkg/controller/podautoscaler/replica_calculator.go`
  * (GetResourceReplicas, GetRawResourceReplicas, calcPlainMetricReplicas, groupPods,
+ * GetMetricReplicas, GetObjectMetricReplicas, GetObjectPerPodMetricReplicas,
  * GetExternalMetricReplicas, GetExternalPerPodMetricReplicas, getUsageRatioReplicaCount) and
  * `metrics/utilization.go` (GetResourceUtilizationRatio, GetMetricUsageRatio). Pure functions.
  */
@@ -253,9 +254,12 @@ export function readyPodsCount(pods: readonly PodObservation[]): number {
 }
 
 /**
- * `GetExternalMetricReplicas` → `getUsageRatioReplicaCount`: ratio = Σ value / target; from 0
- * replicas ceil(ratio) (scale from zero), else the current count within tolerance, else
- * ceil(ratio × ready pods).
+ * `GetExternalMetricReplicas` and `GetObjectMetricReplicas` → `getUsageRatioReplicaCount`:
+ * ratio = value / target (an External metric's value is the sum over its series); from 0
+ * replicas ceil(ratio) (scale from zero: no tolerance, no pod count), else the current count
+ * within tolerance, else ceil(ratio × Running and Ready pods).
+ *
+ * @example externalReplicas(tolerances, 0, 100_000, 250_000, []) // { replicas: 3, current: 250_000 } — ceil(2.5)
  */
 export function externalReplicas(tolerances: Tolerances, currentReplicas: number, targetValue: number, value: number, pods: readonly PodObservation[]): Proposal {
   const ratio = value / targetValue;
@@ -265,8 +269,13 @@ export function externalReplicas(tolerances: Tolerances, currentReplicas: number
 }
 
 /**
- * `GetExternalPerPodMetricReplicas`: ratio = Σ value / (target × status replicas); outside
- * tolerance the proposal is ceil(Σ value / target).
+ * `GetExternalPerPodMetricReplicas` and `GetObjectPerPodMetricReplicas`: ratio = value /
+ * (target × status replicas); outside tolerance the proposal is ceil(value / target). At 0 status
+ * replicas the ratio is +Inf (value > 0: ceil(value / target)) or NaN (value 0: not within, so
+ * ceil(0) = 0, the same as upstream's NaN comparison keeping status replicas, 0); `current` is
+ * then Infinity or NaN (upstream's int64 of it is undefined; only status shows it).
+ *
+ * @example externalPerPodReplicas(tolerances, 4, 50_000, 300_000) // { replicas: 6, current: 75_000 } — ratio 1.5
  */
 export function externalPerPodReplicas(tolerances: Tolerances, statusReplicas: number, targetPerPod: number, value: number): Proposal {
   const ratio = value / (targetPerPod * statusReplicas);
@@ -278,12 +287,15 @@ export function externalPerPodReplicas(tolerances: Tolerances, statusReplicas: n
 export function metricName(m: MetricSpec): string {
   if (m.type === 'Pods') return `pods metric ${m.name}`;
   if (m.type === 'Resource') return `${m.name} resource${m.target.type === 'Utilization' ? ' utilization (percentage of request)' : ''}`;
+  if (m.type === 'Object') return `${m.describedObject.kind} metric ${m.name}`;
   return `external metric ${m.name}`;
 }
 
 /**
  * One metric's proposal (`computeReplicasForMetric`); throws `MetricError` when it is invalid.
- * Resource metrics use spec replicas; per-pod external metrics use status replicas.
+ * Resource, Pods and Value targets of Object and External metrics use spec replicas;
+ * AverageValue targets of Object and External metrics use status replicas (as
+ * `computeStatusForObjectMetric` and `computeStatusForExternalMetric` pass them).
  */
 export function proposalFor(config: HpaConfig, metric: MetricSpec, obs: Observation, now: Micros): Proposal {
   const tolerances = tolerancesFor(config);
@@ -293,6 +305,12 @@ export function proposalFor(config: HpaConfig, metric: MetricSpec, obs: Observat
     return rawResourceReplicas(config, tolerances, spec, metric.target.averageValue, metric.name, obs, now);
   }
   if (metric.type === 'Pods') return rawResourceReplicas(config, tolerances, spec, metric.target.averageValue, { pods: metric.name }, obs, now);
+  if (metric.type === 'Object') {
+    const value = obs.object?.[metric.name];
+    if (value === undefined) throw new MetricError(`unable to get metric ${metric.name}: ${metric.describedObject.kind} ${metric.describedObject.name}`);
+    if (metric.target.type === 'Value') return externalReplicas(tolerances, spec, metric.target.value, value, obs.pods);
+    return externalPerPodReplicas(tolerances, obs.statusReplicas ?? spec, metric.target.averageValue, value);
+  }
   const value = obs.external?.[metric.name];
   if (value === undefined) throw new MetricError(`unable to get external metric ${metric.name}`);
   if (metric.target.type === 'Value') return externalReplicas(tolerances, spec, metric.target.value, value, obs.pods);

@@ -40,7 +40,15 @@ export type ResourceName = 'cpu' | 'memory';
 export type MetricSpec =
   | { type: 'Resource'; name: ResourceName; target: { type: 'Utilization'; averageUtilization: number } | { type: 'AverageValue'; averageValue: number } }
   | { type: 'Pods'; name: string; target: { type: 'AverageValue'; averageValue: number } }
+  | { type: 'Object'; name: string; describedObject: DescribedObject; target: { type: 'Value'; value: number } | { type: 'AverageValue'; averageValue: number } }
   | { type: 'External'; name: string; target: { type: 'Value'; value: number } | { type: 'AverageValue'; averageValue: number } };
+
+/** An `Object` metric's `describedObject` (a Service, an Ingress, …): what the metric is about. */
+export interface DescribedObject {
+  kind: string;
+  name: string;
+  apiVersion?: string;
+}
 
 export interface HpaConfig {
   /** `spec.minReplicas` (default 1; 0 only with `scaleToZero`). */
@@ -63,7 +71,7 @@ export interface HpaConfig {
   downscaleStabilization: Micros;
   /** Which release's arithmetic (option; default the newest). */
   version: HpaVersion;
-  /** The alpha `HPAScaleToZero` gate (option; default off). */
+  /** The alpha `HPAScaleToZero` gate (option; default off): minReplicas 0 with an Object or External metric. */
   scaleToZero: boolean;
 }
 
@@ -106,6 +114,11 @@ export interface Observation {
   pods: readonly PodObservation[];
   /** External metric values by name, in milli-units, summed over their series; absent = failed. */
   external?: Readonly<Record<string, number>>;
+  /**
+   * `Object` metric values by metric name (the custom metrics API's value for the described
+   * object), in milli-units; absent = failed.
+   */
+  object?: Readonly<Record<string, number>>;
 }
 
 export interface TimestampedRecommendation {

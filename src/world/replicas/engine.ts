@@ -34,6 +34,7 @@
 import type { EngineDescriptor } from '../../engines/descriptor.js';
 import type { Micros } from '../../kernel/time.js';
 import type { RequestFlow } from '../../requests/flow.js';
+import type { PanelSource } from '../../report/chart-recorder.js';
 import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
 
 // --- what the world shows ------------------------------------------------------------------
@@ -302,7 +303,23 @@ export interface ReplicaReportInfo<S> {
    * sensor `before` and `after` are both the current state (the last decision is in it).
    */
   reading(group: ReplicaGroupView, before: S, after: S, now: Micros, out: EngineReading): void;
+  /**
+   * Charts of the engine's own, drawn in place of the tick-counter chart (HPA: desired vs ready
+   * replicas, each metric against its target). Each panel owns a `values` array (one slot per
+   * series) that `reading` fills for the group it is called for (NaN: no value this round); the
+   * world charts it right after. Omit for engines whose tick counters are the story (Albatross).
+   */
+  readonly panels?: readonly ReplicaPanel[];
 }
+
+/**
+ * An engine's own chart: title, subtitle, y-axis title, the lines (`series`) and dashed
+ * reference lines (`rules`); `integer` for counts. `values` is the plug-in's scratch, one number
+ * per series, filled by `reading`.
+ *
+ * @example { title: 'HPA replicas', subtitle: '…', axis: 'pods', series: ['desired', 'ready'], integer: true, values: new Float64Array(2) }
+ */
+export type ReplicaPanel = PanelSource;
 
 // --- the plug-in ---------------------------------------------------------------------------
 
