@@ -32,8 +32,8 @@ import {
   type AgentConfig,
   type AgentState,
 } from '../src/engines/neon/agent.js';
-import { cu, GiB, maxRes, minRes, type Resources } from '../src/engines/neon/resources.js';
-import { anyAction, mayStayQuiet, onlyPluginRequest, quietUntil } from '../src/run/neon-quiet.js';
+import { cu, GiB, maxRes, minRes, sameRes, type Resources } from '../src/engines/neon/resources.js';
+import { anyAction, mayStayQuiet, onlyPluginRequest, pluginTickAt, quietUntil, steadyAnswerQuietUntil, steadyRequest } from '../src/run/neon-quiet.js';
 import { simulateNeon } from '../src/run/neon.js';
 import { parseScenarioText } from '../src/scenario/load.js';
 
@@ -84,6 +84,7 @@ describe('neon fast path: rules checked against the core', () => {
     let rule1Waits = 0;
     let rule2Checks = 0;
     let ddProbes = 0;
+    const counted = { rule3: 0, rule4: 0, rule3Deadline: 0 };
     for (let history = 0; history < 120; history++) {
       const rng = seedrandom(`neon-quiet-${history}`);
       const cfg = randomConfig(rng);
@@ -104,12 +105,14 @@ describe('neon fast path: rules checked against the core', () => {
             break;
           }
           if (onlyPluginRequest(a)) {
+            const steady = steadyRequest(s, a.pluginRequest!.target);
             const after = clone(s);
             pluginStarting(after, t, a.pluginRequest!.target, Math.floor(rng() * 100_000));
             const next = nextActions(cfg, after, t);
             expect(anyAction(next), `history ${history}: round after a lone plugin request`).toBe(false);
             expect(next.wait).toBe(a.wait);
             rule2Checks++;
+            if (steady && mayStayQuiet(cfg, after)) checkRules34(cfg, after, t, next, rng, metrics, `history ${history}, request at ${t}`, counted);
           }
           carryOut(s, a, t, rng, pending);
         }
@@ -127,6 +130,9 @@ describe('neon fast path: rules checked against the core', () => {
     expect(rule1Waits).toBeGreaterThan(5_000);
     expect(rule2Checks).toBeGreaterThan(1_000);
     expect(ddProbes).toBeGreaterThan(100);
+    expect(counted.rule3).toBeGreaterThan(1_000);
+    expect(counted.rule3Deadline).toBeGreaterThan(100);
+    expect(counted.rule4).toBeGreaterThan(500);
   });
 });
 
@@ -150,6 +156,48 @@ function checkRule1(cfg: AgentConfig, s: AgentState, t0: number, a: ActionSet, r
     checked();
     if (a.wait !== null) withWait();
     if (s.monitor.deniedDownscale !== null && t < s.monitor.deniedDownscale.at + cfg.monitorDeniedDownscaleCooldown) ddProbe();
+  }
+}
+
+/**
+ * Rules 3 and 4 after a steady plugin request left at t0 (`after`: the state with it in flight,
+ * `quiet`: the core's answer then, quiet): the plugin answers with the same amounts at random
+ * t1 before the quiet answer's wait and the tick end, with new metrics of the same goal; the
+ * core must ask for nothing and wait until min(D, tick) (rule 3); woken at the tick, when before
+ * D, it must ask for the same plugin request alone and wait until D (rule 4).
+ */
+function checkRules34(cfg: AgentConfig, after: AgentState, t0: number, quiet: ActionSet, rng: () => number, metrics: ReturnType<typeof randomMetrics>, where: string, counted: { rule3: number; rule4: number; rule3Deadline: number }): void {
+  const d = quietUntil(t0, quiet.wait);
+  const tick = pluginTickAt(cfg, after);
+  const goal = agentGoalCU(cfg, after);
+  const asked = after.plugin.lastRequest!.resources;
+  for (let probe = 0; probe < 3; probe++) {
+    const t1 = t0 + 1 + Math.floor(rng() * (Math.min(d, tick + S) - t0));
+    const later = clone(after);
+    metricsUpdated(later, probe === 0 ? metrics : nearMetrics(rng, metrics));
+    if (agentGoalCU(cfg, later) !== goal) continue;
+    // the same amounts in a record of the plugin's own
+    const accepted = pluginAnswered(later, t1, { cpu: asked.cpu, mem: asked.mem });
+    const until = steadyAnswerQuietUntil(t1, accepted && sameRes(later.plugin.permit!, asked), d, tick);
+    if (until < 0) {
+      expect(t1 >= Math.min(d, tick) || !accepted, `${where}: rule 3 refused at ${t1}`).toBe(true);
+      continue;
+    }
+    const b = nextActions(cfg, later, t1);
+    expect(anyAction(b), `${where}: answered at ${t1}`).toBe(false);
+    expect(b.wait === null ? Infinity : t1 + b.wait, `${where}: answered at ${t1}`).toBe(until);
+    counted.rule3++;
+    if (d < tick) counted.rule3Deadline++;
+    if (tick >= d) continue;
+    const woken = clone(later);
+    metricsUpdated(woken, nearMetrics(rng, metrics));
+    if (agentGoalCU(cfg, woken) !== goal) continue;
+    const c = nextActions(cfg, woken, tick);
+    expect(onlyPluginRequest(c), `${where}: woken at the tick ${tick}`).toBe(true);
+    expect(c.pluginRequest!.target).toEqual(asked);
+    expect(c.pluginRequest!.lastPermit).toEqual(asked);
+    expect(c.wait).toBe(d === Infinity ? null : d - tick);
+    counted.rule4++;
   }
 }
 

@@ -17,10 +17,11 @@ const scenarioPath = (name: string) => fileURLToPath(new URL(`../../scenarios/${
  * entries (one per instance, as a naive simulator would schedule them), each popped entry
  * re-scheduled one interval later. No model, no outputs: the cost of the heap alone.
  */
-export function bareHeap(events: number, population: number): { seconds: number; checksum: number } {
+export function bareHeap(events: number, population: number): { seconds: number; cpuSeconds: number; checksum: number } {
   const interval = 10_000_000;
   const q = new EventQueue(population);
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < population; i++) q.push(Math.floor((i * interval) / population), 0, i);
   let checksum = 0;
   for (let n = 0; n < events; n++) {
@@ -30,7 +31,13 @@ export function bareHeap(events: number, population: number): { seconds: number;
     checksum = (checksum + arg) | 0;
     q.push(t + interval, 0, arg);
   }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, checksum };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: cpuSince(cpu), checksum };
+}
+
+/** Process CPU time (user + system, s) since `start` (a `process.cpuUsage()`). */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 /**
@@ -43,11 +50,11 @@ export function bareHeap(events: number, population: number): { seconds: number;
  * nothing is allocated, no agent, plugin, monitor, metrics or outputs. Returns the seconds of
  * this and, measured just before in the same process, of the bare heap alone.
  */
-export async function neonBaseline(events: number, population: number): Promise<{ seconds: number; heapSeconds: number; checksum: number }> {
+export async function neonBaseline(events: number, population: number): Promise<{ seconds: number; cpuSeconds: number; heapSeconds: number; heapCpuSeconds: number; checksum: number }> {
   const { calcLoad, EXP_1, EXP_5, FIXED_1, reported } = await import('../world/loadavg.js');
   const { systemGoalCU } = await import('../engines/neon/goal.js');
   const { DEFAULT_AGENT_CONFIG } = await import('../engines/neon/agent.js');
-  const heapSeconds = bareHeap(events, population).seconds;
+  const heap = bareHeap(events, population);
   const cfg = DEFAULT_AGENT_CONFIG;
   const active = new Float64Array(population);
   const memoryUsage = new Float64Array(population);
@@ -62,6 +69,7 @@ export async function neonBaseline(events: number, population: number): Promise<
   const interval = 5_000_000;
   const q = new EventQueue(population);
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < population; i++) q.push(Math.floor((i * interval) / population), 0, i);
   let checksum = 0;
   for (let n = 0; n < events; n++) {
@@ -80,7 +88,7 @@ export async function neonBaseline(events: number, population: number): Promise<
     }
     q.push(t + interval, 0, v);
   }
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, heapSeconds, checksum };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: cpuSince(cpu), heapSeconds: heap.seconds, heapCpuSeconds: heap.cpuSeconds, checksum };
 }
 
 /** The default scenario with its workloads copied round-robin up to `groups`, hosts scaled to fit. */
@@ -137,25 +145,29 @@ async function timeCluster(scenario: Scenario, name: string): Promise<CaseResult
 /**
  * The Neon model: events = agent metric samples (every VM's agent reads its metrics every 5 s);
  * rounds = 5 s samples. Its baseline (`neonBaseline`) pushes and pops as many events through the
- * heap with one entry per VM — about the model's own heap events (per VM every 15 s the agent's
- * wake-up, the plugin request and its answer: 3 per 3 samples; the model has ≈ 4 % more: the
- * samples themselves, resizes, reconciles, monitor messages) — and does each sample's arithmetic
- * floor (load averages, goal) on typed arrays.
+ * heap with one entry per VM, one push and pop per sample as a plain DES schedules them — about
+ * the model's own heap events (per VM every 15 s the agent's wake-up, the plugin request and its
+ * answer: 3 per 3 samples; the model has ≈ 4 % more: the samples themselves, resizes, reconciles,
+ * monitor messages) — and does each sample's arithmetic floor (load averages, goal) on typed
+ * arrays. Both report process CPU time beside wall time (bench/main.ts alternates them).
  */
 async function timeNeon(scenario: Scenario, name: string): Promise<CaseResult> {
   const { simulateNeon } = await import('../run/neon.js');
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const sim = simulateNeon(scenario);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuSeconds = cpuSince(cpu);
   const cluster = scenario.cluster!;
   const events = sim.counts.rounds * cluster.vms.length;
   const migrations = sim.metrics['migrations']?.value ?? 0;
-  return caseResult(
+  const result = caseResult(
     name,
     seconds,
     events,
     `${cluster.members.length} nodes, ${cluster.vms.length} VMs, ${sim.counts.rounds} rounds, ${events} agent metric samples, ${sim.counts.heapEvents} heap events, ${sim.counts.engineCalls} agent calls (${sim.counts.agentSkips} more answered by the fast path), ${migrations} migrations; baseline population ${cluster.vms.length}`,
   );
+  return { ...result, cpuSeconds };
 }
 
 /**
@@ -239,8 +251,9 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
     case 'neon-cluster-bare-heap': {
       const events = Number(args[0]);
       const population = Number(args[1]);
-      const { seconds, heapSeconds, checksum } = await neonBaseline(events, population);
-      return caseResult(name, seconds, events, `${events} pops + pushes, ${population} entries in the heap, each popped VM's load averages and goal updated (checksum ${checksum}); the bare heap alone ${heapSeconds.toFixed(3)} s`);
+      const b = await neonBaseline(events, population);
+      const result = caseResult(name, b.seconds, events, `${events} pops + pushes, ${population} entries in the heap (one push and pop per sample, as a plain DES schedules them), each popped VM's load averages and goal updated (checksum ${b.checksum}); CPU ${b.cpuSeconds.toFixed(3)} s; the bare heap alone ${b.heapSeconds.toFixed(3)} s (CPU ${b.heapCpuSeconds.toFixed(3)} s)`);
+      return { ...result, cpuSeconds: b.cpuSeconds };
     }
     case 'pb1-bare-heap':
     case 'incus-cluster-bare-heap':

@@ -38,7 +38,7 @@
  *    (scenarios/bench-neon.yaml); events = agent metric samples (≈ 35 M). neon-cluster-bare-heap:
  *    the same events through the bare heap, each doing a sample's arithmetic floor (load
  *    averages, goal; case.ts `neonBaseline`), the bare heap alone in its detail (targets: ≤ 2×
- *    the baseline, ≤ 300 MB).
+ *    the baseline, ≤ 300 MB); the two alternate, run by run, and their CPU-time ratio is printed too.
  *  - kraftcloud-100: Unikraft Cloud, 100 request-driven services for a simulated hour with the
  *    decision loop every 10 ms (scenarios/bench-kraftcloud.yaml): 36 M engine decisions, each
  *    an observation of the service and a call of the pure core; reported as decisions per second
@@ -65,6 +65,9 @@ export interface CaseResult {
   /** Process CPU time (user + system) over the same span, where a case measures it: steadier than wall time on a shared machine. */
   cpuSeconds?: number;
 }
+
+/** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
+const ALTERNATED = new Set(['neon-cluster']);
 
 const CASES = ['startup', 'startup-bare-node', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
 
@@ -102,7 +105,9 @@ function runCase(name: string, args: string[] = []): CaseResult {
 function summarise(runs: CaseResult[]): CaseResult {
   const first = runs[0]!;
   const walls = runs.map((r) => r.wallSeconds);
-  const range = runs.length > 1 ? `wall ${Math.min(...walls).toFixed(3)}–${Math.max(...walls).toFixed(3)} s; ` : '';
+  const cpus = runs.map((r) => r.cpuSeconds ?? NaN);
+  const cpuRange = first.cpuSeconds !== undefined ? `, CPU ${Math.min(...cpus).toFixed(3)}–${Math.max(...cpus).toFixed(3)} s` : '';
+  const range = runs.length > 1 ? `wall ${Math.min(...walls).toFixed(3)}–${Math.max(...walls).toFixed(3)} s${cpuRange}; ` : '';
   return {
     name: first.name,
     wallSeconds: median(walls),
@@ -143,7 +148,17 @@ function main(argv: string[]): void {
   const header = `${'case'.padEnd(24)} ${'wall s'.padStart(8)} ${'events'.padStart(12)} ${'events/s'.padStart(12)} ${'peak RSS MB'.padStart(12)}  detail`;
   process.stdout.write(`${header}\n${'-'.repeat(header.length + 20)}\n`);
   const premove: string[] = [];
-  for (const name of names) {
+  // a bare-heap baseline pushes as many events as its model case had stats records
+  const bareArgs = (model: CaseResult): string[] => [String(model.events), String(Math.max(1, Math.round(model.events / Number(/(\d+) rounds/.exec(model.detail)?.[1] ?? 1))))];
+  const report = (runs: CaseResult[]): void => {
+    const r = summarise(runs);
+    results.set(r.name, r);
+    process.stdout.write(
+      `${r.name.padEnd(24)} ${r.wallSeconds.toFixed(3).padStart(8)} ${String(r.events).padStart(12)} ${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(12)} ${r.peakRssMB.toFixed(1).padStart(12)}  ${r.detail}\n`,
+    );
+  };
+  for (let at = 0; at < names.length; at++) {
+    const name = names[at]!;
     if (name === 'pb1-premove') {
       // its own table: both builds, alternating, each run printed as it ends
       const o = runPremove(repeat, (which, t) => process.stdout.write(`${`pb1-premove ${which === 'old' ? PREMOVE_COMMIT : 'this build'}`.padEnd(24)} ${t.wallSeconds.toFixed(3).padStart(8)} ${String(t.records).padStart(12)}  CPU ${t.cpuSeconds.toFixed(3)} s\n`));
@@ -152,9 +167,20 @@ function main(argv: string[]): void {
       continue;
     }
     const runs: CaseResult[] = [];
-    // a bare-heap baseline pushes as many events as its model case had stats records
+    if (ALTERNATED.has(name) && names[at + 1] === `${name}-bare-heap`) {
+      // the model and its baseline alternate, so that both see the same load on a shared machine
+      const bare: CaseResult[] = [];
+      for (let i = 0; i < repeat; i++) {
+        runs.push(runCase(name));
+        bare.push(runCase(`${name}-bare-heap`, bareArgs(runs[0]!)));
+      }
+      report(runs);
+      report(bare);
+      at++;
+      continue;
+    }
     const model = results.get(name.replace(/-bare-heap$/, ''));
-    const args = name.endsWith('-bare-heap') && model ? [String(model.events), String(Math.max(1, Math.round(model.events / Number(/(\d+) rounds/.exec(model.detail)?.[1] ?? 1))))] : [];
+    const args = name.endsWith('-bare-heap') && model ? bareArgs(model) : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
     const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' ? 1 : repeat;
     if (name === 'pb1-process' || name === 'pb1-c-floor' || name === 'pb1-simpy') {
@@ -170,11 +196,7 @@ function main(argv: string[]): void {
     } else if (name === 'startup' || name === 'startup-bare-node') {
       for (let i = 0; i < Math.max(times, 5); i++) runs.push(runStartupCase(name));
     } else for (let i = 0; i < times; i++) runs.push(runCase(name, args));
-    const r = summarise(runs);
-    results.set(name, r);
-    process.stdout.write(
-      `${r.name.padEnd(24)} ${r.wallSeconds.toFixed(3).padStart(8)} ${String(r.events).padStart(12)} ${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(12)} ${r.peakRssMB.toFixed(1).padStart(12)}  ${r.detail}\n`,
-    );
+    report(runs);
   }
   process.stdout.write('\nratios\n');
   for (const line of premove) process.stdout.write(`${line}\n`);
@@ -188,6 +210,9 @@ function main(argv: string[]): void {
   ratio('default-1000', 'default-1000-bare-heap', 'default ×1000 full model / bare heap (target ≤ 3)');
   ratio('incus-cluster', 'incus-cluster-bare-heap', 'Incus 100 members × 5,000 VMs × 1 week / bare heap');
   ratio('neon-cluster', 'neon-cluster-bare-heap', 'Neon 50 nodes × 2,000 VMs × 1 day / bare heap (target ≤ 2)');
+  const neon = results.get('neon-cluster');
+  const neonBare = results.get('neon-cluster-bare-heap');
+  if (neon?.cpuSeconds !== undefined && neonBare?.cpuSeconds !== undefined) process.stdout.write(`  ${'  the same, process CPU time (steadier on a shared machine)'.padEnd(56)} ${(neon.cpuSeconds / neonBare.cpuSeconds).toFixed(2)}×\n`);
   const kc = results.get('kraftcloud-100');
   const pb = results.get('pb1');
   if (kc && pb) process.stdout.write(`  ${'PB1 records/s ÷ kraftcloud decisions/s (target ≤ 2)'.padEnd(56)} ${(pb.eventsPerSecond / kc.eventsPerSecond).toFixed(2)}×\n`);

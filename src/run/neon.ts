@@ -15,8 +15,16 @@
  * (world/neon.ts `NeonVmBank`), computes each agent's goal from its readings, and calls the
  * agent core only when its last answer may have changed — its goal changed, its wait ended, or
  * something happened to it since (the fast path, neon-quiet.ts, checked against the core by
- * test/neon-quiet.test.ts). An agent is handed its readings when its core or the plugin reads
- * them; the amounts agents keep are shared records (`intern`).
+ * test/neon-quiet.test.ts). An agent is handed its readings when its core reads them; the
+ * amounts agents keep are shared records (`intern`).
+ *
+ * The 15 s plugin cycle of a settled agent (wake-up, request, answer: three heap events, as
+ * upstream's agent and plugin exchange them) is decided by rules 3 and 4 of neon-quiet.ts from
+ * the VM's cycle record alone (one Float64Array slice per VM: wake-up, readings, goal, quiet
+ * times, its last request's time and tick); the agent's state is then left behind by that
+ * request and brought up to date by `agentOf` before anything else reads it. Such a cycle
+ * touches the cycle record, the plugin's pod and the heap, and allocates nothing but the
+ * plugin's answer.
  */
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';
@@ -74,9 +82,9 @@ import {
   type Pod,
   type SchedulerModel,
 } from '../engines/neon/plugin.js';
-import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, showRes, type Resources } from '../engines/neon/resources.js';
+import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, sameRes, showRes, type Resources } from '../engines/neon/resources.js';
 import { scenarioSummary } from './header.js';
-import { anyAction, mayStayQuiet, onlyPluginRequest, quietUntil } from './neon-quiet.js';
+import { anyAction, mayStayQuiet, onlyPluginRequest, pluginTickAt, quietUntil, steadyAnswerQuietUntil, steadyRequest } from './neon-quiet.js';
 import type { RunSinks } from './albatross.js';
 import type { Simulated } from './run.js';
 
@@ -226,6 +234,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     byMem.set(r.mem, r);
     return r;
   };
+  /** `intern(r)`, or `known` (an interned record) when it holds the same amounts: no map lookup. */
+  const internAs = (r: Resources, known: Resources | null): Resources => (known !== null && r.cpu === known.cpu && r.mem === known.mem ? known : intern(r));
   const agents: AgentState[] = vms.map((vm) => {
     const n = neon.vms[vm.index]!;
     return newAgentState(intern({ cpu: vm.cpu, mem: vm.mem }), intern(cu(n.min_cu)), intern(cu(n.max_cu)));
@@ -257,15 +267,73 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const demand = new Float64Array(load.width);
   if (sinks.warn) for (const s of load.sources) for (const line of s.coverage?.(end) ?? []) sinks.warn(line);
 
+  // Each VM's scalars of the plugin cycle and the fast path, side by side in one record of CYCLE
+  // numbers (one cache line), since the cycle touches them all every 15 s for every VM in turn:
+  //  WAKE_AT      the agent's pending wake-up (−1: none);
+  //  READ1        load1 of its readings of the last 5 s sample (the others below);
+  //  LAST_GOAL    the goal (CU) of those readings;
+  //  QUIET_AT     fast path (neon-quiet.ts rule 1): the agent's answer is "nothing to do" before
+  //               this instant while its goal stays QUIET_GOAL; −1: unknown. Reset by every
+  //               step, which follows every change of the agent's state but the metrics;
+  //  QUIET_GOAL   see QUIET_AT;
+  //  STEADY_ASK   rules 3 and 4: 1 while its request in flight is steady and was asked alone, and
+  //               the agent has not been stepped since;
+  //  STEADY_QUIET 1 while its quiet answer came from rule 3; then QUIET_OTHER is the instant its
+  //               other parts' waits end (rule 3's D) and QUIET_AT = min(D, its plugin tick);
+  //  LAST_AT      when its last plugin request left (the agent's lastRequest.at);
+  //  TICK_AT      that request's tick, LAST_AT + tick − jitter (`pluginTickAt`);
+  //  LAZY         1 while the agent's state lags behind by a steady request carried out by rule 4
+  //               without touching it (`pluginStarting`, and `pluginAnswered` once IN_FLIGHT is
+  //               0, at ANSWERED_AT): `agentOf` replays them before anything reads the state.
+  const CYCLE = 16;
+  const WAKE_AT = 0;
+  const READ1 = 1;
+  const LAST_GOAL = 2;
+  const QUIET_AT = 3;
+  const QUIET_GOAL = 4;
+  const QUIET_OTHER = 5;
+  const STEADY_ASK = 6;
+  const STEADY_QUIET = 7;
+  const LAST_AT = 8;
+  const TICK_AT = 9;
+  const LAZY = 10;
+  const IN_FLIGHT = 11;
+  const ANSWERED_AT = 12;
+  const cycle = new Float64Array(vms.length * CYCLE);
+  for (let v = 0; v < vms.length; v++) {
+    cycle[v * CYCLE + WAKE_AT] = -1;
+    cycle[v * CYCLE + LAST_GOAL] = NaN;
+    cycle[v * CYCLE + QUIET_AT] = -1;
+  }
+  /**
+   * Agent `v`'s state, brought up to date first: a steady cycle run by rule 4 (neon-quiet.ts)
+   * leaves it behind by one request, replayed here with the core's own update functions — the
+   * request left at LAST_AT with its jitter for the same amounts as before (its permit), and, when
+   * answered, the same permit. Everything but the steady cycle reads agents through this.
+   */
+  const agentOf = (v: number): AgentState => {
+    const s = agents[v]!;
+    const o = v * CYCLE;
+    if (cycle[o + LAZY] === 1) {
+      cycle[o + LAZY] = 0;
+      const permit = s.plugin.permit!;
+      pluginStarting(s, cycle[o + LAST_AT]!, permit, cycle[o + LAST_AT]! + acfg.pluginRequestTick - cycle[o + TICK_AT]!);
+      if (cycle[o + IN_FLIGHT] === 0) pluginAnswered(s, cycle[o + ANSWERED_AT]!, permit);
+    }
+    return s;
+  };
   // per-VM message slots
-  const wakeAt = new Float64Array(vms.length).fill(-1);
   const monCheckAt = new Float64Array(vms.length).fill(-1);
-  const answer: Array<Resources | null> = vms.map(() => null);
-  const sentTarget: Resources[] = vms.map(() => cu(0));
-  const sentLastPermit: Array<Resources | null> = vms.map(() => null);
-  // what each agent read at the last 5 s sample; handed to its core (one SystemMetrics object per
-  // VM, updated in place: the core keeps no old ones) before the core or the plugin reads it
-  const read1 = new Float64Array(vms.length);
+  // per VM, side by side (the request and its answer touch them together): the target and last
+  // permit of the agent's plugin request in flight, and the plugin's answer (null: lost)
+  const MAIL = 4;
+  const SENT_TARGET = 0;
+  const SENT_LAST_PERMIT = 1;
+  const ANSWER = 2;
+  const mail: Array<Resources | null> = new Array<Resources | null>(vms.length * MAIL).fill(null);
+  // what each agent read at the last 5 s sample (load1 in its cycle record); handed to its core
+  // (one SystemMetrics object per VM, updated in place: the core keeps no old ones) before the
+  // core reads it
   const read5 = new Float64Array(vms.length);
   const readUsage = new Float64Array(vms.length);
   const readCached = new Float64Array(vms.length);
@@ -273,12 +341,9 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   const scratch: SystemMetrics = { load1: 0.5, load5: 0.5, memoryUsageBytes: 0.5, memoryCachedBytes: 0.5 };
   let sampled = false;
   const handed = new Int32Array(vms.length).fill(-1); // the sample (counts.rounds) agent v last got
-  const lastGoal = new Float64Array(vms.length).fill(NaN);
-  // fast path (neon-quiet.ts rule 1): the agent's answer is "nothing to do" before quietAt[v]
-  // while its goal stays quietGoal[v]; −1: unknown. Reset by every step, which follows every
-  // change of the agent's state but the metrics.
-  const quietAt = new Float64Array(vms.length).fill(-1);
-  const quietGoal = new Float64Array(vms.length);
+  // rule 4's answer, filled in place and read by `act` at once
+  const steadyPlugin = { lastPermit: null as Resources | null, target: cu(0) };
+  const steadyActions: ActionSet = { pluginRequest: steadyPlugin, neonvmRequest: null, monitorUpscale: null, monitorDownscale: null, wait: null };
   const downOk = new Int8Array(vms.length);
   const resizeFails = new Int8Array(vms.length);
   const upFails = new Int8Array(vms.length);
@@ -324,16 +389,18 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** Record VM `v`'s goal `goal` (CU), clamped to [min, max] per resource, in the metrics. */
   const recordGoal = (v: number, t: Micros, goal: number): void => {
-    const { min, max } = agents[v]!.vm;
+    const { min, max } = agentOf(v).vm;
     const unit = acfg.computeUnit;
     metrics.goal(v, t, Math.max(Math.min(unit.cpu * goal, max.cpu), min.cpu), Math.max(Math.min(unit.mem * goal, max.mem), min.mem));
   };
 
   /** Run VM `v`'s agent at `t`: carry out its actions, schedule its wake-up. */
   const step = (v: number, t: Micros): void => {
-    const s = agents[v]!;
+    const s = agentOf(v);
     handReadings(v);
-    quietAt[v] = -1;
+    cycle[v * CYCLE + QUIET_AT] = -1;
+    cycle[v * CYCLE + STEADY_QUIET] = 0;
+    cycle[v * CYCLE + STEADY_ASK] = 0;
     for (let round = 0; round < 4; round++) {
       counts.engineCalls++;
       const a = nextActions(acfg, s, t);
@@ -343,21 +410,77 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         if (!fastPath || round === 3 || !onlyPluginRequest(a)) continue;
         counts.agentSkips++;
       }
-      if (a.wait !== null) {
-        const at = t + a.wait;
-        if (wakeAt[v]! < t || at < wakeAt[v]!) {
-          if (at < end) {
-            wakeAt[v] = at;
-            queue.push(at, EV_WAKE, v, PRIO_WAKE);
-          }
-        }
-      }
+      if (a.wait !== null) wakeBy(v, t, t + a.wait);
       if (fastPath && mayStayQuiet(acfg, s)) {
-        quietAt[v] = quietUntil(t, a.wait);
-        quietGoal[v] = agentGoalCU(acfg, s);
+        cycle[v * CYCLE + QUIET_AT] = quietUntil(t, a.wait);
+        cycle[v * CYCLE + QUIET_GOAL] = agentGoalCU(acfg, s);
       }
       return;
     }
+  };
+
+  /** Wake agent `v` at `at` (before the end), unless a wake-up pending after `t` comes first. */
+  const wakeBy = (v: number, t: Micros, at: Micros): void => {
+    const o = v * CYCLE + WAKE_AT;
+    if ((cycle[o]! < t || at < cycle[o]!) && at < end) {
+      cycle[o] = at;
+      queue.push(at, EV_WAKE, v, PRIO_WAKE);
+    }
+  };
+
+  /**
+   * Rule 3 of neon-quiet.ts after the plugin answered agent `v` at `t` (`answered`: the answer
+   * was a valid permit of the amounts asked for): whether its core's answer is known — then the
+   * agent stays quiet until its next tick or its earlier wait, and is woken then, as `step`
+   * would do. Reads only the VM's cycle record.
+   */
+  const steadyAnswer = (v: number, t: Micros, answered: boolean): boolean => {
+    const o = v * CYCLE;
+    if (!fastPath || cycle[o + LAST_GOAL] !== cycle[o + QUIET_GOAL]) return false;
+    const until = steadyAnswerQuietUntil(t, answered && cycle[o + STEADY_ASK] === 1, cycle[o + QUIET_AT]!, cycle[o + TICK_AT]!);
+    if (until < 0) return false;
+    counts.agentSkips++;
+    cycle[o + QUIET_OTHER] = cycle[o + QUIET_AT]!;
+    cycle[o + QUIET_AT] = until;
+    cycle[o + STEADY_QUIET] = 1;
+    wakeBy(v, t, until);
+    return true;
+  };
+
+  /**
+   * Rule 4 of neon-quiet.ts when agent `v` is woken at `t`: whether it is still quiet from rule 3
+   * at its plugin tick — then it repeats its steady request, as its core would ask (the same
+   * amounts, its permit, as target and last permit), and rule 2 gives the next round (two core
+   * calls answered). The request is carried out as `act` does (the same random draws in the same
+   * order), but the agent's state is left behind (LAZY) until `agentOf` next reads it.
+   */
+  const steadyTick = (v: number, t: Micros): boolean => {
+    const o = v * CYCLE;
+    if (!fastPath || cycle[o + STEADY_QUIET] !== 1 || cycle[o + QUIET_AT] !== t || t >= cycle[o + QUIET_OTHER]! || cycle[o + LAST_GOAL] !== cycle[o + QUIET_GOAL] || cycle[o + TICK_AT] !== t) return false;
+    const other = cycle[o + QUIET_OTHER]!;
+    cycle[o + STEADY_QUIET] = 0;
+    const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
+    // the state as `pluginStarting` would leave it, replayed by agentOf (a previous steady cycle
+    // still lagging behind needs no replay: this request overwrites all it changed); its mail
+    // slots already hold the target and last permit (the previous request was the same)
+    cycle[o + STEADY_ASK] = 1;
+    cycle[o + LAST_AT] = t;
+    cycle[o + TICK_AT] = t + acfg.pluginRequestTick - jitter;
+    cycle[o + LAZY] = 1;
+    cycle[o + IN_FLIGHT] = 1;
+    sendPluginRequest(v, t);
+    counts.agentSkips += 2;
+    if (other !== Infinity) wakeBy(v, t, other);
+    cycle[o + QUIET_AT] = other;
+    return true;
+  };
+
+  /** Send agent `v`'s plugin request (its mail slots) at `t`: it may be lost. */
+  const sendPluginRequest = (v: number, t: Micros): void => {
+    if (fails(failP.plugin)) {
+      mail[v * MAIL + ANSWER] = null; // lost: the agent sees the failure after the round trip
+      queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
+    } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
   };
 
   /** Hand agent `v` the metrics of the last sample (none before the first). */
@@ -365,16 +488,16 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     if (!sampled || handed[v] === counts.rounds) return;
     handed[v] = counts.rounds;
     const m = readings[v]!;
-    m.load1 = read1[v]!;
+    m.load1 = cycle[v * CYCLE + READ1]!;
     m.load5 = read5[v]!;
     m.memoryUsageBytes = readUsage[v]!;
     m.memoryCachedBytes = readCached[v]!;
-    metricsUpdated(agents[v]!, m);
+    metricsUpdated(agentOf(v), m);
   };
 
   /** The goal (CU) from agent `v`'s readings of this sample, as `agentGoalCU` computes it without LFC. */
   const goalOfReadings = (v: number): number => {
-    scratch.load1 = read1[v]!;
+    scratch.load1 = cycle[v * CYCLE + READ1]!;
     scratch.load5 = read5[v]!;
     scratch.memoryUsageBytes = readUsage[v]!;
     return systemGoalCU(acfg, scratch, acfg.computeUnit);
@@ -382,16 +505,17 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** Carry out the requests of agent `v`'s action set `a` at `t`. */
   const act = (v: number, t: Micros, a: ActionSet): void => {
-    const s = agents[v]!;
+    const s = agentOf(v);
     if (a.pluginRequest !== null) {
       const jitter = Math.floor(rngJitter.next() * neon.request_jitter);
-      pluginStarting(s, t, intern(a.pluginRequest.target), jitter);
-      sentTarget[v] = a.pluginRequest.target;
-      sentLastPermit[v] = a.pluginRequest.lastPermit;
-      if (fails(failP.plugin)) {
-        answer[v] = null; // lost: the agent sees the failure after the round trip
-        queue.push(t + 2 * neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
-      } else queue.push(t + neon.plugin_latency, EV_PLUGIN_REQ, v, PRIO_MESSAGE);
+      const o = v * CYCLE;
+      cycle[o + STEADY_ASK] = onlyPluginRequest(a) && steadyRequest(s, a.pluginRequest.target) ? 1 : 0;
+      pluginStarting(s, t, internAs(a.pluginRequest.target, s.plugin.permit), jitter);
+      cycle[o + LAST_AT] = t;
+      cycle[o + TICK_AT] = pluginTickAt(acfg, s);
+      mail[v * MAIL + SENT_TARGET] = a.pluginRequest.target;
+      mail[v * MAIL + SENT_LAST_PERMIT] = a.pluginRequest.lastPermit;
+      sendPluginRequest(v, t);
     }
     if (a.neonvmRequest !== null) {
       neonvmStarting(s, intern(a.neonvmRequest.target));
@@ -411,7 +535,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** NeonVM finished resizing VM `v` (or the resize waited for a migration to end). */
   const applyResize = (v: number, t: Micros): void => {
-    const s = agents[v]!;
+    const s = agentOf(v);
     const vm = vms[v]!;
     const target = s.neonvm.ongoing!;
     const n = nodeOf(v);
@@ -428,7 +552,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   /** The plugin answers VM `v`'s agent with `permit`. */
   const respond = (v: number, permit: Resources, t: Micros): void => {
-    answer[v] = permit;
+    mail[v * MAIL + ANSWER] = permit;
     queue.push(t + neon.plugin_latency, EV_PLUGIN_RESP, v, PRIO_MESSAGE);
   };
 
@@ -576,19 +700,21 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     // when it is called; otherwise every agent gets them now
     const eager = !fastPath || acfg.enableLFCMetrics;
     for (let v = 0; v < vms.length; v++) {
-      read1[v] = bank.load1(v);
+      const o = v * CYCLE;
+      cycle[o + READ1] = bank.load1(v);
       read5[v] = bank.load5(v);
       readUsage[v] = bank.memoryUsage(v);
-      readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
+      // the file cache in use is read by the goal's LFC part only
+      if (acfg.enableLFCMetrics) readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
       if (eager) handReadings(v);
-      const goal = eager ? agentGoalCU(acfg, agents[v]!) : goalOfReadings(v);
+      const goal = eager ? agentGoalCU(acfg, agentOf(v)) : goalOfReadings(v);
       // the clamped goal in the metrics changes only with the goal (min and max are fixed)
-      if (goal !== lastGoal[v]) {
-        lastGoal[v] = goal;
+      if (goal !== cycle[o + LAST_GOAL]) {
+        cycle[o + LAST_GOAL] = goal;
         recordGoal(v, t, goal);
       }
       // rule 1 of neon-quiet.ts: a quiet agent whose goal did not change stays quiet
-      if (t < quietAt[v]! && goal === quietGoal[v]) counts.agentSkips++;
+      if (t < cycle[o + QUIET_AT]! && goal === cycle[o + QUIET_GOAL]) counts.agentSkips++;
       else step(v, t);
     }
     if (t % chartStep === 0) chartPoint(t);
@@ -619,7 +745,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         if (value > running) running = value;
         buckets[k] = Math.floor(running / LFC_PAGE_BYTES);
       }
-      lfcUpdated(agents[v]!, buckets);
+      lfcUpdated(agentOf(v), buckets);
     }
   };
 
@@ -677,16 +803,16 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         if (sinks.progress && counts.rounds % 200 === 0) sinks.progress(t / end);
         break;
       case EV_WAKE:
-        if (wakeAt[arg] !== t) break;
-        wakeAt[arg] = -1;
-        step(arg, t);
+        if (cycle[arg * CYCLE + WAKE_AT] !== t) break;
+        cycle[arg * CYCLE + WAKE_AT] = -1;
+        if (!steadyTick(arg, t)) step(arg, t);
         break;
       case EV_PLUGIN_REQ: {
         const v = arg;
         const n = nodeOf(v);
-        const s = agents[v]!;
-        handReadings(v);
-        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, sentTarget[v]!, s.metrics === null ? null : s.metrics.load1, sentLastPermit[v]!, t);
+        // the load1 the agent reports is that of its readings of the last sample, none before the
+        // first (what `handReadings` would hand its core): read without touching the agent's state
+        const ans = handleRequest(pcfg, plugin[n]!, pods[v]!, mail[v * MAIL + SENT_TARGET]!, sampled ? cycle[v * CYCLE + READ1]! : null, mail[v * MAIL + SENT_LAST_PERMIT]!, t);
         if (ans.permit !== null) respond(v, ans.permit, t);
         else scheduleReconcile(n, t + neon.reconcile_delay);
         if (ans.migrate) startMigration(v, t, 'pressure');
@@ -705,8 +831,17 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       }
       case EV_PLUGIN_RESP: {
         const v = arg;
-        const s = agents[v]!;
-        const permit = answer[v];
+        const permit = mail[v * MAIL + ANSWER];
+        const o = v * CYCLE;
+        if (cycle[o + LAZY] === 1 && cycle[o + IN_FLIGHT] === 1 && permit !== null && permit !== undefined && sameRes(permit, mail[v * MAIL + SENT_TARGET]!)) {
+          // rule 4's request granted in full: `pluginAnswered` (the same permit again, valid as
+          // the last time: nothing changed since) is left to agentOf too
+          cycle[o + IN_FLIGHT] = 0;
+          cycle[o + ANSWERED_AT] = t;
+          if (!steadyAnswer(v, t, true)) step(v, t);
+          break;
+        }
+        const s = agentOf(v);
         if (permit === null || permit === undefined) {
           pluginFailed(s, t);
           metrics.counts.requestFailures++;
@@ -716,7 +851,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         }
         const before = s.plugin.permit ?? s.vm.using;
         const asked = s.plugin.lastRequest!.resources;
-        pluginAnswered(s, t, intern(permit));
+        const accepted = pluginAnswered(s, t, internAs(permit, s.plugin.permit));
         if (hasFieldGreater(asked, permit) && hasFieldGreater(asked, before)) {
           const gotMore = hasFieldGreater(permit, before);
           if (gotMore) metrics.counts.partly++;
@@ -724,14 +859,14 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
           if (chart.marks.length < MAX_CHART_MARKS) chart.marks.push({ t: t / 1e6, vm: vms[v]!.name, kind: gotMore ? 'partly granted' : 'denied', charted: chartVmSet.has(v) });
           log(t, gotMore ? 'upscale_partly_granted' : 'upscale_denied', { vm: vms[v]!.name, asked: showRes(asked), permit: showRes(permit) });
         }
-        step(v, t);
+        if (!steadyAnswer(v, t, accepted && sameRes(permit, asked))) step(v, t);
         break;
       }
       case EV_RESIZE: {
         const v = arg;
         if (resizeFails[v] === 1) {
           resizeFails[v] = 0;
-          neonvmFailed(agents[v]!, t);
+          neonvmFailed(agentOf(v), t);
           metrics.counts.requestFailures++;
           log(t, 'request_failed', { vm: vms[v]!.name, to: 'neonvm' });
           step(v, t);
@@ -748,20 +883,20 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       case EV_MON_UP_DONE:
         if (upFails[arg] === 1) {
           upFails[arg] = 0;
-          monitorFailed(agents[arg]!, t);
+          monitorFailed(agentOf(arg), t);
           metrics.counts.requestFailures++;
           log(t, 'request_failed', { vm: vms[arg]!.name, to: 'monitor' });
           step(arg, t);
           break;
         }
-        monitors[arg]!.threshold = thresholdFor(mcfg, agents[arg]!.monitor.ongoing!.requested.mem);
-        monitorApproved(agents[arg]!);
+        monitors[arg]!.threshold = thresholdFor(mcfg, agentOf(arg).monitor.ongoing!.requested.mem);
+        monitorApproved(agentOf(arg));
         monitorCheck(arg, t);
         step(arg, t);
         break;
       case EV_MON_DOWN_REQ: {
         const v = arg;
-        const s = agents[v]!;
+        const s = agentOf(v);
         const target = s.monitor.ongoing!.requested;
         const verdict = approveDownscale(mcfg, vms[v]!.monitorMemory(), 5, target.mem);
         downOk[v] = fails(failP.monitor) ? -1 : verdict.ok ? 1 : 0;
@@ -771,7 +906,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       }
       case EV_MON_DOWN_RESP: {
         const v = arg;
-        const s = agents[v]!;
+        const s = agentOf(v);
         if (downOk[v] === 1) monitorApproved(s);
         else if (downOk[v] === -1) {
           monitorFailed(s, t);
@@ -791,7 +926,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         monitorCheck(arg, t);
         break;
       case EV_MON_ASK:
-        monitorRequestedUpscale(agents[arg]!, t, false, true);
+        monitorRequestedUpscale(agentOf(arg), t, false, true);
         step(arg, t);
         break;
       case EV_MIG_PAUSE: {

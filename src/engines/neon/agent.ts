@@ -323,9 +323,17 @@ export function lfcUpdated(s: AgentState, buckets: readonly number[]): void {
   s.lfc = buckets;
 }
 
-/** A plugin request for `resources` leaves now; `jitter` is taken off the next request tick. */
+/**
+ * A plugin request for `resources` leaves now; `jitter` is taken off the next request tick. The
+ * agent's one `lastRequest` record is updated in place after the first request.
+ */
 export function pluginStarting(s: AgentState, now: Micros, resources: Resources, jitter: Micros = 0): void {
-  s.plugin.lastRequest = { at: now, resources };
+  const last = s.plugin.lastRequest;
+  if (last === null) s.plugin.lastRequest = { at: now, resources };
+  else {
+    last.at = now;
+    last.resources = resources;
+  }
   s.plugin.ongoing = true;
   s.plugin.tickJitter = jitter;
 }

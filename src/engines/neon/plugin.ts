@@ -25,7 +25,7 @@
  * decide (pure) or apply one named change (like upstream's state methods).
  */
 import type { Micros } from '../../kernel/time.js';
-import { addRes, hasFieldGreater, sameRes, satSub, type Resources } from './resources.js';
+import { addRes, hasFieldGreater, hasFieldLess, satSub, type Resources } from './resources.js';
 
 export type SchedulerModel = 'watermark' | 'pressure';
 
@@ -169,8 +169,7 @@ export function handleRequest(cfg: PluginConfig, node: PluginNode, pod: Pod, req
     return { permit: pod.reserved, migrate: false };
   }
   pod.requested = requested;
-  const lowered = { cpu: Math.min(pod.reserved.cpu, requested.cpu), mem: Math.min(pod.reserved.mem, requested.mem) };
-  if (!sameRes(lowered, pod.reserved)) setReserved(node, pod, lowered);
+  if (hasFieldLess(requested, pod.reserved)) setReserved(node, pod, { cpu: Math.min(pod.reserved.cpu, requested.cpu), mem: Math.min(pod.reserved.mem, requested.mem) });
   if (!hasFieldGreater(requested, pod.reserved)) {
     pod.pendingSince = null;
     return { permit: pod.reserved, migrate: false };
