@@ -32,6 +32,20 @@ export type { EngineDescriptor } from './engines/descriptor.js';
 export * as albatross from './engines/albatross/engine.js';
 /** The Incus cluster rebalancer's pure decision core (`onTick`, `initialState`, `wakeAt`, …). */
 export * as incus from './engines/incus/engine.js';
+/**
+ * The request model of request-driven workloads (`requests:`; docs/REQUESTS.md): a service's
+ * requests as a fluid over spans of constant arrival rate and ready instances (`createFlow`,
+ * `advance`, `inFlight`, `servedRate`, `cpuDemandCores`, …), the added-latency histogram and
+ * metrics (`requestMetrics`, `addedLatency`), the `requests:` block parser (`parseRequestsSpec`)
+ * and the exact per-request simulation the fluid is checked against (`simulateExact`).
+ *
+ * @example
+ * import { requests } from 'scalelab';
+ * const flow = requests.createFlow({ serviceTime: 50_000, concurrency: 4, queueLimit: 1000 });
+ * requests.advance(flow, 0, 1_000_000, 100, 2); // 100 requests/s for 1 s on 2 ready instances
+ * requests.inFlight(flow); // 5 = 100/s × 0.05 s (Little's law; 8 slots, nobody waits)
+ */
+export * as requests from './requests/index.js';
 export { VERSION } from './version.js';
 
 /** What `simulate` returns. */

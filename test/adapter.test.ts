@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlbatrossAdapter, parseLine, parseTime } from '../src/adapters/albatross.js';
 import { config, preset, S } from './albatross-fixture.js';
-import { main } from '../src/cli/main.js';
+import { runCli } from './helpers.js';
 
 const T0 = 1_780_000_000; // a Unix time in seconds
 
@@ -134,32 +134,27 @@ describe('rounds by the stats interval (jittered records)', () => {
 });
 
 describe('scalelab decide albatross', () => {
-  let out = '';
-  let err = '';
   let tmp = '';
   beforeEach(() => {
-    out = '';
-    err = '';
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-decide-'));
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   });
   afterEach(() => {
-    vi.restoreAllMocks();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('prints the corrected variant\'s spawn as a JSON line', async () => {
     const file = path.join(tmp, 'stats.jsonl');
     fs.writeFileSync(file, `${lines95('alice:web', 5).join('\n')}\n`);
-    expect(await main(['node', 'scalelab', 'decide', 'albatross', '--variant', 'corrected', '--group', 'alice:web', '--input', file])).toBe(0);
+    const { code, out } = await runCli('decide', 'albatross', '--variant', 'corrected', '--group', 'alice:web', '--input', file);
+    expect(code).toBe(0);
     expect(out.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ time: T0 + 30, type: 'spawn_clone', group: 'alice:web', name: 'alice:web-clone-1' }]);
   });
 
   it('a bad line is one error naming file and line, exit 2', async () => {
     const file = path.join(tmp, 'bad.jsonl');
     fs.writeFileSync(file, `${lines95('alice:web', 2).join('\n')}\n{"time": "soon"}\n`);
-    expect(await main(['node', 'scalelab', 'decide', 'albatross', '--group', 'alice:web', '--input', file])).toBe(2);
+    const { code, err } = await runCli('decide', 'albatross', '--group', 'alice:web', '--input', file);
+    expect(code).toBe(2);
     expect(err).toMatch(/bad\.jsonl:3: time:/);
     expect(err.trim().split('\n')).toHaveLength(1);
   });

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HpaAdapter, parseHpaLine } from '../src/adapters/hpa.js';
 import { hpaConfig } from '../src/engines/hpa/engine.js';
-import { main } from '../src/cli/main.js';
+import { runCli } from './helpers.js';
 
 const T0 = 1_780_000_000; // Unix seconds
 
@@ -88,16 +88,18 @@ describe('scalelab decide hpa', () => {
   let err = '';
   let tmp = '';
   beforeEach(() => {
-    out = '';
-    err = '';
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-decide-hpa-'));
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   });
   afterEach(() => {
-    vi.restoreAllMocks();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
+  /** `scalelab decide hpa ARGS…` in-process (test/helpers.ts runCli); its output in `out`/`err`. */
+  const decideCli = async (...args: string[]): Promise<number> => {
+    const r = await runCli('decide', 'hpa', ...args);
+    out = r.out;
+    err = r.err;
+    return r.code;
+  };
 
   const write = (name: string, text: string) => {
     const file = path.join(tmp, name);
@@ -108,7 +110,7 @@ describe('scalelab decide hpa', () => {
   it('replays a recording: scale 2 → 4 at T0, nothing while the new pods initialise, 4 → 5 at T0+60 s', async () => {
     const config = write('hpa.yaml', CONFIG);
     const input = write('obs.jsonl', `${RECORDING.map((l) => JSON.stringify(l)).join('\n')}\n`);
-    expect(await main(['node', 'scalelab', 'decide', 'hpa', '--config', config, '--input', input])).toBe(0);
+    expect(await decideCli('--config', config, '--input', input)).toBe(0);
     expect(out.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
       { time: T0, type: 'scale', from: 2, to: 4, reason: REASON },
       { time: T0 + 60, type: 'scale', from: 4, to: 5, reason: REASON },
@@ -119,7 +121,7 @@ describe('scalelab decide hpa', () => {
     const config = write('hpa.yaml', CONFIG);
     const bad = { ...RECORDING[1], pods: [{ name: 'web-1', phase: 'Runing' }] };
     const input = write('obs.jsonl', `${JSON.stringify(RECORDING[0])}\n${JSON.stringify(bad)}\n`);
-    expect(await main(['node', 'scalelab', 'decide', 'hpa', '--config', config, '--input', input])).toBe(2);
+    expect(await decideCli('--config', config, '--input', input)).toBe(2);
     expect(err).toMatch(/obs\.jsonl:2: pods\[0\]\.phase: unknown phase "Runing"/);
     expect(err.trim().split('\n')).toHaveLength(1);
   });
@@ -127,10 +129,10 @@ describe('scalelab decide hpa', () => {
   it('a bad configuration is one error naming the key; exit 2, nothing printed', async () => {
     const config = write('hpa.yaml', `${CONFIG}behavior:\n  scaleDown:\n    selectPolicy: Fastest\n`);
     const input = write('obs.jsonl', `${JSON.stringify(RECORDING[0])}\n`);
-    expect(await main(['node', 'scalelab', 'decide', 'hpa', '--config', config, '--input', input])).toBe(2);
+    expect(await decideCli('--config', config, '--input', input)).toBe(2);
     expect(err.trim()).toMatch(/hpa\.yaml: behavior\.scaleDown\.selectPolicy: unknown value "Fastest"; expected one of: Max, Min, Disabled$/);
     expect(out).toBe('');
-    expect(await main(['node', 'scalelab', 'decide', 'hpa', '--input', input])).toBe(2);
+    expect(await decideCli('--input', input)).toBe(2);
     expect(err).toMatch(/--config: give the HPA configuration with --config FILE/);
   });
 });

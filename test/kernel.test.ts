@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../src/kernel/heap.js';
-import { DurationError, formatDuration, parseDuration, parseIncusDuration } from '../src/kernel/time.js';
+import { DurationError, formatDuration, parseDuration, parseDurationAt, parseIncusDuration } from '../src/kernel/time.js';
 import seedrandom from 'seedrandom';
 import { aleaSeed, firstUniform, stream } from '../src/kernel/random.js';
 
@@ -76,6 +76,21 @@ describe('parseDuration', () => {
 
   it.each(['', 'ten seconds', '10x', '5 parsecs', '-3s'])('refuses %j', (text) => {
     expect(() => parseDuration(text)).toThrow(DurationError);
+  });
+});
+
+describe('parseDurationAt', () => {
+  const located = (m: string): never => {
+    throw new Error(`at key: ${m}`);
+  };
+  it('returns the µs, hands a DurationError message to fail, rethrows anything else', () => {
+    expect(parseDurationAt('20ms', located)).toBe(20_000);
+    expect(parseDurationAt(1.5, located)).toBe(1_500_000);
+    expect(() => parseDurationAt('5 fortnights', located)).toThrow(/^at key: cannot read duration "5 fortnights"/);
+    expect(() => parseDurationAt('7q', located)).toThrow('at key: unknown unit "q" in duration "7q" (units us, ms, s, m, h, d, w)');
+    expect(() => parseDurationAt('6X', located, parseIncusDuration)).toThrow(/^at key: /);
+    const other = new RangeError('not a duration problem');
+    expect(() => parseDurationAt('1s', located, () => { throw other; })).toThrow(other);
   });
 });
 

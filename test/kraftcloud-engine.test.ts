@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
 import { parseSteps, goSscanf, matchStep } from '../src/engines/kraftcloud/steps.js';
 import { parseKraftcloudConfig, type KraftcloudConfig } from '../src/engines/kraftcloud/config.js';
 import { percentChange, targetOf } from '../src/engines/kraftcloud/adjust.js';
@@ -377,17 +377,18 @@ describe('scalelab decide kraftcloud (a hand-made recording replayed)', () => {
   let err = '';
   let tmp = '';
   beforeEach(() => {
-    out = '';
-    err = '';
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-kraft-'));
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   });
   afterEach(() => {
-    vi.restoreAllMocks();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
-  const decideCli = (...args: string[]) => main(['node', 'scalelab', 'decide', 'kraftcloud', ...args]);
+  /** `scalelab decide kraftcloud ARGS…` in-process (test/helpers.ts runCli); its output in `out`/`err`. */
+  const decideCli = async (...args: string[]): Promise<number> => {
+    const r = await runCli('decide', 'kraftcloud', ...args);
+    out = r.out;
+    err = r.err;
+    return r.code;
+  };
 
   it('prints the actions the blog policies take on the recording', async () => {
     expect(await decideCli('--config', path.join(FIX, 'nginx-service.yaml'), '--input', path.join(FIX, 'nginx-recording.jsonl'))).toBe(0);
@@ -412,7 +413,6 @@ describe('scalelab decide kraftcloud (a hand-made recording replayed)', () => {
     fs.writeFileSync(file, `{"time": ${T0}, "instance": "a", "millicores": 100}\n\n{"time": ${T0 + 1}, "instance": "a", "millicores": -5}\n`);
     expect(await decideCli('--config', path.join(FIX, 'nginx-service.yaml'), '--input', file)).toBe(2);
     expect(err).toBe(`scalelab: error: ${file}:3: millicores: must be a non-negative number\n`);
-    err = '';
     fs.writeFileSync(file, `{"time": ${T0 + 1}, "instance": "a"}\n{"time": ${T0}, "instance": "a"}\n`);
     expect(await decideCli('--config', path.join(FIX, 'nginx-service.yaml'), '--input', file)).toBe(2);
     expect(err).toBe(`scalelab: error: ${file}:2: time: time goes back\n`);

@@ -152,12 +152,41 @@ describe('points, sampling and shards', () => {
     expect(parseShard('auto/8', { JOB_COMPLETION_INDEX: '0' })).toEqual({ index: 1, count: 8 });
     expect(parseShard('auto', { JOB_COMPLETION_INDEX: '7', SCALELAB_SHARDS: '8' })).toEqual({ index: 8, count: 8 });
     expect(parseShard('auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' })).toEqual({ index: 4, count: 4 });
-    expect(parseShard('auto', { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '4' })).toEqual({ index: 1, count: 4 });
+    expect(parseShard('auto', { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '4', SCALELAB_SHARD_BASE: '1' })).toEqual({ index: 1, count: 4 });
     expect(() => parseShard('0/4', {})).toThrow(/1-based/);
     expect(() => parseShard('5/4', {})).toThrow(/not in 1..4/);
     expect(() => parseShard('auto', {})).toThrow(/JOB_COMPLETION_INDEX/);
     expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '0' })).toThrow(/auto\/N/);
     expect(() => parseShard('half', {})).toThrow(/expected I\/N/);
+  });
+
+  it('--shard auto on Slurm: a task runs the same shard whether submitted with its array or again on its own', () => {
+    // sbatch --array=0-7: every task sees MIN 0, MAX 7, COUNT 8; task T is shard T + 1 of 8
+    const array = { SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '7', SLURM_ARRAY_TASK_COUNT: '8' };
+    expect(parseShard('auto', { ...array, SLURM_ARRAY_TASK_ID: '2' })).toEqual({ index: 3, count: 8 });
+    expect(parseShard('auto', { ...array, SLURM_ARRAY_TASK_ID: '7' })).toEqual({ index: 8, count: 8 });
+    // sbatch --array=2 (task 2 again, alone): MIN = MAX = 2, COUNT = 1. Before the fix: 2 − 2 + 1 = shard 1 of 1 (every point).
+    const alone = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_MAX: '2', SLURM_ARRAY_TASK_COUNT: '1' };
+    expect(() => parseShard('auto', alone)).toThrow(/this Slurm submission \(tasks 2–2, 1 in all\) is not a whole array from task 0.*write --shard auto\/N or set SCALELAB_SHARDS/);
+    expect(parseShard('auto/8', alone)).toEqual({ index: 3, count: 8 });
+    expect(parseShard('auto', { ...alone, SCALELAB_SHARDS: '8' })).toEqual({ index: 3, count: 8 });
+    // task 0 again alone looks like a one-task array: COUNT 1 is not trusted either
+    const zero = { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '0', SLURM_ARRAY_TASK_COUNT: '1' };
+    expect(() => parseShard('auto', zero)).toThrow(/not a whole array/);
+    expect(parseShard('auto/8', zero)).toEqual({ index: 1, count: 8 });
+    // sbatch --array=2,5 (two tasks again): task 5 is shard 6
+    const some = { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_MAX: '5', SLURM_ARRAY_TASK_COUNT: '2' };
+    expect(() => parseShard('auto', some)).toThrow(/tasks 2–5, 2 in all/);
+    expect(parseShard('auto/8', some)).toEqual({ index: 6, count: 8 });
+    // a stepped array is never taken as the count
+    expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '14', SLURM_ARRAY_TASK_COUNT: '8', SLURM_ARRAY_TASK_STEP: '2' })).toThrow(/step 2/);
+    // sbatch --array=1-8 with SCALELAB_SHARD_BASE=1: task T is shard T, alone or not
+    const one = { SCALELAB_SHARD_BASE: '1', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '8', SLURM_ARRAY_TASK_COUNT: '8' };
+    expect(parseShard('auto', { ...one, SLURM_ARRAY_TASK_ID: '8' })).toEqual({ index: 8, count: 8 });
+    expect(parseShard('auto/8', { SCALELAB_SHARD_BASE: '1', SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_MAX: '2', SLURM_ARRAY_TASK_COUNT: '1' })).toEqual({ index: 2, count: 8 });
+    // a 1-based array read as 0-based: its last task is out of range, said in one line
+    expect(() => parseShard('auto', { ...one, SCALELAB_SHARD_BASE: '', SLURM_ARRAY_TASK_ID: '8', SCALELAB_SHARDS: '8' })).toThrow('shard 9 (from SLURM_ARRAY_TASK_ID 8) is not in 1..8');
+    expect(() => parseShard('auto/8', { SCALELAB_SHARD_BASE: '2', SLURM_ARRAY_TASK_ID: '2' })).toThrow(/SCALELAB_SHARD_BASE must be 0 or 1/);
   });
 });
 

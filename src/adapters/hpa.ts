@@ -13,7 +13,7 @@
  * T is Unix time in seconds (fractional allowed) or an ISO 8601 string. Output, one JSON object
  * per action: {"time": T, "type": "scale", "from": 3, "to": 5, "reason": …}.
  */
-import { DurationError, parseDuration, type Micros } from '../kernel/time.js';
+import { parseDurationAt, type Micros } from '../kernel/time.js';
 import { parseQuantityMilli, toMilli } from '../engines/hpa/config.js';
 import { initialState, onSync } from '../engines/hpa/engine.js';
 import type { HpaConfig, HpaState, Observation, PodObservation, PodPhase, PodSample, ScaleAction } from '../engines/hpa/types.js';
@@ -67,14 +67,9 @@ class LineReader {
 
   duration(value: unknown, key: string): Micros {
     if (typeof value !== 'string' && typeof value !== 'number') this.fail(key, 'must be a duration such as 30s');
-    try {
-      const us = parseDuration(value);
-      if (us <= 0) this.fail(key, 'must be positive');
-      return us;
-    } catch (e) {
-      if (e instanceof DurationError) this.fail(key, e.message);
-      throw e;
-    }
+    const us = parseDurationAt(value, (m) => this.fail(key, m));
+    if (us <= 0) this.fail(key, 'must be positive');
+    return us;
   }
 }
 

@@ -99,7 +99,7 @@ export function scaleScenario(base: Scenario, groups: number): Scenario {
     return { ...w, name: `${w.name}-${Math.floor(i / base.workloads.length) + 1}` };
   });
   const hosts = Array.from({ length: copies }, (_, c) => base.world.hosts.map((h) => ({ ...h, name: `${h.name}-${c + 1}` }))).flat();
-  const faults = base.faults.map((f) => ({ ...f, kill_primary: `${f.kill_primary}-1` }));
+  const faults = base.faults.map((f) => ('kill_instance' in f ? { ...f, kill_instance: `${f.kill_instance}-1` } : { ...f, kill_primary: `${f.kill_primary}-1` }));
   return { ...base, name: `${base.name}-x${groups}`, workloads, faults, world: { ...base.world, hosts }, output: { ...base.output, timeseries: false, events: false, report: false } };
 }
 

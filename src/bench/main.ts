@@ -50,7 +50,8 @@
  *    an observation of the service and a call of the pure core; reported as decisions per second
  *    beside PB1's stats records per second in the same run (target: within 2×).
  *
- * Usage: node dist/bench/main.js [case …] [--repeat N]   (medians over N repeats, default 3)
+ * Usage: node dist/bench/main.js [case …] [--repeat N] [--help]   (medians over N repeats, default 3;
+ * --help lists the cases with what each measures, from src/bench/args.ts)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -59,6 +60,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import { measureProcess, runCPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
+import { benchArgs } from './args.js';
 import { runPb1Days } from './memory.js';
 import { PREMOVE_COMMIT, premoveLines, runPremove } from './premove.js';
 
@@ -167,13 +169,10 @@ function perRecordRatio(big: CaseResult | undefined, pb1: CaseResult | undefined
 }
 
 function main(argv: string[]): void {
-  let repeat = 3;
-  const picked: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--repeat') repeat = Math.max(1, Number(argv[++i]));
-    else picked.push(argv[i]!);
-  }
-  const names = picked.length > 0 ? picked : [...CASES];
+  // --help and bad arguments are answered here (null: nothing to run)
+  const args = benchArgs(argv, CASES);
+  if (args === null) return;
+  const { names, repeat } = args;
   const results = new Map<string, CaseResult>();
   process.stdout.write(`scalelab bench — node ${process.version}, ${repeat} repeat(s) per case, medians\n\n`);
   const header = `${'case'.padEnd(24)} ${'wall s'.padStart(8)} ${'events'.padStart(12)} ${'events/s'.padStart(12)} ${'peak RSS MB'.padStart(12)}  detail`;

@@ -222,7 +222,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--seeds <K>', 'replications per point, each with a derived seed (default: the file\'s, else 3)')
     .option('--workers <N>', 'worker threads (default: the number of cores; 0 runs in the main thread)')
     .option('--out <dir>', 'output directory (default: reports/<scenario name>-sweep)')
-    .option('--shard <I/N|auto>', 'run only shard I of N of the points (1-based); auto reads JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
+    .option('--shard <I/N|auto>', 'run only shard I of N of the points (1-based); auto reads JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (task T = shard T+1; SCALELAB_SHARD_BASE=1: shard T), N from auto/N, SCALELAB_SHARDS or a whole array\'s SLURM_ARRAY_TASK_COUNT')
     .option('--objective <METRIC[:min|max]>', 'rank feasible points by this metric\'s mean (default: the first Pareto metric, min)')
     .option('--constraint <METRIC<=VALUE>', 'a point is feasible when its mean meets this (<=, <, >=, >); repeatable', collect, [])
     .option('--pareto <X,Y>', 'the two metrics of the Pareto front (default instance_seconds,slo_violation_seconds; add :max for higher-is-better)')

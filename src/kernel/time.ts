@@ -84,6 +84,23 @@ export function parseDuration(text: string | number): Micros {
 const DURATION_UNITS: Record<string, number> = { ...GENERIC_UNITS, S: MICROS_PER_SECOND, M: MICROS_PER_MINUTE, H: MICROS_PER_HOUR };
 
 /**
+ * Parse a duration with `parser` (default `parseDuration`), handing an unreadable one's
+ * `DurationError` message to `fail`, which throws the caller's located error (file, key); any
+ * other error is rethrown as is. The one place the edges turn a duration error into bad input.
+ *
+ * @example parseDurationAt('5 fortnights', (m) => reader.fail('cooldown', m)) // throws at key `cooldown`: unknown unit "fortnights" …
+ * @example parseDurationAt('20ms', fail) // 20_000
+ */
+export function parseDurationAt<V extends string | number>(value: V, fail: (message: string) => never, parser: (v: V) => Micros = parseDuration): Micros {
+  try {
+    return parser(value);
+  } catch (e) {
+    if (e instanceof DurationError) fail(e.message);
+    throw e;
+  }
+}
+
+/**
  * Durations already read, by text: a scenario with `count: 100000` copies reads the same few
  * durations once per copy. Bounded, so odd inputs cannot grow it; errors are never kept.
  */

@@ -35,6 +35,7 @@ export const ACTION_KINDS: readonly ChartActionKind[] = [
   'primary_restarted',
   'orphaned',
   'clone_destroyed',
+  'instance_killed',
 ];
 const KIND_INDEX = Object.fromEntries(ACTION_KINDS.map((k, i) => [k, i])) as Record<ChartActionKind, number>;
 

@@ -54,7 +54,7 @@ export const CHART_WIDTH = 800;
 /**
  * Action colours, told apart also by people with a colour-vision deficiency (Okabe–Ito
  * palette): scaling in green and orange, failures in vermilion and reddish purple, faults in
- * black and sky blue. The demand line is dark grey and capacity blue, no action shares them.
+ * black, sky blue and purple. The demand line is dark grey and capacity blue, no action shares them.
  */
 export const ACTION_COLOURS: Record<ChartActionKind, string> = {
   scale_up: '#009e73',
@@ -65,10 +65,11 @@ export const ACTION_COLOURS: Record<ChartActionKind, string> = {
   primary_restarted: '#56b4e9',
   orphaned: '#8c6d1f',
   clone_destroyed: '#999999',
+  instance_killed: '#5e3c99',
 };
 
 /** Faults are dashed rules, scaling actions solid. */
-const DASHED: ReadonlySet<ChartActionKind> = new Set(['primary_killed', 'primary_restarted', 'orphaned']);
+const DASHED: ReadonlySet<ChartActionKind> = new Set(['primary_killed', 'primary_restarted', 'orphaned', 'instance_killed']);
 
 const DEMAND_COLOUR = '#333333';
 const CAPACITY_COLOUR = '#0072b2';

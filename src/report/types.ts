@@ -87,7 +87,8 @@ export type ChartActionKind =
   | 'primary_killed'
   | 'primary_restarted'
   | 'orphaned'
-  | 'clone_destroyed';
+  | 'clone_destroyed'
+  | 'instance_killed';
 
 /** One scaling action or fault at time `t` (seconds). */
 export interface ChartAction {

@@ -43,6 +43,7 @@ export interface ExactSnapshot {
   zeroReadyRequests: number;
 }
 
+/** What `simulateExact` returns: a snapshot per span and every served request's wait. */
 export interface ExactResult {
   /** One snapshot per span, in order. */
   spans: ExactSnapshot[];
@@ -52,6 +53,7 @@ export interface ExactResult {
   zeroReadyWaits: number[];
 }
 
+/** Options of `simulateExact`. */
 export interface ExactOptions {
   /** Poisson arrivals drawn from this stream; default evenly spaced. */
   poisson?: RandomStream;

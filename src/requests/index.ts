@@ -7,3 +7,4 @@ export { RequestFlow, QUEUE_SEGMENTS, advance, cpuDemandCores, createFlow, erlan
 export { LatencyHistogram, LATENCY_BUCKET_GROWTH, LATENCY_RANGE_MICROS } from './histogram.js';
 export { addedLatency, combinedAddedLatency, requestMetrics, type AddedLatency, type RequestMetrics } from './metrics.js';
 export { parseRequestsSpec, REQUESTS_KEYS } from './spec.js';
+export { simulateExact, waitQuantile, type ExactOptions, type ExactResult, type ExactSnapshot, type RequestSpan } from './exact.js';

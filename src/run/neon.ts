@@ -687,7 +687,6 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         vm.cpuDemand = c;
         vm.memDemand = memBytes;
         if (lfcSlot[v]! >= 0) wssNow[v] = Math.max(0, demand[lfcSlot[v]!]!) * GiB;
-        cvms[v]!.demand = c;
         metrics.demand(v, t, c, memBytes);
         if (t === 0 && spec.host.initial_loadavg === 'steady') vm.steadyLoad();
         if (memChanged) monitorCheck(v, t);

@@ -25,7 +25,7 @@ import type { LoadSource } from '../load/source.js';
 import { FleetMetrics, lazyResults, WorkloadMetricsBank, type WorkloadResult } from '../metrics/workload.js';
 import { ChartRecorder, type ChartSample } from '../report/chart-recorder.js';
 import type { ChartActionKind, ChartData } from '../report/types.js';
-import type { Scenario } from '../scenario/types.js';
+import type { KillInstance, KillPrimary, Scenario } from '../scenario/types.js';
 import { sampleLatency } from '../world/boot.js';
 import { HostPool, makeHosts, type Host } from '../world/hosts.js';
 import type { EngineReading, GoneCause, ReplicaCommand, ReplicaPlugin, ReplicaStep, RoundSensor, SpawnResult } from '../world/replicas/engine.js';
@@ -112,6 +112,9 @@ export interface WorkloadRequests {
   /** Time from a wake to the instance running again (ms); null without wakes. */
   wake_latency_ms: { mean: number | null; max: number | null };
 }
+
+/** First backoff after a spawn found no room (µs); it doubles up to `stats_interval` (ReplicaPlugin.spawnFailures). */
+const SPAWN_RETRY_FIRST = 10_000;
 
 /** Column names of timeseries.csv. */
 export const TIMESERIES_HEADER = 'time_s,group,series,value';
@@ -402,6 +405,55 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     if (i < chartGroups) chart.reversal(i, t, reversal);
   };
 
+  /**
+   * Spawn failures under `spawnFailures: 'backoff'` (see ReplicaPlugin): `retryAt` — no placement
+   * is tried for the workload before it; `retryDelay` — the current backoff (0: none); a run of
+   * failures with one reason is logged once, its repeats counted and logged when the run ends.
+   */
+  const spawnBackoff = plugin.spawnFailures !== 'each';
+  const retryAt = new Float64Array(workloads.length);
+  const retryDelay = new Float64Array(workloads.length);
+  const failRepeats = new Float64Array(workloads.length);
+  const failFirst = new Float64Array(workloads.length);
+  const failLast = new Float64Array(workloads.length);
+  const failReason: (string | null)[] = workloads.map(() => null);
+  const maxRetryDelay = Math.max(SPAWN_RETRY_FIRST, interval);
+
+  /** A spawn of `w` failed at `t` (`tried`: placement was tried, not refused by the backoff): back off, log the first of a run. */
+  const spawnFailed = (w: Workload, name: string, failure: string, t: Micros, tried: boolean): void => {
+    const i = w.index;
+    if (tried && failure === 'no_capacity') {
+      retryDelay[i] = retryDelay[i] === 0 ? SPAWN_RETRY_FIRST : Math.min(2 * retryDelay[i]!, maxRetryDelay);
+      retryAt[i] = t + retryDelay[i]!;
+    }
+    if (failReason[i] === failure) {
+      failRepeats[i]!++;
+      failLast[i] = t;
+      return;
+    }
+    flushFailures(w, t);
+    failReason[i] = failure;
+    failFirst[i] = t;
+    failLast[i] = t;
+    log(t, 'spawn_failed', { group: w.spec.name, instance: name, reason: failure });
+    chartAction(t, w, 'spawn_failed');
+  };
+
+  /** A spawn of `w` was placed at `t`: the backoff and the run of failures end. */
+  const spawnPlaced = (w: Workload, t: Micros): void => {
+    retryDelay[w.index] = 0;
+    retryAt[w.index] = 0;
+    flushFailures(w, t);
+  };
+
+  /** Log the repeats of `w`'s run of spawn failures (if any) at `t` and end the run. */
+  const flushFailures = (w: Workload, t: Micros): void => {
+    const i = w.index;
+    if (failRepeats[i]! > 0) log(t, 'spawn_failed', { group: w.spec.name, reason: failReason[i], count: failRepeats[i], first_s: failFirst[i]! / 1e6, last_s: failLast[i]! / 1e6 });
+    failRepeats[i] = 0;
+    failReason[i] = null;
+  };
+
   /** The one actuator: carry out command `a` for `w` at `t`. */
   const act = (w: Workload, a: ReplicaCommand, t: Micros, scaled: { up: boolean; down: boolean }): void => {
     const i = w.index;
@@ -409,7 +461,8 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     switch (a.type) {
       case 'spawn': {
         // a scale-up counts when an instance is created; the engine hears of it when placed (EV_PLACED)
-        const failure = create(w, a.name, false, t, false, a.cloneOf);
+        const tried = !spawnBackoff || t >= retryAt[i]!;
+        const failure = tried ? create(w, a.name, false, t, false, a.cloneOf) : 'no_capacity';
         if (failure === null) {
           metrics.count(i, 'clones_spawned');
           log(t, a.scaling === 'up' ? 'scale_up' : 'spawned', { group, instance: a.name });
@@ -417,10 +470,14 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
             scaled.up = true;
             scalingAction(w, t, 1);
           }
+          if (spawnBackoff) spawnPlaced(w, t);
         } else {
           metrics.count(i, 'spawn_failures');
-          log(t, 'spawn_failed', { group, instance: a.name, reason: failure });
-          chartAction(t, w, 'spawn_failed');
+          if (spawnBackoff) spawnFailed(w, a.name, failure, t, tried);
+          else {
+            log(t, 'spawn_failed', { group, instance: a.name, reason: failure });
+            chartAction(t, w, 'spawn_failed');
+          }
           apply(w, plugin.onSpawnResult(w, states[i]!, a.name, failure, t), t);
         }
         break;
@@ -668,6 +725,37 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     return n;
   };
 
+  /** Draws of `kill_instance` faults with `instance: any` (its own stream: other draws unchanged). */
+  let rngFaults: RandomStream | null = null;
+
+  /**
+   * The instance a `kill_instance` fault hits: among `w`'s live, not stopping instances, oldest
+   * first (by creation, i.e. id), the `which`-th, or one drawn uniformly from `world:faults`;
+   * undefined when there is none.
+   */
+  const faultVictim = (w: Workload, which: number | 'any'): Instance | undefined => {
+    const alive = w.instances.filter((inst) => inst.phase !== Phase.Stopping).sort((a, b) => a.id - b.id);
+    if (which !== 'any') return alive[which];
+    if (alive.length === 0) return undefined;
+    rngFaults ??= stream(scenario.seed, 'world:faults');
+    return alive[Math.floor(rngFaults.next() * alive.length)];
+  };
+
+  /** A `kill_instance` fault at `t`: its instance is gone at once (the engine hears `killed`); `fault_missed` when there is none. */
+  const killInstance = (fault: KillInstance, t: Micros): void => {
+    const w = byName.get(fault.kill_instance)!;
+    const inst = faultVictim(w, fault.instance);
+    if (inst === undefined) {
+      log(t, 'fault_missed', { group: w.spec.name, instance: fault.instance, reason: 'no such live instance' });
+      return;
+    }
+    bury(w, inst, t);
+    log(t, 'instance_killed', { group: w.spec.name, instance: inst.name, primary: inst.isPrimary });
+    chartAction(t, w, 'instance_killed');
+    gone(w, inst.name, 'killed', t);
+    measure(w, t);
+  };
+
   /** Tell the plug-in that an instance of `w` is gone and carry out its answer. */
   const gone = (w: Workload, name: string, cause: GoneCause, t: Micros): void => {
     const d = plugin.onGone(w, states[w.index]!, name, cause, t);
@@ -760,6 +848,10 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
       }
       case EV_KILL: {
         const fault = scenario.faults[arg]!;
+        if ('kill_instance' in fault) {
+          killInstance(fault, t);
+          break;
+        }
         const w = byName.get(fault.kill_primary)!;
         const inst = findInstance(w, fault.kill_primary);
         if (inst) {
@@ -773,7 +865,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         break;
       }
       case EV_RESTART: {
-        const fault = scenario.faults[arg]!;
+        const fault = scenario.faults[arg] as KillPrimary;
         const w = byName.get(fault.kill_primary)!;
         if (!findInstance(w, fault.kill_primary)) {
           const failure = create(w, fault.kill_primary, true, t, false);
@@ -802,6 +894,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   });
 
   for (const w of workloads) settle(w, end);
+  if (spawnBackoff) for (const w of workloads) flushFailures(w, end);
   for (const s of sources) s.close();
   // closed now, each result built when read (after the run, when the world's state is garbage)
   const results = lazyResults(metrics, workloads.map((w) => w.spec.name), end);

@@ -2,7 +2,7 @@
  * What the resolve steps share: the scenario file, the seed and a way to fail at a key path,
  * plus the parsers that turn written values into Micros and bytes with located errors.
  */
-import { DurationError, formatDuration, parseDuration, type Micros } from '../kernel/time.js';
+import { formatDuration, parseDuration, parseDurationAt, type Micros } from '../kernel/time.js';
 import { InputError } from './errors.js';
 import type { KeyPath } from './paths.js';
 import type { RawDuration, RawSize } from './raw.js';
@@ -36,13 +36,7 @@ export function show(value: unknown): string {
  * read or breaks `rule`.
  */
 export function micros(ctx: ResolveContext, value: RawDuration, path: KeyPath, rule: DurationRule, parser: (v: RawDuration) => Micros = parseDuration): Micros {
-  let us: Micros;
-  try {
-    us = parser(value);
-  } catch (err) {
-    if (err instanceof DurationError) ctx.fail(path, err.message);
-    throw err;
-  }
+  const us = parseDurationAt(value, (m) => ctx.fail(path, m), parser);
   if (rule === 'positive' && us <= 0) ctx.fail(path, `must be a duration longer than 0, got ${show(value)}`);
   if (rule === 'non-negative' && us < 0) ctx.fail(path, `must not be negative, got ${show(value)}`);
   return us;

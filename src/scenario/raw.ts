@@ -93,6 +93,8 @@ export interface RawSyntheticLoad {
 
 export interface RawFault {
   at: RawDuration;
-  kill_primary: string;
+  kill_primary?: string;
+  kill_instance?: string;
+  instance?: number | 'any';
   restart_after?: RawDuration | null;
 }

@@ -246,15 +246,36 @@ function formatBytes(n: number): string {
   return `${n} B`;
 }
 
-/** A fault: time within the run, target an existing workload. */
+/** A fault: time within the run, `kill_primary` or `kill_instance` (with `instance`), target an existing workload. */
 function resolveFault(raw: RawFault, path: KeyPath, duration: Micros, workloads: WorkloadSpec[], ctx: ResolveContext): FaultSpec {
   const at = micros(ctx, raw.at, [...path, 'at'], 'non-negative');
   if (at > duration) ctx.fail([...path, 'at'], `must be within the run (0 to ${formatDuration(duration)}), got ${show(raw.at)}`);
-  if (!workloads.some((w) => w.name === raw.kill_primary)) {
-    ctx.fail([...path, 'kill_primary'], `no workload named "${raw.kill_primary}" (workloads: ${listSome(workloads.map((w) => w.name))})`);
+  const key = faultKind(raw, path, ctx);
+  const target = raw[key]!;
+  if (!workloads.some((w) => w.name === target)) {
+    ctx.fail([...path, key], `no workload named "${target}" (workloads: ${listSome(workloads.map((w) => w.name))})`);
   }
+  if (key === 'kill_instance') return { at, kill_instance: target, instance: raw.instance! };
   const restart = raw.restart_after;
-  return { at, kill_primary: raw.kill_primary, restart_after: restart === undefined || restart === null ? null : micros(ctx, restart, [...path, 'restart_after'], 'non-negative') };
+  return { at, kill_primary: target, restart_after: restart === undefined || restart === null ? null : micros(ctx, restart, [...path, 'restart_after'], 'non-negative') };
+}
+
+/**
+ * Which kind of fault `raw` is: exactly one of `kill_primary` and `kill_instance`; `instance`
+ * goes (only) with `kill_instance`, `restart_after` (only) with `kill_primary`.
+ */
+function faultKind(raw: RawFault, path: KeyPath, ctx: ResolveContext): 'kill_primary' | 'kill_instance' {
+  const primary = raw.kill_primary !== undefined;
+  const instance = raw.kill_instance !== undefined;
+  if (primary && instance) ctx.fail([...path, 'kill_instance'], 'a fault has one of kill_primary and kill_instance, not both');
+  if (!primary && !instance) ctx.fail(path, 'a fault needs kill_primary (a workload) or kill_instance (a workload, with instance)');
+  if (primary) {
+    if (raw.instance !== undefined) ctx.fail([...path, 'instance'], 'goes with kill_instance, not kill_primary');
+    return 'kill_primary';
+  }
+  if (raw.instance === undefined) ctx.fail([...path, 'instance'], 'required with kill_instance: an index (0 = the oldest live instance) or any');
+  if (raw.restart_after !== undefined) ctx.fail([...path, 'restart_after'], 'goes with kill_primary only (the engine replaces a killed instance itself)');
+  return 'kill_instance';
 }
 
 /** Default `output.max_bytes`: a warning when a streamed output will pass 1 GiB. */

@@ -149,7 +149,17 @@ const WORKLOAD = mapping(
   ['name', 'load'],
 );
 
-const FAULT = mapping({ at: DURATION, kill_primary: { type: 'string', minLength: 1 }, restart_after: NULLABLE_DURATION }, ['at', 'kill_primary']);
+/** `instance` of a `kill_instance` fault: an index (0 = the oldest live instance) or `any`. */
+const FAULT_INSTANCE: Schema = {
+  if: { type: 'string' },
+  then: { type: 'string', enum: ['any'], noun: 'instance choice' },
+  else: { type: 'integer', minimum: 0, expect: 'an instance index (0 = the oldest live instance) or any' },
+};
+/** A fault: `kill_primary: W` or `kill_instance: W` with `instance` (one of the two; resolve.ts checks). */
+const FAULT = mapping(
+  { at: DURATION, kill_primary: { type: 'string', minLength: 1 }, kill_instance: { type: 'string', minLength: 1 }, instance: FAULT_INSTANCE, restart_after: NULLABLE_DURATION },
+  ['at'],
+);
 
 // --- cluster: (engine incus) -------------------------------------------------------------------
 

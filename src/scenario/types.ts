@@ -113,11 +113,30 @@ export interface TraceLoadSpec {
   loop?: boolean;
 }
 
-export interface FaultSpec {
+/**
+ * A scenario fault: the primary of workload `kill_primary` is killed (and restarted after
+ * `restart_after`), or, with `kill_instance`, one live instance of that workload.
+ */
+export type FaultSpec = KillPrimary | KillInstance;
+
+export interface KillPrimary {
   at: Micros;
   kill_primary: string;
   /** When set, the primary is started again this long after it was killed. */
   restart_after: Micros | null;
+}
+
+/**
+ * Kill one live, not stopping instance of workload `kill_instance`: the `instance`-th oldest
+ * (0 = the oldest, by creation), or `any` one, drawn from the seeded stream `world:faults`.
+ * Nothing is restarted: the engine replaces what it misses.
+ *
+ * @example { at: 300e6, kill_instance: 'web', instance: 'any' }
+ */
+export interface KillInstance {
+  at: Micros;
+  kill_instance: string;
+  instance: number | 'any';
 }
 
 export interface OutputSpec {

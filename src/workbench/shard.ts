@@ -4,9 +4,12 @@
  *
  * - Kubernetes Indexed Job: `JOB_COMPLETION_INDEX` (0-based) → I = index + 1; N from
  *   `--shard auto/N` or `SCALELAB_SHARDS` (Kubernetes does not export the completion count).
- * - Slurm job array: `SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN` (default 0) + 1; N from
- *   `--shard auto/N`, `SCALELAB_SHARDS` or `SLURM_ARRAY_TASK_COUNT`. Arrays must be contiguous
- *   (`--array=0-7` or `1-8`, no `:step`).
+ * - Slurm job array: task ID T is shard T − base + 1, base 0 (`--array=0-7`) or 1 with
+ *   `SCALELAB_SHARD_BASE=1` (`--array=1-8`). Never relative to `SLURM_ARRAY_TASK_MIN`: a task
+ *   submitted again on its own (`--array=2`) has MIN = its own ID and must still run its shard.
+ *   N from `--shard auto/N`, `SCALELAB_SHARDS`, or `SLURM_ARRAY_TASK_COUNT` only when the
+ *   submission is a whole array of ≥ 2 tasks from the base (MIN = base, MAX = base + COUNT − 1,
+ *   no `:step`); otherwise (a task or a few submitted again) N must be given.
  */
 import { InputError } from '../scenario/errors.js';
 import type { Shard } from './plan.js';
@@ -29,14 +32,45 @@ export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
 
 /** The shard from the batch system's environment. */
 function autoShard(explicitCount: number | undefined, env: NodeJS.ProcessEnv): Shard {
-  const count = explicitCount ?? envInt(env, 'SCALELAB_SHARDS') ?? envInt(env, 'SLURM_ARRAY_TASK_COUNT');
+  const given = explicitCount ?? envInt(env, 'SCALELAB_SHARDS');
   const k8s = envInt(env, 'JOB_COMPLETION_INDEX');
   const slurm = envInt(env, 'SLURM_ARRAY_TASK_ID');
-  const index = k8s !== undefined ? k8s + 1 : slurm !== undefined ? slurm - (envInt(env, 'SLURM_ARRAY_TASK_MIN') ?? 0) + 1 : undefined;
-  if (index === undefined) throw new InputError('auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor SLURM_ARRAY_TASK_ID (Slurm array) is set', WHERE);
+  if (k8s === undefined && slurm === undefined) throw new InputError('auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor SLURM_ARRAY_TASK_ID (Slurm array) is set', WHERE);
+  if (k8s !== undefined) {
+    if (given === undefined) throw new InputError('auto: the number of shards is unknown; write --shard auto/N or set SCALELAB_SHARDS', WHERE);
+    return checked(k8s + 1, given, ' (from JOB_COMPLETION_INDEX)');
+  }
+  const base = slurmBase(env);
+  const count = given ?? wholeArrayCount(env, base);
+  return checked(slurm! - base + 1, count, ` (from SLURM_ARRAY_TASK_ID ${slurm}${base === 1 ? ', SCALELAB_SHARD_BASE=1' : ''})`);
+}
+
+/** The first task ID of the user's Slurm arrays: 0, or 1 with `SCALELAB_SHARD_BASE=1`. */
+function slurmBase(env: NodeJS.ProcessEnv): 0 | 1 {
+  const base = envInt(env, 'SCALELAB_SHARD_BASE') ?? 0;
+  if (base !== 0 && base !== 1) throw new InputError(`auto: SCALELAB_SHARD_BASE must be 0 or 1 (the first task ID of the array), got ${base}`, WHERE);
+  return base;
+}
+
+/**
+ * `SLURM_ARRAY_TASK_COUNT` when this submission is a whole array of ≥ 2 tasks from `base`
+ * (MIN = base, MAX = base + COUNT − 1, no step); anything else is refused in one line, for
+ * a task submitted again on its own sees only itself (COUNT 1, MIN = MAX = its ID).
+ *
+ * @example wholeArrayCount({ SLURM_ARRAY_TASK_COUNT: '8', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '7' }, 0) // 8
+ */
+function wholeArrayCount(env: NodeJS.ProcessEnv, base: 0 | 1): number {
+  const count = envInt(env, 'SLURM_ARRAY_TASK_COUNT');
+  const min = envInt(env, 'SLURM_ARRAY_TASK_MIN');
+  const max = envInt(env, 'SLURM_ARRAY_TASK_MAX');
+  const step = envInt(env, 'SLURM_ARRAY_TASK_STEP') ?? 1;
   if (count === undefined) throw new InputError('auto: the number of shards is unknown; write --shard auto/N or set SCALELAB_SHARDS', WHERE);
-  const source = k8s !== undefined ? ' (from JOB_COMPLETION_INDEX)' : ' (from SLURM_ARRAY_TASK_ID)';
-  return checked(index, count, source);
+  const whole = count >= 2 && step === 1 && (min ?? base) === base && (max ?? base + count - 1) === base + count - 1;
+  if (!whole) {
+    const seen = `tasks ${min ?? '?'}–${max ?? '?'}, ${count} in all${step !== 1 ? `, step ${step}` : ''}`;
+    throw new InputError(`auto: this Slurm submission (${seen}) is not a whole array from task ${base}, so SLURM_ARRAY_TASK_COUNT is not the number of shards (a task submitted again on its own?); write --shard auto/N or set SCALELAB_SHARDS`, WHERE);
+  }
+  return count;
 }
 
 /** A non-negative integer environment variable, or undefined when unset. */

@@ -207,6 +207,8 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
         return step(onSync(contexts[group.index]!, state, alive, now));
       },
     },
+    // every spawn tried and every failure logged: albatross's failure path is upstream's (pinned)
+    spawnFailures: 'each',
     onSpawnResult: (group, state, name, result, now) => step(onSpawnResult(contexts[group.index]!, state, name, outcomeOf(result), now)),
     onGone: (group, state, name, cause, now) => (cause === 'destroyed' ? step(onDestroyResult(contexts[group.index]!, state, name, now)) : null),
     report: {

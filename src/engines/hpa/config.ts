@@ -7,7 +7,7 @@
  * `behavior`) or a whole `HorizontalPodAutoscaler` manifest (they are then read from `spec`),
  * plus `controller:` (flags) and `options:` (scalelab's `version`, `scaleToZero`).
  */
-import { DurationError, parseDuration, type Micros } from '../../kernel/time.js';
+import { parseDurationAt, type Micros } from '../../kernel/time.js';
 import { InputError } from '../../scenario/errors.js';
 import { HPA_VERSIONS, type Behavior, type HpaConfig, type HpaVersion, type MetricSpec, type ScalingPolicy, type ScalingRules, type SelectPolicy } from './types.js';
 
@@ -144,13 +144,7 @@ class Reader {
   duration(key: string, min: Micros): Micros {
     const v = this.raw[key];
     if (typeof v !== 'string' && typeof v !== 'number') this.fail(key, 'must be a duration such as 15s or 5m');
-    let us: Micros;
-    try {
-      us = parseDuration(v);
-    } catch (e) {
-      if (e instanceof DurationError) this.fail(key, e.message);
-      throw e;
-    }
+    const us = parseDurationAt(v, (m) => this.fail(key, m));
     if (us < min) this.fail(key, min > 0 ? 'must be positive' : 'must not be negative');
     return us;
   }

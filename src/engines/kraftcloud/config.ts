@@ -4,7 +4,7 @@
  * scalelab's behaviour options. `parseKraftcloudConfig` reads the YAML/JSON form and refuses bad
  * input with one line naming the key (and the step).
  */
-import { DurationError, MICROS_PER_MS, parseDuration, type Micros } from '../../kernel/time.js';
+import { MICROS_PER_MS, parseDurationAt, type Micros } from '../../kernel/time.js';
 import { InputError } from '../../scenario/errors.js';
 import { parseSteps, type Step } from './steps.js';
 
@@ -160,13 +160,7 @@ class Reader {
     const v = this.obj[key];
     if (v === undefined || v === null) return { us: fallback, key };
     if (typeof v !== 'string' && typeof v !== 'number') this.fail(key, 'must be a duration such as 1s or 20ms');
-    let us: Micros;
-    try {
-      us = parseDuration(v);
-    } catch (e) {
-      if (e instanceof DurationError) this.fail(key, e.message);
-      throw e;
-    }
+    const us = parseDurationAt(v, (m) => this.fail(key, m));
     if (us < 0) this.fail(key, 'must not be negative');
     return { us: truncateToMs ? us - (us % MICROS_PER_MS) : us, key };
   }

@@ -134,7 +134,8 @@ export type ScalingDirection = 'up' | 'down';
  *   mollymawk refuses; then placement may fail (`no_capacity`). A spawn placed is answered
  *   by `onSpawnResult(…, 'placed')` after `world.placement_latency`; a refusal at once, inside
  *   the same step. It then boots (sampled latency; may fail — `onGone(…, 'boot_failed')`).
- *   Logged as `scale_up` (scaling) or `spawned`; a refusal as `spawn_failed`.
+ *   Logged as `scale_up` (scaling) or `spawned`; a refusal as `spawn_failed` (repeated refusals
+ *   coalesced and retried with a backoff: `ReplicaPlugin.spawnFailures`).
  * - `spawn_refused`: the engine refused a spawn itself before asking the world (counts a spawn
  *   failure; Albatross's clone name too long).
  * - `destroy`: stop `instance` (a name), or `'newest'` (the live, not stopping instance created
@@ -240,7 +241,9 @@ export interface RoundSensor<S> {
  * A `TimerSensor` observes the world at times the engine chooses (HPA: the metrics-server view
  * at every `syncPeriod`; Unikraft Cloud: millicores and in-flight requests per instance at its
  * decision period). The world calls `onWake` at `firstWake`, then at each step's `wakeAt`; one
- * heap event per workload and wake-up, ordered before the round at the same time. Counters are
+ * heap event per workload and wake-up, ordered before the round at the same time and after the
+ * lifecycle events (placed, boot done, wake done, gone) and faults at that time: an observation at
+ * t sees what changed at t (test/replica-order.test.ts). Counters are
  * settled to `now` before the call. `observe` builds the core's observation from the world
  * (the sensor proper); `decide` calls the pure core on it. The world always calls them as the
  * pair `decide(state, observe(group, state, now), now)`; they are separate so tests and docs can
@@ -336,6 +339,18 @@ export interface ReplicaPlugin<S, O = unknown> {
   readonly sensor: RoundSensor<S> | TimerSensor<S, O>;
   /** Optional sweep over all workloads at a fixed period (heap event before the round at the same time). */
   readonly periodic?: PeriodicPass<S>;
+  /**
+   * How the world treats spawns that fail (default `'backoff'`). `'backoff'`: after a spawn of a
+   * workload finds no room (`no_capacity`), the world tries no placement for that workload for
+   * 10 ms, then 20, 40, … (doubling at each failed try, at most `world.stats_interval`; a spawn
+   * placed resets it), refusing its spawns at once as `no_capacity` meanwhile; and in
+   * `events.jsonl` a run of failures with the same reason is one `spawn_failed` line for the
+   * first and, when the run ends (a spawn placed, another reason, the end of the run), one
+   * `spawn_failed` line with `count` (failures after the first), `first_s` and `last_s`.
+   * `'each'`: every spawn is tried and every failure logged (Albatross: its failure path is
+   * upstream's, one failure per stats record at most).
+   */
+  readonly spawnFailures?: 'backoff' | 'each';
   /** A spawn the engine asked for was placed (after `placement_latency`) or refused (at once). */
   onSpawnResult(group: ReplicaGroupView, state: S, name: string, result: SpawnResult, now: Micros): ReplicaStep<S>;
   /** An instance is gone (a destroy finished, its boot failed, a fault killed it); null: not interested. */

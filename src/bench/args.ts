@@ -1,0 +1,105 @@
+/**
+ * The bench's command line (`npm run bench -- [case …] [--repeat N]`, or
+ * `node dist/bench/main.js …`): what each case measures, for `--help`, and the argument reader.
+ * Kept apart from main.ts (which starts benchmarking when loaded); the list of cases itself stays
+ * in main.ts (`CASES`) and is passed in.
+ */
+
+/** What each case measures, one line for `--help` (a case missing here is listed without one). */
+export const CASE_HELP: Readonly<Record<string, string>> = {
+  startup: '`scalelab --version` as a whole process (target ≤ 0.15 s, ≤ 50 MB)',
+  'startup-bare-node': '`node -e 0` beside it: what any Node process costs to start',
+  'pb1-10s': 'PB1 cut to 10 simulated seconds as a whole `scalelab run` process, alternating with a bare node',
+  'pb1-process': 'PB1 (scenarios/bench-pb1.yaml) as a whole CLI process, measured with GNU time',
+  'pb1-c-floor': 'PB1 in plain C (bench/peers/pb1.c), whole process: the floor (target: scalelab ≤ 2×)',
+  'pb1-simpy': 'PB1 in SimPy 2.3 (bench/peers/pb1_simpy.py), one process per instance (target: scalelab ≥ 25× faster); run once',
+  pb1: 'PB1, the full model, in process',
+  'pb1-premove': 'PB1 on this build beside the build from before Albatross moved onto the replica world (target ≤ 1.05×)',
+  'pb1-bare-heap': 'as many events as PB1 has stats records through the bare heap: the baseline',
+  'pb1-2d': 'PB1 over two simulated days: memory stays flat as duration doubles',
+  'pb1-10k-groups': 'PB1 with 10,000 groups on 640 hosts for 6 h: cost per stats record vs PB1 (target ≤ 1.3×)',
+  'pb1-100k-groups': 'PB1 with 100,000 groups on 6,400 hosts for 30 min; run once',
+  'pb1-memory-1d': 'PB1 over 1 simulated day, whole CLI process under --max-old-space-size=32; run once',
+  'pb1-memory-30d': 'PB1 over 30 simulated days, likewise: peak-RSS ratio 30 d / 1 d (target ≤ 1.1); run once',
+  'default-1000': 'the bundled default scenario scaled to 1,000 groups for a day',
+  'default-1000-bare-heap': 'the same events through the bare heap',
+  'trace-replay-1g': 'a generated 1 GiB trace streamed through the trace reader beside a bare byte loop (peak RSS < 200 MB); run once',
+  'incus-cluster': 'Incus rebalancing, 100 members and 5,000 VMs for a simulated week (scenarios/bench-incus.yaml)',
+  'incus-cluster-bare-heap': 'the same events through the bare heap',
+  'neon-cluster': 'Neon vertical autoscaling, 50 nodes and 2,000 VMs for a simulated day (scenarios/bench-neon.yaml)',
+  'neon-cluster-bare-heap': "the same events through the bare heap with a sample's arithmetic floor (target: neon ≤ 2×)",
+  'kraftcloud-100': 'Unikraft Cloud, 100 services for an hour, 10 ms decision loop (36 M decisions) beside PB1 (target: within 2×)',
+  'sweep-1-worker': '`scalelab sweep`, 200 points × 3 seeds, 1 worker thread; run once',
+  'sweep-2-workers': 'the same with 2 worker threads: the speed-up (target ≥ 1.8× on 2 cores); run once',
+  'sweep-1-process': 'the same 600 runs in one plain process; run once',
+  'sweep-2-processes': "split over two processes at once: the machine's ceiling for the speed-up; run once",
+};
+
+/** What the bench was asked: help, or cases and repeats. */
+export type BenchArgs = { help: true } | { help: false; names: string[]; repeat: number };
+
+/** Bad bench arguments: one line, exit status 2. */
+export class BenchArgError extends Error {}
+
+/**
+ * Read the bench's arguments against its `cases`: case names (none: all), `--repeat N` (N ≥ 1,
+ * default 3), `--help`.
+ *
+ * @example parseBenchArgs(['pb1', '--repeat', '5'], ['pb1', 'pb1-2d']) // { help: false, names: ['pb1'], repeat: 5 }
+ * @example parseBenchArgs(['pb2'], ['pb1']) // throws BenchArgError: unknown case "pb2" (see --help for the list)
+ */
+export function parseBenchArgs(argv: readonly string[], cases: readonly string[]): BenchArgs {
+  let repeat = 3;
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') return { help: true };
+    if (a === '--repeat') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) throw new BenchArgError(`--repeat: expected a whole number ≥ 1, got ${argv[i] === undefined ? 'nothing' : JSON.stringify(argv[i])}`);
+      repeat = n;
+    } else if (a.startsWith('-')) throw new BenchArgError(`unknown option ${JSON.stringify(a)} (options: --repeat N, --help)`);
+    else if (!cases.includes(a)) throw new BenchArgError(`unknown case ${JSON.stringify(a)} (see --help for the list)`);
+    else names.push(a);
+  }
+  return { help: false, names: names.length > 0 ? names : [...cases], repeat };
+}
+
+/** The `--help` text: usage, options and every case with what it measures. */
+export function benchUsage(cases: readonly string[]): string {
+  const width = Math.max(...cases.map((c) => c.length));
+  return [
+    'Usage: npm run bench -- [case …] [--repeat N]',
+    '       node --expose-gc dist/bench/main.js [case …] [--repeat N]',
+    '',
+    "scalelab's speed and memory figures, each beside a baseline measured in the same run; every",
+    'case runs in a child process of its own. Without cases, all of them (long: hours).',
+    '',
+    'Options:',
+    '  --repeat N   repeats per case, medians reported (default 3; cases marked "run once" run once)',
+    '  -h, --help   this text',
+    '',
+    'Cases:',
+    ...cases.map((c) => `  ${c.padEnd(width)}  ${CASE_HELP[c] ?? '(see src/bench/main.ts)'}`.trimEnd()),
+    '',
+  ].join('\n');
+}
+
+/**
+ * The bench's arguments, answering `--help` (the usage on stdout) and bad arguments (one line on
+ * stderr, exit status 2) itself; null when there is nothing to run.
+ *
+ * @example const args = benchArgs(process.argv.slice(2), CASES); if (args === null) return;
+ */
+export function benchArgs(argv: readonly string[], cases: readonly string[]): { names: string[]; repeat: number } | null {
+  try {
+    const args = parseBenchArgs(argv, cases);
+    if (!args.help) return args;
+    process.stdout.write(benchUsage(cases));
+  } catch (e) {
+    if (!(e instanceof BenchArgError)) throw e;
+    process.stderr.write(`scalelab bench: error: ${e.message}\n`);
+    process.exitCode = 2;
+  }
+  return null;
+}
