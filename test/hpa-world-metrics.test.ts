@@ -307,7 +307,7 @@ describe('the HPA report: panels in place of the tick-counter chart', () => {
     expect(chartIdsFor(data)).toEqual(['demand', 'cpu', 'instances', 'panel-1', 'actions']);
     expect(Object.keys(allCharts(data))).toEqual(['demand', 'cpu', 'instances', 'panel-1', 'actions']);
     expect(chartTitle(data, 'panel-1')).toBe('P');
-    // without panels (Albatross, Unikraft Cloud): the tick-counter chart as before
+    // without panels (Albatross): the tick-counter chart as before
     expect(chartIdsFor({})).toEqual(['demand', 'cpu', 'instances', 'ticks', 'actions']);
   });
 

@@ -17,6 +17,9 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../src/scenario/load.js';
 import { runScenario, simulateScenario } from '../src/run/run.js';
 import { inputError } from './helpers.js';
+import { kraftcloudEngine } from '../src/engines/kraftcloud/world.js';
+import { simulateReplicas } from '../src/run/replicas.js';
+import { chartIdsFor } from '../src/report/charts.js';
 
 interface Ev {
   time_s: number;
@@ -195,6 +198,22 @@ describe('kraftcloud on the replica world: scale-to-zero', () => {
     // 3 s of 0 requests… then the instance is parked, not gone: instance-seconds count it only while up
     // (0 → 3.00 s and 5.01 → 8 s: 3 + 2.99 s)
     expect(summary.metrics['instance_seconds']!.value).toBeCloseTo(3 + 2.99, 6);
+  });
+
+  it('the report charts running, starting and standby instances in place of the all-zero tick chart', () => {
+    const scenario = parseScenarioText(scenarioText({ variant: 'legacy', config: config(true), load: LOAD, requests: REQUESTS, duration: '8s' }).replace('report: false', 'report: true'), 'kc-tiny.yaml');
+    const sim = simulateReplicas(scenario, kraftcloudEngine.bind(scenario));
+    expect(chartIdsFor(sim.chart)).toEqual(['demand', 'cpu', 'instances', 'panel-1', 'actions']);
+    const panel = sim.chart.panels![0]!;
+    expect(panel.series).toEqual(['running', 'starting', 'standby']);
+    // rules: min_size 1, max_size 2 (the config above)
+    expect(panel.rules.map((r) => r.value)).toEqual([1, 2]);
+    // one round a second (stats_interval 1 s), one bucket each; the round at t comes after the tick at t
+    const at = (t: number) => sim.chart.buckets.find((b) => b.t0 === t)!.panels![0];
+    expect(at(2)).toEqual([1, 0, 0]); // still busy at the 2.00 s tick
+    expect(at(3)).toEqual([0, 0, 1]); // parked at 3.00 s (idle since 2.00 s + cool-down 1 s), before the round
+    expect(at(5)).toEqual([0, 0, 1]); // requests queue from 5.00 s; the wake is decided at the 5.01 s tick
+    expect(at(6)).toEqual([1, 0, 0]); // running again since 5.015 s
   });
 
   it('a wake that is not stateful is a cold boot: world.boot.latency (20 ms)', () => {

@@ -38,6 +38,7 @@ import {
   type ReplicaEngine,
   type ReplicaGroupView,
   type ReplicaInstanceView,
+  type ReplicaPanel,
   type ReplicaPlugin,
   type ReplicaStep,
   type TimerSensor,
@@ -174,7 +175,22 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceRea
       observe: (group, _state, now) => this.observe(group, now),
       decide: (group, state, observation, now) => this.decide(group, state, observation, now),
     };
+    // The engine's own chart in place of the tick-counter chart (Unikraft Cloud has no ticks):
+    // what the service holds each round — serving, starting, parked — between min_size and max_size.
+    const instancesPanel: ReplicaPanel = {
+      title: 'Unikraft Cloud: running, starting and standby instances',
+      subtitle: `instances per state at each round (mean per bucket): running serve requests, starting are being placed or booted, standby are parked by scale-to-zero (they hold memory, no CPU); dashed: min_size ${first?.minSize ?? 0} and max_size ${first?.maxSize ?? 0}`,
+      axis: 'instances',
+      series: ['running', 'starting', 'standby'],
+      rules: [
+        { value: first?.minSize ?? 0, label: 'min_size' },
+        { value: first?.maxSize ?? 0, label: 'max_size' },
+      ],
+      integer: true,
+      values: new Float64Array(3),
+    };
     this.report = {
+      panels: [instancesPanel],
       cooldown: first?.cooldown ?? 0,
       thresholds: { up: up / 10, down: down / 10 },
       sensorNote: `millicores, in-flight requests and requests/s per instance every ${(first?.decisionPeriod ?? 0) / 1000} ms (the decision period)`,
@@ -186,6 +202,10 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceRea
         const c = this.configs[group.index]!;
         const s = after.core;
         out.inCooldown = s.lastScaleIn !== null && now < s.lastScaleIn + c.cooldown;
+        const v = instancesPanel.values;
+        v[0] = group.running;
+        v[1] = group.placing + group.booting;
+        v[2] = group.standby;
       },
     };
   }
