@@ -35,6 +35,20 @@ export interface EngineSpec {
   config: Record<string, unknown>;
   /** Behaviour options: the variant's preset with the scenario's overrides applied. */
   options: Record<string, unknown>;
+  /**
+   * Who makes the decisions (docs/PROTOCOL.md): `builtin` (absent: the pure core), `module` (a
+   * JavaScript module in process, `path`) or `external` (a child process speaking the protocol,
+   * `command`). `name` stays the dialect: which world, sensor and actuator.
+   */
+  kind?: 'builtin' | 'module' | 'external';
+  /** external: the command and its arguments (`command[0]` found on PATH) */
+  command?: readonly string[] | null;
+  /** module and external: the per-message timeout (default 2 s) */
+  timeout?: Micros;
+  /** module: the module's absolute path */
+  path?: string | null;
+  /** module and external: the scenario file's directory (the engine's working directory) */
+  cwd?: string;
 }
 
 export interface WorldSpec {

@@ -1,0 +1,11 @@
+/**
+ * The built-in neon core behind the protocol (docs/PROTOCOL.md): a module handler that answers
+ * each request as the built-in plug-in would have called the core.
+ */
+import type { ModuleHandler } from '../api.js';
+import type { HelloRequest } from '../protocol.js';
+
+/** The loopback handler for one run of the neon dialect. */
+export function openNeonLoopback(hello: HelloRequest): ModuleHandler {
+  throw new Error(`the neon loopback is not built yet (${hello.engine})`);
+}
