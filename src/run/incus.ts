@@ -576,7 +576,14 @@ export function buildIncusSummary(scenario: Scenario, sim: IncusSimulation): Inc
 
 /** The runner `run.ts` registers for engine `incus`. */
 export function runIncus(scenario: Scenario, sinks: RunSinks): Simulated {
-  const sim = simulateIncus(scenario, sinks);
+  return incusResult(scenario, simulateIncus(scenario, sinks));
+}
+
+/**
+ * What a finished Incus simulation yields to `run`: its summary and report writer (shared by the
+ * built-in runner and `src/engines/external/incus.ts:runIncusExternal`).
+ */
+export function incusResult(scenario: Scenario, sim: IncusSimulation): Simulated {
   const summary = buildIncusSummary(scenario, sim);
   return { summary, writeReport: async (outDir) => (await import('../report/incus.js')).writeIncusReport(outDir, summary, sim.chart), counts: sim.counts, headline: INCUS_HEADLINE };
 }
