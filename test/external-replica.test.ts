@@ -136,7 +136,7 @@ describe('runnerFor', () => {
     const path = moduleFile('runner-for.mjs', testAlbatross);
     const module = loadScenario('scenarios/albatross-quirk-corrected.yaml', { sets: ['engine.kind=module', `engine.path=${path}`] });
     expect(runnerFor(module)).not.toBe(runners.get('albatross'));
-    expect([...externalRunners.keys()]).toEqual(expect.arrayContaining(['albatross', 'hpa', 'kraftcloud', 'replica']));
+    expect([...externalRunners.keys()]).toEqual(['albatross', 'hpa', 'kraftcloud', 'replica', 'incus', 'neon']);
   });
 
   it('runInputs names the module file and the command words that are files', () => {
@@ -177,6 +177,24 @@ describe('the loopback through the JSON codec gives the built-in bytes', () => {
   ];
   it.each(cases)('%s %j', (name, sets) => {
     const path = moduleFile(`loopback-${name}.mjs`, loopbackEngine);
+    const { builtin, module } = pair(`scenarios/${name}`, path, sets);
+    const a = run(builtin);
+    process.env['SCALELAB_MODULE_CODEC'] = '1';
+    const b = run(module);
+    expect(b.events.length).toBeGreaterThan(0);
+    expect(b.events).toBe(a.events);
+    expect(b.summary).toBe(a.summary);
+  });
+});
+
+describe('the runners table: incus and neon through simulateScenario (loopback, JSON codec)', () => {
+  // their worlds and runners are the incus and neon packages' (runIncusExternal, runNeonExternal);
+  // this checks that kind: module reaches them through runnerFor and gives the built-in bytes
+  it.each([
+    ['incus-flipflop.yaml', ['duration=2h']],
+    ['neon-pressure-model.yaml', ['duration=30m']],
+  ] as [string, string[]][])('%s %j', (name, sets) => {
+    const path = moduleFile(`runners-${name}.mjs`, loopbackEngine);
     const { builtin, module } = pair(`scenarios/${name}`, path, sets);
     const a = run(builtin);
     process.env['SCALELAB_MODULE_CODEC'] = '1';
