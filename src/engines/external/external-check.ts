@@ -77,9 +77,11 @@ export function negotiate(engine: string, hello: HelloRequest, raw: unknown): He
   const r = raw as Record<string, unknown>;
   if (r.id !== 0) throw new EngineProtocolError(engine, typeof r.id === 'number' ? `reply to message ${r.id} while 0 is pending` : 'reply has no "id"', message);
   const ours = `${hello.protocol.min}–${hello.protocol.max}`;
-  if (r.type === 'error' || typeof r.error === 'string') {
-    const said = typeof r.error === 'string' ? r.error : typeof r.message === 'string' ? r.message : 'no reason given';
-    throw new EngineProtocolError(engine, `no common protocol version: scalelab speaks ${ours}, the engine says "${oneLine(said)}"`, message);
+  if (r.type === 'error') {
+    throw new EngineProtocolError(engine, `engine error: ${typeof r.message === 'string' ? oneLine(r.message) : 'no message'}`, message);
+  }
+  if (typeof r.error === 'string') {
+    throw new EngineProtocolError(engine, `no common protocol version: scalelab speaks ${ours}, the engine says "${oneLine(r.error)}"`, message);
   }
   if (r.type !== 'hello') throw new EngineProtocolError(engine, `reply type "${String(r.type)}" to hello (expected "hello")`, message);
   const version = r.version;
