@@ -59,3 +59,14 @@ export function alive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
+
+/** Wait up to `ms` for `pid` to leave the process table (an orphan is reaped by init, not by us). */
+export function goneWithin(pid: number, ms: number): boolean {
+  const until = Date.now() + ms;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (alive(pid)) {
+    if (Date.now() > until) return false;
+    Atomics.wait(nap, 0, 0, 20);
+  }
+  return true;
+}

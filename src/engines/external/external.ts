@@ -53,6 +53,8 @@ export class ExternalSession implements EngineSession {
   private readonly batch: boolean;
   private nextId = 1;
   private broken = false;
+  /** the first failure: every later call throws it again */
+  private failure: Error | null = null;
   private closed = false;
 
   /**
@@ -90,19 +92,20 @@ export class ExternalSession implements EngineSession {
 
   /** One request at `now` → its checked reply (an unwanted optional request is not sent). */
   call(now: Micros, req: Request): Reply {
+    if (this.failure !== null) throw this.failure;
     if (this.unwanted.has(req.type)) return UNWANTED;
     const id = this.nextId++;
     const raw = this.roundTrip(encode(id, now, req), id, req, now);
     try {
       return checkReply(this.label, this.dialect, id, req, now, raw);
     } catch (err) {
-      this.broken = true;
-      throw err;
+      throw this.fail(err);
     }
   }
 
   /** Several requests at one `now`: one `batch` line when the engine accepts batches. */
   callMany(now: Micros, reqs: readonly Request[]): Reply[] {
+    if (this.failure !== null) throw this.failure;
     const sent = reqs.filter((r) => !this.unwanted.has(r.type));
     if (!this.batch || sent.length <= 1) return reqs.map((r) => this.call(now, r));
     const id = this.nextId++;
@@ -113,8 +116,7 @@ export class ExternalSession implements EngineSession {
       let k = 0;
       return reqs.map((r) => (this.unwanted.has(r.type) ? UNWANTED : parts[k++]!));
     } catch (err) {
-      this.broken = true;
-      throw err;
+      throw this.fail(err);
     }
   }
 
@@ -142,6 +144,13 @@ export class ExternalSession implements EngineSession {
     }
   }
 
+  /** The session is broken by `err` (kept for later calls): returns it, for `throw`. */
+  private fail(err: unknown): unknown {
+    this.broken = true;
+    if (this.failure === null && err instanceof Error) this.failure = err;
+    return err;
+  }
+
   /** Exchange one line and parse the reply; a transport failure or bad JSON names the message. */
   private roundTrip(line: string, id: number, req: Request | { readonly type: string }, now: Micros): unknown {
     const message = messageOf(id, req, now);
@@ -149,15 +158,12 @@ export class ExternalSession implements EngineSession {
     try {
       reply = this.transport.exchange(line);
     } catch (err) {
-      this.broken = true;
-      if (err instanceof TransportFailure) throw new EngineProtocolError(this.label, err.what, message);
-      throw err;
+      throw this.fail(err instanceof TransportFailure ? new EngineProtocolError(this.label, err.what, message) : err);
     }
     try {
       return this.parse(reply, message);
     } catch (err) {
-      this.broken = true;
-      throw err;
+      throw this.fail(err);
     }
   }
 
