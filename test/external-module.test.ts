@@ -283,3 +283,17 @@ describe('the loopback (built-in cores behind the protocol), on hand-worked deci
     expect(r.wakeAt).toBe(5_010_000); // the next whole multiple of 10 ms after now
   });
 });
+
+describe('sweeps fix the engine', () => {
+  it('refuses engine.path, engine.kind and engine.command as axes, in one line, exit 2, nothing written', async () => {
+    const { runCli } = await import('./helpers.js');
+    for (const axis of ['engine.path=a.js,b.js', 'engine.kind=module,external', 'engine.command[1]=a.py,b.py']) {
+      const out = path.join(tmp, 'sweep-out');
+      const r = await runCli('sweep', 'scenarios/albatross-default.yaml', '--grid', axis, '--workers', '0', '--out', out, '--quiet');
+      expect(r.code).toBe(2);
+      const key = axis.slice(0, axis.indexOf('='));
+      expect(r.err.trim()).toBe(`scalelab: error: --grid: ${key}: cannot be a sweep axis: the runs of a sweep share one engine (${key.replace(/\[.*$/, '')}); run one sweep per engine and compare them`);
+      expect(fs.existsSync(out)).toBe(false);
+    }
+  });
+});
