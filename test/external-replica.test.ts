@@ -1,7 +1,7 @@
 /**
  * The horizontal dialects with an engine that is not built in (src/engines/external/replica.ts,
  * runners.ts): the same scenario run with the built-in engine and with `engine.kind: module`
- * must give the same bytes (events.jsonl, summary.json, and for albatross timeseries.csv).
+ * must give the same bytes (events.jsonl, summary.json, and with the loopback timeseries.csv).
  *
  * Two kinds of module engine are used:
  *  - an engine written here, in the test: the albatross core (src/engines/albatross/core.ts
@@ -184,6 +184,8 @@ describe('the loopback through the JSON codec gives the built-in bytes', () => {
     expect(b.events.length).toBeGreaterThan(0);
     expect(b.events).toBe(a.events);
     expect(b.summary).toBe(a.summary);
+    // the engine's report drives the time series (cpu_pct, tick counters, the HPA and Unikraft panels' inputs)
+    expect(b.series).toBe(a.series);
   });
 });
 
