@@ -258,6 +258,9 @@ describe('incus replies', () => {
   const tick = { type: 'tick', cluster } as Request;
   it('requires wakeAt (any integer or null) and checks indices against the cluster', () => {
     stepOk('incus', tick, 600, { type: 'step', actions: [{ type: 'migrate', run: 1, vm: 0, from: 0, to: 1, targetScore: 12, expectedScore: 40 }], wakeAt: 5 });
+    // stamp_last_move has no run (IncusAction in src/engines/incus/engine.ts); value is seconds
+    stepOk('incus', { type: 'migration_result', ok: true, cluster } as Request, 600, { type: 'step', actions: [{ type: 'stamp_last_move', vm: 0, value: 600 }], wakeAt: null });
+    expect(stepFailure('incus', tick, 600, { type: 'step', actions: [{ type: 'migrate', vm: 0, from: 0, to: 1, targetScore: 1, expectedScore: 1 }], wakeAt: null })).toContain('action 1 (migrate): "run" must be an integer ≥ 0');
     expect(stepFailure('incus', tick, 600, { type: 'step', actions: [] })).toContain('"wakeAt" is required in the incus reply to tick');
     expect(stepFailure('incus', tick, 600, { type: 'step', actions: [{ type: 'migrate', run: 1, vm: 1, from: 0, to: 1, targetScore: 1, expectedScore: 1 }], wakeAt: null })).toContain(
       'action 1 (migrate): "vm" must be a VM index from 0 to 0',
