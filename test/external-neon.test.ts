@@ -13,15 +13,16 @@
  *    pkg/agent/core/state.go `calculatePluginAction`, `calculateNeonVMAction`).
  * 4. Misbehaving engines: one-line EngineProtocolErrors naming the message.
  *
- * Until core's ModuleSession is merged, the session here is a small one in the test: ids as the
- * protocol numbers them (hello 0, +1 per line; a batch is one line).
+ * The session is core's ModuleSession with the JSON codec on (`openModuleEngine`), as
+ * `kind: module` opens it with SCALELAB_MODULE_CODEC=1.
  */
 import { describe, expect, it } from 'vitest';
 import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 import { neonHello, runNeonExternal } from '../src/engines/external/neon.js';
-import type { HelloReply, HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
+import { openModuleEngine } from '../src/engines/external/module.js';
+import type { HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
 import type { EngineSession } from '../src/engines/external/session.js';
 import { CoreAgents } from '../src/engines/neon/agents.js';
 import { cu, GiB } from '../src/engines/neon/resources.js';
@@ -41,43 +42,36 @@ interface Transcript {
   lines: number;
 }
 
-/**
- * A session over a module engine, in the test: hello negotiated trivially, ids numbered as the
- * protocol does, every request and reply through JSON, `callMany` one batch line.
- */
-function testSession(engine: ModuleEngine, hello: HelloRequest, t: Transcript = { seen: new Set(), lines: 0 }): EngineSession {
-  const handler: ModuleHandler = engine.open(wire(hello));
-  let id = 0;
-  const note = (req: Request): void => {
+/** `engine`, with every request it is handed noted in `t` (type and outcome). */
+function recording(engine: ModuleEngine, t: Transcript): ModuleEngine {
+  const note = (req: Sent): void => {
     let key: string = req.type;
     if (req.type === 'monitor_result') key += `:${req.kind}:${req.result}`;
     if (req.type === 'neonvm_result') key += `:${req.ok}`;
     if (req.type === 'plugin_answer') key += req.permit === null ? ':lost' : ':permit';
     if (req.type === 'tick' && 'vm' in req) key += req.metrics !== undefined ? (req.lfc !== undefined ? ':metrics+lfc' : ':metrics') : ':wake';
     t.seen.add(key);
+    t.lines++;
   };
-  const handle = (lineId: number, now: number, req: Request): Reply => {
-    note(req);
-    return wire(handler.handle(wire({ id: lineId, now, ...req }) as Sent));
-  };
-  const reply: HelloReply = { id: 0, type: 'hello', version: 1, engine: handler.engine, shape: 'vertical', batch: true };
   return {
-    hello: reply,
-    call(now, req) {
-      t.lines++;
-      return handle(++id, now, req);
-    },
-    callMany(now, reqs) {
-      t.lines++;
-      const lineId = ++id;
-      return reqs.map((r) => handle(lineId, now, r));
-    },
-    close(now) {
-      t.lines++;
-      expect(handle(++id, now, { type: 'end' })).toEqual({ type: 'bye' });
+    ...(engine.protocol !== undefined ? { protocol: engine.protocol } : {}),
+    open(hello) {
+      const inner = engine.open(hello);
+      return { engine: inner.engine, name: inner.name ?? 'recorded', handle: (req) => (note(req), inner.handle(req)) };
     },
   };
 }
+
+/**
+ * A session over a module engine as `kind: module` opens one (core's ModuleSession: hello
+ * negotiated, ids numbered, replies checked), with every message through JSON.stringify/parse
+ * (the codec: what an external process sees).
+ */
+function moduleSession(engine: ModuleEngine, hello: HelloRequest, t: Transcript = { seen: new Set(), lines: 0 }): EngineSession {
+  return openModuleEngine(LABEL, recording(engine, t), hello, true);
+}
+
+const LABEL = 'module engine /engines/agent.js';
 
 /** events.jsonl, timeseries.csv and summary.json of a run, as runScenario writes them. */
 function outputs(run: (sinks: RunSinks) => Simulated): { events: string; series: string; summary: string; lines: number } {
@@ -94,7 +88,7 @@ const asModule = (s: Scenario): Scenario => ({ ...s, engine: { ...s.engine, kind
 function viaLoopback(scenario: Scenario, t?: Transcript, engine: ModuleEngine = loopbackEngine): (sinks: RunSinks) => Simulated {
   return (sinks) => {
     const s = asModule(scenario);
-    const session = testSession(engine, neonHello(s), t);
+    const session = moduleSession(engine, neonHello(s), t);
     const sim = runNeonExternal(s, sinks, session);
     session.close(s.duration);
     return sim;
@@ -270,7 +264,7 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
     );
     // hello 0, the inits' batch 1, the sample at 0 s batch 2, … : the VMs' names from the scenario
     expect(run(e)).toThrow(EngineProtocolError);
-    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: "report\.goalCU" must be a number in the reply to a tick with metrics on message \d+ \(batch, part 3 of \d+: tick pg-3 at 5 s\)$/);
+    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: "report\.goalCU" must be a number.* in the reply to a tick with metrics on message \d+ \(batch, part 3 of \d+: tick pg-3 at 5 s\)$/);
   });
 
   it('an unknown action', () => {
@@ -295,7 +289,7 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
       (req) => req.type === 'plugin_answer',
       (r, req) => ({ ...(r as object), wakeAt: req.now - 1 }),
     );
-    expect(run(past)).toThrow(/"wakeAt" must be an integer ≥ now \(\d+\), got \d+ on message \d+ \(plugin_answer pg-\d+ at [\d.]+ s\)$/);
+    expect(run(past)).toThrow(/"wakeAt" must be (an integer )?≥ now \(\d+\), got \d+ on message \d+ \(plugin_answer pg-\d+ at [\d.]+ s\)$/);
     const err = broken(
       (req) => req.type === 'neonvm_result',
       () => ({ type: 'error', message: 'out of coffee' }),
