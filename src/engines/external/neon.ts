@@ -15,7 +15,7 @@ import type { Simulated } from '../../run/run.js';
 import type { Scenario } from '../../scenario/types.js';
 import { engineLabel } from './checked.js';
 import { EngineProtocolError, type FailedMessage } from './errors.js';
-import { helloFor, openSession } from './open.js';
+import { helloFor } from './open.js';
 import type { HelloRequest, Reply, Request } from './protocol.js';
 import type { EngineSession } from './session.js';
 
@@ -184,32 +184,12 @@ export function sessionAgents(session: EngineSession, names: readonly string[], 
 /**
  * Run a neon scenario whose agents answer through `session` (already opened with
  * `neonHello(scenario)`): the same world, outputs and summary as the built-in run. The caller
- * closes the session (`session.close(scenario.duration)`, also on errors); `runNeonEngine` does
- * both.
+ * closes the session (`session.close(scenario.duration)`, also on errors: runners.ts
+ * `withSession`).
  */
 export function runNeonExternal(scenario: Scenario, sinks: RunSinks, session: EngineSession): Simulated {
   const names = scenario.cluster?.vms.map((v) => v.name) ?? [];
   const sim = simulateNeon(scenario, sinks, { agents: sessionAgents(session, names, engineLabel(scenario.engine)) });
   const summary = buildNeonSummary(scenario, sim);
   return { summary, writeReport: async (outDir) => (await import('../../report/neon.js')).writeNeonReport(outDir, summary, sim.chart), counts: sim.counts, headline: NEON_HEADLINE };
-}
-
-/** Open the scenario's engine session with the neon hello, run, and close it on every path. */
-export function runNeonEngine(scenario: Scenario, sinks: RunSinks): Simulated {
-  const session = openSession(scenario, neonHello(scenario));
-  let done = false;
-  try {
-    const sim = runNeonExternal(scenario, sinks, session);
-    done = true;
-    return sim;
-  } finally {
-    if (done) session.close(scenario.duration);
-    else {
-      try {
-        session.close(scenario.duration);
-      } catch {
-        // the run's own error is the one to report
-      }
-    }
-  }
 }
