@@ -16,6 +16,9 @@
  * The session is core's ModuleSession with the JSON codec on (`openModuleEngine`), as
  * `kind: module` opens it with SCALELAB_MODULE_CODEC=1.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
@@ -30,6 +33,7 @@ import { stream } from '../src/kernel/random.js';
 import { agentConfigOf, buildNeonSummary, runNeon, simulateNeon } from '../src/run/neon.js';
 import type { RunSinks } from '../src/run/albatross.js';
 import type { Simulated } from '../src/run/run.js';
+import { runScenario } from '../src/run/run.js';
 import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 
@@ -296,4 +300,72 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
     );
     expect(run(err)).toThrow(/: engine error: out of coffee on message \d+ \(neonvm_result pg-\d+ at [\d.]+ s\)$/);
   });
+});
+
+/**
+ * End to end as `scalelab run` does it (runScenario into a folder): `kind: module` importing
+ * dist/engines/external/loopback-module.js, and `kind: external` running
+ * `node dist/engines/external/loopback-main.js` through the FIFO transport. Needs dist/ (`npm
+ * test` builds first): skipped with a note otherwise.
+ */
+const LOOPBACK_MAIN = path.resolve('dist/engines/external/loopback-main.js');
+const LOOPBACK_MODULE = path.resolve('dist/engines/external/loopback-module.js');
+const built = fs.existsSync(LOOPBACK_MAIN) && fs.existsSync(LOOPBACK_MODULE) && fs.existsSync('dist/engines/external/watchdog.js');
+
+describe.skipIf(!built)(`neon through runScenario: module import and child process give the built-in bytes${built ? '' : ' — SKIPPED: needs dist/ (npm run build)'}`, () => {
+  /** events.jsonl and summary.json as written by runScenario into a fresh folder. */
+  const written = async (scenario: Scenario): Promise<{ events: string; summary: string }> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-neon-ext-'));
+    try {
+      await runScenario(scenario, { outDir: dir });
+      return { events: fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'), summary: fs.readFileSync(path.join(dir, 'summary.json'), 'utf8') };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const sets = ['duration=2h', 'output.report=false'];
+  it('neon-default.yaml cut to 2 h: built-in = kind module (loopback-module.js) = kind external (loopback-main.js)', async () => {
+    const builtin = await written(loadScenario('scenarios/neon-default.yaml', { sets }));
+    const module = await written(loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=module', `engine.path=${LOOPBACK_MODULE}`] }));
+    const external = await written(loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=external', `engine.command=[${process.execPath}, ${LOOPBACK_MAIN}]`, 'engine.timeout=20s'] }));
+    expect(builtin.events.split('\n').length).toBeGreaterThan(50);
+    expect(module.events).toBe(builtin.events);
+    expect(module.summary).toBe(builtin.summary);
+    expect(external.events).toBe(builtin.events);
+    expect(external.summary).toBe(builtin.summary);
+  }, 300_000);
+
+  it('a misbehaving external engine: one line, exit-2 kind of error, nothing written', async () => {
+    const script = path.join(os.tmpdir(), `scalelab-neon-nogoal-${process.pid}.mjs`);
+    // answers hello, then every request with an empty step: the first sample's ticks lack goalCU
+    fs.writeFileSync(
+      script,
+      `import readline from 'node:readline';
+const rl = readline.createInterface({ input: process.stdin });
+for await (const line of rl) {
+  const m = JSON.parse(line);
+  if (m.type === 'hello') console.log(JSON.stringify({ id: 0, type: 'hello', version: 1, engine: 'neon', shape: 'vertical', batch: true }));
+  else if (m.type === 'batch') console.log(JSON.stringify({ id: m.id, type: 'batch', replies: m.requests.map(() => ({ type: 'step', actions: [] })) }));
+  else if (m.type === 'end') { console.log(JSON.stringify({ id: m.id, type: 'bye' })); break; }
+  else console.log(JSON.stringify({ id: m.id, type: 'step', actions: [] }));
+}
+`,
+    );
+    const out = path.join(os.tmpdir(), `scalelab-neon-nogoal-out-${process.pid}`);
+    try {
+      const scenario = loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=external', `engine.command=[${process.execPath}, ${script}]`, 'engine.timeout=20s'] });
+      const err = await runScenario(scenario, { outDir: out }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(EngineProtocolError);
+      // hello 0, the inits' batch 1, the first sample's batch 2: its first part is VM pg-1's tick
+      expect((err as Error).message).toMatch(/^external engine `.*scalelab-neon-nogoal-\d+\.mjs`: .*"report\.goalCU" must be a number.* on message 2 \(batch, part 1 of 60: tick pg-1 at 0 s\)$/);
+      expect((err as Error).message).not.toContain('\n');
+      expect(fs.existsSync(out)).toBe(false);
+    } finally {
+      fs.rmSync(script, { force: true });
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
