@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
+import { defineVerticalEngine, type ModuleEngine, type Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 import { neonHello, runNeonExternal } from '../src/engines/external/neon.js';
@@ -322,7 +322,7 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
   it('a tick with metrics answered without report.goalCU', () => {
     const e = broken(
       (req) => req.type === 'tick' && req.now === 5_000_000 && 'vm' in req && req.vm === 'pg-3',
-      (r) => ({ type: 'step', actions: (r as { actions: unknown[] }).actions }),
+      (r) => ({ type: 'step', actions: (r as unknown as { actions: unknown[] }).actions }),
     );
     // hello 0, the inits' batch 1, the sample at 0 s batch 2, … : the VMs' names from the scenario
     expect(run(e)).toThrow(EngineProtocolError);
@@ -426,4 +426,64 @@ for await (const line of rl) {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('a vertical policy of ones own (defineVerticalEngine) drives the neon world', () => {
+  // The one-VM cluster of test/neon-run.test.ts ("timings worked by hand"): steady load 1.8
+  // runnable threads, upstream latencies, no request jitter.
+  const text = `
+name: neon-own-policy
+seed: 1
+duration: 10m
+engine: { name: neon }
+cluster:
+  host: { memory_overhead: 0, initial_loadavg: steady }
+  neon: { plugin_latency: 10ms, reconcile_delay: 500ms, neonvm_latency: 1s, monitor_latency: 5ms, request_jitter: 0s }
+  members: [ { name: n, threads: 16, memory: 64GiB } ]
+  vms:
+    - name: pg
+      neon: { min_cu: 1, max_cu: 8, cu: 2 }
+      load: { base: 1.8 }
+output: { report: false, timeseries: false }
+`;
+  /** A naive agent: ask the plugin for the goal at once, resize to whatever it grants; no vm-monitor. */
+  interface Naive {
+    using: { cpu: number; mem: number };
+    inFlight: boolean;
+  }
+  const naive = defineVerticalEngine<Naive>({
+    name: 'naive',
+    init: (vm) => ({ state: { using: vm.using, inFlight: false } }),
+    tick(s, req) {
+      if (req.metrics === undefined) return { state: s };
+      const goal = Math.min(8, Math.max(1, Math.ceil(req.metrics.load1 / 0.9 / 0.25)));
+      const want = cu(goal);
+      const actions = !s.inFlight && want.cpu !== s.using.cpu ? [{ type: 'plugin_request' as const, target: want, lastPermit: null }] : [];
+      return { state: { ...s, inFlight: s.inFlight || actions.length > 0 }, actions, report: { goalCU: goal } };
+    },
+    pluginAnswer(s, permit) {
+      const grows = permit !== null && permit.cpu !== s.using.cpu;
+      return { state: { ...s, inFlight: false }, actions: grows ? [{ type: 'neonvm_request' as const, current: s.using, target: permit }] : [] };
+    },
+    neonvmResult: (s, ok) => ({ state: ok ? { ...s, using: { cpu: 2000, mem: 8 * GiB } } : s }),
+  });
+
+  it('scales 2 → 8 CU at the times worked by hand', () => {
+    const scenario = asModule(parseScenarioText(text, 'own.yaml'));
+    const events: Array<{ time_s: number; type: string }> = [];
+    const session = openModuleEngine(LABEL, naive, neonHello(scenario), true);
+    const sim = runNeonExternal(scenario, { event: (l) => events.push(JSON.parse(l)) }, session);
+    session.close(scenario.duration);
+    const m = sim.summary.metrics;
+    // t = 0: load1 reads 1.80 (steady, as test/neon-run.test.ts works it), goal ceil(1.8 / 0.9 /
+    // 0.25) = 8 CU, asked at once (the built-in agent first asks for its current 2 CU); at the
+    // plugin 10 ms, an increase: reconcile 500 ms later grants it (510 ms), answer at 520 ms;
+    // NeonVM resize 2 → 8 CU asked then, done 1 s later: 1.52 s (the built-in agent: 1.54 s).
+    expect(events.filter((e) => e.type === 'resized')).toEqual([{ time_s: 1.52, type: 'resized', vm: 'pg', node: 'n', from: '0.5 vCPU/2 GiB', to: '2 vCPU/8 GiB' }]);
+    // the goal 8 CU recorded from the engine's report.goalCU at t = 0
+    expect(m['time_to_goal_mean']!.value).toBe(1.52);
+    expect(m['below_goal_cpu_seconds']!.value).toBe(1.52);
+    // 2 CU × 1.52 s + 8 CU × (600 − 1.52) s = 3.04 + 4787.84
+    expect(m['cu_seconds']!.value).toBeCloseTo(4790.88, 6);
+  });
 });
