@@ -311,6 +311,22 @@ describe('transcript parity: hpa.py vs the TypeScript core', () => {
     expect(actionsOf(r[9])).toEqual([{ type: 'scale', from: 10, to: 9, reason: 'All metrics below target' }]);
     // 715 s: the −1 of 700 s counts: start 10 → 9 = current: held
     expect(r[10]).toMatchObject({ desiredReplicas: 9, actions: [] });
+    // api, 805 s: 10 wanted from 1, 5 s after its 2 → 1; from 1.26 the period start counts the
+    // removal too: start 1 + 1 = 2 → Max(Pods 2 + 4 = 6, Percent ceil(2 × 2) = 4) = 6
+    expect(actionsOf(r[14])).toEqual([{ type: 'scale', from: 1, to: 6, reason: 'cpu resource utilization (percentage of request) above target' }]);
+  });
+
+  pyIt('hpa-behavior.jsonl under versions 1.30, 1.23 and 1.20 (period start from one direction before 1.26, one stabilisation window in 1.20)', () => {
+    const lines = fixture('hpa-behavior.jsonl');
+    for (const version of ['1.30', '1.23', '1.20']) {
+      const hello = lines[0]!;
+      const patched = [{ ...hello, core: { ...(hello['core'] as Json), version } }, ...lines.slice(1)];
+      const got = runPython(HPA_PY, patched);
+      const want = referenceReplies(patched, hpaReference);
+      for (let k = 0; k < want.length; k++) expect(got[k + 1], `${version}: reply ${k + 1}`).toEqual(want[k]);
+      // before 1.26 the api scale-up starts from 1: Max(1 + 4, ceil(1 × 2)) = 5
+      expect(actionsOf(got[14]), version).toEqual([{ type: 'scale', from: 1, to: version === '1.30' ? 6 : 5, reason: 'cpu resource utilization (percentage of request) above target' }]);
+    }
   });
 
   pyIt('hpa-metrics.jsonl (1.23): memory, Pods, Object and External metrics, scale to zero and from zero', () => {
