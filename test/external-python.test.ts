@@ -43,6 +43,8 @@ import { initialState as hpaInitialState, onSync as hpaSync } from '../src/engin
 import { percentOfTarget } from '../src/engines/hpa/plugin.js';
 import type { HpaConfig, HpaState, Observation } from '../src/engines/hpa/types.js';
 import type { HelloRequest } from '../src/engines/external/protocol.js';
+import type { Sent } from '../src/engines/external/api.js';
+import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 
 const S = 1_000_000;
 const ALBATROSS_PY = path.resolve('examples/engines/albatross_corrected.py');
@@ -154,9 +156,9 @@ function hpaReference(hello: HelloRequest): Handler {
     const group = req['group'] as string;
     if (req['type'] === 'init') {
       states.set(group, hpaInitialState());
-      const n = (req['instances'] as unknown[]).length;
-      return { type: 'step', desiredReplicas: n, actions: [], wakeAt: 0, report: { cpu: null, proposal: null, ratios: config.metrics.map(() => null) } };
+      return { type: 'step', actions: [], wakeAt: 0 };
     }
+    if (req['type'] === 'spawn_result' || req['type'] === 'gone') return { type: 'step', actions: [] };
     if (req['type'] !== 'observe') throw new Error(`no reference for ${String(req['type'])}`);
     const r = hpaSync(config, states.get(group)!, req['obs'] as Observation, now);
     states.set(group, r.state);
@@ -188,7 +190,16 @@ function parity(name: string, script: string, make: (hello: HelloRequest) => Han
   expect(got[0]).toMatchObject({ id: 0, type: 'hello', version: 1, engine: dialect, shape: 'horizontal', batch: true });
   const want = referenceReplies(lines, make);
   for (let k = 0; k < want.length; k++) expect(got[k + 1], `reply ${k + 1} of ${name}`).toEqual(want[k]);
+  // and the loopback (package core: the built-in cores behind the protocol) agrees, reply for reply
+  const loop = loopbackReplies(lines);
+  for (let k = 0; k < loop.length; k++) expect(got[k + 1], `reply ${k + 1} of ${name} vs the loopback`).toEqual(loop[k]);
   return got;
+}
+
+/** The loopback engine's replies to a fixture, through JSON as an external engine's would come. */
+function loopbackReplies(lines: readonly Json[]): Json[] {
+  const handler = loopbackEngine.open(lines[0] as unknown as HelloRequest);
+  return lines.slice(1).map((req) => asJson({ id: req['id'], ...handler.handle(asJson(req) as Sent) }) as Json);
 }
 
 /** The actions of a reply. */

@@ -554,8 +554,6 @@ class Hpa(Engine):
         self.config = config
         self.target = cpu_target(config)
         self.states = {}
-        self.spec = {}
-        self.report = {}
 
     def handle(self, req):
         kind = req['type']
@@ -563,20 +561,20 @@ class Hpa(Engine):
             raise ValueError('unknown request type %r' % (kind,))
         name = req['group']
         if kind == 'init':
+            # the first sync is at t = 0 (the built-in plug-in's firstWake)
             self.states[name] = HpaState()
-            self.spec[name] = len(req['instances'])
-            self.report[name] = {'cpu': None, 'proposal': None, 'ratios': [None] * len(self.config['metrics'])}
-            return {'type': 'step', 'desiredReplicas': self.spec[name], 'actions': [], 'wakeAt': 0, 'report': self.report[name]}
+            return {'type': 'step', 'actions': [], 'wakeAt': 0}
+        if name not in self.states:
+            raise ValueError('unknown group %r (no init)' % (name,))
         if kind == 'observe':
             return self.sync(name, req['obs'], req['now'])
-        if kind in ('spawn_result', 'gone'):
-            return {'type': 'step', 'desiredReplicas': self.spec[name], 'actions': [], 'report': self.report[name]}
+        # spawn_result, gone: the ReplicaSet (world-side) handles them; nothing to decide
+        return {'type': 'step', 'actions': []}
         raise ValueError('unknown request type %r' % (kind,))
 
     def sync(self, name, obs, now):
         config = self.config
         desired, actions, wake_at, outcomes = on_sync(config, self.states[name], obs, now)
-        self.spec[name] = desired
         cpu = None
         if self.target is not None:
             for metric, _proposal, current in outcomes:
@@ -592,8 +590,8 @@ class Hpa(Engine):
         for _metric, p, _current in outcomes:
             if p is not None and (math.isnan(proposal) or p > proposal):
                 proposal = p
-        self.report[name] = clean({'cpu': cpu, 'proposal': proposal, 'ratios': ratios})
-        return {'type': 'step', 'desiredReplicas': desired, 'actions': actions, 'wakeAt': wake_at, 'report': self.report[name]}
+        report = clean({'cpu': cpu, 'proposal': proposal, 'ratios': ratios})
+        return {'type': 'step', 'desiredReplicas': desired, 'actions': actions, 'wakeAt': wake_at, 'report': report}
 
 
 if __name__ == '__main__':
