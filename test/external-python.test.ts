@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import {
   coreOnStats,
@@ -184,7 +185,11 @@ function referenceReplies(lines: readonly Json[], make: (hello: HelloRequest) =>
 
 /** Parity of one fixture: the Python replies equal the reference's; returns them by id. */
 function parity(name: string, script: string, make: (hello: HelloRequest) => Handler, dialect: string): Json[] {
-  const lines = fixture(name);
+  return parityOf(name, fixture(name), script, make, dialect);
+}
+
+/** Parity of a transcript (hello first, end last). */
+function parityOf(name: string, lines: readonly Json[], script: string, make: (hello: HelloRequest) => Handler, dialect: string): Json[] {
   const got = runPython(script, lines);
   expect(got.length).toBe(lines.length);
   expect(got[0]).toMatchObject({ id: 0, type: 'hello', version: 1, engine: dialect, shape: 'horizontal', batch: true });
@@ -280,6 +285,85 @@ describe('transcript parity: albatross_corrected.py vs the TypeScript core', () 
     const [mismatch] = runPython(ALBATROSS_PY, [{ ...hello, protocol: { min: 2, max: 3 } }]);
     expect(mismatch).toEqual({ id: 0, type: 'hello', error: 'speaks protocol 1 to 1' });
   });
+});
+
+/**
+ * A random albatross transcript that reacts like a world: the reference (the TypeScript core)
+ * answers each request as it is made, and its actions are carried out — a spawn comes back
+ * placed, without room or refused; a destroy comes back gone; a primary may die (its records
+ * stop), records go missing now and then (silence), an unknown clone may show up (adoption), and
+ * a sync pass runs every minute. Loads wander per group, so groups scale up and down.
+ */
+function randomAlbatrossTranscript(seed: string, groupCount: number, rounds: number): Json[] {
+  const rng = seedrandom(seed);
+  const config = { poll_interval: 300 * S, scale_up_threshold_percent: 70, scale_up_trigger_ticks: 2, scale_down_threshold_percent: 30, scale_down_trigger_ticks: 2, cooldown_period: 30 * S, death_timeout: 40 * S };
+  const options = { microsecond_cpu: true, round_evaluation: true, exclude_booting: true, silence_is_death: true, require_primary_record: true, primary_death: 'destroy', scale_down_victim: 'highest_id', enforce_limits: true };
+  const groups = Array.from({ length: groupCount }, (_, i) => ({ name: `g${i}`, vcpus: 1 + (i % 2), minInstances: 1, maxInstances: 2 + (i % 4), requests: false }));
+  const hello = { id: 0, type: 'hello', now: 0, protocol: { min: 1, max: 1 }, scalelab: '0.1.0', engine: 'albatross', variant: 'corrected', shape: 'horizontal', config, options, core: { config, options }, seed: 1, end: rounds * 10 * S, world: { statsInterval: 10 * S }, groups };
+  const lines: Json[] = [hello];
+  const ref = albatrossReference(hello as unknown as HelloRequest);
+  let id = 1;
+  const send = (now: number, body: Json): Json => {
+    const req = { id: id++, now, ...body };
+    lines.push(req);
+    return ref(req);
+  };
+  /** per instance: cumulative CPU µs, last report time, CPU then */
+  const counters = new Map<string, { cpu: number; at: number; last: number }>();
+  const alive = groups.map((g) => new Set<string>([g.name]));
+  const level = groups.map(() => rng());
+  let adoptions = 0;
+  const carryOut = (g: number, now: number, reply: Json): void => {
+    for (const a of (reply['actions'] as Json[]) ?? []) {
+      const group = groups[g]!.name;
+      if (a['type'] === 'spawn') {
+        const r = rng();
+        const result = r < 0.8 ? 'placed' : r < 0.9 ? 'no_capacity' : 'primary_missing';
+        if (result === 'placed') alive[g]!.add(a['name'] as string);
+        carryOut(g, now + 20_000, send(now + 20_000, { type: 'spawn_result', group, name: a['name'], result }));
+      } else if (a['type'] === 'destroy') {
+        alive[g]!.delete(a['instance'] as string);
+        carryOut(g, now + 5_000, send(now + 5_000, { type: 'gone', group, name: a['instance'], cause: 'destroyed' }));
+      }
+    }
+  };
+  groups.forEach((g) => send(0, { type: 'init', group: g.name, instances: [{ name: g.name, primary: true }] }));
+  for (let r = 1; r <= rounds; r++) {
+    const now = r * 10 * S;
+    groups.forEach((g, i) => {
+      level[i] = Math.min(1, Math.max(0, level[i]! + (rng() - 0.5) * 0.4));
+      if (rng() < 0.01) alive[i]!.delete(g.name); // the primary dies
+      if (rng() < 0.01) alive[i]!.add(`${g.name}-clone-${rng() < 0.5 ? '0x' : ''}${10 + adoptions++}`); // a clone albatross knows, the group not
+      const records: Json[] = [];
+      for (const name of [...alive[i]!].sort()) {
+        if (rng() < 0.08) continue; // this record is late: missing from the round
+        const c = counters.get(name);
+        const load = Math.min(1, Math.max(0, level[i]! + (rng() - 0.5) * 0.2));
+        const cpu = c === undefined ? Math.floor(rng() * 5 * S) : c.cpu + Math.floor(load * (now - c.at) * g.vcpus);
+        const sec = Math.floor(cpu / S);
+        const prevSec = c === undefined ? 0 : Math.floor(c.last / S);
+        records.push({ name, utimeSec: sec, utimeUsec: cpu - sec * S, stimeSec: 0, stimeUsec: 0, previousAt: c === undefined ? -1 : c.at, previousUtimeSec: prevSec, previousUtimeUsec: c === undefined ? 0 : c.last - prevSec * S, previousStimeSec: 0, previousStimeUsec: 0 });
+        counters.set(name, { cpu, at: now, last: cpu });
+      }
+      carryOut(i, now, send(now, { type: 'observe', group: g.name, records }));
+      if (r % 6 === 0) carryOut(i, now, send(now, { type: 'sync', group: g.name, alive: [...alive[i]!].sort() }));
+    });
+  }
+  lines.push({ id: id++, type: 'end', now: (rounds + 1) * 10 * S });
+  return lines;
+}
+
+describe('random transcripts: albatross_corrected.py vs the TypeScript core', () => {
+  for (const seed of ['a', 'b', 'c']) {
+    pyIt(`seed ${seed}: 8 groups, 300 rounds with spawns, failures, destroys, adoptions, silences and primary deaths`, () => {
+      const lines = randomAlbatrossTranscript(seed, 8, 300);
+      const got = parityOf(`random ${seed}`, lines, ALBATROSS_PY, albatrossReference, 'albatross');
+      // the transcript exercised what it is for (counts over the whole run)
+      const kinds = new Map<string, number>();
+      for (const reply of got) for (const a of actionsOf(reply)) kinds.set((a as Json)['type'] as string, (kinds.get((a as Json)['type'] as string) ?? 0) + 1);
+      for (const kind of ['spawn', 'destroy', 'adopt', 'note']) expect(kinds.get(kind) ?? 0, `${kind} actions`).toBeGreaterThan(0);
+    });
+  }
 });
 
 describe('transcript parity: hpa.py vs the TypeScript core', () => {

@@ -21,6 +21,9 @@ Actions are the world's replica commands, as the built-in plug-in makes them
 ``{cpu, highTicks, lowTicks, inCooldown, cooldownStart}``; ``cpu`` is the group average in
 percent the last ``observe`` evaluated (null when that round was not evaluated).
 
+The usual round (every member reports, none new or silent) takes a fast path, ``steady_round``,
+which decides as the general ``on_stats`` (the transcript tests cover both).
+
     scalelab run scenarios/albatross-quirk-corrected.yaml \\
       --set engine.kind=external --set 'engine.command=[python3, examples/engines/albatross_corrected.py]'
 """
@@ -244,10 +247,6 @@ def in_cooldown(ctx, g, now):
     return g.last_scale is not None and now - g.last_scale < ctx.cooldown
 
 
-def reported(names, name):
-    return name in names
-
-
 # --- the steps -------------------------------------------------------------------------------
 
 def register_clone(g, clone, now):
@@ -321,12 +320,24 @@ def mark_silence(ctx, g, members, names, now):
 
 
 def on_stats(ctx, g, samples, now):
-    """``handle_stats`` for one round of records (corrected options). Returns (state, actions)."""
+    """``handle_stats`` for one round of records (corrected options).
+
+    Returns (state, actions, cpu): cpu is the group average in percent the round evaluated — the
+    built-in's ``evaluatedAverage``: the same loads and count as the evaluation, None when no
+    record counted or the primary's record is missing (whether or not the group is still
+    managed after the round's silence pass).
+    """
+    members = g.members
+    if g.managed and len(samples) == len(members):
+        steady = steady_round(ctx, g, samples, now)
+        if steady is not None:
+            return steady
     names = set(s['name'] for s in samples)
     if not g.managed:
         if g.group not in names:
-            return g, []
+            return g, [], None
         g = initial_group(g.group)
+    primary_reported = g.primary in names
     actions = []
     members = list(g.members)
     total = 0
@@ -348,36 +359,34 @@ def on_stats(ctx, g, samples, now):
         if load is not None:
             total += load
             n += 1
+    cpu = math.trunc(total / n) / 100 if n > 0 and primary_reported else None
     g, buried = mark_silence(ctx, g, members, names, now)
     actions.extend(buried)
     if g.managed and n > 0 and g.primary in names:
         g, acted = group_status(ctx, g, g.members, math.trunc(total / n), now)
         actions.extend(acted)
-    return g, actions
+    return g, actions, cpu
 
 
-def evaluated_average(ctx, before, samples, now):
-    """The group average in percent the round evaluated (None when it was not), for the report."""
-    names = set(s['name'] for s in samples)
-    start = before
-    if not before.managed:
-        if before.group not in names:
-            return None
-        start = initial_group(before.group)
-    if start.primary not in names:
-        return None
+def steady_round(ctx, g, samples, now):
+    """The usual round, fast: every member reports, each heard twice before and not silent, so
+    no member changes and only the tick counters can (what ``on_stats`` decides then). None for
+    any other round."""
+    members = g.members
     total = 0
-    n = 0
     for s in samples:
-        index = index_of(start.members, s['name'])
-        if index < 0 and clone_id_of(start.group, s['name']) is None:
-            continue
-        load = round_load(ctx, 0 if index < 0 else start.members[index].records, s, now)
-        if load is None:
-            continue
-        total += load
-        n += 1
-    return None if n == 0 else math.trunc(total / n) / 100
+        j = index_of(members, s['name'])
+        if j < 0:
+            return None
+        m = members[j]
+        if m.records != 2 or m.silent_since != -1:
+            return None
+        total += sample_load(ctx, s, now)
+    average = math.trunc(total / len(samples))
+    if g.high == 0 and g.low == 0 and not average > ctx.up * 100 and not (average < ctx.down * 100 and len(members) > 1):
+        return g, [], average / 100  # neither high nor low with both counters at 0: nothing moves
+    nxt, actions = group_status(ctx, g, members, average, now)
+    return nxt, actions, average / 100
 
 
 def to_command(action, primary):
@@ -442,9 +451,7 @@ class AlbatrossCorrected(Engine):
         ctx = self.contexts[name]
         g = self.groups[name]
         if kind == 'observe':
-            samples = req['records']
-            self.cpu[name] = evaluated_average(ctx, g, samples, now)
-            g, actions = on_stats(ctx, g, samples, now)
+            g, actions, self.cpu[name] = on_stats(ctx, g, req['records'], now)
             return self.step(name, g, actions, now)
         if kind == 'sync':
             if not g.managed:

@@ -150,10 +150,7 @@ def _error(message):
 def _answer(engine, req):
     """One request's reply without an id; an exception becomes an error reply."""
     try:
-        reply = engine.handle(req)
-        # fail here, as an error reply, if the engine put a NaN where JSON cannot hold it
-        _dumps(reply)
-        return reply
+        return engine.handle(req)
     except Exception as e:  # noqa: BLE001 - every failure is reported to the simulator
         return _error('%s: %s' % (type(e).__name__, e))
 
@@ -206,5 +203,9 @@ def serve(engine, stdin=None, stdout=None):
             return
         else:
             reply = {'id': rid, **_answer(engine, req)}
-        stdout.write(_dumps(reply) + '\n')
+        try:
+            text = _dumps(reply)
+        except ValueError as e:  # a NaN or an infinity where JSON cannot hold one
+            text = _dumps({'id': rid, **_error('reply not representable in JSON: %s' % e)})
+        stdout.write(text + '\n')
         stdout.flush()
