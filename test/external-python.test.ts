@@ -433,6 +433,108 @@ describe('transcript parity: hpa.py vs the TypeScript core', () => {
   });
 });
 
+/**
+ * A random hpa transcript that reacts like a world: each group's ReplicaSet follows the
+ * reference's `desiredReplicas` (new pods are Pending, then start, then turn Ready; removed pods
+ * show as deleted for 30 s), metrics-server samples wander with a per-group load (a pod's first
+ * scrape has none, and now and then one is missing), and a memory sample rides along.
+ */
+function randomHpaTranscript(seed: string, config: Json, groupCount: number, syncs: number): Json[] {
+  const rng = seedrandom(seed);
+  const groups = Array.from({ length: groupCount }, (_, i) => ({ name: `w${i}`, vcpus: 1 + (i % 2), minInstances: 1, maxInstances: config['maxReplicas'] as number, requests: false }));
+  const hello = { id: 0, type: 'hello', now: 0, protocol: { min: 1, max: 1 }, scalelab: '0.1.0', engine: 'hpa', variant: 'faithful', shape: 'horizontal', config, options: { version: config['version'], scaleToZero: false }, core: config, seed: 1, end: syncs * 15 * S, world: { statsInterval: 10 * S }, groups };
+  const lines: Json[] = [hello];
+  const ref = hpaReference(hello as unknown as HelloRequest);
+  let id = 1;
+  const send = (now: number, body: Json): Json => {
+    const req = { id: id++, now, ...body };
+    lines.push(req);
+    return ref(req);
+  };
+  const memory = (config['metrics'] as Json[]).some((m) => m['name'] === 'memory');
+  interface Pod { name: string; start: number; readyAt: number; deletedAt: number | null; scraped: boolean }
+  const pods: Pod[][] = groups.map((g) => [{ name: g.name, start: 0, readyAt: 2 * S, deletedAt: null, scraped: false }]);
+  const next = groups.map(() => 2);
+  const spec = groups.map(() => 1);
+  const level = groups.map(() => 0.2 + rng());
+  groups.forEach((g) => send(0, { type: 'init', group: g.name, instances: [{ name: g.name, primary: true }] }));
+  for (let k = 0; k < syncs; k++) {
+    const now = k * 15 * S;
+    groups.forEach((g, i) => {
+      level[i] = Math.min(3, Math.max(0.05, level[i]! * (0.75 + rng() * 0.5)));
+      pods[i] = pods[i]!.filter((p) => p.deletedAt === null || now - p.deletedAt < 30 * S);
+      const request = g.vcpus * 1000;
+      const view = pods[i]!.map((p) => {
+        const sample = p.deletedAt === null && now >= p.start && p.scraped && rng() > 0.05 ? { usage: Math.floor(level[i]! * request * (0.8 + rng() * 0.4)), timestamp: now, window: 15 * S } : null;
+        if (now >= p.start) p.scraped = true;
+        const pod: Json =
+          p.deletedAt !== null
+            ? { name: p.name, phase: 'Running', ready: null, startTime: p.start, deleted: true, requests: { cpu: request }, cpu: null }
+            : now < p.start
+              ? { name: p.name, phase: 'Pending', ready: null, startTime: null, deleted: false, requests: { cpu: request }, cpu: null }
+              : now < p.readyAt
+                ? { name: p.name, phase: 'Pending', ready: { status: 'False', lastTransitionTime: p.start }, startTime: p.start, deleted: false, requests: { cpu: request }, cpu: sample }
+                : { name: p.name, phase: 'Running', ready: { status: 'True', lastTransitionTime: p.readyAt }, startTime: p.start, deleted: false, requests: { cpu: request }, cpu: sample };
+        if (memory) {
+          (pod['requests'] as Json)['memory'] = 256 * 2 ** 20;
+          pod['memory'] = sample === null ? null : { usage: Math.floor(2 ** 27 * (1 + Math.min(1, level[i]!))), timestamp: now, window: 15 * S };
+        }
+        return pod;
+      });
+      const reply = send(now, { type: 'observe', group: g.name, obs: { specReplicas: spec[i], pods: view } });
+      spec[i] = reply['desiredReplicas'] as number;
+      const active = pods[i]!.filter((p) => p.deletedAt === null);
+      for (let n = active.length; n < spec[i]!; n++) {
+        const start = now + Math.floor(rng() * 3 * S);
+        pods[i]!.push({ name: `${g.name}-${next[i]!++}`, start, readyAt: start + Math.floor((2 + rng() * 40) * S), deletedAt: null, scraped: false });
+      }
+      for (let n = active.length; n > spec[i]!; n--) active[n - 1]!.deletedAt = now;
+    });
+  }
+  lines.push({ id: id++, type: 'end', now: syncs * 15 * S });
+  return lines;
+}
+
+const CPU50 = { type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } };
+const RANDOM_HPA: readonly { label: string; config: Json }[] = [
+  { label: '1.35 legacy path', config: { minReplicas: 1, maxReplicas: 12, metrics: [CPU50], behavior: null, syncPeriod: 15 * S, tolerance: 0.1, cpuInitializationPeriod: 300 * S, initialReadinessDelay: 30 * S, downscaleStabilization: 300 * S, version: '1.35', scaleToZero: false } },
+  {
+    label: '1.30 behavior (Min scale-down policies, 60 s window) with a memory AverageValue metric',
+    config: {
+      minReplicas: 1, maxReplicas: 12, metrics: [CPU50, { type: 'Resource', name: 'memory', target: { type: 'AverageValue', averageValue: 200 * 2 ** 20 * 1000 } }],
+      behavior: { scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }], tolerance: null }, scaleDown: { stabilizationWindowSeconds: 60, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }, { type: 'Percent', value: 30, periodSeconds: 30 }], tolerance: null } },
+      syncPeriod: 15 * S, tolerance: 0.1, cpuInitializationPeriod: 300 * S, initialReadinessDelay: 30 * S, downscaleStabilization: 300 * S, version: '1.30', scaleToZero: false,
+    },
+  },
+  {
+    label: '1.20 behavior (one stabilisation window, per-direction periods) with a 30 s up window',
+    config: {
+      minReplicas: 2, maxReplicas: 9, metrics: [CPU50],
+      behavior: { scaleUp: { stabilizationWindowSeconds: 30, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 2, periodSeconds: 30 }, { type: 'Percent', value: 50, periodSeconds: 15 }], tolerance: null }, scaleDown: { stabilizationWindowSeconds: null, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }], tolerance: null } },
+      syncPeriod: 15 * S, tolerance: 0.1, cpuInitializationPeriod: 300 * S, initialReadinessDelay: 30 * S, downscaleStabilization: 120 * S, version: '1.20', scaleToZero: false,
+    },
+  },
+  {
+    label: '1.35 behavior with per-direction tolerances (0.05 up, 0.2 down)',
+    config: {
+      minReplicas: 1, maxReplicas: 10, metrics: [CPU50],
+      behavior: { scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }], tolerance: 0.05 }, scaleDown: { stabilizationWindowSeconds: 45, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }], tolerance: 0.2 } },
+      syncPeriod: 15 * S, tolerance: 0.1, cpuInitializationPeriod: 300 * S, initialReadinessDelay: 30 * S, downscaleStabilization: 300 * S, version: '1.35', scaleToZero: false,
+    },
+  },
+];
+
+describe('random transcripts: hpa.py vs the TypeScript core', () => {
+  RANDOM_HPA.forEach((c, k) => {
+    pyIt(`${c.label}: 3 workloads, 300 syncs, pods starting, turning ready, deleted, samples missing`, () => {
+      const got = parityOf(c.label, randomHpaTranscript(`hpa-${k}`, c.config, 3, 300), HPA_PY, hpaReference, 'hpa');
+      const scales = got.flatMap((r) => actionsOf(r) as Json[]);
+      expect(scales.some((a) => (a['to'] as number) > (a['from'] as number)), 'a scale-up').toBe(true);
+      expect(scales.some((a) => (a['to'] as number) < (a['from'] as number)), 'a scale-down').toBe(true);
+    });
+  });
+});
+
 // --- scenario-level differential ---------------------------------------------------------------
 
 /** What the external path still lacks in this checkout, or null when it can run. */
