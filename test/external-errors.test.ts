@@ -65,7 +65,7 @@ const engine = (name: string): string => `external engine \`python3 ${name}.py\`
 
 describe.skipIf(!built || python === null)(`external engine failures: one line naming the message, nothing left behind${skipNote}`, () => {
   it('bad JSON: quotes the start of the line', () => {
-    expect(failure(py('bad_json')).message).toBe(`${engine('bad_json')}: reply is not JSON ("{\\"id\\": 2, \\"type\\": \\"step\\", \\"actions\\": [") on message 2 (observe web at 1 s)`);
+    expect(failure(py('bad_json')).message).toBe(`${engine('bad_json')}: reply is not JSON ({"id": 2, "type": "step", "actions": [) on message 2 (observe web at 1 s)`);
   });
 
   it('a reply to another message', () => {
@@ -118,7 +118,7 @@ describe.skipIf(!built || python === null)(`external engine failures: one line n
 
   it('dialect mismatch', () => {
     expect(failure(py('wrong_dialect')).message).toBe(
-      `${engine('wrong_dialect')}: speaks hpa (horizontal), the scenario's engine is albatross; write engine.name: hpa in the scenario on message 0 (hello at 0 s)`,
+      `${engine('wrong_dialect')}: speaks hpa (horizontal), the scenario's engine is albatross on message 0 (hello at 0 s)`,
     );
   });
 

@@ -137,6 +137,7 @@ describe.skipIf(!built)(`loopback-main: a module engine served as a process${bui
         engine: h.engine,
         name: 'counting',
         handle(sent) {
+          if (sent.type === 'end') return { type: 'bye' };
           if (sent.type === 'observe' && sent.group === 'boom') throw new Error('boom');
           n++;
           return { type: 'step', actions: [], report: { n, id: sent.id, now: sent.now } };
@@ -172,7 +173,7 @@ describe.skipIf(!built)(`loopback-main: a module engine served as a process${bui
     const file = path.join(dir, 'my-engine.mjs');
     fs.writeFileSync(
       file,
-      'export default { open(hello) { let n = 0; return { engine: hello.engine, handle(sent) { n++; return { type: "step", actions: [], report: { n, group: sent.group } }; } }; } };\n',
+      'export default { open(hello) { let n = 0; return { engine: hello.engine, handle(sent) { if (sent.type === "end") return { type: "bye" }; n++; return { type: "step", actions: [], report: { n, group: sent.group } }; } }; } };\n',
     );
     const s = new ExternalSession(spec([process.execPath, path.resolve('dist/engines/external/loopback-main.js'), file]), hello());
     try {
