@@ -548,19 +548,23 @@ function externalPathMissing(): string | null {
 const missing = python === null ? 'python3' : externalPathMissing();
 const differentialName = (name: string): string => (missing === null ? name : `${name} — SKIPPED: needs ${missing}`);
 
-/** events.jsonl of `file` run with `sets`, built-in and with the external engine `script`. */
-async function eventsBothWays(file: string, sets: readonly string[], script: string): Promise<{ builtin: Buffer; external: Buffer }> {
+const OUTPUTS = ['events.jsonl', 'summary.json', 'timeseries.csv'] as const;
+type Outputs = Record<(typeof OUTPUTS)[number], Buffer>;
+
+/** The outputs of `file` run with `sets`, built-in and with the external engine `script`. */
+async function runBothWays(file: string, sets: readonly string[], script: string): Promise<{ builtin: Outputs; external: Outputs }> {
   // imported here so that this file loads on a checkout without the runner
   const { loadScenario } = await import('../src/scenario/load.js');
   const { runScenario } = await import('../src/run/run.js');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-python-'));
+  const read = (dir: string): Outputs => Object.fromEntries(OUTPUTS.map((f) => [f, fs.readFileSync(path.join(dir, f))])) as Outputs;
   try {
-    const common = [...sets, 'output.events=true', 'output.report=false', 'output.timeseries=false'];
+    const common = [...sets, 'output.events=true', 'output.report=false', 'output.timeseries=true'];
     const builtin = loadScenario(file, { sets: common });
     await runScenario(builtin, { outDir: path.join(tmp, 'builtin') });
     const external = loadScenario(file, { sets: [...common, 'engine.kind=external', `engine.command=[${python}, ${script}]`, 'engine.timeout=30s'] });
     await runScenario(external, { outDir: path.join(tmp, 'external') });
-    return { builtin: fs.readFileSync(path.join(tmp, 'builtin', 'events.jsonl')), external: fs.readFileSync(path.join(tmp, 'external', 'events.jsonl')) };
+    return { builtin: read(path.join(tmp, 'builtin')), external: read(path.join(tmp, 'external')) };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -578,12 +582,30 @@ const DIFFERENTIAL: readonly { file: string; sets: string[]; script: string; lab
   { file: 'scenarios/compare-bursty-hpa.yaml', sets: [], script: HPA_PY, label: 'compare-bursty-hpa (6 h, request-driven CPU)' },
 ];
 
-describe('differential: built-in vs the Python engine as `kind: external`, identical events.jsonl', () => {
+describe('differential: built-in vs the Python engine as `kind: external`, identical events.jsonl (and summary.json, timeseries.csv)', () => {
   for (const c of DIFFERENTIAL) {
     it.skipIf(missing !== null)(differentialName(c.label), async () => {
-      const { builtin, external } = await eventsBothWays(c.file, c.sets, c.script);
-      expect(builtin.length).toBeGreaterThan(100);
-      expect(external.equals(builtin), `${c.label}: events.jsonl differs`).toBe(true);
+      const { builtin, external } = await runBothWays(c.file, c.sets, c.script);
+      expect(builtin['events.jsonl'].length).toBeGreaterThan(100);
+      // the run scaled at all: a differential of two idle runs would prove little
+      expect(builtin['events.jsonl'].toString()).toMatch(/"type":"scale_up"/);
+      for (const f of OUTPUTS) expect(external[f].equals(builtin[f]), `${c.label}: ${f} differs`).toBe(true);
     }, 600_000);
   }
+
+  it.skipIf(missing !== null)(differentialName('the engine\'s refusal of the faithful options fails the run in one line naming hello, and writes nothing'), async () => {
+    const { loadScenario } = await import('../src/scenario/load.js');
+    const { runScenario } = await import('../src/run/run.js');
+    const { InputError } = await import('../src/scenario/errors.js');
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-python-')), 'run');
+    const scenario = loadScenario('scenarios/albatross-quirk-faithful.yaml', { sets: ['engine.kind=external', `engine.command=[${python}, ${ALBATROSS_PY}]`] });
+    const err = await runScenario(scenario, { outDir: out }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/engine error: albatross_corrected\.py runs the corrected variant only: option microsecond_cpu is false, it needs true on message 0 \(hello at 0 s\)$/);
+    expect(fs.existsSync(out)).toBe(false);
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  });
 });
