@@ -593,6 +593,22 @@ describe('differential: built-in vs the Python engine as `kind: external`, ident
     }, 600_000);
   }
 
+  it.skipIf(missing !== null)(differentialName('the toy engine written out in examples/README.md runs a scenario and scales'), async () => {
+    const { loadScenario } = await import('../src/scenario/load.js');
+    const { runScenario } = await import('../src/run/run.js');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-python-'));
+    try {
+      const code = /```python\n([^]*?)```/.exec(fs.readFileSync('examples/README.md', 'utf8'))![1]!;
+      fs.writeFileSync(path.join(tmp, 'threshold.py'), code);
+      fs.copyFileSync('examples/engines/scalelab_engine.py', path.join(tmp, 'scalelab_engine.py'));
+      const scenario = loadScenario('scenarios/hpa-default.yaml', { sets: ['duration=30m', 'output.report=false', 'engine.kind=external', `engine.command=[${python}, ${path.join(tmp, 'threshold.py')}]`] });
+      await runScenario(scenario, { outDir: path.join(tmp, 'out') });
+      expect(fs.readFileSync(path.join(tmp, 'out', 'events.jsonl'), 'utf8')).toMatch(/"type":"scale_up"/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it.skipIf(missing !== null)(differentialName('the engine\'s refusal of the faithful options fails the run in one line naming hello, and writes nothing'), async () => {
     const { loadScenario } = await import('../src/scenario/load.js');
     const { runScenario } = await import('../src/run/run.js');

@@ -25,7 +25,7 @@ The usual round (every member reports, none new or silent) takes a fast path, ``
 which decides as the general ``on_stats`` (the transcript tests cover both).
 
     scalelab run scenarios/albatross-quirk-corrected.yaml \\
-      --set engine.kind=external --set 'engine.command=[python3, examples/engines/albatross_corrected.py]'
+      --set engine.kind=external --set 'engine.command=[python3, ../examples/engines/albatross_corrected.py]'
 """
 
 import math

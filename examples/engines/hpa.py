@@ -23,7 +23,7 @@ the next sync (``wakeAt`` = now + syncPeriod) and a ``report`` ``{cpu, proposal,
 the charts. It does not want ``spawn_result`` or ``gone`` (the ReplicaSet is world-side).
 
     scalelab run scenarios/hpa-default.yaml \\
-      --set engine.kind=external --set 'engine.command=[python3, examples/engines/hpa.py]'
+      --set engine.kind=external --set 'engine.command=[python3, ../examples/engines/hpa.py]'
 """
 
 import math
