@@ -151,7 +151,8 @@ def resource_utilization_ratio(metrics, requests, target):
         requests_total += request
     if requests_total == 0:
         raise MetricError('no metrics returned matched known pods')
-    utilization = trunc((metrics_total * 100) / requests_total)
+    # as JS doubles: the product rounds like JavaScript's once it passes 2^53 (thousands of pods with memory)
+    utilization = trunc((float(metrics_total) * 100) / requests_total)
     return utilization / target, utilization
 
 
@@ -197,7 +198,7 @@ def resource_replicas(config, tol, current, target, resource, obs, now):
         if ratio < 1.0:
             fallback = max(100, target) if minor_of(config['version']) >= 26 else 100
             for name in missing:
-                metrics[name] = trunc((requests[name] * fallback) / 100)
+                metrics[name] = trunc((float(requests[name]) * fallback) / 100)
         elif ratio > 1.0:
             for name in missing:
                 metrics[name] = 0
