@@ -609,7 +609,7 @@ describe('differential: built-in vs the Python engine as `kind: external`, ident
     }
   });
 
-  it.skipIf(missing !== null)(differentialName('the engine\'s refusal of the faithful options fails the run in one line naming hello, and writes nothing'), async () => {
+  it.skipIf(missing !== null)(differentialName('the engine\'s refusal of the faithful options, and a dialect mismatch, fail the run in one line naming hello, and write nothing'), async () => {
     const { loadScenario } = await import('../src/scenario/load.js');
     const { runScenario } = await import('../src/run/run.js');
     const { InputError } = await import('../src/scenario/errors.js');
@@ -621,6 +621,14 @@ describe('differential: built-in vs the Python engine as `kind: external`, ident
     );
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/engine error: albatross_corrected\.py runs the corrected variant only: option microsecond_cpu is false, it needs true on message 0 \(hello at 0 s\)$/);
+    expect(fs.existsSync(out)).toBe(false);
+    // hpa.py on an albatross world says which dialect it speaks; scalelab names the mismatch
+    const wrong = loadScenario('scenarios/albatross-quirk-corrected.yaml', { sets: ['engine.kind=external', `engine.command=[${python}, ${HPA_PY}]`] });
+    const mismatch = await runScenario(wrong, { outDir: out }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((mismatch as Error).message).toMatch(/speaks hpa \(horizontal\), the scenario's engine is albatross on message 0 \(hello at 0 s\)$/);
     expect(fs.existsSync(out)).toBe(false);
     fs.rmSync(path.dirname(out), { recursive: true, force: true });
   });
