@@ -210,6 +210,20 @@ function loopbackReplies(lines: readonly Json[]): Json[] {
 /** The actions of a reply. */
 const actionsOf = (reply: Json | undefined): unknown[] => (reply?.['actions'] as unknown[]) ?? [];
 
+describe('the Python helpers', () => {
+  pyIt('scalelab_engine.py: its doctests (version ranges, JS division, NaN to null) pass', () => {
+    const r = spawnSync(python!, ['-m', 'doctest', '-v', 'examples/engines/scalelab_engine.py'], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Test passed\./);
+  });
+
+  pyIt('albatross_corrected.py: its doctests (OCaml int_of_string, clone names, basis points) pass', () => {
+    const r = spawnSync(python!, ['-m', 'doctest', '-v', 'examples/engines/albatross_corrected.py'], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Test passed\./);
+  });
+});
+
 describe('transcript parity: albatross_corrected.py vs the TypeScript core', () => {
   pyIt('albatross-scale-up.jsonl: ticks, scale-up, cooldown, failed spawn, max_instances, scale-down of the highest id', () => {
     const r = parity('albatross-scale-up.jsonl', ALBATROSS_PY, albatrossReference, 'albatross');

@@ -72,7 +72,11 @@ def _digit(c, base):
 
 
 def int_of_string_opt(text):
-    """OCaml's ``int_of_string_opt`` (63-bit ints) as a JS number: ``int_of_string_opt('0x1f') == 31``."""
+    """OCaml's ``int_of_string_opt`` (63-bit ints) as a JS number.
+
+    >>> [int_of_string_opt(t) for t in ('07', '0x1f', '1_', '_1', '0b102')]
+    [7, 31, 1, None, None]
+    """
     p = 0
     negative = False
     at = lambda i: text[i] if i < len(text) else None  # noqa: E731
@@ -124,7 +128,11 @@ def utf16_length(s):
 
 
 def clone_id_of(group, name):
-    """The id in ``<group>-clone-<id>``, or None: ``clone_id_of('web', 'web-clone-07') == 7``."""
+    """The id in ``<group>-clone-<id>``, or None.
+
+    >>> clone_id_of('web', 'web-clone-07'), clone_id_of('web', 'web-clone-1a'), clone_id_of('web', 'web-clone-1-2')
+    (7, None, None)
+    """
     stem = group + '-clone-'
     if utf16_length(name) <= utf16_length(stem) or not name.startswith(stem):
         return None
@@ -144,7 +152,15 @@ def js_number_text(x):
 
 
 def next_clone_name(members, group):
-    """``<group>-clone-<highest id + 1>``, or None when the label is over 63 characters."""
+    """``<group>-clone-<highest id + 1>``, or None when the label is over 63 characters.
+
+    >>> next_clone_name([Member('web', 0, 2, -1), Member('web-clone-3', 3, 2, -1), Member('web-clone-1', 1, 2, -1)], 'web')
+    'web-clone-4'
+    >>> next_clone_name([Member('x' * 55, 0, 2, -1)], 'x' * 55)[-9:]  # 55 + len('-clone-1') = 63: allowed
+    'x-clone-1'
+    >>> next_clone_name([Member('x' * 56, 0, 2, -1)], 'x' * 56) is None  # 64 > 63
+    True
+    """
     highest = 0
     for m in members[1:]:
         if m.clone_id > highest:
@@ -222,7 +238,11 @@ def cpu_micros(us, uu, ss, su):
 
 
 def basis_points(delta_cpu_us, wall_us, vcpus):
-    """CPU µs over wall µs × vCPUs in basis points, capped at 10 000 (as JS doubles)."""
+    """CPU µs over wall µs × vCPUs in basis points, capped at 10 000 (as JS doubles).
+
+    >>> basis_points(9_500_000, 10_000_000, 1), basis_points(9_500_000, 10_000_000, 2)
+    (9500, 4750)
+    """
     if wall_us <= 0 or delta_cpu_us < 0:
         return 0
     return min(10000, math.floor((float(delta_cpu_us) * 10000.0) / (float(wall_us) * float(vcpus))))
