@@ -192,9 +192,8 @@ def serve(engine, stdin=None, stdout=None):
             now = req['now']
             replies = []
             for part in req['requests']:
-                sub = dict(part)
-                sub['now'] = now
-                replies.append(_answer(engine, sub))
+                part['now'] = now  # a part shares its batch's now
+                replies.append(_answer(engine, part))
             reply = {'id': rid, 'type': 'batch', 'replies': replies}
         elif kind == 'end':
             engine.close()
