@@ -297,3 +297,13 @@ describe('sweeps fix the engine', () => {
     }
   });
 });
+
+describe('runScenario with a bad module engine', () => {
+  it('fails in one line before anything is written', async () => {
+    const { runScenario } = await import('../src/run/run.js');
+    const scenario: Scenario = { ...albatrossScenario, engine: { ...albatrossScenario.engine, kind: 'module', path: path.join(tmp, 'absent.mjs'), cwd: tmp } };
+    const out = path.join(tmp, 'run-out');
+    await expect(runScenario(scenario, { outDir: out })).rejects.toThrow(new InputError('engine.path ./absent.mjs: no such file'));
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
