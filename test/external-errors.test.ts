@@ -84,7 +84,7 @@ describe.skipIf(!built || python === null)(`external engine failures: one line n
   });
 
   it('crash: the exit status and the last line of stderr', () => {
-    expect(failure(py('crashes')).message).toBe(`${engine('crashes')}: exited with status 1 before replying (stderr: RuntimeError: died on message 3) on message 3 (observe web at 2 s)`);
+    expect(failure(py('crashes')).message).toBe(`${engine('crashes')}: exited with status 1 before replying: RuntimeError: died on message 3 on message 3 (observe web at 2 s)`);
   });
 
   it('exit 0 without replying', () => {
@@ -102,7 +102,7 @@ describe.skipIf(!built || python === null)(`external engine failures: one line n
   it('a process the engine started in its group dies with it (it would hold the reply FIFO open)', () => {
     const { message, ms } = failure(py('leaves_child'));
     const child = Number(/child pid (\d+)/.exec(message)?.[1]);
-    expect(message).toMatch(/exited with status 1 before replying \(stderr: RuntimeError: child pid \d+\) on message 2 \(observe web at 1 s\)$/);
+    expect(message).toMatch(/exited with status 1 before replying: RuntimeError: child pid \d+ on message 2 \(observe web at 1 s\)$/);
     // killed with the group; as an orphan it is reaped by init, shortly after
     expect(goneWithin(child, 5000)).toBe(true);
     expect(ms).toBeLessThan(30_000); // not the child's 60 s sleep
@@ -129,12 +129,12 @@ describe.skipIf(!built || python === null)(`external engine failures: one line n
 
   it('cannot start: a command that is not on PATH (sh says so)', () => {
     expect(failure(['python4-no-such-thing', 'x.py']).message).toMatch(
-      /^external engine `python4-no-such-thing x\.py`: cannot start `python4-no-such-thing` \(stderr: .*python4-no-such-thing: not found\) on message 0 \(hello at 0 s\)$/,
+      /^external engine `python4-no-such-thing x\.py`: cannot start `python4-no-such-thing`: .*python4-no-such-thing: not found on message 0 \(hello at 0 s\)$/,
     );
   });
 
   it('cannot start: a file that is not executable', () => {
-    expect(failure([path.join(fixtures, 'engine_base.py')]).message).toMatch(/cannot start `.*engine_base\.py` \(stderr: .*Permission denied\) on message 0 \(hello at 0 s\)$/);
+    expect(failure([path.join(fixtures, 'engine_base.py')]).message).toMatch(/cannot start `.*engine_base\.py`: .*Permission denied on message 0 \(hello at 0 s\)$/);
   });
 
   it('cannot start: a working directory that does not exist', () => {

@@ -31,7 +31,8 @@ export type FailureKind = 'timeout' | 'exited' | 'cannot_start' | 'closed_stdout
 
 /**
  * A transport-level failure. `what` is the message's middle part, e.g.
- * `no reply within 2 s` or `exited with status 1 before replying (stderr: ValueError: x)`;
+ * `no reply within 2 s` or `exited with status 1 before replying: ValueError: x` (the last line
+ * of its stderr);
  * the session adds the engine's name and the message it was answering.
  */
 export class TransportFailure extends Error {
@@ -207,7 +208,7 @@ export class Transport {
     }
     if (Atomics.load(this.ctl, CTL.SPAWN_FAILED) === 1) {
       this.dispose();
-      throw new TransportFailure('cannot_start', `cannot start \`${opts.command[0]}\` (${lastLine(this.errFile) || 'spawn failed'})`);
+      throw new TransportFailure('cannot_start', `cannot start \`${opts.command[0]}\`: ${lastLine(this.errFile) || 'spawn failed'}`);
     }
     // the opens block until the engine's sh opens the other ends; the watchdog covers them
     this.begin(opts.startupMs);
@@ -326,7 +327,7 @@ export class Transport {
     const code = Atomics.load(this.ctl, CTL.EXIT_CODE);
     const signal = Atomics.load(this.ctl, CTL.SIGNAL);
     const err = lastLine(this.errFile);
-    const said = err === '' ? '' : ` (stderr: ${err})`;
+    const said = err === '' ? '' : `: ${err}`;
     if (Atomics.load(this.ctl, CTL.SPAWN_FAILED) === 1 || (this.exchanges === 0 && (code === 126 || code === 127))) {
       return new TransportFailure('cannot_start', `cannot start \`${this.opts.command[0]}\`${said || ` (exit status ${code})`}`);
     }
