@@ -57,6 +57,8 @@ describe.skipIf(!built || python === null)(`external sessions over the FIFO tran
     const s = new ExternalSession(spec(py('mirror')), hello());
     try {
       expect(s.hello).toMatchObject({ id: 0, type: 'hello', version: 1, engine: 'albatross', batch: true });
+      // the FIFOs' directory is removed as soon as both ends are open: nothing on disk can outlive the run
+      expect(fs.existsSync(s.transport.dir)).toBe(false);
       for (let i = 0; i < 1000; i++) {
         const r = reportOf(s.call(i * 10_000_000, observe(`g${i}`))).request;
         expect([r.id, r.type, r.now, r.group]).toEqual([i + 1, 'observe', i * 10_000_000, `g${i}`]);
