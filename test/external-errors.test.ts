@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExternalSession } from '../src/engines/external/external.js';
-import { lastEnginePid, openEngineCount } from '../src/engines/external/transport.js';
+import { lastEnginePid, openEngineCount, Transport, TransportFailure } from '../src/engines/external/transport.js';
 import { validateReply } from '../src/engines/external/validate.js';
 import type { Request } from '../src/engines/external/protocol.js';
 import { InputError } from '../src/scenario/errors.js';
@@ -190,5 +190,40 @@ const validates = ((): boolean => {
 describe.skipIf(!built || python === null || !validates)(`unknown action through the external session${skipNote}${validates ? '' : ' — SKIPPED: validateReply does not check actions yet (stub)'}`, () => {
   it('names the action and the message', () => {
     expect(failure(py('unknown_action')).message).toMatch(/^external engine `python3 unknown_action\.py`: .*unknown action "scale_out".* on message 2 \(observe web at 1 s\)$/);
+  });
+});
+
+describe.skipIf(!built || python === null)(`transport limits${skipNote}`, () => {
+  it('a reply longer than the line limit (64 MiB; 100 000 bytes here) stops the exchange', () => {
+    const t = new Transport({ command: py('mirror'), cwd: fixtures, timeoutMs: 5000, startupMs: 20_000, maxLineBytes: 100_000 });
+    try {
+      t.exchange(JSON.stringify(hello()), 20_000);
+      // the buffer starts at 65 536 bytes and grows to 100 001 (the limit and its newline); the
+      // ~150 000-byte echo has no newline by then: refused
+      const big = JSON.stringify({ id: 1, type: 'observe', now: 0, group: 'web', records: [{ name: 'x'.repeat(150_000) }] });
+      expect(() => t.exchange(big)).toThrow(new TransportFailure('too_long', 'reply longer than 100000 bytes'));
+      // a broken transport refuses further exchanges with the same failure
+      expect(() => t.exchange('{}')).toThrow('reply longer than 100000 bytes');
+    } finally {
+      t.close(0);
+    }
+    expect(alive(t.pid)).toBe(false);
+  });
+});
+
+describe('platforms without mkfifo', () => {
+  it('Windows: one line saying external engines need POSIX, before anything starts', () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    Object.defineProperty(process, 'platform', { value: 'win32' });
+    let message = '';
+    try {
+      new ExternalSession(spec(py('mirror')), hello());
+    } catch (err) {
+      expect(err).toBeInstanceOf(InputError);
+      message = (err as Error).message;
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
+    expect(message).toBe(`${engine('mirror')}: external engines need a POSIX system (mkfifo); on Windows use a module engine on message 0 (hello at 0 s)`);
   });
 });

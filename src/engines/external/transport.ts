@@ -56,6 +56,8 @@ export interface TransportOptions {
   readonly timeoutMs: number;
   /** the deadline for the process to start and open its stdio, ms (the startup allowance) */
   readonly startupMs: number;
+  /** the longest reply line accepted (default `MAX_LINE_BYTES`; smaller in tests) */
+  readonly maxLineBytes?: number;
 }
 
 /** Engines started and not yet closed (pid → FIFO directory), for the exit hook. */
@@ -314,10 +316,11 @@ export class Transport {
     }
   }
 
-  /** Double the read buffer, up to one line of `MAX_LINE_BYTES`. */
+  /** Double the read buffer, up to one line of `maxLineBytes` (64 MiB) and its newline. */
   private grow(): void {
-    if (this.buf.length > MAX_LINE_BYTES) throw new TransportFailure('too_long', `reply longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB`);
-    const bigger = Buffer.alloc(Math.min(this.buf.length * 2, MAX_LINE_BYTES + 1));
+    const max = this.opts.maxLineBytes ?? MAX_LINE_BYTES;
+    if (this.buf.length > max) throw new TransportFailure('too_long', `reply longer than ${max % (1024 * 1024) === 0 ? `${max / 1024 / 1024} MiB` : `${max} bytes`}`);
+    const bigger = Buffer.alloc(Math.min(this.buf.length * 2, max + 1));
     this.buf.copy(bigger, 0, 0, this.have);
     this.buf = bigger;
   }
