@@ -587,6 +587,9 @@ async function runBothWays(file: string, sets: readonly string[], script: string
 /** The behavior override of scenarios/hpa-default.yaml's header comment (the normalize path). */
 const HPA_BEHAVIOR = 'engine.config.behavior={scaleDown: {stabilizationWindowSeconds: 60, selectPolicy: Min, policies: [{type: Pods, value: 1, periodSeconds: 60}]}}';
 
+/** The metrics override of scenarios/hpa-scale-to-zero.yaml's header comment (Object and Pods metrics). */
+const HPA_OBJECT_PODS = 'engine.config.metrics=[{type: Object, object: {describedObject: {kind: Service, name: api}, metric: {name: queue_length}, target: {type: Value, value: 20}}}, {type: Pods, pods: {metric: {name: inflight_requests}, target: {type: AverageValue, averageValue: 700m}}}]';
+
 const DIFFERENTIAL: readonly { file: string; sets: string[]; script: string; label: string }[] = [
   { file: 'scenarios/albatross-quirk-corrected.yaml', sets: [], script: ALBATROSS_PY, label: 'albatross-quirk-corrected (1 d, primary death at 20 h)' },
   { file: 'scenarios/compare-bursty-albatross.yaml', sets: [], script: ALBATROSS_PY, label: 'compare-bursty-albatross (6 h, request-driven)' },
@@ -594,6 +597,10 @@ const DIFFERENTIAL: readonly { file: string; sets: string[]; script: string; lab
   { file: 'scenarios/hpa-default.yaml', sets: ['duration=6h'], script: HPA_PY, label: 'hpa-default cut to 6 h (CPU 50 %, legacy path)' },
   { file: 'scenarios/hpa-default.yaml', sets: ['duration=6h', HPA_BEHAVIOR], script: HPA_PY, label: 'hpa-default cut to 6 h with the header\'s behavior (normalize path)' },
   { file: 'scenarios/compare-bursty-hpa.yaml', sets: [], script: HPA_PY, label: 'compare-bursty-hpa (6 h, request-driven CPU)' },
+  // beyond CPU: the world's request metrics, scale to zero and back, and the oldest arithmetic
+  { file: 'scenarios/hpa-scale-to-zero.yaml', sets: [], script: HPA_PY, label: 'hpa-scale-to-zero (1 d: External AverageValue + CPU, minReplicas 0)' },
+  { file: 'scenarios/hpa-scale-to-zero.yaml', sets: [HPA_OBJECT_PODS], script: HPA_PY, label: 'hpa-scale-to-zero with the header\'s Object Value + Pods AverageValue metrics' },
+  { file: 'scenarios/hpa-default.yaml', sets: ['duration=6h', 'engine.variant=k8s-1.20', HPA_BEHAVIOR], script: HPA_PY, label: 'hpa-default cut to 6 h, variant k8s-1.20 with the behavior (one-window stabilisation)' },
 ];
 
 describe('differential: built-in vs the Python engine as `kind: external`, identical events.jsonl (and summary.json, timeseries.csv)', () => {
