@@ -590,6 +590,9 @@ const HPA_BEHAVIOR = 'engine.config.behavior={scaleDown: {stabilizationWindowSec
 /** The metrics override of scenarios/hpa-scale-to-zero.yaml's header comment (Object and Pods metrics). */
 const HPA_OBJECT_PODS = 'engine.config.metrics=[{type: Object, object: {describedObject: {kind: Service, name: api}, metric: {name: queue_length}, target: {type: Value, value: 20}}}, {type: Pods, pods: {metric: {name: inflight_requests}, target: {type: AverageValue, averageValue: 700m}}}]';
 
+/** CPU and memory utilisation targets (memory from the world's pod memory model). */
+const HPA_CPU_MEMORY = 'engine.config.metrics=[{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}, {type: Resource, resource: {name: memory, target: {type: Utilization, averageUtilization: 75}}}]';
+
 const DIFFERENTIAL: readonly { file: string; sets: string[]; script: string; label: string }[] = [
   { file: 'scenarios/albatross-quirk-corrected.yaml', sets: [], script: ALBATROSS_PY, label: 'albatross-quirk-corrected (1 d, primary death at 20 h)' },
   { file: 'scenarios/compare-bursty-albatross.yaml', sets: [], script: ALBATROSS_PY, label: 'compare-bursty-albatross (6 h, request-driven)' },
@@ -601,6 +604,7 @@ const DIFFERENTIAL: readonly { file: string; sets: string[]; script: string; lab
   { file: 'scenarios/hpa-scale-to-zero.yaml', sets: [], script: HPA_PY, label: 'hpa-scale-to-zero (1 d: External AverageValue + CPU, minReplicas 0)' },
   { file: 'scenarios/hpa-scale-to-zero.yaml', sets: [HPA_OBJECT_PODS], script: HPA_PY, label: 'hpa-scale-to-zero with the header\'s Object Value + Pods AverageValue metrics' },
   { file: 'scenarios/hpa-default.yaml', sets: ['duration=6h', 'engine.variant=k8s-1.20', HPA_BEHAVIOR], script: HPA_PY, label: 'hpa-default cut to 6 h, variant k8s-1.20 with the behavior (one-window stabilisation)' },
+  { file: 'scenarios/hpa-default.yaml', sets: ['duration=3h', 'engine.variant=k8s-1.30', HPA_CPU_MEMORY], script: HPA_PY, label: 'hpa-default cut to 3 h, variant k8s-1.30 with CPU and memory Utilization metrics' },
 ];
 
 describe('differential: built-in vs the Python engine as `kind: external`, identical events.jsonl (and summary.json, timeseries.csv)', () => {
