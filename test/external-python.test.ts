@@ -10,10 +10,13 @@
  *    each fixture are also pinned by hand (arithmetic in the comments), so that a fixture that
  *    stopped exercising its case (scale-up after ticks, cooldown, primary death, stabilisation
  *    window, rate limit, tolerance edge) fails.
- * 2. Scenario-level differential: the same scenario run with the built-in engine and with
+ * 2. Random transcripts: world-like request sequences generated here (seeded), each request
+ *    answered by the TypeScript core as it is made and the world reacting to its actions; the
+ *    Python replies must equal them (and the loopback's).
+ * 3. Scenario-level differential: the same scenario run with the built-in engine and with
  *    `engine: { kind: external, command: [python3, examples/engines/...] }` must write identical
- *    events.jsonl. This needs the external runner (packages transport and replica); without it
- *    the test is skipped and says what is missing.
+ *    events.jsonl, summary.json and timeseries.csv (ten runs). This needs the external runner
+ *    (packages transport and replica); without it the test is skipped and says what is missing.
  *
  * Every test needs python3 on PATH; without it they are skipped with a plain message.
  */
