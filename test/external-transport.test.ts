@@ -16,7 +16,7 @@ import type { ModuleEngine } from '../src/engines/external/api.js';
 import type { Reply, Request, StepReply } from '../src/engines/external/protocol.js';
 import { lookEvery } from '../src/engines/external/watchdog.js';
 import { seconds } from '../src/engines/external/transport.js';
-import { alive, built, hello, py, python, skipNote, spec } from './external-fixture.js';
+import { alive, built, fixtures, hello, py, python, skipNote, spec } from './external-fixture.js';
 
 const observe = (group: string, records: unknown[] = []): Request => ({ type: 'observe', group, records }) as unknown as Request;
 const reportOf = (r: Reply): { request: { id: number; type: string; now: number; group?: string; records?: unknown[] } } =>
@@ -57,6 +57,8 @@ describe.skipIf(!built || python === null)(`external sessions over the FIFO tran
     const s = new ExternalSession(spec(py('mirror')), hello());
     try {
       expect(s.hello).toMatchObject({ id: 0, type: 'hello', version: 1, engine: 'albatross', batch: true });
+      // the FIFOs' directory is removed as soon as both ends are open: nothing on disk can outlive the run
+      expect(fs.existsSync(s.transport.dir)).toBe(false);
       for (let i = 0; i < 1000; i++) {
         const r = reportOf(s.call(i * 10_000_000, observe(`g${i}`))).request;
         expect([r.id, r.type, r.now, r.group]).toEqual([i + 1, 'observe', i * 10_000_000, `g${i}`]);
@@ -107,6 +109,16 @@ describe.skipIf(!built || python === null)(`external sessions over the FIFO tran
     }
   });
 
+  it("the command's words reach the engine as written (no shell quoting, globbing or variables), in the scenario's directory", () => {
+    const words = ['a b', '$HOME', '*', "it's", '`id`'];
+    const s = new ExternalSession(spec([...py('whoami'), ...words]), hello());
+    try {
+      expect((s.call(0, observe('web')) as StepReply).report).toEqual({ cwd: fs.realpathSync(fixtures), argv: words });
+    } finally {
+      s.close(1);
+    }
+  });
+
   it('the startup allowance: an engine taking 0.6 s to start passes with a 200 ms timeout', () => {
     const s = new ExternalSession(spec(py('slow_start'), 200_000), hello());
     try {
@@ -137,6 +149,7 @@ describe.skipIf(!built)(`loopback-main: a module engine served as a process${bui
         engine: h.engine,
         name: 'counting',
         handle(sent) {
+          if (sent.type === 'end') return { type: 'bye' };
           if (sent.type === 'observe' && sent.group === 'boom') throw new Error('boom');
           n++;
           return { type: 'step', actions: [], report: { n, id: sent.id, now: sent.now } };
@@ -172,7 +185,7 @@ describe.skipIf(!built)(`loopback-main: a module engine served as a process${bui
     const file = path.join(dir, 'my-engine.mjs');
     fs.writeFileSync(
       file,
-      'export default { open(hello) { let n = 0; return { engine: hello.engine, handle(sent) { n++; return { type: "step", actions: [], report: { n, group: sent.group } }; } }; } };\n',
+      'export default { open(hello) { let n = 0; return { engine: hello.engine, handle(sent) { if (sent.type === "end") return { type: "bye" }; n++; return { type: "step", actions: [], report: { n, group: sent.group } }; } }; } };\n',
     );
     const s = new ExternalSession(spec([process.execPath, path.resolve('dist/engines/external/loopback-main.js'), file]), hello());
     try {

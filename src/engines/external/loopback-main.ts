@@ -16,11 +16,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ModuleEngine, ModuleHandler, Sent } from './api.js';
+import { serveHello, serveMessage, type ModuleEngine, type ModuleHandler, type Sent } from './api.js';
 import { loopbackEngine } from './loopback/index.js';
-import { latestSharedVersion, PROTOCOL, SHAPE, type HelloRequest, type Request } from './protocol.js';
+import type { HelloRequest } from './protocol.js';
 
-/** Answers one request line at a time for one module engine (the process's whole state). */
+/**
+ * Answers one request line at a time for one module engine (the process's whole state), with
+ * core's `serveHello`/`serveMessage`: the same answers a module session gets in process.
+ */
 export class LineServer {
   private handler: ModuleHandler | null = null;
   /** true once `end` was answered: the process may exit */
@@ -37,59 +40,29 @@ export class LineServer {
    * @example new LineServer(loopbackEngine, 'loopback').answer('{"id":0,"type":"hello",...}') // '{"id":0,"type":"hello","version":1,...}'
    */
   answer(line: string): string {
-    let msg: { id?: unknown; type?: unknown; now?: unknown; requests?: unknown };
+    let msg: { id?: unknown; type?: unknown };
     try {
       msg = JSON.parse(line) as typeof msg;
     } catch {
       return JSON.stringify({ id: null, type: 'error', message: `request is not JSON: ${line.slice(0, 80)}` });
     }
     const id = typeof msg.id === 'number' ? msg.id : null;
-    try {
-      if (msg.type === 'hello') return JSON.stringify(this.hello(msg as unknown as HelloRequest));
-      const handler = this.handler;
-      if (handler === null) throw new Error('no hello yet');
-      if (msg.type === 'end') {
-        handler.close?.();
-        this.done = true;
-        return JSON.stringify({ id, type: 'bye' });
-      }
-      if (msg.type === 'batch') {
-        const parts = Array.isArray(msg.requests) ? (msg.requests as Request[]) : [];
-        const replies = parts.map((sub) => this.handleOne(handler, { ...sub, id: id ?? 0, now: msg.now } as Sent));
-        return JSON.stringify({ id, type: 'batch', replies });
-      }
-      return JSON.stringify({ id, ...this.handleOne(handler, msg as unknown as Sent) });
-    } catch (err) {
-      return JSON.stringify({ id, type: 'error', message: (err as Error).message });
+    if (msg.type === 'hello') {
+      const { handler, reply } = serveHello(this.engine, msg as unknown as HelloRequest);
+      this.handler = handler;
+      return JSON.stringify(handler !== null && reply.name === undefined ? { ...reply, name: this.name } : reply);
     }
-  }
-
-  /** The hello reply: the highest shared version, the handler's dialect, batch: true. */
-  private hello(hello: HelloRequest): object {
-    const version = latestSharedVersion(hello.protocol, this.engine.protocol ?? PROTOCOL);
-    const ours = this.engine.protocol ?? PROTOCOL;
-    if (version === null) return { id: 0, type: 'hello', error: `speaks protocol ${ours.min} to ${ours.max}` };
-    const handler = this.engine.open(hello);
-    this.handler = handler;
-    return {
-      id: 0,
-      type: 'hello',
-      version,
-      engine: handler.engine,
-      shape: SHAPE[handler.engine],
-      name: handler.name ?? this.name,
-      batch: true,
-      ...(handler.wants !== undefined ? { wants: handler.wants } : {}),
-    };
-  }
-
-  /** One request to the handler; a throw becomes an `error` reply (the run then fails). */
-  private handleOne(handler: ModuleHandler, sent: Sent): object {
-    try {
-      return handler.handle(sent);
-    } catch (err) {
-      return { type: 'error', message: (err as Error).message };
+    if (this.handler === null) return JSON.stringify({ id, type: 'error', message: 'no hello yet' });
+    const reply = serveMessage(this.handler, msg as unknown as Sent);
+    if (msg.type === 'end') {
+      this.done = true;
+      try {
+        this.handler.close?.();
+      } catch (err) {
+        return JSON.stringify({ id, type: 'error', message: (err as Error).message });
+      }
     }
+    return JSON.stringify(reply);
   }
 }
 
