@@ -22,24 +22,8 @@ import { LOAD_FREQ } from '../scenario/resolve-cluster.js';
 import { ClusterMember, ClusterVm, insertVm, refreshMember, removeVm, setThrottle } from '../world/cluster.js';
 import { reported, sampleLoad } from '../world/loadavg.js';
 import { precopy, type PrecopyResult } from '../world/migration.js';
-import {
-  consideredMember,
-  incusConfig,
-  initialState,
-  memberScore,
-  onDaemonStart,
-  onLeaderChange,
-  onMigrationResult,
-  onTick,
-  wakeAt,
-  type ClusterView,
-  type Decision,
-  type IncusAction,
-  type IncusContext,
-  type IncusOptions,
-  type IncusState,
-  type ProjectView,
-} from '../engines/incus/engine.js';
+import { consideredMember, incusConfig, memberScore, type ClusterView, type IncusAction, type IncusContext, type IncusOptions, type ProjectView } from '../engines/incus/engine.js';
+import { builtinIncusCore, type IncusCore, type IncusStep } from '../engines/incus/core.js';
 import { floatConversionOf } from '../engines/incus/score.js';
 import type { RunSinks } from './albatross.js';
 import type { IncusChartData } from '../report/incus-charts.js';
@@ -95,8 +79,12 @@ function r6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-/** Run the scenario to its end and return what the metrics and the report need. */
-export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSimulation {
+/**
+ * Run the scenario to its end and return what the metrics and the report need. `core` decides
+ * (default: the built-in rebalancer; `src/engines/external/incus.ts` passes one that asks an
+ * engine through the protocol).
+ */
+export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}, core?: IncusCore): IncusSimulation {
   const spec = scenario.cluster;
   if (spec === undefined) throw new Error(`scenario ${scenario.name} has no cluster: section`);
   const ctx: IncusContext = { config: incusConfig(scenario.engine.config), options: scenario.engine.options as unknown as IncusOptions };
@@ -140,7 +128,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     mapRandom: 0,
     vmsOn: (m) => members[m]!.vms,
   };
-  let engine: IncusState = initialState(view, ctx);
+  const decider: IncusCore = core ?? builtinIncusCore(ctx);
   let tickGen = 0;
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
 
@@ -179,8 +167,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
   };
   /** The member whose daemon just panicked (lxc/incus#2808), handled once the decision is applied. */
   let crashed = -1;
-  const apply = (d: Decision, t: Micros): void => {
-    engine = d.state;
+  const apply = (d: IncusStep, t: Micros): void => {
     counts.engineCalls++;
     for (const a of d.actions) act(a, t);
     schedule(d.wakeAt, t);
@@ -358,7 +345,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     }
     if (ok) log(t, 'migration_done', { vm: vm.name, from: src.name, to: dst.name, seconds: r6((t - m.start) / 1e6), downtime_s: r6(record.downtime / 1e6), rounds: m.rounds, gib: r6(m.bytes / 1024 ** 3), ...(pingPong ? { ping_pong: true } : {}) });
     else log(t, 'migration_failed', { vm: vm.name, from: src.name, to: dst.name, seconds: r6((t - m.start) / 1e6), reason });
-    apply(onMigrationResult(ctx, engine, view, ok, t), t);
+    apply(decider.migrationResult(view, ok, t), t);
   };
 
   /**
@@ -370,13 +357,13 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     const m = members[i]!;
     m.startedAt = t;
     log(t, 'daemon_restarted', { member: m.name, reason: 'panic in the rebalancer (lxc/incus#2808)' });
-    apply(onDaemonStart(ctx, engine, view, i, t), t);
+    apply(decider.daemonStart(view, i, t), t);
     let next = -1;
     for (let k = 1; k < members.length && next < 0; k++) if (members[(i + k) % members.length]!.up) next = (i + k) % members.length;
     if (next >= 0 && view.leader === i) {
       view.leader = next;
       log(t, 'leader_changed', { leader: members[next]!.name });
-      apply(onLeaderChange(ctx, engine, view, t), t);
+      apply(decider.leaderChange(view, t), t);
     }
   };
 
@@ -403,7 +390,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
     if (leader !== view.leader) {
       view.leader = leader;
       log(t, 'leader_changed', { leader: leader >= 0 ? members[leader]!.name : null });
-      apply(onLeaderChange(ctx, engine, view, t), t);
+      apply(decider.leaderChange(view, t), t);
     }
     if (down) {
       for (const mg of [...active.values()]) if (mg.from === m.index || mg.to === m.index) finishMigration(mg, t, false, `member ${m.name} went offline`);
@@ -488,7 +475,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
   // --- start ------------------------------------------------------------------------------
   queue.push(0, EV_SAMPLE, 0, PRIO_SAMPLE);
   spec.events.forEach((e, i) => queue.push(e.at, EV_MEMBER, i, PRIO_MEMBER));
-  schedule(wakeAt(engine, view, 0), 0);
+  schedule(decider.init(view, 0).wakeAt, 0);
 
   const progressEvery = Math.max(1, Math.floor(end / LOAD_FREQ / 200));
   counts.heapEvents = runUntil(queue, end, (t, kind, arg) => {
@@ -502,7 +489,7 @@ export function simulateIncus(scenario: Scenario, sinks: RunSinks = {}): IncusSi
         if (arg !== tickGen) break;
         metrics.tick();
         view.mapRandom = Math.floor(rngMap.next() * 4294967296);
-        apply(onTick(ctx, engine, view, t), t);
+        apply(decider.tick(view, t), t);
         break;
       case EV_MIG_PAUSE: {
         const m = active.get(arg);
@@ -589,7 +576,14 @@ export function buildIncusSummary(scenario: Scenario, sim: IncusSimulation): Inc
 
 /** The runner `run.ts` registers for engine `incus`. */
 export function runIncus(scenario: Scenario, sinks: RunSinks): Simulated {
-  const sim = simulateIncus(scenario, sinks);
+  return incusResult(scenario, simulateIncus(scenario, sinks));
+}
+
+/**
+ * What a finished Incus simulation yields to `run`: its summary and report writer (shared by the
+ * built-in runner and `src/engines/external/incus.ts:runIncusExternal`).
+ */
+export function incusResult(scenario: Scenario, sim: IncusSimulation): Simulated {
   const summary = buildIncusSummary(scenario, sim);
   return { summary, writeReport: async (outDir) => (await import('../report/incus.js')).writeIncusReport(outDir, summary, sim.chart), counts: sim.counts, headline: INCUS_HEADLINE };
 }

@@ -1,11 +1,108 @@
 /**
  * The built-in incus core behind the protocol (docs/PROTOCOL.md): a module handler that answers
- * each request as the built-in plug-in would have called the core.
+ * each request as the built-in world would have called the core (`src/engines/incus/core.ts`
+ * `builtinIncusCore`). The engine's state lives here between requests; the cluster arrives with
+ * every request and is read during that request only.
  */
-import type { ModuleHandler } from '../api.js';
-import type { HelloRequest } from '../protocol.js';
+import {
+  initialState,
+  onDaemonStart,
+  onLeaderChange,
+  onMigrationResult,
+  onTick,
+  wakeAt,
+  type ClusterView,
+  type Decision,
+  type IncusConfig,
+  type IncusContext,
+  type IncusOptions,
+  type IncusState,
+} from '../../incus/engine.js';
+import type { ModuleHandler, Sent } from '../api.js';
+import type { ClusterSnapshot, HelloRequest, Reply } from '../protocol.js';
 
-/** The loopback handler for one run of the incus dialect. */
+/**
+ * The rebalancer's view of a snapshot: `vmsOn(m)` is the VMs whose `member` is m, in the cluster
+ * database's order — project index, then name (`<`, as `src/world/cluster.ts:insertVm` keeps
+ * each member's list). Throws when the snapshot is not a cluster (the bridge feeds live input).
+ *
+ * @example viewOf(snapshot).vmsOn(0) // [2, 0] when VMs 0 "web-2" and 2 "web-10" are on member 0
+ */
+export function viewOf(cluster: ClusterSnapshot): ClusterView {
+  if (cluster === null || typeof cluster !== 'object' || !Array.isArray(cluster.members) || !Array.isArray(cluster.vms) || !Array.isArray(cluster.projects)) {
+    throw new Error('"cluster" must be an object with members, vms and projects arrays');
+  }
+  const { members, vms, projects } = cluster;
+  if (!Number.isSafeInteger(cluster.leader) || cluster.leader < -1 || cluster.leader >= members.length) throw new Error(`"cluster.leader" ${JSON.stringify(cluster.leader)} is not -1 or a member index`);
+  const on: number[][] = members.map(() => []);
+  for (let i = 0; i < vms.length; i++) {
+    const v = vms[i]!;
+    if (!Number.isSafeInteger(v.member) || v.member < 0 || v.member >= members.length) throw new Error(`"cluster.vms[${i}].member" ${JSON.stringify(v.member)} is not a member index`);
+    if (!Number.isSafeInteger(v.project) || v.project < 0 || v.project >= projects.length) throw new Error(`"cluster.vms[${i}].project" ${JSON.stringify(v.project)} is not a project index`);
+    on[v.member]!.push(i);
+  }
+  const byDatabaseOrder = (a: number, b: number): number => {
+    const va = vms[a]!;
+    const vb = vms[b]!;
+    if (va.project !== vb.project) return va.project - vb.project;
+    return va.name < vb.name ? -1 : va.name > vb.name ? 1 : a - b;
+  };
+  for (const list of on) list.sort(byDatabaseOrder);
+  return { members, vms, projects, leader: cluster.leader, mapRandom: cluster.mapRandom, vmsOn: (m) => on[m] ?? [] };
+}
+
+/** The engine configuration a hello carries for incus (`core: {config, options}`). */
+function contextOf(hello: HelloRequest): IncusContext {
+  const core = hello.core as { config?: IncusConfig; options?: IncusOptions } | null | undefined;
+  if (core?.config === undefined || core.options === undefined) throw new Error('the incus hello has no core: {config, options}');
+  return { config: core.config, options: core.options };
+}
+
+/** A `step` reply from a decision. */
+function step(d: Pick<Decision, 'actions' | 'wakeAt'>): Reply {
+  return { type: 'step', actions: d.actions, wakeAt: d.wakeAt };
+}
+
+/**
+ * The loopback handler for one run of the incus dialect.
+ *
+ * @example openIncusLoopback(hello).handle({ id: 1, now: 0, type: 'init', cluster }) // { type: 'step', actions: [], wakeAt: 60000000 } for a leader started at 0 (6.21+)
+ */
 export function openIncusLoopback(hello: HelloRequest): ModuleHandler {
-  throw new Error(`the incus loopback is not built yet (${hello.engine})`);
+  const ctx = contextOf(hello);
+  let state: IncusState | null = null;
+  const current = (type: string): IncusState => {
+    if (state === null) throw new Error(`${type} before init`);
+    return state;
+  };
+  const keep = (d: Decision): Reply => {
+    state = d.state;
+    return step(d);
+  };
+  return {
+    engine: 'incus',
+    name: 'scalelab incus (built-in core)',
+    handle(req: Sent): Reply {
+      switch (req.type) {
+        case 'init': {
+          if (!('cluster' in req)) break;
+          const view = viewOf(req.cluster);
+          state = initialState(view, ctx);
+          return step({ actions: [], wakeAt: wakeAt(state, view, req.now) });
+        }
+        case 'tick':
+          if (!('cluster' in req)) break;
+          return keep(onTick(ctx, current(req.type), viewOf(req.cluster), req.now));
+        case 'migration_result':
+          return keep(onMigrationResult(ctx, current(req.type), viewOf(req.cluster), req.ok, req.now));
+        case 'daemon_start':
+          return keep(onDaemonStart(ctx, current(req.type), viewOf(req.cluster), req.member, req.now));
+        case 'leader_change':
+          return keep(onLeaderChange(ctx, current(req.type), viewOf(req.cluster), req.now));
+        case 'end':
+          return { type: 'bye' };
+      }
+      return { type: 'error', message: `the incus dialect has no request "${req.type}"` };
+    },
+  };
 }

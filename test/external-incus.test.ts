@@ -1,0 +1,353 @@
+/**
+ * The incus dialect of the engine protocol: the built-in rebalancer behind the protocol (the
+ * loopback) gives the same bytes as the built-in path; the snapshot carries what the core reads;
+ * the world refuses replies it cannot act on with one line naming the message.
+ */
+import { describe, expect, it } from 'vitest';
+import { clusterSnapshot, decodeIncusReply, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
+import { openIncusLoopback, viewOf } from '../src/engines/external/loopback/incus.js';
+import { loopbackEngine } from '../src/engines/external/loopback/index.js';
+import type { ModuleHandler, Sent } from '../src/engines/external/api.js';
+import type { HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
+import type { EngineSession } from '../src/engines/external/session.js';
+import { EngineProtocolError } from '../src/engines/external/errors.js';
+import type { ClusterView } from '../src/engines/incus/engine.js';
+import type { Micros } from '../src/kernel/time.js';
+import { runIncus } from '../src/run/incus.js';
+import { InputError } from '../src/scenario/errors.js';
+import { loadScenario } from '../src/scenario/load.js';
+import type { Scenario } from '../src/scenario/types.js';
+
+/** What a module session would hand the engine and take back: every message through JSON. */
+const codec = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+interface Transcript {
+  sent: Sent[];
+  replies: Reply[];
+  closedAt: Micros[];
+}
+
+/**
+ * A minimal in-process session around a handler (what `kind: module` with SCALELAB_MODULE_CODEC=1
+ * does): ids from 1, each request and reply through the JSON codec, `end` on close.
+ */
+function handlerSession(handler: ModuleHandler, log: Transcript): EngineSession {
+  let id = 0;
+  return {
+    hello: { id: 0, type: 'hello', version: 1, engine: handler.engine, shape: 'rebalancing' },
+    call(now: Micros, req: Request): Reply {
+      const sent = codec({ id: ++id, now, ...req } as Sent);
+      log.sent.push(sent);
+      const reply = codec(handler.handle(sent));
+      log.replies.push(reply);
+      return reply;
+    },
+    callMany(now: Micros, reqs: readonly Request[]): Reply[] {
+      return reqs.map((r) => this.call(now, r));
+    },
+    close(now: Micros): void {
+      log.closedAt.push(now);
+      handler.handle({ id: ++id, now, type: 'end' });
+    },
+  };
+}
+
+const newTranscript = (): Transcript => ({ sent: [], replies: [], closedAt: [] });
+
+/** Everything a run writes through its sinks, and its summary.json text. */
+function outputsOf(run: (sinks: { event(l: string): void; timeseries(l: string): void }) => { summary: unknown }): { events: string[]; series: string[]; summary: string } {
+  const events: string[] = [];
+  const series: string[] = [];
+  const sim = run({ event: (l) => events.push(l), timeseries: (l) => series.push(l) });
+  return { events, series, summary: JSON.stringify(sim.summary, null, 2) };
+}
+
+/** The loopback through the module engine's entry (`loopbackEngine.open`), with the codec. */
+function loopbackRun(scenario: Scenario, log: Transcript) {
+  return outputsOf((sinks) => runIncusExternal(scenario, sinks, (hello) => handlerSession(loopbackEngine.open(codec(hello)), log)));
+}
+
+describe('builtin vs the loopback behind the protocol: identical bytes', () => {
+  // each scenario once built in and once through the protocol (JSON codec both ways); the
+  // request counts show which entry points the scenario exercises
+  const cases: [string, string[], string[]][] = [
+    ['scenarios/incus-flipflop.yaml', [], ['init', 'tick', 'migration_result']],
+    ['scenarios/incus-uint8-overflow.yaml', [], ['init', 'tick']],
+    // the lxc/incus#2808 panic: daemon restarts and leader changes
+    ['scenarios/incus-restricted.yaml', [], ['init', 'tick', 'migration_result', 'daemon_start', 'leader_change']],
+    ['scenarios/incus-flipflop.yaml', ['engine.variant=corrected'], ['init', 'tick']],
+  ];
+  for (const [file, sets, types] of cases) {
+    it(`${file} ${sets.join(' ')}: events.jsonl, timeseries.csv and summary.json`, () => {
+      const scenario = loadScenario(file, { sets });
+      const builtin = outputsOf((sinks) => runIncus(scenario, sinks));
+      const log = newTranscript();
+      const loop = loopbackRun(scenario, log);
+      expect(loop.events.length).toBe(builtin.events.length);
+      expect(loop.events).toEqual(builtin.events);
+      expect(loop.series).toEqual(builtin.series);
+      expect(loop.summary).toBe(builtin.summary);
+      expect(builtin.events.length).toBeGreaterThan(100);
+      expect([...new Set(log.sent.map((s) => s.type))].sort()).toEqual([...types].sort());
+      expect(log.closedAt).toEqual([scenario.duration]);
+    });
+  }
+
+  it('the first replies of incus-flipflop, worked by hand from the task schedule', () => {
+    // left leads; its daemon started 3h 0m 20s before the run (uptime), so startedAt = −10,820 s.
+    // Version 7.0 skips the first minute (task.SkipFirst, 6.21+): ticks at −10,760 s + k·60 s.
+    // engine.ts:nextTick at 0: k = ceil(10,760 / 60) = 180 → −10,760 + 10,800 = 40 s.
+    // Tick at 40 s: minutes since start = 10,860 / 60 = 181, 181 % interval 2 = 1 → not due,
+    // wake a minute later (100 s). Tick at 100 s: 10,920 / 60 = 182, 182 % 2 = 0 → run 1 starts
+    // (upstream cmd/incusd/api_cluster_rebalance.go: round(elapsed minutes) % interval == 0).
+    const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=3m'] });
+    const log = newTranscript();
+    loopbackRun(scenario, log);
+    expect(log.sent.slice(0, 3).map((s) => [s.id, s.type, s.now])).toEqual([
+      [1, 'init', 0],
+      [2, 'tick', 40_000_000],
+      [3, 'tick', 100_000_000],
+    ]);
+    expect(log.replies[0]).toEqual({ type: 'step', actions: [], wakeAt: 40_000_000 });
+    expect(log.replies[1]).toEqual({ type: 'step', actions: [], wakeAt: 100_000_000 });
+    const third = log.replies[2] as { actions: { type: string; run?: number; leader?: number }[] };
+    expect(third.actions[0]).toMatchObject({ type: 'run_started', run: 1, leader: 0 });
+  });
+});
+
+describe('hello', () => {
+  it('carries the core configuration and the names in index order', () => {
+    const hello = incusHello(loadScenario('scenarios/incus-flipflop.yaml'));
+    expect(hello).toMatchObject({ id: 0, type: 'hello', now: 0, engine: 'incus', shape: 'rebalancing', variant: 'faithful', seed: 3 });
+    expect(hello.end).toBe(6 * 3600 * 1_000_000); // duration: 6h
+    expect(hello.members).toEqual(['left', 'right']);
+    expect(hello.projects).toEqual(['default']);
+    expect(hello.vms).toEqual(['app-1', 'app-2', 'app-3']); // name app, count 3
+    // interval 2 min, threshold 10 %, cooldown 1M = one minute in Incus syntax = 60,000,000 µs, batch 1
+    expect((hello.core as { config: unknown }).config).toEqual({ interval: 2, threshold: 10, cooldown: 60_000_000, batch: 1 });
+    expect((hello.core as { options: { version: string } }).options.version).toBe('7.0');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// the snapshot
+
+const member = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  arch: 'x86_64',
+  threads: 16,
+  memoryTotal: 68_719_476_736,
+  memoryUsed: 30_064_771_072,
+  load1: 9.5,
+  state: 'online' as const,
+  scheduler: 'all' as const,
+  groups: ['default'],
+  startedAt: 0,
+  ...extra,
+});
+const vm = (name: string, project: number, on: number) => ({
+  name,
+  project,
+  member: on,
+  running: true,
+  stateful: true,
+  blockingDevices: false,
+  migrating: false,
+  lastMove: null,
+  limitsCpu: 4,
+  limitsMemory: 8_589_934_592,
+  cpuUsage: 2.5,
+  memoryUsage: 4_294_967_296,
+});
+
+/** A hand-made view: VMs 0 web-2, 1 db, 2 web-10 on m1 (db in the second project); 3 web-1 on m2. */
+function handView(): ClusterView {
+  const vms = [vm('web-2', 0, 0), vm('db', 1, 0), vm('web-10', 0, 0), vm('web-1', 0, 1)];
+  const lists = [[2, 0, 1], [3]];
+  return {
+    members: [member('m1'), member('m2', { reachable: false, startedAt: -5_000_000 })],
+    vms,
+    projects: [
+      { name: 'default', restricted: false, clusterGroups: [] },
+      { name: 'team', restricted: true, clusterGroups: ['default'], clusterTarget: 'allow' },
+    ],
+    leader: 0,
+    mapRandom: 2_718_281_828,
+    vmsOn: (m) => lists[m]!,
+  };
+}
+
+describe('the cluster snapshot', () => {
+  it('is the view without vmsOn, with defaults written out, in a fixed key order', () => {
+    const text = JSON.stringify(clusterSnapshot(handView()));
+    // member 1: `reachable` absent means reachable; project 0: clusterTarget absent means block; VM: evacuate absent means auto
+    expect(text.startsWith('{"members":[{"name":"m1","arch":"x86_64","threads":16,"memoryTotal":68719476736,"memoryUsed":30064771072,"load1":9.5,"state":"online","scheduler":"all","groups":["default"],"startedAt":0,"reachable":true},')).toBe(true);
+    expect(text).toContain('{"name":"m2","arch":"x86_64","threads":16,"memoryTotal":68719476736,"memoryUsed":30064771072,"load1":9.5,"state":"online","scheduler":"all","groups":["default"],"startedAt":-5000000,"reachable":false}');
+    expect(text).toContain('{"name":"web-2","project":0,"member":0,"running":true,"stateful":true,"blockingDevices":false,"evacuate":"auto","migrating":false,"lastMove":null,"limitsCpu":4,"limitsMemory":8589934592,"cpuUsage":2.5,"memoryUsage":4294967296}');
+    expect(text).toContain('"projects":[{"name":"default","restricted":false,"clusterGroups":[],"clusterTarget":"block"},{"name":"team","restricted":true,"clusterGroups":["default"],"clusterTarget":"allow"}]');
+    expect(text.endsWith('"leader":0,"mapRandom":2718281828}')).toBe(true);
+  });
+
+  it('a member\'s VMs are derived in database order: project index, then name', () => {
+    // on m1: web-2 (project 0), db (project 1), web-10 (project 0). Project 0 first; "web-10" < "web-2"
+    // because '1' < '2'; then db → [2, 0, 1], as insertVm keeps the world's list
+    const view = viewOf(codec(clusterSnapshot(handView())));
+    expect(view.vmsOn(0)).toEqual([2, 0, 1]);
+    expect(view.vmsOn(1)).toEqual([3]);
+    expect(view.leader).toBe(0);
+  });
+
+  it('the loopback refuses a cluster it cannot read', () => {
+    const snap = codec(clusterSnapshot(handView()));
+    expect(() => viewOf({ ...snap, vms: [{ ...snap.vms[0]!, member: 7 }] })).toThrow('"cluster.vms[0].member" 7 is not a member index');
+    expect(() => viewOf({ ...snap, leader: 2 })).toThrow('"cluster.leader" 2 is not -1 or a member index');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// replies the world refuses
+
+describe('replies the world cannot act on', () => {
+  const asked = { engine: 'module engine ./p.js', id: 3, type: 'tick', now: 600_000_000 };
+  const view = handView();
+  const step = (actions: unknown[], wakeAt: unknown = 660_000_000): Reply => ({ type: 'step', actions, wakeAt }) as unknown as Reply;
+  const migrate = (fields: Record<string, unknown>) => ({ type: 'migrate', run: 1, vm: 0, from: 0, to: 1, targetScore: 12, expectedScore: 40, ...fields });
+  const cases: [string, Reply, string][] = [
+    ['an unknown action', step([{ type: 'scale_out' }]), 'action 1 (scale_out): unknown action "scale_out" (expected run_started, arch_checked, migrate, stamp_last_move, run_finished)'],
+    ['a VM index out of range', step([migrate({ vm: 4 })]), 'action 1 (migrate): "vm" 4 is not a VM index (the cluster has 4 VMs)'],
+    ['a move from a member the VM is not on', step([migrate({ vm: 3, from: 0 })]), 'action 1 (migrate): "from" 0 is not the member VM web-1 is on (1)'],
+    ['two moves of one VM', step([migrate({}), migrate({})]), 'action 2 (migrate): VM web-2 is already migrating'],
+    ['scores not one per member', step([{ type: 'run_started', run: 1, leader: 0, scores: [71], archOrder: ['x86_64'] }]), 'action 1 (run_started): "scores" must be 2 numbers or nulls, one per member'],
+    ['an unknown skip reason', step([{ type: 'run_finished', run: 1, migrated: 0, outcome: 'done', skips: { bored: 1 } }]), 'action 1 (run_finished): unknown skip reason "bored"'],
+    ['a missing wakeAt', { type: 'step', actions: [] } as Reply, '"wakeAt" is required in the incus dialect'],
+    ['a fractional wakeAt', step([], 1.5), '"wakeAt" must be an integer (µs) or null'],
+    ['an engine error', { type: 'error', message: 'out of ideas' }, 'engine error: out of ideas'],
+  ];
+  for (const [what, reply, message] of cases) {
+    it(`${what}: one line naming message 3`, () => {
+      let err: unknown;
+      try {
+        decodeIncusReply(reply, view, asked);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(EngineProtocolError);
+      expect(err).toBeInstanceOf(InputError);
+      const text = (err as Error).message;
+      expect(text.startsWith(`module engine ./p.js: ${message}`)).toBe(true);
+      expect(text.endsWith(' on message 3 (tick at 600 s)')).toBe(true);
+      expect(text).not.toContain('\n');
+    });
+  }
+
+  it('accepts a valid step as it is, and null for no tick', () => {
+    const actions = [{ type: 'run_started', run: 1, leader: 0, scores: [71, null], archOrder: ['x86_64'] }, migrate({})];
+    expect(decodeIncusReply(step(actions, null), view, asked)).toEqual({ actions, wakeAt: null });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// a policy of our own, through the runner
+
+/** An engine that moves app-1 from left to right at its first tick, then ticks once more. */
+function movesOnce(seen: Sent[]): ModuleHandler {
+  return {
+    engine: 'incus',
+    handle(req: Sent): Reply {
+      seen.push(req);
+      switch (req.type) {
+        case 'init':
+          return { type: 'step', actions: [], wakeAt: 30_000_000 };
+        case 'tick':
+          if (req.now !== 30_000_000) return { type: 'step', actions: [], wakeAt: null };
+          return {
+            type: 'step',
+            actions: [
+              { type: 'run_started', run: 1, leader: 0, scores: [60, 20], archOrder: ['x86_64'] },
+              { type: 'migrate', run: 1, vm: 0, from: 0, to: 1, targetScore: 20, expectedScore: 40 },
+            ],
+            wakeAt: null,
+          };
+        case 'migration_result':
+          return {
+            type: 'step',
+            actions: [
+              { type: 'stamp_last_move', vm: 0, value: Math.floor(req.now / 1e6) },
+              { type: 'run_finished', run: 1, migrated: 1, outcome: 'done', skips: {} },
+            ],
+            // earlier than now: the world clamps it to now (a tick at the same instant)
+            wakeAt: req.now - 1,
+          };
+        default:
+          return { type: 'bye' };
+      }
+    },
+  };
+}
+
+describe('a policy of our own', () => {
+  it('its actions are carried out by the world, and the next snapshot shows them', () => {
+    const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=10m'] });
+    const seen: Sent[] = [];
+    const log = newTranscript();
+    const out = outputsOf((sinks) => runIncusExternal(scenario, sinks, handlerSession(movesOnce(seen), log)));
+    const events = out.events.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const mine = events.filter((e) => ['rebalance_run', 'migration_started', 'migration_done', 'rebalance_done'].includes(e['type'] as string));
+    expect(mine.map((e) => e['type'])).toEqual(['rebalance_run', 'migration_started', 'migration_done', 'rebalance_done']);
+    expect(mine[0]).toEqual({ time_s: 30, type: 'rebalance_run', run: 1, leader: 'left', arch_order: ['x86_64'], scores: { left: 60, right: 20 } });
+    expect(mine[1]).toMatchObject({ time_s: 30, type: 'migration_started', vm: 'app-1', from: 'left', to: 'right', live: true, target_score: 20, expected_score: 40 });
+    const doneAt = mine[2]!['time_s'] as number;
+    expect(mine[3]).toEqual({ time_s: doneAt, type: 'rebalance_done', run: 1, migrated: 1, outcome: 'done', skipped: {} });
+    // requests: init, the tick at 30 s, the migration's result, the tick the clamped wakeAt asked
+    // for, and the session's end
+    expect(seen.map((s) => s.type)).toEqual(['init', 'tick', 'migration_result', 'tick', 'end']);
+    const last = seen[3] as Sent & { cluster: { vms: { member: number; lastMove: number | null; migrating: boolean }[] } };
+    expect(last.now).toBe(seen[2]!.now);
+    expect(last.cluster.vms[0]).toMatchObject({ member: 1, migrating: false, lastMove: Math.floor(doneAt) });
+    // the result's own snapshot already shows the VM landed: the world moves it before asking
+    expect((seen[2] as Sent & { cluster: { vms: { member: number }[] } }).cluster.vms[0]!.member).toBe(1);
+    expect((seen[2] as Sent & { ok: boolean }).ok).toBe(true);
+    expect(log.closedAt).toEqual([600_000_000]);
+  });
+
+  it('a refused reply fails the run with one line and the session is still closed', () => {
+    const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=10m'] });
+    const log = newTranscript();
+    const bad: ModuleHandler = {
+      engine: 'incus',
+      handle: (req) => (req.type === 'init' ? { type: 'step', actions: [], wakeAt: 30_000_000 } : req.type === 'end' ? { type: 'bye' } : ({ type: 'step', actions: [{ type: 'migrate', run: 1, vm: 0, from: 1, to: 0, targetScore: 0, expectedScore: 0 }], wakeAt: null } as Reply)),
+    };
+    expect(() => runIncusExternal(scenario, {}, handlerSession(bad, log))).toThrow('engine incus: action 1 (migrate): "from" 1 is not the member VM app-1 is on (0) on message 2 (tick at 30 s)');
+    expect(log.closedAt).toEqual([600_000_000]);
+  });
+
+  it('a failure to close after a failed run does not hide the run\'s error', () => {
+    const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=10m'] });
+    const session: EngineSession = {
+      hello: { id: 0, type: 'hello', version: 1 },
+      call: () => ({ type: 'error', message: 'no' }),
+      callMany: () => [],
+      close: () => {
+        throw new Error('close failed');
+      },
+    };
+    expect(() => runIncusExternal(scenario, {}, session)).toThrow('engine incus: engine error: no on message 1 (init at 0 s)');
+  });
+
+  it('the reply to init may not act', () => {
+    const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=10m'] });
+    const eager: ModuleHandler = { engine: 'incus', handle: () => ({ type: 'step', actions: [{ type: 'stamp_last_move', vm: 0, value: 0 }], wakeAt: null }) };
+    expect(() => runIncusExternal(scenario, {}, handlerSession(eager, newTranscript()))).toThrow('the reply to init may not carry actions on message 1 (init at 0 s)');
+  });
+});
+
+describe('the loopback handler', () => {
+  it('answers end with bye and an unknown request with an error', () => {
+    const hello = incusHello(loadScenario('scenarios/incus-flipflop.yaml')) as HelloRequest;
+    const h = openIncusLoopback(hello);
+    expect(h.engine).toBe('incus');
+    expect(h.handle({ id: 9, now: 0, type: 'end' })).toEqual({ type: 'bye' });
+    expect(h.handle({ id: 9, now: 0, type: 'observe', group: 'web', records: [] } as Sent)).toEqual({ type: 'error', message: 'the incus dialect has no request "observe"' });
+    expect(() => h.handle({ id: 1, now: 0, type: 'tick', cluster: clusterSnapshot(handView()) } as Sent)).toThrow('tick before init');
+  });
+});
