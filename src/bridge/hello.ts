@@ -23,7 +23,11 @@ export interface BridgeWorld {
   readonly seed: number;
   readonly statsInterval: Micros;
   readonly groups: readonly Omit<HelloGroup, 'core'>[];
+  /** neon: the VMs the agent will hear about */
+  readonly vms: readonly string[];
   readonly monitorThreshold?: number;
+  /** neon: the request jitter the agent takes off its plugin request tick (µs; default 100 ms) */
+  readonly requestJitter?: Micros;
 }
 
 /**
@@ -40,16 +44,22 @@ export function coreOf(dialect: Dialect, e: BridgeEngine, w: BridgeWorld): unkno
     case 'incus':
       return { config: incusConfig(e.config), options: e.options };
     case 'neon':
-      return { agent: agentConfigOf(e.config, e.options), monitor: { ...DEFAULT_MONITOR_CONFIG, ...(w.monitorThreshold !== undefined ? { threshold: w.monitorThreshold } : {}) } };
+      return {
+        agent: agentConfigOf(e.config, e.options),
+        monitor: { ...DEFAULT_MONITOR_CONFIG, ...(w.monitorThreshold !== undefined ? { threshold: w.monitorThreshold } : {}) },
+        requestJitter: w.requestJitter ?? 100_000,
+      };
     default:
       return null;
   }
 }
 
 /**
- * The hello request of the bridge for `dialect`.
+ * The hello request of the bridge for `dialect` from an engine section (`--config`); with
+ * `--scenario` the bridge uses the simulator's own builders (`replicaHello`, `incusHello`,
+ * `neonHello`), so both send the same hello.
  *
- * @example bridgeHello('hpa', engine, { seed: 1, statsInterval: 10_000_000, groups: [] }).shape // 'horizontal'
+ * @example bridgeHello('hpa', engine, { seed: 1, statsInterval: 10_000_000, groups: [], vms: [] }).shape // 'horizontal'
  */
 export function bridgeHello(dialect: Dialect, e: BridgeEngine, w: BridgeWorld): HelloRequest {
   const horizontal = SHAPE[dialect] === 'horizontal';
@@ -70,5 +80,6 @@ export function bridgeHello(dialect: Dialect, e: BridgeEngine, w: BridgeWorld): 
     end: Number.MAX_SAFE_INTEGER,
     world: { statsInterval: w.statsInterval },
     ...(horizontal ? { groups } : {}),
+    ...(dialect === 'neon' ? { vms: w.vms } : {}),
   };
 }

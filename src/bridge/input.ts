@@ -119,7 +119,7 @@ function observation(dialect: Dialect, value: unknown, at: At): Record<string, u
     list(o['pods'], deeper(at, 'pods'), (v, a) => text(object(v, a)['name'], deeper(a, 'name')));
   } else if (dialect === 'kraftcloud') {
     list(o['instances'], deeper(at, 'instances'), (v, a) => text(object(v, a)['id'], deeper(a, 'id')));
-    int(o['waiting'], deeper(at, 'waiting'), 0);
+    if (num(o['waiting'], deeper(at, 'waiting')) < 0) fail(deeper(at, 'waiting'), 'must not be negative');
   } else {
     list(o['instances'], deeper(at, 'instances'), (v, a) => text(object(v, a)['name'], deeper(a, 'name')));
   }

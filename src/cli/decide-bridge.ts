@@ -12,11 +12,13 @@ import { DryRun, iso } from '../bridge/dry-run.js';
 import { bridgeHello, type BridgeEngine, type BridgeWorld } from '../bridge/hello.js';
 import { parseBridgeLine } from '../bridge/input.js';
 import { actionLines } from '../bridge/print.js';
-import { inProcessSession } from '../bridge/session.js';
-import { loopbackEngine } from '../engines/external/loopback/index.js';
+import { openLoopback } from '../engines/external/loopback-module.js';
+import { incusHello } from '../engines/external/incus.js';
+import { neonHello } from '../engines/external/neon.js';
+import { replicaHello } from '../engines/external/replica.js';
 import { prepareEngine } from '../engines/external/module.js';
 import { openSession } from '../engines/external/open.js';
-import type { Dialect } from '../engines/external/protocol.js';
+import type { Dialect, HelloRequest } from '../engines/external/protocol.js';
 import type { EngineSession } from '../engines/external/session.js';
 import { boundedLines, openInput, readTextInput } from '../files/inputs.js';
 import { parseDuration, type Micros } from '../kernel/time.js';
@@ -45,7 +47,7 @@ export interface BridgeFlags {
 }
 
 /** Keys a `--config` engine file may have. */
-const CONFIG_KEYS = ['name', 'variant', 'config', 'options', 'seed', 'stats_interval', 'groups', 'monitor_threshold'];
+const CONFIG_KEYS = ['name', 'variant', 'config', 'options', 'seed', 'stats_interval', 'groups', 'vms', 'monitor_threshold', 'request_jitter'];
 /** Largest `--summary-every`: a week. */
 const MAX_SUMMARY_EVERY: Micros = 7 * 86_400_000_000;
 
@@ -87,15 +89,22 @@ export function engineFromConfig(dialect: Dialect, file: string): { engine: Brid
   const raw = { name: dialect, ...(doc['variant'] !== undefined ? { variant: doc['variant'] } : {}), config: doc['config'] ?? {}, options: doc['options'] ?? {} } as unknown as RawEngine;
   const spec = resolveEngine(raw, { file, seed: 1, fail: (path, message) => { throw new InputError(message, { file, key: path.join('.') }); } });
   const seed = doc['seed'] === undefined ? 1 : wholeAt(doc['seed'], file, 'seed', 0);
-  let statsInterval = 10_000_000;
-  if (doc['stats_interval'] !== undefined) {
+  const duration = (key: string, fallback: Micros): Micros => {
+    if (doc[key] === undefined) return fallback;
+    let us: Micros;
     try {
-      statsInterval = parseDuration(doc['stats_interval'] as string);
+      us = parseDuration(doc[key] as string);
     } catch (err) {
-      throw new InputError((err as Error).message, { file, key: 'stats_interval' });
+      throw new InputError((err as Error).message, { file, key });
     }
-    if (statsInterval <= 0) throw new InputError('must be longer than 0', { file, key: 'stats_interval' });
-  }
+    if (us < 0 || (key === 'stats_interval' && us === 0)) throw new InputError(`must be longer than 0`, { file, key });
+    return us;
+  };
+  const statsInterval = duration('stats_interval', 10_000_000);
+  const requestJitter = duration('request_jitter', 100_000);
+  const vms = doc['vms'] ?? [];
+  if (!Array.isArray(vms) || !vms.every((v) => typeof v === 'string')) throw new InputError('must be a list of VM names', { file, key: 'vms' });
+  if (dialect === 'neon' && vms.length === 0) throw new InputError('decide neon needs the VMs it will hear about: vms: [vm-1, vm-2, …]', { file, key: 'vms' });
   const groupsRaw = doc['groups'] ?? [];
   if (!Array.isArray(groupsRaw)) throw new InputError('must be a list of groups ({name, vcpus, min_instances, max_instances})', { file, key: 'groups' });
   const groups = groupsRaw.map((g, i) => {
@@ -106,43 +115,50 @@ export function engineFromConfig(dialect: Dialect, file: string): { engine: Brid
       name: o['name'] as string,
       vcpus: wholeAt(o['vcpus'] ?? 1, file, `${key}.vcpus`, 1, 1024),
       minInstances: wholeAt(o['min_instances'] ?? 1, file, `${key}.min_instances`, 0),
-      maxInstances: o['max_instances'] === undefined || o['max_instances'] === null ? Number.MAX_SAFE_INTEGER : wholeAt(o['max_instances'], file, `${key}.max_instances`, 0),
+      // null (JSON) when unbounded, as the simulator's hello has it
+      maxInstances: (o['max_instances'] === undefined || o['max_instances'] === null ? null : wholeAt(o['max_instances'], file, `${key}.max_instances`, 0)) as number,
       requests: o['requests'] === true,
     };
   });
   const mt = doc['monitor_threshold'];
   if (mt !== undefined && (typeof mt !== 'number' || !(mt > 0 && mt <= 1))) throw new InputError('must be a fraction above 0 and at most 1', { file, key: 'monitor_threshold' });
-  return { engine: { variant: spec.variant, config: spec.config, options: spec.options }, world: { seed, statsInterval, groups, ...(mt !== undefined ? { monitorThreshold: mt as number } : {}) } };
+  return { engine: { variant: spec.variant, config: spec.config, options: spec.options }, world: { seed, statsInterval, groups, vms: vms as string[], requestJitter, ...(mt !== undefined ? { monitorThreshold: mt as number } : {}) } };
 }
 
 /**
- * The world of a scenario as the bridge's hello needs it.
+ * The hello the simulator sends for `scenario` (the same builders), so a recording of a run
+ * replays through the bridge with the same engine configuration.
  *
- * @example worldOfScenario(loadScenario('scenarios/hpa-default.yaml')).groups[0].name // 'web'
+ * @example scenarioHello('incus', loadScenario('scenarios/incus-flipflop.yaml')).members // ['left', 'right']
  */
-export function worldOfScenario(s: Scenario): BridgeWorld {
-  return {
-    seed: s.seed,
-    statsInterval: s.world.stats_interval,
-    groups: s.workloads.map((w) => ({ name: w.name, vcpus: w.vcpus, minInstances: w.min_instances, maxInstances: w.max_instances ?? Number.MAX_SAFE_INTEGER, requests: w.requests !== undefined })),
-    ...(s.cluster?.neon !== undefined ? { monitorThreshold: s.cluster.neon.monitor_threshold } : {}),
-  };
+export function scenarioHello(dialect: Dialect, scenario: Scenario): HelloRequest {
+  if (dialect === 'incus') return incusHello(scenario);
+  if (dialect === 'neon') return neonHello(scenario);
+  return replicaHello(scenario, dialect);
 }
 
 /** The session and its dialect for the flags: the built-in core (loopback) or the scenario's own engine. */
-async function openBridgeSession(dialect: Dialect, flags: BridgeFlags): Promise<EngineSession> {
+async function openBridgeSession(dialect: Dialect, flags: BridgeFlags): Promise<{ session: EngineSession; hello: HelloRequest }> {
   if (flags.scenario !== undefined) {
     const scenario = loadScenario(flags.scenario, { sets: flags.set, ...(flags.allowOutside ? { allowOutside: true } : {}) });
     if (scenario.engine.name !== dialect) throw new InputError(`the scenario's engine is ${scenario.engine.name}, not ${dialect}`, { file: flags.scenario, key: 'engine.name' });
-    const hello = bridgeHello(dialect, scenario.engine, worldOfScenario(scenario));
+    const hello = scenarioHello(dialect, scenario);
     const kind = scenario.engine.kind ?? 'builtin';
-    if (kind === 'builtin') return inProcessSession(loopbackEngine, hello, `built-in engine ${dialect}`);
+    if (kind === 'builtin') return { session: openLoopback(hello), hello };
     await prepareEngine(scenario);
-    return openSession(scenario, hello);
+    return { session: openSession(scenario, hello), hello };
   }
   if (flags.config === undefined) throw new InputError(`give the engine's configuration with --config FILE (the scenario's engine: section) or --scenario FILE`, { key: '--config' });
   const { engine, world } = engineFromConfig(dialect, flags.config);
-  return inProcessSession(loopbackEngine, bridgeHello(dialect, engine, world), `built-in engine ${dialect}`);
+  const hello = bridgeHello(dialect, engine, world);
+  return { session: openLoopback(hello), hello };
+}
+
+/** The groups or VMs a hello lists (an input line about another one is refused naming it); null for incus. */
+function knownSubjects(hello: HelloRequest): { names: Set<string>; what: string; key: string } | null {
+  if (hello.shape === 'horizontal') return { names: new Set((hello.groups ?? []).map((g) => g.name)), what: 'groups', key: 'group' };
+  if (hello.shape === 'vertical') return { names: new Set(hello.vms ?? []), what: 'VMs', key: 'vm' };
+  return null;
 }
 
 /** `--summary-every`: a duration from 1 s to 7 d. */
@@ -171,7 +187,8 @@ export async function decideBridge(engine: string, flags: BridgeFlags): Promise<
   if (flags.json && !flags.dryRun) throw new InputError('--json goes with --dry-run (action lines are JSON already)', { key: '--json' });
   const source = flags.input ?? 'stdin';
   const input = flags.input ? fs.createReadStream('', { fd: openInput(flags.input, 'input') }) : process.stdin;
-  const session = await openBridgeSession(dialect, flags);
+  const { session, hello } = await openBridgeSession(dialect, flags);
+  const known = knownSubjects(hello);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const dry = flags.dryRun ? new DryRun({ every, json: flags.json === true, write: out }) : null;
   const decide = (d: Decision) => {
@@ -204,6 +221,7 @@ export async function decideBridge(engine: string, flags: BridgeFlags): Promise<
       if (line.trim() === '') continue;
       where = `${source}:${n}`;
       const parsed = parseBridgeLine(line, dialect, where);
+      if (known !== null && !known.names.has(parsed.subject)) throw new InputError(`${parsed.subject} is not one of the ${known.what} the engine was started with (${[...known.names].slice(0, 5).join(', ')}${known.names.size > 5 ? ', …' : ''})`, { file: where, key: known.key });
       let time = parsed.time ?? Date.now() * 1000;
       live ||= parsed.time === null;
       if (last !== null && time < last) {
