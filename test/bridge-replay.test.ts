@@ -19,6 +19,7 @@ import { neonHello, runNeonExternal } from '../src/engines/external/neon.js';
 import type { Reply, Request, StepReply } from '../src/engines/external/protocol.js';
 import { externalReplicaRunner } from '../src/engines/external/runners.js';
 import { loadScenario } from '../src/scenario/load.js';
+import { prepareEngine } from '../src/engines/external/module.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { runCli } from './helpers.js';
 
@@ -86,4 +87,27 @@ describe('a recording replayed through the bridge gives the simulator\'s decisio
       expect(printed).toEqual(expected);
     });
   }
+});
+
+describe('a module engine through `scalelab run --protocol-log` and back through the bridge', () => {
+  it('examples/scenarios/module-policy.yaml: the log of the run replays to the same actions through decide replica --scenario', async () => {
+    const file = 'examples/scenarios/module-policy.yaml';
+    const sets = ['duration=1h'];
+    await prepareEngine(loadScenario(file, { sets })); // loaded once per thread (runScenario does it too once core's call site is in)
+    const logFile = path.join(dir, 'module.log');
+    const out = path.join(dir, 'module-run');
+    const r = await runCli('run', file, '--set', sets[0]!, '--out', out, '--protocol-log', logFile, '-q');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const log = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Exchange).filter((x) => x.request.type !== 'end');
+    // the hidden flag wrote every request: the init at t = 0, then an observe every 15 s (the
+    // policy's period) at 15, 30, …, 3585 s — the wake-up at 3600 s is the run's end: 3600 / 15 − 1 = 239
+    expect(log[0]!.request).toEqual({ type: 'init', group: 'web', instances: [{ name: 'web', primary: true }] });
+    expect(log.filter((x) => x.request.type === 'observe').length).toBe(3600 / 15 - 1);
+    const expected = expectedLines(log, 'group');
+    // the run's events show the same spawns as the logged replies
+    const spawns = fs.readFileSync(path.join(out, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"scale_up"')).length;
+    expect(expected.filter((l) => l.includes('"type":"spawn"')).length).toBe(spawns);
+    expect(await replay('replica', file, sets, log)).toEqual(expected);
+  });
 });
