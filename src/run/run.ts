@@ -31,6 +31,7 @@ import { OutputSizeWatch } from './output-size.js';
 import { buildLoadSources } from '../load/index.js';
 import { externalRunnerFor } from '../engines/external/runners.js';
 import { loggedRunnerFor } from '../bridge/protocol-log.js';
+import { prepareEngine } from '../engines/external/module.js';
 
 /**
  * What running one scenario yields, whatever the engine: the summary (everything in
@@ -244,6 +245,8 @@ function engineInputs(engine: Scenario['engine']): string[] {
 
 /** Simulate `scenario` and write all outputs under `opts.outDir`. */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunOutcome> {
+  // a module engine is imported before anything is written (a bad module: one line, exit 2)
+  await prepareEngine(scenario);
   const outDir = opts.outDir;
   refuseInputAsOutput(RUN_OUTPUTS.map((f) => path.join(outDir, f)), runInputs(scenario), '--out');
   // the folders this call creates (real paths), removed again on failure; never one that existed
