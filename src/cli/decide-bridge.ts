@@ -26,6 +26,7 @@ import { stream } from '../kernel/random.js';
 import { InputError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { resolveEngine } from '../scenario/resolve-engine.js';
+import { findEngine } from '../engines/registry.js';
 import type { RawEngine } from '../scenario/raw.js';
 import type { Scenario } from '../scenario/types.js';
 
@@ -63,6 +64,27 @@ function readDocument(file: string): unknown {
   }
 }
 
+/**
+ * The types a scenario's schema checks before resolution (`--config` has no schema pass): each
+ * resolved number, whole number, boolean and choice, with its bounds, named by its key.
+ *
+ * @example checkResolvedTypes('incus', { 'cluster.rebalance.threshold': 'lots' }, {}, 'x.yaml') // throws x.yaml: config.cluster.rebalance.threshold: must be a number
+ */
+export function checkResolvedTypes(dialect: Dialect, config: Record<string, unknown>, options: Record<string, unknown>, file: string): void {
+  const descriptor = findEngine(dialect)!;
+  for (const [section, specs, values] of [['config', descriptor.config, config], ['options', descriptor.options, options]] as const) {
+    for (const spec of specs) {
+      const v = values[spec.key];
+      const key = `${section}.${spec.key}`;
+      if (spec.type === 'number' || spec.type === 'integer') {
+        if (typeof v !== 'number' || !Number.isFinite(v) || (spec.type === 'integer' && !Number.isInteger(v))) throw new InputError(`must be a ${spec.type === 'integer' ? 'whole number' : 'number'}, got ${JSON.stringify(v)}`, { file, key });
+        if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) throw new InputError(`must be ${spec.min ?? '−∞'} to ${spec.max ?? '∞'}, got ${v}`, { file, key });
+      } else if (spec.type === 'boolean' && typeof v !== 'boolean') throw new InputError(`must be true or false, got ${JSON.stringify(v)}`, { file, key });
+      else if (spec.type === 'enum' && !(spec.values ?? []).includes(String(v))) throw new InputError(`must be one of ${(spec.values ?? []).join(', ')}, got ${JSON.stringify(v)}`, { file, key });
+    }
+  }
+}
+
 /** A whole number from a config file, within bounds. */
 function wholeAt(value: unknown, file: string, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) throw new InputError(`must be a whole number from ${min} to ${max}`, { file, key });
@@ -88,6 +110,7 @@ export function engineFromConfig(dialect: Dialect, file: string): { engine: Brid
   if (doc['variant'] !== undefined && typeof doc['variant'] !== 'string') throw new InputError('must be a string', { file, key: 'variant' });
   const raw = { name: dialect, ...(doc['variant'] !== undefined ? { variant: doc['variant'] } : {}), config: doc['config'] ?? {}, options: doc['options'] ?? {} } as unknown as RawEngine;
   const spec = resolveEngine(raw, { file, seed: 1, fail: (path, message) => { throw new InputError(message, { file, key: path.join('.') }); } });
+  checkResolvedTypes(dialect, spec.config, spec.options, file);
   const seed = doc['seed'] === undefined ? 1 : wholeAt(doc['seed'], file, 'seed', 0);
   const duration = (key: string, fallback: Micros): Micros => {
     if (doc[key] === undefined) return fallback;
