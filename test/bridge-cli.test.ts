@@ -95,3 +95,16 @@ describe('errors: one line naming the input line, exit 2', () => {
     for (const text of ['--protocol', '--dry-run', '--summary-every', '--json', 'decide incus', 'decide neon']) expect(r.out).toContain(text);
   });
 });
+
+describe('--dry-run on an engine\'s own adapter', () => {
+  it('decide hpa --dry-run: the adapter\'s input format, summed into windows', async () => {
+    // test/hpa-decide.test.ts's first line: 2 pods at 450m of 500m → 90 % / 50 % → ⌈1.8 × 2⌉ = 4 → scale 2 → 4 at T0
+    const pod = (name: string) => ({ name, phase: 'Running', ready: { status: 'True', lastTransitionTime: T0 - 3590 }, startTime: T0 - 3600, requests: { cpu: '500m' }, cpu: { usage: '450m', timestamp: T0 - 5, window: '30s' } });
+    const config = file('hpa.yaml', 'minReplicas: 1\nmaxReplicas: 6\nmetrics:\n  - type: Resource\n    resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } }\n');
+    const input = file('hpa.jsonl', `${line({ time: T0, specReplicas: 2, pods: [pod('web-1'), pod('web-2')] })}\n`);
+    const r = await runCli('decide', 'hpa', '--config', config, '--input', input, '--dry-run');
+    expect(r.err).toBe('');
+    // T0 = 1780000000 s lies in the window [1779999960, 1780000020) s, which ends 2026-05-28T20:27:00Z
+    expect(r.out.split('\n')[0]).toBe('2026-05-28T20:27:00Z 60 s: 1 observations, 1 decisions acting: hpa scale 2→4 | would-be totals: 1 up, 0 down, 0 problems');
+  });
+});

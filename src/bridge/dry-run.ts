@@ -161,3 +161,35 @@ export class DryRun {
 function mapOfMaps(m: ReadonlyMap<string, ReadonlyMap<string, number>>): Record<string, Record<string, number>> {
   return Object.fromEntries([...m].map(([k, v]) => [k, Object.fromEntries(v)]));
 }
+
+/**
+ * What an engine's own adapter (`decide albatross|hpa|kraftcloud` without `--protocol`) reports
+ * to: each input line's time, and each printed action (`{time, group?, type, …}`) — printed as a
+ * JSON line, or summed into the dry-run's windows (an action without a group is counted under
+ * `subject`, e.g. the HPA's name).
+ *
+ * @example const out = adapterOutput(null, (l) => process.stdout.write(l)); out.line(t, 'stdin:1'); out.actions([{ time: 1, type: 'scale', from: 1, to: 2 }])
+ */
+export function adapterOutput(dry: DryRun | null, write: (line: string) => void, subject: string | null = null): { line(time: Micros, where: string): void; actions(list: readonly Record<string, unknown>[]): void; finish(): void } {
+  return {
+    line(time, where) {
+      dry?.at(time);
+      dry?.observation(time, where);
+    },
+    actions(list) {
+      if (dry === null) {
+        for (const a of list) write(`${JSON.stringify(a)}\n`);
+        return;
+      }
+      for (const a of list) {
+        const { time, group, ...action } = a as { time: number; group?: string };
+        const now = Math.round(time * 1e6);
+        dry.at(now);
+        dry.decision({ now, subject: group ?? subject, request: { type: 'observe' } as never, reply: { type: 'step', actions: [action as never] } });
+      }
+    },
+    finish() {
+      dry?.finish();
+    },
+  };
+}

@@ -185,7 +185,7 @@ function knownSubjects(hello: HelloRequest): { names: Set<string>; what: string;
 }
 
 /** `--summary-every`: a duration from 1 s to 7 d. */
-function summaryEvery(text: string | undefined): Micros {
+export function summaryEvery(text: string | undefined): Micros {
   if (text === undefined) return 60_000_000;
   let us: Micros;
   try {
@@ -205,7 +205,7 @@ function summaryEvery(text: string | undefined): Micros {
 export async function decideBridge(engine: string, flags: BridgeFlags): Promise<void> {
   if (!(BRIDGE_DIALECTS as readonly string[]).includes(engine)) throw new InputError(`no engine "${engine}" (have: ${BRIDGE_DIALECTS.join(', ')})`, { key: 'engine' });
   const dialect = engine as Dialect;
-  if (dialect === 'albatross' && !flags.protocol && flags.scenario === undefined) throw new InputError('albatross on the generic bridge needs --protocol (its observation lines are the albatross-stats format: leave out --protocol)', { key: '--protocol' });
+  if (dialect === 'albatross' && !flags.protocol) throw new InputError('albatross on the generic bridge needs --protocol: its observation lines are the albatross-stats format of its own adapter', { key: '--protocol' });
   const every = summaryEvery(flags.summaryEvery);
   if (flags.json && !flags.dryRun) throw new InputError('--json goes with --dry-run (action lines are JSON already)', { key: '--json' });
   const source = flags.input ?? 'stdin';

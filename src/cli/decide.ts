@@ -14,7 +14,8 @@ import { decideHpa } from './decide-hpa.js';
 import { loadScenario, parseScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { decideKraftcloud } from './decide-kraftcloud.js';
-import { decideBridge, type BridgeFlags } from './decide-bridge.js';
+import { decideBridge, summaryEvery, type BridgeFlags } from './decide-bridge.js';
+import { adapterOutput, DryRun } from '../bridge/dry-run.js';
 
 /** Largest --vcpus (a unikernel's vCPUs). */
 const MAX_VCPUS = 1024;
@@ -41,7 +42,7 @@ interface DecideFlags {
 /** Whether the flags ask for the generic bridge (src/bridge/) rather than an engine's own adapter. */
 function onGenericBridge(engine: string, flags: DecideFlags): boolean {
   if (!['albatross', 'hpa', 'kraftcloud'].includes(engine)) return true;
-  if (flags.protocol || flags.dryRun) return true;
+  if (flags.protocol) return true;
   if (flags.scenario === undefined) return false;
   try {
     const kind = loadScenario(flags.scenario, { sets: flags.set, ...(flags.allowOutside ? { allowOutside: true } : {}) }).engine.kind;
@@ -144,8 +145,11 @@ See docs/PROTOCOL.md (the messages) and docs/engines/incus.md, neon.md ("Decidin
     )
     .action(async (engine: string, flags: DecideFlags) => {
       if (onGenericBridge(engine, flags)) return decideBridge(engine, flags as BridgeFlags);
-      if (engine === 'hpa') return decideHpa(flags.config, flags.input);
-      if (engine === 'kraftcloud') return decideKraftcloud(flags);
+      // the engine's own adapter: actions printed, or summed by --dry-run
+      if (flags.json && !flags.dryRun) throw new InputError('--json goes with --dry-run (action lines are JSON already)', { key: '--json' });
+      const out = adapterOutput(flags.dryRun ? new DryRun({ every: summaryEvery(flags.summaryEvery), json: flags.json === true, write: (l) => process.stdout.write(`${l}\n`) }) : null, (l) => process.stdout.write(l), engine);
+      if (engine === 'hpa') return decideHpa(flags.config, flags.input, out);
+      if (engine === 'kraftcloud') return decideKraftcloud(flags, out);
       if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross, hpa, kraftcloud)`, { key: 'engine' });
       const scenario = engineScenario(flags);
       if (scenario.engine.name !== 'albatross') throw new InputError(`the scenario's engine is ${scenario.engine.name}, not albatross`, { file: flags.scenario, key: 'engine.name' });
@@ -161,9 +165,7 @@ See docs/PROTOCOL.md (the messages) and docs/engines/incus.md, neon.md ("Decidin
       const adapter = new AlbatrossAdapter({ interval, config: scenario.engine.config as unknown as AlbatrossConfig, options: scenario.engine.options as unknown as AlbatrossOptions, groups });
       const source = flags.input ?? 'stdin';
       const input = flags.input ? fs.createReadStream('', { fd: openInput(flags.input, 'input') }) : process.stdin;
-      const print = (actions: AdapterOutput[]) => {
-        for (const a of actions) process.stdout.write(`${JSON.stringify(a)}\n`);
-      };
+      const print = (actions: AdapterOutput[]) => out.actions(actions as unknown as Record<string, unknown>[]);
       // live input (times near the wall clock): decide a round as soon as its window has passed
       let timer: NodeJS.Timeout | undefined;
       const armTimer = () => {
@@ -182,6 +184,7 @@ See docs/PROTOCOL.md (the messages) and docs/engines/incus.md, neon.md ("Decidin
           const observation = parseLine(line, `${source}:${n}`);
           checkTimeJump(last, observation.time, `${source}:${n}`);
           last = observation.time;
+          out.line(observation.time, `${source}:${n}`);
           print(adapter.feed(observation));
           armTimer();
         }
@@ -190,5 +193,6 @@ See docs/PROTOCOL.md (the messages) and docs/engines/incus.md, neon.md ("Decidin
         if (input !== process.stdin) (input as fs.ReadStream).destroy();
       }
       print(adapter.finish());
+      out.finish();
     });
 }
