@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defineReplicaEngine, defineVerticalEngine, serveHello, serveMessage, type ModuleEngine, type Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
@@ -305,5 +306,31 @@ describe('runScenario with a bad module engine', () => {
     const out = path.join(tmp, 'run-out');
     await expect(runScenario(scenario, { outDir: out })).rejects.toThrow(new InputError('engine.path ./absent.mjs: no such file'));
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('the band policy of docs/PROTOCOL.md', () => {
+  const dist = path.resolve('dist/index.js');
+  const built = fs.existsSync(dist);
+  it.skipIf(!built)(`loads as a module engine and decides as worked by hand${built ? '' : ' — SKIPPED: dist/ not built (npm run build)'}`, async () => {
+    const doc = fs.readFileSync('docs/PROTOCOL.md', 'utf8');
+    const code = /<!-- protocol-example: band\.mjs -->\n```js\n([\s\S]*?)```/.exec(doc)![1]!;
+    const file = path.join(tmp, 'band.mjs');
+    fs.writeFileSync(file, code.replace("from 'scalelab'", `from ${JSON.stringify(pathToFileURL(dist).href)}`));
+    const scenario: Scenario = { ...albatrossScenario, engine: { ...albatrossScenario.engine, name: 'replica', kind: 'module', path: file, cwd: tmp } };
+    await prepareEngine(scenario);
+    const hello = helloFor(scenario, 'replica', { core: null, groups: [{ name: 'web', vcpus: 1, minInstances: 1, maxInstances: 4, requests: false }] });
+    const s = openModule(scenario.engine, hello);
+    expect(s.hello).toMatchObject({ engine: 'replica', name: 'band 20-80 %', wants: [] });
+    expect(s.call(0, { type: 'init', group: 'web', instances: [{ name: 'web', primary: true }] })).toEqual({ type: 'step', actions: [], wakeAt: 10_000_000 });
+    const look = (now: number, cpuUs: number[]) =>
+      s.call(now, { type: 'observe', group: 'web', obs: { instances: cpuUs.map((c, k) => ({ name: k === 0 ? 'web' : `web-${k + 1}`, phase: 'running', vcpus: 1, host: 'h', createdAt: 0, phaseSince: 0, cpuUs: c })) } } as Request);
+    // 10 s: first look, nothing seen before → 0 % used, but one instance is the floor: no action
+    expect(look(10_000_000, [3_000_000])).toEqual({ type: 'step', actions: [], wakeAt: 20_000_000, report: { cpu: 0 } });
+    // 20 s: 9 s of CPU in 10 s on 1 vCPU = 90 % > 80 % → web-2 (the next name after the 1 initial instance)
+    expect(look(20_000_000, [12_000_000])).toEqual({ type: 'step', actions: [{ type: 'spawn', name: 'web-2', scaling: 'up' }], wakeAt: 30_000_000, report: { cpu: 90 } });
+    // 30 s: web used 1 s; web-2 was not seen before (its 0.5 s not counted); over 2 vCPUs × 10 s → 1e6 / 20e6 = 5 % < 20 % → the newest goes
+    expect(look(30_000_000, [13_000_000, 500_000])).toEqual({ type: 'step', actions: [{ type: 'destroy', instance: 'newest', reason: 'below 20 %', scaling: 'down' }], wakeAt: 40_000_000, report: { cpu: 5 } });
+    s.close(40_000_000);
   });
 });
