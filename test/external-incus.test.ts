@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { clusterSnapshot, decodeIncusReply, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
 import { openIncusLoopback, viewOf } from '../src/engines/external/loopback/incus.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
-import type { ModuleHandler, Sent } from '../src/engines/external/api.js';
+import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
+import { openModuleEngine } from '../src/engines/external/module.js';
+import { openLoopback } from '../src/engines/external/loopback-module.js';
 import type { HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
 import type { EngineSession } from '../src/engines/external/session.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
-import type { ClusterView } from '../src/engines/incus/engine.js';
+import { SKIP_REASONS, type ClusterView, type SkipCounts } from '../src/engines/incus/engine.js';
 import type { Micros } from '../src/kernel/time.js';
 import { runIncus } from '../src/run/incus.js';
 import { InputError } from '../src/scenario/errors.js';
@@ -27,32 +29,29 @@ interface Transcript {
   closedAt: Micros[];
 }
 
-/**
- * A minimal in-process session around a handler (what `kind: module` with SCALELAB_MODULE_CODEC=1
- * does): ids from 1, each request and reply through the JSON codec, `end` on close.
- */
-function handlerSession(handler: ModuleHandler, log: Transcript): EngineSession {
-  let id = 0;
+const newTranscript = (): Transcript => ({ sent: [], replies: [], closedAt: [] });
+
+/** `engine` with every request and reply its handler sees written down (`end` as `closedAt`). */
+function logging(engine: ModuleEngine, log: Transcript): ModuleEngine {
   return {
-    hello: { id: 0, type: 'hello', version: 1, engine: handler.engine, shape: 'rebalancing' },
-    call(now: Micros, req: Request): Reply {
-      const sent = codec({ id: ++id, now, ...req } as Sent);
-      log.sent.push(sent);
-      const reply = codec(handler.handle(sent));
-      log.replies.push(reply);
-      return reply;
-    },
-    callMany(now: Micros, reqs: readonly Request[]): Reply[] {
-      return reqs.map((r) => this.call(now, r));
-    },
-    close(now: Micros): void {
-      log.closedAt.push(now);
-      handler.handle({ id: ++id, now, type: 'end' });
+    open(hello) {
+      const h = engine.open(hello);
+      return {
+        engine: h.engine,
+        handle(req) {
+          if (req.type === 'end') log.closedAt.push(req.now);
+          else log.sent.push(req);
+          const reply = h.handle(req);
+          if (req.type !== 'end') log.replies.push(codec(reply));
+          return reply;
+        },
+      };
     },
   };
 }
 
-const newTranscript = (): Transcript => ({ sent: [], replies: [], closedAt: [] });
+/** A module session (core's, with the JSON codec) over `engine`, as `kind: module` opens it. */
+const moduleSession = (engine: ModuleEngine) => (hello: HelloRequest) => openModuleEngine('module engine ./p.js', engine, hello, true);
 
 /** Everything a run writes through its sinks, and its summary.json text. */
 function outputsOf(run: (sinks: { event(l: string): void; timeseries(l: string): void }) => { summary: unknown }): { events: string[]; series: string[]; summary: string } {
@@ -62,9 +61,9 @@ function outputsOf(run: (sinks: { event(l: string): void; timeseries(l: string):
   return { events, series, summary: JSON.stringify(sim.summary, null, 2) };
 }
 
-/** The loopback through the module engine's entry (`loopbackEngine.open`), with the codec. */
+/** The loopback engine through a module session with the JSON codec, logged. */
 function loopbackRun(scenario: Scenario, log: Transcript) {
-  return outputsOf((sinks) => runIncusExternal(scenario, sinks, (hello) => handlerSession(loopbackEngine.open(codec(hello)), log)));
+  return outputsOf((sinks) => runIncusExternal(scenario, sinks, moduleSession(logging(loopbackEngine, log))));
 }
 
 describe('builtin vs the loopback behind the protocol: identical bytes', () => {
@@ -272,8 +271,8 @@ function movesOnce(seen: Sent[]): ModuleHandler {
           return {
             type: 'step',
             actions: [
-              { type: 'stamp_last_move', vm: 0, value: Math.floor(req.now / 1e6) },
-              { type: 'run_finished', run: 1, migrated: 1, outcome: 'done', skips: {} },
+              { type: 'stamp_last_move', run: 1, vm: 0, value: Math.floor(req.now / 1e6) },
+              { type: 'run_finished', run: 1, migrated: 1, outcome: 'done', skips: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as SkipCounts },
             ],
             // earlier than now: the world clamps it to now (a tick at the same instant)
             wakeAt: req.now - 1,
@@ -290,7 +289,7 @@ describe('a policy of our own', () => {
     const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=10m'] });
     const seen: Sent[] = [];
     const log = newTranscript();
-    const out = outputsOf((sinks) => runIncusExternal(scenario, sinks, handlerSession(movesOnce(seen), log)));
+    const out = outputsOf((sinks) => runIncusExternal(scenario, sinks, moduleSession(logging({ open: () => movesOnce(seen) }, log))));
     const events = out.events.map((l) => JSON.parse(l) as Record<string, unknown>);
     const mine = events.filter((e) => ['rebalance_run', 'migration_started', 'migration_done', 'rebalance_done'].includes(e['type'] as string));
     expect(mine.map((e) => e['type'])).toEqual(['rebalance_run', 'migration_started', 'migration_done', 'rebalance_done']);
@@ -317,7 +316,7 @@ describe('a policy of our own', () => {
       engine: 'incus',
       handle: (req) => (req.type === 'init' ? { type: 'step', actions: [], wakeAt: 30_000_000 } : req.type === 'end' ? { type: 'bye' } : ({ type: 'step', actions: [{ type: 'migrate', run: 1, vm: 0, from: 1, to: 0, targetScore: 0, expectedScore: 0 }], wakeAt: null } as Reply)),
     };
-    expect(() => runIncusExternal(scenario, {}, handlerSession(bad, log))).toThrow('engine incus: action 1 (migrate): "from" 1 is not the member VM app-1 is on (0) on message 2 (tick at 30 s)');
+    expect(() => runIncusExternal(scenario, {}, moduleSession(logging({ open: () => bad }, log)))).toThrow('built-in engine incus: action 1 (migrate): "from" 1 is not the member VM app-1 is on (0) on message 2 (tick at 30 s)');
     expect(log.closedAt).toEqual([600_000_000]);
   });
 
@@ -331,13 +330,13 @@ describe('a policy of our own', () => {
         throw new Error('close failed');
       },
     };
-    expect(() => runIncusExternal(scenario, {}, session)).toThrow('engine incus: engine error: no on message 1 (init at 0 s)');
+    expect(() => runIncusExternal(scenario, {}, session)).toThrow('built-in engine incus: engine error: no on message 1 (init at 0 s)');
   });
 
   it('the reply to init may not act', () => {
     const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=10m'] });
-    const eager: ModuleHandler = { engine: 'incus', handle: () => ({ type: 'step', actions: [{ type: 'stamp_last_move', vm: 0, value: 0 }], wakeAt: null }) };
-    expect(() => runIncusExternal(scenario, {}, handlerSession(eager, newTranscript()))).toThrow('the reply to init may not carry actions on message 1 (init at 0 s)');
+    const eager: ModuleHandler = { engine: 'incus', handle: () => ({ type: 'step', actions: [{ type: 'stamp_last_move', run: 1, vm: 0, value: 0 }], wakeAt: null }) };
+    expect(() => runIncusExternal(scenario, {}, moduleSession({ open: () => eager }))).toThrow('the reply to init may not carry actions on message 1 (init at 0 s)');
   });
 });
 

@@ -4,15 +4,16 @@
  *
  * The session numbers the requests (hello is 0, then +1 per line sent), encodes each as one line
  * with `id`, `type` and `now` first, waits for the one reply line within the per-message timeout
- * (the hello within the startup allowance), parses it and checks it (external-check.ts). Every
+ * (the hello within the startup allowance), and checks it (checked.ts, shared with module
+ * sessions: the id, JSON, the dialect's actions and bounds, the hello negotiation). Every
  * failure is an `EngineProtocolError` naming the message; after one the session is broken and
  * `close` just kills the process.
  */
 import type { Micros } from '../../kernel/time.js';
 import type { EngineSpec } from '../../scenario/types.js';
-import { EngineProtocolError, type FailedMessage } from './errors.js';
-import { checkBody, checkReply, messageOf, negotiate, subjectOf } from './external-check.js';
-import { OPTIONAL, type Dialect, type HelloReply, type HelloRequest, type Reply, type Request } from './protocol.js';
+import { checkReply, engineLabel, failedMessage, negotiate, wanted } from './checked.js';
+import { EngineProtocolError } from './errors.js';
+import { OPTIONAL, type BatchRequest, type Dialect, type HelloReply, type HelloRequest, type Reply, type Request } from './protocol.js';
 import type { EngineSession } from './session.js';
 import { Transport, TransportFailure } from './transport.js';
 
@@ -34,7 +35,7 @@ const EXIT_GRACE_MS = 2_000;
  * @example externalLabel(['python3', 'albatross.py']) // 'external engine `python3 albatross.py`'
  */
 export function externalLabel(command: readonly string[]): string {
-  return `external engine \`${command.join(' ')}\``;
+  return engineLabel({ name: '', variant: '', config: {}, options: {}, kind: 'external', command });
 }
 
 /** The empty step: the answer to a request the engine did not want (it is never sent). */
@@ -48,11 +49,13 @@ export class ExternalSession implements EngineSession {
   private readonly label: string;
   private readonly dialect: Dialect;
   private readonly timeoutMs: number;
-  /** optional request types the engine left out of `wants` (never sent) */
+  /** request types the engine left out of `wants` (never sent) */
   private readonly unwanted: ReadonlySet<string>;
   private readonly batch: boolean;
   private nextId = 1;
   private broken = false;
+  /** the first failure: every later call throws it again */
+  private failure: Error | null = null;
   private closed = false;
 
   /**
@@ -66,7 +69,7 @@ export class ExternalSession implements EngineSession {
     this.dialect = hello.engine;
     this.timeoutMs = (spec.timeout ?? DEFAULT_TIMEOUT) / 1000;
     const startupMs = Math.max(this.timeoutMs, STARTUP_ALLOWANCE_MS);
-    const helloMessage: FailedMessage = { id: 0, type: 'hello', now: 0 };
+    const helloMessage = failedMessage(0, hello, 0);
     try {
       this.transport = new Transport({ command, cwd: spec.cwd ?? process.cwd(), timeoutMs: this.timeoutMs, startupMs });
     } catch (err) {
@@ -74,51 +77,56 @@ export class ExternalSession implements EngineSession {
       throw err;
     }
     try {
-      const line = this.transport.exchange(JSON.stringify(hello), startupMs);
-      this.hello = negotiate(this.label, hello, this.parse(line, helloMessage));
+      this.hello = negotiate(this.label, hello, this.transport.exchange(JSON.stringify(hello), startupMs));
     } catch (err) {
       this.broken = true;
       this.close(0);
       if (err instanceof TransportFailure) throw new EngineProtocolError(this.label, err.what, helloMessage);
       throw err;
     }
-    const optional = OPTIONAL[this.dialect];
-    const wants = this.hello.wants;
-    this.unwanted = new Set(wants === undefined ? [] : optional.filter((t) => !wants.includes(t)));
+    const reply = this.hello;
+    this.unwanted = new Set(OPTIONAL[this.dialect].filter((t) => !wanted(reply, t)));
     this.batch = this.hello.batch === true;
   }
 
   /** One request at `now` → its checked reply (an unwanted optional request is not sent). */
   call(now: Micros, req: Request): Reply {
+    if (this.failure !== null) throw this.failure;
     if (this.unwanted.has(req.type)) return UNWANTED;
     const id = this.nextId++;
-    const raw = this.roundTrip(encode(id, now, req), id, req, now);
+    const line = this.roundTrip(encode(id, now, req), id, req, now);
     try {
-      return checkReply(this.label, this.dialect, id, req, now, raw);
+      return checkReply(this.label, this.dialect, id, req, now, line);
     } catch (err) {
-      this.broken = true;
-      throw err;
+      throw this.fail(err);
     }
   }
 
   /** Several requests at one `now`: one `batch` line when the engine accepts batches. */
   callMany(now: Micros, reqs: readonly Request[]): Reply[] {
+    if (this.failure !== null) throw this.failure;
     const sent = reqs.filter((r) => !this.unwanted.has(r.type));
     if (!this.batch || sent.length <= 1) return reqs.map((r) => this.call(now, r));
     const id = this.nextId++;
-    const whole = { id, type: 'batch', now };
-    const raw = this.roundTrip(JSON.stringify({ id, type: 'batch', now, requests: sent }), id, whole, now);
+    const batch: BatchRequest = { type: 'batch', requests: sent };
+    const line = this.roundTrip(JSON.stringify({ id, type: 'batch', now, requests: sent }), id, batch, now);
+    let parts: readonly Reply[];
     try {
-      const parts = this.batchReplies(raw, id, whole, now, sent);
-      let k = 0;
-      return reqs.map((r) => (this.unwanted.has(r.type) ? UNWANTED : parts[k++]!));
+      const reply = checkReply(this.label, this.dialect, id, batch, now, line);
+      parts = (reply as { readonly replies: readonly Reply[] }).replies;
     } catch (err) {
-      this.broken = true;
-      throw err;
+      throw this.fail(err);
     }
+    if (sent.length === reqs.length) return parts as Reply[];
+    let k = 0;
+    return reqs.map((r) => (this.unwanted.has(r.type) ? UNWANTED : parts[k++]!));
   }
 
-  /** Send `end`, wait for `bye`, and release the process (kill it when the session is broken). */
+  /**
+   * Send `end`, wait for `bye`, and release the process: it gets min(timeout, 2 s) to exit, then
+   * its process group is killed. A broken session only kills. Throws when the engine answers
+   * `end` wrongly (the run then fails, as for any other message).
+   */
   close(now: Micros): void {
     if (this.closed) return;
     this.closed = true;
@@ -129,70 +137,29 @@ export class ExternalSession implements EngineSession {
     const id = this.nextId++;
     const end: Request = { type: 'end' };
     try {
-      const raw = this.roundTrip(JSON.stringify({ id, type: 'end', now }), id, end, now);
-      const message = messageOf(id, end, now);
-      if (raw === null || typeof raw !== 'object' || (raw as { id?: unknown }).id !== id) {
-        checkReply(this.label, this.dialect, id, end, now, raw); // names the wrong id
-      }
-      const type = (raw as { type?: unknown }).type;
-      if (type === 'error') checkBody(this.label, this.dialect, message, end, now, raw);
-      if (type !== 'bye') throw new EngineProtocolError(this.label, `reply type "${String(type)}" to end (expected "bye")`, message);
+      checkReply(this.label, this.dialect, id, end, now, this.roundTrip(encode(id, now, end), id, end, now));
+    } catch (err) {
+      this.fail(err);
+      throw err;
     } finally {
       this.transport.close(this.broken ? 0 : Math.min(this.timeoutMs, EXIT_GRACE_MS));
     }
   }
 
-  /** Exchange one line and parse the reply; a transport failure or bad JSON names the message. */
-  private roundTrip(line: string, id: number, req: Request | { readonly type: string }, now: Micros): unknown {
-    const message = messageOf(id, req, now);
-    let reply: string;
-    try {
-      reply = this.transport.exchange(line);
-    } catch (err) {
-      this.broken = true;
-      if (err instanceof TransportFailure) throw new EngineProtocolError(this.label, err.what, message);
-      throw err;
-    }
-    try {
-      return this.parse(reply, message);
-    } catch (err) {
-      this.broken = true;
-      throw err;
-    }
+  /** The session is broken by `err` (kept for later calls): returns it, for `throw`. */
+  private fail(err: unknown): unknown {
+    this.broken = true;
+    if (this.failure === null && err instanceof Error) this.failure = err;
+    return err;
   }
 
-  /** `line` as JSON, or the error quoting its first 80 characters. */
-  private parse(line: string, message: FailedMessage): unknown {
+  /** Exchange one line for the reply line; a transport failure names the message. */
+  private roundTrip(line: string, id: number, req: Request | BatchRequest, now: Micros): string {
     try {
-      return JSON.parse(line) as unknown;
-    } catch {
-      const head = line.length > 80 ? `${line.slice(0, 80)}…` : line;
-      throw new EngineProtocolError(this.label, `reply is not JSON (${JSON.stringify(head)})`, message);
+      return this.transport.exchange(line);
+    } catch (err) {
+      throw this.fail(err instanceof TransportFailure ? new EngineProtocolError(this.label, err.what, failedMessage(id, req, now)) : err);
     }
-  }
-
-  /** A batch reply split into its parts, each checked against its own request. */
-  private batchReplies(raw: unknown, id: number, whole: { readonly type: string }, now: Micros, reqs: readonly Request[]): Reply[] {
-    const message = messageOf(id, whole, now);
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new EngineProtocolError(this.label, 'reply is not a JSON object', message);
-    const r = raw as { id?: unknown; type?: unknown; replies?: unknown; message?: unknown };
-    if (r.id !== id) throw new EngineProtocolError(this.label, typeof r.id === 'number' ? `reply to message ${r.id} while ${id} is pending` : 'reply has no "id"', message);
-    if (r.type === 'error') throw new EngineProtocolError(this.label, `engine error: ${String(r.message)}`, message);
-    if (r.type !== 'batch') throw new EngineProtocolError(this.label, `reply type "${String(r.type)}" to a batch (expected "batch")`, message);
-    if (!Array.isArray(r.replies)) throw new EngineProtocolError(this.label, '"replies" must be an array', message);
-    if (r.replies.length !== reqs.length) throw new EngineProtocolError(this.label, `batch reply has ${r.replies.length} replies for ${reqs.length} requests`, message);
-    const out: Reply[] = new Array<Reply>(reqs.length);
-    for (let k = 0; k < reqs.length; k++) {
-      const req = reqs[k]!;
-      const subject = subjectOf(req);
-      const part: FailedMessage = { id, type: 'batch', now, part: { k: k + 1, n: reqs.length, type: req.type, ...(subject === undefined ? {} : { subject }) } };
-      const sub = r.replies[k] as { type?: unknown } | null;
-      if (sub !== null && typeof sub === 'object' && sub.type !== 'step' && sub.type !== 'error') {
-        throw new EngineProtocolError(this.label, `reply type "${String(sub.type)}" inside a batch (expected "step" or "error")`, part);
-      }
-      out[k] = checkBody(this.label, this.dialect, part, req, now, sub);
-    }
-    return out;
   }
 }
 

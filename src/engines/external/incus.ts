@@ -11,9 +11,10 @@ import type { Micros } from '../../kernel/time.js';
 import type { RunSinks } from '../../run/albatross.js';
 import { incusResult, simulateIncus } from '../../run/incus.js';
 import type { Simulated } from '../../run/run.js';
-import type { EngineSpec, Scenario } from '../../scenario/types.js';
+import type { Scenario } from '../../scenario/types.js';
 import type { IncusCore, IncusStep } from '../incus/core.js';
 import { incusConfig, SKIP_REASONS, type ClusterView, type IncusAction } from '../incus/engine.js';
+import { engineLabel } from './checked.js';
 import { EngineProtocolError } from './errors.js';
 import { helloFor } from './open.js';
 import type { ClusterSnapshot, HelloRequest, Reply, Request } from './protocol.js';
@@ -122,7 +123,8 @@ export function actionProblem(a: Record<string, unknown>, view: ClusterView, mov
   const member = (key: string): string | null => (isInt(a[key]) && (a[key] as number) >= 0 && (a[key] as number) < nMembers ? null : `"${key}" ${JSON.stringify(a[key])} is not a member index (the cluster has ${nMembers} members)`);
   const vm = (key: string): string | null => (isInt(a[key]) && (a[key] as number) >= 0 && (a[key] as number) < nVms ? null : `"${key}" ${JSON.stringify(a[key])} is not a VM index (the cluster has ${nVms} VMs)`);
   const int = (key: string): string | null => (isInt(a[key]) ? null : `"${key}" must be an integer`);
-  const num = (key: string): string | null => (isNum(a[key]) ? null : `"${key}" must be a number`);
+  // a score may be null: JSON's spelling of a NaN score (e.g. the relative imbalance of two idle members)
+  const score = (key: string): string | null => (a[key] === null || isNum(a[key]) ? null : `"${key}" must be a number or null`);
   const first = (...checks: (string | null)[]): string | null => checks.find((c) => c !== null) ?? null;
   switch (a['type']) {
     case 'run_started': {
@@ -141,13 +143,13 @@ export function actionProblem(a: Record<string, unknown>, view: ClusterView, mov
         typeof a['arch'] === 'string' ? null : '"arch" must be a string',
         member('busiest'),
         member('leastBusy'),
-        num('maxScore'),
-        num('minScore'),
-        num('imbalance'),
+        score('maxScore'),
+        score('minScore'),
+        score('imbalance'),
         ARCH_OUTCOMES.has(a['outcome'] as string) ? null : `"outcome" ${JSON.stringify(a['outcome'])} is not one of ${[...ARCH_OUTCOMES].join(', ')}`,
       );
     case 'migrate': {
-      const bad = first(int('run'), vm('vm'), member('from'), member('to'), num('targetScore'), num('expectedScore'));
+      const bad = first(int('run'), vm('vm'), member('from'), member('to'), score('targetScore'), score('expectedScore'));
       if (bad !== null) return bad;
       const v = view.vms[a['vm'] as number]!;
       if (v.member !== a['from']) return `"from" ${a['from'] as number} is not the member VM ${v.name} is on (${v.member})`;
@@ -205,18 +207,6 @@ export function decodeIncusReply(reply: Reply, view: ClusterView, asked: Asked):
 
 // ---------------------------------------------------------------------------------------------
 // the core and the runner
-
-/**
- * How messages name the scenario's engine: ``external engine `python3 x.py` `` or
- * `module engine ./x.js`.
- *
- * @example engineLabel({ name: 'incus', kind: 'external', command: ['python3', 'x.py'], … }) // 'external engine `python3 x.py`'
- */
-export function engineLabel(spec: EngineSpec): string {
-  if (spec.kind === 'external') return `external engine \`${(spec.command ?? []).join(' ')}\``;
-  if (spec.kind === 'module') return `module engine ${spec.path ?? '?'}`;
-  return `engine ${spec.name}`;
-}
 
 /**
  * An `IncusCore` that asks `session`: one request per entry point, each carrying the cluster

@@ -6,7 +6,8 @@
  * picks from this table for the non-builtin kinds.
  *
  * The horizontal dialects (albatross, hpa, kraftcloud, replica) share one runner: the replica
- * world with the generic external plug-in (replica.ts).
+ * world with the generic external plug-in (replica.ts). The rebalancing (incus) and vertical
+ * (neon) dialects bring theirs (`runIncusExternal` in incus.ts, `runNeonExternal` in neon.ts).
  */
 import type { RunSinks } from '../../run/albatross.js';
 import type { Runner, Simulated } from '../../run/run.js';
@@ -17,6 +18,8 @@ import { openSession } from './open.js';
 import type { HelloRequest } from './protocol.js';
 import { bindExternalReplica, replicaHello, type ReplicaDialect } from './replica.js';
 import type { EngineSession } from './session.js';
+import { runIncusExternal } from './incus.js';
+import { neonHello, runNeonExternal } from './neon.js';
 
 /** How a runner opens the scenario's session (default `openSession`: module or external by `engine.kind`). */
 export type SessionOpener = (scenario: Scenario, hello: HelloRequest) => EngineSession;
@@ -62,14 +65,22 @@ export function externalReplicaRunner(dialect: ReplicaDialect): ExternalRunner {
 }
 
 /**
- * Runners by dialect for `kind: module | external`. The incus and neon dialects register here
- * (`runIncusExternal`, `runNeonExternal`) when their external paths are in the tree.
+ * The incus runner: the rebalancing world (src/run/incus.ts) with `runIncusExternal`, which opens
+ * the session with its own hello (`incusHello`) through `open` and closes it on every path.
  */
+const incusRunner: ExternalRunner = (scenario, sinks, open = openSession) => runIncusExternal(scenario, sinks, (hello) => open(scenario, hello));
+
+/** The neon runner: the vertical world (src/run/neon.ts) with `runNeonExternal`, in a session opened with `neonHello`. */
+const neonRunner: ExternalRunner = (scenario, sinks, open = openSession) => withSession(scenario, neonHello(scenario), open, (session) => runNeonExternal(scenario, sinks, session));
+
+/** Runners by dialect for `kind: module | external`. */
 export const externalRunners: ReadonlyMap<string, ExternalRunner> = new Map<string, ExternalRunner>([
   ['albatross', externalReplicaRunner('albatross')],
   ['hpa', externalReplicaRunner('hpa')],
   ['kraftcloud', externalReplicaRunner('kraftcloud')],
   ['replica', externalReplicaRunner('replica')],
+  ['incus', incusRunner],
+  ['neon', neonRunner],
 ]);
 
 /**

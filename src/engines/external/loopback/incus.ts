@@ -64,6 +64,19 @@ function step(d: Pick<Decision, 'actions' | 'wakeAt'>): Reply {
 }
 
 /**
+ * The reply to `migration_result`: as `step`, with the run's id added to `stamp_last_move`
+ * (`run`, as every other incus action carries it; the world ignores it). The protocol's reply
+ * check (validate.ts) asks every incus action for an integer `run`.
+ *
+ * @example stamped(d, 3).actions[0] // { type: 'stamp_last_move', run: 3, vm: 0, value: 202 }
+ */
+function stamped(d: Decision, run: number | undefined): Reply {
+  if (run === undefined || !d.actions.some((a) => a.type === 'stamp_last_move')) return step(d);
+  const actions = d.actions.map((a) => (a.type === 'stamp_last_move' ? { type: a.type, run, vm: a.vm, value: a.value } : a));
+  return { type: 'step', actions, wakeAt: d.wakeAt };
+}
+
+/**
  * The loopback handler for one run of the incus dialect.
  *
  * @example openIncusLoopback(hello).handle({ id: 1, now: 0, type: 'init', cluster }) // { type: 'step', actions: [], wakeAt: 60000000 } for a leader started at 0 (6.21+)
@@ -93,8 +106,12 @@ export function openIncusLoopback(hello: HelloRequest): ModuleHandler {
         case 'tick':
           if (!('cluster' in req)) break;
           return keep(onTick(ctx, current(req.type), viewOf(req.cluster), req.now));
-        case 'migration_result':
-          return keep(onMigrationResult(ctx, current(req.type), viewOf(req.cluster), req.ok, req.now));
+        case 'migration_result': {
+          const before = current(req.type);
+          const d = onMigrationResult(ctx, before, viewOf(req.cluster), req.ok, req.now);
+          state = d.state;
+          return stamped(d, before.run?.id);
+        }
         case 'daemon_start':
           return keep(onDaemonStart(ctx, current(req.type), viewOf(req.cluster), req.member, req.now));
         case 'leader_change':
