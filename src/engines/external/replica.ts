@@ -190,13 +190,18 @@ class ExternalReplicaPlugin implements ReplicaPlugin<ExternalState, unknown> {
   // --- start ---------------------------------------------------------------------------------
 
   initialInstances(spec: WorkloadSpec): readonly InitialInstance[] {
+    return this.initialInstancesOf(spec, this.dialect === 'kraftcloud' ? this.scenario.workloads.indexOf(spec) : -1);
+  }
+
+  /** The warm instances of workload `index` (`spec`), as each dialect's built-in plug-in starts them. */
+  private initialInstancesOf(spec: WorkloadSpec, index: number): readonly InitialInstance[] {
     switch (this.dialect) {
       case 'albatross':
         return [{ name: spec.name, primary: true }];
       case 'hpa':
         return initialPodInstances(this.hpaConfig!, spec);
       case 'kraftcloud': {
-        const c = this.kcConfigs![this.scenario.workloads.indexOf(spec)]!;
+        const c = this.kcConfigs![index]!;
         return initialNames(spec.name, Math.max(c.minSize, 1)).map((name, i) => ({ name, primary: i === 0 }));
       }
       case 'replica':
@@ -207,7 +212,7 @@ class ExternalReplicaPlugin implements ReplicaPlugin<ExternalState, unknown> {
   /** The first call sends every group's `init` (one batch when the engine takes batches); the replies are kept for `firstWake`. */
   initialState(group: ReplicaGroupView): ExternalState {
     if (this.inits === null) {
-      const reqs: Request[] = this.scenario.workloads.map((w) => ({ type: 'init', group: w.name, instances: this.initialInstances(w).map((i) => ({ name: i.name, primary: i.primary })) }));
+      const reqs: Request[] = this.scenario.workloads.map((w, k) => ({ type: 'init', group: w.name, instances: this.initialInstancesOf(w, k).map((i) => ({ name: i.name, primary: i.primary })) }));
       const replies = this.session.callMany(0, reqs);
       this.inits = replies.map((r, k) => {
         const step = this.stepOf(r, 'init', this.scenario.workloads[k]!.name);
