@@ -4,16 +4,16 @@
  * the world refuses replies it cannot act on with one line naming the message.
  */
 import { describe, expect, it } from 'vitest';
-import { clusterSnapshot, decodeIncusReply, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
+import { clusterSnapshot, decodeIncusReply, externalIncusRunner, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
+import { openLoopback } from '../src/engines/external/loopback-module.js';
 import { openIncusLoopback, viewOf } from '../src/engines/external/loopback/incus.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
 import { openModuleEngine } from '../src/engines/external/module.js';
-import { openLoopback } from '../src/engines/external/loopback-module.js';
 import type { HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
 import type { EngineSession } from '../src/engines/external/session.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
-import { SKIP_REASONS, type ClusterView, type SkipCounts } from '../src/engines/incus/engine.js';
+import { SKIP_REASONS, type ClusterView, type IncusAction, type SkipCounts } from '../src/engines/incus/engine.js';
 import type { Micros } from '../src/kernel/time.js';
 import { runIncus } from '../src/run/incus.js';
 import { InputError } from '../src/scenario/errors.js';
@@ -92,6 +92,20 @@ describe('builtin vs the loopback behind the protocol: identical bytes', () => {
     });
   }
 
+  it('externalIncusRunner (the runners table entry) opens the session with the incus hello', () => {
+    const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=1h'] });
+    const hellos: HelloRequest[] = [];
+    const loop = outputsOf((sinks) =>
+      externalIncusRunner(scenario, sinks, (s, hello) => {
+        expect(s).toBe(scenario);
+        hellos.push(hello);
+        return openLoopback(hello, true);
+      }),
+    );
+    expect(hellos.map((h) => [h.engine, h.shape, h.members])).toEqual([['incus', 'rebalancing', ['left', 'right']]]);
+    expect(loop).toEqual(outputsOf((sinks) => runIncus(scenario, sinks)));
+  });
+
   it('the first replies of incus-flipflop, worked by hand from the task schedule', () => {
     // left leads; its daemon started 3h 0m 20s before the run (uptime), so startedAt = −10,820 s.
     // Version 7.0 skips the first minute (task.SkipFirst, 6.21+): ticks at −10,760 s + k·60 s.
@@ -109,7 +123,7 @@ describe('builtin vs the loopback behind the protocol: identical bytes', () => {
     ]);
     expect(log.replies[0]).toEqual({ type: 'step', actions: [], wakeAt: 40_000_000 });
     expect(log.replies[1]).toEqual({ type: 'step', actions: [], wakeAt: 100_000_000 });
-    const third = log.replies[2] as { actions: { type: string; run?: number; leader?: number }[] };
+    const third = log.replies[2] as unknown as { actions: { type: string; run?: number; leader?: number }[] };
     expect(third.actions[0]).toMatchObject({ type: 'run_started', run: 1, leader: 0 });
   });
 });
@@ -271,7 +285,7 @@ function movesOnce(seen: Sent[]): ModuleHandler {
           return {
             type: 'step',
             actions: [
-              { type: 'stamp_last_move', run: 1, vm: 0, value: Math.floor(req.now / 1e6) },
+              ({ type: 'stamp_last_move', run: 1, vm: 0, value: Math.floor(req.now / 1e6) } as IncusAction),
               { type: 'run_finished', run: 1, migrated: 1, outcome: 'done', skips: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as SkipCounts },
             ],
             // earlier than now: the world clamps it to now (a tick at the same instant)
@@ -335,7 +349,7 @@ describe('a policy of our own', () => {
 
   it('the reply to init may not act', () => {
     const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=10m'] });
-    const eager: ModuleHandler = { engine: 'incus', handle: () => ({ type: 'step', actions: [{ type: 'stamp_last_move', run: 1, vm: 0, value: 0 }], wakeAt: null }) };
+    const eager: ModuleHandler = { engine: 'incus', handle: () => ({ type: 'step', actions: [({ type: 'stamp_last_move', run: 1, vm: 0, value: 0 } as IncusAction)], wakeAt: null }) };
     expect(() => runIncusExternal(scenario, {}, moduleSession({ open: () => eager }))).toThrow('the reply to init may not carry actions on message 1 (init at 0 s)');
   });
 });
