@@ -47,6 +47,43 @@ export * as incus from './engines/incus/engine.js';
  */
 export * as requests from './requests/index.js';
 export { VERSION } from './version.js';
+/**
+ * Engines that are not built in (docs/PROTOCOL.md, docs/API.md): the protocol's message types
+ * (`protocol.HelloRequest`, `protocol.Request`, `protocol.StepReply`, …), the typed helpers that
+ * turn pure functions into a module engine, and `prepareEngine`, which imports a scenario's module
+ * engine (`engine: { kind: module, path }`). Await it before `simulate` for such a scenario.
+ *
+ * @example
+ * import { defineReplicaEngine } from 'scalelab';
+ * export default defineReplicaEngine({
+ *   init: (group, instances, now) => ({ state: null, wakeAt: now + 10_000_000 }),
+ *   observe: (state, req, now) => ({ state, actions: [], wakeAt: now + 10_000_000 }),
+ * });
+ */
+export type * as protocol from './engines/external/protocol.js';
+export { PROTOCOL, SHAPE, latestSharedVersion } from './engines/external/protocol.js';
+export {
+  defineReplicaEngine,
+  defineRebalancingEngine,
+  defineVerticalEngine,
+  serveHello,
+  serveMessage,
+  type ModuleEngine,
+  type ModuleHandler,
+  type Sent,
+  type SentBatch,
+  type StepOf,
+  type Report,
+  type InitialInstance,
+  type ObserveRequest,
+  type ReplicaEngineSpec,
+  type RebalancingEngineSpec,
+  type VerticalEngineSpec,
+  type VmInit,
+} from './engines/external/api.js';
+export { prepareEngine, provideModuleEngine } from './engines/external/module.js';
+export { EngineProtocolError } from './engines/external/errors.js';
+export type { EngineSession } from './engines/external/session.js';
 
 /** What `simulate` returns. */
 export interface SimulationOutcome {
@@ -57,7 +94,8 @@ export interface SimulationOutcome {
 
 /**
  * Simulate a loaded scenario in memory and return its summary; writes nothing. `sinks` receive
- * the lines of events.jsonl and timeseries.csv as they are produced, if you want them.
+ * the lines of events.jsonl and timeseries.csv as they are produced, if you want them. For a
+ * module engine (`engine: { kind: module, path }`), `await prepareEngine(scenario)` first.
  *
  * @example simulate(loadScenario('scenarios/albatross-default.yaml')).summary.metrics['scale_ups']!.value // 158
  */

@@ -4,6 +4,8 @@
  * naming the message. Every expected text below is the protocol document's wording, written by
  * hand; none is printed from the code.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkReply, engineLabel, negotiate, wanted } from '../src/engines/external/checked.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
@@ -256,6 +258,9 @@ describe('incus replies', () => {
   const tick = { type: 'tick', cluster } as Request;
   it('requires wakeAt (any integer or null) and checks indices against the cluster', () => {
     stepOk('incus', tick, 600, { type: 'step', actions: [{ type: 'migrate', run: 1, vm: 0, from: 0, to: 1, targetScore: 12, expectedScore: 40 }], wakeAt: 5 });
+    // stamp_last_move has no run (IncusAction in src/engines/incus/engine.ts); value is seconds
+    stepOk('incus', { type: 'migration_result', ok: true, cluster } as Request, 600, { type: 'step', actions: [{ type: 'stamp_last_move', vm: 0, value: 600 }], wakeAt: null });
+    expect(stepFailure('incus', tick, 600, { type: 'step', actions: [{ type: 'migrate', vm: 0, from: 0, to: 1, targetScore: 1, expectedScore: 1 }], wakeAt: null })).toContain('action 1 (migrate): "run" must be an integer ≥ 0');
     expect(stepFailure('incus', tick, 600, { type: 'step', actions: [] })).toContain('"wakeAt" is required in the incus reply to tick');
     expect(stepFailure('incus', tick, 600, { type: 'step', actions: [{ type: 'migrate', run: 1, vm: 1, from: 0, to: 1, targetScore: 1, expectedScore: 1 }], wakeAt: null })).toContain(
       'action 1 (migrate): "vm" must be a VM index from 0 to 0',
@@ -287,5 +292,32 @@ describe('engine labels', () => {
     expect(engineLabel({ ...base, kind: 'external', command: ['python3', 'a.py'] })).toBe('external engine `python3 a.py`');
     expect(engineLabel({ ...base, kind: 'module', path: '/s/p/x.js', cwd: '/s' })).toBe('module engine ./p/x.js');
     expect(engineLabel({ ...base, kind: 'module', path: '/elsewhere/x.js', cwd: '/s' })).toBe('module engine /elsewhere/x.js');
+  });
+});
+
+describe('the minimal Python engine of docs/PROTOCOL.md', () => {
+  const python = (() => {
+    try {
+      execFileSync('python3', ['-c', 'import json, sys'], { stdio: 'ignore' });
+      return 'python3';
+    } catch {
+      return null;
+    }
+  })();
+  it.skipIf(python === null)(`speaks the protocol: hello, init, observe, end${python === null ? ' — SKIPPED: no python3 on PATH' : ''}`, () => {
+    const doc = fs.readFileSync('docs/PROTOCOL.md', 'utf8');
+    const code = /```python\n([\s\S]*?)```/.exec(doc)![1]!;
+    const h = hello('albatross');
+    const init: Request = { type: 'init', group: 'web', instances: [{ name: 'web', primary: true }] };
+    const lines = [h, { id: 1, ...init, now: 0 }, { id: 2, ...observe, now: 10_000_000 }, { id: 3, type: 'end', now: 20_000_000 }].map((m) => JSON.stringify(m)).join('\n');
+    const out = execFileSync(python!, ['-c', code], { input: `${lines}\n`, encoding: 'utf8' }).split('\n').filter((l) => l !== '');
+    expect(out).toHaveLength(4);
+    expect(negotiate(E, h, out[0]!)).toMatchObject({ version: 1, engine: 'albatross' });
+    expect(checkReply(E, 'albatross', 1, init, 0, out[1]!)).toEqual({ id: 1, type: 'step', actions: [] });
+    expect(checkReply(E, 'albatross', 2, observe, 10_000_000, out[2]!)).toEqual({ id: 2, type: 'step', actions: [] });
+    expect(checkReply(E, 'albatross', 3, { type: 'end' }, 20_000_000, out[3]!)).toEqual({ id: 3, type: 'bye' });
+    // a range it does not speak: its error is quoted
+    const v2 = execFileSync(python!, ['-c', code], { input: `${JSON.stringify({ ...h, protocol: { min: 2, max: 3 } })}\n`, encoding: 'utf8' });
+    expect(failure(() => negotiate(E, { ...h, protocol: { min: 2, max: 3 } }, v2.trim()))).toContain('the engine says "speaks protocol 1 to 1"');
   });
 });

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { summaryOf } from './commands.js';
 import { writeFileAtomic } from '../report/files.js';
+import { prepareEngine } from '../engines/external/module.js';
+import { loadScenario } from '../scenario/load.js';
 import { checkMarkdown, checkTable, checkVerdictLine, runCheck } from '../workbench/check.js';
 import { junitXml } from '../workbench/junit.js';
 import { ExitCode } from './exit.js';
@@ -59,8 +61,10 @@ Examples:
   scalelab check scenarios/albatross-default.yaml --markdown pr-comment.md
   scalelab check scenarios/albatross-default.yaml --update`,
     )
-    .action((file: string, flags: CheckCliFlags) => {
+    .action(async (file: string, flags: CheckCliFlags) => {
       const seed = flags.seed !== undefined ? seedFlag(flags.seed, '--seed') : undefined;
+      // a module engine is imported before the (synchronous) check runs the scenario
+      await prepareEngine(loadScenario(file, { sets: flags.set, ...(seed !== undefined ? { seed } : {}), ...(flags.allowOutside ? { allowOutside: true } : {}) }));
       if (flags.junit !== undefined) {
         checkOutputFile(flags.junit, '--junit');
         refuseInputAsOutput([flags.junit], [file, ...(flags.baseline !== undefined ? [flags.baseline] : [])], '--junit');

@@ -9,6 +9,7 @@ import { InputError } from '../scenario/errors.js';
 import { writeFileAtomic } from '../report/files.js';
 import { formatDuration } from '../report/format.js';
 import { VERSION } from '../version.js';
+import { prepareEngine } from '../engines/external/module.js';
 import { checkInput, inputDuration, loadRunDirectory, runScenarioSeeds, seedList, uniqueLabels, type CheckedInput, type LoadedRun, type ScenarioRunOptions } from './inputs.js';
 import { compareMetrics, HEADLINE_METRICS, metricNames, verdictTable, type CompareRun } from './metrics.js';
 import { compareBucketWidth, ROLES, SeriesBuckets } from './series.js';
@@ -113,6 +114,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareOutcome> 
   const loaded: LoadedRun[] = [];
   for (const input of checked) {
     const buckets = new SeriesBuckets(width, count);
+    if (input.kind === 'scenario') await prepareEngine(input.scenario); // a module engine, imported once
     loaded.push(input.kind === 'scenario' ? runScenarioSeeds(input, opts.sets, seeds, buckets, opts.progress) : await loadRunDirectory(input, buckets));
   }
   const names = inputNames(loaded.map((l) => l.run));

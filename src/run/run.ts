@@ -29,6 +29,7 @@ import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
 import { OutputSizeWatch } from './output-size.js';
 import { buildLoadSources } from '../load/index.js';
+import { prepareEngine } from '../engines/external/module.js';
 
 /**
  * What running one scenario yields, whatever the engine: the summary (everything in
@@ -205,6 +206,8 @@ export function runInputs(scenario: Scenario): string[] {
 
 /** Simulate `scenario` and write all outputs under `opts.outDir`. */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunOutcome> {
+  // a module engine is imported before anything is written (a bad module: one line, exit 2)
+  await prepareEngine(scenario);
   const outDir = opts.outDir;
   refuseInputAsOutput(RUN_OUTPUTS.map((f) => path.join(outDir, f)), runInputs(scenario), '--out');
   // the folders this call creates (real paths), removed again on failure; never one that existed

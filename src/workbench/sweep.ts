@@ -32,6 +32,7 @@ import { InlineExecutor, runAll, WorkerPool, type Executor } from './pool.js';
 import { writeSweepReport } from './report.js';
 import { traceCoverage } from '../run/run.js';
 import { deriveSeeds } from './seeds.js';
+import { prepareEngine } from '../engines/external/module.js';
 import { readSweepSection, sweepDefinition, type SweepDefinition, type SweepFlags } from './spec.js';
 
 /** Progress of a sweep, reported after each run. */
@@ -88,6 +89,8 @@ export interface SweepOutcome {
 /** Run (or resume) a sweep. Bad input throws `InputError` before anything is written. */
 export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const prepared = prepareSweep(opts);
+  // a module engine, imported here for the in-process executor (each worker imports its own)
+  await prepareEngine(prepared.scenario);
   const { header } = prepared;
   if (opts.warn) for (const line of traceCoverage(prepared.scenario)) opts.warn(line);
   const outDir = opts.outDir ?? defaultOutDir(header.scenario.name, opts.shard);
@@ -162,6 +165,7 @@ export function prepareSweep(opts: SweepOptions): { header: SweepHeader; runs: P
   const flags: SweepFlags = { grid: [], constraint: [], heatmap: [], ...opts.flags };
   const catalog = metricCatalog(scenario.engine.name);
   const definition = sweepDefinition(readSweepSection(text, file, catalog), flags, catalog);
+  refuseEngineAxes(definition);
   probeAxes(text, file, sets, scenario.seed, definition, opts.allowOutside === true);
   const plan: SweepPlan = { axes: definition.axes, random: definition.random, sampleSeed: scenario.seed, seeds: deriveSeeds(scenario.seed, definition.seeds) };
   const points = enumeratePoints(plan);
@@ -244,6 +248,24 @@ export function probeAxes(text: string, file: string, sets: readonly string[], s
         throw new InputError(probeMessage(err, value), { ...where, key: err.key ?? axis.key });
       }
     }
+  }
+}
+
+/** Engine keys a sweep cannot vary: who decides is fixed for a sweep (one module import, one command). */
+const FIXED_ENGINE_KEYS = ['engine.kind', 'engine.path', 'engine.command'];
+
+/**
+ * Refuse a sweep axis on `engine.kind`, `engine.path` or `engine.command` (or an element of it):
+ * a sweep's runs share one engine. Run one sweep per engine and compare them instead.
+ *
+ * @example refuseEngineAxes(def) // an axis engine.path throws "s.yaml:12: engine.path: cannot be a sweep axis: …"
+ */
+export function refuseEngineAxes(def: SweepDefinition): void {
+  for (const axis of def.axes) {
+    const fixed = FIXED_ENGINE_KEYS.find((k) => axis.key === k || axis.key.startsWith(`${k}[`) || axis.key.startsWith(`${k}.`));
+    if (fixed === undefined) continue;
+    const where = def.origins[axis.key] ?? { file: '--grid' };
+    throw new InputError(`cannot be a sweep axis: the runs of a sweep share one engine (${fixed}); run one sweep per engine and compare them`, { ...where, key: axis.key });
   }
 }
 

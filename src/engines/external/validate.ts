@@ -246,7 +246,8 @@ const RUN_OUTCOMES = ['done', 'aborted', 'abandoned', 'crashed'];
 function checkIncus(a: Obj, at: At, cluster: ClusterSnapshot | null): void {
   const members = cluster === null ? Number.MAX_SAFE_INTEGER : cluster.members.length;
   const vms = cluster === null ? Number.MAX_SAFE_INTEGER : cluster.vms.length;
-  int(a, 'run', at, 0);
+  // every action but stamp_last_move belongs to a rebalancing run
+  if (a['type'] !== 'stamp_last_move') int(a, 'run', at, 0);
   switch (a['type']) {
     case 'run_started': {
       member(a, 'leader', at, members);
