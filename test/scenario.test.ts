@@ -435,7 +435,7 @@ describe('bad input', () => {
   });
 
   it('unknown engine', () => {
-    expectAt(errorOf(MINIMAL.replace('name: albatross', 'name: kubernetes')), 4, 'engine.name', /^unknown engine "kubernetes"; expected one of: albatross, hpa, incus, neon, kraftcloud$/);
+    expectAt(errorOf(MINIMAL.replace('name: albatross', 'name: kubernetes')), 4, 'engine.name', /^unknown engine "kubernetes"; expected one of: albatross, hpa, incus, neon, kraftcloud, replica$/);
   });
 
   it('unknown variant', () => {

@@ -5,6 +5,7 @@ import { hpaDescriptor } from './hpa/descriptor.js';
 import { incusDescriptor } from './incus/descriptor.js';
 import { kraftcloudDescriptor } from './kraftcloud/descriptor.js';
 import { neonDescriptor } from './neon/descriptor.js';
+import { replicaDescriptor } from './replica/descriptor.js';
 
 export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([
   [albatrossDescriptor.name, albatrossDescriptor],
@@ -12,6 +13,8 @@ export const engines: ReadonlyMap<string, EngineDescriptor> = new Map([
   [incusDescriptor.name, incusDescriptor],
   [neonDescriptor.name, neonDescriptor],
   [kraftcloudDescriptor.name, kraftcloudDescriptor],
+  // the generic dialect for users' own engines (kind module or external only)
+  [replicaDescriptor.name, replicaDescriptor],
 ]);
 
 /** Look up an engine descriptor; undefined when unknown. */

@@ -83,7 +83,10 @@ import {
   type SchedulerModel,
 } from '../engines/neon/plugin.js';
 import { COMPUTE_UNIT, cu, GiB, hasFieldGreater, sameRes, showRes, type Resources } from '../engines/neon/resources.js';
+import { EngineProtocolError } from '../engines/external/errors.js';
 import { scenarioSummary } from './header.js';
+import type { AgentAction, AgentInit, AgentStep, NeonAgents } from '../engines/neon/agents.js';
+import { NeonMirror } from '../engines/neon/mirror.js';
 import { anyAction, mayStayQuiet, onlyPluginRequest, pluginTickAt, quietUntil, steadyAnswerQuietUntil, steadyRequest } from './neon-quiet.js';
 import type { RunSinks } from './albatross.js';
 import type { Simulated } from './run.js';
@@ -124,6 +127,13 @@ export interface NeonSimulation {
 /** Driver switches for tests: `fastPath: false` calls the agent core every time (default true). */
 export interface NeonOptions {
   fastPath?: boolean;
+  /**
+   * The agents are outside the world (an external or module engine, src/engines/external/neon.ts):
+   * the world talks to them through `NeonAgents` and keeps a `NeonMirror` per VM. This is the
+   * external path: no fast path, the readings handed at every sample, and no request jitter drawn
+   * (the agents draw their own).
+   */
+  agents?: NeonAgents;
 }
 
 /** A migration in flight. */
@@ -185,7 +195,8 @@ export function pluginConfigOf(config: Record<string, unknown>, options: Record<
 
 /** Run the scenario to its end. */
 export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: NeonOptions = {}): NeonSimulation {
-  const fastPath = options.fastPath ?? true;
+  const outside = options.agents;
+  const fastPath = outside === undefined && (options.fastPath ?? true);
   const spec = scenario.cluster;
   const neon = spec?.neon;
   if (spec === undefined || neon === undefined) throw new Error(`scenario ${scenario.name} has no cluster: section for engine neon`);
@@ -254,6 +265,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     ...lfcLoaded.map((x) => ({ name: `${vms[x.i]!.name}/lfc`, load: x.load! })),
   ]);
   const lfcSlot = new Int32Array(vms.length).fill(-1);
+  // external path: the LFC buckets read since each agent was last told (null: none new)
+  const lfcOut: Array<readonly number[] | null> | null = outside !== undefined ? new Array<readonly number[] | null>(vms.length).fill(null) : null;
   for (const x of lfcLoaded) lfcSlot[x.i] = load.slotOf.get(`${vms[x.i]!.name}/lfc`)!;
   // LFC: per VM the working set now (bytes) and the largest of each of the last 60 minutes
   const LFC_MINUTES = 60;
@@ -536,15 +549,20 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   /** NeonVM finished resizing VM `v` (or the resize waited for a migration to end). */
   const applyResize = (v: number, t: Micros): void => {
     const s = agentOf(v);
-    const vm = vms[v]!;
     const target = s.neonvm.ongoing!;
+    neonvmDone(s);
+    resizeVm(v, t, target);
+  };
+
+  /** VM `v` now has `target` (NeonVM's resize done): its node's allocation, metrics, event. */
+  const resizeVm = (v: number, t: Micros, target: Resources): void => {
+    const vm = vms[v]!;
     const n = nodeOf(v);
     nodeCpu[n] += target.cpu - vm.cpu;
     nodeMem[n] += target.mem - vm.mem;
     const before = { cpu: vm.cpu, mem: vm.mem };
     vm.cpu = target.cpu;
     vm.mem = target.mem;
-    neonvmDone(s);
     metrics.resized(v, t, vm.cpu, vm.mem);
     checkNode(n, t);
     log(t, 'resized', { vm: vm.name, node: members[n]!.name, from: showRes(before), to: showRes(target) });
@@ -609,8 +627,19 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
   };
 
   const finishMigration = (v: number, t: Micros, ok: boolean): void => {
+    if (!endMigration(v, t, ok)) return;
+    const vm = vms[v]!;
+    if (vm.resizeDeferred) {
+      vm.resizeDeferred = false;
+      applyResize(v, t);
+    }
+    step(v, t);
+  };
+
+  /** The world's part of a migration's end (false: none in flight for VM `v`). */
+  const endMigration = (v: number, t: Micros, ok: boolean): boolean => {
     const m = migrations.get(v);
-    if (m === undefined || m.done) return;
+    if (m === undefined || m.done) return false;
     m.done = true;
     migrations.delete(v);
     const vm = vms[v]!;
@@ -643,11 +672,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     chart.migrationsTotal++;
     if (chart.migrations.length < MAX_CHART_MIGRATIONS) chart.migrations.push({ vm: vm.name, from: src.name, to: dst.name, start: m.start / 1e6, end: t / 1e6, downtime: ok ? m.downtime / 1e6 : 0, ok });
     log(t, ok ? 'migration_done' : 'migration_failed', { vm: vm.name, from: src.name, to: dst.name, seconds: r6((t - m.start) / 1e6), downtime_s: ok ? r6(m.downtime / 1e6) : 0 });
-    if (vm.resizeDeferred) {
-      vm.resizeDeferred = false;
-      applyResize(v, t);
-    }
-    step(v, t);
+    return true;
   };
 
   /** Watermark model: after a reconcile, migrate what the plugin wants off node `n`. */
@@ -675,27 +700,7 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
 
   // --- the 5 s sample ---------------------------------------------------------------------
   const sample = (t: Micros): void => {
-    counts.rounds++;
-    if (t % loadStep === 0) {
-      sampleAll(load.sources, t, demand);
-      for (let v = 0; v < vms.length; v++) {
-        const vm = vms[v]!;
-        const c = cpuSlot[v]! >= 0 ? demand[cpuSlot[v]!]! : 0;
-        const mGiB = memSlot[v]! >= 0 ? demand[memSlot[v]!]! : 0;
-        const memBytes = Math.round(mGiB * GiB);
-        const memChanged = memBytes !== vm.memDemand;
-        vm.cpuDemand = c;
-        vm.memDemand = memBytes;
-        if (lfcSlot[v]! >= 0) wssNow[v] = Math.max(0, demand[lfcSlot[v]!]!) * GiB;
-        metrics.demand(v, t, c, memBytes);
-        if (t === 0 && spec.host.initial_loadavg === 'steady') vm.steadyLoad();
-        if (memChanged) monitorCheck(v, t);
-      }
-      counts.records += vms.length;
-    }
-    if (acfg.enableLFCMetrics) lfcSample(t);
-    bank.sampleLoads();
-    sampled = true;
+    sampleLoads(t);
     // with the fast path and no LFC the goal comes from the readings and the core gets them only
     // when it is called; otherwise every agent gets them now
     const eager = !fastPath || acfg.enableLFCMetrics;
@@ -717,6 +722,36 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       if (t < cycle[o + QUIET_AT]! && goal === cycle[o + QUIET_GOAL]) counts.agentSkips++;
       else step(v, t);
     }
+    sampleOutputs(t);
+  };
+
+  /** The world's part of the 5 s sample: demands on load steps, LFC, load averages. */
+  const sampleLoads = (t: Micros): void => {
+    counts.rounds++;
+    if (t % loadStep === 0) {
+      sampleAll(load.sources, t, demand);
+      for (let v = 0; v < vms.length; v++) {
+        const vm = vms[v]!;
+        const c = cpuSlot[v]! >= 0 ? demand[cpuSlot[v]!]! : 0;
+        const mGiB = memSlot[v]! >= 0 ? demand[memSlot[v]!]! : 0;
+        const memBytes = Math.round(mGiB * GiB);
+        const memChanged = memBytes !== vm.memDemand;
+        vm.cpuDemand = c;
+        vm.memDemand = memBytes;
+        if (lfcSlot[v]! >= 0) wssNow[v] = Math.max(0, demand[lfcSlot[v]!]!) * GiB;
+        metrics.demand(v, t, c, memBytes);
+        if (t === 0 && spec.host.initial_loadavg === 'steady') vm.steadyLoad();
+        if (memChanged) monitorCheck(v, t);
+      }
+      counts.records += vms.length;
+    }
+    if (acfg.enableLFCMetrics) lfcSample(t);
+    bank.sampleLoads();
+    sampled = true;
+  };
+
+  /** The sample's outputs: a chart point and time-series rows on their steps. */
+  const sampleOutputs = (t: Micros): void => {
     if (t % chartStep === 0) chartPoint(t);
     if (sinks.timeseries !== undefined && t % scenario.output.timeseries_step === 0) writeSeries(t);
   };
@@ -745,7 +780,8 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
         if (value > running) running = value;
         buckets[k] = Math.floor(running / LFC_PAGE_BYTES);
       }
-      lfcUpdated(agentOf(v), buckets);
+      if (lfcOut !== null) lfcOut[v] = buckets;
+      else lfcUpdated(agentOf(v), buckets);
     }
   };
 
@@ -945,8 +981,224 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
     }
   };
 
+  // --- the external path: agents outside the world ----------------------------------------
+  // Chosen once, here: the built-in path above never runs any of this. The world is the same; only
+  // what it read from an agent's state it now reads from the VM's mirror, and each thing that
+  // happens to an agent is one call of `outside` answered by its requests and its wake-up.
+  const mirrors: NeonMirror[] = outside === undefined ? [] : vms.map((vm, v) => new NeonMirror({ cpu: vm.cpu, mem: vm.mem }, agents[v]!.vm.min, agents[v]!.vm.max));
+
+  /** Record VM `v`'s goal (CU) as `recordGoal` does, its bounds from the mirror. */
+  const recordGoalOutside = (v: number, t: Micros, goal: number): void => {
+    const { min, max } = mirrors[v]!;
+    const unit = acfg.computeUnit;
+    metrics.goal(v, t, Math.max(Math.min(unit.cpu * goal, max.cpu), min.cpu), Math.max(Math.min(unit.mem * goal, max.mem), min.mem));
+  };
+
+  /** A request the world cannot carry out: the agent broke the protocol's rules for the dialect. */
+  const refuse = (v: number, t: Micros, a: AgentAction, why: string): never => {
+    throw new EngineProtocolError(`neon engine`, `action ${a.type} for ${vms[v]!.name} at ${t / 1e6} s refused: ${why}`);
+  };
+
+  /** Carry out one of agent `v`'s requests at `t`, as `act` does minus the agent's bookkeeping. */
+  const actOutside = (v: number, t: Micros, a: AgentAction): void => {
+    const m = mirrors[v]!;
+    switch (a.type) {
+      case 'plugin_request':
+        if (m.pluginOngoing) refuse(v, t, a, 'a plugin request is in flight');
+        m.pluginOngoing = true;
+        m.asked = a.target;
+        mail[v * MAIL + SENT_TARGET] = a.target;
+        mail[v * MAIL + SENT_LAST_PERMIT] = a.lastPermit;
+        sendPluginRequest(v, t);
+        break;
+      case 'neonvm_request':
+        if (m.neonvmTarget !== null) refuse(v, t, a, 'a NeonVM resize is in flight');
+        m.neonvmTarget = a.target;
+        resizeFails[v] = fails(failP.neonvm) ? 1 : 0;
+        queue.push(t + neon.neonvm_latency, EV_RESIZE, v, PRIO_MESSAGE);
+        break;
+      case 'monitor_upscale':
+        if (m.monitorOngoing !== null) refuse(v, t, a, 'a vm-monitor request is in flight');
+        m.monitorOngoing = { kind: 'upscale', requested: a.target };
+        upFails[v] = fails(failP.monitor) ? 1 : 0;
+        queue.push(t + 2 * neon.monitor_latency, EV_MON_UP_DONE, v, PRIO_MESSAGE);
+        break;
+      case 'monitor_downscale':
+        if (m.monitorOngoing !== null) refuse(v, t, a, 'a vm-monitor request is in flight');
+        m.monitorOngoing = { kind: 'downscale', requested: a.target };
+        queue.push(t + neon.monitor_latency, EV_MON_DOWN_REQ, v, PRIO_MESSAGE);
+        break;
+    }
+  };
+
+  /** Carry out agent `v`'s answer at `t`: its requests in order, then its wake-up ("wake me by"). */
+  const applyStep = (v: number, t: Micros, r: AgentStep): void => {
+    counts.engineCalls++;
+    for (const a of r.actions) actOutside(v, t, a);
+    if (r.wakeAt !== null) wakeBy(v, t, r.wakeAt);
+  };
+
+  /** NeonVM finished resizing VM `v` to the mirror's target. */
+  const applyResizeOutside = (v: number, t: Micros): void => {
+    const m = mirrors[v]!;
+    const target = m.neonvmTarget!;
+    m.neonvmTarget = null;
+    m.using = target;
+    resizeVm(v, t, target);
+  };
+
+  /** The 5 s sample with the agents outside: every agent gets its readings (one batch), then acts in VM order. */
+  const sampleOutside = (t: Micros): void => {
+    sampleLoads(t);
+    const readingsNow: SystemMetrics[] = new Array<SystemMetrics>(vms.length);
+    for (let v = 0; v < vms.length; v++) {
+      const o = v * CYCLE;
+      cycle[o + READ1] = bank.load1(v);
+      read5[v] = bank.load5(v);
+      readUsage[v] = bank.memoryUsage(v);
+      if (acfg.enableLFCMetrics) readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
+      readingsNow[v] = { load1: cycle[o + READ1]!, load5: read5[v]!, memoryUsageBytes: readUsage[v]!, memoryCachedBytes: readCached[v]! };
+    }
+    const lfcNow = lfcOut!.slice();
+    lfcOut!.fill(null);
+    const replies = outside!.sample(t, readingsNow, lfcNow);
+    for (let v = 0; v < vms.length; v++) {
+      const r = replies[v]!;
+      const goal = r.goalCU!;
+      const o = v * CYCLE;
+      if (goal !== cycle[o + LAST_GOAL]) {
+        cycle[o + LAST_GOAL] = goal;
+        recordGoalOutside(v, t, goal);
+      }
+      applyStep(v, t, r);
+    }
+    sampleOutputs(t);
+  };
+
+  /** Heap events with the agents outside; the world's own events go to `dispatch`. */
+  const dispatchOutside = (t: Micros, kind: number, arg: number): void => {
+    const ag = outside!;
+    const v = arg;
+    switch (kind) {
+      case EV_SAMPLE:
+        sampleOutside(t);
+        if (t + LOAD_FREQ < end) queue.push(t + LOAD_FREQ, EV_SAMPLE, 0, PRIO_SAMPLE);
+        if (sinks.progress && counts.rounds % 200 === 0) sinks.progress(t / end);
+        break;
+      case EV_WAKE:
+        if (cycle[v * CYCLE + WAKE_AT] !== t) break;
+        cycle[v * CYCLE + WAKE_AT] = -1;
+        applyStep(v, t, ag.tick(v, t));
+        break;
+      case EV_PLUGIN_RESP: {
+        const m = mirrors[v]!;
+        const permit = mail[v * MAIL + ANSWER];
+        if (permit === null || permit === undefined) {
+          m.pluginOngoing = false;
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'plugin' });
+          applyStep(v, t, ag.pluginAnswer(v, t, null));
+          break;
+        }
+        const before = m.permit ?? m.using;
+        const asked = m.asked!;
+        m.pluginAnswered(permit);
+        if (hasFieldGreater(asked, permit) && hasFieldGreater(asked, before)) {
+          const gotMore = hasFieldGreater(permit, before);
+          if (gotMore) metrics.counts.partly++;
+          else metrics.counts.denied++;
+          if (chart.marks.length < MAX_CHART_MARKS) chart.marks.push({ t: t / 1e6, vm: vms[v]!.name, kind: gotMore ? 'partly granted' : 'denied', charted: chartVmSet.has(v) });
+          log(t, gotMore ? 'upscale_partly_granted' : 'upscale_denied', { vm: vms[v]!.name, asked: showRes(asked), permit: showRes(permit) });
+        }
+        applyStep(v, t, ag.pluginAnswer(v, t, permit));
+        break;
+      }
+      case EV_RESIZE:
+        if (resizeFails[v] === 1) {
+          resizeFails[v] = 0;
+          mirrors[v]!.neonvmTarget = null;
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'neonvm' });
+          applyStep(v, t, ag.neonvmResult(v, t, false));
+          break;
+        }
+        if (vms[v]!.migratingSince >= 0) {
+          vms[v]!.resizeDeferred = true;
+          break;
+        }
+        applyResizeOutside(v, t);
+        applyStep(v, t, ag.neonvmResult(v, t, true));
+        break;
+      case EV_MON_UP_DONE: {
+        const m = mirrors[v]!;
+        const ongoing = m.monitorOngoing!;
+        m.monitorOngoing = null;
+        if (upFails[v] === 1) {
+          upFails[v] = 0;
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'monitor' });
+          applyStep(v, t, ag.monitorResult(v, t, 'upscale', 'failed'));
+          break;
+        }
+        monitors[v]!.threshold = thresholdFor(mcfg, ongoing.requested.mem);
+        monitorCheck(v, t);
+        applyStep(v, t, ag.monitorResult(v, t, 'upscale', 'approved'));
+        break;
+      }
+      case EV_MON_DOWN_REQ: {
+        const target = mirrors[v]!.monitorOngoing!.requested;
+        const verdict = approveDownscale(mcfg, vms[v]!.monitorMemory(), 5, target.mem);
+        downOk[v] = fails(failP.monitor) ? -1 : verdict.ok ? 1 : 0;
+        if (downOk[v] === 1) monitors[v]!.threshold = thresholdFor(mcfg, target.mem);
+        queue.push(t + neon.monitor_latency, EV_MON_DOWN_RESP, v, PRIO_MESSAGE);
+        break;
+      }
+      case EV_MON_DOWN_RESP: {
+        const m = mirrors[v]!;
+        const requested = m.monitorOngoing!.requested;
+        m.monitorOngoing = null;
+        if (downOk[v] === 1) {
+          applyStep(v, t, ag.monitorResult(v, t, 'downscale', 'approved'));
+          break;
+        }
+        if (downOk[v] === -1) {
+          metrics.counts.requestFailures++;
+          log(t, 'request_failed', { vm: vms[v]!.name, to: 'monitor' });
+          applyStep(v, t, ag.monitorResult(v, t, 'downscale', 'failed'));
+          break;
+        }
+        metrics.counts.monitorDenied++;
+        log(t, 'downscale_denied', { vm: vms[v]!.name, target: showRes(requested) });
+        applyStep(v, t, ag.monitorResult(v, t, 'downscale', 'denied'));
+        break;
+      }
+      case EV_MON_ASK:
+        applyStep(v, t, ag.monitorUpscaleRequest(v, t, false, true));
+        break;
+      case EV_MIG_DONE:
+      case EV_MIG_FAIL: {
+        if (!endMigration(v, t, kind === EV_MIG_DONE)) break;
+        const vm = vms[v]!;
+        if (vm.resizeDeferred) {
+          // the deferred resize's result is the agent's step, as neonvmDone + step are in `finishMigration`
+          vm.resizeDeferred = false;
+          applyResizeOutside(v, t);
+          applyStep(v, t, ag.neonvmResult(v, t, true));
+        } else applyStep(v, t, ag.tick(v, t));
+        break;
+      }
+      default:
+        dispatch(t, kind, arg);
+    }
+  };
+
+  if (outside !== undefined) {
+    const inits: AgentInit[] = vms.map((vm, v) => ({ name: vm.name, using: mirrors[v]!.using, min: mirrors[v]!.min, max: mirrors[v]!.max, monitorActive: true }));
+    const replies = outside.init(0, inits);
+    for (let v = 0; v < vms.length; v++) applyStep(v, 0, replies[v]!);
+  }
   queue.push(0, EV_SAMPLE, 0, PRIO_SAMPLE);
-  counts.heapEvents = runUntil(queue, end, dispatch);
+  counts.heapEvents = runUntil(queue, end, outside === undefined ? dispatch : dispatchOutside);
   for (const s of load.sources) s.close();
   const finished = metrics.finish(end);
   const perVm: NeonSimulation['perVm'] = {};

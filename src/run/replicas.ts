@@ -153,6 +153,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const roundSensor = sensor.kind === 'round' ? sensor : null;
   const timerSensor = sensor.kind === 'timer' ? sensor : null;
   const batchSensor = roundSensor !== null && roundSensor.roundBatch !== undefined ? roundSensor : null;
+  const batchChunk = batchSensor?.batchChunk ?? BATCH_CHUNK;
   const cooldownStart = report.cooldownStart;
 
   const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec));
@@ -578,7 +579,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     const oneByOne = batchSensor === null || sampleTs ? all : chartGroups;
     for (let wi = 0; wi < oneByOne; wi++) groupRound(workloads[wi]!, t, sampleTs);
     // in chunks, so that a chunk's workloads and instances are still in cache for the next pass
-    for (let from = oneByOne; from < all; from += BATCH_CHUNK) batchRound(from, Math.min(all, from + BATCH_CHUNK), t);
+    for (let from = oneByOne; from < all; from += batchChunk) batchRound(from, Math.min(all, from + batchChunk), t);
   };
 
   /** One group's round: settle and sample its instances, decide, act, take the next demand, measure, and its series and chart point. */

@@ -29,6 +29,7 @@ import { scenarioSummary } from './header.js';
 import { InputError } from '../scenario/errors.js';
 import { OutputSizeWatch } from './output-size.js';
 import { buildLoadSources } from '../load/index.js';
+import { externalRunnerFor } from '../engines/external/runners.js';
 import { prepareEngine } from '../engines/external/module.js';
 
 /**
@@ -72,10 +73,25 @@ export const runners = new Map<string, Runner>([
   ['neon', runNeon],
 ]);
 
+/**
+ * The runner of `scenario`: its engine's built-in runner, or for `engine.kind: module | external`
+ * the dialect's external runner (src/engines/external/runners.ts); undefined when there is none.
+ *
+ * @example runnerFor(scenario) === runners.get('hpa') // for a built-in hpa scenario
+ */
+export function runnerFor(scenario: Scenario): Runner | undefined {
+  const kind = scenario.engine.kind;
+  return kind === undefined || kind === 'builtin' ? runners.get(scenario.engine.name) : externalRunnerFor(scenario);
+}
+
 /** Simulate a scenario with its engine's runner, streaming to `sinks`; writes no files. */
 export function simulateScenario(scenario: Scenario, sinks: RunSinks = {}): Simulated {
-  const runner = runners.get(scenario.engine.name);
-  if (!runner) throw new InputError(`no simulation world for engine "${scenario.engine.name}"`, { file: scenario.file, key: 'engine.name' });
+  const runner = runnerFor(scenario);
+  if (!runner) {
+    const kind = scenario.engine.kind;
+    const what = kind === 'module' || kind === 'external' ? `no ${kind} engines for engine "${scenario.engine.name}" yet` : `no simulation world for engine "${scenario.engine.name}"`;
+    throw new InputError(what, { file: scenario.file, key: kind === 'module' || kind === 'external' ? 'engine.kind' : 'engine.name' });
+  }
   const sim = runner(scenario, sinks);
   // `output.groups: none`: no per-group part (the Albatross runner does not even build it)
   if (scenario.output.groups === 'none' && Object.keys(sim.summary.groups).length > 0) sim.summary = { ...sim.summary, groups: {} };
@@ -197,11 +213,31 @@ export function removeStaleOutputs(outDir: string, written: readonly string[]): 
   }
 }
 
-/** The files a run reads: the scenario and its traces (an output must not be one of them). */
+/**
+ * The files a run reads: the scenario, its traces, a module engine's file and the words of an
+ * external engine's command that are files in its working directory (an output must not be one
+ * of them).
+ *
+ * @example runInputs(s) // ['scenarios/x.yaml', '/abs/traces/a.csv', '/abs/scenarios/my_engine.py']
+ */
 export function runInputs(scenario: Scenario): string[] {
   const loads = [...scenario.workloads.map((w) => w.load), ...(scenario.cluster?.vms ?? []).map((v) => v.load)];
   const traces = loads.flatMap((l) => (l !== null && l.kind === 'trace' ? [l.trace.file] : []));
-  return [scenario.file, ...traces];
+  return [scenario.file, ...traces, ...engineInputs(scenario.engine)];
+}
+
+/** A module engine's file; the words of an external command naming an existing file relative to `cwd`. */
+function engineInputs(engine: Scenario['engine']): string[] {
+  if (engine.kind === 'module' && engine.path) return [engine.path];
+  if (engine.kind !== 'external' || !engine.command) return [];
+  const cwd = engine.cwd ?? process.cwd();
+  return engine.command.map((word) => path.resolve(cwd, word)).filter((file) => {
+    try {
+      return fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Simulate `scenario` and write all outputs under `opts.outDir`. */

@@ -60,12 +60,29 @@ export function scenarioParser(text: string, file: string): (opts?: LoadOptions)
 function resolveParsed(doc: Document, lines: LineCounter, file: string, plain: unknown, opts: LoadOptions): Scenario {
   const { doc: data, paths } = applySetsTracked(plain, opts.sets ?? []);
   const locate = makeLocator(doc, lines, file, paths);
+  defaultEngineName(data);
   validate(data, locate);
   const raw = data as RawScenario;
   const fail = (path: KeyPath, message: string): never => {
     throw new InputError(message, locate(path));
   };
   return resolveScenario(raw, { file, seed: opts.seed ?? raw.seed ?? 1, fail, ...(opts.allowOutside ? { allowOutside: true } : {}) });
+}
+
+/**
+ * `engine.name` defaults to `replica` (the generic dialect, docs/engines/replica.md) when
+ * `engine.kind` is `module` or `external`; it stays required for built-in engines. Done on the
+ * parsed document before validation, since the schema's per-engine branches key on the name.
+ * `data` is the run's private copy (see `scenarioParser`).
+ *
+ * @example defaultEngineName({ engine: { kind: 'external', command: ['python3', 'p.py'] } }) // engine.name is now 'replica'
+ */
+export function defaultEngineName(data: unknown): void {
+  if (data === null || typeof data !== 'object') return;
+  const engine = (data as Record<string, unknown>)['engine'];
+  if (engine === null || typeof engine !== 'object' || Array.isArray(engine)) return;
+  const e = engine as Record<string, unknown>;
+  if (e['name'] === undefined && (e['kind'] === 'module' || e['kind'] === 'external')) e['name'] = 'replica';
 }
 
 /**

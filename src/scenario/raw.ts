@@ -26,10 +26,19 @@ export interface RawScenario {
 }
 
 export interface RawEngine {
+  /** the dialect; defaults to `replica` before validation when `kind` is module or external (load.ts) */
   name: string;
   variant?: string;
   config?: Record<string, unknown>;
   options?: Record<string, unknown>;
+  /** who decides: the built-in core (default), a JS module in process, or a child process */
+  kind?: 'builtin' | 'module' | 'external';
+  /** kind external: the program and its arguments */
+  command?: string[];
+  /** kind module or external: the per-message timeout */
+  timeout?: RawDuration;
+  /** kind module: the module file, relative to the scenario's folder */
+  path?: string;
 }
 
 export type RawLatency = RawDuration | { fixed: RawDuration } | { uniform: [RawDuration, RawDuration] } | { lognormal: { median: RawDuration; p99: RawDuration } };

@@ -3,7 +3,10 @@
  * parse durations to µs, check bounds and the descriptor's cross-key checks, and build the
  * options from the variant's preset plus the scenario's overrides.
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { parseIncusDuration, formatDuration } from '../kernel/time.js';
+import { REPLICA_DIALECT } from '../engines/replica/descriptor.js';
 import type { EngineDescriptor, KeySpec, VariantSpec } from '../engines/descriptor.js';
 import { engines, findEngine } from '../engines/registry.js';
 import { micros, show, type ResolveContext } from './context.js';
@@ -22,7 +25,54 @@ export function resolveEngine(raw: RawEngine, ctx: ResolveContext): EngineSpec {
   if (problem !== undefined) ctx.fail(['engine', 'config', problem.key], problem.message);
   const options = resolveKeys(descriptor.options, variant.options, raw.options ?? {}, ['engine', 'options'], ctx);
   if (descriptor.resolveConfig) config = descriptor.resolveConfig(config, options, structured, { file: ctx.file, fail: (path, message) => ctx.fail(['engine', 'config', ...path], message) });
-  return { name: descriptor.name, variant: variant.name, config, options };
+  const spec: EngineSpec = { name: descriptor.name, variant: variant.name, config, options };
+  return raw.kind === undefined && raw.command === undefined && raw.timeout === undefined && raw.path === undefined ? builtinOnly(spec, ctx) : withKind(spec, raw, ctx);
+}
+
+/** Default per-message timeout of module and external engines. */
+export const ENGINE_TIMEOUT_DEFAULT = '2s';
+/** Bounds of `engine.timeout` (µs): 1 ms to 10 min. */
+export const ENGINE_TIMEOUT_MIN = 1_000;
+export const ENGINE_TIMEOUT_MAX = 600_000_000;
+
+/** A built-in engine (no `kind` written): the spec as before, refused for a dialect without a core. */
+function builtinOnly(spec: EngineSpec, ctx: ResolveContext): EngineSpec {
+  if (spec.name === REPLICA_DIALECT) ctx.fail(['engine', 'kind'], 'engine replica has no built-in core; give kind: module (with path) or kind: external (with command)');
+  return spec;
+}
+
+/**
+ * `engine.kind` and the keys that go with it: `command` only and always with `external`, `path`
+ * only and always with `module` (resolved against the scenario's folder, a .js or .mjs file that
+ * exists), `timeout` with either (default 2 s, 1 ms to 10 min). `cwd` is the scenario's folder.
+ *
+ * @example withKind(spec, { name: 'hpa', kind: 'external', command: ['python3', 'hpa.py'] }, ctx) // { …spec, kind: 'external', command: [...], timeout: 2_000_000, path: null, cwd: '/abs/scenarios' }
+ */
+function withKind(spec: EngineSpec, raw: RawEngine, ctx: ResolveContext): EngineSpec {
+  const kind = raw.kind ?? 'builtin';
+  if (kind === 'builtin') {
+    for (const key of ['command', 'path', 'timeout'] as const) {
+      if (raw[key] !== undefined) ctx.fail(['engine', key], `only for kind ${key === 'command' ? 'external' : key === 'path' ? 'module' : 'module or external'}; this engine is built in (kind: builtin)`);
+    }
+    return builtinOnly({ ...spec, kind }, ctx);
+  }
+  if (kind === 'external' && raw.path !== undefined) ctx.fail(['engine', 'path'], 'only for kind module; an external engine is started by engine.command');
+  if (kind === 'module' && raw.command !== undefined) ctx.fail(['engine', 'command'], 'only for kind external; a module engine is loaded from engine.path');
+  if (kind === 'external' && raw.command === undefined) ctx.fail(['engine', 'command'], 'required for kind external: the program and its arguments, e.g. [python3, my_engine.py]');
+  if (kind === 'module' && raw.path === undefined) ctx.fail(['engine', 'path'], 'required for kind module: the .js or .mjs file whose default export is the engine');
+  const timeout = micros(ctx, raw.timeout ?? ENGINE_TIMEOUT_DEFAULT, ['engine', 'timeout'], 'positive');
+  if (timeout < ENGINE_TIMEOUT_MIN) ctx.fail(['engine', 'timeout'], `must be at least ${formatDuration(ENGINE_TIMEOUT_MIN)}, got ${show(raw.timeout)}`);
+  if (timeout > ENGINE_TIMEOUT_MAX) ctx.fail(['engine', 'timeout'], `must be at most ${formatDuration(ENGINE_TIMEOUT_MAX)}, got ${show(raw.timeout)}`);
+  const cwd = dirname(resolvePath(ctx.file));
+  return { ...spec, kind, command: kind === 'external' ? [...raw.command!] : null, timeout, path: kind === 'module' ? modulePath(raw.path!, cwd, ctx) : null, cwd };
+}
+
+/** `engine.path` made absolute against the scenario's folder: an existing .js or .mjs file. */
+function modulePath(written: string, cwd: string, ctx: ResolveContext): string {
+  const file = resolvePath(cwd, written);
+  if (!/\.m?js$/.test(file)) ctx.fail(['engine', 'path'], `must be a .js or .mjs file (JavaScript; compile TypeScript first), got ${show(written)}`);
+  if (!existsSync(file) || !statSync(file).isFile()) ctx.fail(['engine', 'path'], `module file not found: ${file}`);
+  return file;
 }
 
 /**

@@ -273,6 +273,9 @@ const CLUSTER = mapping(
   ['members'],
 );
 
+/** Who makes an engine's decisions: its built-in core, a JS module in process, or a child process. */
+export const ENGINE_KINDS = ['builtin', 'module', 'external'] as const;
+
 /** Engines whose scenarios describe a cluster (`cluster:`) instead of `world:` and `workloads:`. */
 export const CLUSTER_ENGINES: readonly string[] = ['incus', 'neon'];
 
@@ -354,6 +357,11 @@ function engineSchema(registry: ReadonlyMap<string, EngineDescriptor>): Schema {
         variant: { type: 'string' },
         config: { type: 'object' },
         options: { type: 'object' },
+        // who decides (docs/PROTOCOL.md); which kind needs which key is checked by resolve-engine.ts
+        kind: { type: 'string', enum: [...ENGINE_KINDS], noun: 'engine kind' },
+        command: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, expect: 'a list of one or more words: the program, then its arguments' },
+        timeout: DURATION,
+        path: { type: 'string', minLength: 1 },
       },
       ['name'],
     ),

@@ -18,10 +18,11 @@
  */
 import type { Micros } from '../../kernel/time.js';
 import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
-import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaInstanceView, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
+import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
 import { KEEP_STATE, ReplicaPhase } from '../../world/replicas/engine.js';
 import { albatrossDescriptor } from './descriptor.js';
 import { steadyDecision, steadyRound } from './steady.js';
+import { makeStatsSampler } from './sensor.js';
 import {
   coreOnStats,
   evaluatedAverage,
@@ -106,27 +107,7 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
   /** Did the last `decide` take the steady fast path? */
   let lastSteady = false;
 
-  const sample = (inst: ReplicaInstanceView, slot: number, now: Micros): boolean => {
-    if (inst.phase !== ReplicaPhase.Running && inst.phase !== ReplicaPhase.Booting) return false;
-    let rec = records[slot];
-    if (rec === undefined) {
-      rec = { name: '', utimeSec: 0, utimeUsec: 0, stimeSec: 0, stimeUsec: 0, previousAt: -1, previousUtimeSec: 0, previousUtimeUsec: 0, previousStimeSec: 0, previousStimeUsec: 0 };
-      records[slot] = rec;
-    }
-    const cpu = Math.floor(inst.cpuUs);
-    const sec = Math.floor(cpu / 1e6);
-    const usec = cpu - sec * 1e6;
-    rec.name = inst.name;
-    rec.utimeSec = sec;
-    rec.utimeUsec = usec;
-    rec.previousAt = inst.reportedAt;
-    rec.previousUtimeSec = inst.reportedSec;
-    rec.previousUtimeUsec = inst.reportedUsec;
-    inst.reportedAt = now;
-    inst.reportedSec = sec;
-    inst.reportedUsec = usec;
-    return true;
-  };
+  const sample = makeStatsSampler(records);
 
   /** `onStats` on this round's `n` records of `group` (the fast path, else the core), as a world step. */
   const decide = (group: ReplicaGroupView, state: GroupState, n: number, now: Micros): ReplicaStep<GroupState> | null => {

@@ -197,7 +197,7 @@ function milli(value: number): number {
 }
 
 /** The pod lister's and metrics-server's view of a workload for one sync (CPU only). */
-export function observe(group: ReplicaGroupView, state: HpaGroupState, now: Micros): Observation {
+export function observe(group: ReplicaGroupView, state: Pick<HpaGroupState, 'specReplicas'>, now: Micros): Observation {
   return { specReplicas: state.specReplicas, pods: group.instances.map((inst) => podView(inst, now)) };
 }
 
@@ -206,7 +206,7 @@ export function observe(group: ReplicaGroupView, state: HpaGroupState, now: Micr
  * memory) samples and custom `Pods` values on running pods, `Object` and `External` values for
  * the service, and `statusReplicas` = pods not being deleted (a Deployment's `status.replicas`).
  */
-export function observeWorld(group: ReplicaGroupView, state: HpaGroupState, now: Micros, needs: WorldNeeds): Observation {
+export function observeWorld(group: ReplicaGroupView, state: Pick<HpaGroupState, 'specReplicas' | 'counters'>, now: Micros, needs: WorldNeeds): Observation {
   const pods = group.instances.map((inst) => podView(inst, now, needs.memory, group.spec.memory_bytes));
   const statusReplicas = group.instances.reduce((n, i) => (i.phase === ReplicaPhase.Stopping || i.phase === ReplicaPhase.Standby ? n : n + 1), 0);
   const obs: { -readonly [K in keyof Observation]: Observation[K] } = { specReplicas: state.specReplicas, statusReplicas, pods };
@@ -237,7 +237,7 @@ export function observeWorld(group: ReplicaGroupView, state: HpaGroupState, now:
 }
 
 /** The request counters to keep at a sync (null for a workload given in cores). */
-function countersOf(flow: RequestFlow | null, now: Micros): RequestCounters | null {
+export function countersOf(flow: RequestFlow | null, now: Micros): RequestCounters | null {
   return flow === null ? null : { at: now, served: flow.served, arrived: flow.arrived };
 }
 
@@ -291,7 +291,7 @@ function ranked(inst: ReplicaInstanceView): RankedPod {
  * (not being deleted) number `state.specReplicas`. `scaling` marks the commands as the HPA's
  * scaling action.
  */
-export function reconcile(group: ReplicaGroupView, state: HpaGroupState, now: Micros, scaling: 'up' | 'down' | null): { state: HpaGroupState; actions: readonly ReplicaCommand[] } {
+export function reconcile<T extends Pick<HpaGroupState, 'specReplicas' | 'nextPod'>>(group: ReplicaGroupView, state: T, now: Micros, scaling: 'up' | 'down' | null): { state: T; actions: readonly ReplicaCommand[] } {
   const active = group.instances.filter((i) => i.phase !== ReplicaPhase.Stopping && i.phase !== ReplicaPhase.Standby);
   const diff = state.specReplicas - active.length;
   if (diff === 0) return { state, actions: NO_COMMANDS };
@@ -317,8 +317,18 @@ function cpuTarget(config: HpaWorldConfig): number | null {
 }
 
 /** Pods a workload starts with: its `min_instances` within [minReplicas, maxReplicas]; the first is named after the workload (the target of `kill_primary` faults). */
-function initialPods(config: HpaWorldConfig, spec: WorkloadSpec): number {
+export function initialPods(config: HpaWorldConfig, spec: WorkloadSpec): number {
   return Math.min(config.maxReplicas, Math.max(config.minReplicas, spec.min_instances));
+}
+
+/**
+ * The pods a workload starts with (`initialPods` of them), the first named after the workload
+ * (the target of `kill_primary` faults), then `<workload>-2`, …
+ *
+ * @example initialPodInstances(config, web) // [{ name: 'web', primary: true }, { name: 'web-2', primary: false }] for 2 pods
+ */
+export function initialPodInstances(config: HpaWorldConfig, spec: WorkloadSpec): { name: string; primary: boolean }[] {
+  return Array.from({ length: initialPods(config, spec) }, (_, k) => ({ name: k === 0 ? spec.name : `${spec.name}-${k + 1}`, primary: k === 0 }));
 }
 
 /**
@@ -381,7 +391,7 @@ function bind(scenario: Scenario): ReplicaPlugin<HpaGroupState, Observation> {
   };
 
   return {
-    initialInstances: (spec) => Array.from({ length: initialPods(config, spec) }, (_, k) => ({ name: k === 0 ? spec.name : `${spec.name}-${k + 1}`, primary: k === 0 })),
+    initialInstances: (spec) => initialPodInstances(config, spec),
     initialState: (group) => ({ hpa: initialState(), specReplicas: group.instances.length, nextPod: group.instances.length + 1, utilisation: null, proposal: NaN, ratios: config.metrics.map(() => NaN), counters: null }),
     sensor: {
       kind: 'timer',

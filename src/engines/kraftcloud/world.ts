@@ -28,16 +28,13 @@
  * (`steady.ts`, proven equal to the core), any other by the core on an observation built from it.
  */
 import type { Micros } from '../../kernel/time.js';
-import { inFlight, servedRate } from '../../requests/flow.js';
 import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
 import {
-  ReplicaPhase,
   type EngineReading,
   type InitialInstance,
   type ReplicaCommand,
   type ReplicaEngine,
   type ReplicaGroupView,
-  type ReplicaInstanceView,
   type ReplicaPanel,
   type ReplicaPlugin,
   type ReplicaStep,
@@ -45,8 +42,11 @@ import {
 } from '../../world/replicas/engine.js';
 import type { KraftcloudConfig } from './config.js';
 import { kraftcloudConfigOf, kraftcloudDescriptor } from './descriptor.js';
-import { decide, initialState, type Decision, type InstanceObservation, type KraftcloudState, type Observation } from './engine.js';
-import { READ_STATE, steadyPlan, steadyTurn, type SteadyPlan, type SteadyReading } from './steady.js';
+import { decide, initialState, type Decision, type KraftcloudState, type Observation } from './engine.js';
+import { steadyPlan, steadyTurn, type SteadyPlan } from './steady.js';
+import { emptyReading, fit, initialNames, kraftcloudCommands, observationOf, readService, type ObservationScratch, type ServiceReading } from './sensor.js';
+
+export { initialNames, readMillicores, type ServiceReading } from './sensor.js';
 
 /** One service's state in the world: the core's state and the number the next instance gets. */
 export interface KraftcloudWorldState {
@@ -55,49 +55,6 @@ export interface KraftcloudWorldState {
 }
 
 const NO_ACTIONS: readonly ReplicaCommand[] = [];
-
-/**
- * The instances a service starts with, warm at t = 0: max(min_size, 1), the first named after
- * the workload (the target of `kill_primary` faults), then `<workload>-2`, …
- *
- * @example initialNames('nginx', 2) // ['nginx', 'nginx-2']
- */
-export function initialNames(workload: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => (i === 0 ? workload : `${workload}-${i + 1}`));
-}
-
-/**
- * Millicores of `inst` over the time since the sensor last read it (its phase start when never
- * read), marking it read at `now`. The sensor's scratch fields hold the last reading: the time
- * (`reportedAt`) and the CPU counter then (`reportedSec` × 1e6 + `reportedUsec`).
- *
- * @example // 5 ms of CPU over a 10 ms period → 500
- */
-export function readMillicores(inst: ReplicaInstanceView, now: Micros): number {
-  const since = inst.reportedAt >= 0 ? inst.reportedAt : inst.phaseSince;
-  const before = inst.reportedAt >= 0 ? inst.reportedSec * 1e6 + inst.reportedUsec : 0;
-  const cpu = inst.cpuUs;
-  inst.reportedAt = now;
-  inst.reportedSec = Math.floor(cpu / 1e6);
-  inst.reportedUsec = cpu - inst.reportedSec * 1e6;
-  const span = now - since;
-  return span > 0 ? ((cpu - before) / span) * 1000 : 0;
-}
-
-/** The core's state name of a world phase; null for instances it does not see (placing counts as starting; stopping and gone are not seen). */
-function stateOf(phase: ReplicaPhase): InstanceObservation['state'] | null {
-  switch (phase) {
-    case ReplicaPhase.Running:
-      return 'running';
-    case ReplicaPhase.Placing:
-    case ReplicaPhase.Booting:
-      return 'starting';
-    case ReplicaPhase.Standby:
-      return 'standby';
-    default:
-      return null;
-  }
-}
 
 /**
  * The plans, equal ones replaced by the first of them: services configured alike (the usual case:
@@ -114,27 +71,6 @@ function sharedPlans(plans: SteadyPlan[]): SteadyPlan[] {
   });
 }
 
-/** A reading with room for `room` instances. */
-function emptyReading(room: number): ServiceReading {
-  return { count: 0, states: new Uint8Array(room), createdAt: new Float64Array(room), millicores: new Float64Array(room), inflight: 0, rps: 0, waiting: 0, arriving: false };
-}
-
-/** Reading `i` of `readings`, its columns grown to hold `n` instances first when too short. */
-function fit(readings: ServiceReading[], i: number, n: number): ServiceReading {
-  const r = readings[i]!;
-  if (r.states.length >= n) return r;
-  return (readings[i] = emptyReading(Math.max(n, 2 * r.states.length)));
-}
-
-/**
- * What the sensor read of one service at one decision (a scratch object per workload, refilled
- * by each call): the columns the fast path reads, and what the core's observation adds — whether
- * requests are arriving (each running instance's last request is `now` then).
- */
-export interface ServiceReading extends SteadyReading {
-  arriving: boolean;
-}
-
 /** The plug-in of one run: a core configuration and fast-path plan per workload, a reused reading and observation per workload. */
 class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceReading> {
   readonly configs: KraftcloudConfig[];
@@ -148,7 +84,7 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceRea
    * reading when the fast path declines, rewritten whole each time (so a service's list keeps its
    * length while the service does).
    */
-  private readonly scratch: { pool: InstanceObservation[]; observation: { instances: InstanceObservation[]; waiting: number } }[];
+  private readonly scratch: ObservationScratch[];
   /** Scratch for the report only: the average millicores each workload's core last read (−1: none). */
   private readonly lastCpu: Float64Array;
   /** Scratch: the core's last decision, filled again by the next call (no allocation per tick). */
@@ -219,43 +155,10 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceRea
     return { core: initialState(), nextInstance: group.instances.length + 1 };
   }
 
-  /**
-   * What the platform sees of the service at `now`, read into the workload's reading (a reused
-   * object, valid until the next call): each instance the core sees — placing and booting ones as
-   * starting, parked ones as standby, stopping ones not at all — with its millicores since the
-   * last reading (running ones; `readMillicores` marks them read), and per service the requests in
-   * flight and served per running instance, whether requests arrive, and what waits.
-   */
+  /** What the platform sees of the service at `now` (`readService`), read into the workload's reading (valid until the next call). */
   observe(group: ReplicaGroupView, now: Micros): ServiceReading {
-    const flow = group.requests;
-    const running = group.running;
     const r = fit(this.readings, group.index, group.instances.length);
-    r.inflight = flow !== null ? (running > 0 ? inFlight(flow) / running : 0) : group.demand > 0 ? 1 : 0;
-    r.rps = flow !== null && running > 0 ? servedRate(flow) / running : 0;
-    r.arriving = flow !== null ? group.rate > 0 : group.demand > 0;
-    r.waiting = running > 0 ? 0 : flow !== null ? flow.queued : group.demand > 0 ? 1 : 0;
-    const { states, createdAt, millicores } = r;
-    const instances = group.instances;
-    let n = 0;
-    let cpuSum = 0;
-    for (let k = 0; k < instances.length; k++) {
-      const inst = instances[k]!;
-      const phase = inst.phase;
-      if (phase === ReplicaPhase.Stopping || phase === ReplicaPhase.Gone) continue;
-      createdAt[n] = inst.createdAt;
-      if (phase === ReplicaPhase.Running) {
-        states[n] = READ_STATE.running;
-        const m = readMillicores(inst, now);
-        millicores[n] = m;
-        cpuSum += m;
-      } else {
-        states[n] = phase === ReplicaPhase.Standby ? READ_STATE.standby : READ_STATE.starting;
-        millicores[n] = 0;
-      }
-      n++;
-    }
-    r.count = n;
-    this.lastCpu[group.index] = running > 0 ? cpuSum / running : -1;
+    this.lastCpu[group.index] = readService(group, now, r);
     return r;
   }
 
@@ -266,36 +169,7 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceRea
    * while requests arrive).
    */
   observationOf(group: ReplicaGroupView, r: ServiceReading, now: Micros): Observation {
-    const { pool, observation } = this.scratch[group.index]!;
-    const list = observation.instances;
-    const instances = group.instances;
-    let n = 0;
-    for (let k = 0; k < instances.length; k++) {
-      const inst = instances[k]!;
-      const state = stateOf(inst.phase);
-      if (state === null) continue;
-      let o = pool[n];
-      if (o === undefined) {
-        o = { id: '', state, createdAt: 0, since: 0, millicores: 0, inflight: 0, rps: 0, connections: 0, lastRequestAt: null };
-        pool.push(o);
-      }
-      const isRunning = state === 'running';
-      o.id = inst.name;
-      o.state = state;
-      o.createdAt = inst.createdAt;
-      o.since = inst.phaseSince;
-      o.millicores = r.millicores[n]!;
-      o.inflight = isRunning ? r.inflight : 0;
-      o.rps = isRunning ? r.rps : 0;
-      o.connections = o.inflight;
-      o.lastRequestAt = isRunning && r.arriving ? now : null;
-      if (n < list.length) list[n] = o;
-      else list.push(o);
-      n++;
-    }
-    if (list.length !== n) list.length = n;
-    observation.waiting = r.waiting;
-    return observation;
+    return observationOf(group, r, now, this.scratch[group.index]!);
   }
 
   decide(group: ReplicaGroupView, state: KraftcloudWorldState, reading: ServiceReading, now: Micros): ReplicaStep<KraftcloudWorldState> {
@@ -324,31 +198,9 @@ class KraftcloudPlugin implements ReplicaPlugin<KraftcloudWorldState, ServiceRea
     return step;
   }
 
-  /** The core's actions as world commands; spawned instances get the next names. */
+  /** The core's actions as world commands (`kraftcloudCommands`); spawned instances get the next names. */
   private commands(group: ReplicaGroupView, config: KraftcloudConfig, d: Decision, first: number): { actions: ReplicaCommand[]; next: number } {
-    const name = group.spec.name;
-    const out: ReplicaCommand[] = [];
-    let next = first;
-    for (const a of d.actions) {
-      switch (a.type) {
-        case 'spawn':
-          for (let k = 0; k < a.count; k++) out.push(a.reason === 'policy' ? { type: 'spawn', name: `${name}-${next++}`, scaling: 'up' } : { type: 'spawn', name: `${name}-${next++}` });
-          break;
-        case 'destroy':
-          out.push({ type: 'destroy', instance: a.instance, reason: 'scale_in', scaling: 'down' });
-          break;
-        case 'standby':
-          out.push({ type: 'standby', instance: a.instance, reason: 'scale_to_zero' });
-          break;
-        case 'wake':
-          out.push(config.scaleToZero.stateful ? { type: 'wake', instance: a.instance, reason: a.reason, latency: this.wakeLatency } : { type: 'wake', instance: a.instance, reason: a.reason });
-          break;
-        case 'notify':
-          out.push({ type: 'note', event: 'notify', fields: { instance: a.instance, standby_at_s: a.standbyAt / 1e6 } });
-          break;
-      }
-    }
-    return { actions: out, next };
+    return kraftcloudCommands(group, config, d.actions, first, this.wakeLatency);
   }
 
   onSpawnResult(_group: ReplicaGroupView, state: KraftcloudWorldState): ReplicaStep<KraftcloudWorldState> {

@@ -235,6 +235,12 @@ export interface RoundSensor<S> {
    * @example sensor.roundBatch(groups, states, 0, groups.length, now, steps) // 1230 records; steps[i] as decide would answer
    */
   roundBatch?(groups: readonly ReplicaGroupView[], states: readonly S[], from: number, to: number, now: Micros, steps: (ReplicaStep<S> | typeof KEEP_STATE | null)[]): number;
+  /**
+   * Optional: how many groups the world hands `roundBatch` at once (default 64, so that a chunk's
+   * groups are still in cache for the world's next pass). An engine that pays per call (an
+   * external process: one `batch` message per call) asks for `Infinity`: the whole round at once.
+   */
+  readonly batchChunk?: number;
 }
 
 /**

@@ -1,0 +1,305 @@
+/**
+ * Neon's agents outside the world (design §1.6, §2.3): the built-in run and the run whose agents
+ * answer through the engine protocol write the same events.jsonl and summary.json.
+ *
+ * 1. World level, no protocol: simulateNeon with `agents: CoreAgents` (the agent core behind
+ *    `NeonAgents`, the external path: no fast path, no world-side jitter draw) = the built-in run.
+ * 2. Protocol level: the loopback neon handler behind a session, every message through
+ *    JSON.stringify/JSON.parse (what an external process sees), one `batch` per sample:
+ *    neon-default.yaml cut to 2 h, neon-pressure-model.yaml, and a small stress cluster with
+ *    request failures, monitor denials, migrations and LFC metrics that sends every request type
+ *    of the dialect (checked, so the comparison cannot pass on a run that never exercised them).
+ * 3. A hand-worked transcript of the loopback (upstream neondatabase/autoscaling
+ *    pkg/agent/core/state.go `calculatePluginAction`, `calculateNeonVMAction`).
+ * 4. Misbehaving engines: one-line EngineProtocolErrors naming the message.
+ *
+ * Until core's ModuleSession is merged, the session here is a small one in the test: ids as the
+ * protocol numbers them (hello 0, +1 per line; a batch is one line).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
+import { EngineProtocolError } from '../src/engines/external/errors.js';
+import { loopbackEngine } from '../src/engines/external/loopback/index.js';
+import { neonHello, runNeonExternal } from '../src/engines/external/neon.js';
+import type { HelloReply, HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
+import type { EngineSession } from '../src/engines/external/session.js';
+import { CoreAgents } from '../src/engines/neon/agents.js';
+import { cu, GiB } from '../src/engines/neon/resources.js';
+import { stream } from '../src/kernel/random.js';
+import { agentConfigOf, buildNeonSummary, runNeon, simulateNeon } from '../src/run/neon.js';
+import type { RunSinks } from '../src/run/albatross.js';
+import type { Simulated } from '../src/run/run.js';
+import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
+import type { Scenario } from '../src/scenario/types.js';
+
+/** The JSON codec: what crosses a pipe. */
+const wire = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+interface Transcript {
+  /** request types sent, with their outcome where they have one (`monitor_result:denied`, `plugin_answer:lost`) */
+  seen: Set<string>;
+  lines: number;
+}
+
+/**
+ * A session over a module engine, in the test: hello negotiated trivially, ids numbered as the
+ * protocol does, every request and reply through JSON, `callMany` one batch line.
+ */
+function testSession(engine: ModuleEngine, hello: HelloRequest, t: Transcript = { seen: new Set(), lines: 0 }): EngineSession {
+  const handler: ModuleHandler = engine.open(wire(hello));
+  let id = 0;
+  const note = (req: Request): void => {
+    let key: string = req.type;
+    if (req.type === 'monitor_result') key += `:${req.kind}:${req.result}`;
+    if (req.type === 'neonvm_result') key += `:${req.ok}`;
+    if (req.type === 'plugin_answer') key += req.permit === null ? ':lost' : ':permit';
+    if (req.type === 'tick' && 'vm' in req) key += req.metrics !== undefined ? (req.lfc !== undefined ? ':metrics+lfc' : ':metrics') : ':wake';
+    t.seen.add(key);
+  };
+  const handle = (lineId: number, now: number, req: Request): Reply => {
+    note(req);
+    return wire(handler.handle(wire({ id: lineId, now, ...req }) as Sent));
+  };
+  const reply: HelloReply = { id: 0, type: 'hello', version: 1, engine: handler.engine, shape: 'vertical', batch: true };
+  return {
+    hello: reply,
+    call(now, req) {
+      t.lines++;
+      return handle(++id, now, req);
+    },
+    callMany(now, reqs) {
+      t.lines++;
+      const lineId = ++id;
+      return reqs.map((r) => handle(lineId, now, r));
+    },
+    close(now) {
+      t.lines++;
+      expect(handle(++id, now, { type: 'end' })).toEqual({ type: 'bye' });
+    },
+  };
+}
+
+/** events.jsonl, timeseries.csv and summary.json of a run, as runScenario writes them. */
+function outputs(run: (sinks: RunSinks) => Simulated): { events: string; series: string; summary: string; lines: number } {
+  const events: string[] = [];
+  const series: string[] = [];
+  const sim = run({ event: (l) => events.push(l), timeseries: (l) => series.push(l) });
+  return { events: events.join('\n') + '\n', series: series.join('\n'), summary: `${JSON.stringify(sim.summary, null, 2)}\n`, lines: events.length };
+}
+
+/** The scenario as a module engine would run it (what the loader will fill in for `kind: module`). */
+const asModule = (s: Scenario): Scenario => ({ ...s, engine: { ...s.engine, kind: 'module', path: '/engines/agent.js' } });
+
+/** Run through the loopback behind the test session; the session closed as the runner's caller does. */
+function viaLoopback(scenario: Scenario, t?: Transcript, engine: ModuleEngine = loopbackEngine): (sinks: RunSinks) => Simulated {
+  return (sinks) => {
+    const s = asModule(scenario);
+    const session = testSession(engine, neonHello(s), t);
+    const sim = runNeonExternal(s, sinks, session);
+    session.close(s.duration);
+    return sim;
+  };
+}
+
+/** A small cluster that makes every kind of request and outcome happen within an hour. */
+const STRESS = `
+name: neon-external-stress
+seed: 7
+duration: 1h
+engine: { name: neon, variant: faithful, config: { enableLFCMetrics: true } }
+cluster:
+  load_step: 10s
+  host: { memory_overhead: 2GiB, initial_loadavg: zero }
+  migration: { bandwidth_gbps: 8.59, setup: 1s, failure_probability: 0.2 }
+  neon: { neonvm_latency: 2s, reconcile_delay: 300ms, plugin_latency: 20ms, monitor_latency: 3s, failure_probability: { plugin: 0.1, neonvm: 0.1, monitor: 0.1 } }
+  members:
+    - { name: n, count: 3, threads: 10, memory: 40GiB }
+  vms:
+    - name: vm
+      count: 12
+      neon:
+        min_cu: 1
+        max_cu: 12
+        cu: 2
+        memory: { base: { uniform: [0.3, 5] }, ar1: { coefficient: 0.7, sigma: 1 } }
+        lfc: { base: { uniform: [0.5, 4] }, ar1: { coefficient: 0.9, sigma: 0.3 } }
+      load:
+        base: { uniform: [0.05, 1.5] }
+        ar1: { coefficient: 0.8, sigma: 0.2 }
+        bursts: { rate_per_hour: 2, height: 2.5, duration: 5m }
+output: { report: false, timeseries_step: 30s, chart_groups: 12 }
+`;
+
+const CASES: Array<{ label: string; load: () => Scenario }> = [
+  { label: 'neon-default.yaml cut to 2 h', load: () => loadScenario('scenarios/neon-default.yaml', { sets: ['duration=2h'] }) },
+  { label: 'neon-pressure-model.yaml', load: () => loadScenario('scenarios/neon-pressure-model.yaml') },
+  { label: 'stress cluster (failures, denials, migrations, LFC)', load: () => parseScenarioText(STRESS, 'neon-external-stress.yaml') },
+];
+
+describe('neon: agents outside the world write the built-in bytes', () => {
+  it('world level: CoreAgents on the external path = the built-in run (neon-default cut to 2 h, stress cluster)', () => {
+    for (const scenario of [CASES[0]!.load(), CASES[2]!.load()]) {
+      const builtin = outputs((sinks) => runNeon(scenario, sinks));
+      const core = outputs((sinks) => {
+        const neon = scenario.cluster!.neon!;
+        const agents = new CoreAgents(agentConfigOf(scenario.engine.config, scenario.engine.options), stream(scenario.seed, 'world:plugin-request-jitter'), neon.request_jitter);
+        const sim = simulateNeon(scenario, sinks, { agents });
+        return { summary: buildNeonSummary(scenario, sim), writeReport: async () => {}, counts: sim.counts };
+      });
+      expect(builtin.lines).toBeGreaterThan(50);
+      expect(core.events).toBe(builtin.events);
+      expect(core.series).toBe(builtin.series);
+      expect(core.summary).toBe(builtin.summary);
+    }
+  }, 120_000);
+
+  for (const c of CASES) {
+    it(`protocol level, loopback through JSON: ${c.label}`, () => {
+      const scenario = c.load();
+      const builtin = outputs((sinks) => runNeon(scenario, sinks));
+      const t: Transcript = { seen: new Set(), lines: 0 };
+      const looped = outputs(viaLoopback(scenario, t));
+      expect(builtin.lines).toBeGreaterThan(50);
+      expect(looped.events).toBe(builtin.events);
+      expect(looped.summary).toBe(builtin.summary);
+      expect(looped.series).toBe(builtin.series);
+      expect(t.seen.has('init')).toBe(true);
+      expect(t.seen.has('tick:metrics')).toBe(true);
+    }, 180_000);
+  }
+
+  it('the stress cluster sends every request type and outcome of the neon dialect', () => {
+    const t: Transcript = { seen: new Set(), lines: 0 };
+    outputs(viaLoopback(CASES[2]!.load(), t));
+    const want = [
+      'init',
+      'tick:metrics',
+      'tick:metrics+lfc',
+      'tick:wake',
+      'plugin_answer:permit',
+      'plugin_answer:lost',
+      'neonvm_result:true',
+      'neonvm_result:false',
+      'monitor_result:upscale:approved',
+      'monitor_result:upscale:failed',
+      'monitor_result:downscale:approved',
+      'monitor_result:downscale:denied',
+      'monitor_result:downscale:failed',
+      'monitor_upscale_request',
+    ];
+    expect(want.filter((k) => !t.seen.has(k))).toEqual([]);
+    // and the world's side of it: every kind of event, and a resize that waited for a migration's
+    // end (carried out at the migration_done/failed instant: the deferred-resize branch)
+    const events = outputs((sinks) => runNeon(CASES[2]!.load(), sinks)).events.trim().split('\n').map((l) => JSON.parse(l) as { time_s: number; type: string; vm?: string });
+    const kinds = new Set(events.map((e) => e.type));
+    const wantKinds = ['resized', 'request_failed', 'downscale_denied', 'upscale_denied', 'upscale_partly_granted', 'migration_started', 'migration_done', 'migration_failed', 'node_overcommitted'];
+    expect(wantKinds.filter((k) => !kinds.has(k))).toEqual([]);
+    const deferred = events.some((e, i) => e.type === 'resized' && i > 0 && events[i - 1]!.type.startsWith('migration_') && events[i - 1]!.vm === e.vm && events[i - 1]!.time_s === e.time_s);
+    expect(deferred).toBe(true);
+  }, 120_000);
+});
+
+describe('neon loopback: a transcript worked by hand', () => {
+  // One VM of 2 CU (min 1, max 16), upstream defaults (scheduler.requestAtLeastEvery 15 s,
+  // request jitter up to 100 ms), readings load1 = load5 = 0.9 and 1 GiB in use.
+  const scenario = parseScenarioText(
+    `
+name: one-vm
+seed: 5
+duration: 1h
+engine: { name: neon, variant: faithful }
+cluster:
+  members: [{ name: n, threads: 16, memory: 64GiB }]
+  vms: [{ name: pg, neon: { min_cu: 1, max_cu: 16, cu: 2 } }]
+`,
+    'one-vm.yaml',
+  );
+  it('init, tick with metrics, two plugin answers: requests, goal and wake-up as calculatePluginAction/calculateNeonVMAction give them', () => {
+    const hello = neonHello(asModule(scenario));
+    const h = loopbackEngine.open(wire(hello));
+    let id = 0;
+    const send = (now: number, req: Request): Reply => wire(h.handle(wire({ id: ++id, now, ...req }) as Sent));
+    const jitter = stream(5, 'world:plugin-request-jitter');
+    expect(send(0, { type: 'init', vm: 'pg', using: cu(2), min: cu(1), max: cu(16), monitorActive: true })).toEqual({ type: 'step', actions: [] });
+    // goal: CPU 0.9 / 0.9 / 0.25 vCPU per CU = 4 CU; memory 1 GiB / 0.75 / 1 GiB = 1.33 CU; ceil(max) = 4.
+    // No request made yet: the plugin request is due at once (untilTick = 0), for what the VM uses
+    // (a new amount is asked for only once a permit is held): target 2 CU, no last permit. Then the
+    // request is in flight, NeonVM is held at the permit (none: what the VM uses), nothing to wait for.
+    const first = send(0, { type: 'tick', vm: 'pg', metrics: { load1: 0.9, load5: 0.9, memoryUsageBytes: GiB, memoryCachedBytes: 0 } });
+    expect(first).toEqual({ type: 'step', actions: [{ type: 'plugin_request', target: { cpu: 500, mem: 2 * GiB }, lastPermit: null }], report: { goalCU: 4 } });
+    const j1 = Math.floor(jitter.next() * 100_000);
+    void j1;
+    // permit 2 CU at 10 ms: accepted (≤ asked, ≥ used). Now a permit is held and 4 CU (1000 mCPU,
+    // 4 GiB) differ from it: a new request at once, last permit 2 CU; NeonVM still held at 2 CU.
+    const second = send(10_000, { type: 'plugin_answer', vm: 'pg', permit: cu(2) });
+    expect(second).toEqual({ type: 'step', actions: [{ type: 'plugin_request', target: { cpu: 1000, mem: 4 * GiB }, lastPermit: { cpu: 500, mem: 2 * GiB } }] });
+    const j2 = Math.floor(jitter.next() * 100_000);
+    // permit 4 CU at 20 ms: NeonVM may now resize 2 → 4 CU; the next plugin tick is 15 s after the
+    // request left (10 ms) minus that request's jitter: wake at 10 ms + 15 s − j2.
+    const third = send(20_000, { type: 'plugin_answer', vm: 'pg', permit: cu(4) });
+    expect(third).toEqual({ type: 'step', actions: [{ type: 'neonvm_request', current: { cpu: 500, mem: 2 * GiB }, target: { cpu: 1000, mem: 4 * GiB } }], wakeAt: 10_000 + 15_000_000 - j2 });
+    expect(j2).toBeGreaterThanOrEqual(0);
+    expect(send(30_000, { type: 'end' })).toEqual({ type: 'bye' });
+  });
+});
+
+describe('neon: a misbehaving engine is one line naming the message', () => {
+  const scenario = (): Scenario => loadScenario('scenarios/neon-pressure-model.yaml', { sets: ['duration=10m'] });
+  /** The loopback, with its reply to the request `when` picks changed by `change`. */
+  const broken = (when: (req: Sent) => boolean, change: (reply: Reply, req: Sent) => unknown): ModuleEngine => ({
+    open(hello) {
+      const inner = loopbackEngine.open(hello);
+      let done = false;
+      return {
+        engine: inner.engine,
+        handle(req) {
+          const r = inner.handle(req);
+          if (done || !when(req)) return r;
+          done = true;
+          return change(r, req) as Reply;
+        },
+      };
+    },
+  });
+  const run = (engine: ModuleEngine): (() => void) => () => outputs(viaLoopback(scenario(), undefined, engine));
+
+  it('a tick with metrics answered without report.goalCU', () => {
+    const e = broken(
+      (req) => req.type === 'tick' && req.now === 5_000_000 && 'vm' in req && req.vm === 'pg-3',
+      (r) => ({ type: 'step', actions: (r as { actions: unknown[] }).actions }),
+    );
+    // hello 0, the inits' batch 1, the sample at 0 s batch 2, … : the VMs' names from the scenario
+    expect(run(e)).toThrow(EngineProtocolError);
+    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: "report\.goalCU" must be a number in the reply to a tick with metrics on message \d+ \(batch, part 3 of \d+: tick pg-3 at 5 s\)$/);
+  });
+
+  it('an unknown action', () => {
+    const e = broken(
+      (req) => req.type === 'plugin_answer',
+      () => ({ type: 'step', actions: [{ type: 'scale_out', to: 3 }] }),
+    );
+    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: unknown action "scale_out" \(expected plugin_request, neonvm_request, monitor_upscale, monitor_downscale\) on message \d+ \(plugin_answer pg-\d+ at [\d.]+ s\)$/);
+  });
+
+  it('a second plugin request while one is in flight', () => {
+    const twice = { type: 'plugin_request', target: cu(2), lastPermit: null };
+    const e = broken(
+      (req) => req.type === 'tick' && 'vm' in req && req.vm === 'pg-1',
+      (r) => ({ ...(r as object), actions: [twice, twice] }),
+    );
+    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: action 2 \(plugin_request\): a plugin request is already in flight on message \d+ \(batch, part 1 of \d+: tick pg-1 at 0 s\)$/);
+  });
+
+  it('a wake-up in the past, and an error reply', () => {
+    const past = broken(
+      (req) => req.type === 'plugin_answer',
+      (r, req) => ({ ...(r as object), wakeAt: req.now - 1 }),
+    );
+    expect(run(past)).toThrow(/"wakeAt" must be an integer ≥ now \(\d+\), got \d+ on message \d+ \(plugin_answer pg-\d+ at [\d.]+ s\)$/);
+    const err = broken(
+      (req) => req.type === 'neonvm_result',
+      () => ({ type: 'error', message: 'out of coffee' }),
+    );
+    expect(run(err)).toThrow(/: engine error: out of coffee on message \d+ \(neonvm_result pg-\d+ at [\d.]+ s\)$/);
+  });
+});
