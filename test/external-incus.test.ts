@@ -3,7 +3,12 @@
  * loopback) gives the same bytes as the built-in path; the snapshot carries what the core reads;
  * the world refuses replies it cannot act on with one line naming the message.
  */
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main as cliMain } from '../src/cli/main.js';
+import { runnerFor, runners, runScenario } from '../src/run/run.js';
 import { clusterSnapshot, decodeIncusReply, externalIncusRunner, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
 import { openLoopback } from '../src/engines/external/loopback-module.js';
 import { openIncusLoopback, viewOf } from '../src/engines/external/loopback/incus.js';
@@ -362,5 +367,80 @@ describe('the loopback handler', () => {
     expect(h.handle({ id: 9, now: 0, type: 'end' })).toEqual({ type: 'bye' });
     expect(h.handle({ id: 9, now: 0, type: 'observe', group: 'web', records: [] } as Sent)).toEqual({ type: 'error', message: 'the incus dialect has no request "observe"' });
     expect(() => h.handle({ id: 1, now: 0, type: 'tick', cluster: clusterSnapshot(handView()) } as Sent)).toThrow('tick before init');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// whole runs through the scenario's engine.kind: the files on disk
+
+const built = fs.existsSync('dist/engines/external/loopback-main.js') && fs.existsSync('dist/engines/external/loopback-module.js');
+const FILES = ['summary.json', 'timeseries.csv', 'events.jsonl'];
+
+describe.skipIf(!built)(`engine.kind module and external through runScenario and the CLI${built ? '' : ' — SKIPPED: needs dist/ (npm run build)'}`, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-ext-incus-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  afterEach(() => {
+    delete process.env['SCALELAB_MODULE_CODEC'];
+  });
+  const main = path.resolve('dist/engines/external/loopback-main.js');
+  const moduleFile = path.resolve('dist/engines/external/loopback-module.js');
+
+  async function filesOf(file: string, sets: string[], out: string): Promise<Record<string, string>> {
+    const scenario = loadScenario(file, { sets: [...sets, 'output.report=false'] });
+    // the kind picks the runner: the built-in one only for the built-in engine
+    expect(runnerFor(scenario) === runners.get('incus')).toBe(sets.length === 0);
+    await runScenario(scenario, { outDir: out });
+    return Object.fromEntries(FILES.map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
+  }
+
+  it('incus-uint8-overflow: built-in, kind module (loopback-module.js, codec) and kind external (node loopback-main.js) write identical files', async () => {
+    const file = 'scenarios/incus-uint8-overflow.yaml';
+    const builtin = await filesOf(file, [], path.join(tmp, 'builtin'));
+    process.env['SCALELAB_MODULE_CODEC'] = '1';
+    const mod = await filesOf(file, ['engine.kind=module', `engine.path=${moduleFile}`], path.join(tmp, 'module'));
+    delete process.env['SCALELAB_MODULE_CODEC'];
+    const ext = await filesOf(file, ['engine.kind=external', `engine.command=[${process.execPath}, ${main}]`], path.join(tmp, 'external'));
+    expect(builtin['events.jsonl']!.length).toBeGreaterThan(1000);
+    for (const f of FILES) {
+      expect(mod[f], `module ${f}`).toBe(builtin[f]);
+      expect(ext[f], `external ${f}`).toBe(builtin[f]);
+    }
+  });
+
+  it('an external engine the world refuses: one line naming the message, exit 2, nothing written', async () => {
+    // served by loopback-main from a module file: moves app-1 off a member it is not on
+    const policy = path.join(tmp, 'wrong-member.mjs');
+    fs.writeFileSync(
+      policy,
+      [
+        'export default { open(hello) { return { engine: hello.engine, handle(req) {',
+        "  if (req.type === 'end') return { type: 'bye' };",
+        "  if (req.type === 'init') return { type: 'step', actions: [], wakeAt: 30000000 };",
+        "  return { type: 'step', actions: [{ type: 'migrate', run: 1, vm: 0, from: 1, to: 0, targetScore: 1, expectedScore: 2 }], wakeAt: null };",
+        '} }; } };',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(tmp, 'refused');
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args.join(' '));
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      errors.push(String(chunk));
+      return true;
+    });
+    let code: number;
+    try {
+      code = await cliMain(['node', 'scalelab', 'run', 'scenarios/incus-flipflop.yaml', '--out', out, '-q', '--set', 'engine.kind=external', '--set', `engine.command=[${process.execPath}, ${main}, ${policy}]`]);
+    } finally {
+      spy.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(code).toBe(2);
+    const text = errors.join('').trim();
+    expect(text).toContain(`external engine \`${process.execPath} ${main} ${policy}\`: action 1 (migrate): "from" 1 is not the member VM app-1 is on (0) on message 2 (tick at 30 s)`);
+    expect(text.split('\n').filter((l) => l.trim() !== '')).toHaveLength(1);
+    expect(fs.existsSync(out)).toBe(false);
   });
 });
