@@ -8,13 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main as cliMain } from '../src/cli/main.js';
-import { runnerFor, runners, runScenario } from '../src/run/run.js';
+import { runnerFor, runners, runScenario, simulateScenario } from '../src/run/run.js';
 import { clusterSnapshot, decodeIncusReply, externalIncusRunner, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
 import { openLoopback } from '../src/engines/external/loopback-module.js';
 import { openIncusLoopback, viewOf } from '../src/engines/external/loopback/incus.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
-import { openModuleEngine } from '../src/engines/external/module.js';
+import { openModuleEngine, provideModuleEngine } from '../src/engines/external/module.js';
+import { defineRebalancingEngine } from '../src/engines/external/api.js';
 import type { HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
 import type { EngineSession } from '../src/engines/external/session.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
@@ -22,7 +23,7 @@ import { SKIP_REASONS, type ClusterView, type IncusAction, type SkipCounts } fro
 import type { Micros } from '../src/kernel/time.js';
 import { runIncus } from '../src/run/incus.js';
 import { InputError } from '../src/scenario/errors.js';
-import { loadScenario } from '../src/scenario/load.js';
+import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 
 /** What a module session would hand the engine and take back: every message through JSON. */
@@ -442,5 +443,72 @@ describe.skipIf(!built)(`engine.kind module and external through runScenario and
     expect(text).toContain(`external engine \`${process.execPath} ${main} ${policy}\`: action 1 (migrate): "from" 1 is not the member VM app-1 is on (0) on message 2 (tick at 30 s)`);
     expect(text.split('\n').filter((l) => l.trim() !== '')).toHaveLength(1);
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// a user's rebalancer written with defineRebalancingEngine, as engine.kind: module
+
+describe('a memory balancer of our own (defineRebalancingEngine, kind: module)', () => {
+  const GiB = 2 ** 30;
+  /**
+   * Every minute: move the first VM of the member with the most memory used to the one with the
+   * least, when that narrows the gap; wait for each move.
+   */
+  const balancer = defineRebalancingEngine<{ moving: number }>({
+    name: 'memory balancer',
+    init: (_c, now) => ({ state: { moving: -1 }, wakeAt: now + 60_000_000 }),
+    tick: (s, c, now) => {
+      const used = c.members.map((m) => m.memoryUsed);
+      const hi = used.indexOf(Math.max(...used));
+      const lo = used.indexOf(Math.min(...used));
+      const gap = used[hi]! - used[lo]!;
+      const vm = c.vms.findIndex((v) => v.member === hi && !v.migrating);
+      if (vm < 0 || Math.abs(gap - 2 * c.vms[vm]!.memoryUsage) >= gap) return { state: s, wakeAt: now + 60_000_000 };
+      return { state: { moving: vm }, actions: [{ type: 'migrate', run: 1, vm, from: hi, to: lo, targetScore: 0, expectedScore: 0 }], wakeAt: null };
+    },
+    migrationResult: (s, _ok, _c, now) => ({ state: { moving: -1 }, actions: [{ type: 'stamp_last_move', vm: s.moving, value: Math.floor(now / 1e6) } as IncusAction], wakeAt: now + 60_000_000 }),
+  });
+
+  it('moves a-1 from m1 to m2 at 60 s, then nothing (worked by hand from the memory figures)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-incus-policy-'));
+    try {
+      const file = path.join(dir, 'balancer.mjs');
+      fs.writeFileSync(file, '// served by provideModuleEngine in the test\n');
+      provideModuleEngine(file, balancer);
+      const yaml = [
+        'name: memory-balance',
+        'seed: 1',
+        'duration: 10m',
+        `engine: { name: incus, kind: module, path: ${file} }`,
+        'cluster:',
+        '  leader: m1',
+        '  load_step: 30s',
+        '  host: { overhead_cores: 0, memory_overhead: 2GiB }',
+        '  members:',
+        '    - { name: m1, threads: 8, memory: 32GiB }',
+        '    - { name: m2, threads: 8, memory: 32GiB }',
+        '  vms:',
+        '    - { name: a, count: 3, member: m1, limits: { cpu: 2, memory: 8GiB }, memory_used: 4GiB, migration: { stateful: true } }',
+        '',
+      ].join('\n');
+      const scenario = parseScenarioText(yaml, path.join(dir, 'memory-balance.yaml'));
+      expect(scenario.engine.kind).toBe('module');
+      const events: Record<string, unknown>[] = [];
+      simulateScenario(scenario, { event: (l) => events.push(JSON.parse(l) as Record<string, unknown>) });
+      // at 60 s: m1 uses 2 GiB (host) + 3 × 4 GiB = 14 GiB, m2 2 GiB: gap 12 GiB; moving a-1
+      // (4 GiB) leaves |12 − 2 × 4| = 4 GiB < 12 → move. Afterwards m1 10 GiB, m2 6 GiB: gap 4;
+      // moving a-2 would leave |4 − 8| = 4, not less → no further move
+      const moves = events.filter((e) => (e['type'] as string).startsWith('migration_'));
+      expect(moves.map((e) => [e['type'], e['vm'], e['from'], e['to']])).toEqual([
+        ['migration_started', 'a-1', 'm1', 'm2'],
+        ['migration_done', 'a-1', 'm1', 'm2'],
+      ]);
+      expect(moves[0]!['time_s']).toBe(60);
+      expect(moves[1]!['time_s'] as number).toBeGreaterThan(60);
+      expect(moves[1]!['time_s'] as number).toBeLessThan(120);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
