@@ -220,6 +220,12 @@ describe('the cluster snapshot', () => {
     const snap = codec(clusterSnapshot(handView()));
     expect(() => viewOf({ ...snap, vms: [{ ...snap.vms[0]!, member: 7 }] })).toThrow('"cluster.vms[0].member" 7 is not a member index');
     expect(() => viewOf({ ...snap, leader: 2 })).toThrow('"cluster.leader" 2 is not -1 or a member index');
+    // a live snapshot (the bridge's input) with a field missing or mistyped is named, not read as undefined
+    expect(() => viewOf({ ...snap, members: [{ ...snap.members[0]!, load1: '9.5' as unknown as number }, snap.members[1]!] })).toThrow('"cluster.members[0].load1" must be a number, got "9.5"');
+    const { cpuUsage: _gone, ...noUsage } = snap.vms[2]!;
+    expect(() => viewOf({ ...snap, vms: [snap.vms[0]!, snap.vms[1]!, noUsage as typeof snap.vms[0]] })).toThrow('"cluster.vms[2].cpuUsage" must be a number (cores), got nothing');
+    expect(() => viewOf({ ...snap, projects: [{ ...snap.projects[0]!, clusterTarget: 'deny' as 'block' }] })).toThrow('"cluster.projects[0].clusterTarget" must be block or allow, got "deny"');
+    expect(() => viewOf({ ...snap, mapRandom: 0.5 })).toThrow('"cluster.mapRandom" must be an integer, got 0.5');
   });
 });
 
