@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main as cliMain } from '../src/cli/main.js';
 import { runnerFor, runners, runScenario, simulateScenario } from '../src/run/run.js';
+import { runSweep } from '../src/workbench/sweep.js';
+import { readJournal, RUNS_FILE } from '../src/workbench/journal.js';
 import { clusterSnapshot, decodeIncusReply, externalIncusRunner, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
 import { openLoopback } from '../src/engines/external/loopback-module.js';
 import { openIncusLoopback, viewOf } from '../src/engines/external/loopback/incus.js';
@@ -412,6 +414,24 @@ describe.skipIf(!built)(`engine.kind module and external through runScenario and
       expect(mod[f], `module ${f}`).toBe(builtin[f]);
       expect(ext[f], `external ${f}`).toBe(builtin[f]);
     }
+  });
+
+  it('a sweep of the loopback module gives the built-in metrics run by run, in this thread and with 2 workers', async () => {
+    // flipflop cut to 1 h, faithful and corrected, 2 seeds each: 4 runs per sweep
+    const sweepOf = async (sets: string[], workers: number, dir: string): Promise<string[]> => {
+      const out = path.join(tmp, dir);
+      await runSweep({ scenarioFile: 'scenarios/incus-flipflop.yaml', sets: ['duration=1h', ...sets], flags: { grid: ['engine.variant=faithful,corrected'], seeds: '2' }, outDir: out, workers, report: false });
+      // the journal's order is the order runs finished in: compare run by run
+      return readJournal(path.join(out, RUNS_FILE))
+        .runs.map((r) => JSON.stringify([r.point, r.seed, r.metrics]))
+        .sort();
+    };
+    const builtin = await sweepOf([], 0, 'sweep-builtin');
+    const mod = ['engine.kind=module', `engine.path=${moduleFile}`];
+    expect(builtin).toHaveLength(4);
+    expect(builtin.filter((r) => /"migrations":[1-9]/.test(r))).toHaveLength(2); // faithful moves (ping-pongs), corrected does not
+    expect(await sweepOf(mod, 0, 'sweep-module-0')).toEqual(builtin);
+    expect(await sweepOf(mod, 2, 'sweep-module-2')).toEqual(builtin);
   });
 
   it('an external engine the world refuses: one line naming the message, exit 2, nothing written', async () => {
