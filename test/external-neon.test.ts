@@ -13,15 +13,19 @@
  *    pkg/agent/core/state.go `calculatePluginAction`, `calculateNeonVMAction`).
  * 4. Misbehaving engines: one-line EngineProtocolErrors naming the message.
  *
- * Until core's ModuleSession is merged, the session here is a small one in the test: ids as the
- * protocol numbers them (hello 0, +1 per line; a batch is one line).
+ * The session is core's ModuleSession with the JSON codec on (`openModuleEngine`), as
+ * `kind: module` opens it with SCALELAB_MODULE_CODEC=1.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 import { neonHello, runNeonExternal } from '../src/engines/external/neon.js';
-import type { HelloReply, HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
+import { openModuleEngine } from '../src/engines/external/module.js';
+import type { HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
 import type { EngineSession } from '../src/engines/external/session.js';
 import { CoreAgents } from '../src/engines/neon/agents.js';
 import { cu, GiB } from '../src/engines/neon/resources.js';
@@ -29,6 +33,7 @@ import { stream } from '../src/kernel/random.js';
 import { agentConfigOf, buildNeonSummary, runNeon, simulateNeon } from '../src/run/neon.js';
 import type { RunSinks } from '../src/run/albatross.js';
 import type { Simulated } from '../src/run/run.js';
+import { runScenario } from '../src/run/run.js';
 import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 
@@ -41,43 +46,36 @@ interface Transcript {
   lines: number;
 }
 
-/**
- * A session over a module engine, in the test: hello negotiated trivially, ids numbered as the
- * protocol does, every request and reply through JSON, `callMany` one batch line.
- */
-function testSession(engine: ModuleEngine, hello: HelloRequest, t: Transcript = { seen: new Set(), lines: 0 }): EngineSession {
-  const handler: ModuleHandler = engine.open(wire(hello));
-  let id = 0;
-  const note = (req: Request): void => {
+/** `engine`, with every request it is handed noted in `t` (type and outcome). */
+function recording(engine: ModuleEngine, t: Transcript): ModuleEngine {
+  const note = (req: Sent): void => {
     let key: string = req.type;
     if (req.type === 'monitor_result') key += `:${req.kind}:${req.result}`;
     if (req.type === 'neonvm_result') key += `:${req.ok}`;
     if (req.type === 'plugin_answer') key += req.permit === null ? ':lost' : ':permit';
     if (req.type === 'tick' && 'vm' in req) key += req.metrics !== undefined ? (req.lfc !== undefined ? ':metrics+lfc' : ':metrics') : ':wake';
     t.seen.add(key);
+    t.lines++;
   };
-  const handle = (lineId: number, now: number, req: Request): Reply => {
-    note(req);
-    return wire(handler.handle(wire({ id: lineId, now, ...req }) as Sent));
-  };
-  const reply: HelloReply = { id: 0, type: 'hello', version: 1, engine: handler.engine, shape: 'vertical', batch: true };
   return {
-    hello: reply,
-    call(now, req) {
-      t.lines++;
-      return handle(++id, now, req);
-    },
-    callMany(now, reqs) {
-      t.lines++;
-      const lineId = ++id;
-      return reqs.map((r) => handle(lineId, now, r));
-    },
-    close(now) {
-      t.lines++;
-      expect(handle(++id, now, { type: 'end' })).toEqual({ type: 'bye' });
+    ...(engine.protocol !== undefined ? { protocol: engine.protocol } : {}),
+    open(hello) {
+      const inner = engine.open(hello);
+      return { engine: inner.engine, name: inner.name ?? 'recorded', handle: (req) => (note(req), inner.handle(req)) };
     },
   };
 }
+
+/**
+ * A session over a module engine as `kind: module` opens one (core's ModuleSession: hello
+ * negotiated, ids numbered, replies checked), with every message through JSON.stringify/parse
+ * (the codec: what an external process sees).
+ */
+function moduleSession(engine: ModuleEngine, hello: HelloRequest, t: Transcript = { seen: new Set(), lines: 0 }): EngineSession {
+  return openModuleEngine(LABEL, recording(engine, t), hello, true);
+}
+
+const LABEL = 'module engine /engines/agent.js';
 
 /** events.jsonl, timeseries.csv and summary.json of a run, as runScenario writes them. */
 function outputs(run: (sinks: RunSinks) => Simulated): { events: string; series: string; summary: string; lines: number } {
@@ -94,7 +92,7 @@ const asModule = (s: Scenario): Scenario => ({ ...s, engine: { ...s.engine, kind
 function viaLoopback(scenario: Scenario, t?: Transcript, engine: ModuleEngine = loopbackEngine): (sinks: RunSinks) => Simulated {
   return (sinks) => {
     const s = asModule(scenario);
-    const session = testSession(engine, neonHello(s), t);
+    const session = moduleSession(engine, neonHello(s), t);
     const sim = runNeonExternal(s, sinks, session);
     session.close(s.duration);
     return sim;
@@ -270,7 +268,7 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
     );
     // hello 0, the inits' batch 1, the sample at 0 s batch 2, … : the VMs' names from the scenario
     expect(run(e)).toThrow(EngineProtocolError);
-    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: "report\.goalCU" must be a number in the reply to a tick with metrics on message \d+ \(batch, part 3 of \d+: tick pg-3 at 5 s\)$/);
+    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: "report\.goalCU" must be a number.* in the reply to a tick with metrics on message \d+ \(batch, part 3 of \d+: tick pg-3 at 5 s\)$/);
   });
 
   it('an unknown action', () => {
@@ -295,11 +293,79 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
       (req) => req.type === 'plugin_answer',
       (r, req) => ({ ...(r as object), wakeAt: req.now - 1 }),
     );
-    expect(run(past)).toThrow(/"wakeAt" must be an integer ≥ now \(\d+\), got \d+ on message \d+ \(plugin_answer pg-\d+ at [\d.]+ s\)$/);
+    expect(run(past)).toThrow(/"wakeAt" must be (an integer )?≥ now \(\d+\), got \d+ on message \d+ \(plugin_answer pg-\d+ at [\d.]+ s\)$/);
     const err = broken(
       (req) => req.type === 'neonvm_result',
       () => ({ type: 'error', message: 'out of coffee' }),
     );
     expect(run(err)).toThrow(/: engine error: out of coffee on message \d+ \(neonvm_result pg-\d+ at [\d.]+ s\)$/);
   });
+});
+
+/**
+ * End to end as `scalelab run` does it (runScenario into a folder): `kind: module` importing
+ * dist/engines/external/loopback-module.js, and `kind: external` running
+ * `node dist/engines/external/loopback-main.js` through the FIFO transport. Needs dist/ (`npm
+ * test` builds first): skipped with a note otherwise.
+ */
+const LOOPBACK_MAIN = path.resolve('dist/engines/external/loopback-main.js');
+const LOOPBACK_MODULE = path.resolve('dist/engines/external/loopback-module.js');
+const built = fs.existsSync(LOOPBACK_MAIN) && fs.existsSync(LOOPBACK_MODULE) && fs.existsSync('dist/engines/external/watchdog.js');
+
+describe.skipIf(!built)(`neon through runScenario: module import and child process give the built-in bytes${built ? '' : ' — SKIPPED: needs dist/ (npm run build)'}`, () => {
+  /** events.jsonl and summary.json as written by runScenario into a fresh folder. */
+  const written = async (scenario: Scenario): Promise<{ events: string; summary: string }> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-neon-ext-'));
+    try {
+      await runScenario(scenario, { outDir: dir });
+      return { events: fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'), summary: fs.readFileSync(path.join(dir, 'summary.json'), 'utf8') };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const sets = ['duration=2h', 'output.report=false'];
+  it('neon-default.yaml cut to 2 h: built-in = kind module (loopback-module.js) = kind external (loopback-main.js)', async () => {
+    const builtin = await written(loadScenario('scenarios/neon-default.yaml', { sets }));
+    const module = await written(loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=module', `engine.path=${LOOPBACK_MODULE}`] }));
+    const external = await written(loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=external', `engine.command=[${process.execPath}, ${LOOPBACK_MAIN}]`, 'engine.timeout=20s'] }));
+    expect(builtin.events.split('\n').length).toBeGreaterThan(50);
+    expect(module.events).toBe(builtin.events);
+    expect(module.summary).toBe(builtin.summary);
+    expect(external.events).toBe(builtin.events);
+    expect(external.summary).toBe(builtin.summary);
+  }, 300_000);
+
+  it('a misbehaving external engine: one line, exit-2 kind of error, nothing written', async () => {
+    const script = path.join(os.tmpdir(), `scalelab-neon-nogoal-${process.pid}.mjs`);
+    // answers hello, then every request with an empty step: the first sample's ticks lack goalCU
+    fs.writeFileSync(
+      script,
+      `import readline from 'node:readline';
+const rl = readline.createInterface({ input: process.stdin });
+for await (const line of rl) {
+  const m = JSON.parse(line);
+  if (m.type === 'hello') console.log(JSON.stringify({ id: 0, type: 'hello', version: 1, engine: 'neon', shape: 'vertical', batch: true }));
+  else if (m.type === 'batch') console.log(JSON.stringify({ id: m.id, type: 'batch', replies: m.requests.map(() => ({ type: 'step', actions: [] })) }));
+  else if (m.type === 'end') { console.log(JSON.stringify({ id: m.id, type: 'bye' })); break; }
+  else console.log(JSON.stringify({ id: m.id, type: 'step', actions: [] }));
+}
+`,
+    );
+    const out = path.join(os.tmpdir(), `scalelab-neon-nogoal-out-${process.pid}`);
+    try {
+      const scenario = loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=external', `engine.command=[${process.execPath}, ${script}]`, 'engine.timeout=20s'] });
+      const err = await runScenario(scenario, { outDir: out }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(EngineProtocolError);
+      // hello 0, the inits' batch 1, the first sample's batch 2: its first part is VM pg-1's tick
+      expect((err as Error).message).toMatch(/^external engine `.*scalelab-neon-nogoal-\d+\.mjs`: .*"report\.goalCU" must be a number.* on message 2 \(batch, part 1 of 60: tick pg-1 at 0 s\)$/);
+      expect((err as Error).message).not.toContain('\n');
+      expect(fs.existsSync(out)).toBe(false);
+    } finally {
+      fs.rmSync(script, { force: true });
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
