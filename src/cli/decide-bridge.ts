@@ -109,7 +109,7 @@ export function engineFromConfig(dialect: Dialect, file: string): { engine: Brid
   }
   if (doc['variant'] !== undefined && typeof doc['variant'] !== 'string') throw new InputError('must be a string', { file, key: 'variant' });
   const raw = { name: dialect, ...(doc['variant'] !== undefined ? { variant: doc['variant'] } : {}), config: doc['config'] ?? {}, options: doc['options'] ?? {} } as unknown as RawEngine;
-  const spec = resolveEngine(raw, { file, seed: 1, fail: (path, message) => { throw new InputError(message, { file, key: path.join('.') }); } });
+  const spec = resolveEngine(raw, { file, seed: 1, fail: (path, message) => { throw new InputError(message, { file, key: (path[0] === 'engine' ? path.slice(1) : path).join('.') }); } });
   checkResolvedTypes(dialect, spec.config, spec.options, file);
   const seed = doc['seed'] === undefined ? 1 : wholeAt(doc['seed'], file, 'seed', 0);
   const duration = (key: string, fallback: Micros): Micros => {
