@@ -8,6 +8,7 @@
  * recorded replies' actions line for line. The bridge thus decides on a recording exactly as the
  * simulator did on the same observations.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,4 +111,20 @@ describe('a module engine through `scalelab run --protocol-log` and back through
     expect(expected.filter((l) => l.includes('"type":"spawn"')).length).toBe(spawns);
     expect(await replay('replica', file, sets, log)).toEqual(expected);
   });
+});
+
+const python = spawnSync('python3', ['-c', 'import json'], { encoding: 'utf8' });
+const havePython = python.error === undefined && python.status === 0;
+
+describe('an external engine on a recording, through the bridge', () => {
+  it.skipIf(!havePython)('hpa-default (1 h) recorded with the built-in core, replayed through examples/engines/hpa.py as kind external: the same actions', async () => {
+    const file = 'scenarios/hpa-default.yaml';
+    const sets = ['duration=1h'];
+    const log = record(loadScenario(file, { sets }));
+    const external = [...sets, 'engine.kind=external', `engine.command=[python3, ${path.resolve('examples/engines/hpa.py')}]`];
+    const expected = expectedLines(log, 'group');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await replay('hpa', file, external, log)).toEqual(expected);
+  });
+  if (!havePython) it('skipped: python3 is not installed', () => undefined);
 });
