@@ -172,6 +172,7 @@ async function openBridgeSession(dialect: Dialect, flags: BridgeFlags): Promise<
     return { session: openSession(scenario, hello), hello };
   }
   if (flags.config === undefined) throw new InputError(`give the engine's configuration with --config FILE (the scenario's engine: section) or --scenario FILE`, { key: '--config' });
+  if (flags.set.length > 0) throw new InputError('--set goes with --scenario; with --config, write the value in the file', { key: '--set' });
   const { engine, world } = engineFromConfig(dialect, flags.config);
   const hello = bridgeHello(dialect, engine, world);
   return { session: openLoopback(hello), hello };
