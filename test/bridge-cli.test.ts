@@ -108,3 +108,20 @@ describe('--dry-run on an engine\'s own adapter', () => {
     expect(r.out.split('\n')[0]).toBe('2026-05-28T20:27:00Z 60 s: 1 observations, 1 decisions acting: hpa scale 2→4 | would-be totals: 1 up, 0 down, 0 problems');
   });
 });
+
+describe('live input', () => {
+  it('stamps a line without "time" with the time it arrives', () => {
+    const before = Date.now() / 1000;
+    const lines = NEON_INPUT.split('\n').slice(0, 2).map((l) => {
+      const { time: _time, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    const r = cliProcess(['decide', 'neon', '--config', NEON_CONFIG], `${lines.join('\n')}\n`);
+    const after = Date.now() / 1000;
+    expect(r.err).toBe('');
+    const out = r.out.trim().split('\n').map((l) => JSON.parse(l) as { time: number; type: string });
+    expect(out.map((o) => o.type)).toEqual(['plugin_request']);
+    expect(out[0]!.time).toBeGreaterThanOrEqual(before);
+    expect(out[0]!.time).toBeLessThanOrEqual(after);
+  });
+});
