@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineReplicaEngine, defineVerticalEngine, serveHello, serveMessage, type ModuleEngine, type Sent } from '../src/engines/external/api.js';
+import { defineRebalancingEngine, defineReplicaEngine, defineVerticalEngine, serveHello, serveMessage, type ModuleEngine, type Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
 import { openLoopback } from '../src/engines/external/loopback-module.js';
 import { openModule, openModuleEngine, prepareEngine, provideModuleEngine } from '../src/engines/external/module.js';
@@ -211,6 +211,21 @@ describe('the typed helpers', () => {
     s.call(0, { type: 'init', vm: 'vm-1', using: r, min: r, max: r, monitorActive: true });
     expect(s.call(5_000_000, { type: 'tick', vm: 'vm-1', metrics: { load1: 1, load5: 1, memoryUsageBytes: 1 } })).toEqual({ type: 'step', actions: [], report: { goalCU: 2 } });
     expect(s.call(6_000_000, { type: 'neonvm_result', vm: 'vm-1', ok: true })).toEqual({ type: 'step', actions: [] });
+  });
+
+  it('defineRebalancingEngine: every incus reply carries wakeAt, the last one still ahead when the author gives none', () => {
+    const engine = defineRebalancingEngine<number>({
+      init: (cluster, now) => ({ state: 0, wakeAt: now + 60_000_000 }),
+      tick: (n, cluster, now) => ({ state: n + 1, actions: [], wakeAt: now + 60_000_000 }),
+    });
+    const hello = helloFor(albatrossScenario, 'incus', { core: null, members: ['m1'], projects: ['default'], vms: [] });
+    const s = openModuleEngine('module engine ./r.js', engine, hello, true);
+    const cluster = { leader: 0, mapRandom: 0, members: [], vms: [], projects: [] } as unknown as Extract<Request, { type: 'tick'; cluster: unknown }>['cluster'];
+    expect(s.call(0, { type: 'init', cluster } as Request)).toEqual({ type: 'step', actions: [], wakeAt: 60_000_000 });
+    // no migrationResult function: the pending 60 s is still ahead at 30 s, and has passed at 70 s
+    expect(s.call(30_000_000, { type: 'migration_result', ok: true, cluster })).toEqual({ type: 'step', actions: [], wakeAt: 60_000_000 });
+    expect(s.call(70_000_000, { type: 'migration_result', ok: true, cluster })).toEqual({ type: 'step', actions: [], wakeAt: null });
+    expect(s.call(80_000_000, { type: 'tick', cluster } as Request)).toEqual({ type: 'step', actions: [], wakeAt: 140_000_000 });
   });
 
   it('serveHello/serveMessage answer as an engine process would, batch parts included', () => {
