@@ -189,6 +189,11 @@ describe('a misbehaving policy: one line naming the message', () => {
     expect(err.message).toMatch(/"wakeAt" must be > now \(10000000\), got 10000000 on message 2 \(observe web at 10 s\)$/);
   });
 
+  it('a spawn of a name that is live is refused (names are unique among live instances)', () => {
+    const err = failure(answering('twice.mjs', { type: 'step', actions: [{ type: 'spawn', name: 'web' }], wakeAt: null }));
+    expect(err.message).toMatch(/^module engine \S+twice\.mjs: action 1 \(spawn\): "web" is already the name of a live instance of group web, in the reply to observe web at 10 s$/);
+  });
+
   it('an engine speaking another dialect is told which name to write', () => {
     const err = failure(answering('albatross.mjs', { type: 'step', actions: [] }, 'albatross'));
     expect(err.message).toContain('the engine speaks albatross; write engine.name: albatross in the scenario');
