@@ -19,8 +19,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
+import { defineVerticalEngine, type ModuleEngine, type Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 import { neonHello, runNeonExternal } from '../src/engines/external/neon.js';
@@ -128,6 +129,48 @@ cluster:
 output: { report: false, timeseries_step: 30s, chart_groups: 12 }
 `;
 
+/**
+ * A random small cluster for seed `seed` (the generator of test/neon-quiet.test.ts's end-to-end
+ * part: 2–4 nodes, both plugin models, request and migration failures, LFC metrics every fourth
+ * seed, steady or zero initial load averages), an hour long.
+ */
+function randomCluster(seed: number): string {
+  const rng = seedrandom(`neon-quiet-cluster-${seed}`);
+  const pick = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
+  const nodes = pick(2, 4);
+  const threads = [4, 8, 16][pick(0, 2)]!;
+  const perNode = pick(2, 6);
+  const maxCu = Math.min(threads * 4, pick(4, 16));
+  const startCu = Math.max(1, Math.min(maxCu, Math.floor((threads * 4 * 0.8) / perNode)));
+  const lfc = seed % 4 === 3;
+  return `
+name: neon-outside-${seed}
+seed: ${seed}
+duration: 1h
+engine: { name: neon, variant: ${seed % 2 === 0 ? 'faithful' : 'pressure-model'}${lfc ? ', config: { enableLFCMetrics: true }' : ''} }
+cluster:
+  load_step: ${[5, 30, 60][pick(0, 2)]}s
+  host: { memory_overhead: 2GiB, initial_loadavg: ${seed % 3 === 0 ? 'steady' : 'zero'} }
+  migration: { bandwidth_gbps: 8.59, setup: 1s, failure_probability: ${[0, 0.2][pick(0, 1)]} }
+  neon: { neonvm_latency: ${pick(0, 5)}s, reconcile_delay: ${pick(0, 1000)}ms, plugin_latency: ${pick(0, 50)}ms, monitor_latency: ${pick(0, 20)}ms, failure_probability: { plugin: ${[0, 0.1][pick(0, 1)]}, neonvm: ${[0, 0.1][pick(0, 1)]}, monitor: ${[0, 0.1][pick(0, 1)]} } }
+  members:
+    - { name: n, count: ${nodes}, threads: ${threads}, memory: ${threads * 4 + 2}GiB }
+  vms:
+    - name: vm
+      count: ${perNode * nodes}
+      neon:
+        min_cu: 1
+        max_cu: ${maxCu}
+        cu: ${startCu}
+        memory: { base: { uniform: [0.3, ${(maxCu * 0.6).toFixed(2)}] }, ar1: { coefficient: 0.8, sigma: 0.2 } }${lfc ? `\n        lfc: { base: { uniform: [0.5, 4] }, ar1: { coefficient: 0.9, sigma: 0.3 } }` : ''}
+      load:
+        base: { uniform: [0.05, ${(maxCu * 0.25).toFixed(2)}] }
+        ar1: { coefficient: 0.8, sigma: 0.1 }
+        bursts: { rate_per_hour: 2, height: ${(rng() * 3).toFixed(2)}, duration: 5m }
+output: { report: false, timeseries_step: 30s, chart_groups: 12 }
+`;
+}
+
 const CASES: Array<{ label: string; load: () => Scenario }> = [
   { label: 'neon-default.yaml cut to 2 h', load: () => loadScenario('scenarios/neon-default.yaml', { sets: ['duration=2h'] }) },
   { label: 'neon-pressure-model.yaml', load: () => loadScenario('scenarios/neon-pressure-model.yaml') },
@@ -135,8 +178,8 @@ const CASES: Array<{ label: string; load: () => Scenario }> = [
 ];
 
 describe('neon: agents outside the world write the built-in bytes', () => {
-  it('world level: CoreAgents on the external path = the built-in run (neon-default cut to 2 h, stress cluster)', () => {
-    for (const scenario of [CASES[0]!.load(), CASES[2]!.load()]) {
+  it('world level: CoreAgents on the external path = the built-in run (neon-default cut to 2 h, neon-watermark, stress cluster)', () => {
+    for (const scenario of [CASES[0]!.load(), loadScenario('scenarios/neon-watermark.yaml'), CASES[2]!.load()]) {
       const builtin = outputs((sinks) => runNeon(scenario, sinks));
       const core = outputs((sinks) => {
         const neon = scenario.cluster!.neon!;
@@ -150,6 +193,21 @@ describe('neon: agents outside the world write the built-in bytes', () => {
       expect(core.summary).toBe(builtin.summary);
     }
   }, 120_000);
+
+  it('world level on random clusters (both plugin models, failures, LFC, steady and zero load averages): CoreAgents = built in', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const scenario = parseScenarioText(randomCluster(seed), `outside-${seed}.yaml`);
+      const builtin = outputs((sinks) => runNeon(scenario, sinks));
+      const core = outputs((sinks) => {
+        const agents = new CoreAgents(agentConfigOf(scenario.engine.config, scenario.engine.options), stream(scenario.seed, 'world:plugin-request-jitter'), scenario.cluster!.neon!.request_jitter);
+        const sim = simulateNeon(scenario, sinks, { agents });
+        return { summary: buildNeonSummary(scenario, sim), writeReport: async () => {}, counts: sim.counts };
+      });
+      expect(core.events, `seed ${seed}`).toBe(builtin.events);
+      expect(core.series, `seed ${seed}`).toBe(builtin.series);
+      expect(core.summary, `seed ${seed}`).toBe(builtin.summary);
+    }
+  }, 180_000);
 
   for (const c of CASES) {
     it(`protocol level, loopback through JSON: ${c.label}`, () => {
@@ -264,7 +322,7 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
   it('a tick with metrics answered without report.goalCU', () => {
     const e = broken(
       (req) => req.type === 'tick' && req.now === 5_000_000 && 'vm' in req && req.vm === 'pg-3',
-      (r) => ({ type: 'step', actions: (r as { actions: unknown[] }).actions }),
+      (r) => ({ type: 'step', actions: (r as unknown as { actions: unknown[] }).actions }),
     );
     // hello 0, the inits' batch 1, the sample at 0 s batch 2, … : the VMs' names from the scenario
     expect(run(e)).toThrow(EngineProtocolError);
@@ -368,4 +426,64 @@ for await (const line of rl) {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('a vertical policy of ones own (defineVerticalEngine) drives the neon world', () => {
+  // The one-VM cluster of test/neon-run.test.ts ("timings worked by hand"): steady load 1.8
+  // runnable threads, upstream latencies, no request jitter.
+  const text = `
+name: neon-own-policy
+seed: 1
+duration: 10m
+engine: { name: neon }
+cluster:
+  host: { memory_overhead: 0, initial_loadavg: steady }
+  neon: { plugin_latency: 10ms, reconcile_delay: 500ms, neonvm_latency: 1s, monitor_latency: 5ms, request_jitter: 0s }
+  members: [ { name: n, threads: 16, memory: 64GiB } ]
+  vms:
+    - name: pg
+      neon: { min_cu: 1, max_cu: 8, cu: 2 }
+      load: { base: 1.8 }
+output: { report: false, timeseries: false }
+`;
+  /** A naive agent: ask the plugin for the goal at once, resize to whatever it grants; no vm-monitor. */
+  interface Naive {
+    using: { cpu: number; mem: number };
+    inFlight: boolean;
+  }
+  const naive = defineVerticalEngine<Naive>({
+    name: 'naive',
+    init: (vm) => ({ state: { using: vm.using, inFlight: false } }),
+    tick(s, req) {
+      if (req.metrics === undefined) return { state: s };
+      const goal = Math.min(8, Math.max(1, Math.ceil(req.metrics.load1 / 0.9 / 0.25)));
+      const want = cu(goal);
+      const actions = !s.inFlight && want.cpu !== s.using.cpu ? [{ type: 'plugin_request' as const, target: want, lastPermit: null }] : [];
+      return { state: { ...s, inFlight: s.inFlight || actions.length > 0 }, actions, report: { goalCU: goal } };
+    },
+    pluginAnswer(s, permit) {
+      const grows = permit !== null && permit.cpu !== s.using.cpu;
+      return { state: { ...s, inFlight: false }, actions: grows ? [{ type: 'neonvm_request' as const, current: s.using, target: permit }] : [] };
+    },
+    neonvmResult: (s, ok) => ({ state: ok ? { ...s, using: { cpu: 2000, mem: 8 * GiB } } : s }),
+  });
+
+  it('scales 2 → 8 CU at the times worked by hand', () => {
+    const scenario = asModule(parseScenarioText(text, 'own.yaml'));
+    const events: Array<{ time_s: number; type: string }> = [];
+    const session = openModuleEngine(LABEL, naive, neonHello(scenario), true);
+    const sim = runNeonExternal(scenario, { event: (l) => events.push(JSON.parse(l)) }, session);
+    session.close(scenario.duration);
+    const m = sim.summary.metrics;
+    // t = 0: load1 reads 1.80 (steady, as test/neon-run.test.ts works it), goal ceil(1.8 / 0.9 /
+    // 0.25) = 8 CU, asked at once (the built-in agent first asks for its current 2 CU); at the
+    // plugin 10 ms, an increase: reconcile 500 ms later grants it (510 ms), answer at 520 ms;
+    // NeonVM resize 2 → 8 CU asked then, done 1 s later: 1.52 s (the built-in agent: 1.54 s).
+    expect(events.filter((e) => e.type === 'resized')).toEqual([{ time_s: 1.52, type: 'resized', vm: 'pg', node: 'n', from: '0.5 vCPU/2 GiB', to: '2 vCPU/8 GiB' }]);
+    // the goal 8 CU recorded from the engine's report.goalCU at t = 0
+    expect(m['time_to_goal_mean']!.value).toBe(1.52);
+    expect(m['below_goal_cpu_seconds']!.value).toBe(1.52);
+    // 2 CU × 1.52 s + 8 CU × (600 − 1.52) s = 3.04 + 4787.84
+    expect(m['cu_seconds']!.value).toBeCloseTo(4790.88, 6);
+  });
 });
