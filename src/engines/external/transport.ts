@@ -224,6 +224,10 @@ export class Transport {
       this.fdIn = fs.openSync(fifoIn, 'w');
       this.fdOut = fs.openSync(fifoOut, 'r');
       Atomics.store(this.ctl, CTL.OPENED, 1);
+    } catch (err) {
+      killGroup(this.pid);
+      this.dispose();
+      throw err;
     } finally {
       Atomics.store(this.ctl, CTL.BUSY, 0);
     }
