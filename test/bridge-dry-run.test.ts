@@ -61,3 +61,16 @@ describe('dry-run summaries', () => {
     expect(lines.at(-1)).toEqual({ final: true, seconds: 199, lines: 4, decisions: 3, actions: { scale: 2 }, groups: { web: { scale: 1 }, db: { scale: 1 } }, up: 1, down: 1, largest_gap_seconds: 139, late_requests: 0, problems: [] });
   });
 });
+
+describe('dry-run in protocol mode', () => {
+  it('names the latest request that came after the engine\'s wake-up', () => {
+    const out: string[] = [];
+    const d = new DryRun({ every: 60 * S, json: false, write: (l) => out.push(l) });
+    d.at(T0 + 10 * S);
+    d.observation(T0 + 10 * S, 'stdin:1');
+    // the engine asked to be woken at T0 + 5.8 s; the observe came at T0 + 10 s: 4.2 s late
+    d.decision({ ...scale('web', T0 + 10 * S, 2, 2), late: 4_200_000 });
+    d.finish();
+    expect(out).toContain('  late requests: 1; the latest: observe web arrived 4.2 s after the engine\'s wake-up (2026-05-28T20:26:10Z)');
+  });
+});
