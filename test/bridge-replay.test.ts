@@ -5,7 +5,7 @@
  * protocol); the requests become bridge input lines with `time = now / 1e6` (so the recording
  * starts at the Unix epoch and the bridge's `now` equals the simulator's, to the µs); they are
  * fed to `scalelab decide ENGINE --protocol --scenario FILE`; the printed actions must equal the
- * recorded replies' actions line for line. The bridge thus decides on a recording exactly as the
+ * recorded replies' actions line for line (albatross, hpa, kraftcloud, incus, neon). The bridge thus decides on a recording exactly as the
  * simulator did on the same observations.
  */
 import { spawnSync } from 'node:child_process';
@@ -71,6 +71,7 @@ async function replay(engine: string, file: string, sets: string[], log: Exchang
 }
 
 const cases: [string, string, string[], 'group' | 'vm' | null][] = [
+  ['albatross', 'scenarios/albatross-quirk-corrected.yaml', [], 'group'],
   ['hpa', 'scenarios/hpa-default.yaml', ['duration=2h'], 'group'],
   ['kraftcloud', 'scenarios/kraftcloud-scale-to-zero.yaml', ['duration=10m'], 'group'],
   ['incus', 'scenarios/incus-flipflop.yaml', [], null],
