@@ -343,7 +343,8 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
       (req) => req.type === 'tick' && 'vm' in req && req.vm === 'pg-1',
       (r) => ({ ...(r as object), actions: [twice, twice] }),
     );
-    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: action 2 \(plugin_request\): a plugin request is already in flight on message \d+ \(batch, part 1 of \d+: tick pg-1 at 0 s\)$/);
+    // hello is message 0, the 24 inits are batch 1, the first sample (t = 0) is batch 2: pg-1 is its part 1
+    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: action 2 \(plugin_request\): a plugin request is already in flight on message 2 \(batch, part 1 of 24: tick pg-1 at 0 s\)$/);
   });
 
   it('a wake-up in the past, and an error reply', () => {

@@ -10,10 +10,13 @@
  *    each fixture are also pinned by hand (arithmetic in the comments), so that a fixture that
  *    stopped exercising its case (scale-up after ticks, cooldown, primary death, stabilisation
  *    window, rate limit, tolerance edge) fails.
- * 2. Scenario-level differential: the same scenario run with the built-in engine and with
+ * 2. Random transcripts: world-like request sequences generated here (seeded), each request
+ *    answered by the TypeScript core as it is made and the world reacting to its actions; the
+ *    Python replies must equal them (and the loopback's).
+ * 3. Scenario-level differential: the same scenario run with the built-in engine and with
  *    `engine: { kind: external, command: [python3, examples/engines/...] }` must write identical
- *    events.jsonl. This needs the external runner (packages transport and replica); without it
- *    the test is skipped and says what is missing.
+ *    events.jsonl, summary.json and timeseries.csv (ten runs). This needs the external runner
+ *    (packages transport and replica); without it the test is skipped and says what is missing.
  *
  * Every test needs python3 on PATH; without it they are skipped with a plain message.
  */
@@ -587,6 +590,12 @@ async function runBothWays(file: string, sets: readonly string[], script: string
 /** The behavior override of scenarios/hpa-default.yaml's header comment (the normalize path). */
 const HPA_BEHAVIOR = 'engine.config.behavior={scaleDown: {stabilizationWindowSeconds: 60, selectPolicy: Min, policies: [{type: Pods, value: 1, periodSeconds: 60}]}}';
 
+/** The metrics override of scenarios/hpa-scale-to-zero.yaml's header comment (Object and Pods metrics). */
+const HPA_OBJECT_PODS = 'engine.config.metrics=[{type: Object, object: {describedObject: {kind: Service, name: api}, metric: {name: queue_length}, target: {type: Value, value: 20}}}, {type: Pods, pods: {metric: {name: inflight_requests}, target: {type: AverageValue, averageValue: 700m}}}]';
+
+/** CPU and memory utilisation targets (memory from the world's pod memory model). */
+const HPA_CPU_MEMORY = 'engine.config.metrics=[{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}, {type: Resource, resource: {name: memory, target: {type: Utilization, averageUtilization: 75}}}]';
+
 const DIFFERENTIAL: readonly { file: string; sets: string[]; script: string; label: string }[] = [
   { file: 'scenarios/albatross-quirk-corrected.yaml', sets: [], script: ALBATROSS_PY, label: 'albatross-quirk-corrected (1 d, primary death at 20 h)' },
   { file: 'scenarios/compare-bursty-albatross.yaml', sets: [], script: ALBATROSS_PY, label: 'compare-bursty-albatross (6 h, request-driven)' },
@@ -594,6 +603,11 @@ const DIFFERENTIAL: readonly { file: string; sets: string[]; script: string; lab
   { file: 'scenarios/hpa-default.yaml', sets: ['duration=6h'], script: HPA_PY, label: 'hpa-default cut to 6 h (CPU 50 %, legacy path)' },
   { file: 'scenarios/hpa-default.yaml', sets: ['duration=6h', HPA_BEHAVIOR], script: HPA_PY, label: 'hpa-default cut to 6 h with the header\'s behavior (normalize path)' },
   { file: 'scenarios/compare-bursty-hpa.yaml', sets: [], script: HPA_PY, label: 'compare-bursty-hpa (6 h, request-driven CPU)' },
+  // beyond CPU: the world's request metrics, scale to zero and back, and the oldest arithmetic
+  { file: 'scenarios/hpa-scale-to-zero.yaml', sets: [], script: HPA_PY, label: 'hpa-scale-to-zero (1 d: External AverageValue + CPU, minReplicas 0)' },
+  { file: 'scenarios/hpa-scale-to-zero.yaml', sets: [HPA_OBJECT_PODS], script: HPA_PY, label: 'hpa-scale-to-zero with the header\'s Object Value + Pods AverageValue metrics' },
+  { file: 'scenarios/hpa-default.yaml', sets: ['duration=6h', 'engine.variant=k8s-1.20', HPA_BEHAVIOR], script: HPA_PY, label: 'hpa-default cut to 6 h, variant k8s-1.20 with the behavior (one-window stabilisation)' },
+  { file: 'scenarios/hpa-default.yaml', sets: ['duration=3h', 'engine.variant=k8s-1.30', HPA_CPU_MEMORY], script: HPA_PY, label: 'hpa-default cut to 3 h, variant k8s-1.30 with CPU and memory Utilization metrics' },
 ];
 
 describe('differential: built-in vs the Python engine as `kind: external`, identical events.jsonl (and summary.json, timeseries.csv)', () => {
