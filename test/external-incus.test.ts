@@ -3,21 +3,29 @@
  * loopback) gives the same bytes as the built-in path; the snapshot carries what the core reads;
  * the world refuses replies it cannot act on with one line naming the message.
  */
-import { describe, expect, it } from 'vitest';
-import { clusterSnapshot, decodeIncusReply, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main as cliMain } from '../src/cli/main.js';
+import { runnerFor, runners, runScenario, simulateScenario } from '../src/run/run.js';
+import { runSweep } from '../src/workbench/sweep.js';
+import { readJournal, RUNS_FILE } from '../src/workbench/journal.js';
+import { clusterSnapshot, decodeIncusReply, externalIncusRunner, incusHello, runIncusExternal } from '../src/engines/external/incus.js';
+import { openLoopback } from '../src/engines/external/loopback-module.js';
 import { openIncusLoopback, viewOf } from '../src/engines/external/loopback/incus.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
-import { openModuleEngine } from '../src/engines/external/module.js';
-import { openLoopback } from '../src/engines/external/loopback-module.js';
+import { openModuleEngine, provideModuleEngine } from '../src/engines/external/module.js';
+import { defineRebalancingEngine } from '../src/engines/external/api.js';
 import type { HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
 import type { EngineSession } from '../src/engines/external/session.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
-import { SKIP_REASONS, type ClusterView, type SkipCounts } from '../src/engines/incus/engine.js';
+import { SKIP_REASONS, type ClusterView, type IncusAction, type SkipCounts } from '../src/engines/incus/engine.js';
 import type { Micros } from '../src/kernel/time.js';
 import { runIncus } from '../src/run/incus.js';
 import { InputError } from '../src/scenario/errors.js';
-import { loadScenario } from '../src/scenario/load.js';
+import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 
 /** What a module session would hand the engine and take back: every message through JSON. */
@@ -92,6 +100,20 @@ describe('builtin vs the loopback behind the protocol: identical bytes', () => {
     });
   }
 
+  it('externalIncusRunner (the runners table entry) opens the session with the incus hello', () => {
+    const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=1h'] });
+    const hellos: HelloRequest[] = [];
+    const loop = outputsOf((sinks) =>
+      externalIncusRunner(scenario, sinks, (s, hello) => {
+        expect(s).toBe(scenario);
+        hellos.push(hello);
+        return openLoopback(hello, true);
+      }),
+    );
+    expect(hellos.map((h) => [h.engine, h.shape, h.members])).toEqual([['incus', 'rebalancing', ['left', 'right']]]);
+    expect(loop).toEqual(outputsOf((sinks) => runIncus(scenario, sinks)));
+  });
+
   it('the first replies of incus-flipflop, worked by hand from the task schedule', () => {
     // left leads; its daemon started 3h 0m 20s before the run (uptime), so startedAt = −10,820 s.
     // Version 7.0 skips the first minute (task.SkipFirst, 6.21+): ticks at −10,760 s + k·60 s.
@@ -109,7 +131,7 @@ describe('builtin vs the loopback behind the protocol: identical bytes', () => {
     ]);
     expect(log.replies[0]).toEqual({ type: 'step', actions: [], wakeAt: 40_000_000 });
     expect(log.replies[1]).toEqual({ type: 'step', actions: [], wakeAt: 100_000_000 });
-    const third = log.replies[2] as { actions: { type: string; run?: number; leader?: number }[] };
+    const third = log.replies[2] as unknown as { actions: { type: string; run?: number; leader?: number }[] };
     expect(third.actions[0]).toMatchObject({ type: 'run_started', run: 1, leader: 0 });
   });
 });
@@ -200,6 +222,12 @@ describe('the cluster snapshot', () => {
     const snap = codec(clusterSnapshot(handView()));
     expect(() => viewOf({ ...snap, vms: [{ ...snap.vms[0]!, member: 7 }] })).toThrow('"cluster.vms[0].member" 7 is not a member index');
     expect(() => viewOf({ ...snap, leader: 2 })).toThrow('"cluster.leader" 2 is not -1 or a member index');
+    // a live snapshot (the bridge's input) with a field missing or mistyped is named, not read as undefined
+    expect(() => viewOf({ ...snap, members: [{ ...snap.members[0]!, load1: '9.5' as unknown as number }, snap.members[1]!] })).toThrow('"cluster.members[0].load1" must be a number, got "9.5"');
+    const { cpuUsage: _gone, ...noUsage } = snap.vms[2]!;
+    expect(() => viewOf({ ...snap, vms: [snap.vms[0]!, snap.vms[1]!, noUsage as typeof snap.vms[0]] })).toThrow('"cluster.vms[2].cpuUsage" must be a number (cores), got nothing');
+    expect(() => viewOf({ ...snap, projects: [{ ...snap.projects[0]!, clusterTarget: 'deny' as 'block' }] })).toThrow('"cluster.projects[0].clusterTarget" must be block or allow, got "deny"');
+    expect(() => viewOf({ ...snap, mapRandom: 0.5 })).toThrow('"cluster.mapRandom" must be an integer, got 0.5');
   });
 });
 
@@ -271,7 +299,7 @@ function movesOnce(seen: Sent[]): ModuleHandler {
           return {
             type: 'step',
             actions: [
-              { type: 'stamp_last_move', run: 1, vm: 0, value: Math.floor(req.now / 1e6) },
+              ({ type: 'stamp_last_move', run: 1, vm: 0, value: Math.floor(req.now / 1e6) } as IncusAction),
               { type: 'run_finished', run: 1, migrated: 1, outcome: 'done', skips: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as SkipCounts },
             ],
             // earlier than now: the world clamps it to now (a tick at the same instant)
@@ -335,7 +363,7 @@ describe('a policy of our own', () => {
 
   it('the reply to init may not act', () => {
     const scenario = loadScenario('scenarios/incus-flipflop.yaml', { sets: ['duration=10m'] });
-    const eager: ModuleHandler = { engine: 'incus', handle: () => ({ type: 'step', actions: [{ type: 'stamp_last_move', run: 1, vm: 0, value: 0 }], wakeAt: null }) };
+    const eager: ModuleHandler = { engine: 'incus', handle: () => ({ type: 'step', actions: [({ type: 'stamp_last_move', run: 1, vm: 0, value: 0 } as IncusAction)], wakeAt: null }) };
     expect(() => runIncusExternal(scenario, {}, moduleSession({ open: () => eager }))).toThrow('the reply to init may not carry actions on message 1 (init at 0 s)');
   });
 });
@@ -348,5 +376,165 @@ describe('the loopback handler', () => {
     expect(h.handle({ id: 9, now: 0, type: 'end' })).toEqual({ type: 'bye' });
     expect(h.handle({ id: 9, now: 0, type: 'observe', group: 'web', records: [] } as Sent)).toEqual({ type: 'error', message: 'the incus dialect has no request "observe"' });
     expect(() => h.handle({ id: 1, now: 0, type: 'tick', cluster: clusterSnapshot(handView()) } as Sent)).toThrow('tick before init');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// whole runs through the scenario's engine.kind: the files on disk
+
+const built = fs.existsSync('dist/engines/external/loopback-main.js') && fs.existsSync('dist/engines/external/loopback-module.js');
+const FILES = ['summary.json', 'timeseries.csv', 'events.jsonl'];
+
+describe.skipIf(!built)(`engine.kind module and external through runScenario and the CLI${built ? '' : ' — SKIPPED: needs dist/ (npm run build)'}`, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-ext-incus-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  afterEach(() => {
+    delete process.env['SCALELAB_MODULE_CODEC'];
+  });
+  const main = path.resolve('dist/engines/external/loopback-main.js');
+  const moduleFile = path.resolve('dist/engines/external/loopback-module.js');
+
+  async function filesOf(file: string, sets: string[], out: string): Promise<Record<string, string>> {
+    const scenario = loadScenario(file, { sets: [...sets, 'output.report=false'] });
+    // the kind picks the runner: the built-in one only for the built-in engine
+    expect(runnerFor(scenario) === runners.get('incus')).toBe(sets.length === 0);
+    await runScenario(scenario, { outDir: out });
+    return Object.fromEntries(FILES.map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]));
+  }
+
+  it('incus-uint8-overflow: built-in, kind module (loopback-module.js, codec) and kind external (node loopback-main.js) write identical files', async () => {
+    const file = 'scenarios/incus-uint8-overflow.yaml';
+    const builtin = await filesOf(file, [], path.join(tmp, 'builtin'));
+    process.env['SCALELAB_MODULE_CODEC'] = '1';
+    const mod = await filesOf(file, ['engine.kind=module', `engine.path=${moduleFile}`], path.join(tmp, 'module'));
+    delete process.env['SCALELAB_MODULE_CODEC'];
+    const ext = await filesOf(file, ['engine.kind=external', `engine.command=[${process.execPath}, ${main}]`], path.join(tmp, 'external'));
+    expect(builtin['events.jsonl']!.length).toBeGreaterThan(1000);
+    for (const f of FILES) {
+      expect(mod[f], `module ${f}`).toBe(builtin[f]);
+      expect(ext[f], `external ${f}`).toBe(builtin[f]);
+    }
+  });
+
+  it('a sweep of the loopback module gives the built-in metrics run by run, in this thread and with 2 workers', async () => {
+    // flipflop cut to 1 h, faithful and corrected, 2 seeds each: 4 runs per sweep
+    const sweepOf = async (sets: string[], workers: number, dir: string): Promise<string[]> => {
+      const out = path.join(tmp, dir);
+      await runSweep({ scenarioFile: 'scenarios/incus-flipflop.yaml', sets: ['duration=1h', ...sets], flags: { grid: ['engine.variant=faithful,corrected'], seeds: '2' }, outDir: out, workers, report: false });
+      // the journal's order is the order runs finished in: compare run by run
+      return readJournal(path.join(out, RUNS_FILE))
+        .runs.map((r) => JSON.stringify([r.point, r.seed, r.metrics]))
+        .sort();
+    };
+    const builtin = await sweepOf([], 0, 'sweep-builtin');
+    const mod = ['engine.kind=module', `engine.path=${moduleFile}`];
+    expect(builtin).toHaveLength(4);
+    expect(builtin.filter((r) => /"migrations":[1-9]/.test(r))).toHaveLength(2); // faithful moves (ping-pongs), corrected does not
+    expect(await sweepOf(mod, 0, 'sweep-module-0')).toEqual(builtin);
+    expect(await sweepOf(mod, 2, 'sweep-module-2')).toEqual(builtin);
+  });
+
+  it('an external engine the world refuses: one line naming the message, exit 2, nothing written', async () => {
+    // served by loopback-main from a module file: moves app-1 off a member it is not on
+    const policy = path.join(tmp, 'wrong-member.mjs');
+    fs.writeFileSync(
+      policy,
+      [
+        'export default { open(hello) { return { engine: hello.engine, handle(req) {',
+        "  if (req.type === 'end') return { type: 'bye' };",
+        "  if (req.type === 'init') return { type: 'step', actions: [], wakeAt: 30000000 };",
+        "  return { type: 'step', actions: [{ type: 'migrate', run: 1, vm: 0, from: 1, to: 0, targetScore: 1, expectedScore: 2 }], wakeAt: null };",
+        '} }; } };',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(tmp, 'refused');
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args.join(' '));
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      errors.push(String(chunk));
+      return true;
+    });
+    let code: number;
+    try {
+      code = await cliMain(['node', 'scalelab', 'run', 'scenarios/incus-flipflop.yaml', '--out', out, '-q', '--set', 'engine.kind=external', '--set', `engine.command=[${process.execPath}, ${main}, ${policy}]`]);
+    } finally {
+      spy.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(code).toBe(2);
+    const text = errors.join('').trim();
+    expect(text).toContain(`external engine \`${process.execPath} ${main} ${policy}\`: action 1 (migrate): "from" 1 is not the member VM app-1 is on (0) on message 2 (tick at 30 s)`);
+    expect(text.split('\n').filter((l) => l.trim() !== '')).toHaveLength(1);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// a user's rebalancer written with defineRebalancingEngine, as engine.kind: module
+
+describe('a memory balancer of our own (defineRebalancingEngine, kind: module)', () => {
+  const GiB = 2 ** 30;
+  /**
+   * Every minute: move the first VM of the member with the most memory used to the one with the
+   * least, when that narrows the gap; wait for each move.
+   */
+  const balancer = defineRebalancingEngine<{ moving: number }>({
+    name: 'memory balancer',
+    init: (_c, now) => ({ state: { moving: -1 }, wakeAt: now + 60_000_000 }),
+    tick: (s, c, now) => {
+      const used = c.members.map((m) => m.memoryUsed);
+      const hi = used.indexOf(Math.max(...used));
+      const lo = used.indexOf(Math.min(...used));
+      const gap = used[hi]! - used[lo]!;
+      const vm = c.vms.findIndex((v) => v.member === hi && !v.migrating);
+      if (vm < 0 || Math.abs(gap - 2 * c.vms[vm]!.memoryUsage) >= gap) return { state: s, wakeAt: now + 60_000_000 };
+      return { state: { moving: vm }, actions: [{ type: 'migrate', run: 1, vm, from: hi, to: lo, targetScore: 0, expectedScore: 0 }], wakeAt: null };
+    },
+    migrationResult: (s, _ok, _c, now) => ({ state: { moving: -1 }, actions: [{ type: 'stamp_last_move', vm: s.moving, value: Math.floor(now / 1e6) } as IncusAction], wakeAt: now + 60_000_000 }),
+  });
+
+  it('moves a-1 from m1 to m2 at 60 s, then nothing (worked by hand from the memory figures)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-incus-policy-'));
+    try {
+      const file = path.join(dir, 'balancer.mjs');
+      fs.writeFileSync(file, '// served by provideModuleEngine in the test\n');
+      provideModuleEngine(file, balancer);
+      const yaml = [
+        'name: memory-balance',
+        'seed: 1',
+        'duration: 10m',
+        `engine: { name: incus, kind: module, path: ${file} }`,
+        'cluster:',
+        '  leader: m1',
+        '  load_step: 30s',
+        '  host: { overhead_cores: 0, memory_overhead: 2GiB }',
+        '  members:',
+        '    - { name: m1, threads: 8, memory: 32GiB }',
+        '    - { name: m2, threads: 8, memory: 32GiB }',
+        '  vms:',
+        '    - { name: a, count: 3, member: m1, limits: { cpu: 2, memory: 8GiB }, memory_used: 4GiB, migration: { stateful: true } }',
+        '',
+      ].join('\n');
+      const scenario = parseScenarioText(yaml, path.join(dir, 'memory-balance.yaml'));
+      expect(scenario.engine.kind).toBe('module');
+      const events: Record<string, unknown>[] = [];
+      simulateScenario(scenario, { event: (l) => events.push(JSON.parse(l) as Record<string, unknown>) });
+      // at 60 s: m1 uses 2 GiB (host) + 3 × 4 GiB = 14 GiB, m2 2 GiB: gap 12 GiB; moving a-1
+      // (4 GiB) leaves |12 − 2 × 4| = 4 GiB < 12 → move. Afterwards m1 10 GiB, m2 6 GiB: gap 4;
+      // moving a-2 would leave |4 − 8| = 4, not less → no further move
+      const moves = events.filter((e) => (e['type'] as string).startsWith('migration_'));
+      expect(moves.map((e) => [e['type'], e['vm'], e['from'], e['to']])).toEqual([
+        ['migration_started', 'a-1', 'm1', 'm2'],
+        ['migration_done', 'a-1', 'm1', 'm2'],
+      ]);
+      expect(moves[0]!['time_s']).toBe(60);
+      expect(moves[1]!['time_s'] as number).toBeGreaterThan(60);
+      expect(moves[1]!['time_s'] as number).toBeLessThan(120);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -33,6 +33,10 @@ export const CASE_HELP: Readonly<Record<string, string>> = {
   'sweep-2-workers': 'the same with 2 worker threads: the speed-up (target ≥ 1.8× on 2 cores); run once',
   'sweep-1-process': 'the same 600 runs in one plain process; run once',
   'sweep-2-processes': "split over two processes at once: the machine's ceiling for the speed-up; run once",
+  'external-echo': 'messages/s on the external engine path: 20,000 ~400-byte observe round trips to examples/engines/echo.py, then in batches of 64',
+  'pb1-module': 'PB1 cut to 2 h, built-in beside the loopback module engine (the session and reply checks, no process): the slowdown',
+  'pb1-external': 'PB1 (corrected) cut to 2 h, built-in beside examples/engines/albatross_corrected.py as an external engine: the slowdown',
+  'pb1-external-full': 'the same over the whole simulated day; run once',
 };
 
 /** What the bench was asked: help, or cases and repeats. */

@@ -231,6 +231,13 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
         detail: `1 GiB canonical trace, ${r.rows} rows streamed through TraceSource (target peak RSS < 200 MB); bare line-splitting loop over the same file ${r.bareSeconds.toFixed(3)} s → replay / bare ${(r.seconds / r.bareSeconds).toFixed(2)}× (target ≤ 2)`,
       };
     }
+    case 'external-echo':
+    case 'pb1-module':
+    case 'pb1-external':
+    case 'pb1-external-full': {
+      const { runExternalCase } = await import('./external.js');
+      return runExternalCase(name);
+    }
     case 'pb1':
       return timeModel(await load('bench-pb1'), name);
     case 'pb1-2d':

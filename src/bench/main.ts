@@ -74,12 +74,14 @@ export interface CaseResult {
   detail: string;
   /** Process CPU time (user + system) over the same span, where a case measures it: steadier than wall time on a shared machine. */
   cpuSeconds?: number;
+  /** The case could not run here (a missing piece): why; it has no figures. */
+  skipped?: string;
 }
 
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -216,7 +218,7 @@ function main(argv: string[]): void {
     const model = results.get(name.replace(/-bare-heap$/, ''));
     const args = name.endsWith('-bare-heap') && model ? bareArgs(model) : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
-    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' ? 1 : repeat;
+    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' || name === 'pb1-external-full' ? 1 : repeat;
     if (name === 'pb1-process' || name === 'pb1-c-floor' || name === 'pb1-simpy') {
       for (let i = 0; i < times; i++) {
         const r = runPeerCase(name);
@@ -239,6 +241,11 @@ function main(argv: string[]): void {
     } else if (name === 'startup' || name === 'startup-bare-node') {
       for (let i = 0; i < Math.max(times, 5); i++) runs.push(runStartupCase(name));
     } else for (let i = 0; i < times; i++) runs.push(runCase(name, args));
+    // a case without its pieces (external engines: python3, an example engine) says why, no figure
+    if (runs[0]?.skipped !== undefined) {
+      process.stdout.write(`${name.padEnd(24)} skipped: ${runs[0].skipped}\n`);
+      continue;
+    }
     report(runs);
   }
   process.stdout.write('\nratios\n');

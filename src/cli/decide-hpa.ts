@@ -10,6 +10,10 @@ import { resolveHpaConfig } from '../engines/hpa/config.js';
 import type { HpaConfig } from '../engines/hpa/types.js';
 import { InputError } from '../scenario/errors.js';
 import { boundedLines, openInput, readTextInput } from '../files/inputs.js';
+import { adapterOutput } from '../bridge/dry-run.js';
+
+/** Where an adapter's lines and actions go: printed, or summed by --dry-run. */
+export type AdapterOutputs = ReturnType<typeof adapterOutput>;
 
 /**
  * Read an HPA configuration file (YAML or JSON: the HPA spec keys, or a whole
@@ -30,7 +34,7 @@ export function loadHpaConfig(file: string): HpaConfig {
 }
 
 /** Run the decide loop: observations from `input` (a file) or stdin, actions to stdout. */
-export async function decideHpa(configFile: string | undefined, input: string | undefined): Promise<void> {
+export async function decideHpa(configFile: string | undefined, input: string | undefined, out: AdapterOutputs = adapterOutput(null, (l) => process.stdout.write(l))): Promise<void> {
   if (configFile === undefined) throw new InputError('give the HPA configuration with --config FILE', { key: '--config' });
   const adapter = new HpaAdapter(loadHpaConfig(configFile));
   const source = input ?? 'stdin';
@@ -40,9 +44,12 @@ export async function decideHpa(configFile: string | undefined, input: string | 
     for await (const [n, line] of boundedLines(stream, source)) {
       if (line.trim() === '') continue;
       const where = `${source}:${n}`;
-      for (const action of adapter.feed(parseHpaLine(line, where), where)) process.stdout.write(`${JSON.stringify(action)}\n`);
+      const parsed = parseHpaLine(line, where);
+      out.line(parsed.time, where);
+      out.actions(adapter.feed(parsed, where) as unknown as Record<string, unknown>[]);
     }
   } finally {
     if (stream !== process.stdin) (stream as fs.ReadStream).destroy();
   }
+  out.finish();
 }

@@ -9,6 +9,8 @@ import YAML from 'yaml';
 import { KraftcloudAdapter, parseKraftcloudLine, type KraftcloudOutput } from '../adapters/kraftcloud.js';
 import { parseKraftcloudConfig, type KraftcloudConfig } from '../engines/kraftcloud/config.js';
 import { InputError } from '../scenario/errors.js';
+import { adapterOutput } from '../bridge/dry-run.js';
+import type { AdapterOutputs } from './decide-hpa.js';
 
 /**
  * Read a service's autoscale configuration (YAML or JSON) from a file.
@@ -28,21 +30,22 @@ export function readKraftcloudConfig(file: string): KraftcloudConfig {
 }
 
 /** Run the adapter over the input lines; prints actions as they are decided. */
-export async function decideKraftcloud(flags: { config?: string; input?: string }): Promise<void> {
+export async function decideKraftcloud(flags: { config?: string; input?: string }, out: AdapterOutputs = adapterOutput(null, (l) => process.stdout.write(l))): Promise<void> {
   if (!flags.config) throw new InputError('give the service\'s autoscale configuration with --config FILE', { key: '--config' });
   const adapter = new KraftcloudAdapter(readKraftcloudConfig(flags.config));
   if (flags.input && !fs.existsSync(flags.input)) throw new InputError('no such file', { file: flags.input });
   const source = flags.input ?? 'stdin';
   const input = flags.input ? fs.createReadStream(flags.input) : process.stdin;
-  const print = (actions: KraftcloudOutput[]) => {
-    for (const a of actions) process.stdout.write(`${JSON.stringify(a)}\n`);
-  };
+  const print = (actions: KraftcloudOutput[]) => out.actions(actions);
   let n = 0;
   for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
     n++;
     if (line.trim() === '') continue;
     const where = `${source}:${n}`;
-    print(adapter.feed(parseKraftcloudLine(line, where), where));
+    const parsed = parseKraftcloudLine(line, where);
+    out.line(parsed.time, where);
+    print(adapter.feed(parsed, where));
   }
   print(adapter.finish());
+  out.finish();
 }

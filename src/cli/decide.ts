@@ -14,6 +14,8 @@ import { decideHpa } from './decide-hpa.js';
 import { loadScenario, parseScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { decideKraftcloud } from './decide-kraftcloud.js';
+import { decideBridge, summaryEvery, type BridgeFlags } from './decide-bridge.js';
+import { adapterOutput, DryRun } from '../bridge/dry-run.js';
 
 /** Largest --vcpus (a unikernel's vCPUs). */
 const MAX_VCPUS = 1024;
@@ -30,6 +32,24 @@ interface DecideFlags {
   allowOutside?: boolean;
   config?: string;
   interval?: string;
+  protocol?: boolean;
+  dryRun?: boolean;
+  summaryEvery?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Whether the flags ask for the generic bridge (src/bridge/) rather than an engine's own adapter. */
+function onGenericBridge(engine: string, flags: DecideFlags): boolean {
+  if (!['albatross', 'hpa', 'kraftcloud'].includes(engine)) return true;
+  if (flags.protocol) return true;
+  if (flags.scenario === undefined) return false;
+  try {
+    const kind = loadScenario(flags.scenario, { sets: flags.set, ...(flags.allowOutside ? { allowOutside: true } : {}) }).engine.kind;
+    return kind === 'module' || kind === 'external';
+  } catch {
+    return false; // the adapter's own loading reports the problem
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -49,8 +69,8 @@ export function registerDecideCommand(program: Command): void {
   program
     .command('decide')
     .description(summaryOf('decide'))
-    .argument('<engine>', 'engine name (albatross, hpa, kraftcloud)')
-    .option('--scenario <file>', 'take engine variant, config and options (and the groups, if no --group) from a scenario')
+    .argument('<engine>', 'engine name (albatross, hpa, kraftcloud, incus, neon, replica)')
+    .option('--scenario <file>', 'take engine variant, config and options (and the groups, if no --group) from a scenario; with engine.kind module or external, that engine decides (generic bridge)')
     .option('--variant <name>', 'engine variant (faithful or corrected)')
     .option('--set <key=value>', 'override a key, e.g. --set engine.config.cooldown_period=300s (repeatable)', collect, [])
     .option('--group <name>', 'primary unikernel of a scaling group, as albatross names it (repeatable)', collect, [])
@@ -58,9 +78,14 @@ export function registerDecideCommand(program: Command): void {
     .option('--max-instances <n>', 'max instances per group (scaling policy)')
     .option('--min-instances <n>', 'min instances per group (corrected variant)', '1')
     .option('--input <file>', 'read observations from a file instead of stdin')
-    .option('--config <file>', 'hpa: the HPA configuration (YAML or JSON; HPA spec or manifest, controller flags, options); kraftcloud: the service\'s autoscale configuration (YAML/JSON; see docs/engines/kraftcloud.md)')
+    .option('--config <file>', 'hpa: the HPA configuration (YAML or JSON; HPA spec or manifest, controller flags, options); kraftcloud: the service\'s autoscale configuration (YAML/JSON; see docs/engines/kraftcloud.md); incus, neon, replica and --protocol: a scenario\'s engine: section (variant, config, options) plus seed, groups, vms, stats_interval, request_jitter, monitor_threshold')
     .option('--interval <duration>', 'albatross: stats interval of albatross-stats: records within half of it form one round (default: the scenario\'s world.stats_interval, 10s)')
     .option('--allow-outside', "with --scenario: read trace files outside its folder and the working directory")
+    .option('--protocol', 'generic bridge, protocol mode: every input line is a protocol request (docs/PROTOCOL.md) plus "time"')
+    .option('--dry-run', 'print no actions: a human summary every --summary-every of input time, and totals at the end')
+    .option('--summary-every <duration>', 'with --dry-run: the summary window, in input time (default 60s)')
+    .option('--json', 'with --dry-run: the summaries as JSON objects, one a line')
+    .option('--verbose', 'also print the engine\'s wake-ups: {"time": …, "type": "wake_at", "at": …}')
     .addHelpText(
       'after',
       `
@@ -91,11 +116,40 @@ kraftcloud input lines (one round per time; a round lists every instance):
   {"time": 1780000000.01, "instance": "nginx-1", "state": "running", "millicores": 700, "inflight": 3, "rps": 120, "connections": 4, "last_request": 1780000000.009}
   {"time": 1780000000.01, "waiting": 2}
   Output lines: {"time": …, "type": "spawn" | "destroy" | "standby" | "wake" | "notify", …}
-  scalelab decide kraftcloud --config service.yaml --input metrics.jsonl`,
+  scalelab decide kraftcloud --config service.yaml --input metrics.jsonl
+
+The generic bridge (decide incus, decide neon, decide replica; albatross/hpa/kraftcloud with
+--protocol; any engine with --dry-run; a module or external engine of --scenario). Input lines
+are protocol requests without "id"/"now", plus "time" (Unix seconds or ISO 8601; a line without
+"time" is stamped with the time it arrives: live mode). --config FILE is the scenario's engine:
+section (variant, config, options) plus optional seed, stats_interval, groups, monitor_threshold.
+Errors name the line: "stdin:12: cluster.vms[3].member: must be 0 to 2, got 5" (exit 2).
+  incus: {"time": T, "type": "tick", "cluster": {"members": […], "vms": […], "projects": […], "leader": 0}}
+         a cluster snapshot (buffered; the rebalancer ticks when it asked to be woken);
+         events: migration_result {"ok"}, daemon_start {"member"}, leader_change (each with
+         "cluster", or the latest snapshot). Output: run_started, arch_checked, migrate,
+         stamp_last_move, run_finished lines.
+  neon:  {"time": T, "type": "init", "vm": "vm-1", "using": {"cpu": 1000, "mem": 4294967296}, "min": {…}, "max": {…}}
+         {"time": T, "type": "tick", "vm": "vm-1", "metrics": {"load1": 0.8, "load5": 0.6, "memoryUsageBytes": 1932735283}}
+         events: plugin_answer {"permit"}, neonvm_result {"ok"}, monitor_result {"kind", "result"},
+         monitor_upscale_request. Output: plugin_request, neonvm_request, monitor_upscale,
+         monitor_downscale lines, each with "vm".
+  hpa, kraftcloud, replica: {"time": T, "type": "observe", "group": "web", "obs": {…}} (buffered;
+         sent when the engine asked to be woken), spawn_result, gone.
+Output: one line per action, {"time": T, "group"|"vm": …, …action}.
+  scalelab decide incus --config rebalance.yaml --input snapshots.jsonl
+  scalelab decide neon --config agent.yaml --dry-run --summary-every 5m
+  scalelab decide hpa --protocol --config hpa-engine.yaml --input requests.jsonl
+  scalelab decide replica --scenario examples/scenarios/module-policy.yaml --input observations.jsonl
+See docs/PROTOCOL.md (the messages) and docs/engines/incus.md, neon.md ("Deciding live").`,
     )
     .action(async (engine: string, flags: DecideFlags) => {
-      if (engine === 'hpa') return decideHpa(flags.config, flags.input);
-      if (engine === 'kraftcloud') return decideKraftcloud(flags);
+      if (onGenericBridge(engine, flags)) return decideBridge(engine, flags as BridgeFlags);
+      // the engine's own adapter: actions printed, or summed by --dry-run
+      if (flags.json && !flags.dryRun) throw new InputError('--json goes with --dry-run (action lines are JSON already)', { key: '--json' });
+      const out = adapterOutput(flags.dryRun ? new DryRun({ every: summaryEvery(flags.summaryEvery), json: flags.json === true, write: (l) => process.stdout.write(`${l}\n`) }) : null, (l) => process.stdout.write(l), engine);
+      if (engine === 'hpa') return decideHpa(flags.config, flags.input, out);
+      if (engine === 'kraftcloud') return decideKraftcloud(flags, out);
       if (engine !== 'albatross') throw new InputError(`no live adapter for engine "${engine}" (have: albatross, hpa, kraftcloud)`, { key: 'engine' });
       const scenario = engineScenario(flags);
       if (scenario.engine.name !== 'albatross') throw new InputError(`the scenario's engine is ${scenario.engine.name}, not albatross`, { file: flags.scenario, key: 'engine.name' });
@@ -111,9 +165,7 @@ kraftcloud input lines (one round per time; a round lists every instance):
       const adapter = new AlbatrossAdapter({ interval, config: scenario.engine.config as unknown as AlbatrossConfig, options: scenario.engine.options as unknown as AlbatrossOptions, groups });
       const source = flags.input ?? 'stdin';
       const input = flags.input ? fs.createReadStream('', { fd: openInput(flags.input, 'input') }) : process.stdin;
-      const print = (actions: AdapterOutput[]) => {
-        for (const a of actions) process.stdout.write(`${JSON.stringify(a)}\n`);
-      };
+      const print = (actions: AdapterOutput[]) => out.actions(actions as unknown as Record<string, unknown>[]);
       // live input (times near the wall clock): decide a round as soon as its window has passed
       let timer: NodeJS.Timeout | undefined;
       const armTimer = () => {
@@ -132,6 +184,7 @@ kraftcloud input lines (one round per time; a round lists every instance):
           const observation = parseLine(line, `${source}:${n}`);
           checkTimeJump(last, observation.time, `${source}:${n}`);
           last = observation.time;
+          out.line(observation.time, `${source}:${n}`);
           print(adapter.feed(observation));
           armTimer();
         }
@@ -140,5 +193,6 @@ kraftcloud input lines (one round per time; a round lists every instance):
         if (input !== process.stdin) (input as fs.ReadStream).destroy();
       }
       print(adapter.finish());
+      out.finish();
     });
 }

@@ -1,6 +1,7 @@
 /** `scalelab run SCENARIO`: simulate one scenario and write its report. */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import fs from 'node:fs';
 import { summaryOf } from './commands.js';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario } from '../run/run.js';
@@ -20,6 +21,7 @@ interface RunFlags {
   quiet?: boolean;
   allowOutside?: boolean;
   maxOutput?: string;
+  protocolLog?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -71,6 +73,8 @@ export function registerRunCommand(program: Command): void {
     .option('--max-output <size>', 'warn when timeseries.csv or events.jsonl will grow past this size, e.g. 200MiB (default: output.max_bytes, 1GiB)')
     .option('--allow-outside', "read trace files outside the scenario's folder and the working directory")
     .option('-q, --quiet', 'print nothing but errors and warnings (no progress)')
+    // hidden: every request to a module or external engine and its reply, one JSON line each (src/bridge/protocol-log.ts)
+    .addOption(new Option('--protocol-log <file>', 'write every engine request and reply to FILE (module and external engines)').hideHelp())
     .addHelpText(
       'after',
       `
@@ -96,10 +100,13 @@ Progress goes to stderr: redrawn in place on a terminal, a line every 10 s other
       const bar = flags.quiet ? undefined : progressWriter(process.stderr);
       const progress = bar ? (f: number) => bar.update(() => runProgressText(f, scenario.duration, (Date.now() - started) / 1000)) : undefined;
       let outcome;
+      const logFd = flags.protocolLog !== undefined ? fs.openSync(flags.protocolLog, 'w') : null;
+      const protocolLog = logFd === null ? undefined : (line: string) => void fs.writeSync(logFd, `${line}\n`);
       try {
-        outcome = await runScenario(scenario, { outDir, warn: warnLine, ...(progress ? { progress } : {}), ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}) });
+        outcome = await runScenario(scenario, { outDir, warn: warnLine, ...(progress ? { progress } : {}), ...(maxOutputBytes !== undefined ? { maxOutputBytes } : {}), ...(protocolLog ? { protocolLog } : {}) });
       } finally {
         bar?.done();
+        if (logFd !== null) fs.closeSync(logFd);
       }
       if (flags.quiet) return;
       const m = outcome.summary.metrics;

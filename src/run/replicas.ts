@@ -81,6 +81,12 @@ export interface RunSinks {
   progress?: (fraction: number) => void;
   /** A warning, one line without the newline (a trace not covering the run); never changes the outputs. */
   warn?: (line: string) => void;
+  /**
+   * Engines that are not built in (`engine.kind: module | external`): every request sent to the
+   * engine and its reply, one JSON line each (`{"now":…,"request":{…},"reply":{…}}`;
+   * `scalelab run --protocol-log FILE`, src/bridge/session.ts). Never changes the outputs.
+   */
+  protocolLog?: (line: string) => void;
 }
 
 export interface SimulationResult {

@@ -30,6 +30,7 @@ import { InputError } from '../scenario/errors.js';
 import { OutputSizeWatch } from './output-size.js';
 import { buildLoadSources } from '../load/index.js';
 import { externalRunnerFor } from '../engines/external/runners.js';
+import { loggedRunnerFor } from '../bridge/protocol-log.js';
 import { prepareEngine } from '../engines/external/module.js';
 
 /**
@@ -81,7 +82,7 @@ export const runners = new Map<string, Runner>([
  */
 export function runnerFor(scenario: Scenario): Runner | undefined {
   const kind = scenario.engine.kind;
-  return kind === undefined || kind === 'builtin' ? runners.get(scenario.engine.name) : externalRunnerFor(scenario);
+  return kind === undefined || kind === 'builtin' ? runners.get(scenario.engine.name) : (loggedRunnerFor(scenario) ?? externalRunnerFor(scenario));
 }
 
 /** Simulate a scenario with its engine's runner, streaming to `sinks`; writes no files. */
@@ -127,6 +128,8 @@ export interface RunOptions {
   warn?: (line: string) => void;
   /** Overrides `output.max_bytes`. */
   maxOutputBytes?: number;
+  /** Every request to a module or external engine and its reply, one JSON line each (`--protocol-log`). */
+  protocolLog?: (line: string) => void;
 }
 
 export interface RunOutcome {
@@ -275,6 +278,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       ...(series ? { timeseries: sink(series) } : {}),
       ...(progress ? { progress } : {}),
       ...(warn ? { warn } : {}),
+      ...(opts.protocolLog ? { protocolLog: opts.protocolLog } : {}),
     });
     watch?.check(1);
     const summary = sim.summary;

@@ -16,7 +16,7 @@ import type { IncusCore, IncusStep } from '../incus/core.js';
 import { incusConfig, SKIP_REASONS, type ClusterView, type IncusAction } from '../incus/engine.js';
 import { engineLabel } from './checked.js';
 import { EngineProtocolError } from './errors.js';
-import { helloFor } from './open.js';
+import { helloFor, openSession } from './open.js';
 import type { ClusterSnapshot, HelloRequest, Reply, Request } from './protocol.js';
 import type { EngineSession } from './session.js';
 
@@ -257,4 +257,15 @@ export function runIncusExternal(scenario: Scenario, sinks: RunSinks, session: I
   }
   s.close(scenario.duration);
   return incusResult(scenario, sim);
+}
+
+/**
+ * The incus entry of the runners for non-built-in kinds (`src/engines/external/runners.ts`):
+ * `open` (default `openSession`: module or external by `engine.kind`) opens the session with the
+ * incus hello; the session is closed on every path, once.
+ *
+ * @example externalIncusRunner(loadScenario('s.yaml', { sets: ['engine.kind=external', 'engine.command=[python3, r.py]'] }), sinks)
+ */
+export function externalIncusRunner(scenario: Scenario, sinks: RunSinks, open: (scenario: Scenario, hello: HelloRequest) => EngineSession = openSession): Simulated {
+  return runIncusExternal(scenario, sinks, (hello) => open(scenario, hello));
 }

@@ -33,6 +33,8 @@ export function viewOf(cluster: ClusterSnapshot): ClusterView {
     throw new Error('"cluster" must be an object with members, vms and projects arrays');
   }
   const { members, vms, projects } = cluster;
+  const problem = snapshotProblem(cluster);
+  if (problem !== null) throw new Error(problem);
   if (!Number.isSafeInteger(cluster.leader) || cluster.leader < -1 || cluster.leader >= members.length) throw new Error(`"cluster.leader" ${JSON.stringify(cluster.leader)} is not -1 or a member index`);
   const on: number[][] = members.map(() => []);
   for (let i = 0; i < vms.length; i++) {
@@ -49,6 +51,84 @@ export function viewOf(cluster: ClusterSnapshot): ClusterView {
   };
   for (const list of on) list.sort(byDatabaseOrder);
   return { members, vms, projects, leader: cluster.leader, mapRandom: cluster.mapRandom, vmsOn: (m) => on[m] ?? [] };
+}
+
+type Check = (x: unknown) => boolean;
+const isStr: Check = (x) => typeof x === 'string';
+const isBool: Check = (x) => typeof x === 'boolean';
+const isNum: Check = (x) => typeof x === 'number' && Number.isFinite(x);
+const isInt: Check = (x) => Number.isSafeInteger(x);
+const oneOf = (...values: string[]): Check => (x) => values.includes(x as string);
+const optional = (c: Check): Check => (x) => x === undefined || c(x);
+const nullable = (c: Check): Check => (x) => x === null || c(x);
+const strings: Check = (x) => Array.isArray(x) && x.every(isStr);
+
+/** What each field of a snapshot must be, with its expected form for messages. */
+const MEMBER_FIELDS: readonly (readonly [string, Check, string])[] = [
+  ['name', isStr, 'a string'],
+  ['arch', isStr, 'a string'],
+  ['threads', isNum, 'a number'],
+  ['memoryTotal', isNum, 'a number (bytes)'],
+  ['memoryUsed', isNum, 'a number (bytes)'],
+  ['load1', isNum, 'a number'],
+  ['state', oneOf('online', 'evacuated', 'offline'), 'online, evacuated or offline'],
+  ['scheduler', oneOf('all', 'manual', 'group'), 'all, manual or group'],
+  ['groups', strings, 'an array of strings'],
+  ['startedAt', isInt, 'an integer (µs)'],
+  ['reachable', optional(isBool), 'true or false'],
+];
+const VM_FIELDS: readonly (readonly [string, Check, string])[] = [
+  ['name', isStr, 'a string'],
+  ['running', isBool, 'true or false'],
+  ['stateful', isBool, 'true or false'],
+  ['blockingDevices', isBool, 'true or false'],
+  ['evacuate', optional(isStr), 'a string'],
+  ['migrating', isBool, 'true or false'],
+  ['lastMove', nullable(isInt), 'an integer (s) or null'],
+  ['limitsCpu', isNum, 'a number'],
+  ['limitsMemory', isNum, 'a number (bytes)'],
+  ['cpuUsage', isNum, 'a number (cores)'],
+  ['memoryUsage', isNum, 'a number (bytes)'],
+];
+const PROJECT_FIELDS: readonly (readonly [string, Check, string])[] = [
+  ['name', isStr, 'a string'],
+  ['restricted', isBool, 'true or false'],
+  ['clusterGroups', strings, 'an array of strings'],
+  ['clusterTarget', optional(oneOf('block', 'allow')), 'block or allow'],
+];
+
+/**
+ * What is wrong with a snapshot's members, VMs and projects (the first problem, naming the
+ * field), or null. The bridge hands operators' snapshots to the loopback, so a missing or
+ * mistyped field is named rather than read as undefined.
+ *
+ * @example snapshotProblem({ ...snap, members: [{ ...snap.members[0], load1: '9.5' }] }) // '"cluster.members[0].load1" must be a number, got "9.5"'
+ */
+export function snapshotProblem(cluster: ClusterSnapshot): string | null {
+  const lists: [string, readonly unknown[], readonly (readonly [string, Check, string])[]][] = [
+    ['members', cluster.members, MEMBER_FIELDS],
+    ['vms', cluster.vms, VM_FIELDS],
+    ['projects', cluster.projects, PROJECT_FIELDS],
+  ];
+  for (const [list, items, fields] of lists) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) return `"cluster.${list}[${i}]" must be an object`;
+      for (const [key, ok, form] of fields) {
+        const v = (item as Record<string, unknown>)[key];
+        if (!ok(v)) return `"cluster.${list}[${i}].${key}" must be ${form}, got ${shown(v)}`;
+      }
+    }
+  }
+  if (!isInt(cluster.mapRandom)) return `"cluster.mapRandom" must be an integer, got ${shown(cluster.mapRandom)}`;
+  return null;
+}
+
+/** A value as a message quotes it: JSON, at most 40 characters. */
+function shown(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 /** The engine configuration a hello carries for incus (`core: {config, options}`). */
