@@ -16,7 +16,7 @@ import type { ModuleEngine } from '../src/engines/external/api.js';
 import type { Reply, Request, StepReply } from '../src/engines/external/protocol.js';
 import { lookEvery } from '../src/engines/external/watchdog.js';
 import { seconds } from '../src/engines/external/transport.js';
-import { alive, built, hello, py, python, skipNote, spec } from './external-fixture.js';
+import { alive, built, fixtures, hello, py, python, skipNote, spec } from './external-fixture.js';
 
 const observe = (group: string, records: unknown[] = []): Request => ({ type: 'observe', group, records }) as unknown as Request;
 const reportOf = (r: Reply): { request: { id: number; type: string; now: number; group?: string; records?: unknown[] } } =>
@@ -57,6 +57,8 @@ describe.skipIf(!built || python === null)(`external sessions over the FIFO tran
     const s = new ExternalSession(spec(py('mirror')), hello());
     try {
       expect(s.hello).toMatchObject({ id: 0, type: 'hello', version: 1, engine: 'albatross', batch: true });
+      // the FIFOs' directory is removed as soon as both ends are open: nothing on disk can outlive the run
+      expect(fs.existsSync(s.transport.dir)).toBe(false);
       for (let i = 0; i < 1000; i++) {
         const r = reportOf(s.call(i * 10_000_000, observe(`g${i}`))).request;
         expect([r.id, r.type, r.now, r.group]).toEqual([i + 1, 'observe', i * 10_000_000, `g${i}`]);
@@ -104,6 +106,16 @@ describe.skipIf(!built || python === null)(`external sessions over the FIFO tran
       expect(many.map((r) => (r as StepReply).report === undefined ? null : reportOf(r).request.id)).toEqual([2, null, 3]);
     } finally {
       s.close(3);
+    }
+  });
+
+  it("the command's words reach the engine as written (no shell quoting, globbing or variables), in the scenario's directory", () => {
+    const words = ['a b', '$HOME', '*', "it's", '`id`'];
+    const s = new ExternalSession(spec([...py('whoami'), ...words]), hello());
+    try {
+      expect((s.call(0, observe('web')) as StepReply).report).toEqual({ cwd: fs.realpathSync(fixtures), argv: words });
+    } finally {
+      s.close(1);
     }
   });
 

@@ -99,19 +99,25 @@ function checkBatch(dialect: Dialect, req: BatchRequest, now: Micros, reply: Rea
   for (let k = 0; k < n; k++) {
     const sub = req.requests[k]!;
     const r: unknown = replies[k];
-    const part = (): FailedMessage['part'] => {
-      const subject = subjectOf(sub);
-      return { k: k + 1, n, type: sub.type, ...(subject !== undefined ? { subject } : {}) };
-    };
-    if (isObject(r) && r['type'] === 'error') fail(`engine error: ${quote(String(r['message']), QUOTE)}`, part());
+    if (isObject(r) && r['type'] === 'error') fail(`engine error: ${quote(String(r['message']), QUOTE)}`, partOf(sub, k, n));
     try {
       validateReply(dialect, sub, now, r);
     } catch (e) {
-      if (e instanceof ReplyInvalid) fail(e.message, part());
+      if (e instanceof ReplyInvalid) fail(e.message, partOf(sub, k, n));
       throw e;
     }
   }
   return reply as unknown as BatchReply;
+}
+
+/**
+ * Part `k` (0-based) of a batch of `n`, as failures name it.
+ *
+ * @example partOf({ type: 'observe', group: 'web', records: [] }, 0, 2) // { k: 1, n: 2, type: 'observe', subject: 'web' }
+ */
+export function partOf(sub: Request, k: number, n: number): NonNullable<FailedMessage['part']> {
+  const subject = subjectOf(sub);
+  return { k: k + 1, n, type: sub.type, ...(subject !== undefined ? { subject } : {}) };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Micros } from '../../kernel/time.js';
 import { InputError } from '../../scenario/errors.js';
 import type { EngineSpec, Scenario } from '../../scenario/types.js';
 import type { ModuleEngine, ModuleHandler, Sent } from './api.js';
-import { checkReply, displayPath, engineLabel, failedMessage, negotiate, quote, versionMismatch } from './checked.js';
+import { checkReply, displayPath, engineLabel, failedMessage, negotiate, partOf, quote, versionMismatch } from './checked.js';
 import { EngineProtocolError, type FailedMessage } from './errors.js';
 import { latestSharedVersion, PROTOCOL, type BatchRequest, type Dialect, type HelloReply, type HelloRequest, type Reply, type Request } from './protocol.js';
 import type { EngineSession } from './session.js';
@@ -130,7 +130,7 @@ class ModuleSession implements EngineSession {
   call(now: Micros, req: Request): Reply {
     const id = this.next++;
     try {
-      const raw = this.ask(id, req, now, () => failedMessage(id, req, now));
+      const raw = this.ask(id, req, now, null, 0);
       return checkReply(this.label, this.dialect, id, req, now, raw, true);
     } catch (e) {
       this.failed = true;
@@ -144,7 +144,8 @@ class ModuleSession implements EngineSession {
     const id = this.next++;
     const batch: BatchRequest = { type: 'batch', requests: reqs };
     try {
-      const replies = reqs.map((req, k) => this.ask(id, req, now, () => failedMessage(id, batch, now, partOf(req, k, reqs.length))));
+      const replies: unknown[] = new Array(reqs.length);
+      for (let k = 0; k < reqs.length; k++) replies[k] = this.ask(id, reqs[k]!, now, batch, k);
       checkReply(this.label, this.dialect, id, batch, now, { type: 'batch', replies }, true);
       return replies as Reply[];
     } catch (e) {
@@ -160,7 +161,7 @@ class ModuleSession implements EngineSession {
       if (!this.failed) {
         const id = this.next++;
         const end: Request = { type: 'end' };
-        const raw = this.ask(id, end, now, () => failedMessage(id, end, now));
+        const raw = this.ask(id, end, now, null, 0);
         checkReply(this.label, this.dialect, id, end, now, raw, true);
       }
     } finally {
@@ -172,18 +173,21 @@ class ModuleSession implements EngineSession {
     }
   }
 
-  /** Hand one request to the handler; its raw reply (after the codec's round trip). */
-  private ask(id: number, req: Request, now: Micros, where: () => FailedMessage): unknown {
+  /**
+   * Hand one request (part `k` of `batch`, when there is one) to the handler; its raw reply
+   * (after the codec's round trip).
+   */
+  private ask(id: number, req: Request, now: Micros, batch: BatchRequest | null, k: number): unknown {
     let sent = sentOf(id, req, now);
     if (this.codec) sent = roundTrip(sent);
     let raw: unknown;
     try {
       raw = this.handler.handle(sent);
     } catch (e) {
-      throw engineError(this.label, e, where());
+      throw engineError(this.label, e, whereOf(id, req, now, batch, k));
     }
-    if (isThenable(raw)) throw new EngineProtocolError(this.label, 'handle must be synchronous (it returned a Promise)', where());
-    if (raw === undefined) throw new EngineProtocolError(this.label, 'handle returned nothing (a reply object is required)', where());
+    if (isThenable(raw)) throw new EngineProtocolError(this.label, 'handle must be synchronous (it returned a Promise)', whereOf(id, req, now, batch, k));
+    if (raw === undefined) throw new EngineProtocolError(this.label, 'handle returned nothing (a reply object is required)', whereOf(id, req, now, batch, k));
     return this.codec ? roundTrip(raw) : raw;
   }
 }
@@ -198,10 +202,9 @@ export function sentOf(id: number, req: Request, now: Micros): Sent {
   return Object.assign(head, req) as unknown as Sent;
 }
 
-/** Part k (0-based) of n, as failures name it. */
-function partOf(req: Request, k: number, n: number): FailedMessage['part'] {
-  const subject = 'group' in req ? req.group : 'vm' in req ? req.vm : undefined;
-  return { k: k + 1, n, type: req.type, ...(subject !== undefined ? { subject } : {}) };
+/** The message a failure names: the request, or part k of the batch. */
+function whereOf(id: number, req: Request, now: Micros, batch: BatchRequest | null, k: number): FailedMessage {
+  return batch === null ? failedMessage(id, req, now) : failedMessage(id, batch, now, partOf(req, k, batch.requests.length));
 }
 
 /** A throw inside the engine as the run's failure: `engine error: <message>`. */

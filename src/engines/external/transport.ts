@@ -9,8 +9,9 @@
  * the reply FIFO then reads end-of-file, and `exchange` throws a `TransportFailure` saying what
  * happened. The engine's stderr goes to a file whose last line is quoted when it dies.
  *
- * POSIX only (Linux, macOS). Every open transport is killed and its directory removed at
- * `close`, and by a `process.on('exit')` hook for a transport nobody closed.
+ * POSIX only (Linux, macOS). The FIFO directory is removed as soon as both ends are open (the
+ * open descriptors keep working), so it cannot outlive the run. Every open transport's process
+ * group is killed at `close`, and by a `process.on('exit')` hook for a transport nobody closed.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,7 +32,8 @@ export type FailureKind = 'timeout' | 'exited' | 'cannot_start' | 'closed_stdout
 
 /**
  * A transport-level failure. `what` is the message's middle part, e.g.
- * `no reply within 2 s` or `exited with status 1 before replying (stderr: ValueError: x)`;
+ * `no reply within 2 s` or `exited with status 1 before replying: ValueError: x` (the last line
+ * of its stderr);
  * the session adds the engine's name and the message it was answering.
  */
 export class TransportFailure extends Error {
@@ -54,6 +56,8 @@ export interface TransportOptions {
   readonly timeoutMs: number;
   /** the deadline for the process to start and open its stdio, ms (the startup allowance) */
   readonly startupMs: number;
+  /** the longest reply line accepted (default `MAX_LINE_BYTES`; smaller in tests) */
+  readonly maxLineBytes?: number;
 }
 
 /** Engines started and not yet closed (pid → FIFO directory), for the exit hook. */
@@ -112,15 +116,16 @@ export function seconds(ms: number): string {
 }
 
 /**
- * The last non-empty line of a file, at most 200 characters, read from its last 4 KiB only
- * (an engine's stderr may be large); '' when there is none.
+ * The last non-empty line of a file (a path, or an open fd, which stays open), at most 200
+ * characters, read from its last 4 KiB only (an engine's stderr may be large); '' when there is
+ * none.
  *
  * @example lastLine('/tmp/x/err') // 'ZeroDivisionError: division by zero'
  */
-export function lastLine(file: string): string {
+export function lastLine(file: string | number): string {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = typeof file === 'number' ? file : fs.openSync(file, 'r');
   } catch {
     return '';
   }
@@ -135,8 +140,10 @@ export function lastLine(file: string): string {
       if (line !== '') return line.length > 200 ? `${line.slice(0, 199)}…` : line;
     }
     return '';
+  } catch {
+    return '';
   } finally {
-    fs.closeSync(fd);
+    if (typeof file !== 'number') fs.closeSync(fd);
   }
 }
 
@@ -153,7 +160,7 @@ function signalName(n: number): string {
 export class Transport {
   /** the engine's pid (its process group) */
   readonly pid: number;
-  /** the directory holding the FIFOs and the stderr file (removed at close) */
+  /** the directory holding the FIFOs and the stderr file (removed as soon as all are open) */
   readonly dir: string;
   private readonly ctl: Int32Array;
   private readonly worker: Worker;
@@ -161,6 +168,8 @@ export class Transport {
   private readonly fdIn: number;
   private readonly fdOut: number;
   private readonly errFile: string;
+  /** our read end of the engine's stderr file (the file itself is unlinked once open) */
+  private errFd = -1;
   private buf: Buffer = Buffer.alloc(1 << 16);
   private have = 0;
   private exchanges = 0;
@@ -207,7 +216,7 @@ export class Transport {
     }
     if (Atomics.load(this.ctl, CTL.SPAWN_FAILED) === 1) {
       this.dispose();
-      throw new TransportFailure('cannot_start', `cannot start \`${opts.command[0]}\` (${lastLine(this.errFile) || 'spawn failed'})`);
+      throw new TransportFailure('cannot_start', `cannot start \`${opts.command[0]}\`: ${lastLine(this.errFile) || 'spawn failed'}`);
     }
     // the opens block until the engine's sh opens the other ends; the watchdog covers them
     this.begin(opts.startupMs);
@@ -215,9 +224,18 @@ export class Transport {
       this.fdIn = fs.openSync(fifoIn, 'w');
       this.fdOut = fs.openSync(fifoOut, 'r');
       Atomics.store(this.ctl, CTL.OPENED, 1);
+    } catch (err) {
+      killGroup(this.pid);
+      this.dispose();
+      throw err;
     } finally {
       Atomics.store(this.ctl, CTL.BUSY, 0);
     }
+    // Both FIFOs are open (and the engine's stderr, opened first): the names are not needed any
+    // more. Removing the directory now leaves nothing on disk even when this thread never gets
+    // to close() (a sweep worker terminated, the simulator killed).
+    this.errFd = fs.openSync(this.errFile, 'r');
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   /**
@@ -246,7 +264,7 @@ export class Transport {
 
   /** The engine's stderr so far: its last non-empty line (for error messages). */
   stderrLastLine(): string {
-    return lastLine(this.errFile);
+    return lastLine(this.errFd >= 0 ? this.errFd : this.errFile);
   }
 
   /** Mark the pending exchange for the watchdog: a new sequence number and its deadline. */
@@ -302,10 +320,11 @@ export class Transport {
     }
   }
 
-  /** Double the read buffer, up to one line of `MAX_LINE_BYTES`. */
+  /** Double the read buffer, up to one line of `maxLineBytes` (64 MiB) and its newline. */
   private grow(): void {
-    if (this.buf.length > MAX_LINE_BYTES) throw new TransportFailure('too_long', `reply longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB`);
-    const bigger = Buffer.alloc(Math.min(this.buf.length * 2, MAX_LINE_BYTES + 1));
+    const max = this.opts.maxLineBytes ?? MAX_LINE_BYTES;
+    if (this.buf.length > max) throw new TransportFailure('too_long', `reply longer than ${max % (1024 * 1024) === 0 ? `${max / 1024 / 1024} MiB` : `${max} bytes`}`);
+    const bigger = Buffer.alloc(Math.min(this.buf.length * 2, max + 1));
     this.buf.copy(bigger, 0, 0, this.have);
     this.buf = bigger;
   }
@@ -325,8 +344,8 @@ export class Transport {
     }
     const code = Atomics.load(this.ctl, CTL.EXIT_CODE);
     const signal = Atomics.load(this.ctl, CTL.SIGNAL);
-    const err = lastLine(this.errFile);
-    const said = err === '' ? '' : ` (stderr: ${err})`;
+    const err = this.stderrLastLine();
+    const said = err === '' ? '' : `: ${err}`;
     if (Atomics.load(this.ctl, CTL.SPAWN_FAILED) === 1 || (this.exchanges === 0 && (code === 126 || code === 127))) {
       return new TransportFailure('cannot_start', `cannot start \`${this.opts.command[0]}\`${said || ` (exit status ${code})`}`);
     }
@@ -363,6 +382,10 @@ export class Transport {
   /** Stop the watchdog and remove the directory. */
   private dispose(): void {
     this.closed = true;
+    if (this.errFd >= 0) {
+      fs.closeSync(this.errFd);
+      this.errFd = -1;
+    }
     Atomics.store(this.ctl, CTL.STOP, 1);
     fs.rmSync(this.dir, { recursive: true, force: true });
     void this.worker.terminate();

@@ -67,11 +67,13 @@ export interface WatchdogData {
 /**
  * The shell line that connects the engine to the FIFOs. `exec` replaces sh by the engine, so the
  * spawned pid is the engine's; `"$@"` passes the command's words without any quoting issue; the
- * redirections open stdin before stdout, the order in which the transport opens the other ends.
+ * redirections open stderr first (so it is open once stdout is, and the transport may then
+ * remove the directory), then stdin before stdout, the order in which the transport opens the
+ * other ends.
  *
  * @example spawn('/bin/sh', ['-c', SHELL_LINE, 'sh', '/tmp/d/in', '/tmp/d/out', '/tmp/d/err', 'python3', 'x.py'])
  */
-export const SHELL_LINE = 'in=$1; out=$2; err=$3; shift 3; exec "$@" <"$in" >"$out" 2>"$err"';
+export const SHELL_LINE = 'in=$1; out=$2; err=$3; shift 3; exec "$@" 2>"$err" <"$in" >"$out"';
 
 /**
  * How often the watchdog looks at the pending exchange: an eighth of the timeout, between 5 ms
