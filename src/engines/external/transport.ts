@@ -200,7 +200,9 @@ export class Transport {
     this.ctl = new Int32Array(new SharedArrayBuffer(CTL.SIZE * 4));
     this.base = Date.now();
     const data: WatchdogData = { sab: this.ctl.buffer as SharedArrayBuffer, command: [...opts.command], cwd: opts.cwd, fifoIn, fifoOut, errFile: this.errFile, base: this.base, timeoutMs: opts.timeoutMs };
-    this.worker = new Worker(url, { workerData: data });
+    // no inherited node flags: `-e CODE` would run CODE again in the worker, `--inspect` would
+    // fight over its port; the watchdog needs none
+    this.worker = new Worker(url, { workerData: data, execArgv: [] });
     this.worker.unref();
     Atomics.wait(this.ctl, CTL.STATE, STATE.STARTING, opts.startupMs);
     this.pid = Atomics.load(this.ctl, CTL.PID);
