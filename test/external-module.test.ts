@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineReplicaEngine, defineVerticalEngine, serveHello, serveMessage, type ModuleEngine, type Sent } from '../src/engines/external/api.js';
+import { defineRebalancingEngine, defineReplicaEngine, defineVerticalEngine, serveHello, serveMessage, type ModuleEngine, type Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
 import { openLoopback } from '../src/engines/external/loopback-module.js';
 import { openModule, openModuleEngine, prepareEngine, provideModuleEngine } from '../src/engines/external/module.js';
@@ -212,6 +213,21 @@ describe('the typed helpers', () => {
     expect(s.call(6_000_000, { type: 'neonvm_result', vm: 'vm-1', ok: true })).toEqual({ type: 'step', actions: [] });
   });
 
+  it('defineRebalancingEngine: every incus reply carries wakeAt, the last one still ahead when the author gives none', () => {
+    const engine = defineRebalancingEngine<number>({
+      init: (cluster, now) => ({ state: 0, wakeAt: now + 60_000_000 }),
+      tick: (n, cluster, now) => ({ state: n + 1, actions: [], wakeAt: now + 60_000_000 }),
+    });
+    const hello = helloFor(albatrossScenario, 'incus', { core: null, members: ['m1'], projects: ['default'], vms: [] });
+    const s = openModuleEngine('module engine ./r.js', engine, hello, true);
+    const cluster = { leader: 0, mapRandom: 0, members: [], vms: [], projects: [] } as unknown as Extract<Request, { type: 'tick'; cluster: unknown }>['cluster'];
+    expect(s.call(0, { type: 'init', cluster } as Request)).toEqual({ type: 'step', actions: [], wakeAt: 60_000_000 });
+    // no migrationResult function: the pending 60 s is still ahead at 30 s, and has passed at 70 s
+    expect(s.call(30_000_000, { type: 'migration_result', ok: true, cluster })).toEqual({ type: 'step', actions: [], wakeAt: 60_000_000 });
+    expect(s.call(70_000_000, { type: 'migration_result', ok: true, cluster })).toEqual({ type: 'step', actions: [], wakeAt: null });
+    expect(s.call(80_000_000, { type: 'tick', cluster } as Request)).toEqual({ type: 'step', actions: [], wakeAt: 140_000_000 });
+  });
+
   it('serveHello/serveMessage answer as an engine process would, batch parts included', () => {
     const hello = helloOf(albatrossScenario, 'albatross');
     const { handler, reply } = serveHello({ open: () => ({ engine: 'albatross', handle: (r) => { if (r.type === 'observe' && 'group' in r && r.group === 'x') throw new Error('no x'); return { type: 'step', actions: [] }; } }) }, hello);
@@ -305,5 +321,31 @@ describe('runScenario with a bad module engine', () => {
     const out = path.join(tmp, 'run-out');
     await expect(runScenario(scenario, { outDir: out })).rejects.toThrow(new InputError('engine.path ./absent.mjs: no such file'));
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('the band policy of docs/PROTOCOL.md', () => {
+  const dist = path.resolve('dist/index.js');
+  const built = fs.existsSync(dist);
+  it.skipIf(!built)(`loads as a module engine and decides as worked by hand${built ? '' : ' — SKIPPED: dist/ not built (npm run build)'}`, async () => {
+    const doc = fs.readFileSync('docs/PROTOCOL.md', 'utf8');
+    const code = /<!-- protocol-example: band\.mjs -->\n```js\n([\s\S]*?)```/.exec(doc)![1]!;
+    const file = path.join(tmp, 'band.mjs');
+    fs.writeFileSync(file, code.replace("from 'scalelab'", `from ${JSON.stringify(pathToFileURL(dist).href)}`));
+    const scenario: Scenario = { ...albatrossScenario, engine: { ...albatrossScenario.engine, name: 'replica', kind: 'module', path: file, cwd: tmp } };
+    await prepareEngine(scenario);
+    const hello = helloFor(scenario, 'replica', { core: null, groups: [{ name: 'web', vcpus: 1, minInstances: 1, maxInstances: 4, requests: false }] });
+    const s = openModule(scenario.engine, hello);
+    expect(s.hello).toMatchObject({ engine: 'replica', name: 'band 20-80 %', wants: [] });
+    expect(s.call(0, { type: 'init', group: 'web', instances: [{ name: 'web', primary: true }] })).toEqual({ type: 'step', actions: [], wakeAt: 10_000_000 });
+    const look = (now: number, cpuUs: number[]) =>
+      s.call(now, { type: 'observe', group: 'web', obs: { instances: cpuUs.map((c, k) => ({ name: k === 0 ? 'web' : `web-${k + 1}`, phase: 'running', vcpus: 1, host: 'h', createdAt: 0, phaseSince: 0, cpuUs: c })) } } as Request);
+    // 10 s: first look, nothing seen before → 0 % used, but one instance is the floor: no action
+    expect(look(10_000_000, [3_000_000])).toEqual({ type: 'step', actions: [], wakeAt: 20_000_000, report: { cpu: 0 } });
+    // 20 s: 9 s of CPU in 10 s on 1 vCPU = 90 % > 80 % → web-2 (the next name after the 1 initial instance)
+    expect(look(20_000_000, [12_000_000])).toEqual({ type: 'step', actions: [{ type: 'spawn', name: 'web-2', scaling: 'up' }], wakeAt: 30_000_000, report: { cpu: 90 } });
+    // 30 s: web used 1 s; web-2 was not seen before (its 0.5 s not counted); over 2 vCPUs × 10 s → 1e6 / 20e6 = 5 % < 20 % → the newest goes
+    expect(look(30_000_000, [13_000_000, 500_000])).toEqual({ type: 'step', actions: [{ type: 'destroy', instance: 'newest', reason: 'below 20 %', scaling: 'down' }], wakeAt: 40_000_000, report: { cpu: 5 } });
+    s.close(40_000_000);
   });
 });

@@ -13,15 +13,20 @@
  *    pkg/agent/core/state.go `calculatePluginAction`, `calculateNeonVMAction`).
  * 4. Misbehaving engines: one-line EngineProtocolErrors naming the message.
  *
- * Until core's ModuleSession is merged, the session here is a small one in the test: ids as the
- * protocol numbers them (hello 0, +1 per line; a batch is one line).
+ * The session is core's ModuleSession with the JSON codec on (`openModuleEngine`), as
+ * `kind: module` opens it with SCALELAB_MODULE_CODEC=1.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import type { ModuleEngine, ModuleHandler, Sent } from '../src/engines/external/api.js';
+import { defineVerticalEngine, type ModuleEngine, type Sent } from '../src/engines/external/api.js';
 import { EngineProtocolError } from '../src/engines/external/errors.js';
 import { loopbackEngine } from '../src/engines/external/loopback/index.js';
 import { neonHello, runNeonExternal } from '../src/engines/external/neon.js';
-import type { HelloReply, HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
+import { openModuleEngine } from '../src/engines/external/module.js';
+import type { HelloRequest, Reply, Request } from '../src/engines/external/protocol.js';
 import type { EngineSession } from '../src/engines/external/session.js';
 import { CoreAgents } from '../src/engines/neon/agents.js';
 import { cu, GiB } from '../src/engines/neon/resources.js';
@@ -29,6 +34,7 @@ import { stream } from '../src/kernel/random.js';
 import { agentConfigOf, buildNeonSummary, runNeon, simulateNeon } from '../src/run/neon.js';
 import type { RunSinks } from '../src/run/albatross.js';
 import type { Simulated } from '../src/run/run.js';
+import { runScenario } from '../src/run/run.js';
 import { loadScenario, parseScenarioText } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 
@@ -41,43 +47,36 @@ interface Transcript {
   lines: number;
 }
 
-/**
- * A session over a module engine, in the test: hello negotiated trivially, ids numbered as the
- * protocol does, every request and reply through JSON, `callMany` one batch line.
- */
-function testSession(engine: ModuleEngine, hello: HelloRequest, t: Transcript = { seen: new Set(), lines: 0 }): EngineSession {
-  const handler: ModuleHandler = engine.open(wire(hello));
-  let id = 0;
-  const note = (req: Request): void => {
+/** `engine`, with every request it is handed noted in `t` (type and outcome). */
+function recording(engine: ModuleEngine, t: Transcript): ModuleEngine {
+  const note = (req: Sent): void => {
     let key: string = req.type;
     if (req.type === 'monitor_result') key += `:${req.kind}:${req.result}`;
     if (req.type === 'neonvm_result') key += `:${req.ok}`;
     if (req.type === 'plugin_answer') key += req.permit === null ? ':lost' : ':permit';
     if (req.type === 'tick' && 'vm' in req) key += req.metrics !== undefined ? (req.lfc !== undefined ? ':metrics+lfc' : ':metrics') : ':wake';
     t.seen.add(key);
+    t.lines++;
   };
-  const handle = (lineId: number, now: number, req: Request): Reply => {
-    note(req);
-    return wire(handler.handle(wire({ id: lineId, now, ...req }) as Sent));
-  };
-  const reply: HelloReply = { id: 0, type: 'hello', version: 1, engine: handler.engine, shape: 'vertical', batch: true };
   return {
-    hello: reply,
-    call(now, req) {
-      t.lines++;
-      return handle(++id, now, req);
-    },
-    callMany(now, reqs) {
-      t.lines++;
-      const lineId = ++id;
-      return reqs.map((r) => handle(lineId, now, r));
-    },
-    close(now) {
-      t.lines++;
-      expect(handle(++id, now, { type: 'end' })).toEqual({ type: 'bye' });
+    ...(engine.protocol !== undefined ? { protocol: engine.protocol } : {}),
+    open(hello) {
+      const inner = engine.open(hello);
+      return { engine: inner.engine, name: inner.name ?? 'recorded', handle: (req) => (note(req), inner.handle(req)) };
     },
   };
 }
+
+/**
+ * A session over a module engine as `kind: module` opens one (core's ModuleSession: hello
+ * negotiated, ids numbered, replies checked), with every message through JSON.stringify/parse
+ * (the codec: what an external process sees).
+ */
+function moduleSession(engine: ModuleEngine, hello: HelloRequest, t: Transcript = { seen: new Set(), lines: 0 }): EngineSession {
+  return openModuleEngine(LABEL, recording(engine, t), hello, true);
+}
+
+const LABEL = 'module engine /engines/agent.js';
 
 /** events.jsonl, timeseries.csv and summary.json of a run, as runScenario writes them. */
 function outputs(run: (sinks: RunSinks) => Simulated): { events: string; series: string; summary: string; lines: number } {
@@ -94,7 +93,7 @@ const asModule = (s: Scenario): Scenario => ({ ...s, engine: { ...s.engine, kind
 function viaLoopback(scenario: Scenario, t?: Transcript, engine: ModuleEngine = loopbackEngine): (sinks: RunSinks) => Simulated {
   return (sinks) => {
     const s = asModule(scenario);
-    const session = testSession(engine, neonHello(s), t);
+    const session = moduleSession(engine, neonHello(s), t);
     const sim = runNeonExternal(s, sinks, session);
     session.close(s.duration);
     return sim;
@@ -130,6 +129,48 @@ cluster:
 output: { report: false, timeseries_step: 30s, chart_groups: 12 }
 `;
 
+/**
+ * A random small cluster for seed `seed` (the generator of test/neon-quiet.test.ts's end-to-end
+ * part: 2–4 nodes, both plugin models, request and migration failures, LFC metrics every fourth
+ * seed, steady or zero initial load averages), an hour long.
+ */
+function randomCluster(seed: number): string {
+  const rng = seedrandom(`neon-quiet-cluster-${seed}`);
+  const pick = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
+  const nodes = pick(2, 4);
+  const threads = [4, 8, 16][pick(0, 2)]!;
+  const perNode = pick(2, 6);
+  const maxCu = Math.min(threads * 4, pick(4, 16));
+  const startCu = Math.max(1, Math.min(maxCu, Math.floor((threads * 4 * 0.8) / perNode)));
+  const lfc = seed % 4 === 3;
+  return `
+name: neon-outside-${seed}
+seed: ${seed}
+duration: 1h
+engine: { name: neon, variant: ${seed % 2 === 0 ? 'faithful' : 'pressure-model'}${lfc ? ', config: { enableLFCMetrics: true }' : ''} }
+cluster:
+  load_step: ${[5, 30, 60][pick(0, 2)]}s
+  host: { memory_overhead: 2GiB, initial_loadavg: ${seed % 3 === 0 ? 'steady' : 'zero'} }
+  migration: { bandwidth_gbps: 8.59, setup: 1s, failure_probability: ${[0, 0.2][pick(0, 1)]} }
+  neon: { neonvm_latency: ${pick(0, 5)}s, reconcile_delay: ${pick(0, 1000)}ms, plugin_latency: ${pick(0, 50)}ms, monitor_latency: ${pick(0, 20)}ms, failure_probability: { plugin: ${[0, 0.1][pick(0, 1)]}, neonvm: ${[0, 0.1][pick(0, 1)]}, monitor: ${[0, 0.1][pick(0, 1)]} } }
+  members:
+    - { name: n, count: ${nodes}, threads: ${threads}, memory: ${threads * 4 + 2}GiB }
+  vms:
+    - name: vm
+      count: ${perNode * nodes}
+      neon:
+        min_cu: 1
+        max_cu: ${maxCu}
+        cu: ${startCu}
+        memory: { base: { uniform: [0.3, ${(maxCu * 0.6).toFixed(2)}] }, ar1: { coefficient: 0.8, sigma: 0.2 } }${lfc ? `\n        lfc: { base: { uniform: [0.5, 4] }, ar1: { coefficient: 0.9, sigma: 0.3 } }` : ''}
+      load:
+        base: { uniform: [0.05, ${(maxCu * 0.25).toFixed(2)}] }
+        ar1: { coefficient: 0.8, sigma: 0.1 }
+        bursts: { rate_per_hour: 2, height: ${(rng() * 3).toFixed(2)}, duration: 5m }
+output: { report: false, timeseries_step: 30s, chart_groups: 12 }
+`;
+}
+
 const CASES: Array<{ label: string; load: () => Scenario }> = [
   { label: 'neon-default.yaml cut to 2 h', load: () => loadScenario('scenarios/neon-default.yaml', { sets: ['duration=2h'] }) },
   { label: 'neon-pressure-model.yaml', load: () => loadScenario('scenarios/neon-pressure-model.yaml') },
@@ -137,8 +178,8 @@ const CASES: Array<{ label: string; load: () => Scenario }> = [
 ];
 
 describe('neon: agents outside the world write the built-in bytes', () => {
-  it('world level: CoreAgents on the external path = the built-in run (neon-default cut to 2 h, stress cluster)', () => {
-    for (const scenario of [CASES[0]!.load(), CASES[2]!.load()]) {
+  it('world level: CoreAgents on the external path = the built-in run (neon-default cut to 2 h, neon-watermark, stress cluster)', () => {
+    for (const scenario of [CASES[0]!.load(), loadScenario('scenarios/neon-watermark.yaml'), CASES[2]!.load()]) {
       const builtin = outputs((sinks) => runNeon(scenario, sinks));
       const core = outputs((sinks) => {
         const neon = scenario.cluster!.neon!;
@@ -152,6 +193,21 @@ describe('neon: agents outside the world write the built-in bytes', () => {
       expect(core.summary).toBe(builtin.summary);
     }
   }, 120_000);
+
+  it('world level on random clusters (both plugin models, failures, LFC, steady and zero load averages): CoreAgents = built in', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const scenario = parseScenarioText(randomCluster(seed), `outside-${seed}.yaml`);
+      const builtin = outputs((sinks) => runNeon(scenario, sinks));
+      const core = outputs((sinks) => {
+        const agents = new CoreAgents(agentConfigOf(scenario.engine.config, scenario.engine.options), stream(scenario.seed, 'world:plugin-request-jitter'), scenario.cluster!.neon!.request_jitter);
+        const sim = simulateNeon(scenario, sinks, { agents });
+        return { summary: buildNeonSummary(scenario, sim), writeReport: async () => {}, counts: sim.counts };
+      });
+      expect(core.events, `seed ${seed}`).toBe(builtin.events);
+      expect(core.series, `seed ${seed}`).toBe(builtin.series);
+      expect(core.summary, `seed ${seed}`).toBe(builtin.summary);
+    }
+  }, 180_000);
 
   for (const c of CASES) {
     it(`protocol level, loopback through JSON: ${c.label}`, () => {
@@ -266,11 +322,11 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
   it('a tick with metrics answered without report.goalCU', () => {
     const e = broken(
       (req) => req.type === 'tick' && req.now === 5_000_000 && 'vm' in req && req.vm === 'pg-3',
-      (r) => ({ type: 'step', actions: (r as { actions: unknown[] }).actions }),
+      (r) => ({ type: 'step', actions: (r as unknown as { actions: unknown[] }).actions }),
     );
     // hello 0, the inits' batch 1, the sample at 0 s batch 2, … : the VMs' names from the scenario
     expect(run(e)).toThrow(EngineProtocolError);
-    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: "report\.goalCU" must be a number in the reply to a tick with metrics on message \d+ \(batch, part 3 of \d+: tick pg-3 at 5 s\)$/);
+    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: "report\.goalCU" must be a number.* in the reply to a tick with metrics on message \d+ \(batch, part 3 of \d+: tick pg-3 at 5 s\)$/);
   });
 
   it('an unknown action', () => {
@@ -287,7 +343,8 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
       (req) => req.type === 'tick' && 'vm' in req && req.vm === 'pg-1',
       (r) => ({ ...(r as object), actions: [twice, twice] }),
     );
-    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: action 2 \(plugin_request\): a plugin request is already in flight on message \d+ \(batch, part 1 of \d+: tick pg-1 at 0 s\)$/);
+    // hello is message 0, the 24 inits are batch 1, the first sample (t = 0) is batch 2: pg-1 is its part 1
+    expect(run(e)).toThrow(/^module engine \/engines\/agent\.js: action 2 \(plugin_request\): a plugin request is already in flight on message 2 \(batch, part 1 of 24: tick pg-1 at 0 s\)$/);
   });
 
   it('a wake-up in the past, and an error reply', () => {
@@ -295,11 +352,139 @@ describe('neon: a misbehaving engine is one line naming the message', () => {
       (req) => req.type === 'plugin_answer',
       (r, req) => ({ ...(r as object), wakeAt: req.now - 1 }),
     );
-    expect(run(past)).toThrow(/"wakeAt" must be an integer ≥ now \(\d+\), got \d+ on message \d+ \(plugin_answer pg-\d+ at [\d.]+ s\)$/);
+    expect(run(past)).toThrow(/"wakeAt" must be (an integer )?≥ now \(\d+\), got \d+ on message \d+ \(plugin_answer pg-\d+ at [\d.]+ s\)$/);
     const err = broken(
       (req) => req.type === 'neonvm_result',
       () => ({ type: 'error', message: 'out of coffee' }),
     );
     expect(run(err)).toThrow(/: engine error: out of coffee on message \d+ \(neonvm_result pg-\d+ at [\d.]+ s\)$/);
+  });
+});
+
+/**
+ * End to end as `scalelab run` does it (runScenario into a folder): `kind: module` importing
+ * dist/engines/external/loopback-module.js, and `kind: external` running
+ * `node dist/engines/external/loopback-main.js` through the FIFO transport. Needs dist/ (`npm
+ * test` builds first): skipped with a note otherwise.
+ */
+const LOOPBACK_MAIN = path.resolve('dist/engines/external/loopback-main.js');
+const LOOPBACK_MODULE = path.resolve('dist/engines/external/loopback-module.js');
+const built = fs.existsSync(LOOPBACK_MAIN) && fs.existsSync(LOOPBACK_MODULE) && fs.existsSync('dist/engines/external/watchdog.js');
+
+describe.skipIf(!built)(`neon through runScenario: module import and child process give the built-in bytes${built ? '' : ' — SKIPPED: needs dist/ (npm run build)'}`, () => {
+  /** events.jsonl and summary.json as written by runScenario into a fresh folder. */
+  const written = async (scenario: Scenario): Promise<{ events: string; summary: string }> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-neon-ext-'));
+    try {
+      await runScenario(scenario, { outDir: dir });
+      return { events: fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'), summary: fs.readFileSync(path.join(dir, 'summary.json'), 'utf8') };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const sets = ['duration=2h', 'output.report=false'];
+  it('neon-default.yaml cut to 2 h: built-in = kind module (loopback-module.js) = kind external (loopback-main.js)', async () => {
+    const builtin = await written(loadScenario('scenarios/neon-default.yaml', { sets }));
+    const module = await written(loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=module', `engine.path=${LOOPBACK_MODULE}`] }));
+    const external = await written(loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=external', `engine.command=[${process.execPath}, ${LOOPBACK_MAIN}]`, 'engine.timeout=20s'] }));
+    expect(builtin.events.split('\n').length).toBeGreaterThan(50);
+    expect(module.events).toBe(builtin.events);
+    expect(module.summary).toBe(builtin.summary);
+    expect(external.events).toBe(builtin.events);
+    expect(external.summary).toBe(builtin.summary);
+  }, 300_000);
+
+  it('a misbehaving external engine: one line, exit-2 kind of error, nothing written', async () => {
+    const script = path.join(os.tmpdir(), `scalelab-neon-nogoal-${process.pid}.mjs`);
+    // answers hello, then every request with an empty step: the first sample's ticks lack goalCU
+    fs.writeFileSync(
+      script,
+      `import readline from 'node:readline';
+const rl = readline.createInterface({ input: process.stdin });
+for await (const line of rl) {
+  const m = JSON.parse(line);
+  if (m.type === 'hello') console.log(JSON.stringify({ id: 0, type: 'hello', version: 1, engine: 'neon', shape: 'vertical', batch: true }));
+  else if (m.type === 'batch') console.log(JSON.stringify({ id: m.id, type: 'batch', replies: m.requests.map(() => ({ type: 'step', actions: [] })) }));
+  else if (m.type === 'end') { console.log(JSON.stringify({ id: m.id, type: 'bye' })); break; }
+  else console.log(JSON.stringify({ id: m.id, type: 'step', actions: [] }));
+}
+`,
+    );
+    const out = path.join(os.tmpdir(), `scalelab-neon-nogoal-out-${process.pid}`);
+    try {
+      const scenario = loadScenario('scenarios/neon-default.yaml', { sets: [...sets, 'engine.kind=external', `engine.command=[${process.execPath}, ${script}]`, 'engine.timeout=20s'] });
+      const err = await runScenario(scenario, { outDir: out }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(EngineProtocolError);
+      // hello 0, the inits' batch 1, the first sample's batch 2: its first part is VM pg-1's tick
+      expect((err as Error).message).toMatch(/^external engine `.*scalelab-neon-nogoal-\d+\.mjs`: .*"report\.goalCU" must be a number.* on message 2 \(batch, part 1 of 60: tick pg-1 at 0 s\)$/);
+      expect((err as Error).message).not.toContain('\n');
+      expect(fs.existsSync(out)).toBe(false);
+    } finally {
+      fs.rmSync(script, { force: true });
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('a vertical policy of ones own (defineVerticalEngine) drives the neon world', () => {
+  // The one-VM cluster of test/neon-run.test.ts ("timings worked by hand"): steady load 1.8
+  // runnable threads, upstream latencies, no request jitter.
+  const text = `
+name: neon-own-policy
+seed: 1
+duration: 10m
+engine: { name: neon }
+cluster:
+  host: { memory_overhead: 0, initial_loadavg: steady }
+  neon: { plugin_latency: 10ms, reconcile_delay: 500ms, neonvm_latency: 1s, monitor_latency: 5ms, request_jitter: 0s }
+  members: [ { name: n, threads: 16, memory: 64GiB } ]
+  vms:
+    - name: pg
+      neon: { min_cu: 1, max_cu: 8, cu: 2 }
+      load: { base: 1.8 }
+output: { report: false, timeseries: false }
+`;
+  /** A naive agent: ask the plugin for the goal at once, resize to whatever it grants; no vm-monitor. */
+  interface Naive {
+    using: { cpu: number; mem: number };
+    inFlight: boolean;
+  }
+  const naive = defineVerticalEngine<Naive>({
+    name: 'naive',
+    init: (vm) => ({ state: { using: vm.using, inFlight: false } }),
+    tick(s, req) {
+      if (req.metrics === undefined) return { state: s };
+      const goal = Math.min(8, Math.max(1, Math.ceil(req.metrics.load1 / 0.9 / 0.25)));
+      const want = cu(goal);
+      const actions = !s.inFlight && want.cpu !== s.using.cpu ? [{ type: 'plugin_request' as const, target: want, lastPermit: null }] : [];
+      return { state: { ...s, inFlight: s.inFlight || actions.length > 0 }, actions, report: { goalCU: goal } };
+    },
+    pluginAnswer(s, permit) {
+      const grows = permit !== null && permit.cpu !== s.using.cpu;
+      return { state: { ...s, inFlight: false }, actions: grows ? [{ type: 'neonvm_request' as const, current: s.using, target: permit }] : [] };
+    },
+    neonvmResult: (s, ok) => ({ state: ok ? { ...s, using: { cpu: 2000, mem: 8 * GiB } } : s }),
+  });
+
+  it('scales 2 → 8 CU at the times worked by hand', () => {
+    const scenario = asModule(parseScenarioText(text, 'own.yaml'));
+    const events: Array<{ time_s: number; type: string }> = [];
+    const session = openModuleEngine(LABEL, naive, neonHello(scenario), true);
+    const sim = runNeonExternal(scenario, { event: (l) => events.push(JSON.parse(l)) }, session);
+    session.close(scenario.duration);
+    const m = sim.summary.metrics;
+    // t = 0: load1 reads 1.80 (steady, as test/neon-run.test.ts works it), goal ceil(1.8 / 0.9 /
+    // 0.25) = 8 CU, asked at once (the built-in agent first asks for its current 2 CU); at the
+    // plugin 10 ms, an increase: reconcile 500 ms later grants it (510 ms), answer at 520 ms;
+    // NeonVM resize 2 → 8 CU asked then, done 1 s later: 1.52 s (the built-in agent: 1.54 s).
+    expect(events.filter((e) => e.type === 'resized')).toEqual([{ time_s: 1.52, type: 'resized', vm: 'pg', node: 'n', from: '0.5 vCPU/2 GiB', to: '2 vCPU/8 GiB' }]);
+    // the goal 8 CU recorded from the engine's report.goalCU at t = 0
+    expect(m['time_to_goal_mean']!.value).toBe(1.52);
+    expect(m['below_goal_cpu_seconds']!.value).toBe(1.52);
+    // 2 CU × 1.52 s + 8 CU × (600 − 1.52) s = 3.04 + 4787.84
+    expect(m['cu_seconds']!.value).toBeCloseTo(4790.88, 6);
   });
 });

@@ -11,6 +11,7 @@ import type { ModuleEngine, Sent } from '../src/engines/external/api.js';
 import { provideModuleEngine } from '../src/engines/external/module.js';
 import type { HelloRequest, Reply, ReplicaSnapshot } from '../src/engines/external/protocol.js';
 import { parseScenarioText } from '../src/scenario/load.js';
+import { InputError } from '../src/scenario/errors.js';
 import { simulateScenario } from '../src/run/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scalelab-replica-dialect-'));
@@ -151,5 +152,50 @@ describe('the replica dialect with a threshold policy', () => {
     const ups = ev.filter((e) => e['type'] === 'scale_up').map((e) => e['time_s']);
     // 20 s: 100 % > 96 → spawn; 30 s: 95 % ≤ 96 → none; then 60 % … no more
     expect(ups).toEqual([20]);
+  });
+});
+
+describe('a misbehaving policy: one line naming the message', () => {
+  /** A policy that answers every observe with `reply`. */
+  const answering = (name: string, reply: Reply, engine: 'replica' | 'albatross' = 'replica'): string => {
+    const file = join(dir, name);
+    writeFileSync(file, '// served by provideModuleEngine in the test\n');
+    provideModuleEngine(file, {
+      open: () => ({
+        engine,
+        wants: [],
+        handle: (req: Sent): Reply => (req.type === 'end' ? { type: 'bye' } : req.type === 'init' ? { type: 'step', actions: [] } : reply),
+      }),
+    });
+    return file;
+  };
+  const failure = (file: string): InputError => {
+    try {
+      events([`engine.path=${file}`]);
+    } catch (err) {
+      expect(err).toBeInstanceOf(InputError);
+      return err as InputError;
+    }
+    throw new Error('expected the run to fail');
+  };
+
+  it('an unknown action at the first observe (10 s; messages: hello 0, init 1, observe 2)', () => {
+    const err = failure(answering('unknown.mjs', { type: 'step', actions: [{ type: 'scale_out' } as never] }));
+    expect(err.message).toMatch(/^module engine \S+unknown\.mjs: unknown action "scale_out".* on message 2 \(observe web at 10 s\)$/);
+  });
+
+  it('a wake-up not after now', () => {
+    const err = failure(answering('early.mjs', { type: 'step', actions: [], wakeAt: 10_000_000 }));
+    expect(err.message).toMatch(/"wakeAt" must be > now \(10000000\), got 10000000 on message 2 \(observe web at 10 s\)$/);
+  });
+
+  it('a spawn of a name that is live is refused (names are unique among live instances)', () => {
+    const err = failure(answering('twice.mjs', { type: 'step', actions: [{ type: 'spawn', name: 'web' }], wakeAt: null }));
+    expect(err.message).toMatch(/^module engine \S+twice\.mjs: action 1 \(spawn\): "web" is already the name of a live instance of group web, in the reply to observe web at 10 s$/);
+  });
+
+  it('an engine speaking another dialect is told which name to write', () => {
+    const err = failure(answering('albatross.mjs', { type: 'step', actions: [] }, 'albatross'));
+    expect(err.message).toContain('the engine speaks albatross; write engine.name: albatross in the scenario');
   });
 });

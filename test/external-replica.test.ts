@@ -1,7 +1,7 @@
 /**
  * The horizontal dialects with an engine that is not built in (src/engines/external/replica.ts,
  * runners.ts): the same scenario run with the built-in engine and with `engine.kind: module`
- * must give the same bytes (events.jsonl, summary.json, and for albatross timeseries.csv).
+ * must give the same bytes (events.jsonl, summary.json, and with the loopback timeseries.csv).
  *
  * Two kinds of module engine are used:
  *  - an engine written here, in the test: the albatross core (src/engines/albatross/core.ts
@@ -173,6 +173,8 @@ describe('the loopback through the JSON codec gives the built-in bytes', () => {
     ['albatross-quirk-faithful.yaml', []],
     ['hpa-default.yaml', ['duration=6h']],
     ['hpa-scale-to-zero.yaml', ['duration=6h']],
+    // killed pods: the ReplicaSet replaces them world-side, the engine is told `gone`
+    ['hpa-default.yaml', ['duration=2h', 'faults=[{at: 30m, kill_primary: web}, {at: 1h, kill_primary: api}]']],
     ['kraftcloud-scale-to-zero.yaml', []],
   ];
   it.each(cases)('%s %j', (name, sets) => {
@@ -184,6 +186,9 @@ describe('the loopback through the JSON codec gives the built-in bytes', () => {
     expect(b.events.length).toBeGreaterThan(0);
     expect(b.events).toBe(a.events);
     expect(b.summary).toBe(a.summary);
+    if (sets.some((x) => x.startsWith('faults='))) expect(b.events).toContain('"type":"primary_killed"');
+    // the engine's report drives the time series (cpu_pct, tick counters, the HPA and Unikraft panels' inputs)
+    expect(b.series).toBe(a.series);
   });
 });
 

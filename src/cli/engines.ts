@@ -19,7 +19,8 @@ export function describeEngines(): string {
     lines.push('  config (upstream keys, default):');
     for (const k of e.config) lines.push(keyLine(k));
     for (const k of e.structured ?? []) lines.push(`    ${k.key.padEnd(30)} ${`(a ${k.shape})`.padEnd(10)} ${k.doc}`);
-    lines.push('  options (faithful default; each one a named deviation):');
+    // (the generic replica dialect has none)
+    if (e.options.length > 0) lines.push('  options (faithful default; each one a named deviation):');
     for (const k of e.options) lines.push(keyLine(k));
     lines.push('');
   }

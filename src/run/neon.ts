@@ -25,6 +25,12 @@
  * request and brought up to date by `agentOf` before anything else reads it. Such a cycle
  * touches the cycle record, the plugin's pod and the heap, and allocates nothing but the
  * plugin's answer.
+ *
+ * With `options.agents` (an external or module engine, src/engines/external/neon.ts) the agents
+ * are outside: the same world dispatches the agent-facing events to `dispatchOutside`, chosen
+ * once before the run, which asks `NeonAgents` and reads a `NeonMirror` per VM where the built-in
+ * path reads the agent's state. No fast path there (every VM is ticked at every sample, in one
+ * batch) and no request jitter drawn by the world. The built-in path above never runs any of it.
  */
 import { EventQueue } from '../kernel/heap.js';
 import { runUntil } from '../kernel/loop.js';
@@ -1057,7 +1063,10 @@ export function simulateNeon(scenario: Scenario, sinks: RunSinks = {}, options: 
       read5[v] = bank.load5(v);
       readUsage[v] = bank.memoryUsage(v);
       if (acfg.enableLFCMetrics) readCached[v] = Math.min(wssNow[v]!, fileCacheBytes(bank.mem[v]!));
-      readingsNow[v] = { load1: cycle[o + READ1]!, load5: read5[v]!, memoryUsageBytes: readUsage[v]!, memoryCachedBytes: readCached[v]! };
+      // the page cache only with LFC metrics (the goal's LFC part is its only reader)
+      readingsNow[v] = acfg.enableLFCMetrics
+        ? { load1: cycle[o + READ1]!, load5: read5[v]!, memoryUsageBytes: readUsage[v]!, memoryCachedBytes: readCached[v]! }
+        : { load1: cycle[o + READ1]!, load5: read5[v]!, memoryUsageBytes: readUsage[v]! };
     }
     const lfcNow = lfcOut!.slice();
     lfcOut!.fill(null);

@@ -229,6 +229,11 @@ export function defineRebalancingEngine<S>(spec: RebalancingEngineSpec<S>): Modu
         if (!started) throw new Error('a request before init');
         return state as S;
       };
+      /** A request the author has no function for: nothing to do (after init). */
+      const none = (): null => {
+        current();
+        return null;
+      };
       return {
         engine: 'incus',
         ...(spec.name !== undefined ? { name: spec.name } : {}),
@@ -243,11 +248,11 @@ export function defineRebalancingEngine<S>(spec: RebalancingEngineSpec<S>): Modu
               if (!('cluster' in req)) break;
               return reply(spec.tick(current(), req.cluster, now), now);
             case 'migration_result':
-              return reply(spec.migrationResult === undefined ? (current(), null) : spec.migrationResult(current(), req.ok, req.cluster, now), now);
+              return reply(spec.migrationResult === undefined ? none() : spec.migrationResult(current(), req.ok, req.cluster, now), now);
             case 'daemon_start':
-              return reply(spec.daemonStart === undefined ? (current(), null) : spec.daemonStart(current(), req.member, req.cluster, now), now);
+              return reply(spec.daemonStart === undefined ? none() : spec.daemonStart(current(), req.member, req.cluster, now), now);
             case 'leader_change':
-              return reply(spec.leaderChange === undefined ? (current(), null) : spec.leaderChange(current(), req.cluster, now), now);
+              return reply(spec.leaderChange === undefined ? none() : spec.leaderChange(current(), req.cluster, now), now);
             case 'end':
               return BYE;
           }

@@ -12,18 +12,12 @@ import type { Resources } from '../neon/resources.js';
 import { agentConfigOf, buildNeonSummary, NEON_HEADLINE, simulateNeon } from '../../run/neon.js';
 import type { RunSinks } from '../../run/albatross.js';
 import type { Simulated } from '../../run/run.js';
-import type { EngineSpec, Scenario } from '../../scenario/types.js';
+import type { Scenario } from '../../scenario/types.js';
+import { engineLabel } from './checked.js';
 import { EngineProtocolError, type FailedMessage } from './errors.js';
-import { helloFor, openSession } from './open.js';
+import { helloFor } from './open.js';
 import type { HelloRequest, Reply, Request } from './protocol.js';
 import type { EngineSession } from './session.js';
-
-/** The request-level name of an engine, as error messages start: ``external engine `python3 x.py` ``. */
-export function engineLabel(spec: EngineSpec): string {
-  if (spec.kind === 'external') return `external engine \`${(spec.command ?? []).join(' ')}\``;
-  if (spec.kind === 'module') return `module engine ${spec.path ?? '?'}`;
-  return `engine ${spec.name}`;
-}
 
 /**
  * The hello of a neon run: the VMs by name, and as `core` the agent configuration the built-in
@@ -141,11 +135,13 @@ export function sessionAgents(session: EngineSession, names: readonly string[], 
   /** One request per VM (index = VM) at `now` → their steps, in VM order. */
   const many = (now: Micros, reqs: readonly Request[]): AgentStep[] => {
     if (reqs.length === 0) return [];
+    // one batch line when the engine takes batches and there are two or more; otherwise one line each
+    const asBatch = batch && reqs.length > 1;
     const firstId = nextId;
-    nextId += batch ? 1 : reqs.length;
+    nextId += asBatch ? 1 : reqs.length;
     const replies = session.callMany(now, reqs);
-    if (replies.length !== reqs.length) throw new EngineProtocolError(label, `${replies.length} replies to ${reqs.length} requests`, { id: firstId, type: batch ? 'batch' : reqs[0]!.type, now });
-    return reqs.map((req, v) => stepOf(v, req, now, replies[v]!, batch ? named(firstId, req, now, { k: v + 1, n: reqs.length }) : named(firstId + v, req, now)));
+    if (replies.length !== reqs.length) throw new EngineProtocolError(label, `${replies.length} replies to ${reqs.length} requests`, { id: firstId, type: asBatch ? 'batch' : reqs[0]!.type, now });
+    return reqs.map((req, v) => stepOf(v, req, now, replies[v]!, asBatch ? named(firstId, req, now, { k: v + 1, n: reqs.length }) : named(firstId + v, req, now)));
   };
 
   return {
@@ -188,32 +184,12 @@ export function sessionAgents(session: EngineSession, names: readonly string[], 
 /**
  * Run a neon scenario whose agents answer through `session` (already opened with
  * `neonHello(scenario)`): the same world, outputs and summary as the built-in run. The caller
- * closes the session (`session.close(scenario.duration)`, also on errors); `runNeonEngine` does
- * both.
+ * closes the session (`session.close(scenario.duration)`, also on errors: runners.ts
+ * `withSession`).
  */
 export function runNeonExternal(scenario: Scenario, sinks: RunSinks, session: EngineSession): Simulated {
   const names = scenario.cluster?.vms.map((v) => v.name) ?? [];
   const sim = simulateNeon(scenario, sinks, { agents: sessionAgents(session, names, engineLabel(scenario.engine)) });
   const summary = buildNeonSummary(scenario, sim);
   return { summary, writeReport: async (outDir) => (await import('../../report/neon.js')).writeNeonReport(outDir, summary, sim.chart), counts: sim.counts, headline: NEON_HEADLINE };
-}
-
-/** Open the scenario's engine session with the neon hello, run, and close it on every path. */
-export function runNeonEngine(scenario: Scenario, sinks: RunSinks): Simulated {
-  const session = openSession(scenario, neonHello(scenario));
-  let done = false;
-  try {
-    const sim = runNeonExternal(scenario, sinks, session);
-    done = true;
-    return sim;
-  } finally {
-    if (done) session.close(scenario.duration);
-    else {
-      try {
-        session.close(scenario.duration);
-      } catch {
-        // the run's own error is the one to report
-      }
-    }
-  }
 }

@@ -190,13 +190,18 @@ class ExternalReplicaPlugin implements ReplicaPlugin<ExternalState, unknown> {
   // --- start ---------------------------------------------------------------------------------
 
   initialInstances(spec: WorkloadSpec): readonly InitialInstance[] {
+    return this.initialInstancesOf(spec, this.dialect === 'kraftcloud' ? this.scenario.workloads.indexOf(spec) : -1);
+  }
+
+  /** The warm instances of workload `index` (`spec`), as each dialect's built-in plug-in starts them. */
+  private initialInstancesOf(spec: WorkloadSpec, index: number): readonly InitialInstance[] {
     switch (this.dialect) {
       case 'albatross':
         return [{ name: spec.name, primary: true }];
       case 'hpa':
         return initialPodInstances(this.hpaConfig!, spec);
       case 'kraftcloud': {
-        const c = this.kcConfigs![this.scenario.workloads.indexOf(spec)]!;
+        const c = this.kcConfigs![index]!;
         return initialNames(spec.name, Math.max(c.minSize, 1)).map((name, i) => ({ name, primary: i === 0 }));
       }
       case 'replica':
@@ -207,7 +212,7 @@ class ExternalReplicaPlugin implements ReplicaPlugin<ExternalState, unknown> {
   /** The first call sends every group's `init` (one batch when the engine takes batches); the replies are kept for `firstWake`. */
   initialState(group: ReplicaGroupView): ExternalState {
     if (this.inits === null) {
-      const reqs: Request[] = this.scenario.workloads.map((w) => ({ type: 'init', group: w.name, instances: this.initialInstances(w).map((i) => ({ name: i.name, primary: i.primary })) }));
+      const reqs: Request[] = this.scenario.workloads.map((w, k) => ({ type: 'init', group: w.name, instances: this.initialInstancesOf(w, k).map((i) => ({ name: i.name, primary: i.primary })) }));
       const replies = this.session.callMany(0, reqs);
       this.inits = replies.map((r, k) => {
         const step = this.stepOf(r, 'init', this.scenario.workloads[k]!.name);
@@ -349,11 +354,11 @@ class ExternalReplicaPlugin implements ReplicaPlugin<ExternalState, unknown> {
       case 'albatross': {
         // round dialect: no wake-ups (the session's check refuses wakeAt)
         const next = report === state.report ? state : { report, world: null };
-        return { state: next, actions: reply.actions as readonly ReplicaCommand[] };
+        return { state: next, actions: this.commandsOf(group, reply, type, now) };
       }
       case 'replica': {
         const next = report === state.report ? state : { report, world: null };
-        return { state: next, actions: reply.actions as readonly ReplicaCommand[], ...(reply.wakeAt !== undefined ? { wakeAt: reply.wakeAt } : {}) };
+        return { state: next, actions: this.commandsOf(group, reply, type, now), ...(reply.wakeAt !== undefined ? { wakeAt: reply.wakeAt } : {}) };
       }
       case 'hpa':
         return this.hpaStep(group, state, reply, report, now, type === 'observe');
@@ -369,6 +374,22 @@ class ExternalReplicaPlugin implements ReplicaPlugin<ExternalState, unknown> {
         return { state: { report, world: nextWorld }, actions: c.actions, ...(reply.wakeAt !== undefined ? { wakeAt: reply.wakeAt } : {}) };
       }
     }
+  }
+
+  /**
+   * A reply's actions as the world's commands (albatross, replica: verbatim), refusing what the
+   * world cannot take: a spawn whose name is already live in the group, or given twice in one
+   * step (instance names are unique among a group's live instances).
+   */
+  private commandsOf(group: ReplicaGroupView, reply: StepReply, type: string, now: Micros): readonly ReplicaCommand[] {
+    const actions = reply.actions as readonly ReplicaCommand[];
+    for (let k = 0; k < actions.length; k++) {
+      const a = actions[k]!;
+      if (a.type !== 'spawn') continue;
+      const taken = group.instances.some((i) => i.name === a.name) || actions.some((b, j) => j < k && b.type === 'spawn' && b.name === a.name);
+      if (taken) throw new EngineProtocolError(this.label, `action ${k + 1} (spawn): "${a.name}" is already the name of a live instance of group ${group.spec.name}, in the reply to ${type} ${group.spec.name} at ${now / 1e6} s`);
+    }
+    return actions;
   }
 
   /**

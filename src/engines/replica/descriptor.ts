@@ -13,7 +13,7 @@ export const REPLICA_DIALECT = 'replica';
 export const replicaDescriptor: EngineDescriptor = {
   name: REPLICA_DIALECT,
   summary: 'your own horizontal autoscaler (kind: module or external; no built-in core): observes each group\'s instances, answers with spawn/destroy/standby/wake commands',
-  config: [{ key: 'period', type: 'duration', default: '10s', unit: 'µs', doc: 'a suggested decision period, passed to the engine in hello.config (the engine sets its own wake-ups)', min: 1 }],
+  config: [{ key: 'period', type: 'duration', default: '10s', unit: 'µs', doc: 'when each group is first observed, unless the engine\'s init reply gives a wakeAt (hello.config.period, µs); later wake-ups are the engine\'s', min: 1 }],
   options: [],
   variants: [{ name: 'generic', doc: 'the engine named by engine.path or engine.command decides; scalelab only observes and carries out', options: {} }],
   structured: [{ key: 'params', doc: 'anything your engine reads (thresholds, targets …), passed as written in hello.config.params', expect: 'a mapping (your engine\'s own parameters)', shape: 'mapping' }],

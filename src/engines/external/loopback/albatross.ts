@@ -32,7 +32,7 @@ import {
 import { toCommand } from '../../albatross/plugin.js';
 import type { ModuleHandler, Sent } from '../api.js';
 import type { HelloRequest, Reply, StepReply } from '../protocol.js';
-import { BYE, groupsOf, unknownGroup, unknownRequest } from './common.js';
+import { BYE, EMPTY_STEP, groupsOf, unknownGroup, unknownRequest } from './common.js';
 
 /** One group as the loopback keeps it: its context, the core's state, the last cpu evaluated. */
 interface Group {
@@ -76,7 +76,7 @@ export function openAlbatrossLoopback(hello: HelloRequest): ModuleHandler {
     const s = d.state;
     return {
       type: 'step',
-      actions: d.actions.length === 0 ? [] : d.actions.map((a) => toCommand(a, s.primary)),
+      actions: d.actions.length === 0 ? EMPTY_STEP.actions : d.actions.map((a) => toCommand(a, s.primary)),
       report: { cpu: g.cpu, highTicks: s.highTicks, lowTicks: s.lowTicks, inCooldown: inCooldown(g.ctx, s, now), cooldownStart: s.lastScaleAction },
     };
   };
