@@ -6,6 +6,7 @@
  * test/fixtures/external/ that misbehaves on one message; the session sends `observe web` at
  * now = 0, 1, 2, … s, so message k is the one at k − 1 s.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -225,5 +226,22 @@ describe('platforms without mkfifo', () => {
       Object.defineProperty(process, 'platform', platform);
     }
     expect(message).toBe(`${engine('mirror')}: external engines need a POSIX system (mkfifo); on Windows use a module engine on message 0 (hello at 0 s)`);
+  });
+});
+
+describe.skipIf(!built || python === null)(`an engine nobody closed${skipNote}`, () => {
+  it('is killed by the exit hook when the simulator exits (here: a script that never calls close)', () => {
+    const script = [
+      `import { ExternalSession } from ${JSON.stringify(path.resolve('dist/engines/external/external.js'))};`,
+      `const s = new ExternalSession(${JSON.stringify(spec(py('sleeps')))}, ${JSON.stringify(hello())});`,
+      'process.stdout.write(String(s.transport.pid));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TMPDIR: tmp } });
+    expect(run.status).toBe(0);
+    const pid = Number(run.stdout);
+    expect(pid).toBeGreaterThan(0);
+    // killed (SIGKILL to its group) as the script exited; reaped by init, shortly after
+    expect(goneWithin(pid, 5000)).toBe(true);
+    expect(fs.readdirSync(tmp).filter((n) => n.startsWith('scalelab-engine-'))).toEqual([]);
   });
 });

@@ -101,3 +101,17 @@ describe.skipIf(!built || python === null)(`a misbehaving engine through \`scale
     });
   }
 });
+
+describe.skipIf(!built)(`a sweep with an external engine${built ? '' : ' — SKIPPED: needs dist/'}`, () => {
+  it('2 worker threads, one engine process per run: the same sweep.csv as the built-in engine, and nothing left', async () => {
+    const args = (out: string): string[] => ['sweep', 'scenarios/incus-flipflop.yaml', '--grid', 'duration=6h,12h', '--seeds', '1', '--workers', '2', '--out', out];
+    const builtinOut = path.join(tmp, 'sweep-builtin');
+    const externalOut = path.join(tmp, 'sweep-external');
+    expect((await runCli(...args(builtinOut))).code).toBe(0);
+    const ext = await runCli(...args(externalOut), '--set', 'engine.kind=external', '--set', external);
+    expect(ext.err).toBe('');
+    expect(ext.code).toBe(0);
+    expect(fs.readFileSync(path.join(externalOut, 'sweep.csv'), 'utf8')).toBe(fs.readFileSync(path.join(builtinOut, 'sweep.csv'), 'utf8'));
+    expect(fs.readdirSync(tmp).filter((n) => n.startsWith('scalelab-engine-'))).toEqual([]);
+  });
+});

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CTL, STATE, type WatchdogData } from './watchdog.js';
+import { clockMs, CTL, STATE, type WatchdogData } from './watchdog.js';
 
 /** The longest reply line accepted (64 MiB). */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -198,9 +198,11 @@ export class Transport {
     }
     fs.writeFileSync(this.errFile, '');
     this.ctl = new Int32Array(new SharedArrayBuffer(CTL.SIZE * 4));
-    this.base = Date.now();
+    this.base = Math.floor(clockMs());
     const data: WatchdogData = { sab: this.ctl.buffer as SharedArrayBuffer, command: [...opts.command], cwd: opts.cwd, fifoIn, fifoOut, errFile: this.errFile, base: this.base, timeoutMs: opts.timeoutMs };
-    this.worker = new Worker(url, { workerData: data });
+    // no inherited node flags: `-e CODE` would run CODE again in the worker, `--inspect` would
+    // fight over its port; the watchdog needs none
+    this.worker = new Worker(url, { workerData: data, execArgv: [] });
     this.worker.unref();
     Atomics.wait(this.ctl, CTL.STATE, STATE.STARTING, opts.startupMs);
     this.pid = Atomics.load(this.ctl, CTL.PID);
@@ -269,7 +271,7 @@ export class Transport {
 
   /** Mark the pending exchange for the watchdog: a new sequence number and its deadline. */
   private begin(deadlineMs: number): void {
-    Atomics.store(this.ctl, CTL.START_MS, Date.now() - this.base);
+    Atomics.store(this.ctl, CTL.START_MS, Math.floor(clockMs() - this.base));
     Atomics.store(this.ctl, CTL.DEADLINE_MS, Math.max(1, Math.ceil(deadlineMs)));
     Atomics.add(this.ctl, CTL.SEQ, 1);
     Atomics.store(this.ctl, CTL.BUSY, 1);

@@ -58,7 +58,7 @@ export interface WatchdogData {
   readonly fifoOut: string;
   /** a plain file for the engine's stderr */
   readonly errFile: string;
-  /** `Date.now()` at open: `START_MS` counts from it */
+  /** `clockMs()` at open: `START_MS` counts from it */
   readonly base: number;
   /** the per-message timeout, in ms: sets how often the watchdog looks */
   readonly timeoutMs: number;
@@ -74,6 +74,17 @@ export interface WatchdogData {
  * @example spawn('/bin/sh', ['-c', SHELL_LINE, 'sh', '/tmp/d/in', '/tmp/d/out', '/tmp/d/err', 'python3', 'x.py'])
  */
 export const SHELL_LINE = 'in=$1; out=$2; err=$3; shift 3; exec "$@" 2>"$err" <"$in" >"$out"';
+
+/**
+ * Milliseconds on a clock both threads share and that does not jump with the wall clock: each
+ * thread's monotonic `performance.now()` from its own (wall-clock) `timeOrigin`. Only timeouts
+ * read it; it never reaches a simulation.
+ *
+ * @example clockMs() - start >= deadline // the exchange is overdue
+ */
+export function clockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /**
  * How often the watchdog looks at the pending exchange: an eighth of the timeout, between 5 ms
@@ -126,7 +137,7 @@ function main(data: WatchdogData): void {
   const look = (): void => {
     if (Atomics.load(ctl, CTL.STOP) === 1) return;
     if (Atomics.load(ctl, CTL.BUSY) === 1 && Atomics.load(ctl, CTL.STATE) !== STATE.EXITED) {
-      const waited = Date.now() - data.base - Atomics.load(ctl, CTL.START_MS);
+      const waited = clockMs() - data.base - Atomics.load(ctl, CTL.START_MS);
       if (waited >= Atomics.load(ctl, CTL.DEADLINE_MS) && child.pid !== undefined) {
         Atomics.store(ctl, CTL.TIMED_OUT, 1);
         killGroup(child.pid);
