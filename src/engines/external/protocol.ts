@@ -67,7 +67,8 @@ export interface HelloGroup {
   readonly name: string;
   readonly vcpus: number;
   readonly minInstances: number;
-  readonly maxInstances: number;
+  /** null: no limit */
+  readonly maxInstances: number | null;
   /** the workload is request-driven (`requests:` in the scenario) */
   readonly requests: boolean;
   /** kraftcloud: the group's core configuration */
