@@ -4,12 +4,12 @@
  * no end: `end` is the largest safe integer.
  */
 import type { Micros } from '../kernel/time.js';
-import { VERSION } from '../version.js';
 import { kraftcloudConfigOf } from '../engines/kraftcloud/descriptor.js';
 import { incusConfig } from '../engines/incus/engine.js';
 import { agentConfigOf } from '../run/neon.js';
 import { DEFAULT_MONITOR_CONFIG } from '../engines/neon/monitor.js';
-import { PROTOCOL, SHAPE, type Dialect, type HelloGroup, type HelloRequest } from '../engines/external/protocol.js';
+import { SHAPE, type Dialect, type HelloGroup, type HelloRequest } from '../engines/external/protocol.js';
+import { helloEnvelope } from '../engines/external/open.js';
 
 /** The engine settings a hello carries (a scenario's resolved `engine:`). */
 export interface BridgeEngine {
@@ -64,22 +64,6 @@ export function coreOf(dialect: Dialect, e: BridgeEngine, w: BridgeWorld): unkno
 export function bridgeHello(dialect: Dialect, e: BridgeEngine, w: BridgeWorld): HelloRequest {
   const horizontal = SHAPE[dialect] === 'horizontal';
   const groups = w.groups.map((g) => (dialect === 'kraftcloud' ? { ...g, core: kraftcloudConfigOf(e.config, e.options, g.name) } : { ...g }));
-  return {
-    id: 0,
-    type: 'hello',
-    now: 0,
-    protocol: { min: PROTOCOL.min, max: PROTOCOL.max },
-    scalelab: VERSION,
-    engine: dialect,
-    variant: e.variant,
-    shape: SHAPE[dialect],
-    config: e.config,
-    options: e.options,
-    core: coreOf(dialect, e, w),
-    seed: w.seed,
-    end: Number.MAX_SAFE_INTEGER,
-    world: { statsInterval: w.statsInterval },
-    ...(horizontal ? { groups } : {}),
-    ...(dialect === 'neon' ? { vms: w.vms } : {}),
-  };
+  const population = { core: coreOf(dialect, e, w), ...(horizontal ? { groups } : {}), ...(dialect === 'neon' ? { vms: w.vms } : {}) };
+  return helloEnvelope(dialect, e, { seed: w.seed, end: Number.MAX_SAFE_INTEGER, statsInterval: w.statsInterval }, population);
 }

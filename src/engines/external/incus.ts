@@ -16,7 +16,7 @@ import type { IncusCore, IncusStep } from '../incus/core.js';
 import { incusConfig, SKIP_REASONS, type ClusterView, type IncusAction } from '../incus/engine.js';
 import { engineLabel } from './checked.js';
 import { EngineProtocolError } from './errors.js';
-import { helloFor, openSession } from './open.js';
+import { helloFor, openSession, withSession, type SessionOpener } from './open.js';
 import type { ClusterSnapshot, HelloRequest, Reply, Request } from './protocol.js';
 import type { EngineSession } from './session.js';
 
@@ -243,19 +243,8 @@ export type IncusSessionSource = EngineSession | ((hello: HelloRequest) => Engin
  * @example runIncusExternal(scenario, sinks, (hello) => openSession(scenario, hello))
  */
 export function runIncusExternal(scenario: Scenario, sinks: RunSinks, session: IncusSessionSource): Simulated {
-  const s = typeof session === 'function' ? session(incusHello(scenario)) : session;
-  let sim;
-  try {
-    sim = simulateIncus(scenario, sinks, externalIncusCore(s, engineLabel(scenario.engine)));
-  } catch (err) {
-    try {
-      s.close(scenario.duration);
-    } catch {
-      // the run's own error says more
-    }
-    throw err;
-  }
-  s.close(scenario.duration);
+  const open: SessionOpener = typeof session === 'function' ? (_, hello) => session(hello) : () => session;
+  const sim = withSession(scenario, incusHello(scenario), open, (s) => simulateIncus(scenario, sinks, externalIncusCore(s, engineLabel(scenario.engine))));
   return incusResult(scenario, sim);
 }
 

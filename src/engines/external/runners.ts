@@ -14,41 +14,15 @@ import type { Runner, Simulated } from '../../run/run.js';
 import { buildSummary } from '../../run/run.js';
 import { simulateReplicas } from '../../run/replicas.js';
 import type { Scenario } from '../../scenario/types.js';
-import { openSession } from './open.js';
-import type { HelloRequest } from './protocol.js';
+import { openSession, withSession, type SessionOpener } from './open.js';
 import { bindExternalReplica, replicaHello, type ReplicaDialect } from './replica.js';
-import type { EngineSession } from './session.js';
 import { runIncusExternal } from './incus.js';
 import { neonHello, runNeonExternal } from './neon.js';
 
-/** How a runner opens the scenario's session (default `openSession`: module or external by `engine.kind`). */
-export type SessionOpener = (scenario: Scenario, hello: HelloRequest) => EngineSession;
+export type { SessionOpener };
 
 /** A runner of one dialect for engines that are not built in. */
 export type ExternalRunner = (scenario: Scenario, sinks: RunSinks, open?: SessionOpener) => Simulated;
-
-/**
- * Run `body` with the session `open` gives for `hello`, closing it at the run's end (its `now`
- * is the end of the run) and also when the run fails.
- *
- * @example withSession(scenario, replicaHello(scenario, 'hpa'), openSession, (s) => run(s))
- */
-export function withSession<T>(scenario: Scenario, hello: HelloRequest, open: SessionOpener, body: (session: EngineSession) => T): T {
-  const session = open(scenario, hello);
-  let result: T;
-  try {
-    result = body(session);
-  } catch (err) {
-    try {
-      session.close(scenario.duration);
-    } catch {
-      // the run's own error is the one to report
-    }
-    throw err;
-  }
-  session.close(scenario.duration);
-  return result;
-}
 
 /**
  * The runner of a horizontal dialect: the replica world, each decision asked of the session.
