@@ -3,7 +3,7 @@
  * replay test): the runner of an engine that is not built in, with every exchange of its
  * session written to `sinks.protocolLog` (loggingSession). The engine sees the same bytes.
  */
-import type { Runner } from '../run/run.js';
+import type { Runner } from '../run/simulated.js';
 import { openSession } from '../engines/external/open.js';
 import { externalRunners } from '../engines/external/runners.js';
 import type { Scenario } from '../scenario/types.js';

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import fs from 'node:fs';
 import { summaryOf } from './commands.js';
 import { loadScenario } from '../scenario/load.js';
-import { runScenario } from '../run/run.js';
+import { runScenario } from '../run/write-run.js';
 import { seedFlag } from './flags.js';
 import { formatDuration } from '../kernel/time.js';
 import { memoryWarnings } from '../scenario/resolve-cluster.js';

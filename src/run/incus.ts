@@ -29,7 +29,7 @@ import type { RunSinks } from './albatross.js';
 import type { IncusChartData } from '../report/incus-charts.js';
 import type { IncusRunSummary } from '../report/incus.js';
 import { VERSION } from '../version.js';
-import type { Simulated } from './run.js';
+import type { Simulated } from './simulated.js';
 
 const EV_SAMPLE = 1;
 const EV_TICK = 2;

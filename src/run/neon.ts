@@ -95,7 +95,7 @@ import type { AgentAction, AgentInit, AgentStep, NeonAgents } from '../engines/n
 import { NeonMirror } from '../engines/neon/mirror.js';
 import { anyAction, mayStayQuiet, onlyPluginRequest, pluginTickAt, quietUntil, steadyAnswerQuietUntil, steadyRequest } from './neon-quiet.js';
 import type { RunSinks } from './albatross.js';
-import type { Simulated } from './run.js';
+import type { Simulated } from './simulated.js';
 
 const EV_SAMPLE = 1;
 const EV_WAKE = 2;

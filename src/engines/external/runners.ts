@@ -10,8 +10,8 @@
  * (neon) dialects bring theirs (`runIncusExternal` in incus.ts, `runNeonExternal` in neon.ts).
  */
 import type { RunSinks } from '../../run/albatross.js';
-import type { Runner, Simulated } from '../../run/run.js';
-import { buildSummary } from '../../run/run.js';
+import type { Runner, Simulated } from '../../run/simulated.js';
+import { buildSummary } from '../../run/simulated.js';
 import { simulateReplicas } from '../../run/replicas.js';
 import type { Scenario } from '../../scenario/types.js';
 import { openSession, withSession, type SessionOpener } from './open.js';
