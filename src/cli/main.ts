@@ -3,7 +3,7 @@
  * The `scalelab` command. Every subcommand lives in its own module; this file only wires them
  * to commander and turns errors into one line and an exit code (2 for bad input, 1 otherwise).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from '../vendor/commander.js';
 import { VERSION } from '../version.js';
 import { InputError } from '../scenario/errors.js';
 import { escapeControls } from './escape.js';

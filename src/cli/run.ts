@@ -1,6 +1,6 @@
 /** `scalelab run SCENARIO`: simulate one scenario and write its report. */
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../vendor/commander.js';
 import fs from 'node:fs';
 import { summaryOf } from './commands.js';
 import { loadScenario } from '../scenario/load.js';

@@ -6,7 +6,7 @@
  * Streams use seedrandom's Alea generator: seedrandom's default (ARC4) is several times slower,
  * and a day of 1,000 workloads draws tens of millions of numbers.
  */
-import seedrandom from 'seedrandom';
+import { alea } from '../vendor/seedrandom.js';
 
 /** A random stream: uniform numbers in [0, 1) plus the distributions the world needs. */
 export interface RandomStream {
@@ -26,7 +26,7 @@ export interface RandomStream {
  * @example const a = stream(42, 'boot'); const b = stream(42, 'boot'); a.next() === b.next()
  */
 export function stream(seed: number | string, name: string): RandomStream {
-  const prng = seedrandom.alea('', { state: aleaSeed(`scalelab:${seed}:${name}`) });
+  const prng = alea('', { state: aleaSeed(`scalelab:${seed}:${name}`) });
   let spare = 0;
   let hasSpare = false;
   const next = (): number => prng();
@@ -104,7 +104,7 @@ const BLANKS = (() => {
  * 100,000 groups, whose scenarios seed two streams per group. The numbers are seedrandom's:
  * test/kernel.test.ts compares both on thousands of seeds.
  *
- * @example aleaSeed('x') // deep-equals seedrandom.alea('x', { state: true }).state()
+ * @example aleaSeed('x') // deep-equals alea('x', { state: true }).state()
  */
 export function aleaSeed(seed: string): AleaState {
   let n = mash(BLANKS.n, seed);

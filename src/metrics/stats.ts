@@ -2,7 +2,7 @@
  * Small statistics helpers shared by the per-workload results and the run-level aggregation.
  * The arithmetic is simple-statistics'; these functions only handle the empty cases (→ null).
  */
-import { max, mean, quantileSorted } from 'simple-statistics';
+import { max, mean, quantileSorted } from '../vendor/statistics.js';
 
 /** Summary of reaction-time episodes, in seconds; all null when there are no episodes. */
 export interface ReactionTimeStats {

@@ -5,7 +5,7 @@
  * first problem is reported.
  */
 import { readTextInput } from '../files/inputs.js';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from '../vendor/yaml.js';
 import type { ErrorObject } from 'ajv';
 import { InputError, type InputLocation } from './errors.js';
 import { makeLocator, type Locator } from './locate.js';

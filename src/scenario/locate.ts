@@ -2,7 +2,7 @@
  * Where a key of a scenario came from: a line of the YAML file, or `--set` when an override
  * wrote it. Used to put `file:line: key:` in front of every message.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from '../vendor/yaml.js';
 import type { InputLocation } from './errors.js';
 import { SET_LOCATION } from './overrides.js';
 import { formatPath, isPrefix, type KeyPath } from './paths.js';

@@ -5,7 +5,7 @@
  * `600s` a string, `true` a boolean and `[1,2]` a list. Setting a key that does not exist
  * creates it; validation then rejects it if the schema does not know it.
  */
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml } from '../vendor/yaml.js';
 import { InputError } from './errors.js';
 import { formatPath, parseKeyPath, type KeyPath } from './paths.js';
 

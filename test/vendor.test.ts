@@ -1,0 +1,57 @@
+/**
+ * The libraries bundled at build time (src/vendor/bundle.ts): each dist/vendor/NAME.js (as
+ * `npm test` just built it) is one file that imports only Node's own modules, and exports the
+ * same names as its source re-export, which behave the same (a YAML document, a seeded Alea
+ * stream, the statistics).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { VENDORED } from '../src/vendor/bundle.js';
+import * as yaml from '../src/vendor/yaml.js';
+import * as commander from '../src/vendor/commander.js';
+import * as seedrandom from '../src/vendor/seedrandom.js';
+import * as statistics from '../src/vendor/statistics.js';
+
+const SOURCES: Record<string, Record<string, unknown>> = { yaml, commander, seedrandom, statistics };
+
+const dist = path.resolve(import.meta.dirname, '..', 'dist', 'vendor');
+
+/** The built module `name`, and its source counterpart. */
+async function both(name: string): Promise<[Record<string, unknown>, Record<string, unknown>]> {
+  const built = (await import(pathToFileURL(path.join(dist, `${name}.js`)).href)) as Record<string, unknown>;
+  const source = SOURCES[name]!;
+  return [built, source];
+}
+
+describe.skipIf(!fs.existsSync(path.join(dist, 'yaml.js')))('vendored libraries', () => {
+  it('each is one bundled file importing only node: built-ins', () => {
+    for (const name of VENDORED) {
+      const text = fs.readFileSync(path.join(dist, `${name}.js`), 'utf8');
+      const imports = [...text.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+      expect(imports.every((i) => i!.startsWith('node:')), `${name}: ${imports.join(', ')}`).toBe(true);
+      expect(text.length, name).toBeGreaterThan(5_000); // the library itself, not a re-export
+    }
+  });
+
+  it('export the same names as the sources', async () => {
+    expect(Object.keys(SOURCES).sort()).toEqual([...VENDORED].sort());
+    for (const name of VENDORED) {
+      const [built, source] = await both(name);
+      expect(Object.keys(built).sort(), name).toEqual(Object.keys(source).sort());
+    }
+  });
+
+  it('behave as the libraries', async () => {
+    const [yb, ys] = await both('yaml');
+    const text = 'a: [1, 2]\nb: { c: x }\n';
+    expect((yb['parse'] as (t: string) => unknown)(text)).toEqual((ys['parse'] as (t: string) => unknown)(text));
+    const [sb] = await both('seedrandom');
+    const alea = sb['alea'] as (seed: string) => { double(): number };
+    // the bundled Alea draws what the library's own does for the same seed
+    expect(alea('hello.').double()).toBe((await import('seedrandom')).default.alea('hello.').double());
+    const [stb] = await both('statistics');
+    expect((stb['quantileSorted'] as (x: number[], p: number) => number)([1, 2, 3, 4], 0.5)).toBe(2.5); // R type 7: 2 + 0.5 × (3 − 2)
+  });
+});
