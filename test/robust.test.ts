@@ -9,7 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inputError, runCli } from './helpers.js';
 import { AtomicFile, temporaryName, writeFileAtomic } from '../src/files/atomic.js';
 import { boundedLines, readTextInput } from '../src/files/inputs.js';
@@ -126,6 +126,22 @@ describe('2. every file is written to a unique temporary file, fsynced and renam
     const planted = path.join(dir, 'planted');
     fs.symlinkSync(target, planted);
     expect(() => fs.openSync(planted, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL)).toThrow(/EEXIST/);
+  });
+  it('a taken temporary name is drawn again, the file planted there untouched', () => {
+    const dir = folder('i2-taken');
+    const target = path.join(dir, 'precious');
+    fs.writeFileSync(target, 'keep');
+    // Math.random 0.5 → 2^31 → '80000000'; the next draw 0.25 → '40000000'
+    const draws = [0.5, 0.25];
+    const spy = vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.75);
+    try {
+      fs.symlinkSync(target, path.join(dir, `.out.txt.${process.pid}-80000000.tmp`));
+      writeFileAtomic(path.join(dir, 'out.txt'), 'new');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('new');
+    expect(fs.readFileSync(target, 'utf8')).toBe('keep');
   });
   it('a failed import keeps the previous trace and leaves no temporary file', async () => {
     const dir = folder('i2d');

@@ -4,8 +4,8 @@
  *
  * A file is written to a temporary file of its own in the same folder — a unique name
  * `.NAME.PID-RANDOM.tmp`, created exclusively (`O_CREAT|O_EXCL`, so it never follows a symlink
- * or reuses a file someone put there) — then flushed to disk (`fsync`) and renamed over `NAME`
- * only when the whole content is written. On failure the temporary file is removed and `NAME`
+ * or reuses a file someone put there; a taken name is drawn again) — then flushed to disk
+ * (`fsync`) and renamed over `NAME` only when the whole content is written. On failure the temporary file is removed and `NAME`
  * is untouched: a reader sees either the old file or the whole new one, never half of it. Two
  * processes writing into one folder never share a temporary file. Renaming replaces a symlink
  * at `NAME` itself, so nothing is written through a link.
@@ -17,7 +17,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 /** Temporary files this process has open, removed if the process exits before committing them. */
 const pending = new Set<string>();
@@ -45,7 +44,25 @@ function installExitHook(): void {
 export function temporaryName(target: string): string {
   // keep the name within NAME_MAX (255 bytes) even for a long target name
   const base = path.basename(target).slice(0, 200);
-  return path.join(path.dirname(target), `.${base}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  // 32 random bits, not from node:crypto (~8 ms to load at every start): the name need not be
+  // unguessable, since it is created exclusively and a taken name is simply drawn again
+  const random = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
+  return path.join(path.dirname(target), `.${base}.${process.pid}-${random}.tmp`);
+}
+
+/** Tries at a fresh temporary name when the one drawn is taken (`EEXIST`). */
+const NAME_TRIES = 8;
+
+/** Create `target`'s temporary file exclusively: its name and descriptor. */
+function createTemporary(target: string): { tempPath: string; fd: number } {
+  for (let attempt = 1; ; attempt++) {
+    const tempPath = temporaryName(target);
+    try {
+      return { tempPath, fd: fs.openSync(tempPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o666) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= NAME_TRIES) throw err;
+    }
+  }
 }
 
 /** A file being written; nothing appears at `path` until `commit()`. */
@@ -58,8 +75,9 @@ export class AtomicFile {
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
   constructor(readonly path: string) {
-    this.tempPath = temporaryName(path);
-    this.fd = fs.openSync(this.tempPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o666);
+    const { tempPath, fd } = createTemporary(path);
+    this.tempPath = tempPath;
+    this.fd = fd;
     installExitHook();
     pending.add(this.tempPath);
   }

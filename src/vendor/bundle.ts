@@ -18,6 +18,19 @@ import { fileURLToPath } from 'node:url';
 /** The modules of dist/vendor/ replaced by their bundle. */
 export const VENDORED = ['yaml', 'commander', 'seedrandom', 'statistics'] as const;
 
+/**
+ * commander loads `node:child_process` (with net, dgram and streams: ~6 ms) when it is imported,
+ * for one thing scalelab never does: running a subcommand as a separate executable. In the
+ * bundle it is loaded when first used instead. (Left as it is if commander's code changed shape.)
+ *
+ * @example lazyChildProcess('const childProcess = __require("node:child_process");') // a Proxy that requires it on first use
+ */
+export function lazyChildProcess(code: string): string {
+  const eager = 'const childProcess = __require("node:child_process");';
+  if (code.split(eager).length !== 2) return code;
+  return code.replace(eager, 'const childProcess = new Proxy({}, { get: (_, key) => __require("node:child_process")[key] });');
+}
+
 /** Bundle `dist/vendor/NAME.js` (a re-export compiled by tsc) over itself, for each of {@link VENDORED}. */
 async function bundleAll(dir: string): Promise<void> {
   let rolldown: typeof import('rolldown');
@@ -31,6 +44,7 @@ async function bundleAll(dir: string): Promise<void> {
     const file = path.join(dir, `${name}.js`);
     const temp = path.join(dir, `.${name}.bundle.js`);
     await rolldown.build({ input: file, platform: 'node', logLevel: 'warn', output: { file: temp, format: 'esm' } });
+    if (name === 'commander') fs.writeFileSync(temp, lazyChildProcess(fs.readFileSync(temp, 'utf8')));
     fs.renameSync(temp, file);
     fs.rmSync(`${file}.map`, { force: true }); // tsc's map is of the re-export
   }
