@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lazyGroupSets, writeSummaryFile } from '../src/run/summary-file.js';
-import { jsonText } from '../src/files/json.js';
+import { jsonText, MEMBER_JSON } from '../src/files/json.js';
+import { METRIC_TABLE, workloadMetricSet, workloadMetricSetJson } from '../src/metrics/summary.js';
+import type { WorkloadResult } from '../src/metrics/workload.js';
 import { simulateScenario } from '../src/run/run.js';
 import { loadScenario } from '../src/scenario/load.js';
 import type { MetricSet, RunSummary } from '../src/report/types.js';
@@ -71,5 +73,45 @@ describe('summary.json streamed group by group', () => {
     expect(none.groups).toEqual({});
     expect(none.metrics).toEqual(all.metrics);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a group text made from the numbers is the set stringified and re-indented, for any number', () => {
+    // a result with every kind of value JSON can meet: integers, fractions, -0, null, NaN, ±Infinity, tiny and huge
+    const odd = [0, -0, 1, 0.1 + 0.2, -2.5e-7, 1e21, 123456789.125, null, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    const fields: Record<string, unknown> = {};
+    const counts: Record<string, number> = {};
+    METRIC_TABLE.forEach((m, i) => {
+      fields[m.name] = odd[i % odd.length];
+      counts[m.name] = i;
+    });
+    const r = { ...fields, counts } as unknown as WorkloadResult;
+    for (const indent of ['', '  ', '    ']) {
+      expect(workloadMetricSetJson(r, indent)).toBe(JSON.stringify(workloadMetricSet(r), null, 2).replaceAll('\n', `\n${indent}`));
+    }
+    // a value JSON would leave out (undefined): no text, the set is built instead
+    expect(workloadMetricSetJson({ ...r, theta_u: undefined } as unknown as WorkloadResult, '')).toBeUndefined();
+  });
+
+  it('lazy sets with texts: the writer uses the texts, everything else sees the plain record', () => {
+    let built = 0;
+    const texts: number[] = [];
+    const groups = lazyGroupSets(
+      ['web', '10', 'db'],
+      (i) => {
+        built++;
+        return set(i);
+      },
+      (i, indent) => {
+        texts.push(i);
+        return i === 2 ? undefined : JSON.stringify(set(i), null, 2).replaceAll('\n', `\n${indent}`);
+      },
+    );
+    const s = summaryWith(groups);
+    expect(streamed(s)).toBe(`${JSON.stringify(s, null, 2)}\n`);
+    expect(texts.sort()).toEqual([0, 1, 2]);
+    expect(built).toBe(4); // 'db' (index 2) built by the writer, then the three sets JSON.stringify read above
+    expect(Object.keys(groups)).toEqual(['10', 'web', 'db']);
+    expect(Object.getOwnPropertySymbols({ ...groups })).toEqual([]);
+    expect(Object.prototype.propertyIsEnumerable.call(groups, MEMBER_JSON)).toBe(false);
   });
 });

@@ -29,6 +29,27 @@ function walkable(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 }
 
+/**
+ * An object may carry, under this symbol (not enumerable, so JSON.stringify, Object.keys and
+ * spreading never see it), a function giving a member's JSON text without reading the member:
+ * `(key, indent) => text | undefined`, where text is `JSON.stringify(obj[key], null, 2)` with
+ * `indent` after every line break, and undefined means "read the member as usual". The summary's
+ * per-group sets use it (src/run/summary-file.ts): each group's text is put together from its
+ * numbers, not from a set of objects stringified and re-indented.
+ *
+ * @example Object.defineProperty(groups, MEMBER_JSON, { value: (key, indent) => textOf(key, indent) })
+ */
+export const MEMBER_JSON: unique symbol = Symbol('scalelab.memberJson');
+
+/** A member's JSON text, made by its owner (see {@link MEMBER_JSON}). */
+export type MemberJson = (key: string, indent: string) => string | undefined;
+
+/** The {@link MEMBER_JSON} function of `value`, if it has one. */
+function memberJsonOf(value: object): MemberJson | undefined {
+  const f = (value as { [MEMBER_JSON]?: unknown })[MEMBER_JSON];
+  return typeof f === 'function' ? (f as MemberJson) : undefined;
+}
+
 /** Characters JSON.stringify escapes in a string: quote, backslash, controls, lone surrogates. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
@@ -66,17 +87,21 @@ export function emitJson(value: unknown, level: number, sink: JsonSink, depth = 
     return;
   }
   let first = true;
+  const direct = memberJsonOf(value);
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    // read once: a lazy member (summary-file.ts lazyGroupSets) builds its value on each read
-    const member = value[key];
-    if (skipped(member)) continue;
+    // a member's text made without building the member (see MEMBER_JSON), when its owner can
+    const text = direct?.(key, indentOf(level + 1));
+    // read once otherwise: a lazy member (summary-file.ts lazyGroupSets) builds its value on each read
+    const member = text === undefined ? value[key] : undefined;
+    if (text === undefined && skipped(member)) continue;
     put(first ? '{\n' : ',\n');
     first = false;
     put(indentOf(level + 1));
     emitString(key, put);
     put(': ');
-    emitJson(member, level + 1, sink, depth - 1);
+    if (text !== undefined) put(text);
+    else emitJson(member, level + 1, sink, depth - 1);
   }
   if (first) {
     put('{}');

@@ -5,7 +5,7 @@
  * loads only its scenario's runner (src/run/load-runner.ts), the library's synchronous
  * `simulateScenario` (src/run/run.ts) all of them.
  */
-import { aggregateMetricSets, workloadMetricSet } from '../metrics/summary.js';
+import { aggregateMetricSets, workloadMetricSet, workloadMetricSetJson } from '../metrics/summary.js';
 import { groupRequestMetricSet, requestMetricSet } from '../metrics/requests.js';
 import type { RunSummary } from '../report/types.js';
 import type { WorkloadResult } from '../metrics/workload.js';
@@ -66,11 +66,16 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
   const requestsOf = new Map((requests ?? []).map((r) => [r.name, r]));
   const names = scenario.output.groups === 'none' ? [] : sim.workloads.map((w) => w.name);
   // each group's set is built when written (summary-file.ts), so 100,000 groups are never all held
-  const groups = lazyGroupSets(names, (i) => {
-    const set = workloadMetricSet(sim.workloads[i]!.result);
-    const r = requestsOf.get(names[i]!);
-    return r ? Object.assign(set, groupRequestMetricSet(r)) : set;
-  });
+  // summary.json takes a group's text straight from its numbers (no set built) unless it has request metrics
+  const groups = lazyGroupSets(
+    names,
+    (i) => {
+      const set = workloadMetricSet(sim.workloads[i]!.result);
+      const r = requestsOf.get(names[i]!);
+      return r ? Object.assign(set, groupRequestMetricSet(r)) : set;
+    },
+    (i, indent) => (requestsOf.has(names[i]!) ? undefined : workloadMetricSetJson(sim.workloads[i]!.result, indent)),
+  );
   return {
     scalelab: VERSION,
     scenario: scenarioSummary(scenario),
