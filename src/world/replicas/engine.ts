@@ -26,7 +26,8 @@
  *
  * Registration (see docs/ARCHITECTURE.md, "Adding an engine"): the descriptor goes into
  * `src/engines/registry.ts`, the engine into the `runners` map of `src/run/run.ts` as
- * `replicaRunner(myEngine)`. Nothing in the world, metrics or report changes.
+ * `replicaRunner(myEngine)` and into `BUILTIN_RUNNERS` of `src/run/load-runner.ts` (what
+ * `scalelab run` imports). Nothing in the world, metrics or report changes.
  *
  * Time is integer µs throughout. Nothing here allocates on the world's hot path: the round
  * sensor fills records the plug-in owns and reuses.
