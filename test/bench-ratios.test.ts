@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leastDisturbedRatio } from '../src/bench/ratios.js';
+import { leastDisturbedRatio, marginalNsPerRecord, setupOnly } from '../src/bench/ratios.js';
 
 describe('leastDisturbedRatio', () => {
   it('divides the fastest model run by the fastest baseline run, by CPU time', () => {
@@ -9,5 +9,25 @@ describe('leastDisturbedRatio', () => {
   it('falls back to wall time for runs without CPU time', () => {
     // 9 / 3 = 3 (the CPU-less runs use their wall time)
     expect(leastDisturbedRatio([{ wallSeconds: 9 }, { wallSeconds: 10 }], [{ wallSeconds: 4 }, { wallSeconds: 3 }])).toBe(3);
+  });
+});
+
+describe('marginalNsPerRecord', () => {
+  it('takes the set-up run off the run and its records off the records', () => {
+    // (4.5 − 0.5) s / (26,010,000 − 10,000) records = 4 s / 26 M = 153.846… ns
+    expect(marginalNsPerRecord({ wallSeconds: 4.5, events: 26_010_000 }, { wallSeconds: 0.5, events: 10_000 }, 'wall')).toBeCloseTo(153.846, 3);
+    // by CPU time: (3.1 − 0.1) s / 30 M records = 100 ns
+    expect(marginalNsPerRecord({ wallSeconds: 9, cpuSeconds: 3.1, events: 30_001_000 }, { wallSeconds: 1, cpuSeconds: 0.1, events: 1_000 }, 'CPU')).toBeCloseTo(100, 9);
+  });
+  it('is NaN by CPU time when a run has none', () => {
+    expect(marginalNsPerRecord({ wallSeconds: 2, events: 20 }, { wallSeconds: 1, events: 10 }, 'CPU')).toBeNaN();
+  });
+});
+
+describe('setupOnly', () => {
+  it('cuts a case to 10 simulated seconds (the round at 0) for the argument setup, and to nothing else', () => {
+    expect(setupOnly(['setup'])).toEqual(['duration=10s']);
+    expect(setupOnly([])).toEqual([]);
+    expect(setupOnly(['other'])).toEqual([]);
   });
 });

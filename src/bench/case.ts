@@ -1,11 +1,13 @@
 /**
  * One benchmark case, run in its own process by bench/main.ts; prints one JSON line.
- * `node dist/bench/case.js NAME [EVENTS POPULATION]`
+ * `node dist/bench/case.js NAME [EVENTS POPULATION]`; `pb1`, `pb1-10k-groups` and `pb1-100k-groups`
+ * take `setup` to run only their set-up and first round.
  */
 import { fileURLToPath } from 'node:url';
 import { EventQueue } from '../kernel/heap.js';
 import type { Scenario } from '../scenario/types.js';
 import type { CaseResult } from './main.js';
+import { setupOnly } from './ratios.js';
 
 // Each case imports only what it runs, so a case's peak RSS is not inflated by modules it never
 // uses (the bare-heap baseline loads nothing but the heap).
@@ -239,13 +241,13 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       return runExternalCase(name);
     }
     case 'pb1':
-      return timeModel(await load('bench-pb1'), name);
+      return timeModel(await load('bench-pb1', setupOnly(args)), name);
     case 'pb1-2d':
       return timeModel(await load('bench-pb1', ['duration=2d']), name);
     case 'pb1-10k-groups':
-      return timeModel(await load('bench-pb1', pb1Scaled(10_000, '6h')), name);
+      return timeModel(await load('bench-pb1', [...pb1Scaled(10_000, '6h'), ...setupOnly(args)]), name);
     case 'pb1-100k-groups':
-      return timeModel(await load('bench-pb1', pb1Scaled(100_000, '30m')), name);
+      return timeModel(await load('bench-pb1', [...pb1Scaled(100_000, '30m'), ...setupOnly(args)]), name);
     case 'default-1000':
       return timeModel(scaleScenario(await load('albatross-default'), 1000), name);
     case 'incus-cluster':

@@ -1,6 +1,7 @@
 /**
  * PB1 beside its peers, each a whole process measured the same way: scalelab's CLI on
- * scenarios/bench-pb1.yaml, the plain C floor (bench/peers/pb1.c, built with the system `cc -O2`)
+ * scenarios/bench-pb1.yaml, the plain C floor (bench/peers/pb1.c, built with the system `cc -O2`),
+ * the same loop in plain Node (bench/peers/pb1.mjs)
  * and SimPy 2.3 with one process per instance (bench/peers/pb1_simpy.py, Debian's
  * python3-simpy). Wall time and peak RSS come from GNU time (`/usr/bin/time -f "%e %M"`), so
  * every figure covers the whole process — interpreter, start-up and all. A peer that cannot be
@@ -82,6 +83,14 @@ export function runCPeer(): PeerOutcome {
   const built = buildC();
   if ('skipped' in built) return { ok: false, skipped: built.skipped };
   return { ok: true, figures: measureProcess([built.binary]) };
+}
+
+/**
+ * The C floor line for line in plain Node (bench/peers/pb1.mjs): what PB1's bare arithmetic costs
+ * in JavaScript, so the gap to C splits into the language's part and the simulator's.
+ */
+export function runJsPeer(): PeerOutcome {
+  return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1.mjs')]) };
 }
 
 /** Whether Debian's python3 can import SimPy 2.3; tries to install python3-simpy once when root. */

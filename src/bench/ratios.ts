@@ -18,3 +18,31 @@ export function leastDisturbedRatio(model: readonly RunTiming[], baseline: reado
   const best = (runs: readonly RunTiming[]): number => Math.min(...runs.map((r) => r.cpuSeconds ?? r.wallSeconds));
   return best(model) / best(baseline);
 }
+
+/** A run's timing with the stats records it took. */
+export interface RecordTiming extends RunTiming {
+  readonly events: number;
+}
+
+/**
+ * What one more stats record costs, in ns: the run minus the same case cut to its set-up and
+ * first round, over the records taken after them. A whole run's time over its records also
+ * counts the per-group set-up, which a case shortened in duration spreads over fewer records.
+ *
+ * @example marginalNsPerRecord({ wallSeconds: 4.5, events: 26_010_000 }, { wallSeconds: 0.5, events: 10_000 }, 'wall') // (4.5 − 0.5) s / 26,000,000 = 153.8 ns
+ */
+export function marginalNsPerRecord(run: RecordTiming, setup: RecordTiming, clock: 'wall' | 'CPU'): number {
+  const seconds = (r: RecordTiming): number => (clock === 'wall' ? r.wallSeconds : (r.cpuSeconds ?? Number.NaN));
+  return ((seconds(run) - seconds(setup)) / (run.events - setup.events)) * 1e9;
+}
+
+/**
+ * The scenario override that cuts a PB1 case to its set-up and first round (10 simulated
+ * seconds: only the round at 0) when the bench runs the case with the argument `setup`.
+ *
+ * @example setupOnly(['setup']) // ['duration=10s']
+ * @example setupOnly([]) // []
+ */
+export function setupOnly(args: readonly string[]): string[] {
+  return args[0] === 'setup' ? ['duration=10s'] : [];
+}

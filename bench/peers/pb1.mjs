@@ -1,0 +1,113 @@
+/*
+ * PB1's floor in JavaScript: the C floor (bench/peers/pb1.c) line for line in plain Node, with
+ * nothing of scalelab — no scenario, no event queue, no metrics, no outputs.
+ *
+ * The same work as pb1.c: 1,000 groups, one simulated day, a stats round every 10 s (8,640
+ * rounds). Per group and round one AR(1) step (coefficient 0.9, a Gaussian of sigma 0.05 by
+ * Marsaglia's polar method), one Math.sin for the diurnal wave, the even split of demand over
+ * the running instances, and the corrected Albatross rule (above 90 % for 3 rounds outside a
+ * 600 s cooldown adds a clone, below 40 % for 5 rounds destroys the newest, at most 8).
+ * State is structure-of-arrays in typed arrays; rounds are batched; there is no event queue.
+ *
+ * The one difference from pb1.c is the uniform generator: splitmix64 needs 64-bit integer
+ * multiplication, which JavaScript only has through BigInt (far slower than anything a JS
+ * program would use), so this uses Alea (Baagøe's generator, what seedrandom's `alea` and
+ * scalelab's own streams run), inlined. It answers the question the C floor cannot: what this
+ * arithmetic costs in the language scalelab is written in, before any simulator.
+ *
+ * Run:  node bench/peers/pb1.mjs [groups] [seconds]
+ * Prints one JSON line: the work done and checksums (so that V8 cannot drop it).
+ */
+const groups = process.argv[2] ? Number(process.argv[2]) : 1000;
+const seconds = process.argv[3] ? Number(process.argv[3]) : 86400;
+const interval = 10;
+const day = 86400;
+const cooldown = 600;
+const maxInstances = 8;
+const upTicks = 3;
+const downTicks = 5;
+const up = 0.9;
+const down = 0.4;
+
+// Alea, seeded with fixed numbers (its seeding by string hashing is not part of the work)
+let s0 = 0.8939;
+let s1 = 0.2144;
+let s2 = 0.6271;
+let c = 1;
+function uniform01() {
+  const t = 2091639 * s0 + c * 2.3283064365386963e-10;
+  s0 = s1;
+  s1 = s2;
+  c = t | 0;
+  return (s2 = t - c);
+}
+
+// Marsaglia's polar method; keeps the spare draw
+let hasSpare = false;
+let spare = 0;
+function gaussian() {
+  if (hasSpare) {
+    hasSpare = false;
+    return spare;
+  }
+  let u, v, s;
+  do {
+    u = 2 * uniform01() - 1;
+    v = 2 * uniform01() - 1;
+    s = u * u + v * v;
+  } while (s >= 1 || s === 0);
+  const m = Math.sqrt((-2 * Math.log(s)) / s);
+  spare = v * m;
+  hasSpare = true;
+  return u * m;
+}
+
+const base = new Float64Array(groups);
+const phase = new Float64Array(groups);
+const noise = new Float64Array(groups);
+const lastAction = new Float64Array(groups).fill(-1e18);
+const instances = new Int32Array(groups).fill(1);
+const above = new Int32Array(groups);
+const below = new Int32Array(groups);
+for (let g = 0; g < groups; g++) {
+  base[g] = 0.3 + 0.6 * uniform01();
+  phase[g] = 2 * Math.PI * uniform01();
+}
+
+let rounds = 0;
+let records = 0;
+let scaleUps = 0;
+let scaleDowns = 0;
+let instanceSeconds = 0;
+let utilisationSum = 0;
+for (let t = 0; t < seconds; t += interval, rounds++) {
+  const wave = (2 * Math.PI * t) / day;
+  for (let g = 0; g < groups; g++) {
+    noise[g] = 0.9 * noise[g] + 0.05 * gaussian();
+    let demand = base[g] * (1 + 0.5 * Math.sin(wave + phase[g])) + noise[g];
+    if (demand < 0) demand = 0;
+    const n = instances[g];
+    const share = demand / n;
+    const utilisation = share < 1 ? share : 1;
+    records += n;
+    utilisationSum += utilisation;
+    instanceSeconds += n * interval;
+    above[g] = utilisation > up ? above[g] + 1 : 0;
+    below[g] = utilisation < down ? below[g] + 1 : 0;
+    if (t - lastAction[g] < cooldown) continue;
+    if (above[g] >= upTicks && n < maxInstances) {
+      instances[g] = n + 1;
+      above[g] = 0;
+      lastAction[g] = t;
+      scaleUps++;
+    } else if (below[g] >= downTicks && n > 1) {
+      instances[g] = n - 1; // the newest clone
+      below[g] = 0;
+      lastAction[g] = t;
+      scaleDowns++;
+    }
+  }
+}
+process.stdout.write(
+  `${JSON.stringify({ groups, rounds, records, scale_ups: scaleUps, scale_downs: scaleDowns, instance_seconds: instanceSeconds, mean_utilisation: Number((utilisationSum / (rounds * groups)).toFixed(6)) })}\n`,
+);

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The work line a PB1 peer prints. */
+interface Work {
+  groups: number;
+  rounds: number;
+  records: number;
+  scale_ups: number;
+  scale_downs: number;
+  instance_seconds: number;
+  mean_utilisation: number;
+}
+
+function jsPeer(groups: number, seconds: number): Work {
+  const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', String(groups), String(seconds)], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout) as Work;
+}
+
+describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
+  it('does the PB1 work: one round per 10 s, a record per running instance, instance-seconds = records × 10', () => {
+    // 20 groups over 1 h: 3,600 s / 10 s = 360 rounds; every group has 1 to 8 instances in a round
+    const w = jsPeer(20, 3600);
+    expect(w.rounds).toBe(360);
+    expect(w.records).toBeGreaterThanOrEqual(20 * 360);
+    expect(w.records).toBeLessThanOrEqual(8 * 20 * 360);
+    expect(w.instance_seconds).toBe(w.records * 10);
+    expect(w.mean_utilisation).toBeGreaterThan(0);
+    expect(w.mean_utilisation).toBeLessThanOrEqual(1);
+    // a scale-down needs a clone, so never more downs than ups
+    expect(w.scale_downs).toBeLessThanOrEqual(w.scale_ups);
+  });
+
+  it('counts like the C peer: the same rounds, and records within the spread two generators give', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-peer-test-'));
+    try {
+      const binary = path.join(dir, 'pb1');
+      const cc = spawnSync('cc', ['-O2', '-o', binary, 'bench/peers/pb1.c', '-lm'], { encoding: 'utf8' });
+      if (cc.error || cc.status !== 0) {
+        console.warn('skipped: no C compiler (cc) to build bench/peers/pb1.c');
+        return;
+      }
+      const c = JSON.parse(spawnSync(binary, ['200', '86400'], { encoding: 'utf8' }).stdout) as Work;
+      const js = jsPeer(200, 86400);
+      expect(js.rounds).toBe(c.rounds);
+      // different uniform generators (splitmix64 in C, Alea here): the same model, so the day's
+      // records and mean utilisation agree within a few per cent
+      expect(Math.abs(js.records / c.records - 1)).toBeLessThan(0.05);
+      expect(Math.abs(js.mean_utilisation - c.mean_utilisation)).toBeLessThan(0.03);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
