@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { lazyChildProcess, VENDORED } from '../src/vendor/bundle.js';
+import { lazyChildProcess, licenseBanner, VENDORED } from '../src/vendor/bundle.js';
 import * as yaml from '../src/vendor/yaml.js';
 import * as commander from '../src/vendor/commander.js';
 import * as seedrandom from '../src/vendor/seedrandom.js';
@@ -32,6 +32,8 @@ describe.skipIf(!fs.existsSync(path.join(dist, 'yaml.js')))('vendored libraries'
       const imports = [...text.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
       expect(imports.every((i) => i!.startsWith('node:')), `${name}: ${imports.join(', ')}`).toBe(true);
       expect(text.length, name).toBeGreaterThan(2_000); // the library itself (Alea alone: ~3 KB), not a re-export
+      expect(text.startsWith('/*!\n'), name).toBe(true); // headed by the library's license notice
+      expect(text.slice(0, 4_000), name).toMatch(/bundled by scalelab's build[\s\S]*(copyright|Copyright)/);
     }
   });
 
@@ -69,5 +71,12 @@ describe('lazyChildProcess', () => {
     expect(lazyChildProcess(`a;\n${eager}\nb;`)).toBe('a;\nconst childProcess = new Proxy({}, { get: (_, key) => __require("node:child_process")[key] });\nb;');
     expect(lazyChildProcess('const cp = require("child_process");')).toBe('const cp = require("child_process");');
     expect(lazyChildProcess(`${eager}${eager}`)).toBe(`${eager}${eager}`);
+  });
+});
+
+describe('licenseBanner', () => {
+  it('heads a bundle with the package, its version and its notice, from a license file or a leading // block', () => {
+    expect(licenseBanner('lib', '1.0.0', 'Copyright X\n\nPermission granted.\n')).toBe("/*!\n * lib 1.0.0, bundled by scalelab's build (src/vendor/bundle.ts). Its license:\n *\n * Copyright X\n *\n * Permission granted.\n */\n");
+    expect(licenseBanner('lib', '2.0.0', '// Copyright Y\n//\n// MIT */ text\n\nconst code = 1; // not part of it\n')).toBe("/*!\n * lib 2.0.0, bundled by scalelab's build (src/vendor/bundle.ts). Its license:\n *\n * Copyright Y\n *\n * MIT * / text\n */\n");
   });
 });

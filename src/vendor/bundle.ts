@@ -12,11 +12,55 @@
  * Run: node dist/vendor/bundle.js   (part of `npm run build`, after tsc)
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The modules of dist/vendor/ replaced by their bundle. */
 export const VENDORED = ['yaml', 'commander', 'seedrandom', 'statistics'] as const;
+
+/** The package each bundle is made from, and the file of the package that holds its license. */
+const SOURCES: Readonly<Record<(typeof VENDORED)[number], { pkg: string; license: string }>> = {
+  yaml: { pkg: 'yaml', license: 'LICENSE' },
+  commander: { pkg: 'commander', license: 'LICENSE' },
+  seedrandom: { pkg: 'seedrandom', license: 'lib/alea.js' }, // the MIT notice heads the file
+  statistics: { pkg: 'simple-statistics', license: 'LICENSE' },
+};
+
+/**
+ * The comment that heads a bundle: the package, its version and its license notice (a file of
+ * its own, or the `//` comment block a source file starts with), as the MIT and ISC licenses
+ * ask of a copy.
+ *
+ * @example licenseBanner('yaml', '2.9.1', 'Copyright Eemeli Aro …') // '/*!\n * yaml 2.9.1, bundled by …'
+ */
+export function licenseBanner(pkg: string, version: string, notice: string): string {
+  const lines = notice.split('\n');
+  const commented = lines[0]?.startsWith('//') ? lines.slice(0, Math.max(0, lines.findIndex((l) => l.trim() !== '' && !l.startsWith('//')))) : lines;
+  const text = commented.map((l) => l.replace(/^\/\/ ?/, '').replaceAll('*/', '* /').trimEnd());
+  while (text.length > 0 && text[text.length - 1] === '') text.pop();
+  return `/*!\n * ${pkg} ${version}, bundled by scalelab's build (src/vendor/bundle.ts). Its license:\n *\n${text.map((l) => (l === '' ? ' *' : ` * ${l}`)).join('\n')}\n */\n`;
+}
+
+/** The folder of installed package `pkg` (the nearest folder above its main file whose package.json names it). */
+function packageDir(pkg: string): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve(pkg));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === pkg) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`vendor bundle: cannot find the folder of ${pkg}`);
+    dir = up;
+  }
+}
+
+/** The license banner of bundle `name` (see {@link licenseBanner}). */
+function bannerOf(name: (typeof VENDORED)[number]): string {
+  const { pkg, license } = SOURCES[name];
+  const dir = packageDir(pkg);
+  const { version } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
+  return licenseBanner(pkg, version, fs.readFileSync(path.join(dir, license), 'utf8'));
+}
 
 /**
  * commander loads `node:child_process` (with net, dgram and streams: ~6 ms) when it is imported,
@@ -44,7 +88,8 @@ async function bundleAll(dir: string): Promise<void> {
     const file = path.join(dir, `${name}.js`);
     const temp = path.join(dir, `.${name}.bundle.js`);
     await rolldown.build({ input: file, platform: 'node', logLevel: 'warn', output: { file: temp, format: 'esm' } });
-    if (name === 'commander') fs.writeFileSync(temp, lazyChildProcess(fs.readFileSync(temp, 'utf8')));
+    const code = fs.readFileSync(temp, 'utf8');
+    fs.writeFileSync(temp, bannerOf(name) + (name === 'commander' ? lazyChildProcess(code) : code));
     fs.renameSync(temp, file);
     fs.rmSync(`${file}.map`, { force: true }); // tsc's map is of the re-export
   }
