@@ -12,7 +12,7 @@ import { progressWriter } from './progress.js';
 import { escapeControls } from './escape.js';
 import { parseSize } from '../scenario/sizes.js';
 import { InputError } from '../scenario/errors.js';
-import { freezeYoungGeneration } from './young-generation.js';
+import { dailyCollection, freezeYoungGeneration } from './young-generation.js';
 
 interface RunFlags {
   seed?: string;
@@ -98,7 +98,15 @@ Progress goes to stderr: redrawn in place on a terminal, a line every 10 s other
       if (scenario.cluster) for (const w of memoryWarnings(scenario.cluster)) warnLine(w);
       const started = Date.now();
       const bar = flags.quiet ? undefined : progressWriter(process.stderr);
-      const progress = bar ? (f: number) => bar.update(() => runProgressText(f, scenario.duration, (Date.now() - started) / 1000)) : undefined;
+      // a run over more than a day: a full collection each simulated day (src/cli/young-generation.ts)
+      const collect = dailyCollection(scenario.duration);
+      const progress =
+        bar || collect
+          ? (f: number) => {
+              collect?.(f);
+              bar?.update(() => runProgressText(f, scenario.duration, (Date.now() - started) / 1000));
+            }
+          : undefined;
       let outcome;
       const logFd = flags.protocolLog !== undefined ? fs.openSync(flags.protocolLog, 'w') : null;
       const protocolLog = logFd === null ? undefined : (line: string) => void fs.writeSync(logFd, `${line}\n`);
