@@ -202,8 +202,7 @@ function setupRuns(results: ReadonlyMap<string, CaseResult>, repeat: number): Ma
   for (const name of ['pb1', ...names]) {
     const runs: CaseResult[] = [];
     for (let i = 0; i < (name === 'pb1-100k-groups' ? 1 : repeat); i++) runs.push(runCase(name, ['setup']));
-    const mid = (pick: (r: CaseResult) => number) => runs.map(pick).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
-    out.set(name, { ...runs[0]!, wallSeconds: mid((r) => r.wallSeconds), cpuSeconds: mid((r) => r.cpuSeconds ?? NaN) });
+    out.set(name, summarise(runs));
   }
   return out;
 }

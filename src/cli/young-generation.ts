@@ -22,6 +22,7 @@
  * @example freezeYoungGeneration() // in `scalelab run`, right after loadScenario
  */
 import { createRequire } from 'node:module';
+import { MICROS_PER_DAY, type Micros } from '../kernel/time.js';
 
 /**
  * How far V8 lets the old generation grow past what survived its last full collection before
@@ -41,8 +42,6 @@ export function freezeYoungGeneration(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`);
 }
 
-const MICROS_PER_DAY = 86_400_000_000;
-
 /**
  * For a run longer than a simulated day: a progress hook that makes V8 collect its whole heap
  * each time the run passes into another simulated day; undefined for a day or less.
@@ -56,7 +55,7 @@ const MICROS_PER_DAY = 86_400_000_000;
  *
  * @example const collect = dailyCollection(scenario.duration); collect?.(fraction) // from the run's progress
  */
-export function dailyCollection(duration: number): ((fraction: number) => void) | undefined {
+export function dailyCollection(duration: Micros): ((fraction: number) => void) | undefined {
   if (!(duration > MICROS_PER_DAY)) return undefined;
   const require = createRequire(import.meta.url);
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
