@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HelloRequest } from '../src/engines/external/protocol.js';
+import { SHAPE, type HelloRequest } from '../src/engines/external/protocol.js';
 import type { EngineSpec } from '../src/scenario/types.js';
 
 export const fixtures = path.resolve('test/fixtures/external');
@@ -29,7 +29,7 @@ export function hello(engine: HelloRequest['engine'] = 'albatross'): HelloReques
     scalelab: '0.1.0',
     engine,
     variant: 'corrected',
-    shape: engine === 'incus' ? 'rebalancing' : engine === 'neon' ? 'vertical' : 'horizontal',
+    shape: SHAPE[engine],
     config: {},
     options: {},
     core: null,
