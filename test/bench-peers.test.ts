@@ -35,6 +35,13 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
     expect(w.scale_downs).toBeLessThanOrEqual(w.scale_ups);
   });
 
+  it('refuses a count that is not a whole number ≥ 1: one line naming it, exit 2', () => {
+    const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', '10', '1.5'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('pb1.mjs: seconds must be a whole number ≥ 1, got "1.5"\n');
+  });
+
   it('counts like the C peer: the same rounds, and records within the spread two generators give', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-peer-test-'));
     try {

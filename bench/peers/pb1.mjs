@@ -18,8 +18,19 @@
  * Run:  node bench/peers/pb1.mjs [groups] [seconds]
  * Prints one JSON line: the work done and checksums (so that V8 cannot drop it).
  */
-const groups = process.argv[2] ? Number(process.argv[2]) : 1000;
-const seconds = process.argv[3] ? Number(process.argv[3]) : 86400;
+/** Argument `i` as a whole number ≥ 1, its default when absent; one line and exit 2 otherwise. */
+function count(i, name, fallback) {
+  const text = process.argv[i];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`pb1.mjs: ${name} must be a whole number ≥ 1, got ${JSON.stringify(text)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const groups = count(2, 'groups', 1000);
+const seconds = count(3, 'seconds', 86400);
 const interval = 10;
 const day = 86400;
 const cooldown = 600;
