@@ -2,9 +2,10 @@
  * Build step: each library a run loads at start-up, bundled into the one file that stands for it
  * in dist/vendor/ (yaml.js, commander.js, seedrandom.js, statistics.js — see each module). Node
  * loads a package of many CommonJS files one file at a time (resolve, read, wrap, compile); one
- * bundled file of the same code loads in a third of the time (yaml: ~55 → ~16 ms). Only the
- * libraries are bundled, never scalelab's own modules: those stay separate so a command loads
- * only what it needs (a bundle of the whole CLI evaluates everything and is ~4× slower to start).
+ * bundled file of the same code loads in a third of the time (yaml: ~55 → ~16 ms). These are
+ * the libraries; the command's own modules are bundled after, with these inside, by
+ * cli-bundle.ts (in chunks, so that a command loads only what it needs: one bundle of the whole
+ * CLI evaluates everything and is ~4× slower to start).
  *
  * The bundler is rolldown (a devDependency). Without it the compiled re-exports stay in place:
  * the same code, unbundled, a slower start.
