@@ -116,6 +116,10 @@ async function bundleCli(dist: string): Promise<void> {
     output: {
       dir: out,
       format: 'esm',
+      // ASCII only (non-ASCII escaped), doc comments dropped: Node decodes and V8 scans a one-byte
+      // source faster, and a third less of it; the libraries' license notices stay
+      charset: 'ascii',
+      comments: { legal: true, annotation: true, jsdoc: false },
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
       codeSplitting: {
