@@ -161,6 +161,14 @@ describe('random streams', () => {
     expect(firstUniform(1, 'x', 2, 2)).toBe(2);
   });
 
+  it('firstUniform is still the stream when names share prefixes, run after run (the Mash states it keeps)', () => {
+    // a scenario's order: each copy's fields in turn under one seed; then seeds and prefixes revisited
+    const names: Array<[number | string, string]> = [];
+    for (let copy = 0; copy < 300; copy++) for (const field of ['base', 'diurnal.phase', 'bursts.height']) names.push([1, `scenario:${copy}:load.${field}`]);
+    names.push([1, 'scenario:0:load.base'], [2, 'scenario:0:load.base'], ['1', 'scenario:0:load.base'], [1, 'plain'], [1, 'ends:'], [1, ':'], [1, ''], [1, 'a:b:c:d'], [1, 'a:b:c:e'], [1, 'a:b:x:e']);
+    for (const [seed, name] of names) expect(firstUniform(seed, name, 0, 1), `${seed} ${name}`).toBe(stream(seed, name).next());
+  });
+
   it('streams still give seedrandom Alea numbers for their seed string', () => {
     const ours = stream(42, 'boot');
     const theirs = seedrandom.alea('scalelab:42:boot');

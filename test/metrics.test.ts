@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FleetMetrics, METRIC_DOCS, METRIC_TABLE, aggregateMetricSets, workloadMetricSet } from '../src/metrics/summary.js';
-import { WorkloadMetrics, WorkloadMetricsBank, type WorkloadMetricsOptions, type WorkloadResult } from '../src/metrics/workload.js';
+import { KEPT_RESULTS_UP_TO, WorkloadMetrics, WorkloadMetricsBank, lazyResults, type WorkloadMetricsOptions, type WorkloadResult } from '../src/metrics/workload.js';
 
 const S = 1_000_000;
 
@@ -370,6 +370,23 @@ describe('summary and aggregation', () => {
 });
 
 describe('WorkloadMetricsBank', () => {
+  it('lazyResults: each result built when read, kept for the next read up to KEPT_RESULTS_UP_TO workloads, built again above', () => {
+    const opts = { start: 0, utilisationTarget: 0.8, flipFlopWindow: 60 * S, elasticityGrid: 10 * S };
+    for (const size of [3, KEPT_RESULTS_UP_TO + 1]) {
+      const bank = new WorkloadMetricsBank(size, opts);
+      bank.advanceAll(0);
+      for (let i = 0; i < size; i++) bank.set(i, 0.5 * (i % 4), 1, 1, 1, 1, 1, 0.25);
+      const names = Array.from({ length: size }, (_, i) => `g${i}`);
+      const results = lazyResults(bank, names, 100 * S);
+      expect(results.map((r) => r.name)).toEqual(names);
+      const first = results[2]!.result;
+      expect(first.slo_violation_seconds).toBe(100); // demand 1 core on 1 core: above the 0.8 utilisation target all 100 s
+      const again = results[2]!.result;
+      expect(again).toEqual(first);
+      expect(again === first, `${size} workloads`).toBe(size <= KEPT_RESULTS_UP_TO);
+    }
+  });
+
   it('gives each workload what a WorkloadMetrics of its own gives, when advanced all at once', () => {
     const opts = { start: 0, utilisationTarget: 0.8, flipFlopWindow: 60 * S, elasticityGrid: 10 * S };
     const bank = new WorkloadMetricsBank(3, opts);

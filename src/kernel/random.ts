@@ -120,17 +120,41 @@ export function aleaSeed(seed: string): AleaState {
 }
 
 /**
+ * Mash states kept by {@link firstUniform} (Mash reads its text a character at a time, so the
+ * state after a prefix is where every text with that prefix goes on from): the seed's
+ * `scalelab:SEED:`, and the last name's part up to its last colon (`scenario:12:`, shared by a
+ * copy's `base` and `phase`). A cache only: the numbers are those of the whole text hashed.
+ */
+const mashed = { seed: undefined as number | string | undefined, seedState: 0, prefix: '', prefixState: 0 };
+
+/**
  * The first number of stream (`seed`, `name`) scaled to [lo, hi): `stream(seed, name).uniform(lo,
  * hi)` without building the stream — one step of Alea (`t = 2091639·s0 + c·2⁻³²`, the fraction
  * of t) from the seeded state. A scenario draws each `{ uniform: [lo, hi] }` of each workload
  * copy from a stream of its own and uses one number of it: 2,000 streams for PB1, 200,000 at
- * 100,000 groups. test/kernel.test.ts compares it with the stream on thousands of names.
+ * 100,000 groups. Alea's first number reads only s0 (and c = 1), which the first of
+ * {@link aleaSeed}'s three Mash passes gives; that pass goes on from the states `mashed` keeps.
+ * test/kernel.test.ts compares it with the stream on thousands of names.
  *
  * @example firstUniform(1, 'scenario:0:base', 0.3, 0.9) === stream(1, 'scenario:0:base').uniform(0.3, 0.9) // true
  */
 export function firstUniform(seed: number | string, name: string, lo: number, hi: number): number {
-  const { c, s0 } = aleaSeed(`scalelab:${seed}:${name}`);
-  const t = 2091639 * s0 + c * TWO_POW_MINUS_32;
+  if (seed !== mashed.seed) {
+    mashed.seed = seed;
+    mashed.seedState = mash(BLANKS.n, `scalelab:${seed}:`);
+    mashed.prefix = '';
+    mashed.prefixState = mashed.seedState;
+  }
+  const cut = name.lastIndexOf(':') + 1;
+  const prefix = name.slice(0, cut);
+  if (prefix !== mashed.prefix) {
+    mashed.prefix = prefix;
+    mashed.prefixState = mash(mashed.seedState, prefix);
+  }
+  const n = mash(mashed.prefixState, name.slice(cut));
+  let s0 = BLANKS.s0 - (n >>> 0) * TWO_POW_MINUS_32;
+  if (s0 < 0) s0 += 1;
+  const t = 2091639 * s0 + TWO_POW_MINUS_32;
   return lo + (hi - lo) * (t - (t | 0));
 }
 

@@ -487,17 +487,31 @@ export class WorkloadMetricsBank {
 }
 
 /**
- * Every workload of `bank` closed at `end`, its result built each time it is read (the same
- * values each time: nothing updates a closed bank) and never kept. A result is ~1.2 KB of
- * boxed numbers (120 MB at 100,000 groups); built while the world's state is still alive they
- * added to its peak, built here after the run they replace it. Defined out of the run's
- * function so the getters hold only the bank, not the world.
+ * Up to this many workloads, {@link lazyResults} keeps each result once built: summary.json reads
+ * every result twice (the run's totals, then each group's set), and 1,000 results (~1.2 MB) cost
+ * less to keep than to build again (~5 ms of a short PB1 run). Above it each is built when read
+ * and dropped.
+ */
+export const KEPT_RESULTS_UP_TO = 10_000;
+
+/**
+ * Every workload of `bank` closed at `end`, its result built when read (the same values each
+ * time: nothing updates a closed bank); kept for the next read up to {@link KEPT_RESULTS_UP_TO}
+ * workloads, built again each time above. A result is ~1.2 KB of boxed numbers (120 MB at
+ * 100,000 groups); built while the world's state is still alive they added to its peak, built
+ * here after the run they replace it. Defined out of the run's function so the getters hold only
+ * the bank, not the world.
  *
- * @example lazyResults(bank, ['web'], end)[0].result.slo_violation_seconds // a fresh result
+ * @example lazyResults(bank, ['web'], end)[0].result.slo_violation_seconds // built on this read
  */
 export function lazyResults(bank: WorkloadMetricsBank, names: readonly string[], end: Micros): { name: string; result: WorkloadResult }[] {
   for (let i = 0; i < names.length; i++) bank.close(i, end);
-  return names.map((name, i) => Object.defineProperty({ name } as { name: string; result: WorkloadResult }, 'result', { enumerable: true, get: () => bank.finish(i, end) }));
+  const keep = names.length <= KEPT_RESULTS_UP_TO;
+  return names.map((name, i) => {
+    let kept: WorkloadResult | undefined;
+    const result = keep ? () => (kept ??= bank.finish(i, end)) : () => bank.finish(i, end);
+    return Object.defineProperty({ name } as { name: string; result: WorkloadResult }, 'result', { enumerable: true, get: result });
+  });
 }
 
 /** Throw for time going backwards (out of line, so the hot loop stays small). */
