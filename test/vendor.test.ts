@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { lazyChildProcess, licenseBanner, VENDORED } from '../src/vendor/bundle.js';
+import { lazyChildProcess, licenseBanner, statisticsEntry, VENDORED } from '../src/vendor/bundle.js';
 import * as yaml from '../src/vendor/yaml.js';
 import * as commander from '../src/vendor/commander.js';
 import * as seedrandom from '../src/vendor/seedrandom.js';
@@ -24,6 +24,15 @@ async function both(name: string): Promise<[Record<string, unknown>, Record<stri
   const source = SOURCES[name]!;
   return [built, source];
 }
+
+describe('the statistics entry', () => {
+  it("takes each re-exported function from its own file of simple-statistics' src/", () => {
+    expect(statisticsEntry("export { max, mean, quantileSorted } from 'simple-statistics';\n", '/p/src')).toBe(
+      "export { default as max } from \"/p/src/max.js\";\nexport { default as mean } from \"/p/src/mean.js\";\nexport { default as quantileSorted } from \"/p/src/quantile_sorted.js\";\n",
+    );
+    expect(() => statisticsEntry("export { max } from 'other';", '/p/src')).toThrow('no longer re-exports from simple-statistics');
+  });
+});
 
 describe.skipIf(!fs.existsSync(path.join(dist, 'yaml.js')))('vendored libraries', () => {
   it('each is one bundled file importing only node: built-ins', () => {
@@ -43,6 +52,12 @@ describe.skipIf(!fs.existsSync(path.join(dist, 'yaml.js')))('vendored libraries'
       const [built, source] = await both(name);
       expect(Object.keys(built).sort(), name).toEqual(Object.keys(source).sort());
     }
+  });
+
+  it('statistics holds the functions used and nothing the library runs at load (its normal table, classifiers)', () => {
+    const text = fs.readFileSync(path.join(dist, 'statistics.js'), 'utf8');
+    expect(text).not.toMatch(/standardNormalTable|PerceptronModel|BayesianClassifier/);
+    expect(text.length).toBeLessThan(8_000);
   });
 
   it('behave as the libraries', async () => {

@@ -76,6 +76,22 @@ export function lazyChildProcess(code: string): string {
   return code.replace(eager, 'const childProcess = new Proxy({}, { get: (_, key) => __require("node:child_process")[key] });');
 }
 
+/**
+ * The entry the statistics bundle is made from: each function `src/vendor/statistics.ts`
+ * re-exports, taken from its own file in simple-statistics' `src/` (`quantileSorted` →
+ * `quantile_sorted.js`, its default export). The package's one-module build cannot be cut down
+ * to them: at load it fills a normal table (~3 ms at every start) and sets up its classifiers,
+ * statements a bundler must keep.
+ *
+ * @example statisticsEntry("export { max, mean } from 'simple-statistics';", '/p/src') // "export { default as max } from '/p/src/max.js';\nexport { default as mean } from '/p/src/mean.js';\n"
+ */
+export function statisticsEntry(reexport: string, srcDir: string): string {
+  const m = /export \{([^}]*)\} from ['"]simple-statistics['"]/.exec(reexport);
+  if (m === null) throw new Error('vendor bundle: src/vendor/statistics.ts no longer re-exports from simple-statistics');
+  const names = m[1]!.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  return names.map((n) => `export { default as ${n} } from ${JSON.stringify(path.join(srcDir, `${n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}.js`))};\n`).join('');
+}
+
 /** Bundle `dist/vendor/NAME.js` (a re-export compiled by tsc) over itself, for each of {@link VENDORED}. */
 async function bundleAll(dir: string): Promise<void> {
   let rolldown: typeof import('rolldown');
@@ -88,7 +104,11 @@ async function bundleAll(dir: string): Promise<void> {
   for (const name of VENDORED) {
     const file = path.join(dir, `${name}.js`);
     const temp = path.join(dir, `.${name}.bundle.js`);
-    await rolldown.build({ input: file, platform: 'node', logLevel: 'warn', output: { file: temp, format: 'esm' } });
+    // simple-statistics: from the function's own source files (see statisticsEntry)
+    const input = name === 'statistics' ? path.join(dir, '.statistics.entry.js') : file;
+    if (input !== file) fs.writeFileSync(input, statisticsEntry(fs.readFileSync(file, 'utf8'), path.join(packageDir('simple-statistics'), 'src')));
+    await rolldown.build({ input, platform: 'node', logLevel: 'warn', output: { file: temp, format: 'esm' } });
+    if (input !== file) fs.rmSync(input);
     const code = fs.readFileSync(temp, 'utf8');
     fs.writeFileSync(temp, bannerOf(name) + (name === 'commander' ? lazyChildProcess(code) : code));
     fs.renameSync(temp, file);
