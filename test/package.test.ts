@@ -51,8 +51,8 @@ describe.skipIf(!npmWorks)('npm pack, installed in an empty folder', () => {
     if (work !== '') fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('packs the compiled code, its declarations, the validator and the bundled scenarios, not the sources', () => {
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/scenario/validator.generated.cjs', 'dist/scenario/quick-check/top.cjs', 'dist/scenario/quick-check/engine-albatross.cjs', 'scenarios/albatross-default.yaml', 'traces/albatross-small.csv', 'docs/API.md']) {
+  it('packs the compiled code (the command bundled), its declarations, the validator and the bundled scenarios, not the sources', () => {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/cli/chunks/worker.js', 'dist/cli/chunks/watchdog.js', 'dist/cli/chunks/validator.generated.cjs', 'dist/cli/chunks/quick-check/top.cjs', 'dist/scenario/validator.generated.cjs', 'dist/scenario/quick-check/top.cjs', 'dist/scenario/quick-check/engine-albatross.cjs', 'scenarios/albatross-default.yaml', 'traces/albatross-small.csv', 'docs/API.md']) {
       expect(packed.files).toContain(file);
     }
     expect(packed.files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map'))).toEqual([]);
