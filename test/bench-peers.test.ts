@@ -15,8 +15,8 @@ interface Work {
   mean_utilisation: number;
 }
 
-function jsPeer(groups: number, seconds: number): Work {
-  const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', String(groups), String(seconds)], { encoding: 'utf8' });
+function jsPeer(groups: number, seconds: number, generator?: string): Work {
+  const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', String(groups), String(seconds), ...(generator ? [generator] : [])], { encoding: 'utf8' });
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout) as Work;
 }
@@ -33,6 +33,25 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
     expect(w.mean_utilisation).toBeLessThanOrEqual(1);
     // a scale-down needs a clone, so never more downs than ups
     expect(w.scale_downs).toBeLessThanOrEqual(w.scale_ups);
+  });
+
+  it('does the same work with xorshift128 uniforms, numbers of its own', () => {
+    const alea = jsPeer(20, 3600);
+    const xs = jsPeer(20, 3600, 'xorshift128');
+    expect(xs.rounds).toBe(360);
+    expect(xs.instance_seconds).toBe(xs.records * 10);
+    expect(xs.records).not.toBe(alea.records); // another generator, another path
+    expect(jsPeer(20, 3600, 'alea')).toEqual(alea); // alea is the default
+    const day = jsPeer(200, 86400, 'xorshift128');
+    const aleaDay = jsPeer(200, 86400);
+    expect(Math.abs(day.records / aleaDay.records - 1)).toBeLessThan(0.05);
+  });
+
+  it('refuses a generator it does not know: one line naming it, exit 2', () => {
+    const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', '10', '10', 'mt19937'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('pb1.mjs: the generator must be alea or xorshift128, got "mt19937"\n');
   });
 
   it('refuses a count that is not a whole number ≥ 1: one line naming it, exit 2', () => {

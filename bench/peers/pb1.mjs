@@ -15,7 +15,11 @@
  * scalelab's own streams run), inlined. It answers the question the C floor cannot: what this
  * arithmetic costs in the language scalelab is written in, before any simulator.
  *
- * Run:  node bench/peers/pb1.mjs [groups] [seconds]
+ * A third argument `xorshift128` swaps Alea for Marsaglia's xorshift128 on 32-bit integers, a
+ * few shifts and xors a number (no doubles or BigInt in its state), as fast a uniform generator as
+ * plain JavaScript runs: the floor of the language with the generator taken out of the question.
+ *
+ * Run:  node bench/peers/pb1.mjs [groups] [seconds] [alea|xorshift128]
  * Prints one JSON line: the work done and checksums (so that V8 cannot drop it).
  */
 /** Argument `i` as a whole number ≥ 1, its default when absent; one line and exit 2 otherwise. */
@@ -31,6 +35,11 @@ function count(i, name, fallback) {
 }
 const groups = count(2, 'groups', 1000);
 const seconds = count(3, 'seconds', 86400);
+const generator = process.argv[4] ?? 'alea';
+if (generator !== 'alea' && generator !== 'xorshift128') {
+  process.stderr.write(`pb1.mjs: the generator must be alea or xorshift128, got ${JSON.stringify(generator)}\n`);
+  process.exit(2);
+}
 const interval = 10;
 const day = 86400;
 const cooldown = 600;
@@ -45,13 +54,29 @@ let s0 = 0.8939;
 let s1 = 0.2144;
 let s2 = 0.6271;
 let c = 1;
-function uniform01() {
+function alea() {
   const t = 2091639 * s0 + c * 2.3283064365386963e-10;
   s0 = s1;
   s1 = s2;
   c = t | 0;
   return (s2 = t - c);
 }
+
+// Marsaglia's xorshift128 (2003), state in 32-bit integers, seeded with fixed numbers
+let x = 123456789;
+let y = 362436069;
+let z = 521288629;
+let w = 88675123;
+function xorshift128() {
+  const t = x ^ (x << 11);
+  x = y;
+  y = z;
+  z = w;
+  w = w ^ (w >>> 19) ^ (t ^ (t >>> 8));
+  return (w >>> 0) * 2.3283064365386963e-10;
+}
+
+const uniform01 = generator === 'alea' ? alea : xorshift128;
 
 // Marsaglia's polar method; keeps the spare draw
 let hasSpare = false;

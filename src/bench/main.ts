@@ -39,6 +39,8 @@
  *    ≤ 2× the C floor, ≤ 100 MB). SimPy runs once. A peer that cannot be had is reported skipped.
  *  - pb1-js-floor: the C floor line for line in plain Node (bench/peers/pb1.mjs), whole process: with
  *    it the gap to C splits into the language's part (JS floor / C) and the simulator's (scalelab / JS).
+ *  - pb1-js-floor-xorshift: the same with xorshift128 on 32-bit integers for Alea, as fast a
+ *    uniform generator as JavaScript runs: the language's floor with the generator out of the question.
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -83,7 +85,7 @@ export interface CaseResult {
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -115,7 +117,7 @@ function runPb1ShortCase(): { run: CaseResult; bare: CaseResult } {
 
 /** The whole-process cases of PB1 and its peers; null when the peer was skipped (reason printed). */
 function runPeerCase(name: string): CaseResult | null {
-  const outcome: PeerOutcome = name === 'pb1-process' ? { ok: true, figures: runScalelabPb1() } : name === 'pb1-c-floor' ? runCPeer() : name === 'pb1-js-floor' ? runJsPeer() : runSimpyPeer();
+  const outcome: PeerOutcome = name === 'pb1-process' ? { ok: true, figures: runScalelabPb1() } : name === 'pb1-c-floor' ? runCPeer() : name === 'pb1-js-floor' ? runJsPeer() : name === 'pb1-js-floor-xorshift' ? runJsPeer('xorshift128') : runSimpyPeer();
   if (!outcome.ok) {
     process.stdout.write(`${name.padEnd(24)} skipped: ${outcome.skipped}\n`);
     return null;
@@ -123,7 +125,7 @@ function runPeerCase(name: string): CaseResult | null {
   const { wallSeconds, peakRssMB, stdout } = outcome.figures;
   const work = name === 'pb1-process' ? null : (JSON.parse(stdout.trim().split('\n').pop()!) as { records: number; scale_ups: number; scale_downs: number });
   const events = work?.records ?? 0;
-  const what = { 'pb1-process': 'scalelab run scenarios/bench-pb1.yaml, whole process', 'pb1-c-floor': 'bench/peers/pb1.c (cc -O2), whole process', 'pb1-js-floor': 'bench/peers/pb1.mjs (plain Node), whole process', 'pb1-simpy': 'bench/peers/pb1_simpy.py (SimPy 2.3), whole process' }[name];
+  const what = { 'pb1-process': 'scalelab run scenarios/bench-pb1.yaml, whole process', 'pb1-c-floor': 'bench/peers/pb1.c (cc -O2), whole process', 'pb1-js-floor': 'bench/peers/pb1.mjs (plain Node), whole process', 'pb1-js-floor-xorshift': 'bench/peers/pb1.mjs xorshift128 (plain Node), whole process', 'pb1-simpy': 'bench/peers/pb1_simpy.py (SimPy 2.3), whole process' }[name];
   const detail = work ? `${what}; ${work.records} stats records, ${work.scale_ups} scale-ups, ${work.scale_downs} scale-downs` : `${what}${peakRssMB === null ? '; no GNU time: peak RSS unknown' : ''}`;
   return { name, wallSeconds, events, eventsPerSecond: events / wallSeconds, peakRssMB: peakRssMB ?? NaN, detail };
 }
@@ -255,7 +257,7 @@ function main(argv: string[]): void {
     const args = name.endsWith('-bare-heap') && model ? bareArgs(model) : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
     const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' || name === 'pb1-external-full' ? 1 : repeat;
-    if (name === 'pb1-process' || name === 'pb1-c-floor' || name === 'pb1-js-floor' || name === 'pb1-simpy') {
+    if (name === 'pb1-process' || name === 'pb1-c-floor' || name === 'pb1-js-floor' || name === 'pb1-js-floor-xorshift' || name === 'pb1-simpy') {
       for (let i = 0; i < times; i++) {
         const r = runPeerCase(name);
         if (r) runs.push(r);
@@ -332,6 +334,9 @@ function main(argv: string[]): void {
       process.stdout.write(`  ${'JS floor / C floor wall time (the language)'.padEnd(56)} ${floor ? `${(jsFloor.wallSeconds / floor.wallSeconds).toFixed(2)}×` : 'skipped'}\n`);
       process.stdout.write(`  ${'scalelab / JS floor wall time (the simulator)'.padEnd(56)} ${(whole.wallSeconds / jsFloor.wallSeconds).toFixed(2)}×\n`);
     }
+    const fastest = results.get('pb1-js-floor-xorshift');
+    // the language's floor with the generator taken out of the question
+    if (fastest) process.stdout.write(`  ${'JS floor, xorshift128 uniforms / C floor wall time'.padEnd(56)} ${floor ? `${(fastest.wallSeconds / floor.wallSeconds).toFixed(2)}×` : 'skipped'}\n`);
     process.stdout.write(`  ${'scalelab peak RSS, whole process (target ≤ 100 MB)'.padEnd(56)} ${Number.isNaN(whole.peakRssMB) ? 'unknown (no GNU time)' : `${whole.peakRssMB.toFixed(1)} MB`}\n`);
   }
 }

@@ -87,10 +87,12 @@ export function runCPeer(): PeerOutcome {
 
 /**
  * The C floor line for line in plain Node (bench/peers/pb1.mjs): what PB1's bare arithmetic costs
- * in JavaScript, so the gap to C splits into the language's part and the simulator's.
+ * in JavaScript, so the gap to C splits into the language's part and the simulator's. Its uniform
+ * numbers from Alea (scalelab's generator) or from xorshift128 on 32-bit integers (as fast as
+ * JavaScript draws them).
  */
-export function runJsPeer(): PeerOutcome {
-  return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1.mjs')]) };
+export function runJsPeer(generator: 'alea' | 'xorshift128' = 'alea'): PeerOutcome {
+  return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1.mjs'), '1000', '86400', generator]) };
 }
 
 /** Whether Debian's python3 can import SimPy 2.3; tries to install python3-simpy once when root. */
