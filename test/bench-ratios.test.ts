@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leastDisturbedRatio, marginalNsPerRecord, setupOnly } from '../src/bench/ratios.js';
+import { leastDisturbedRatio, marginalNsPerRecord, pairedRatio, setupOnly } from '../src/bench/ratios.js';
 
 describe('leastDisturbedRatio', () => {
   it('divides the fastest model run by the fastest baseline run, by CPU time', () => {
@@ -9,6 +9,23 @@ describe('leastDisturbedRatio', () => {
   it('falls back to wall time for runs without CPU time', () => {
     // 9 / 3 = 3 (the CPU-less runs use their wall time)
     expect(leastDisturbedRatio([{ wallSeconds: 9 }, { wallSeconds: 10 }], [{ wallSeconds: 4 }, { wallSeconds: 3 }])).toBe(3);
+  });
+});
+
+describe('pairedRatio', () => {
+  it('is the median of the round-by-round ratios', () => {
+    // rounds: 1.4 / 0.29 = 4.83, 1.8 / 0.36 = 5, 1.5 / 0.3 = 5 → median 5
+    expect(pairedRatio([{ wallSeconds: 1.4 }, { wallSeconds: 1.8 }, { wallSeconds: 1.5 }], [{ wallSeconds: 0.29 }, { wallSeconds: 0.36 }, { wallSeconds: 0.3 }])).toBeCloseTo(5, 12);
+    // an even count: the mean of the two middle ratios, (2 + 3) / 2
+    expect(pairedRatio([{ wallSeconds: 2 }, { wallSeconds: 3 }, { wallSeconds: 8 }, { wallSeconds: 1 }], [{ wallSeconds: 1 }, { wallSeconds: 1 }, { wallSeconds: 2 }, { wallSeconds: 1 }])).toBe(2.5);
+  });
+  it('pairs runs by round, not by speed: a slow round on both sides gives its own ratio', () => {
+    // rounds 1.2 / 0.3 = 4, 2.0 / 0.5 = 4, 1.5 / 0.3 = 5 → 4; the medians of each side (1.5 / 0.3) would say 5
+    expect(pairedRatio([{ wallSeconds: 1.2 }, { wallSeconds: 2.0 }, { wallSeconds: 1.5 }], [{ wallSeconds: 0.3 }, { wallSeconds: 0.5 }, { wallSeconds: 0.3 }])).toBeCloseTo(4, 12);
+  });
+  it('leaves out rounds one side lacks, and is NaN without any', () => {
+    expect(pairedRatio([{ wallSeconds: 3 }, { wallSeconds: 100 }], [{ wallSeconds: 1 }])).toBe(3);
+    expect(pairedRatio([], [{ wallSeconds: 1 }])).toBeNaN();
   });
 });
 

@@ -37,6 +37,8 @@
  *    CLI, the plain C floor (bench/peers/pb1.c) and SimPy 2.3 with one process per instance
  *    (bench/peers/pb1_simpy.py), with the ratios the targets are about (≥ 25× faster than SimPy,
  *    ≤ 2× the C floor, ≤ 100 MB). SimPy runs once. A peer that cannot be had is reported skipped.
+ *    scalelab's run and the floors (C, JS, JS with xorshift128) run in turn, round by round, and
+ *    their ratios are the medians of the rounds' ratios (this VM switches between two speeds).
  *  - pb1-js-floor: the C floor line for line in plain Node (bench/peers/pb1.mjs), whole process: with
  *    it the gap to C splits into the language's part (JS floor / C) and the simulator's (scalelab / JS).
  *  - pb1-js-floor-xorshift: the same with xorshift128 on 32-bit integers for Alea, as fast a
@@ -67,7 +69,7 @@ import { measureProcess, runCPeer, runJsPeer, runScalelabPb1, runSimpyPeer, type
 import { benchArgs } from './args.js';
 import { runPb1Days } from './memory.js';
 import { PREMOVE_COMMIT, premoveLines, runPremove } from './premove.js';
-import { leastDisturbedRatio, marginalNsPerRecord } from './ratios.js';
+import { leastDisturbedRatio, pairedRatio, marginalNsPerRecord } from './ratios.js';
 
 export interface CaseResult {
   name: string;
@@ -81,6 +83,13 @@ export interface CaseResult {
   /** The case could not run here (a missing piece): why; it has no figures. */
   skipped?: string;
 }
+
+/**
+ * The whole-process PB1 cases run round by round, one run of each in turn, and their ratios taken
+ * round by round (`pairedRatio`): this VM switches between two speeds every few seconds to
+ * minutes, and a round's runs see one of them.
+ */
+const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift'];
 
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
@@ -219,6 +228,8 @@ function main(argv: string[]): void {
   const header = `${'case'.padEnd(24)} ${'wall s'.padStart(8)} ${'events'.padStart(12)} ${'events/s'.padStart(12)} ${'peak RSS MB'.padStart(12)}  detail`;
   process.stdout.write(`${header}\n${'-'.repeat(header.length + 20)}\n`);
   const premove: string[] = [];
+  // the runs of the round-by-round cases, in round order
+  const rounds = new Map<string, CaseResult[]>();
   // the runs of each alternated model and its baseline, for the least-disturbed ratio
   const alternated = new Map<string, { model: CaseResult[]; bare: CaseResult[] }>();
   // a bare-heap baseline pushes as many events as its model case had stats records
@@ -257,7 +268,23 @@ function main(argv: string[]): void {
     const args = name.endsWith('-bare-heap') && model ? bareArgs(model) : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
     const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' || name === 'pb1-external-full' ? 1 : repeat;
-    if (name === 'pb1-process' || name === 'pb1-c-floor' || name === 'pb1-js-floor' || name === 'pb1-js-floor-xorshift' || name === 'pb1-simpy') {
+    if (ROUND_ROBIN.includes(name)) {
+      // all of them at the first one asked for: one run of each in turn, `repeat` rounds
+      if (rounds.size > 0) continue;
+      const wanted = ROUND_ROBIN.filter((n) => names.includes(n));
+      for (const n of wanted) rounds.set(n, []);
+      for (let i = 0; i < repeat; i++) {
+        for (const n of wanted) {
+          const list = rounds.get(n)!;
+          if (i > 0 && list.length === 0) continue; // skipped in the first round (reason printed)
+          const r = runPeerCase(n);
+          if (r) list.push(r);
+        }
+      }
+      for (const n of wanted) if (rounds.get(n)!.length > 0) report(rounds.get(n)!);
+      continue;
+    }
+    if (name === 'pb1-simpy') {
       for (let i = 0; i < times; i++) {
         const r = runPeerCase(name);
         if (r) runs.push(r);
@@ -327,16 +354,21 @@ function main(argv: string[]): void {
     const floor = results.get('pb1-c-floor');
     process.stdout.write('\nPB1 against its peers, whole processes side by side in this run\n');
     process.stdout.write(`  ${'SimPy / scalelab wall time (target ≥ 25×)'.padEnd(56)} ${simpy ? `${(simpy.wallSeconds / whole.wallSeconds).toFixed(1)}×` : 'skipped'}\n`);
-    process.stdout.write(`  ${'scalelab / C floor wall time (target ≤ 2×)'.padEnd(56)} ${floor ? `${(whole.wallSeconds / floor.wallSeconds).toFixed(2)}×` : 'skipped'}\n`);
-    const jsFloor = results.get('pb1-js-floor');
-    if (jsFloor) {
+    // the floors' ratios round by round (the cases ran in turn: see ROUND_ROBIN)
+    const paired = (a: string, b: string): string => {
+      const x = rounds.get(a) ?? [];
+      const y = rounds.get(b) ?? [];
+      return x.length > 0 && y.length > 0 ? `${pairedRatio(x, y).toFixed(2)}×` : 'skipped';
+    };
+    process.stdout.write(`  ${'scalelab / C floor wall time (target ≤ 2×)'.padEnd(56)} ${floor ? paired('pb1-process', 'pb1-c-floor') : 'skipped'}\n`);
+    if (results.has('pb1-js-floor')) {
       // the same arithmetic in plain Node: how much of the gap to C is the language's, how much scalelab's
-      process.stdout.write(`  ${'JS floor / C floor wall time (the language)'.padEnd(56)} ${floor ? `${(jsFloor.wallSeconds / floor.wallSeconds).toFixed(2)}×` : 'skipped'}\n`);
-      process.stdout.write(`  ${'scalelab / JS floor wall time (the simulator)'.padEnd(56)} ${(whole.wallSeconds / jsFloor.wallSeconds).toFixed(2)}×\n`);
+      process.stdout.write(`  ${'JS floor / C floor wall time (the language)'.padEnd(56)} ${paired('pb1-js-floor', 'pb1-c-floor')}\n`);
+      process.stdout.write(`  ${'scalelab / JS floor wall time (the simulator)'.padEnd(56)} ${paired('pb1-process', 'pb1-js-floor')}\n`);
     }
-    const fastest = results.get('pb1-js-floor-xorshift');
     // the language's floor with the generator taken out of the question
-    if (fastest) process.stdout.write(`  ${'JS floor, xorshift128 uniforms / C floor wall time'.padEnd(56)} ${floor ? `${(fastest.wallSeconds / floor.wallSeconds).toFixed(2)}×` : 'skipped'}\n`);
+    if (results.has('pb1-js-floor-xorshift')) process.stdout.write(`  ${'JS floor, xorshift128 uniforms / C floor wall time'.padEnd(56)} ${paired('pb1-js-floor-xorshift', 'pb1-c-floor')}\n`);
+    if (rounds.size > 1) process.stdout.write(`  ${'  (each of these the median of its rounds, the cases run in turn)'}\n`);
     process.stdout.write(`  ${'scalelab peak RSS, whole process (target ≤ 100 MB)'.padEnd(56)} ${Number.isNaN(whole.peakRssMB) ? 'unknown (no GNU time)' : `${whole.peakRssMB.toFixed(1)} MB`}\n`);
   }
 }
