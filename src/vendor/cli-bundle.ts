@@ -2,15 +2,19 @@
  * Build step: the `scalelab` command as a bundle of scalelab's own modules, written over the
  * entry tsc compiled (dist/cli/main.js) with its chunks in dist/cli/chunks/. Node loads an ES
  * module at ~0.5 ms each (resolve, stat, read, link); a `scalelab run` of an Albatross scenario
- * loaded ~90 of them. Bundled, it loads five files:
+ * loaded ~90 of them. Bundled, it loads seven JavaScript files:
  *
- * - main.js: the command table and what `--version` and `--help` need, nothing more;
+ * - main.js, the entry, and the start chunk: the command table and what `--version` and
+ *   `--help` need, nothing more (`--version` loads these two);
  * - the run chunk ({@link RUN_ROOTS}): everything `run` loads for the bundled scenarios'
  *   default engine, Albatross on the replica world, in one file;
  * - the rest split by rolldown along the dynamic imports: each other command and each other
- *   engine's runner is a chunk of its own, loaded only by the command or scenario that needs it.
+ *   engine's runner is a chunk of its own, loaded only by the command or scenario that needs it
+ *   (the run also loads the small chunks of the runner's and the plug-in's dynamic imports, of
+ *   `run`'s own and of `cli/tiering.ts`).
  *
- * Measured (docs/ARCHITECTURE.md, Start-up): PB1 cut to 10 s 0.36 → 0.30 s, `--version` unchanged.
+ * Measured (docs/ARCHITECTURE.md, Performance notes): PB1 cut to 10 s 0.345 → 0.280 s,
+ * `--version` unchanged.
  *
  * The libraries stay outside (ajv, vega, csv-parse …: loaded from node_modules as before) except
  * those dist/vendor/ already bundled with their license notices (src/vendor/bundle.ts), which
