@@ -90,7 +90,7 @@ export function runGroup(dist: string): Set<string> {
 async function bundleCli(dist: string): Promise<void> {
   const entry = path.join(dist, 'cli', 'main.js');
   const text = fs.readFileSync(entry, 'utf8');
-  if (text.split('\n', 2)[1] === BUNDLE_MARK) {
+  if (text.split('\n', 2).includes(BUNDLE_MARK)) {
     process.stderr.write('cli bundle: dist/cli/main.js is a bundle already (run tsc first to bundle again)\n');
     return;
   }
@@ -109,11 +109,15 @@ async function bundleCli(dist: string): Promise<void> {
   const out = path.join(dist, 'cli', '.bundle');
   fs.rmSync(out, { recursive: true, force: true });
   const input: Record<string, string> = { main: entry };
-  for (const [rel, name] of Object.entries(SIDE_ENTRIES)) input[`chunks/${name}`] = path.join(dist, rel);
+  for (const [file, name] of Object.entries(SIDE_ENTRIES)) input[`chunks/${name}`] = path.join(dist, file);
   await rolldown.build({
     input,
     platform: 'node',
-    logLevel: 'silent',
+    logLevel: 'warn',
+    // `cli/run.js` is imported statically by `sweep` as well as lazily by the command table: known, and harmless
+    onwarn: (warning, warn) => {
+      if (warning.code !== 'INEFFECTIVE_DYNAMIC_IMPORT') warn(warning);
+    },
     // packages load from node_modules as before; only scalelab's modules (and dist/vendor/) are bundled
     external: (id) => !id.startsWith('.') && !path.isAbsolute(id),
     preserveEntrySignatures: 'allow-extension',
