@@ -15,17 +15,17 @@ describe('leastDisturbedRatio', () => {
 describe('pairedRatio', () => {
   it('is the median of the round-by-round ratios', () => {
     // rounds: 1.4 / 0.29 = 4.83, 1.8 / 0.36 = 5, 1.5 / 0.3 = 5 → median 5
-    expect(pairedRatio([{ wallSeconds: 1.4 }, { wallSeconds: 1.8 }, { wallSeconds: 1.5 }], [{ wallSeconds: 0.29 }, { wallSeconds: 0.36 }, { wallSeconds: 0.3 }])).toBeCloseTo(5, 12);
+    expect(pairedRatio([1.4, 1.8, 1.5], [0.29, 0.36, 0.3])).toBeCloseTo(5, 12);
     // an even count: the mean of the two middle ratios, (2 + 3) / 2
-    expect(pairedRatio([{ wallSeconds: 2 }, { wallSeconds: 3 }, { wallSeconds: 8 }, { wallSeconds: 1 }], [{ wallSeconds: 1 }, { wallSeconds: 1 }, { wallSeconds: 2 }, { wallSeconds: 1 }])).toBe(2.5);
+    expect(pairedRatio([2, 3, 8, 1], [1, 1, 2, 1])).toBe(2.5);
   });
   it('pairs runs by round, not by speed: a slow round on both sides gives its own ratio', () => {
     // rounds 1.2 / 0.3 = 4, 2.0 / 0.5 = 4, 1.5 / 0.3 = 5 → 4; the medians of each side (1.5 / 0.3) would say 5
-    expect(pairedRatio([{ wallSeconds: 1.2 }, { wallSeconds: 2.0 }, { wallSeconds: 1.5 }], [{ wallSeconds: 0.3 }, { wallSeconds: 0.5 }, { wallSeconds: 0.3 }])).toBeCloseTo(4, 12);
+    expect(pairedRatio([1.2, 2.0, 1.5], [0.3, 0.5, 0.3])).toBeCloseTo(4, 12);
   });
   it('leaves out rounds one side lacks, and is NaN without any', () => {
-    expect(pairedRatio([{ wallSeconds: 3 }, { wallSeconds: 100 }], [{ wallSeconds: 1 }])).toBe(3);
-    expect(pairedRatio([], [{ wallSeconds: 1 }])).toBeNaN();
+    expect(pairedRatio([3, 100], [1])).toBe(3);
+    expect(pairedRatio([], [1])).toBeNaN();
   });
 });
 

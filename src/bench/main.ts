@@ -24,7 +24,8 @@
  *  - pb1-10k-groups, pb1-100k-groups: PB1 with 10,000 groups on 640 hosts for 6 simulated hours
  *    (2,160 rounds, ≈ 26 M stats records) and 100,000 groups on 6,400 hosts for 30 minutes (180
  *    rounds, ≈ 22 M records; run once): the cost per stats record and its ratio to PB1's from the
- *    same run (target ≤ 1.3×: linear in groups).
+ *    same run (target ≤ 1.3×: linear in groups). Beside pb1 they run in rounds with it, each with
+ *    its set-up, and each ratio is the median of the rounds' ratios (see RecordRounds).
  *  - default-1000: the bundled default scenario scaled to 1,000 groups for a day.
  *  - trace-replay-1g: a generated 1 GiB canonical trace streamed through the trace reader
  *    (rows/s; peak RSS must stay under 200 MB whatever the file's length) beside a bare byte loop over
@@ -166,56 +167,62 @@ function summarise(runs: CaseResult[]): CaseResult {
 }
 
 /**
- * Cost per stats record (ns) of a case scaled in groups, beside PB1's from the same run, and
- * the ratio (target ≤ 1.3: linear in groups).
+ * The per-record cases (PB1 and its cases scaled in groups) when PB1 runs beside a scaled one:
+ * run in rounds, each round one run of each case and of the same case cut to its set-up and first
+ * round (`case.js NAME setup`), so that a round's runs see one state of the machine (this VM
+ * switches between two speeds). 100,000 groups run in the first round only.
+ */
+interface RecordRounds {
+  runs: CaseResult[];
+  setups: CaseResult[];
+}
+
+/** The per-record cases, in the order they run within a round. */
+const PER_RECORD = ['pb1', 'pb1-10k-groups', 'pb1-100k-groups'];
+
+/** Run the per-record cases among `names` in `repeat` rounds (see {@link RecordRounds}). */
+function recordRounds(names: readonly string[], repeat: number): Map<string, RecordRounds> {
+  const wanted = PER_RECORD.filter((n) => names.includes(n));
+  const out = new Map<string, RecordRounds>(wanted.map((n) => [n, { runs: [], setups: [] }]));
+  for (let i = 0; i < repeat; i++) {
+    for (const n of wanted) {
+      if (n === 'pb1-100k-groups' && i > 0) continue;
+      out.get(n)!.runs.push(runCase(n));
+      out.get(n)!.setups.push(runCase(n, ['setup']));
+    }
+  }
+  return out;
+}
+
+/**
+ * Cost per stats record (ns) of a case scaled in groups, beside PB1's, and the ratio (target ≤
+ * 1.3: linear in groups), each ratio the median of the rounds' ratios (`pairedRatio`; 100,000
+ * groups: its one round).
  *
  * Wall time and process CPU time each (on a shared machine the CPU time is the steadier). Each
  * whole run includes its set-up (hosts, groups, primaries, load streams: ~20–35 µs a group),
  * which the shortened scaled cases spread over far fewer records than PB1's day (100,000 groups
  * for 30 minutes: ~130 ns a record of set-up alone), so the ratio the target is about is the
- * second one: the run minus the same case cut to its set-up and first round (`setupRuns`), over
- * the records after them — what one more stats record costs.
+ * second one: the run minus the same case cut to its set-up and first round, over the records
+ * after them — what one more stats record costs.
  *
- * @example perRecordRatio(results.get('pb1-10k-groups'), results.get('pb1'), setupRuns(results, 3)) // prints "PB1 at 10,000 groups, CPU ns a stats record / PB1 … 240 / 180 ns = 1.33×" and the set-up-subtracted line
+ * @example perRecordRatio(rounds.get('pb1-10k-groups'), rounds.get('pb1')) // prints "PB1 at 10,000 groups, CPU ns a stats record / PB1 … 240 / 180 ns, by rounds 1.33×" and the set-up-subtracted line
  */
-function perRecordRatio(big: CaseResult | undefined, pb1: CaseResult | undefined, setup: ReadonlyMap<string, CaseResult>): void {
-  if (!big) return;
-  const groups = Number(/(\d+) groups/.exec(big.detail)?.[1] ?? NaN).toLocaleString('en-US');
-  const bigSetup = setup.get(big.name);
-  const pb1Setup = pb1 ? setup.get(pb1.name) : undefined;
+function perRecordRatio(big: RecordRounds | undefined, pb1: RecordRounds | undefined): void {
+  if (!big || !pb1) return;
+  const groups = Number(/(\d+) groups/.exec(big.runs[0]!.detail)?.[1] ?? NaN).toLocaleString('en-US');
   for (const clock of ['wall', 'CPU'] as const) {
     const seconds = (r: CaseResult) => (clock === 'wall' ? r.wallSeconds : (r.cpuSeconds ?? NaN));
     const ns = (r: CaseResult) => (seconds(r) / r.events) * 1e9;
+    const whole = (c: RecordRounds) => c.runs.map(ns);
     // the marginal cost: the run minus its set-up and first round, over the records after those
-    const label = `PB1 at ${groups} groups, ${clock} ns a stats record${pb1 ? ' / PB1' : ''}`;
-    const value = pb1 ? `${ns(big).toFixed(0)} / ${ns(pb1).toFixed(0)} ns = ${(ns(big) / ns(pb1)).toFixed(2)}×` : `${ns(big).toFixed(0)} ns (run pb1 too for the ratio)`;
-    process.stdout.write(`  ${label.padEnd(56)} ${value}\n`);
-    if (bigSetup && pb1 && pb1Setup) {
-      const a = marginalNsPerRecord(big, bigSetup, clock);
-      const b = marginalNsPerRecord(pb1, pb1Setup, clock);
-      process.stdout.write(`  ${`  the same, set-up subtracted (target ≤ 1.3)`.padEnd(56)} ${a.toFixed(0)} / ${b.toFixed(0)} ns = ${(a / b).toFixed(2)}×\n`);
-    }
+    const marginal = (c: RecordRounds) => c.runs.map((r, i) => marginalNsPerRecord(r, c.setups[i]!, clock));
+    const both = (a: number[], b: number[]) => `${median(a).toFixed(0)} / ${median(b).toFixed(0)} ns, by rounds ${pairedRatio(a, b).toFixed(2)}×`;
+    process.stdout.write(`  ${`PB1 at ${groups} groups, ${clock} ns a stats record / PB1`.padEnd(56)} ${both(whole(big), whole(pb1))}\n`);
+    process.stdout.write(`  ${`  the same, set-up subtracted (target ≤ 1.3)`.padEnd(56)} ${both(marginal(big), marginal(pb1))}\n`);
   }
-  if (bigSetup && pb1Setup) {
-    const perGroup = (s: CaseResult) => (s.wallSeconds / s.events) * 1e6;
-    process.stdout.write(`  ${`  set-up and first round, wall µs a group`.padEnd(56)} ${perGroup(bigSetup).toFixed(1)} (PB1: ${perGroup(pb1Setup).toFixed(1)})\n`);
-  }
-}
-
-/**
- * The set-up of each per-record case in the run (PB1 and its scaled cases cut to their first
- * round, `case.js NAME setup`), medians of `repeat` runs, for the costs with set-up subtracted.
- */
-function setupRuns(results: ReadonlyMap<string, CaseResult>, repeat: number): Map<string, CaseResult> {
-  const out = new Map<string, CaseResult>();
-  const names = ['pb1-10k-groups', 'pb1-100k-groups'].filter((n) => results.has(n));
-  if (names.length === 0 || !results.has('pb1')) return out;
-  for (const name of ['pb1', ...names]) {
-    const runs: CaseResult[] = [];
-    for (let i = 0; i < (name === 'pb1-100k-groups' ? 1 : repeat); i++) runs.push(runCase(name, ['setup']));
-    out.set(name, summarise(runs));
-  }
-  return out;
+  const perGroup = (c: RecordRounds) => median(c.setups.map((s) => (s.wallSeconds / s.events) * 1e6));
+  process.stdout.write(`  ${`  set-up and first round, wall µs a group`.padEnd(56)} ${perGroup(big).toFixed(1)} (PB1: ${perGroup(pb1).toFixed(1)})\n`);
 }
 
 function main(argv: string[]): void {
@@ -230,6 +237,9 @@ function main(argv: string[]): void {
   const premove: string[] = [];
   // the runs of the round-by-round cases, in round order
   const rounds = new Map<string, CaseResult[]>();
+  // PB1 and its cases scaled in groups, in rounds with their set-ups, when PB1 runs beside one of them
+  const records = new Map<string, RecordRounds>();
+  const scaledWithPb1 = names.includes('pb1') && (names.includes('pb1-10k-groups') || names.includes('pb1-100k-groups'));
   // the runs of each alternated model and its baseline, for the least-disturbed ratio
   const alternated = new Map<string, { model: CaseResult[]; bare: CaseResult[] }>();
   // a bare-heap baseline pushes as many events as its model case had stats records
@@ -268,6 +278,15 @@ function main(argv: string[]): void {
     const args = name.endsWith('-bare-heap') && model ? bareArgs(model) : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
     const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' || name === 'pb1-external-full' ? 1 : repeat;
+    if (PER_RECORD.includes(name) && scaledWithPb1) {
+      // PB1 and its scaled cases, with their set-ups, in rounds at the first of them (RecordRounds)
+      if (records.size > 0) continue;
+      for (const [n, r] of recordRounds(names, repeat)) {
+        records.set(n, r);
+        report(r.runs);
+      }
+      continue;
+    }
     if (ROUND_ROBIN.includes(name)) {
       // all of them at the first one asked for: one run of each in turn, `repeat` rounds
       if (rounds.size > 0) continue;
@@ -346,8 +365,11 @@ function main(argv: string[]): void {
   const day = results.get('pb1-memory-1d');
   const month = results.get('pb1-memory-30d');
   if (day && month) process.stdout.write(`  ${'PB1 peak RSS, 30 days / 1 day, whole process (target ≤ 1.1)'.padEnd(56)} ${(month.peakRssMB / day.peakRssMB).toFixed(2)}×\n`);
-  const setup = setupRuns(results, repeat);
-  for (const big of ['pb1-10k-groups', 'pb1-100k-groups']) perRecordRatio(results.get(big), one, setup);
+  for (const big of ['pb1-10k-groups', 'pb1-100k-groups']) {
+    perRecordRatio(records.get(big), records.get('pb1'));
+    const alone = scaledWithPb1 ? undefined : results.get(big);
+    if (alone) process.stdout.write(`  ${`${big}, wall ns a stats record`.padEnd(56)} ${((alone.wallSeconds / alone.events) * 1e9).toFixed(0)} ns (run pb1 too for the ratio)\n`);
+  }
   const whole = results.get('pb1-process');
   if (whole) {
     const simpy = results.get('pb1-simpy');
@@ -358,7 +380,7 @@ function main(argv: string[]): void {
     const paired = (a: string, b: string): string => {
       const x = rounds.get(a) ?? [];
       const y = rounds.get(b) ?? [];
-      return x.length > 0 && y.length > 0 ? `${pairedRatio(x, y).toFixed(2)}×` : 'skipped';
+      return x.length > 0 && y.length > 0 ? `${pairedRatio(x.map((r) => r.wallSeconds), y.map((r) => r.wallSeconds)).toFixed(2)}×` : 'skipped';
     };
     process.stdout.write(`  ${'scalelab / C floor wall time (target ≤ 2×)'.padEnd(56)} ${floor ? paired('pb1-process', 'pb1-c-floor') : 'skipped'}\n`);
     if (results.has('pb1-js-floor')) {

@@ -20,14 +20,15 @@ export function leastDisturbedRatio(model: readonly RunTiming[], baseline: reado
 }
 
 /**
- * The median of the run-by-run ratios of two cases run in turn (round i: `a[i]`, then `b[i]`):
- * each round's two runs see one state of the machine, so a VM that switches speed between rounds
- * moves both alike. Rounds beyond the shorter list are left out; NaN without a round.
+ * The median of the round-by-round ratios `a[i] / b[i]` of two cases run in turn (round i: one
+ * run of each): each round's two runs see one state of the machine, so a VM that switches speed
+ * between rounds moves both alike. Rounds beyond the shorter list are left out; NaN without a
+ * round.
  *
- * @example pairedRatio([{ wallSeconds: 1.4 }, { wallSeconds: 1.8 }, { wallSeconds: 1.5 }], [{ wallSeconds: 0.29 }, { wallSeconds: 0.36 }, { wallSeconds: 0.3 }]) // median(4.83, 5, 5) = 5
+ * @example pairedRatio([1.4, 1.8, 1.5], [0.29, 0.36, 0.3]) // median(4.83, 5, 5) = 5
  */
-export function pairedRatio(a: readonly RunTiming[], b: readonly RunTiming[]): number {
-  const ratios = a.slice(0, b.length).map((r, i) => r.wallSeconds / b[i]!.wallSeconds);
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  const ratios = a.slice(0, b.length).map((x, i) => x / b[i]!);
   if (ratios.length === 0) return Number.NaN;
   ratios.sort((x, y) => x - y);
   const mid = ratios.length >> 1;
