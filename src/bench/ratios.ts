@@ -1,4 +1,5 @@
 /** Ratios between bench cases measured side by side. */
+import { quantileSorted } from '../vendor/statistics.js';
 
 /** A run's timing: wall time, and process CPU time where the case measures it. */
 export interface RunTiming {
@@ -30,9 +31,8 @@ export function leastDisturbedRatio(model: readonly RunTiming[], baseline: reado
 export function pairedRatio(a: readonly number[], b: readonly number[]): number {
   const ratios = a.slice(0, b.length).map((x, i) => x / b[i]!);
   if (ratios.length === 0) return Number.NaN;
-  ratios.sort((x, y) => x - y);
-  const mid = ratios.length >> 1;
-  return ratios.length % 2 === 1 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+  // the median as the run metrics take it (metrics/stats.ts): the sorted list's 0.5 quantile
+  return quantileSorted(ratios.sort((x, y) => x - y), 0.5);
 }
 
 /** A run's timing with the stats records it took. */
