@@ -92,15 +92,25 @@ export function statisticsEntry(reexport: string, srcDir: string): string {
   return names.map((n) => `export { default as ${n} } from ${JSON.stringify(path.join(srcDir, `${n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}.js`))};\n`).join('');
 }
 
+/**
+ * rolldown (a devDependency), or undefined when it is not installed: then `without` (what the
+ * build leaves as it is) goes to stderr in one line and the step does nothing.
+ *
+ * @example const rolldown = await importRolldown('vendor bundle: dist/vendor/ keeps the plain re-exports'); if (!rolldown) return;
+ */
+export async function importRolldown(without: string): Promise<typeof import('rolldown') | undefined> {
+  try {
+    return await import('rolldown');
+  } catch {
+    process.stderr.write(`${without} (rolldown is not installed: a slower start-up)\n`);
+    return undefined;
+  }
+}
+
 /** Bundle `dist/vendor/NAME.js` (a re-export compiled by tsc) over itself, for each of {@link VENDORED}. */
 async function bundleAll(dir: string): Promise<void> {
-  let rolldown: typeof import('rolldown');
-  try {
-    rolldown = await import('rolldown');
-  } catch {
-    process.stderr.write('vendor bundle: rolldown is not installed; dist/vendor/ keeps the plain re-exports (slower start-up)\n');
-    return;
-  }
+  const rolldown = await importRolldown('vendor bundle: dist/vendor/ keeps the plain re-exports');
+  if (!rolldown) return;
   for (const name of VENDORED) {
     const file = path.join(dir, `${name}.js`);
     const temp = path.join(dir, `.${name}.bundle.js`);

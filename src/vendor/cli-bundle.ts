@@ -33,6 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QUICK_DIR } from '../scenario/quick-check.js';
 import { STANDALONE_FILE } from '../scenario/schema.js';
+import { importRolldown } from './bundle.js';
 
 /** The first line after the shebang of a bundled entry: how a bundle is told from tsc's output. */
 export const BUNDLE_MARK = '// scalelab CLI bundle (src/vendor/cli-bundle.ts): chunks in ./chunks/';
@@ -77,10 +78,10 @@ export function staticClosure(dist: string, roots: readonly string[]): Set<strin
 
 /**
  * The run chunk's modules: what {@link RUN_ROOTS} reach statically, less what the entry itself
- * reaches (that stays with main.js, so `--version` does not load the run chunk).
+ * reaches (`entry`, that closure when the caller has it: it stays with main.js, so `--version`
+ * does not load the run chunk).
  */
-export function runGroup(dist: string): Set<string> {
-  const entry = staticClosure(dist, ['cli/main.js']);
+export function runGroup(dist: string, entry: ReadonlySet<string> = staticClosure(dist, ['cli/main.js'])): Set<string> {
   const group = new Set<string>();
   for (const rel of staticClosure(dist, RUN_ROOTS)) if (!entry.has(rel)) group.add(rel);
   return group;
@@ -94,17 +95,13 @@ async function bundleCli(dist: string): Promise<void> {
     process.stderr.write('cli bundle: dist/cli/main.js is a bundle already (run tsc first to bundle again)\n');
     return;
   }
-  let rolldown: typeof import('rolldown');
-  try {
-    rolldown = await import('rolldown');
-  } catch {
-    process.stderr.write('cli bundle: rolldown is not installed; dist/cli/main.js stays module by module (slower start-up)\n');
-    return;
-  }
+  const rolldown = await importRolldown('cli bundle: dist/cli/main.js stays module by module');
+  if (!rolldown) return;
   // the entry's own imports in one chunk (the entry itself stays main.js: it runs when invoked by path)
-  const start = staticClosure(dist, ['cli/main.js']);
+  const entryClosure = staticClosure(dist, ['cli/main.js']);
+  const run = runGroup(dist, entryClosure);
+  const start = new Set(entryClosure);
   start.delete('cli/main.js');
-  const run = runGroup(dist);
   const rel = (id: string): string => path.relative(dist, id).split(path.sep).join('/');
   const out = path.join(dist, 'cli', '.bundle');
   fs.rmSync(out, { recursive: true, force: true });
