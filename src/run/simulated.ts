@@ -58,7 +58,8 @@ export function simulateWith(scenario: Scenario, runner: Runner | undefined, sin
  * `output.groups: none` there are none.
  */
 export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSummary {
-  // results read one at a time (built as read, replicas.ts): never all of them at once
+  // results read one at a time, each built when read (metrics/workload.ts lazyResults): above
+  // KEPT_RESULTS_UP_TO workloads never all of them at once
   const metrics = aggregateMetricSets(resultsOf(sim), scenario.duration, sim.fleet);
   // request-driven workloads and parked instances: the request metrics after the generic ones
   const requests = sim.requests;
@@ -92,7 +93,7 @@ export function buildSummary(scenario: Scenario, sim: SimulationResult): RunSumm
   };
 }
 
-/** Each workload's result, read when iterated (so built then, and garbage right after). */
+/** Each workload's result, read when iterated (built then; kept for summary.json's second read only up to KEPT_RESULTS_UP_TO workloads). */
 function* resultsOf(sim: SimulationResult): Generator<WorkloadResult> {
   for (const w of sim.workloads) yield w.result;
 }
