@@ -104,34 +104,46 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
   // scratch stats samples, reused every round (the engine never keeps them), and this round's count
   const records: StatsSample[] = [];
   let count = 0;
-  /** Did the last `decide` take the steady fast path? */
-  let lastSteady = false;
 
   const sample = makeStatsSampler(records);
 
-  /** `onStats` on this round's `n` records of `group` (the fast path, else the core), as a world step. */
-  const decide = (group: ReplicaGroupView, state: GroupState, n: number, now: Micros): ReplicaStep<GroupState> | null => {
-    count = n;
-    lastSteady = false;
-    // with silence_is_death a group none of whose members reports still has its round
-    if (!(n > 0 || (options.silence_is_death && state.managed))) return null;
-    const ctx = contexts[group.index]!;
-    // onStats spelt out, so that the fast path inlines here
-    const steady = steadyRound(ctx, state, records, n, now);
-    lastSteady = steady !== null;
-    const d = steady ?? coreOnStats(ctx, state, records, n, now);
-    // the quiet round's decision as is, without a call: through `step` V8 allocated ~40 bytes a call here
-    return d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
-  };
-
-  // Groups found steady (`steadyRound` decided their last round) and their state and instance
-  // counter then: while both stay the same, the same instances report under the same names to
-  // the same members, so the round is steady again and only the loads are new — the members
-  // need not be matched again (at 10,000 groups and more, each member read is a cache miss).
-  const steadyState: (GroupState | null)[] = new Array<GroupState | null>(scenario.workloads.length).fill(null);
+  // Groups whose last round was steady (`steadyRound` decided it) and kept their state, with
+  // their instance counter then. While the flag stays up and the counter the same, the same
+  // instances report under the same names to the same members, so the round is steady again and
+  // only the loads are new: the members need not be matched again (at 10,000 groups and more,
+  // each member read is a cache miss). The flag goes down whenever a callback gives the group
+  // another state, so the round's test reads neither the state nor its members: at 100,000
+  // groups a state, allocated whenever it last changed, is a cache miss of its own (even
+  // comparing two states by identity makes V8 read each one's map).
+  const steady = new Uint8Array(scenario.workloads.length);
   const steadyChanges = new Float64Array(scenario.workloads.length);
   /** 1: that state had both tick counters at 0. */
   const steadyQuiet = new Uint8Array(scenario.workloads.length);
+  /** `d` as `group`'s next state after `state`: a state other than `state` lowers its steady flag. */
+  const settled = (group: ReplicaGroupView, state: GroupState, d: Decision): ReplicaStep<GroupState> => {
+    if (d.state !== state) steady[group.index] = 0;
+    return step(d);
+  };
+
+  /** `onStats` on this round's `n` records of `group` (the fast path, else the core), as a world step; raises the steady flag when the fast path decided and kept the state. */
+  const decide = (group: ReplicaGroupView, state: GroupState, n: number, now: Micros): ReplicaStep<GroupState> | null => {
+    count = n;
+    const g = group.index;
+    steady[g] = 0;
+    // with silence_is_death a group none of whose members reports still has its round
+    if (!(n > 0 || (options.silence_is_death && state.managed))) return null;
+    const ctx = contexts[g]!;
+    // onStats spelt out, so that the fast path inlines here
+    const fast = steadyRound(ctx, state, records, n, now);
+    const d = fast ?? coreOnStats(ctx, state, records, n, now);
+    if (fast !== null && d.state === state) {
+      steady[g] = 1;
+      steadyChanges[g] = group.changes;
+      steadyQuiet[g] = state.highTicks === 0 && state.lowTicks === 0 ? 1 : 0;
+    }
+    // the quiet round's decision as is, without a call: through `step` V8 allocated ~40 bytes a call here
+    return d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
+  };
 
   /**
    * The round of groups `from` … `to − 1`: each one's instances sampled, then decided (see
@@ -144,7 +156,7 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
       const state = states[g]!;
       const list = group.instances;
       let n = 0;
-      if (steadyState[g] === state && steadyChanges[g] === group.changes) {
+      if (steady[g] === 1 && steadyChanges[g] === group.changes) {
         // steadyRound's sum of the loads, each sample taken into slot 0 and read at once
         const ctx = contexts[g]!;
         let sum = 0;
@@ -161,15 +173,17 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
           continue;
         }
         const d = steadyDecision(ctx, state, n, average, now);
-        steps[g] = d === state.unchanged ? KEEP_STATE : d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
+        if (d === state.unchanged) {
+          steps[g] = KEEP_STATE;
+          continue;
+        }
+        if (d.state !== state) steady[g] = 0;
+        steps[g] = d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
         continue;
       }
       for (let i = 0; i < list.length; i++) if (sample(list[i]!, n, now)) n++;
       total += n;
       steps[g] = decide(group, state, n, now);
-      steadyState[g] = lastSteady ? state : null;
-      steadyChanges[g] = group.changes;
-      steadyQuiet[g] = state.highTicks === 0 && state.lowTicks === 0 ? 1 : 0;
     }
     return total;
   };
@@ -185,13 +199,13 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
           for (const inst of group.instances) if (inst.name === name) return inst.phase !== ReplicaPhase.Stopping;
           return false;
         };
-        return step(onSync(contexts[group.index]!, state, alive, now));
+        return settled(group, state, onSync(contexts[group.index]!, state, alive, now));
       },
     },
     // every spawn tried and every failure logged: albatross's failure path is upstream's (pinned)
     spawnFailures: 'each',
-    onSpawnResult: (group, state, name, result, now) => step(onSpawnResult(contexts[group.index]!, state, name, outcomeOf(result), now)),
-    onGone: (group, state, name, cause, now) => (cause === 'destroyed' ? step(onDestroyResult(contexts[group.index]!, state, name, now)) : null),
+    onSpawnResult: (group, state, name, result, now) => settled(group, state, onSpawnResult(contexts[group.index]!, state, name, outcomeOf(result), now)),
+    onGone: (group, state, name, cause, now) => (cause === 'destroyed' ? settled(group, state, onDestroyResult(contexts[group.index]!, state, name, now)) : null),
     report: {
       cooldown: config.cooldown_period,
       thresholds: { up: config.scale_up_threshold_percent, down: config.scale_down_threshold_percent },
