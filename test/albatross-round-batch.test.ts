@@ -3,9 +3,10 @@
  * form (`sample` on each instance, then `decide`: the steady fast path or the core), on random
  * rounds of a hand-made world: CPU counters advance by random amounts, and between rounds
  * instances are killed, clones appear (adopted by the core), start stopping or run again, each
- * change bumping the world's `changes` counter as the world does. The batch keeps per
- * steady group the state and `changes` of the round it found it steady and then decides by the
- * loads alone; every decision must still be the one-by-one decision.
+ * change bumping the world's `changes` counter as the world does; the engine's other callbacks
+ * (the sync pass, spawn outcomes, confirmed destroys) give groups new states between rounds. The
+ * batch keeps per steady group a flag and the `changes` of the round it found it steady, and
+ * then decides by the loads alone; every decision must still be the one-by-one decision.
  */
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +41,7 @@ function world(groups: number): FakeGroup[] {
 }
 
 describe('Albatross roundBatch', () => {
-  for (const seed of [1, 2, 3, 4]) {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`decides as sample + decide on random rounds (seed ${seed})`, () => {
       const groups = 6;
       const scenario = loadScenario('scenarios/bench-pb1.yaml', { sets: [`workloads.0.count=${groups}`, 'duration=1h'] });
@@ -56,6 +57,7 @@ describe('Albatross roundBatch', () => {
       const rng = seedrandom(`round-batch-${seed}`);
       let nextClone = 1;
       let steadyHits = 0;
+      let callbackChanges = 0;
       for (let r = 0; r < 400; r++) {
         const now = r * 10_000_000;
         // the world between rounds, the same on both sides
@@ -94,6 +96,35 @@ describe('Albatross roundBatch', () => {
             ib[k]!.cpuUs += used;
           }
         }
+        // the engine's other callbacks, the same on both sides: each may give a group another
+        // state between rounds, which must end the batch's reuse of its steady round
+        for (let g = 0; g < groups; g++) {
+          const event = rng();
+          let da: ReplicaStep<GroupState> | null = null;
+          let db: ReplicaStep<GroupState> | null = null;
+          if (event < 0.04) {
+            // the sync pass (`periodic.run`, upstream's every death_timeout)
+            da = batched.periodic!.run(a[g] as never, statesA[g]!, now);
+            db = single.periodic!.run(b[g] as never, statesB[g]!, now);
+          } else if (event < 0.07 && statesA[g]!.members.length > 0) {
+            // a spawn's outcome (placed, or no room), for a clone name the group may or may not know
+            const result = rng() < 0.5 ? 'placed' : 'no_capacity';
+            const name = `g${g}-clone-${1 + Math.floor(rng() * nextClone)}`;
+            da = batched.onSpawnResult(a[g] as never, statesA[g]!, name, result, now);
+            db = single.onSpawnResult(b[g] as never, statesB[g]!, name, result, now);
+          } else if (event < 0.09 && statesA[g]!.members.length > 1) {
+            // a destroy confirmed, for a clone of the state
+            const members = statesA[g]!.members;
+            const name = members[1 + Math.floor(rng() * (members.length - 1))]!.name;
+            da = batched.onGone!(a[g] as never, statesA[g]!, name, 'destroyed', now);
+            db = single.onGone!(b[g] as never, statesB[g]!, name, 'destroyed', now);
+          }
+          if (da === null || db === null) continue;
+          expect(facts(da.state)).toEqual(facts(db.state));
+          if (da.state !== statesA[g]) callbackChanges++;
+          statesA[g] = da.state;
+          statesB[g] = db.state;
+        }
         const records = sensorA.roundBatch!(a as never, statesA, 0, groups, now, steps);
         let recordsB = 0;
         for (let g = 0; g < groups; g++) {
@@ -122,6 +153,8 @@ describe('Albatross roundBatch', () => {
       }
       // the reuse was exercised, not only the full path
       expect(steadyHits).toBeGreaterThan(30);
+      // and the callbacks did change states between rounds
+      expect(callbackChanges).toBeGreaterThan(10);
     });
   }
 });

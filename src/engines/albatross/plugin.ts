@@ -107,14 +107,15 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
 
   const sample = makeStatsSampler(records);
 
-  // Groups whose last round was steady (`steadyRound` decided it) and kept their state, with
-  // their instance counter then. While the flag stays up and the counter the same, the same
-  // instances report under the same names to the same members, so the round is steady again and
-  // only the loads are new: the members need not be matched again (at 10,000 groups and more,
-  // each member read is a cache miss). The flag goes down whenever a callback gives the group
-  // another state, so the round's test reads neither the state nor its members: at 100,000
-  // groups a state, allocated whenever it last changed, is a cache miss of its own (even
-  // comparing two states by identity makes V8 read each one's map).
+  // Groups whose last round was steady (`steadyRound` decided it) and whose state has kept its
+  // members since, with their instance counter then. While the flag stays up and the counter the
+  // same, the same instances report under the same names to the same members, so the round is
+  // steady again and only the loads are new: the members need not be matched again (at 10,000
+  // groups and more, each member read is a cache miss). The flag goes down whenever a callback
+  // gives the group another state, or a round anything more than new tick counters, so the
+  // round's test reads neither the state nor its members: at 100,000 groups a state, allocated
+  // whenever it last changed, is a cache miss of its own (even comparing two states by identity
+  // makes V8 read each one's map).
   const steady = new Uint8Array(scenario.workloads.length);
   const steadyChanges = new Float64Array(scenario.workloads.length);
   /** 1: that state had both tick counters at 0. */
@@ -124,8 +125,20 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
     if (d.state !== state) steady[group.index] = 0;
     return step(d);
   };
+  /**
+   * After a steady round of group `g` decided `d` on `state`: the flag stays up when `d` only
+   * moved the tick counters (no actions, the same members, still managed), for then the next
+   * round with the same instances is steady too; else it goes down.
+   */
+  const keepSteady = (g: number, state: GroupState, d: Decision): void => {
+    const next = d.state;
+    if (d.actions.length === 0 && next.members === state.members && next.managed) {
+      steady[g] = 1;
+      steadyQuiet[g] = next.highTicks === 0 && next.lowTicks === 0 ? 1 : 0;
+    } else steady[g] = 0;
+  };
 
-  /** `onStats` on this round's `n` records of `group` (the fast path, else the core), as a world step; raises the steady flag when the fast path decided and kept the state. */
+  /** `onStats` on this round's `n` records of `group` (the fast path, else the core), as a world step; sets the steady flag when the fast path decided (`keepSteady`). */
   const decide = (group: ReplicaGroupView, state: GroupState, n: number, now: Micros): ReplicaStep<GroupState> | null => {
     count = n;
     const g = group.index;
@@ -136,10 +149,9 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
     // onStats spelt out, so that the fast path inlines here
     const fast = steadyRound(ctx, state, records, n, now);
     const d = fast ?? coreOnStats(ctx, state, records, n, now);
-    if (fast !== null && d.state === state) {
-      steady[g] = 1;
+    if (fast !== null) {
+      keepSteady(g, state, d);
       steadyChanges[g] = group.changes;
-      steadyQuiet[g] = state.highTicks === 0 && state.lowTicks === 0 ? 1 : 0;
     }
     // the quiet round's decision as is, without a call: through `step` V8 allocated ~40 bytes a call here
     return d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
@@ -177,7 +189,7 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
           steps[g] = KEEP_STATE;
           continue;
         }
-        if (d.state !== state) steady[g] = 0;
+        keepSteady(g, state, d);
         steps[g] = d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
         continue;
       }
