@@ -106,6 +106,18 @@ export class QuantileSketch {
   private counts: Uint32Array | null = null;
   private used = 0;
 
+  /**
+   * A sketch whose running sum and compensation hold fractions, kept for the life of the class,
+   * so that every sketch holds them as doubles from its construction instead of being rebuilt
+   * the first time they turn fractional (see `primeDoubleFields`, src/world/unikernels.ts).
+   */
+  private static readonly doubleShape: QuantileSketch = (() => {
+    const s = new QuantileSketch(0);
+    s.sum = 0.5;
+    s.compensation = 0.5;
+    return s;
+  })();
+
   constructor(readonly exactLimit: number = WORKLOAD_EXACT_LIMIT) {
     this.values = new Float64Array(Math.max(0, Math.min(exactLimit, 16)));
   }

@@ -39,6 +39,7 @@ import {
   findInstance,
   makeWorkload,
   Phase,
+  primeDoubleFields,
   removeInstance,
   runningShare,
   setPhase,
@@ -162,6 +163,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const batchChunk = batchSensor?.batchChunk ?? BATCH_CHUNK;
   const cooldownStart = report.cooldownStart;
 
+  primeDoubleFields();
   const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec));
   const byName = new Map(workloads.map((w) => [w.spec.name, w]));
   /** Each workload's vCPUs and memory (bytes) an instance, from its spec. */
@@ -255,6 +257,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     const h = pool.choose(spec.arch, spec.vcpus, spec.memory_bytes);
     if (h < 0) return 'no_capacity';
     pool.reserve(h, spec.vcpus, spec.memory_bytes, 1);
+    // fields in the order of `primeDoubleFields`'s instance (world/unikernels.ts): its counters and times are doubles from the start
     const inst: Instance = {
       id: nextId++,
       name,
