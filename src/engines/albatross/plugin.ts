@@ -22,7 +22,7 @@ import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, Re
 import { KEEP_STATE, ReplicaPhase } from '../../world/replicas/engine.js';
 import { albatrossDescriptor } from './descriptor.js';
 import { steadyDecision, steadyRound } from './steady.js';
-import { makeStatsSampler } from './sensor.js';
+import { emptyStatsSample, makeStatsSampler, sampleCounters } from './sensor.js';
 import {
   coreOnStats,
   evaluatedAverage,
@@ -106,6 +106,8 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
   let count = 0;
 
   const sample = makeStatsSampler(records);
+  /** The steady batch round's one record (named by nobody: see `sampleCounters`). */
+  const scratch = emptyStatsSample();
 
   // Groups whose last round was steady (`steadyRound` decided it) and whose state has kept its
   // members since, with their instance counter then. While the flag stays up and the counter the
@@ -169,12 +171,12 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
       const list = group.instances;
       let n = 0;
       if (steady[g] === 1 && steadyChanges[g] === group.changes) {
-        // steadyRound's sum of the loads, each sample taken into slot 0 and read at once
+        // steadyRound's sum of the loads, each sample's counters taken into `scratch` and read at once
         const ctx = contexts[g]!;
         let sum = 0;
         for (let i = 0; i < list.length; i++) {
-          if (!sample(list[i]!, 0, now)) continue;
-          sum += sampleLoad(ctx, records[0]!, now);
+          if (!sampleCounters(list[i]!, scratch, now)) continue;
+          sum += sampleLoad(ctx, scratch, now);
           n++;
         }
         total += n;
