@@ -108,13 +108,41 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `scalelab … | head` closes the pipe early, which is not an error: exit 0 on EPIPE. The
+ * handler goes on stdout the first time anything reads `process.stdout`, not at start: creating
+ * that stream loads Node's net and stream modules and opens a socket or file stream (5–7 ms of a
+ * 0.3 s run), which a quiet run that prints nothing never needs.
+ *
+ * @example quitOnBrokenPipe(); process.stdout.write('…') // the stream is made here, with the handler
+ */
+export function quitOnBrokenPipe(): void {
+  const attach = (out: NodeJS.WriteStream): void => {
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  };
+  const own = Object.getOwnPropertyDescriptor(process, 'stdout');
+  if (own?.get === undefined || own.configurable !== true) {
+    attach(process.stdout);
+    return;
+  }
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: own.enumerable,
+    get() {
+      Object.defineProperty(process, 'stdout', own);
+      const out = process.stdout;
+      attach(out);
+      return out;
+    },
+  });
+}
+
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (invokedDirectly || process.argv[1]?.endsWith('/scalelab')) {
-  // `scalelab … | head` closes the pipe early: that is not an error
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
+  quitOnBrokenPipe();
   main(process.argv).then((code) => {
     process.exitCode = code;
   });
