@@ -19,7 +19,13 @@
  * few shifts and xors a number (no doubles or BigInt in its state), as fast a uniform generator as
  * plain JavaScript runs: the floor of the language with the generator taken out of the question.
  *
- * Run:  node bench/peers/pb1.mjs [groups] [seconds] [alea|xorshift128]
+ * A fourth argument `angle-sum` takes the diurnal wave the way scalelab's synthetic load does:
+ * one Math.sin and one Math.cos a round, and per group sin(wave + phase) by the angle-sum identity
+ * from the phase's sine and cosine, kept from the start (the C floor calls sin() per group and
+ * round). Fewer libm calls than the C floor: the floor of scalelab's own arithmetic. The default,
+ * `sin`, is pb1.c's.
+ *
+ * Run:  node bench/peers/pb1.mjs [groups] [seconds] [alea|xorshift128] [sin|angle-sum]
  * Prints one JSON line: the work done and checksums (so that V8 cannot drop it).
  */
 /** Argument `i` as a whole number ≥ 1, its default when absent; one line and exit 2 otherwise. */
@@ -38,6 +44,11 @@ const seconds = count(3, 'seconds', 86400);
 const generator = process.argv[4] ?? 'alea';
 if (generator !== 'alea' && generator !== 'xorshift128') {
   process.stderr.write(`pb1.mjs: the generator must be alea or xorshift128, got ${JSON.stringify(generator)}\n`);
+  process.exit(2);
+}
+const wave = process.argv[5] ?? 'sin';
+if (wave !== 'sin' && wave !== 'angle-sum') {
+  process.stderr.write(`pb1.mjs: the wave must be sin or angle-sum, got ${JSON.stringify(wave)}\n`);
   process.exit(2);
 }
 const interval = 10;
@@ -109,6 +120,9 @@ for (let g = 0; g < groups; g++) {
   base[g] = 0.3 + 0.6 * uniform01();
   phase[g] = 2 * Math.PI * uniform01();
 }
+// for `angle-sum`: each phase's sine and cosine, taken once
+const sinPhase = phase.map(Math.sin);
+const cosPhase = phase.map(Math.cos);
 
 let rounds = 0;
 let records = 0;
@@ -116,11 +130,16 @@ let scaleUps = 0;
 let scaleDowns = 0;
 let instanceSeconds = 0;
 let utilisationSum = 0;
+const bySin = wave === 'sin';
 for (let t = 0; t < seconds; t += interval, rounds++) {
-  const wave = (2 * Math.PI * t) / day;
+  const angle = (2 * Math.PI * t) / day;
+  const sinAngle = Math.sin(angle);
+  const cosAngle = Math.cos(angle);
   for (let g = 0; g < groups; g++) {
     noise[g] = 0.9 * noise[g] + 0.05 * gaussian();
-    let demand = base[g] * (1 + 0.5 * Math.sin(wave + phase[g])) + noise[g];
+    // sin(angle + phase): pb1.c's libm call, or the angle-sum identity scalelab's synthetic load uses
+    const diurnal = bySin ? Math.sin(angle + phase[g]) : sinAngle * cosPhase[g] + cosAngle * sinPhase[g];
+    let demand = base[g] * (1 + 0.5 * diurnal) + noise[g];
     if (demand < 0) demand = 0;
     const n = instances[g];
     const share = demand / n;
