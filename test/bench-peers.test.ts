@@ -15,8 +15,8 @@ interface Work {
   mean_utilisation: number;
 }
 
-function jsPeer(groups: number, seconds: number, generator?: string, wave?: string): Work {
-  const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', String(groups), String(seconds), ...(generator ? [generator] : []), ...(wave ? [wave] : [])], { encoding: 'utf8' });
+function jsPeer(groups: number, seconds: number, generator?: string, arithmetic?: string): Work {
+  const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', String(groups), String(seconds), ...(generator ? [generator] : []), ...(arithmetic ? [arithmetic] : [])], { encoding: 'utf8' });
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout) as Work;
 }
@@ -47,16 +47,20 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
     expect(Math.abs(day.records / aleaDay.records - 1)).toBeLessThan(0.05);
   });
 
-  it("takes the wave by the angle-sum identity (scalelab's way) to the same work as by sin per group", () => {
-    // sin(a + p) = sin a cos p + cos a sin p: the two ways differ in the last bits of a double,
-    // far below what moves a 90 % or 40 % threshold over a day of 200 groups, so the work is equal
-    const bySin = jsPeer(200, 86400);
-    expect(jsPeer(200, 86400, 'alea', 'sin')).toEqual(bySin); // sin is the default
-    expect(jsPeer(200, 86400, 'alea', 'angle-sum')).toEqual(bySin);
-    const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', '10', '10', 'alea', 'cordic'], { encoding: 'utf8' });
+  it("does the same model with scalelab's arithmetic: other Gaussians, the same day within a few per cent", () => {
+    const c = jsPeer(200, 86400);
+    expect(jsPeer(200, 86400, 'alea', 'c')).toEqual(c); // c is the default
+    const own = jsPeer(200, 86400, 'alea', 'scalelab');
+    expect(own.rounds).toBe(c.rounds);
+    expect(own.instance_seconds).toBe(own.records * 10);
+    // the same uniforms turned into Gaussians another way: another path through the day
+    expect(own.records).not.toBe(c.records);
+    expect(Math.abs(own.records / c.records - 1)).toBeLessThan(0.05);
+    expect(Math.abs(own.mean_utilisation - c.mean_utilisation)).toBeLessThan(0.03);
+    const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', '10', '10', 'alea', 'fortran'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('pb1.mjs: the wave must be sin or angle-sum, got "cordic"\n');
+    expect(r.stderr).toBe('pb1.mjs: the arithmetic must be c or scalelab, got "fortran"\n');
   });
 
   it('refuses a generator it does not know: one line naming it, exit 2', () => {

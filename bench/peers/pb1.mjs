@@ -19,13 +19,16 @@
  * few shifts and xors a number (no doubles or BigInt in its state), as fast a uniform generator as
  * plain JavaScript runs: the floor of the language with the generator taken out of the question.
  *
- * A fourth argument `angle-sum` takes the diurnal wave the way scalelab's synthetic load does:
- * one Math.sin and one Math.cos a round, and per group sin(wave + phase) by the angle-sum identity
- * from the phase's sine and cosine, kept from the start (the C floor calls sin() per group and
- * round). Fewer libm calls than the C floor: the floor of scalelab's own arithmetic. The default,
- * `sin`, is pb1.c's.
+ * A fourth argument `scalelab` does the model with the arithmetic scalelab's synthetic load uses,
+ * cheaper than pb1.c's for the same distributions: the diurnal wave from one Math.sin and one
+ * Math.cos a round, sin(wave + phase) per group by the angle-sum identity from the phase's sine
+ * and cosine taken once (pb1.c calls sin() per group and round); and each Gaussian by inversion
+ * of one uniform, Φ⁻¹ read from a 4,096-cell table with linear interpolation in the central 95 %
+ * and Acklam's rational approximation in the tails (pb1.c: Marsaglia's polar method, about 1.27
+ * pairs of uniforms, a log and a sqrt for two draws). The least arithmetic PB1 takes in
+ * JavaScript, so the least any Node program of PB1 can cost. The default, `c`, is pb1.c's.
  *
- * Run:  node bench/peers/pb1.mjs [groups] [seconds] [alea|xorshift128] [sin|angle-sum]
+ * Run:  node bench/peers/pb1.mjs [groups] [seconds] [alea|xorshift128] [c|scalelab]
  * Prints one JSON line: the work done and checksums (so that V8 cannot drop it).
  */
 /** Argument `i` as a whole number ≥ 1, its default when absent; one line and exit 2 otherwise. */
@@ -46,9 +49,9 @@ if (generator !== 'alea' && generator !== 'xorshift128') {
   process.stderr.write(`pb1.mjs: the generator must be alea or xorshift128, got ${JSON.stringify(generator)}\n`);
   process.exit(2);
 }
-const wave = process.argv[5] ?? 'sin';
-if (wave !== 'sin' && wave !== 'angle-sum') {
-  process.stderr.write(`pb1.mjs: the wave must be sin or angle-sum, got ${JSON.stringify(wave)}\n`);
+const arithmetic = process.argv[5] ?? 'c';
+if (arithmetic !== 'c' && arithmetic !== 'scalelab') {
+  process.stderr.write(`pb1.mjs: the arithmetic must be c or scalelab, got ${JSON.stringify(arithmetic)}\n`);
   process.exit(2);
 }
 const interval = 10;
@@ -109,6 +112,34 @@ function gaussian() {
   return u * m;
 }
 
+// Φ⁻¹ by Acklam's rational approximation (relative error below 1.2e-9), for `scalelab`
+const LOW = 0.02425;
+const HIGH = 1 - LOW;
+function lowerTail(p) {
+  const q = Math.sqrt(-2 * Math.log(p));
+  return (((((-7.784894002430293e-3 * q - 3.223964580411365e-1) * q - 2.400758277161838) * q - 2.549732539343734) * q + 4.374664141464968) * q + 2.938163982698783) / ((((7.784695709041462e-3 * q + 3.224671290700398e-1) * q + 2.445134137142996) * q + 3.754408661907416) * q + 1);
+}
+function quantile(p) {
+  if (p < LOW) return lowerTail(p);
+  if (p > HIGH) return -lowerTail(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((-3.969683028665376e1 * r + 2.209460984245205e2) * r - 2.759285104469687e2) * r + 1.38357751867269e2) * r - 3.066479806614716e1) * r + 2.506628277459239) * q) / (((((-5.447609879822406e1 * r + 1.615858368580409e2) * r - 1.556989798598866e2) * r + 6.680131188771972e1) * r - 1.328068155288572e1) * r + 1);
+}
+const CELLS = 4096;
+const table = new Float64Array(CELLS + 1);
+for (let k = 1; k < CELLS; k++) table[k] = quantile(k / CELLS);
+
+/** A Gaussian by inversion of one uniform: the table in the central 95 %, Acklam in the tails. */
+function gaussianByInversion() {
+  const u = uniform01();
+  if (u < LOW || u > HIGH) return quantile(u === 0 ? 2.3283064365386963e-10 / 2 : u);
+  const x = u * CELLS;
+  const k = x | 0;
+  const lo = table[k];
+  return lo + (x - k) * (table[k + 1] - lo);
+}
+
 const base = new Float64Array(groups);
 const phase = new Float64Array(groups);
 const noise = new Float64Array(groups);
@@ -120,7 +151,7 @@ for (let g = 0; g < groups; g++) {
   base[g] = 0.3 + 0.6 * uniform01();
   phase[g] = 2 * Math.PI * uniform01();
 }
-// for `angle-sum`: each phase's sine and cosine, taken once
+// for `scalelab`: each phase's sine and cosine, taken once
 const sinPhase = phase.map(Math.sin);
 const cosPhase = phase.map(Math.cos);
 
@@ -130,15 +161,15 @@ let scaleUps = 0;
 let scaleDowns = 0;
 let instanceSeconds = 0;
 let utilisationSum = 0;
-const bySin = wave === 'sin';
+const asC = arithmetic === 'c';
 for (let t = 0; t < seconds; t += interval, rounds++) {
   const angle = (2 * Math.PI * t) / day;
   const sinAngle = Math.sin(angle);
   const cosAngle = Math.cos(angle);
   for (let g = 0; g < groups; g++) {
-    noise[g] = 0.9 * noise[g] + 0.05 * gaussian();
+    noise[g] = 0.9 * noise[g] + 0.05 * (asC ? gaussian() : gaussianByInversion());
     // sin(angle + phase): pb1.c's libm call, or the angle-sum identity scalelab's synthetic load uses
-    const diurnal = bySin ? Math.sin(angle + phase[g]) : sinAngle * cosPhase[g] + cosAngle * sinPhase[g];
+    const diurnal = asC ? Math.sin(angle + phase[g]) : sinAngle * cosPhase[g] + cosAngle * sinPhase[g];
     let demand = base[g] * (1 + 0.5 * diurnal) + noise[g];
     if (demand < 0) demand = 0;
     const n = instances[g];

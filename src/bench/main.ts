@@ -44,9 +44,10 @@
  *    it the gap to C splits into the language's part (JS floor / C) and the simulator's (scalelab / JS).
  *  - pb1-js-floor-xorshift: the same with xorshift128 on 32-bit integers for Alea, as fast a
  *    uniform generator as JavaScript runs: the language's floor with the generator out of the question.
- *  - pb1-js-floor-angle-sum: the JS floor with Alea and scalelab's own wave arithmetic (one sin and
- *    one cos a round, the angle-sum identity per group, where the C floor calls sin per group): the
- *    least arithmetic scalelab's PB1 does, in the language it is written in, with its generator.
+ *  - pb1-js-floor-scalelab: the JS floor with Alea and scalelab's own, cheaper arithmetic for the same
+ *    model (the wave from one sin and one cos a round by the angle-sum identity, where the C floor
+ *    calls sin per group; Gaussians by inversion from a table, where it uses the polar method): the
+ *    least PB1 costs in Node, so what the targets leave the simulator.
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -93,12 +94,12 @@ export interface CaseResult {
  * round by round (`pairedRatio`): this VM switches between two speeds every few seconds to
  * minutes, and a round's runs see one of them.
  */
-const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-angle-sum'];
+const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab'];
 
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-angle-sum', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -130,7 +131,7 @@ function runPb1ShortCase(): { run: CaseResult; bare: CaseResult } {
 
 /** The whole-process cases of PB1 and its peers; null when the peer was skipped (reason printed). */
 function runPeerCase(name: string): CaseResult | null {
-  const outcome: PeerOutcome = name === 'pb1-process' ? { ok: true, figures: runScalelabPb1() } : name === 'pb1-c-floor' ? runCPeer() : name === 'pb1-js-floor' ? runJsPeer() : name === 'pb1-js-floor-xorshift' ? runJsPeer('xorshift128') : name === 'pb1-js-floor-angle-sum' ? runJsPeer('alea', 'angle-sum') : runSimpyPeer();
+  const outcome: PeerOutcome = name === 'pb1-process' ? { ok: true, figures: runScalelabPb1() } : name === 'pb1-c-floor' ? runCPeer() : name === 'pb1-js-floor' ? runJsPeer() : name === 'pb1-js-floor-xorshift' ? runJsPeer('xorshift128') : name === 'pb1-js-floor-scalelab' ? runJsPeer('alea', 'scalelab') : runSimpyPeer();
   if (!outcome.ok) {
     process.stdout.write(`${name.padEnd(24)} skipped: ${outcome.skipped}\n`);
     return null;
@@ -138,7 +139,7 @@ function runPeerCase(name: string): CaseResult | null {
   const { wallSeconds, peakRssMB, stdout } = outcome.figures;
   const work = name === 'pb1-process' ? null : (JSON.parse(stdout.trim().split('\n').pop()!) as { records: number; scale_ups: number; scale_downs: number });
   const events = work?.records ?? 0;
-  const what = { 'pb1-process': 'scalelab run scenarios/bench-pb1.yaml, whole process', 'pb1-c-floor': 'bench/peers/pb1.c (cc -O2), whole process', 'pb1-js-floor': 'bench/peers/pb1.mjs (plain Node), whole process', 'pb1-js-floor-xorshift': 'bench/peers/pb1.mjs xorshift128 (plain Node), whole process', 'pb1-js-floor-angle-sum': 'bench/peers/pb1.mjs alea angle-sum (plain Node), whole process', 'pb1-simpy': 'bench/peers/pb1_simpy.py (SimPy 2.3), whole process' }[name];
+  const what = { 'pb1-process': 'scalelab run scenarios/bench-pb1.yaml, whole process', 'pb1-c-floor': 'bench/peers/pb1.c (cc -O2), whole process', 'pb1-js-floor': 'bench/peers/pb1.mjs (plain Node), whole process', 'pb1-js-floor-xorshift': 'bench/peers/pb1.mjs xorshift128 (plain Node), whole process', 'pb1-js-floor-scalelab': 'bench/peers/pb1.mjs alea scalelab (plain Node), whole process', 'pb1-simpy': 'bench/peers/pb1_simpy.py (SimPy 2.3), whole process' }[name];
   const detail = work ? `${what}; ${work.records} stats records, ${work.scale_ups} scale-ups, ${work.scale_downs} scale-downs` : `${what}${peakRssMB === null ? '; no GNU time: peak RSS unknown' : ''}`;
   return { name, wallSeconds, events, eventsPerSecond: events / wallSeconds, peakRssMB: peakRssMB ?? NaN, detail };
 }
@@ -393,10 +394,10 @@ function main(argv: string[]): void {
     }
     // the language's floor with the generator taken out of the question
     if (results.has('pb1-js-floor-xorshift')) process.stdout.write(`  ${'JS floor, xorshift128 uniforms / C floor wall time'.padEnd(56)} ${paired('pb1-js-floor-xorshift', 'pb1-c-floor')}\n`);
-    // the least arithmetic scalelab does (its wave takes one sin and one cos a round), bare
-    if (results.has('pb1-js-floor-angle-sum')) {
-      process.stdout.write(`  ${"JS floor, scalelab's wave (angle sum) / C floor".padEnd(56)} ${paired('pb1-js-floor-angle-sum', 'pb1-c-floor')}\n`);
-      process.stdout.write(`  ${"scalelab / JS floor with scalelab's wave".padEnd(56)} ${paired('pb1-process', 'pb1-js-floor-angle-sum')}\n`);
+    // the least PB1 costs in Node: scalelab's own, cheaper arithmetic in a bare loop
+    if (results.has('pb1-js-floor-scalelab')) {
+      process.stdout.write(`  ${"JS floor, scalelab's arithmetic / C floor wall time".padEnd(56)} ${paired('pb1-js-floor-scalelab', 'pb1-c-floor')}\n`);
+      process.stdout.write(`  ${'scalelab / JS floor with its arithmetic (the simulator)'.padEnd(56)} ${paired('pb1-process', 'pb1-js-floor-scalelab')}\n`);
     }
     if (rounds.size > 1) process.stdout.write(`  ${'  (each of these the median of its rounds, the cases run in turn)'}\n`);
     process.stdout.write(`  ${'scalelab peak RSS, whole process (target ≤ 100 MB)'.padEnd(56)} ${Number.isNaN(whole.peakRssMB) ? 'unknown (no GNU time)' : `${whole.peakRssMB.toFixed(1)} MB`}\n`);

@@ -89,11 +89,11 @@ export function runCPeer(): PeerOutcome {
  * The C floor line for line in plain Node (bench/peers/pb1.mjs): what PB1's bare arithmetic costs
  * in JavaScript, so the gap to C splits into the language's part and the simulator's. Its uniform
  * numbers from Alea (scalelab's generator) or from xorshift128 on 32-bit integers (as fast as
- * JavaScript draws them); its diurnal wave by a sin() per group and round (pb1.c's way) or by the
- * angle-sum identity from one sin and one cos a round (`angle-sum`, scalelab's way).
+ * JavaScript draws them); with pb1.c's arithmetic or with scalelab's cheaper one (`scalelab`: the
+ * wave by the angle-sum identity, Gaussians by inversion from a table), the least PB1 costs in Node.
  */
-export function runJsPeer(generator: 'alea' | 'xorshift128' = 'alea', wave: 'sin' | 'angle-sum' = 'sin'): PeerOutcome {
-  return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1.mjs'), '1000', '86400', generator, wave]) };
+export function runJsPeer(generator: 'alea' | 'xorshift128' = 'alea', arithmetic: 'c' | 'scalelab' = 'c'): PeerOutcome {
+  return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1.mjs'), '1000', '86400', generator, arithmetic]) };
 }
 
 /** Whether Debian's python3 can import SimPy 2.3; tries to install python3-simpy once when root. */
