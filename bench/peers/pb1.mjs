@@ -25,8 +25,8 @@
  * and cosine taken once (pb1.c calls sin() per group and round); and each Gaussian by inversion
  * of one uniform, Φ⁻¹ read from a 4,096-cell table with linear interpolation in the central 95 %
  * and Acklam's rational approximation in the tails (pb1.c: Marsaglia's polar method, about 1.27
- * pairs of uniforms, a log and a sqrt for two draws). The least arithmetic PB1 takes in
- * JavaScript, so the least any Node program of PB1 can cost. The default, `c`, is pb1.c's.
+ * pairs of uniforms, a log and a sqrt for two draws). What PB1 costs in plain Node computed
+ * the way scalelab computes it, with nothing of a simulator. The default, `c`, is pb1.c's.
  *
  * Run:  node bench/peers/pb1.mjs [groups] [seconds] [alea|xorshift128] [c|scalelab]
  * Prints one JSON line: the work done and checksums (so that V8 cannot drop it).

@@ -47,7 +47,7 @@
  *  - pb1-js-floor-scalelab: the JS floor with Alea and scalelab's own, cheaper arithmetic for the same
  *    model (the wave from one sin and one cos a round by the angle-sum identity, where the C floor
  *    calls sin per group; Gaussians by inversion from a table, where it uses the polar method): the
- *    least PB1 costs in Node, so what the targets leave the simulator.
+ *    same work computed as scalelab computes it, bare: what the targets leave the simulator.
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -394,7 +394,7 @@ function main(argv: string[]): void {
     }
     // the language's floor with the generator taken out of the question
     if (results.has('pb1-js-floor-xorshift')) process.stdout.write(`  ${'JS floor, xorshift128 uniforms / C floor wall time'.padEnd(56)} ${paired('pb1-js-floor-xorshift', 'pb1-c-floor')}\n`);
-    // the least PB1 costs in Node: scalelab's own, cheaper arithmetic in a bare loop
+    // PB1 computed as scalelab computes it (its own, cheaper arithmetic), in a bare loop
     if (results.has('pb1-js-floor-scalelab')) {
       process.stdout.write(`  ${"JS floor, scalelab's arithmetic / C floor wall time".padEnd(56)} ${paired('pb1-js-floor-scalelab', 'pb1-c-floor')}\n`);
       process.stdout.write(`  ${'scalelab / JS floor with its arithmetic (the simulator)'.padEnd(56)} ${paired('pb1-process', 'pb1-js-floor-scalelab')}\n`);
