@@ -129,9 +129,20 @@ function runPb1ShortCase(): { run: CaseResult; bare: CaseResult } {
   }
 }
 
-/** The whole-process cases of PB1 and its peers; null when the peer was skipped (reason printed). */
+/** The whole-process cases of PB1 and its peers: how each runs, and what it is (the detail column). */
+const PEER_CASES: Readonly<Record<string, { run: () => PeerOutcome; what: string }>> = {
+  'pb1-process': { run: () => ({ ok: true, figures: runScalelabPb1() }), what: 'scalelab run scenarios/bench-pb1.yaml, whole process' },
+  'pb1-c-floor': { run: runCPeer, what: 'bench/peers/pb1.c (cc -O2), whole process' },
+  'pb1-js-floor': { run: () => runJsPeer(), what: 'bench/peers/pb1.mjs (plain Node), whole process' },
+  'pb1-js-floor-xorshift': { run: () => runJsPeer('xorshift128'), what: 'bench/peers/pb1.mjs xorshift128 (plain Node), whole process' },
+  'pb1-js-floor-scalelab': { run: () => runJsPeer('alea', 'scalelab'), what: 'bench/peers/pb1.mjs alea scalelab (plain Node), whole process' },
+  'pb1-simpy': { run: runSimpyPeer, what: 'bench/peers/pb1_simpy.py (SimPy 2.3), whole process' },
+};
+
+/** One of {@link PEER_CASES}; null when the peer was skipped (reason printed). */
 function runPeerCase(name: string): CaseResult | null {
-  const outcome: PeerOutcome = name === 'pb1-process' ? { ok: true, figures: runScalelabPb1() } : name === 'pb1-c-floor' ? runCPeer() : name === 'pb1-js-floor' ? runJsPeer() : name === 'pb1-js-floor-xorshift' ? runJsPeer('xorshift128') : name === 'pb1-js-floor-scalelab' ? runJsPeer('alea', 'scalelab') : runSimpyPeer();
+  const { run, what } = PEER_CASES[name]!;
+  const outcome = run();
   if (!outcome.ok) {
     process.stdout.write(`${name.padEnd(24)} skipped: ${outcome.skipped}\n`);
     return null;
@@ -139,7 +150,6 @@ function runPeerCase(name: string): CaseResult | null {
   const { wallSeconds, peakRssMB, stdout } = outcome.figures;
   const work = name === 'pb1-process' ? null : (JSON.parse(stdout.trim().split('\n').pop()!) as { records: number; scale_ups: number; scale_downs: number });
   const events = work?.records ?? 0;
-  const what = { 'pb1-process': 'scalelab run scenarios/bench-pb1.yaml, whole process', 'pb1-c-floor': 'bench/peers/pb1.c (cc -O2), whole process', 'pb1-js-floor': 'bench/peers/pb1.mjs (plain Node), whole process', 'pb1-js-floor-xorshift': 'bench/peers/pb1.mjs xorshift128 (plain Node), whole process', 'pb1-js-floor-scalelab': 'bench/peers/pb1.mjs alea scalelab (plain Node), whole process', 'pb1-simpy': 'bench/peers/pb1_simpy.py (SimPy 2.3), whole process' }[name];
   const detail = work ? `${what}; ${work.records} stats records, ${work.scale_ups} scale-ups, ${work.scale_downs} scale-downs` : `${what}${peakRssMB === null ? '; no GNU time: peak RSS unknown' : ''}`;
   return { name, wallSeconds, events, eventsPerSecond: events / wallSeconds, peakRssMB: peakRssMB ?? NaN, detail };
 }
