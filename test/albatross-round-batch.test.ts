@@ -21,8 +21,7 @@ interface FakeInstance {
   cpuUs: number;
   vcpus: number;
   reportedAt: number;
-  reportedSec: number;
-  reportedUsec: number;
+  reportedCpuUs: number;
 }
 interface FakeGroup {
   index: number;
@@ -37,7 +36,7 @@ function facts(s: GroupState) {
 }
 
 function world(groups: number): FakeGroup[] {
-  return Array.from({ length: groups }, (_, g) => ({ index: g, spec: { name: `g${g}` }, instances: [{ name: `g${g}`, phase: ReplicaPhase.Running, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedSec: 0, reportedUsec: 0 }], changes: 0 }));
+  return Array.from({ length: groups }, (_, g) => ({ index: g, spec: { name: `g${g}` }, instances: [{ name: `g${g}`, phase: ReplicaPhase.Running, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedCpuUs: 0 }], changes: 0 }));
 }
 
 describe('Albatross roundBatch', () => {
@@ -75,7 +74,7 @@ describe('Albatross roundBatch', () => {
           } else if (event < 0.05) {
             // a clone appears (the core adopts it), named so that it sorts after the primary
             const name = `g${g}-clone-${nextClone++}`;
-            for (const list of [ia, ib]) list.push({ name, phase: ReplicaPhase.Booting, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedSec: 0, reportedUsec: 0 });
+            for (const list of [ia, ib]) list.push({ name, phase: ReplicaPhase.Booting, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedCpuUs: 0 });
             a[g]!.changes++;
             b[g]!.changes++;
           } else if (event < 0.08 && ia.length > 0) {

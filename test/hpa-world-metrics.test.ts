@@ -99,8 +99,7 @@ describe('memory utilisation (GetResourceReplicas on memory; the world\'s pod me
     startedAt: 0,
     phaseSince: 0,
     reportedAt: 15 * S,
-    reportedSec: 0,
-    reportedUsec: 0,
+    reportedCpuUs: 0,
   });
 
   it('memory = request × (idle + (busy − idle) × CPU share); utilisation truncated', () => {
@@ -358,7 +357,7 @@ describe('what the HPA sees of the world at a sync (observeWorld)', () => {
     // 2250 arrived and served; in service now 150 × 0.01 = 1.5; nothing waits
     const flow = createFlow({ serviceTime: 10_000, concurrency: 1, queueLimit: Infinity });
     advance(flow, 0, 15 * S, 150, 2);
-    const inst = (name: string, phase: ReplicaPhase): ReplicaInstanceView => ({ id: 1, name, isPrimary: false, host: 0, phase, vcpus: 1, orphaned: false, cpuUs: 0, createdAt: 0, startedAt: 0, phaseSince: 0, reportedAt: -1, reportedSec: 0, reportedUsec: 0 });
+    const inst = (name: string, phase: ReplicaPhase): ReplicaInstanceView => ({ id: 1, name, isPrimary: false, host: 0, phase, vcpus: 1, orphaned: false, cpuUs: 0, createdAt: 0, startedAt: 0, phaseSince: 0, reportedAt: -1, reportedCpuUs: 0 });
     const group = {
       index: 0,
       spec: { name: 'api', memory_bytes: 256 * MI },

@@ -184,8 +184,7 @@ describe('the metrics-server view of a pod', () => {
     startedAt: 11e6,
     phaseSince: 12e6,
     reportedAt,
-    reportedSec: Math.floor(reportedUs / 1e6),
-    reportedUsec: reportedUs % 1e6,
+    reportedCpuUs: reportedUs,
   });
 
   it('is the CPU rate since the previous scrape in millicores, request = vCPUs × 1000 m', () => {

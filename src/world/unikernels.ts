@@ -34,10 +34,9 @@ export interface Instance {
   cpuUs: number;
   /** The counter at the last stats round, the base that measurement noise perturbs from. */
   roundCpuUs: number;
-  /** What the stats sensor last reported: its time (−1 before the first) and CPU time (s + µs). */
+  /** What the stats sensor last reported: its time (−1 before the first) and CPU time (µs). */
   reportedAt: Micros;
-  reportedSec: number;
-  reportedUsec: number;
+  reportedCpuUs: number;
   /** Will fail at the end of its boot. */
   readonly bootFails: boolean;
   /** When it was created (spawn asked, or t = 0 when warm). */
@@ -108,8 +107,7 @@ export function primeDoubleFields(): void {
       cpuUs: 0.5,
       roundCpuUs: 0.5,
       reportedAt: 0.5,
-      reportedSec: 0,
-      reportedUsec: 0,
+      reportedCpuUs: 0.5,
       bootFails: false,
       createdAt: 0.5,
       startedAt: 0.5,

@@ -22,7 +22,7 @@ import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, Re
 import { KEEP_STATE, ReplicaPhase } from '../../world/replicas/engine.js';
 import { albatrossDescriptor } from './descriptor.js';
 import { steadyDecision, steadyRound } from './steady.js';
-import { emptyStatsSample, makeStatsSampler, sampleCounters } from './sensor.js';
+import { makeStatsSampler, readLoad } from './sensor.js';
 import {
   coreOnStats,
   evaluatedAverage,
@@ -33,7 +33,6 @@ import {
   onDestroyResult,
   onSpawnResult,
   onSync,
-  sampleLoad,
   type AlbatrossAction,
   type AlbatrossConfig,
   type AlbatrossOptions,
@@ -106,8 +105,6 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
   let count = 0;
 
   const sample = makeStatsSampler(records);
-  /** The steady batch round's one record (named by nobody: see `sampleCounters`). */
-  const scratch = emptyStatsSample();
 
   // Groups whose last round was steady (`steadyRound` decided it) and whose state has kept its
   // members since, with their instance counter then. While the flag stays up and the counter the
@@ -171,12 +168,13 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
       const list = group.instances;
       let n = 0;
       if (steady[g] === 1 && steadyChanges[g] === group.changes) {
-        // steadyRound's sum of the loads, each sample's counters taken into `scratch` and read at once
+        // steadyRound's sum of the loads, each read without its record (`readLoad`)
         const ctx = contexts[g]!;
         let sum = 0;
         for (let i = 0; i < list.length; i++) {
-          if (!sampleCounters(list[i]!, scratch, now)) continue;
-          sum += sampleLoad(ctx, scratch, now);
+          const load = readLoad(ctx, list[i]!, now);
+          if (load < 0) continue;
+          sum += load;
           n++;
         }
         total += n;

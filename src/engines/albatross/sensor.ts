@@ -5,12 +5,13 @@
  */
 import type { Micros } from '../../kernel/time.js';
 import { ReplicaPhase, type ReplicaInstanceView } from '../../world/replicas/engine.js';
-import type { StatsSample } from './core.js';
+import type { GroupContext, StatsSample } from './core.js';
+import { basisPoints, elapsedWholeSeconds, faithfulPercent } from './cpu.js';
 
 /**
  * A round sensor's `sample` writing into `records` (scratch the caller owns and reuses): for a
  * booting or running instance, its CPU time floored to whole µs as seconds + µs, with the same
- * unikernel's previous record (kept on the instance's sensor scratch, then updated to this one);
+ * unikernel's previous reading (kept on the instance's sensor scratch, then updated to this one);
  * false for a placing or stopping instance (albatross does not see it).
  *
  * @example const sample = makeStatsSampler(records); sample(inst, 0, 10_000_000) // records[0] = { name: 'web', utimeSec: 4, utimeUsec: 512000, … }
@@ -30,11 +31,10 @@ export function emptyStatsSample(): StatsSample {
 }
 
 /**
- * `makeStatsSampler`'s record of `inst` into `rec` without its name, which stays as it was: for
- * a round whose samples are known to match the members in order (the steady batch round), where
- * the name is not read. Storing it there cost a cache miss a record at 100,000 groups (V8's
- * write barrier reads the header of the name's heap page). False, and nothing written, for a
- * placing or stopping instance.
+ * `makeStatsSampler`'s record of `inst` into `rec` without its name, which stays as it was. The
+ * instance keeps its last reading as whole µs (`reportedCpuUs`); the record splits both readings
+ * into seconds + µs, as albatross-stats reports them. False, and nothing written, for a placing
+ * or stopping instance.
  *
  * @example sampleCounters(inst, rec, 20_000_000) // true; rec.previousAt = the instance's last report, rec.utimeSec … its CPU time now
  */
@@ -42,16 +42,39 @@ export function sampleCounters(inst: ReplicaInstanceView, rec: StatsSample, now:
   if (inst.phase !== ReplicaPhase.Running && inst.phase !== ReplicaPhase.Booting) return false;
   const cpu = Math.floor(inst.cpuUs);
   const sec = Math.floor(cpu / 1e6);
-  const usec = cpu - sec * 1e6;
   rec.utimeSec = sec;
-  rec.utimeUsec = usec;
+  rec.utimeUsec = cpu - sec * 1e6;
+  const previous = inst.reportedCpuUs;
+  const previousSec = Math.floor(previous / 1e6);
   rec.previousAt = inst.reportedAt;
-  rec.previousUtimeSec = inst.reportedSec;
-  rec.previousUtimeUsec = inst.reportedUsec;
+  rec.previousUtimeSec = previousSec;
+  rec.previousUtimeUsec = previous - previousSec * 1e6;
   inst.reportedAt = now;
-  inst.reportedSec = sec;
-  inst.reportedUsec = usec;
+  inst.reportedCpuUs = cpu;
   return true;
+}
+
+/**
+ * The load albatross takes from `inst`'s record this round — `sampleCounters` then the core's
+ * `sampleLoad` — without building the record: −1 (nothing read or moved on) for a placing or
+ * stopping instance. For the steady batch round, where the record itself is not wanted. The
+ * record's seconds + µs come from the whole µs and go back to them exactly, so the corrected
+ * load is the difference of the two whole-µs counters, with no split; the faithful one splits
+ * off the whole seconds. A property test holds it to `sampleCounters` + `sampleLoad`.
+ *
+ * @example // 9.5 s of CPU over 10 s on 1 vCPU, microsecond_cpu: 9,500 basis points
+ * readLoad(ctx, inst, 20_000_000) // 9500 (inst read at 10 s with 1,000,000 µs, now 10,500,000 µs)
+ */
+export function readLoad(ctx: GroupContext, inst: ReplicaInstanceView, now: Micros): number {
+  if (inst.phase !== ReplicaPhase.Running && inst.phase !== ReplicaPhase.Booting) return -1;
+  const cpu = Math.floor(inst.cpuUs);
+  const previousAt = inst.reportedAt;
+  const previous = inst.reportedCpuUs;
+  inst.reportedAt = now;
+  inst.reportedCpuUs = cpu;
+  if (previousAt < 0) return 0;
+  if (ctx.options.microsecond_cpu) return basisPoints(cpu - previous, now - previousAt, ctx.policy.vcpus);
+  return faithfulPercent(Math.floor(cpu / 1e6) - Math.floor(previous / 1e6), elapsedWholeSeconds(previousAt, now));
 }
 
 /**

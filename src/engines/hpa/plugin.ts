@@ -101,7 +101,7 @@ export function memoryUsage(requestBytes: number, cpuMilli: number, cpuRequestMi
 /**
  * A pod as the pod lister shows it at `now`, with its metrics-server CPU sample (and, given
  * `memory`, its memory request `memoryBytes` and a memory sample alongside the CPU one). Reads
- * the instance's previous scrape (the sensor scratch `reportedAt`, `reportedSec`/`reportedUsec`)
+ * the instance's previous scrape (the sensor scratch `reportedAt`, `reportedCpuUs`)
  * and stores this one there.
  *
  * @example // a pod running since 0 that used 9 s of CPU over the 15 s since its last scrape:
@@ -122,15 +122,13 @@ function podCpuView(inst: ReplicaInstanceView, now: Micros): PodObservation {
   const counter = Math.floor(inst.cpuUs);
   if (inst.phase === ReplicaPhase.Booting || inst.phase === ReplicaPhase.Running) {
     const previousAt = inst.reportedAt;
-    const previous = inst.reportedSec * 1e6 + inst.reportedUsec;
+    const previous = inst.reportedCpuUs;
     if (previousAt >= 0 && now > previousAt) {
       const nanocores = Math.floor(((counter - previous) * 1e9) / (now - previousAt));
       cpu = { usage: Math.ceil(nanocores / 1e6), timestamp: now, window: now - previousAt };
     }
-    const sec = Math.floor(counter / 1e6);
     inst.reportedAt = now;
-    inst.reportedSec = sec;
-    inst.reportedUsec = counter - sec * 1e6;
+    inst.reportedCpuUs = counter;
   }
   switch (inst.phase) {
     case ReplicaPhase.Placing:

@@ -24,17 +24,16 @@ export function initialNames(workload: string, count: number): string[] {
 /**
  * Millicores of `inst` over the time since the sensor last read it (its phase start when never
  * read), marking it read at `now`. The sensor's scratch fields hold the last reading: the time
- * (`reportedAt`) and the CPU counter then (`reportedSec` × 1e6 + `reportedUsec`).
+ * (`reportedAt`) and the CPU counter then (`reportedCpuUs`).
  *
  * @example // 5 ms of CPU over a 10 ms period → 500
  */
 export function readMillicores(inst: ReplicaInstanceView, now: Micros): number {
   const since = inst.reportedAt >= 0 ? inst.reportedAt : inst.phaseSince;
-  const before = inst.reportedAt >= 0 ? inst.reportedSec * 1e6 + inst.reportedUsec : 0;
+  const before = inst.reportedAt >= 0 ? inst.reportedCpuUs : 0;
   const cpu = inst.cpuUs;
   inst.reportedAt = now;
-  inst.reportedSec = Math.floor(cpu / 1e6);
-  inst.reportedUsec = cpu - inst.reportedSec * 1e6;
+  inst.reportedCpuUs = cpu;
   const span = now - since;
   return span > 0 ? ((cpu - before) / span) * 1000 : 0;
 }

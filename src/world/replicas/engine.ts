@@ -79,9 +79,8 @@ export interface ReplicaInstanceView {
   readonly phaseSince: Micros;
   /** Sensor scratch: time of the sensor's last reading of this instance (−1: never). */
   reportedAt: Micros;
-  /** Sensor scratch: the CPU time it read then, whole seconds and µs (Albatross's rusage shape). */
-  reportedSec: number;
-  reportedUsec: number;
+  /** Sensor scratch: the CPU time it read then, in µs (whole µs for the sensors that floor it). */
+  reportedCpuUs: number;
 }
 
 /** One workload as a plug-in may read it (the world's own object; read only). */
