@@ -84,6 +84,9 @@ export class SyntheticSource implements LoadSource {
 
   private readonly burstRandom: (RandomStream | null)[];
   private readonly anyBursts: boolean;
+  /** Whether any series has steps, ramps: without, the round's loop reads neither's offsets. */
+  private readonly anySteps: boolean;
+  private readonly anyRamps: boolean;
   private started = false;
   private lastT = -Infinity;
 
@@ -150,6 +153,8 @@ export class SyntheticSource implements LoadSource {
       }
     });
     this.anyBursts = anyBursts;
+    this.anySteps = this.stepAt.length > 0;
+    this.anyRamps = this.rampFrom.length > 0;
     this.noise = new Ar1Noise(seed, processes);
     this.periods = Float64Array.from(periods);
     this.sinNow = new Float64Array(periods.length);
@@ -167,7 +172,7 @@ export class SyntheticSource implements LoadSource {
       sinNow[p] = Math.sin(angle);
       cosNow[p] = Math.cos(angle);
     }
-    const { base, periodOf, amplitude, sinPhase, cosPhase, noiseOf, stepFirst, rampFirst, anyBursts } = this;
+    const { base, periodOf, amplitude, sinPhase, cosPhase, noiseOf, stepFirst, rampFirst, anyBursts, anySteps, anyRamps } = this;
     const noise = this.noise.value;
     const n = base.length;
     for (let i = 0; i < n; i++) {
@@ -180,8 +185,8 @@ export class SyntheticSource implements LoadSource {
       const k = noiseOf[i]!;
       if (k >= 0) demand += noise[k]!;
       if (anyBursts && this.burstRandom[i] !== null) demand += this.burstLevel(i, t);
-      if (stepFirst[i + 1]! > stepFirst[i]!) demand += this.stepLevelAt(i, t);
-      if (rampFirst[i + 1]! > rampFirst[i]!) demand += this.rampLevelAt(i, t);
+      if (anySteps && stepFirst[i + 1]! > stepFirst[i]!) demand += this.stepLevelAt(i, t);
+      if (anyRamps && rampFirst[i + 1]! > rampFirst[i]!) demand += this.rampLevelAt(i, t);
       out[offset + i] = demand > 0 ? demand : 0;
     }
   }

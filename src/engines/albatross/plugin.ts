@@ -178,7 +178,8 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
           n++;
         }
         total += n;
-        const average = Math.trunc(sum / n);
+        // the core's Math.trunc(sum / n); a lone instance's load is the average as it is (no division)
+        const average = n === 1 ? sum : Math.trunc(sum / n);
         // steadyDecision's usual answer, told without reading the state (another cache miss a group)
         if (steadyQuiet[g] === 1 && !isHigh(ctx, average) && !isLow(ctx, average, n - 1)) {
           steps[g] = KEEP_STATE;
