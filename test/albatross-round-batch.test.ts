@@ -6,7 +6,10 @@
  * change bumping the world's `changes` counter as the world does; the engine's other callbacks
  * (the sync pass, spawn outcomes, confirmed destroys) give groups new states between rounds. The
  * batch keeps per steady group a flag and the `changes` of the round it found it steady, and
- * then decides by the loads alone; every decision must still be the one-by-one decision.
+ * then decides by the loads alone; every decision must still be the one-by-one decision. The
+ * batched side's instances are the world's own (`Instance`), their numbers in the world's columns
+ * (`InstanceSlots`, with room for two a group, so that blocks fill and move); the one-by-one side's
+ * are plain objects. After each round both sides' instances must read alike.
  */
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +17,8 @@ import { albatrossEngine } from '../src/engines/albatross/plugin.js';
 import type { GroupState } from '../src/engines/albatross/core.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { KEEP_STATE, ReplicaPhase, type ReplicaStep, type RoundSensor } from '../src/world/replicas/engine.js';
+import { GONE_SLOT, InstanceSlots } from '../src/world/instance-slots.js';
+import { Instance } from '../src/world/unikernels.js';
 
 interface FakeInstance {
   name: string;
@@ -29,6 +34,13 @@ interface FakeGroup {
   instances: FakeInstance[];
   changes: number;
 }
+/** A group of the batched side: the world's own instances, their numbers in the world's columns. */
+interface SlottedGroup {
+  index: number;
+  spec: { name: string };
+  instances: Instance[];
+  changes: number;
+}
 
 /** What a state says, without its cyclic `unchanged`. */
 function facts(s: GroupState) {
@@ -39,6 +51,25 @@ function world(groups: number): FakeGroup[] {
   return Array.from({ length: groups }, (_, g) => ({ index: g, spec: { name: `g${g}` }, instances: [{ name: `g${g}`, phase: ReplicaPhase.Running, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedCpuUs: 0 }], changes: 0 }));
 }
 
+/** A new instance of group `g` in `slots`, as the world makes one (src/run/replicas.ts `create`): room for 2 a group, so blocks move. */
+function slotted(slots: InstanceSlots, group: SlottedGroup, name: string, phase: ReplicaPhase): Instance {
+  const s = slots.take(group.index, group.instances);
+  slots.phase[s] = phase;
+  slots.cpu[s] = 0;
+  slots.roundCpu[s] = 0;
+  slots.reportedAt[s] = -1;
+  slots.reportedCpu[s] = 0;
+  return new Instance(slots, s, 0, name, group.index, 0, 1, 0, false, false, 0, 0);
+}
+
+function slottedWorld(groups: number, slots: InstanceSlots): SlottedGroup[] {
+  return Array.from({ length: groups }, (_, g) => {
+    const group: SlottedGroup = { index: g, spec: { name: `g${g}` }, instances: [], changes: 0 };
+    group.instances.push(slotted(slots, group, `g${g}`, ReplicaPhase.Running));
+    return group;
+  });
+}
+
 describe('Albatross roundBatch', () => {
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`decides as sample + decide on random rounds (seed ${seed})`, () => {
@@ -46,7 +77,8 @@ describe('Albatross roundBatch', () => {
       const scenario = loadScenario('scenarios/bench-pb1.yaml', { sets: [`workloads.0.count=${groups}`, 'duration=1h'] });
       const batched = albatrossEngine.bind(scenario);
       const single = albatrossEngine.bind(scenario);
-      const a = world(groups);
+      const slots = new InstanceSlots(groups, 2);
+      const a = slottedWorld(groups, slots);
       const b = world(groups);
       const statesA: GroupState[] = a.map((g) => batched.initialState(g as never));
       const statesB: GroupState[] = b.map((g) => single.initialState(g as never));
@@ -67,14 +99,17 @@ describe('Albatross roundBatch', () => {
           if (event < 0.02 && ia.length > 0) {
             // an instance gone (killed, or its destroy done)
             const k = Math.floor(rng() * ia.length);
-            ia.splice(k, 1);
+            const [gone] = ia.splice(k, 1);
+            slots.release(g, gone!.slot);
+            gone!.slot = GONE_SLOT;
             ib.splice(k, 1);
             a[g]!.changes++;
             b[g]!.changes++;
           } else if (event < 0.05) {
             // a clone appears (the core adopts it), named so that it sorts after the primary
             const name = `g${g}-clone-${nextClone++}`;
-            for (const list of [ia, ib]) list.push({ name, phase: ReplicaPhase.Booting, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedCpuUs: 0 });
+            ia.push(slotted(slots, a[g]!, name, ReplicaPhase.Booting));
+            ib.push({ name, phase: ReplicaPhase.Booting, cpuUs: 0, vcpus: 1, reportedAt: -1, reportedCpuUs: 0 });
             a[g]!.changes++;
             b[g]!.changes++;
           } else if (event < 0.08 && ia.length > 0) {
@@ -124,7 +159,7 @@ describe('Albatross roundBatch', () => {
           statesA[g] = da.state;
           statesB[g] = db.state;
         }
-        const records = sensorA.roundBatch!(a as never, statesA, 0, groups, now, steps);
+        const records = sensorA.roundBatch!(a as never, statesA, 0, groups, now, steps, slots);
         let recordsB = 0;
         for (let g = 0; g < groups; g++) {
           let n = 0;
@@ -149,6 +184,12 @@ describe('Albatross roundBatch', () => {
           }
         }
         expect(records).toBe(recordsB);
+        // and both sides' instances read alike afterwards (the batch read the columns)
+        for (let g = 0; g < groups; g++) {
+          const seen = (list: readonly { name: string; phase: number; cpuUs: number; reportedAt: number; reportedCpuUs: number }[]) =>
+            list.map((i) => ({ name: i.name, phase: i.phase, cpuUs: i.cpuUs, reportedAt: i.reportedAt, reportedCpuUs: i.reportedCpuUs }));
+          expect(seen(a[g]!.instances)).toEqual(seen(b[g]!.instances));
+        }
       }
       // the reuse was exercised, not only the full path
       expect(steadyHits).toBeGreaterThan(30);

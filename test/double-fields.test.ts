@@ -16,8 +16,12 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '..');
 const main = path.join(root, 'dist', 'cli', 'main.js');
 
-/** Fields of Instance, Workload and QuantileSketch that take fractions. */
-const DOUBLE_FIELDS = ['cpuUs', 'roundCpuUs', 'reportedAt', 'createdAt', 'startedAt', 'phaseSince', 'demand', 'settledAt', 'rate', 'sum', 'compensation'];
+/**
+ * Fields of Instance, Workload and QuantileSketch that take fractions. An instance's counters and
+ * last reading are no fields of its own any more (they are in the world's columns,
+ * src/world/instance-slots.ts); they stay in the list, so that one coming back as a field is checked.
+ */
+const DOUBLE_FIELDS = ['cpuUs', 'roundCpuUs', 'reportedAt', 'reportedCpuUs', 'createdAt', 'startedAt', 'phaseSince', 'demand', 'settledAt', 'rate', 'sum', 'compensation'];
 
 describe('fractional fields are doubles from the start', () => {
   it.skipIf(!fs.existsSync(main))('a PB1 run at 2,000 groups migrates none of those objects (V8 --trace-migration)', () => {

@@ -45,9 +45,10 @@ import {
   setPhase,
   settle,
   settleSpan,
-  type Instance,
+  Instance,
   type Workload,
 } from '../world/unikernels.js';
+import { GONE_SLOT, InstanceSlots } from '../world/instance-slots.js';
 
 /** Event kinds in the heap. */
 const EV_PLACED = 1;
@@ -69,6 +70,9 @@ const PRIO_SYNC = 2;
 const PRIO_ROUND = 3;
 
 const GIB = 1024 ** 3;
+/** Room for instances a workload's block of slots starts with (it doubles when full; world/instance-slots.ts). */
+const SLOTS_PER_WORKLOAD = 4;
+
 /** Workloads a batch round takes at a time through its passes (settle, sample and decide, carry out): about what stays in a core's L1 cache. */
 const BATCH_CHUNK = 64;
 
@@ -192,6 +196,8 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
 
   const live = new Map<number, Instance>();
   let nextId = 1;
+  /** The instances' phases and counters, a block of slots per workload (world/instance-slots.ts). */
+  const slots = new InstanceSlots(workloads.length, SLOTS_PER_WORKLOAD);
 
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
   // parked instances per workload: standbys, wakes (for requests), wake latency sum and max (µs)
@@ -257,26 +263,15 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     const h = pool.choose(spec.arch, spec.vcpus, spec.memory_bytes);
     if (h < 0) return 'no_capacity';
     pool.reserve(h, spec.vcpus, spec.memory_bytes, 1);
-    // fields in the order of `primeDoubleFields`'s instance (world/unikernels.ts): its counters and times are doubles from the start
-    const inst: Instance = {
-      id: nextId++,
-      name,
-      workload: w.index,
-      host: h,
-      vcpus: spec.vcpus,
-      memoryBytes: spec.memory_bytes,
-      isPrimary,
-      phase: warm ? Phase.Running : Phase.Placing,
-      orphaned: false,
-      cpuUs: 0,
-      roundCpuUs: 0,
-      reportedAt: -1,
-      reportedCpuUs: 0,
-      bootFails: !warm && world.boot.failure_probability > 0 && rngFail.next() < world.boot.failure_probability,
-      createdAt: t,
-      startedAt: warm ? t : -1,
-      phaseSince: t,
-    };
+    // its numbers in a slot of its workload's block (world/instance-slots.ts), set here: a slot may have been another's
+    const s = slots.take(w.index, w.instances);
+    slots.phase[s] = warm ? Phase.Running : Phase.Placing;
+    slots.cpu[s] = 0;
+    slots.roundCpu[s] = 0;
+    slots.reportedAt[s] = -1;
+    slots.reportedCpu[s] = 0;
+    const bootFails = !warm && world.boot.failure_probability > 0 && rngFail.next() < world.boot.failure_probability;
+    const inst = new Instance(slots, s, nextId++, name, w.index, h, spec.vcpus, spec.memory_bytes, isPrimary, bootFails, t, warm ? t : -1);
     settle(w, t);
     addInstance(w, inst);
     live.set(inst.id, inst);
@@ -293,6 +288,9 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     setPhase(w, inst, Phase.Gone, t);
     pool.reserve(inst.host, inst.vcpus, inst.memoryBytes, -1);
     removeInstance(w, inst);
+    // its slot is free for the workload's next instance; the object keeps phase gone (the gone slot)
+    slots.release(w.index, inst.slot);
+    inst.slot = GONE_SLOT;
     live.delete(inst.id);
     fleetChange(t, -1);
   };
@@ -619,7 +617,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
    */
   const batchRound = (from: number, to: number, t: Micros): void => {
     for (let wi = from; wi < to; wi++) settleRound(workloads[wi]!, t);
-    counts.records += batchSensor!.roundBatch!(workloads, states, from, to, t, steps);
+    counts.records += batchSensor!.roundBatch!(workloads, states, from, to, t, steps, slots);
     for (let wi = from; wi < to; wi++) {
       const w = workloads[wi]!;
       const d = steps[wi]!;
@@ -676,6 +674,18 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const settleRound = (w: Workload, t: Micros): void => {
     const dt = settleSpan(w, t);
     const share = runningShare(w, dt);
+    if (noise === 0) {
+      // no noise: each running instance gains the same CPU time (cpuAccrued: every instance of a
+      // workload has its spec's vCPUs), added over the block's slots in place of the list's objects
+      if (share === 0) return;
+      const vcpus = vcpusOf[w.index]!;
+      const used = (share < vcpus ? share : vcpus) * dt;
+      const phase = slots.phase;
+      const cpu = slots.cpu;
+      const last = slots.end[w.index]!;
+      for (let s = slots.first[w.index]!; s < last; s++) if (phase[s] === Phase.Running) cpu[s] += used;
+      return;
+    }
     const list = w.instances;
     for (let i = 0; i < list.length; i++) {
       const inst = list[i]!;

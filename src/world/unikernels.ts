@@ -11,6 +11,7 @@ import type { Micros } from '../kernel/time.js';
 import type { WorkloadSpec } from '../scenario/types.js';
 import { advance, cpuDemandCores, createFlow, type RequestFlow } from '../requests/flow.js';
 import { ReplicaPhase } from './replicas/engine.js';
+import { GONE_SLOT, InstanceSlots } from './instance-slots.js';
 
 /** Lifecycle phase of an instance (small integers, so the hot path compares numbers); the plug-in interface's `ReplicaPhase`. */
 export const Phase = ReplicaPhase;
@@ -18,33 +19,81 @@ export type Phase = ReplicaPhase;
 
 export const PHASE_NAMES = ['placing', 'booting', 'running', 'stopping', 'gone', 'standby'] as const;
 
-export interface Instance {
-  /** Unique over the run (never reused). */
-  readonly id: number;
-  readonly name: string;
-  readonly workload: number;
-  readonly host: number;
-  readonly vcpus: number;
-  readonly memoryBytes: number;
-  readonly isPrimary: boolean;
-  phase: Phase;
+/**
+ * An instance (unikernel) as the world tracks it. Its phase, CPU counters and the sensor's last
+ * reading live in the world's columns (`InstanceSlots`, in slot `slot` of its workload's block);
+ * these accessors read and write them there, so code that holds the instance sees plain fields.
+ * Once gone, it points to the gone slot: phase gone, counters 0.
+ *
+ * @example const inst = new Instance(slots, slots.take(0, w.instances), 1, 'web', 0, 0, 1, 64 * 2 ** 20, true, false, 0, 0); // warm at t = 0
+ */
+export class Instance {
+  /** Where its numbers are in `slots` (moves when its workload's block moves). */
+  slot: number;
   /** Left running and unmanaged by the autoscaler. */
-  orphaned: boolean;
-  /** Cumulative CPU time in µs (fractional internally; reported as integer µs). */
-  cpuUs: number;
-  /** The counter at the last stats round, the base that measurement noise perturbs from. */
-  roundCpuUs: number;
-  /** What the stats sensor last reported: its time (−1 before the first) and CPU time (µs). */
-  reportedAt: Micros;
-  reportedCpuUs: number;
-  /** Will fail at the end of its boot. */
-  readonly bootFails: boolean;
-  /** When it was created (spawn asked, or t = 0 when warm). */
-  readonly createdAt: Micros;
+  orphaned = false;
   /** When it got onto its host and began booting (−1 while placing; the creation time when warm). */
   startedAt: Micros;
   /** When it entered its current phase. */
   phaseSince: Micros;
+
+  constructor(
+    /** The world's columns. */
+    readonly slots: InstanceSlots,
+    slot: number,
+    /** Unique over the run (never reused). */
+    readonly id: number,
+    readonly name: string,
+    readonly workload: number,
+    readonly host: number,
+    readonly vcpus: number,
+    readonly memoryBytes: number,
+    readonly isPrimary: boolean,
+    /** Will fail at the end of its boot. */
+    readonly bootFails: boolean,
+    /** When it was created (spawn asked, or t = 0 when warm). */
+    readonly createdAt: Micros,
+    startedAt: Micros,
+  ) {
+    this.slot = slot;
+    this.startedAt = startedAt;
+    this.phaseSince = createdAt;
+  }
+
+  get phase(): Phase {
+    return this.slots.phase[this.slot] as Phase;
+  }
+  set phase(p: Phase) {
+    this.slots.phase[this.slot] = p;
+  }
+  /** Cumulative CPU time in µs (fractional internally; reported as integer µs). */
+  get cpuUs(): number {
+    return this.slots.cpu[this.slot]!;
+  }
+  set cpuUs(v: number) {
+    this.slots.cpu[this.slot] = v;
+  }
+  /** The counter at the last stats round, the base that measurement noise perturbs from. */
+  get roundCpuUs(): number {
+    return this.slots.roundCpu[this.slot]!;
+  }
+  set roundCpuUs(v: number) {
+    this.slots.roundCpu[this.slot] = v;
+  }
+  /** What the stats sensor last reported: its time (−1 before the first). */
+  get reportedAt(): Micros {
+    return this.slots.reportedAt[this.slot]!;
+  }
+  set reportedAt(v: Micros) {
+    this.slots.reportedAt[this.slot] = v;
+  }
+  /** … and the CPU time it read then (µs). */
+  get reportedCpuUs(): number {
+    return this.slots.reportedCpu[this.slot]!;
+  }
+  set reportedCpuUs(v: number) {
+    this.slots.reportedCpu[this.slot] = v;
+  }
 }
 
 /** A workload as the world tracks it. Counts are kept incrementally. */
@@ -86,33 +135,16 @@ let doubleShapes: readonly [Instance, Workload] | null = null;
  * is rebuilt ("migrated", with a new box for each number) the first time one turns fractional:
  * a cost an object in the first round, and boxes allocated then, scattered over the heap away
  * from their objects; at 100,000 groups each box read in a round was a cache miss. With them,
- * the boxes are made with each object, beside it. The keys stay in the order of the instance
- * literal in src/run/replicas.ts (`create`) and of `makeWorkload`; a test runs a world with V8's
- * migration trace on and expects none of these objects migrated.
+ * the boxes are made with each object, beside it. The workload's keys stay in the order of
+ * `makeWorkload`; an instance's times are fields of the `Instance` class (its counters are in
+ * the world's columns, `InstanceSlots`). A test runs a world with V8's migration trace on and
+ * expects none of these objects migrated.
  *
  * @example primeDoubleFields(); makeWorkload(0, spec).demand // 0, held as a double from the start
  */
 export function primeDoubleFields(): void {
   doubleShapes ??= [
-    {
-      id: 0,
-      name: '',
-      workload: 0,
-      host: 0,
-      vcpus: 1,
-      memoryBytes: 0,
-      isPrimary: false,
-      phase: ReplicaPhase.Placing,
-      orphaned: false,
-      cpuUs: 0.5,
-      roundCpuUs: 0.5,
-      reportedAt: 0.5,
-      reportedCpuUs: 0.5,
-      bootFails: false,
-      createdAt: 0.5,
-      startedAt: 0.5,
-      phaseSince: 0.5,
-    },
+    new Instance(new InstanceSlots(0, 1), GONE_SLOT, 0, '', 0, 0, 1, 0, false, false, 0.5, 0.5),
     { index: 0, spec: null as unknown as WorkloadSpec, instances: [], demand: 0.5, settledAt: 0.5, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests: null, rate: 0.5, changes: 0 },
   ];
 }

@@ -18,7 +18,7 @@
  */
 import type { Micros } from '../../kernel/time.js';
 import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
-import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
+import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaInstanceColumns, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
 import { KEEP_STATE, ReplicaPhase } from '../../world/replicas/engine.js';
 import { albatrossDescriptor } from './descriptor.js';
 import { steadyDecision, steadyRound } from './steady.js';
@@ -160,19 +160,20 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
    * The round of groups `from` … `to − 1`: each one's instances sampled, then decided (see
    * `RoundSensor.roundBatch`); a group steady since its last round by the loads alone.
    */
-  const roundBatch = (groups: readonly ReplicaGroupView[], states: readonly GroupState[], from: number, to: number, now: Micros, steps: (ReplicaStep<GroupState> | typeof KEEP_STATE | null)[]): number => {
+  const roundBatch = (groups: readonly ReplicaGroupView[], states: readonly GroupState[], from: number, to: number, now: Micros, steps: (ReplicaStep<GroupState> | typeof KEEP_STATE | null)[], columns: ReplicaInstanceColumns): number => {
     let total = 0;
     for (let g = from; g < to; g++) {
       const group = groups[g]!;
       const state = states[g]!;
-      const list = group.instances;
       let n = 0;
       if (steady[g] === 1 && steadyChanges[g] === group.changes) {
-        // steadyRound's sum of the loads, each read without its record (`readLoad`)
+        // steadyRound's sum of the loads, each read from the world's columns without its record
+        // (`readLoad`); the sum of whole numbers is the same in any order, so slot order will do
         const ctx = contexts[g]!;
         let sum = 0;
-        for (let i = 0; i < list.length; i++) {
-          const load = readLoad(ctx, list[i]!, now);
+        const last = columns.end[g]!;
+        for (let s = columns.first[g]!; s < last; s++) {
+          const load = readLoad(ctx, columns, s, now);
           if (load < 0) continue;
           sum += load;
           n++;
@@ -194,6 +195,7 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
         steps[g] = d.actions.length === 0 ? (d as unknown as ReplicaStep<GroupState>) : step(d);
         continue;
       }
+      const list = group.instances;
       for (let i = 0; i < list.length; i++) if (sample(list[i]!, n, now)) n++;
       total += n;
       steps[g] = decide(group, state, n, now);

@@ -4,7 +4,7 @@
  * (src/engines/external/replica.ts), so both engines see the same records.
  */
 import type { Micros } from '../../kernel/time.js';
-import { ReplicaPhase, type ReplicaInstanceView } from '../../world/replicas/engine.js';
+import { ReplicaPhase, type ReplicaInstanceColumns, type ReplicaInstanceView } from '../../world/replicas/engine.js';
 import type { GroupContext, StatsSample } from './core.js';
 import { basisPoints, elapsedWholeSeconds, faithfulPercent } from './cpu.js';
 
@@ -55,23 +55,25 @@ export function sampleCounters(inst: ReplicaInstanceView, rec: StatsSample, now:
 }
 
 /**
- * The load albatross takes from `inst`'s record this round — `sampleCounters` then the core's
- * `sampleLoad` — without building the record: −1 (nothing read or moved on) for a placing or
- * stopping instance. For the steady batch round, where the record itself is not wanted. The
- * record's seconds + µs come from the whole µs and go back to them exactly, so the corrected
- * load is the difference of the two whole-µs counters, with no split; the faithful one splits
- * off the whole seconds. A property test holds it to `sampleCounters` + `sampleLoad`.
+ * The load albatross takes this round from the instance in slot `s` of the world's columns —
+ * `sampleCounters` then the core's `sampleLoad` on that instance — without building the record:
+ * −1 (nothing read or moved on) for a placing or stopping instance or a free slot. For the steady
+ * batch round, where the record itself is not wanted. The record's seconds + µs come from the
+ * whole µs and go back to them exactly, so the corrected load is the difference of the two
+ * whole-µs counters, with no split; the faithful one splits off the whole seconds. A property
+ * test holds it to `sampleCounters` + `sampleLoad`.
  *
  * @example // 9.5 s of CPU over 10 s on 1 vCPU, microsecond_cpu: 9,500 basis points
- * readLoad(ctx, inst, 20_000_000) // 9500 (inst read at 10 s with 1,000,000 µs, now 10,500,000 µs)
+ * readLoad(ctx, columns, s, 20_000_000) // 9500 (slot s read at 10 s with 1,000,000 µs, now 10,500,000 µs)
  */
-export function readLoad(ctx: GroupContext, inst: ReplicaInstanceView, now: Micros): number {
-  if (inst.phase !== ReplicaPhase.Running && inst.phase !== ReplicaPhase.Booting) return -1;
-  const cpu = Math.floor(inst.cpuUs);
-  const previousAt = inst.reportedAt;
-  const previous = inst.reportedCpuUs;
-  inst.reportedAt = now;
-  inst.reportedCpuUs = cpu;
+export function readLoad(ctx: GroupContext, columns: ReplicaInstanceColumns, s: number, now: Micros): number {
+  const phase = columns.phase[s];
+  if (phase !== ReplicaPhase.Running && phase !== ReplicaPhase.Booting) return -1;
+  const cpu = Math.floor(columns.cpu[s]!);
+  const previousAt = columns.reportedAt[s]!;
+  const previous = columns.reportedCpu[s]!;
+  columns.reportedAt[s] = now;
+  columns.reportedCpu[s] = cpu;
   if (previousAt < 0) return 0;
   if (ctx.options.microsecond_cpu) return basisPoints(cpu - previous, now - previousAt, ctx.policy.vcpus);
   return faithfulPercent(Math.floor(cpu / 1e6) - Math.floor(previous / 1e6), elapsedWholeSeconds(previousAt, now));

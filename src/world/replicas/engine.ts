@@ -53,7 +53,7 @@ export type ReplicaPhase = (typeof ReplicaPhase)[keyof typeof ReplicaPhase];
 
 /**
  * One instance as a plug-in may read it. The world's own instance objects satisfy this
- * interface; a plug-in must not change them, except the three `reported*` fields, which belong
+ * interface; a plug-in must not change them, except the two `reported*` fields, which belong
  * to the sensor (the world only initialises them: −1, 0, 0).
  */
 export interface ReplicaInstanceView {
@@ -81,6 +81,26 @@ export interface ReplicaInstanceView {
   reportedAt: Micros;
   /** Sensor scratch: the CPU time it read then, in µs (whole µs for the sensors that floor it). */
   reportedCpuUs: number;
+}
+
+/**
+ * The world's instances in columns, for a batch sensor that reads every group in a round
+ * (`RoundSensor.roundBatch`): the numbers of the instance in slot `s` — the same ones its
+ * `ReplicaInstanceView` shows (the view reads them here). Workload g's live instances hold the
+ * slots `first[g]` … `end[g] − 1`, in no particular order, among free slots (a phase that is no
+ * `ReplicaPhase`). Read only, except the sensor's two scratch columns. The columns are replaced
+ * when the world grows them: read them from this object in each call, never keep them.
+ */
+export interface ReplicaInstanceColumns {
+  readonly phase: Uint8Array;
+  /** `cpuUs` of each slot. */
+  readonly cpu: Float64Array;
+  /** `reportedAt` of each slot (sensor scratch). */
+  readonly reportedAt: Float64Array;
+  /** `reportedCpuUs` of each slot (sensor scratch). */
+  readonly reportedCpu: Float64Array;
+  readonly first: Int32Array;
+  readonly end: Int32Array;
 }
 
 /** One workload as a plug-in may read it (the world's own object; read only). */
@@ -230,11 +250,12 @@ export interface RoundSensor<S> {
    * nothing). It calls the two itself for the groups whose reading it needs (time-series rows,
    * charts), since the records are gone after the batch. One call per round lets the engine's
    * per-group step compile as one unit: its sampling and its fast path inlined into the loop.
-   * Returns the records taken.
+   * `columns` hold the same instances' numbers side by side (`ReplicaInstanceColumns`), for a
+   * sensor that need not build records or read the instance objects. Returns the records taken.
    *
-   * @example sensor.roundBatch(groups, states, 0, groups.length, now, steps) // 1230 records; steps[i] as decide would answer
+   * @example sensor.roundBatch(groups, states, 0, groups.length, now, steps, columns) // 1230 records; steps[i] as decide would answer
    */
-  roundBatch?(groups: readonly ReplicaGroupView[], states: readonly S[], from: number, to: number, now: Micros, steps: (ReplicaStep<S> | typeof KEEP_STATE | null)[]): number;
+  roundBatch?(groups: readonly ReplicaGroupView[], states: readonly S[], from: number, to: number, now: Micros, steps: (ReplicaStep<S> | typeof KEEP_STATE | null)[], columns: ReplicaInstanceColumns): number;
   /**
    * Optional: how many groups the world hands `roundBatch` at once (default 64, so that a chunk's
    * groups are still in cache for the world's next pass). An engine that pays per call (an

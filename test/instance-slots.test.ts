@@ -1,0 +1,94 @@
+/**
+ * The replica world's instance columns (src/world/instance-slots.ts): each workload's block of
+ * slots, a free slot taken again, a full block moved to the end with twice the room and its
+ * instances told their new slots, and the world's instances reading their numbers there. Slot
+ * numbers worked by hand from the layout: the gone slot 0, then each workload's block in order.
+ */
+import { describe, expect, it } from 'vitest';
+import { FREE_SLOT, GONE_SLOT, InstanceSlots } from '../src/world/instance-slots.js';
+import { ReplicaPhase } from '../src/world/replicas/engine.js';
+import { Instance } from '../src/world/unikernels.js';
+
+/** A holder in `s` with phase running and recognisable numbers. */
+function hold(slots: InstanceSlots, s: number, tag: number): { slot: number } {
+  slots.phase[s] = ReplicaPhase.Running;
+  slots.cpu[s] = tag;
+  slots.roundCpu[s] = tag + 0.25;
+  slots.reportedAt[s] = tag + 0.5;
+  slots.reportedCpu[s] = tag + 0.75;
+  return { slot: s };
+}
+
+describe('InstanceSlots', () => {
+  it('lays out the gone slot, then a block a workload in order', () => {
+    const slots = new InstanceSlots(2, 2);
+    expect([...slots.first]).toEqual([1, 3]);
+    expect([...slots.end]).toEqual([1, 3]);
+    expect([...slots.room]).toEqual([2, 2]);
+    expect(slots.phase[GONE_SLOT]).toBe(ReplicaPhase.Gone);
+    expect([...slots.phase.subarray(1)]).toEqual([FREE_SLOT, FREE_SLOT, FREE_SLOT, FREE_SLOT]);
+    expect(() => new InstanceSlots(1, 0)).toThrow(RangeError);
+  });
+
+  it('takes slots in order, moves a full block to the end with twice the room, and takes freed slots again', () => {
+    const slots = new InstanceSlots(2, 2);
+    const a = hold(slots, slots.take(0, []), 10);
+    expect(a.slot).toBe(1);
+    const b = hold(slots, slots.take(0, [a]), 20);
+    expect(b.slot).toBe(2);
+    expect(slots.end[0]).toBe(3);
+    // workload 0's block (slots 1–2) is full: it moves to slot 5 (after workload 1's 3–4), room 4
+    const c = slots.take(0, [a, b]);
+    expect([a.slot, b.slot, c]).toEqual([5, 6, 7]);
+    expect([slots.first[0], slots.end[0], slots.room[0]]).toEqual([5, 8, 4]);
+    // the numbers went with them; the old slots are free; the columns grew (doubled to 10)
+    expect([slots.cpu[5], slots.roundCpu[5], slots.reportedAt[5], slots.reportedCpu[5]]).toEqual([10, 10.25, 10.5, 10.75]);
+    expect([slots.cpu[6], slots.reportedCpu[6]]).toEqual([20, 20.75]);
+    expect([slots.phase[1], slots.phase[2], slots.phase[7]]).toEqual([FREE_SLOT, FREE_SLOT, FREE_SLOT]);
+    expect(slots.phase.length).toBe(10);
+    expect(slots.cpu.length).toBe(10);
+    hold(slots, c, 30);
+    // a slot in the middle freed: the end stays; freed at the end: the end comes back over both
+    slots.release(0, 6);
+    expect(slots.end[0]).toBe(8);
+    slots.release(0, 7);
+    expect(slots.end[0]).toBe(6);
+    // the next instance takes slot 6 again; workload 1 never moved
+    expect(slots.take(0, [a])).toBe(6);
+    expect(slots.end[0]).toBe(7);
+    expect(slots.take(1, [])).toBe(3);
+  });
+
+  it('takes a free slot inside the block before growing it', () => {
+    const slots = new InstanceSlots(1, 4);
+    const held = [1, 2, 3].map((tag) => hold(slots, slots.take(0, []), tag));
+    expect(held.map((h) => h.slot)).toEqual([1, 2, 3]);
+    slots.release(0, 2);
+    expect(slots.take(0, [held[0]!, held[2]!])).toBe(2);
+  });
+});
+
+describe("the world's instances", () => {
+  it('read and write their numbers in their slot, follow a move, and read as gone in the gone slot', () => {
+    const slots = new InstanceSlots(1, 1);
+    const s = slots.take(0, []);
+    slots.phase[s] = ReplicaPhase.Booting;
+    slots.cpu[s] = 0;
+    slots.reportedAt[s] = -1;
+    const inst = new Instance(slots, s, 7, 'web', 0, 3, 2, 64, true, false, 5, 6);
+    expect([inst.id, inst.name, inst.host, inst.vcpus, inst.isPrimary, inst.createdAt, inst.startedAt, inst.phaseSince, inst.orphaned]).toEqual([7, 'web', 3, 2, true, 5, 6, 5, false]);
+    inst.phase = ReplicaPhase.Running;
+    inst.cpuUs += 1_500_000.5;
+    inst.reportedAt = 10_000_000;
+    inst.reportedCpuUs = 1_500_000;
+    inst.roundCpuUs = 1_500_000.5;
+    expect([slots.phase[s], slots.cpu[s], slots.reportedAt[s], slots.reportedCpu[s], slots.roundCpu[s]]).toEqual([ReplicaPhase.Running, 1_500_000.5, 10_000_000, 1_500_000, 1_500_000.5]);
+    // room 1: a second instance moves the block (slot 1 → 2, the new one at 3)
+    expect(slots.take(0, [inst])).toBe(3);
+    expect(inst.slot).toBe(2);
+    expect([inst.phase, inst.cpuUs, inst.reportedAt, inst.reportedCpuUs, inst.roundCpuUs]).toEqual([ReplicaPhase.Running, 1_500_000.5, 10_000_000, 1_500_000, 1_500_000.5]);
+    slots.release(0, inst.slot);
+    inst.slot = GONE_SLOT;
+    expect([inst.phase, inst.cpuUs, inst.reportedAt]).toEqual([ReplicaPhase.Gone, 0, 0]);
+  });
+});
