@@ -54,7 +54,7 @@ export type ReplicaPhase = (typeof ReplicaPhase)[keyof typeof ReplicaPhase];
 /**
  * One instance as a plug-in may read it. The world's own instance objects satisfy this
  * interface; a plug-in must not change them, except the two `reported*` fields, which belong
- * to the sensor (the world only initialises them: −1, 0, 0).
+ * to the sensor (the world only initialises them: −1 and 0).
  */
 export interface ReplicaInstanceView {
   /** Unique over the run, never reused; increasing in creation order. */
