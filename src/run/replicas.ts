@@ -44,6 +44,7 @@ import {
   runningShare,
   setPhase,
   settle,
+  settleBlock,
   settleSpan,
   Instance,
   type Workload,
@@ -263,6 +264,8 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     const h = pool.choose(spec.arch, spec.vcpus, spec.memory_bytes);
     if (h < 0) return 'no_capacity';
     pool.reserve(h, spec.vcpus, spec.memory_bytes, 1);
+    // the counters settled before the new instance holds a slot (settle goes over the block)
+    settle(w, t, slots);
     // its numbers in a slot of its workload's block (world/instance-slots.ts), set here: a slot may have been another's
     const s = slots.take(w.index, w.instances);
     slots.phase[s] = warm ? Phase.Running : Phase.Placing;
@@ -272,7 +275,6 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     slots.reportedCpu[s] = 0;
     const bootFails = !warm && world.boot.failure_probability > 0 && rngFail.next() < world.boot.failure_probability;
     const inst = new Instance(slots, s, nextId++, name, w.index, h, spec.vcpus, spec.memory_bytes, isPrimary, bootFails, t, warm ? t : -1);
-    settle(w, t);
     addInstance(w, inst);
     live.set(inst.id, inst);
     fleetChange(t, 1);
@@ -283,7 +285,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
 
   /** Release an instance's host resources and forget it. */
   const bury = (w: Workload, inst: Instance, t: Micros): void => {
-    settle(w, t);
+    settle(w, t, slots);
     if (inst.orphaned) w.orphaned--;
     setPhase(w, inst, Phase.Gone, t);
     pool.reserve(inst.host, inst.vcpus, inst.memoryBytes, -1);
@@ -315,7 +317,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
       log(t, 'destroy_ignored', { group: w.spec.name, instance: name, reason: 'not running' });
       return false;
     }
-    settle(w, t);
+    settle(w, t, slots);
     setPhase(w, inst, Phase.Stopping, t);
     queue.push(t + world.stop_latency, EV_GONE, inst.id, PRIO_LIFECYCLE);
     metrics.count(w.index, 'clones_destroyed');
@@ -384,7 +386,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const timerStep = (w: Workload, t: Micros): void => {
     const i = w.index;
     const before = states[i]!;
-    settle(w, t);
+    settle(w, t, slots);
     const d = timerSensor!.decide(w, before, timerSensor!.observe(w, before, t), t);
     counts.engineCalls++;
     counts.records += w.instances.length; // the instances the sensor read
@@ -514,7 +516,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
           log(t, 'standby_ignored', { group, instance: a.instance, reason: 'not running' });
           break;
         }
-        settle(w, t);
+        settle(w, t, slots);
         setPhase(w, inst, Phase.Standby, t);
         standbys[i]!++;
         log(t, 'standby', { group, instance: a.instance, reason: a.reason });
@@ -528,7 +530,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         }
         // a stateful resume takes the engine's latency; otherwise the instance boots again
         const latency = a.latency ?? sampleLatency(world.boot.latency, rngWake);
-        settle(w, t);
+        settle(w, t, slots);
         setPhase(w, inst, Phase.Booting, t);
         queue.push(t + latency, EV_WOKEN, inst.id, PRIO_LIFECYCLE);
         wakes[i]!++;
@@ -679,11 +681,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
       // workload has its spec's vCPUs), added over the block's slots in place of the list's objects
       if (share === 0) return;
       const vcpus = vcpusOf[w.index]!;
-      const used = (share < vcpus ? share : vcpus) * dt;
-      const phase = slots.phase;
-      const cpu = slots.cpu;
-      const last = slots.end[w.index]!;
-      for (let s = slots.first[w.index]!; s < last; s++) if (phase[s] === Phase.Running) cpu[s] += used;
+      settleBlock(slots, w.index, (share < vcpus ? share : vcpus) * dt);
       return;
     }
     const list = w.instances;
@@ -828,7 +826,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         const inst = live.get(arg);
         if (!inst || inst.phase !== Phase.Booting) break;
         const w = workloads[inst.workload]!;
-        settle(w, t);
+        settle(w, t, slots);
         setPhase(w, inst, Phase.Running, t);
         inst.roundCpuUs = inst.cpuUs;
         log(t, 'instance_running', { group: w.spec.name, instance: inst.name, woken: true });
@@ -846,7 +844,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
           bury(w, inst, t);
           gone(w, inst.name, 'boot_failed', t);
         } else {
-          settle(w, t);
+          settle(w, t, slots);
           setPhase(w, inst, Phase.Running, t);
           inst.roundCpuUs = inst.cpuUs;
           log(t, 'instance_running', { group: w.spec.name, instance: inst.name });
@@ -912,7 +910,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     }
   });
 
-  for (const w of workloads) settle(w, end);
+  for (const w of workloads) settle(w, end, slots);
   if (spawnBackoff) for (const w of workloads) flushFailures(w, end);
   for (const s of sources) s.close();
   // closed now, each result built when read (after the run, when the world's state is garbage)

@@ -175,16 +175,30 @@ export function demandedInstances(demand: number, u: number, vcpus: number): num
   return Math.ceil(demand / (u * vcpus) - 1e-9);
 }
 
-/** Advance the CPU counters of running instances from `settledAt` to `t` at the current split. */
-export function settle(w: Workload, t: Micros): void {
+/**
+ * Advance the CPU counters of `w`'s running instances from `settledAt` to `t` at the current
+ * split, over its block of slots in `slots` (each gains `cpuAccrued`, the same for all: they have
+ * the workload's vCPUs).
+ */
+export function settle(w: Workload, t: Micros, slots: InstanceSlots): void {
   const dt = settleSpan(w, t);
   const share = runningShare(w, dt);
   if (share === 0) return;
-  const list = w.instances;
-  for (let i = 0; i < list.length; i++) {
-    const inst = list[i]!;
-    if (inst.phase === Phase.Running) inst.cpuUs += cpuAccrued(inst, share, dt);
-  }
+  const vcpus = w.spec.vcpus;
+  settleBlock(slots, w.index, (share < vcpus ? share : vcpus) * dt);
+}
+
+/**
+ * Add `used` µs of CPU time to each running instance in workload `g`'s block of `slots` (what
+ * `cpuAccrued` gives each of them over the span being settled).
+ *
+ * @example settleBlock(slots, 0, 5e6) // every running instance of workload 0: +5 s of CPU
+ */
+export function settleBlock(slots: InstanceSlots, g: number, used: number): void {
+  const phase = slots.phase;
+  const cpu = slots.cpu;
+  const last = slots.end[g]!;
+  for (let s = slots.first[g]!; s < last; s++) if (phase[s] === Phase.Running) cpu[s] += used;
 }
 
 /**
