@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FREE_SLOT, GONE_SLOT, InstanceSlots } from '../src/world/instance-slots.js';
 import { ReplicaPhase } from '../src/world/replicas/engine.js';
-import { Instance } from '../src/world/unikernels.js';
+import { Instance, settleBlock } from '../src/world/unikernels.js';
 
 /** A holder in `s` with phase running and recognisable numbers. */
 function hold(slots: InstanceSlots, s: number, tag: number): { slot: number } {
@@ -90,5 +90,26 @@ describe("the world's instances", () => {
     slots.release(0, inst.slot);
     inst.slot = GONE_SLOT;
     expect([inst.phase, inst.cpuUs, inst.reportedAt]).toEqual([ReplicaPhase.Gone, 0, 0]);
+  });
+});
+
+describe('settleBlock', () => {
+  it("adds the span's CPU time to the running instances of one workload's block, and to nothing else", () => {
+    const slots = new InstanceSlots(2, 4);
+    // workload 0: running, booting, a freed slot, running; workload 1: running
+    const phases = [ReplicaPhase.Running, ReplicaPhase.Booting, ReplicaPhase.Running, ReplicaPhase.Running];
+    const taken = phases.map((p, k) => {
+      const s = slots.take(0, []);
+      slots.phase[s] = p;
+      slots.cpu[s] = 1_000 * k;
+      return s;
+    });
+    slots.release(0, taken[2]!);
+    const other = slots.take(1, []);
+    slots.phase[other] = ReplicaPhase.Running;
+    // 0.5 cores over 10 s = 5,000,000 µs each
+    settleBlock(slots, 0, 0.5 * 10_000_000);
+    expect(taken.map((s) => slots.cpu[s])).toEqual([5_000_000, 1_000, 2_000, 5_003_000]);
+    expect(slots.cpu[other]).toBe(0);
   });
 });
