@@ -169,7 +169,9 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const cooldownStart = report.cooldownStart;
 
   primeDoubleFields();
-  const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec));
+  /** The instances' phases and counters, a block of slots per workload (world/instance-slots.ts). */
+  const slots = new InstanceSlots(scenario.workloads.length, SLOTS_PER_WORKLOAD);
+  const workloads: Workload[] = scenario.workloads.map((spec, i) => makeWorkload(i, spec, slots));
   const byName = new Map(workloads.map((w) => [w.spec.name, w]));
   /** Each workload's vCPUs and memory (bytes) an instance, from its spec. */
   const vcpusOf = Float64Array.from(workloads, (w) => w.spec.vcpus);
@@ -197,8 +199,6 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
 
   const live = new Map<number, Instance>();
   let nextId = 1;
-  /** The instances' phases and counters, a block of slots per workload (world/instance-slots.ts). */
-  const slots = new InstanceSlots(workloads.length, SLOTS_PER_WORKLOAD);
 
   const counts = { rounds: 0, records: 0, heapEvents: 0, engineCalls: 0 };
   // parked instances per workload: standbys, wakes (for requests), wake latency sum and max (µs)

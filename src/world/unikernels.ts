@@ -119,6 +119,8 @@ export interface Workload {
   rate: number;
   /** Bumped whenever an instance is added or removed or changes phase (see `ReplicaGroupView.changes`). */
   changes: number;
+  /** The world's instance columns, where this workload's instances keep their numbers (a block of slots). */
+  readonly columns: InstanceSlots;
 }
 
 /** The objects `primeDoubleFields` made (kept, see there). */
@@ -140,19 +142,19 @@ let doubleShapes: readonly [Instance, Workload] | null = null;
  * the world's columns, `InstanceSlots`). A test runs a world with V8's migration trace on and
  * expects none of these objects migrated.
  *
- * @example primeDoubleFields(); makeWorkload(0, spec).demand // 0, held as a double from the start
+ * @example primeDoubleFields(); makeWorkload(0, spec, slots).demand // 0, held as a double from the start
  */
 export function primeDoubleFields(): void {
   doubleShapes ??= [
     new Instance(new InstanceSlots(0, 1), GONE_SLOT, 0, '', 0, 0, 1, 0, false, false, 0.5, 0.5),
-    { index: 0, spec: null as unknown as WorkloadSpec, instances: [], demand: 0.5, settledAt: 0.5, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests: null, rate: 0.5, changes: 0 },
+    { index: 0, spec: null as unknown as WorkloadSpec, instances: [], demand: 0.5, settledAt: 0.5, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests: null, rate: 0.5, changes: 0, columns: new InstanceSlots(0, 1) },
   ];
 }
 
 /** A workload with nothing running yet. */
-export function makeWorkload(index: number, spec: WorkloadSpec): Workload {
+export function makeWorkload(index: number, spec: WorkloadSpec, columns: InstanceSlots): Workload {
   const requests = spec.requests ? createFlow(spec.requests) : null;
-  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests, rate: 0, changes: 0 };
+  return { index, spec, instances: [], demand: 0, settledAt: 0, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests, rate: 0, changes: 0, columns };
 }
 
 /** Instances that exist and cost (every phase but gone). */

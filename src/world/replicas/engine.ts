@@ -81,6 +81,12 @@ export interface ReplicaInstanceView {
   reportedAt: Micros;
   /** Sensor scratch: the CPU time it read then, in µs (whole µs for the sensors that floor it). */
   reportedCpuUs: number;
+  /**
+   * Where the world keeps its phase, CPU counter and sensor scratch: this slot of its group's
+   * `columns` (the fields above read them there). Changes when the group's block moves: read it
+   * anew in each call.
+   */
+  readonly slot: number;
 }
 
 /**
@@ -126,6 +132,12 @@ export interface ReplicaGroupView {
   readonly requests: RequestFlow | null;
   /** Request-driven workloads: requests per second arriving now (the load series); 0 otherwise. */
   readonly rate: number;
+  /**
+   * The world's instance columns (`ReplicaInstanceColumns`): for a sensor in a hot loop, each
+   * instance's numbers at its `slot`, read from the columns taken once a call, not through the
+   * instance's fields one by one.
+   */
+  readonly columns: ReplicaInstanceColumns;
   /**
    * A counter the world bumps whenever an instance is added or removed or changes phase: while
    * it stays the same, `instances` holds the same instances in the same phases (their counters
