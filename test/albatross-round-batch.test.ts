@@ -40,6 +40,7 @@ interface SlottedGroup {
   spec: { name: string };
   instances: Instance[];
   changes: number;
+  columns: InstanceSlots;
 }
 
 /** What a state says, without its cyclic `unchanged`. */
@@ -53,18 +54,13 @@ function world(groups: number): FakeGroup[] {
 
 /** A new instance of group `g` in `slots`, as the world makes one (src/run/replicas.ts `create`): room for 2 a group, so blocks move. */
 function slotted(slots: InstanceSlots, group: SlottedGroup, name: string, phase: ReplicaPhase): Instance {
-  const s = slots.take(group.index, group.instances);
-  slots.phase[s] = phase;
-  slots.cpu[s] = 0;
-  slots.roundCpu[s] = 0;
-  slots.reportedAt[s] = -1;
-  slots.reportedCpu[s] = 0;
+  const s = slots.take(group.index, group.instances, phase);
   return new Instance(slots, s, 0, name, group.index, 0, 1, 0, false, false, 0, 0);
 }
 
 function slottedWorld(groups: number, slots: InstanceSlots): SlottedGroup[] {
   return Array.from({ length: groups }, (_, g) => {
-    const group: SlottedGroup = { index: g, spec: { name: `g${g}` }, instances: [], changes: 0 };
+    const group: SlottedGroup = { index: g, spec: { name: `g${g}` }, instances: [], changes: 0, columns: slots };
     group.instances.push(slotted(slots, group, `g${g}`, ReplicaPhase.Running));
     return group;
   });
@@ -159,7 +155,7 @@ describe('Albatross roundBatch', () => {
           statesA[g] = da.state;
           statesB[g] = db.state;
         }
-        const records = sensorA.roundBatch!(a as never, statesA, 0, groups, now, steps, slots);
+        const records = sensorA.roundBatch!(a as never, statesA, 0, groups, now, steps);
         let recordsB = 0;
         for (let g = 0; g < groups; g++) {
           let n = 0;

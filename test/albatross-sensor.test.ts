@@ -19,8 +19,7 @@ function instance(phase: ReplicaPhase, cpuUs: number, reportedAt = 10_000_000, r
 /** `instance`'s numbers in a slot of the world's columns, and the world's instance reading them there. */
 function slotted(phase: ReplicaPhase, cpuUs: number, reportedAt = 10_000_000, reportedCpuUs = 3_250_000): Instance {
   const slots = new InstanceSlots(1, 1);
-  const s = slots.take(0, []);
-  slots.phase[s] = phase;
+  const s = slots.take(0, [], phase);
   slots.cpu[s] = cpuUs;
   slots.reportedAt[s] = reportedAt;
   slots.reportedCpu[s] = reportedCpuUs;

@@ -265,14 +265,9 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     if (h < 0) return 'no_capacity';
     pool.reserve(h, spec.vcpus, spec.memory_bytes, 1);
     // the counters settled before the new instance holds a slot (settle goes over the block)
-    settle(w, t, slots);
-    // its numbers in a slot of its workload's block (world/instance-slots.ts), set here: a slot may have been another's
-    const s = slots.take(w.index, w.instances);
-    slots.phase[s] = warm ? Phase.Running : Phase.Placing;
-    slots.cpu[s] = 0;
-    slots.roundCpu[s] = 0;
-    slots.reportedAt[s] = -1;
-    slots.reportedCpu[s] = 0;
+    settle(w, t);
+    // its numbers in a slot of its workload's block (world/instance-slots.ts)
+    const s = slots.take(w.index, w.instances, warm ? Phase.Running : Phase.Placing);
     const bootFails = !warm && world.boot.failure_probability > 0 && rngFail.next() < world.boot.failure_probability;
     const inst = new Instance(slots, s, nextId++, name, w.index, h, spec.vcpus, spec.memory_bytes, isPrimary, bootFails, t, warm ? t : -1);
     addInstance(w, inst);
@@ -285,7 +280,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
 
   /** Release an instance's host resources and forget it. */
   const bury = (w: Workload, inst: Instance, t: Micros): void => {
-    settle(w, t, slots);
+    settle(w, t);
     if (inst.orphaned) w.orphaned--;
     setPhase(w, inst, Phase.Gone, t);
     pool.reserve(inst.host, inst.vcpus, inst.memoryBytes, -1);
@@ -317,7 +312,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
       log(t, 'destroy_ignored', { group: w.spec.name, instance: name, reason: 'not running' });
       return false;
     }
-    settle(w, t, slots);
+    settle(w, t);
     setPhase(w, inst, Phase.Stopping, t);
     queue.push(t + world.stop_latency, EV_GONE, inst.id, PRIO_LIFECYCLE);
     metrics.count(w.index, 'clones_destroyed');
@@ -386,7 +381,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
   const timerStep = (w: Workload, t: Micros): void => {
     const i = w.index;
     const before = states[i]!;
-    settle(w, t, slots);
+    settle(w, t);
     const d = timerSensor!.decide(w, before, timerSensor!.observe(w, before, t), t);
     counts.engineCalls++;
     counts.records += w.instances.length; // the instances the sensor read
@@ -516,7 +511,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
           log(t, 'standby_ignored', { group, instance: a.instance, reason: 'not running' });
           break;
         }
-        settle(w, t, slots);
+        settle(w, t);
         setPhase(w, inst, Phase.Standby, t);
         standbys[i]!++;
         log(t, 'standby', { group, instance: a.instance, reason: a.reason });
@@ -530,7 +525,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         }
         // a stateful resume takes the engine's latency; otherwise the instance boots again
         const latency = a.latency ?? sampleLatency(world.boot.latency, rngWake);
-        settle(w, t, slots);
+        settle(w, t);
         setPhase(w, inst, Phase.Booting, t);
         queue.push(t + latency, EV_WOKEN, inst.id, PRIO_LIFECYCLE);
         wakes[i]!++;
@@ -619,7 +614,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
    */
   const batchRound = (from: number, to: number, t: Micros): void => {
     for (let wi = from; wi < to; wi++) settleRound(workloads[wi]!, t);
-    counts.records += batchSensor!.roundBatch!(workloads, states, from, to, t, steps, slots);
+    counts.records += batchSensor!.roundBatch!(workloads, states, from, to, t, steps);
     for (let wi = from; wi < to; wi++) {
       const w = workloads[wi]!;
       const d = steps[wi]!;
@@ -679,9 +674,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     if (noise === 0) {
       // no noise: each running instance gains the same CPU time (cpuAccrued: every instance of a
       // workload has its spec's vCPUs), added over the block's slots in place of the list's objects
-      if (share === 0) return;
-      const vcpus = vcpusOf[w.index]!;
-      settleBlock(slots, w.index, (share < vcpus ? share : vcpus) * dt);
+      if (share > 0) settleBlock(slots, w.index, vcpusOf[w.index]!, share, dt);
       return;
     }
     const list = w.instances;
@@ -826,7 +819,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
         const inst = live.get(arg);
         if (!inst || inst.phase !== Phase.Booting) break;
         const w = workloads[inst.workload]!;
-        settle(w, t, slots);
+        settle(w, t);
         setPhase(w, inst, Phase.Running, t);
         inst.roundCpuUs = inst.cpuUs;
         log(t, 'instance_running', { group: w.spec.name, instance: inst.name, woken: true });
@@ -844,7 +837,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
           bury(w, inst, t);
           gone(w, inst.name, 'boot_failed', t);
         } else {
-          settle(w, t, slots);
+          settle(w, t);
           setPhase(w, inst, Phase.Running, t);
           inst.roundCpuUs = inst.cpuUs;
           log(t, 'instance_running', { group: w.spec.name, instance: inst.name });
@@ -910,7 +903,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     }
   });
 
-  for (const w of workloads) settle(w, end, slots);
+  for (const w of workloads) settle(w, end);
   if (spawnBackoff) for (const w of workloads) flushFailures(w, end);
   for (const s of sources) s.close();
   // closed now, each result built when read (after the run, when the world's state is garbage)

@@ -19,8 +19,8 @@
  *
  * @example
  * const slots = new InstanceSlots(2, 4); // two workloads, room for 4 instances each
- * const s = slots.take(1, []); // 5: workload 1's first slot (slot 0 is the gone slot)
- * slots.phase[s] = ReplicaPhase.Running; slots.cpu[s] = 1e6;
+ * const s = slots.take(1, [], ReplicaPhase.Running); // 5: workload 1's first slot (slot 0 is the gone slot)
+ * slots.cpu[s] = 1e6;
  */
 import { ReplicaPhase } from './replicas/engine.js';
 
@@ -77,13 +77,25 @@ export class InstanceSlots {
   }
 
   /**
-   * A free slot in workload `g`'s block, for a new instance (its numbers are the caller's to set).
-   * `live` are the instances holding the block's slots: when the block is full it moves to the end
-   * of the columns with twice the room, and each of them gets its new slot.
+   * A free slot in workload `g`'s block for a new instance in `phase`, its numbers set as a new
+   * instance's (a slot may have been another's): counters 0, never read by a sensor (−1). `live`
+   * are the instances holding the block's slots: when the block is full it moves to the end of the
+   * columns with twice the room, and each of them gets its new slot.
    *
-   * @example slots.take(0, w.instances) // the first free slot of workload 0's block
+   * @example slots.take(0, w.instances, ReplicaPhase.Placing) // the first free slot of workload 0's block
    */
-  take(g: number, live: readonly SlotHolder[]): number {
+  take(g: number, live: readonly SlotHolder[], phase: ReplicaPhase): number {
+    const s = this.free(g, live);
+    this.phase[s] = phase;
+    this.cpu[s] = 0;
+    this.roundCpu[s] = 0;
+    this.reportedAt[s] = -1;
+    this.reportedCpu[s] = 0;
+    return s;
+  }
+
+  /** The first free slot of `g`'s block: one in it, else past its end, else after moving it (`take`). */
+  private free(g: number, live: readonly SlotHolder[]): number {
     const first = this.first[g]!;
     const end = this.end[g]!;
     for (let s = first; s < end; s++) if (this.phase[s] === FREE_SLOT) return s;

@@ -25,7 +25,7 @@ export const PHASE_NAMES = ['placing', 'booting', 'running', 'stopping', 'gone',
  * these accessors read and write them there, so code that holds the instance sees plain fields.
  * Once gone, it points to the gone slot: phase gone, counters 0.
  *
- * @example const inst = new Instance(slots, slots.take(0, w.instances), 1, 'web', 0, 0, 1, 64 * 2 ** 20, true, false, 0, 0); // warm at t = 0
+ * @example const inst = new Instance(slots, slots.take(0, w.instances, Phase.Running), 1, 'web', 0, 0, 1, 64 * 2 ** 20, true, false, 0, 0); // warm at t = 0
  */
 export class Instance {
   /** Where its numbers are in `slots` (moves when its workload's block moves). */
@@ -145,9 +145,11 @@ let doubleShapes: readonly [Instance, Workload] | null = null;
  * @example primeDoubleFields(); makeWorkload(0, spec, slots).demand // 0, held as a double from the start
  */
 export function primeDoubleFields(): void {
-  doubleShapes ??= [
-    new Instance(new InstanceSlots(0, 1), GONE_SLOT, 0, '', 0, 0, 1, 0, false, false, 0.5, 0.5),
-    { index: 0, spec: null as unknown as WorkloadSpec, instances: [], demand: 0.5, settledAt: 0.5, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests: null, rate: 0.5, changes: 0, columns: new InstanceSlots(0, 1) },
+  if (doubleShapes !== null) return;
+  const columns = new InstanceSlots(0, 1);
+  doubleShapes = [
+    new Instance(columns, GONE_SLOT, 0, '', 0, 0, 1, 0, false, false, 0.5, 0.5),
+    { index: 0, spec: null as unknown as WorkloadSpec, instances: [], demand: 0.5, settledAt: 0.5, running: 0, booting: 0, placing: 0, stopping: 0, standby: 0, orphaned: 0, requests: null, rate: 0.5, changes: 0, columns },
   ];
 }
 
@@ -179,24 +181,23 @@ export function demandedInstances(demand: number, u: number, vcpus: number): num
 
 /**
  * Advance the CPU counters of `w`'s running instances from `settledAt` to `t` at the current
- * split, over its block of slots in `slots` (each gains `cpuAccrued`, the same for all: they have
- * the workload's vCPUs).
+ * split, over its block of slots in the world's columns (`settleBlock`).
  */
-export function settle(w: Workload, t: Micros, slots: InstanceSlots): void {
+export function settle(w: Workload, t: Micros): void {
   const dt = settleSpan(w, t);
   const share = runningShare(w, dt);
-  if (share === 0) return;
-  const vcpus = w.spec.vcpus;
-  settleBlock(slots, w.index, (share < vcpus ? share : vcpus) * dt);
+  if (share > 0) settleBlock(w.columns, w.index, w.spec.vcpus, share, dt);
 }
 
 /**
- * Add `used` µs of CPU time to each running instance in workload `g`'s block of `slots` (what
- * `cpuAccrued` gives each of them over the span being settled).
+ * Advance the counter of each running instance in workload `g`'s block of `slots` over a span
+ * of `dt` µs at `share` cores each: `cpuAccrued`, min(share, vCPUs) × dt, the same for all (every
+ * instance of a workload has its `vcpus`).
  *
- * @example settleBlock(slots, 0, 5e6) // every running instance of workload 0: +5 s of CPU
+ * @example settleBlock(slots, 0, 1, 0.5, 10e6) // every running instance of workload 0: +5 s of CPU
  */
-export function settleBlock(slots: InstanceSlots, g: number, used: number): void {
+export function settleBlock(slots: InstanceSlots, g: number, vcpus: number, share: number, dt: Micros): void {
+  const used = (share < vcpus ? share : vcpus) * dt;
   const phase = slots.phase;
   const cpu = slots.cpu;
   const last = slots.end[g]!;

@@ -18,7 +18,7 @@
  */
 import type { Micros } from '../../kernel/time.js';
 import type { Scenario, WorkloadSpec } from '../../scenario/types.js';
-import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaInstanceColumns, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
+import type { EngineReading, ReplicaCommand, ReplicaEngine, ReplicaGroupView, ReplicaPlugin, ReplicaStep, SpawnResult } from '../../world/replicas/engine.js';
 import { KEEP_STATE, ReplicaPhase } from '../../world/replicas/engine.js';
 import { albatrossDescriptor } from './descriptor.js';
 import { steadyDecision, steadyRound } from './steady.js';
@@ -160,8 +160,11 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
    * The round of groups `from` … `to − 1`: each one's instances sampled, then decided (see
    * `RoundSensor.roundBatch`); a group steady since its last round by the loads alone.
    */
-  const roundBatch = (groups: readonly ReplicaGroupView[], states: readonly GroupState[], from: number, to: number, now: Micros, steps: (ReplicaStep<GroupState> | typeof KEEP_STATE | null)[], columns: ReplicaInstanceColumns): number => {
+  const roundBatch = (groups: readonly ReplicaGroupView[], states: readonly GroupState[], from: number, to: number, now: Micros, steps: (ReplicaStep<GroupState> | typeof KEEP_STATE | null)[]): number => {
     let total = 0;
+    if (from >= to) return total;
+    // the world's instance columns, one set for all its groups, taken once for the batch
+    const columns = groups[from]!.columns;
     for (let g = from; g < to; g++) {
       const group = groups[g]!;
       const state = states[g]!;

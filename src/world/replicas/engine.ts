@@ -90,8 +90,8 @@ export interface ReplicaInstanceView {
 }
 
 /**
- * The world's instances in columns, for a batch sensor that reads every group in a round
- * (`RoundSensor.roundBatch`): the numbers of the instance in slot `s` — the same ones its
+ * The world's instances in columns (`ReplicaGroupView.columns`), for a sensor that reads many
+ * instances in a hot loop (Albatross's `RoundSensor.roundBatch`, Unikraft Cloud's decisions): the numbers of the instance in slot `s` — the same ones its
  * `ReplicaInstanceView` shows (the view reads them here). Workload g's live instances hold the
  * slots `first[g]` … `end[g] − 1`, in no particular order, among free slots (a phase that is no
  * `ReplicaPhase`). Read only, except the sensor's two scratch columns. The columns are replaced
@@ -133,9 +133,9 @@ export interface ReplicaGroupView {
   /** Request-driven workloads: requests per second arriving now (the load series); 0 otherwise. */
   readonly rate: number;
   /**
-   * The world's instance columns (`ReplicaInstanceColumns`): for a sensor in a hot loop, each
-   * instance's numbers at its `slot`, read from the columns taken once a call, not through the
-   * instance's fields one by one.
+   * The world's instance columns (`ReplicaInstanceColumns`), one object for all its groups: for a
+   * sensor in a hot loop, each instance's numbers at its `slot`, read from the columns taken once
+   * a call, not through the instance's fields one by one.
    */
   readonly columns: ReplicaInstanceColumns;
   /**
@@ -262,12 +262,13 @@ export interface RoundSensor<S> {
    * nothing). It calls the two itself for the groups whose reading it needs (time-series rows,
    * charts), since the records are gone after the batch. One call per round lets the engine's
    * per-group step compile as one unit: its sampling and its fast path inlined into the loop.
-   * `columns` hold the same instances' numbers side by side (`ReplicaInstanceColumns`), for a
-   * sensor that need not build records or read the instance objects. Returns the records taken.
+   * Each group's `columns` hold its instances' numbers side by side (`ReplicaInstanceColumns`),
+   * for a sensor that need not build records or read the instance objects. Returns the records
+   * taken.
    *
-   * @example sensor.roundBatch(groups, states, 0, groups.length, now, steps, columns) // 1230 records; steps[i] as decide would answer
+   * @example sensor.roundBatch(groups, states, 0, groups.length, now, steps) // 1230 records; steps[i] as decide would answer
    */
-  roundBatch?(groups: readonly ReplicaGroupView[], states: readonly S[], from: number, to: number, now: Micros, steps: (ReplicaStep<S> | typeof KEEP_STATE | null)[], columns: ReplicaInstanceColumns): number;
+  roundBatch?(groups: readonly ReplicaGroupView[], states: readonly S[], from: number, to: number, now: Micros, steps: (ReplicaStep<S> | typeof KEEP_STATE | null)[]): number;
   /**
    * Optional: how many groups the world hands `roundBatch` at once (default 64, so that a chunk's
    * groups are still in cache for the world's next pass). An engine that pays per call (an
