@@ -67,8 +67,12 @@ function slottedWorld(groups: number, slots: InstanceSlots): SlottedGroup[] {
 }
 
 describe('Albatross roundBatch', () => {
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-    it(`decides as sample + decide on random rounds (seed ${seed})`, () => {
+  // `steady`: loads mostly between the thresholds; `hot`: mostly above the up threshold, so that
+  // groups scale up and then sit in their cooldown with the counters at 0 while still high, the
+  // round the batch tells from its mirrored cooldown stamp without reading the state
+  const cases = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => ({ seed, loads: 'steady' as const })).concat([1, 2, 3, 4].map((seed) => ({ seed, loads: 'hot' as const })));
+  for (const { seed, loads } of cases) {
+    it(`decides as sample + decide on random rounds (${loads} loads, seed ${seed})`, () => {
       const groups = 6;
       const scenario = loadScenario('scenarios/bench-pb1.yaml', { sets: [`workloads.0.count=${groups}`, 'duration=1h'] });
       const batched = albatrossEngine.bind(scenario);
@@ -81,10 +85,11 @@ describe('Albatross roundBatch', () => {
       const sensorA = batched.sensor as RoundSensor<GroupState>;
       const sensorB = single.sensor as RoundSensor<GroupState>;
       const steps: (ReplicaStep<GroupState> | typeof KEEP_STATE | null)[] = new Array(groups).fill(null);
-      const rng = seedrandom(`round-batch-${seed}`);
+      const rng = seedrandom(loads === 'steady' ? `round-batch-${seed}` : `round-batch-${loads}-${seed}`);
       let nextClone = 1;
       let steadyHits = 0;
       let callbackChanges = 0;
+      let coolingKeeps = 0;
       for (let r = 0; r < 400; r++) {
         const now = r * 10_000_000;
         // the world between rounds, the same on both sides
@@ -120,7 +125,7 @@ describe('Albatross roundBatch', () => {
           // CPU over the interval: mostly around a level, now and then high or idle
           for (let k = 0; k < ia.length; k++) {
             if (ia[k]!.phase !== ReplicaPhase.Running) continue;
-            const level = rng() < 0.1 ? rng() : 0.55 + 0.1 * rng();
+            const level = rng() < 0.1 ? rng() : loads === 'steady' ? 0.55 + 0.1 * rng() : 0.92 + 0.08 * rng();
             const used = level * 10_000_000;
             ia[k]!.cpuUs += used;
             ib[k]!.cpuUs += used;
@@ -165,6 +170,8 @@ describe('Albatross roundBatch', () => {
           const s = steps[g]!;
           if (s === KEEP_STATE) {
             steadyHits++;
+            const before = statesB[g]!;
+            if (before.highTicks === 0 && before.lowTicks === 0 && before.lastScaleAction !== null && now - before.lastScaleAction < 600_000_000) coolingKeeps++;
             expect(d).not.toBeNull();
             expect(d!.state).toBe(statesB[g]);
             expect(d!.actions).toEqual([]);
@@ -191,6 +198,63 @@ describe('Albatross roundBatch', () => {
       expect(steadyHits).toBeGreaterThan(30);
       // and the callbacks did change states between rounds
       expect(callbackChanges).toBeGreaterThan(10);
+      // hot loads: quiet groups in their cooldown were kept (bench-pb1's cooldown_period, 600 s)
+      if (loads === 'hot') expect(coolingKeeps).toBeGreaterThan(30);
+    });
+  }
+});
+
+describe('Albatross roundBatch at the end of a cooldown', () => {
+  // One group whose lone instance runs at 95 % every round and nothing else happens: the core
+  // counts 3 high rounds, asks for a clone (the stamp; the clone never comes here), sits out the
+  // cooldown with its counters at 0, and counts again from the first round at or past the stamp
+  // + cooldown_period (mollymawk `evaluate_scaling`: `now - last_scale_action < cooldown_period`
+  // is cooling). The batch tells the cooling rounds from its mirrored stamp; it must stop doing
+  // so on exactly that round, for any cooldown, including one that is not a whole number of rounds.
+  for (const cooldown of ['0s', '10s', '600s', '605s', '30m']) {
+    it(`decides as sample + decide round for round (cooldown_period ${cooldown})`, () => {
+      const scenario = loadScenario('scenarios/bench-pb1.yaml', { sets: ['workloads.0.count=1', 'duration=1h', `engine.config.cooldown_period=${cooldown}`] });
+      const batched = albatrossEngine.bind(scenario);
+      const single = albatrossEngine.bind(scenario);
+      const slots = new InstanceSlots(1, 2);
+      const a = slottedWorld(1, slots);
+      const b = world(1);
+      const statesA: GroupState[] = [batched.initialState(a[0] as never)];
+      let stateB: GroupState = single.initialState(b[0] as never);
+      const sensorA = batched.sensor as RoundSensor<GroupState>;
+      const sensorB = single.sensor as RoundSensor<GroupState>;
+      const steps: (ReplicaStep<GroupState> | typeof KEEP_STATE | null)[] = [null];
+      const spawnRounds: number[] = [];
+      for (let r = 0; r < 600; r++) {
+        const now = r * 10_000_000;
+        a[0]!.instances[0]!.cpuUs += 9_500_000;
+        b[0]!.instances[0]!.cpuUs += 9_500_000;
+        sensorA.roundBatch!(a as never, statesA, 0, 1, now, steps);
+        let n = 0;
+        for (const inst of b[0]!.instances) if (sensorB.sample(inst as never, n, now)) n++;
+        const d = sensorB.decide(b[0] as never, stateB, n, now)!;
+        const s = steps[0]!;
+        if (s === KEEP_STATE) {
+          expect(d.state).toBe(stateB);
+          expect(d.actions).toEqual([]);
+          continue;
+        }
+        expect(s).not.toBeNull();
+        expect(facts(s.state)).toEqual(facts(d.state));
+        expect(s.actions).toEqual(d.actions);
+        if (d.actions.length > 0) spawnRounds.push(r);
+        statesA[0] = s.state;
+        stateB = d.state;
+      }
+      // worked by hand: the first record only starts the counters (round 0); rounds 1–3 are high,
+      // so the clone is asked for at round 3 (t = 30 s, the stamp). Rounds with t − 30 s < the
+      // cooldown count nothing; the first round past it, 3 + ⌈cooldown / 10 s⌉, counts 1, and two
+      // rounds later the third tick asks again: every ⌈cooldown / 10 s⌉ + 2 rounds, and never
+      // sooner than every 3 (0 s and 10 s: the round after the stamp already counts). 600 s:
+      // cooling through round 62 (t = 620 s), asks at 65; 605 s: through round 63, asks at 66.
+      const seconds = { '0s': 0, '10s': 10, '600s': 600, '605s': 605, '30m': 1800 }[cooldown]!;
+      const every = Math.max(3, Math.ceil(seconds / 10) + 2);
+      expect(spawnRounds.slice(0, 4)).toEqual([3, 3 + every, 3 + 2 * every, 3 + 3 * every]);
     });
   }
 });

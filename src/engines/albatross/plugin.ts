@@ -119,6 +119,13 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
   const steadyChanges = new Float64Array(scenario.workloads.length);
   /** 1: that state had both tick counters at 0. */
   const steadyQuiet = new Uint8Array(scenario.workloads.length);
+  /**
+   * That state's `lastScaleAction` (−∞ for none), so that the batch can tell a quiet group in its
+   * cooldown without reading the state: its counters stay at 0 whatever its load (`groupStatus`
+   * counts ticks only outside the cooldown), so nothing changes.
+   */
+  const steadyLastAction = new Float64Array(scenario.workloads.length);
+  const cooldown = config.cooldown_period;
   /** `d` as `group`'s next state after `state`: a state other than `state` lowers its steady flag. */
   const settled = (group: ReplicaGroupView, state: GroupState, d: Decision): ReplicaStep<GroupState> => {
     if (d.state !== state) steady[group.index] = 0;
@@ -134,6 +141,7 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
     if (d.actions.length === 0 && next.members === state.members && next.managed) {
       steady[g] = 1;
       steadyQuiet[g] = next.highTicks === 0 && next.lowTicks === 0 ? 1 : 0;
+      steadyLastAction[g] = next.lastScaleAction ?? -Infinity;
     } else steady[g] = 0;
   };
 
@@ -184,8 +192,10 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
         total += n;
         // the core's Math.trunc(sum / n); a lone instance's load is the average as it is (no division)
         const average = n === 1 ? sum : Math.trunc(sum / n);
-        // steadyDecision's usual answer, told without reading the state (another cache miss a group)
-        if (steadyQuiet[g] === 1 && !isHigh(ctx, average) && !isLow(ctx, average, n - 1)) {
+        // steadyDecision's usual answers, told without reading the state (another cache miss a
+        // group): counters at 0 and the load between the thresholds, or counters at 0 in the
+        // cooldown (inCooldown's test on the mirrored stamp; −∞ is never in it)
+        if (steadyQuiet[g] === 1 && (now - steadyLastAction[g]! < cooldown || (!isHigh(ctx, average) && !isLow(ctx, average, n - 1)))) {
           steps[g] = KEEP_STATE;
           continue;
         }
