@@ -387,38 +387,34 @@ describe('WorkloadMetricsBank', () => {
     }
   });
 
-  for (const how of ['all at once', 'a workload at a time'] as const) {
-    it(`gives each workload what a WorkloadMetrics of its own gives, when advanced ${how}`, () => {
-      const opts = { start: 0, utilisationTarget: 0.8, flipFlopWindow: 60 * S, elasticityGrid: 10 * S };
-      const bank = new WorkloadMetricsBank(3, opts);
-      const alone = [0, 1, 2].map(() => new WorkloadMetrics(opts));
-      // three workloads, values changing every 10 s round (demand in a saw-tooth of different
-      // phases, instances stepping), plus an extra change at an odd time for workload 1
-      const at = (i: number, k: number) => {
-        const d = ((k + 3 * i) % 7) / 2;
-        const n = 1 + ((k + i) % 3);
-        return [d, n, Math.ceil(d / 0.8), n, n, 2 * n, n / 4] as const;
-      };
-      for (let k = 0; k < 40; k++) {
-        const t = k * 10 * S;
-        if (how === 'all at once') bank.advanceAll(t);
-        for (let i = 0; i < 3; i++) {
-          // as the stats round does it a chunk at a time (advanceSpan), here chunks of one
-          if (how !== 'all at once') bank.advanceSpan(i, i + 1, t);
-          bank.set(i, ...at(i, k));
-          alone[i]!.update(t, ...at(i, k));
-        }
-        if (k % 5 === 2) {
-          bank.update(1, t + 3 * S, 0.25, 1, 1, 1, 1, 2, 0.25);
-          alone[1]!.update(t + 3 * S, 0.25, 1, 1, 1, 1, 2, 0.25);
-          bank.scaling(1, t + 3 * S, k % 10 === 2 ? 1 : -1);
-          alone[1]!.scaling(t + 3 * S, k % 10 === 2 ? 1 : -1);
-          bank.count(1, 'clones_spawned');
-          alone[1]!.count('clones_spawned');
-        }
+  it('gives each workload what a WorkloadMetrics of its own gives, when advanced all at once', () => {
+    const opts = { start: 0, utilisationTarget: 0.8, flipFlopWindow: 60 * S, elasticityGrid: 10 * S };
+    const bank = new WorkloadMetricsBank(3, opts);
+    const alone = [0, 1, 2].map(() => new WorkloadMetrics(opts));
+    // three workloads, values changing every 10 s round (demand in a saw-tooth of different
+    // phases, instances stepping), plus an extra change at an odd time for workload 1
+    const at = (i: number, k: number) => {
+      const d = ((k + 3 * i) % 7) / 2;
+      const n = 1 + ((k + i) % 3);
+      return [d, n, Math.ceil(d / 0.8), n, n, 2 * n, n / 4] as const;
+    };
+    for (let k = 0; k < 40; k++) {
+      const t = k * 10 * S;
+      bank.advanceAll(t);
+      for (let i = 0; i < 3; i++) {
+        bank.set(i, ...at(i, k));
+        alone[i]!.update(t, ...at(i, k));
       }
-      for (let i = 0; i < 3; i++) expect(bank.finish(i, 400 * S)).toEqual(alone[i]!.finish(400 * S));
-      expect(bank.finish(1, 400 * S).flip_flops).toBe(7); // up/down alternating every 50 s: 8 actions, 7 reversals ≤ 60 s apart
-    });
-  }
+      if (k % 5 === 2) {
+        bank.update(1, t + 3 * S, 0.25, 1, 1, 1, 1, 2, 0.25);
+        alone[1]!.update(t + 3 * S, 0.25, 1, 1, 1, 1, 2, 0.25);
+        bank.scaling(1, t + 3 * S, k % 10 === 2 ? 1 : -1);
+        alone[1]!.scaling(t + 3 * S, k % 10 === 2 ? 1 : -1);
+        bank.count(1, 'clones_spawned');
+        alone[1]!.count('clones_spawned');
+      }
+    }
+    for (let i = 0; i < 3; i++) expect(bank.finish(i, 400 * S)).toEqual(alone[i]!.finish(400 * S));
+    expect(bank.finish(1, 400 * S).flip_flops).toBe(7); // up/down alternating every 50 s: 8 actions, 7 reversals ≤ 60 s apart
+  });
 });

@@ -159,7 +159,7 @@ const STRIDE = 32;
 /**
  * Streaming accumulators for `size` workloads at once, in one typed array: workload i owns
  * `STRIDE` consecutive numbers from i × STRIDE. The stats round advances every workload in one
- * sequential pass (`advanceAll`, or a chunk at a time: `advanceSpan`) and then stores each one's new values (`set`); a thousand
+ * sequential pass (`advanceAll`) and then stores each one's new values (`set`); a thousand
  * separate objects, each with a dozen boxed numbers, would be a cache miss apiece.
  *
  * @example
@@ -318,18 +318,6 @@ export class WorkloadMetricsBank {
   /** `advance(i, t)` for every workload, in one pass over the arrays. */
   advanceAll(t: Micros): void {
     this.advanceRange(0, this.size, t);
-  }
-
-  /**
-   * `advance(i, t)` for workloads `from` … `to − 1`, in one pass: the stats round advances a
-   * chunk of workloads just before it stores their new values (`set`), so that at 100,000
-   * workloads the numbers are still in cache for the store (advancing all of them first streamed
-   * the whole array, 25 MB there, twice a round).
-   *
-   * @example bank.advanceSpan(0, 64, t); for (let i = 0; i < 64; i++) bank.set(i, …) // the chunk's new values from t on
-   */
-  advanceSpan(from: number, to: number, t: Micros): void {
-    this.advanceRange(from, to, t);
   }
 
   /**

@@ -574,18 +574,13 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
    */
   const round = (t: Micros): void => {
     counts.rounds++;
+    // every workload's metrics to now in one pass; each stores its new values below
+    metrics.advanceAll(t);
     sampleAll(sources, t, demand);
     const sampleTs = sinks.timeseries !== undefined && t % tsStep === 0;
     const all = workloads.length;
     const oneByOne = batchSensor === null || sampleTs ? all : chartGroups;
-    // each workload's metrics go to now just before it stores its new values: a chunk of them at
-    // once (`advanceSpan`), so that they are still in cache for the store; a workload's metrics
-    // are its own, so the order across workloads changes nothing
-    for (let from = 0; from < oneByOne; from += batchChunk) {
-      const to = Math.min(oneByOne, from + batchChunk);
-      metrics.advanceSpan(from, to, t);
-      for (let wi = from; wi < to; wi++) groupRound(workloads[wi]!, t, sampleTs);
-    }
+    for (let wi = 0; wi < oneByOne; wi++) groupRound(workloads[wi]!, t, sampleTs);
     // in chunks, so that a chunk's workloads and instances are still in cache for the next pass
     for (let from = oneByOne; from < all; from += batchChunk) batchRound(from, Math.min(all, from + batchChunk), t);
   };
@@ -618,7 +613,6 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
    * its values stored, in group order (no readings: those groups go one by one).
    */
   const batchRound = (from: number, to: number, t: Micros): void => {
-    metrics.advanceSpan(from, to, t);
     for (let wi = from; wi < to; wi++) settleRound(workloads[wi]!, t);
     counts.records += batchSensor!.roundBatch!(workloads, states, from, to, t, steps);
     for (let wi = from; wi < to; wi++) {
