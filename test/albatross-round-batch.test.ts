@@ -208,7 +208,7 @@ describe('Albatross roundBatch at the end of a cooldown', () => {
   // One group whose lone instance runs at 95 % every round and nothing else happens: the core
   // counts 3 high rounds, asks for a clone (the stamp; the clone never comes here), sits out the
   // cooldown with its counters at 0, and counts again from the first round at or past the stamp
-  // + cooldown_period (mollymawk `evaluate_scaling`: `now - last_scale_action < cooldown_period`
+  // + cooldown_period (mollymawk autoscaler.ml `in_cooldown`, read by `evaluate_scaling`: `now - last_scale_action < cooldown_period`
   // is cooling). The batch tells the cooling rounds from its mirrored stamp; it must stop doing
   // so on exactly that round, for any cooldown, including one that is not a whole number of rounds.
   for (const cooldown of ['0s', '10s', '600s', '605s', '30m']) {
