@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FREE_SLOT, GONE_SLOT, InstanceSlots } from '../src/world/instance-slots.js';
 import { ReplicaPhase } from '../src/world/replicas/engine.js';
-import { Instance, settleBlock } from '../src/world/unikernels.js';
+import { cpuAccrued, Instance, settleBlock } from '../src/world/unikernels.js';
 
 /** A holder in `s` with phase running and recognisable numbers. */
 function hold(slots: InstanceSlots, s: number, tag: number): { slot: number } {
@@ -90,6 +90,15 @@ describe("the world's instances", () => {
     slots.release(0, inst.slot);
     inst.slot = GONE_SLOT;
     expect([inst.phase, inst.cpuUs, inst.reportedAt]).toEqual([ReplicaPhase.Gone, 0, 0]);
+  });
+});
+
+describe('cpuAccrued', () => {
+  it('is min(share, vCPUs) × dt', () => {
+    expect(cpuAccrued(1, 0.5, 10_000_000)).toBe(5_000_000); // under the vCPUs: the share
+    expect(cpuAccrued(1, 1.5, 10_000_000)).toBe(10_000_000); // over: capped at 1 vCPU
+    expect(cpuAccrued(2, 3, 10_000_000)).toBe(20_000_000);
+    expect(cpuAccrued(4, 0, 10_000_000)).toBe(0);
   });
 });
 

@@ -659,7 +659,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     for (let i = 0; i < list.length; i++) {
       const inst = list[i]!;
       if (inst.phase === Phase.Running) {
-        if (share > 0) inst.cpuUs += cpuAccrued(inst, share, dt);
+        if (share > 0) inst.cpuUs += cpuAccrued(inst.vcpus, share, dt);
         if (noise > 0) applyNoise(inst);
       }
       if (sensor.sample(inst, n, t)) n++;
@@ -681,7 +681,7 @@ export function simulateReplicas<S, O>(scenario: Scenario, plugin: ReplicaPlugin
     for (let i = 0; i < list.length; i++) {
       const inst = list[i]!;
       if (inst.phase === Phase.Running) {
-        if (share > 0) inst.cpuUs += cpuAccrued(inst, share, dt);
+        if (share > 0) inst.cpuUs += cpuAccrued(inst.vcpus, share, dt);
         if (noise > 0) applyNoise(inst);
       }
     }

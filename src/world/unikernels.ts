@@ -197,7 +197,7 @@ export function settle(w: Workload, t: Micros): void {
  * @example settleBlock(slots, 0, 1, 0.5, 10e6) // every running instance of workload 0: +5 s of CPU
  */
 export function settleBlock(slots: InstanceSlots, g: number, vcpus: number, share: number, dt: Micros): void {
-  const used = (share < vcpus ? share : vcpus) * dt;
+  const used = cpuAccrued(vcpus, share, dt);
   const phase = slots.phase;
   const cpu = slots.cpu;
   const last = slots.end[g]!;
@@ -227,12 +227,13 @@ export function runningShare(w: Workload, dt: Micros): number {
 }
 
 /**
- * CPU µs a running instance accrues over `dt` offered `share` cores: min(share, vCPUs) × dt.
+ * CPU µs a running instance of `vcpus` vCPUs accrues over `dt` offered `share` cores:
+ * min(share, vCPUs) × dt.
  *
- * @example cpuAccrued({ vcpus: 1 } as Instance, 1.5, 10e6) // 10e6
+ * @example cpuAccrued(1, 1.5, 10e6) // 10e6
  */
-export function cpuAccrued(inst: Instance, share: number, dt: Micros): number {
-  return (share < inst.vcpus ? share : inst.vcpus) * dt;
+export function cpuAccrued(vcpus: number, share: number, dt: Micros): number {
+  return (share < vcpus ? share : vcpus) * dt;
 }
 
 /** Insert an instance keeping the list sorted by name. */
