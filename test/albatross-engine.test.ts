@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { config, preset, S } from './albatross-fixture.js';
 import {
   cloneIdOf,
+  coolingSince,
   evaluatedAverage,
   initialGroup,
   memberOf,
@@ -291,5 +292,17 @@ describe('primary death', () => {
     const back = onStats(ctx('faithful'), forgotten, [rec('web', 0), rec('web-clone-1', 0)], 2, 920 * S);
     expect(back.state.managed).toBe(true);
     expect(back.state.members.map((m) => m.name)).toEqual(['web', 'web-clone-1']);
+  });
+});
+
+describe('coolingSince (mollymawk autoscaler.ml in_cooldown: now − last_scale_action < cooldown_period)', () => {
+  it('is strict at the end of the period, and the epoch (−∞) is never cooling', () => {
+    // stamp at 30 s, 600 s cooldown: still cooling at 620 s and at 629.999999 s, no longer at 630 s
+    expect(coolingSince(30 * S, 620 * S, 600 * S)).toBe(true);
+    expect(coolingSince(30 * S, 630 * S - 1, 600 * S)).toBe(true);
+    expect(coolingSince(30 * S, 630 * S, 600 * S)).toBe(false);
+    // a 0 s cooldown never cools, not even at the stamp itself
+    expect(coolingSince(30 * S, 30 * S, 0)).toBe(false);
+    expect(coolingSince(-Infinity, 0, 600 * S)).toBe(false);
   });
 });

@@ -248,7 +248,17 @@ export { cloneIdOf };
 
 /** Is the group in cooldown at `now` (`in_cooldown`)? The epoch (null) never is. */
 export function inCooldown(ctx: GroupContext, state: GroupState, now: Micros): boolean {
-  return state.lastScaleAction !== null && now - state.lastScaleAction < ctx.config.cooldown_period;
+  return state.lastScaleAction !== null && coolingSince(state.lastScaleAction, now, ctx.config.cooldown_period);
+}
+
+/**
+ * `in_cooldown`'s test on a stamp: is `now` less than `period` after the scaling action stamped
+ * at `stamp`? (The batch round asks it of a stamp it mirrors; −∞ is never in a cooldown.)
+ *
+ * @example coolingSince(30e6, 620e6, 600e6) // true; at 630e6: false
+ */
+export function coolingSince(stamp: Micros, now: Micros, period: Micros): boolean {
+  return now - stamp < period;
 }
 
 export function decision(state: GroupState, actions: readonly AlbatrossAction[]): Decision {

@@ -24,6 +24,7 @@ import { albatrossDescriptor } from './descriptor.js';
 import { steadyDecision, steadyRound } from './steady.js';
 import { makeStatsSampler, readLoad } from './sensor.js';
 import {
+  coolingSince,
   coreOnStats,
   evaluatedAverage,
   inCooldown,
@@ -195,7 +196,7 @@ function bind(scenario: Scenario): ReplicaPlugin<GroupState> {
         // steadyDecision's usual answers, told without reading the state (another cache miss a
         // group): counters at 0 and the load between the thresholds, or counters at 0 in the
         // cooldown (inCooldown's test on the mirrored stamp; −∞ is never in it)
-        if (steadyQuiet[g] === 1 && (now - steadyLastAction[g]! < cooldown || (!isHigh(ctx, average) && !isLow(ctx, average, n - 1)))) {
+        if (steadyQuiet[g] === 1 && (coolingSince(steadyLastAction[g]!, now, cooldown) || (!isHigh(ctx, average) && !isLow(ctx, average, n - 1)))) {
           steps[g] = KEEP_STATE;
           continue;
         }
