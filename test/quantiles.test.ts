@@ -112,6 +112,15 @@ describe('histogram after the limit', () => {
     // 60 distinct values → at most 60 buckets in use; arrays of 8 → 16 → 32 → 64 slots
     expect(s.heldBytes).toBeLessThanOrEqual(8 * 64);
   });
+
+  it('starts with room for 8 values (64 bytes) and doubles while exact: 9 values hold 128 bytes, all kept', () => {
+    const s = new QuantileSketch();
+    expect(s.heldBytes).toBe(64);
+    for (let v = 1; v <= 9; v++) s.add(v);
+    expect(s.heldBytes).toBe(128);
+    // exact R-7 on 1 … 9: p50 = 5, p95 = 1 + 0.95 · 8 = 8.6
+    expect(s.stats()).toEqual({ mean: 5, p50: 5, p95: 8.6, max: 9 });
+  });
 });
 
 /** Exact R-7 percentiles of `values` (simple-statistics, the reference). */

@@ -119,7 +119,7 @@ export class QuantileSketch {
   })();
 
   constructor(readonly exactLimit: number = WORKLOAD_EXACT_LIMIT) {
-    this.values = new Float64Array(Math.max(0, Math.min(exactLimit, 16)));
+    this.values = new Float64Array(Math.max(0, Math.min(exactLimit, 8)));
   }
 
   /** How many values were added. */
@@ -132,7 +132,7 @@ export class QuantileSketch {
    * 8 × `exactLimit`, then by 8 bytes a bucket in use — at most 128 per power of two between
    * min and max (twice that with the room left for growth).
    *
-   * @example new QuantileSketch().heldBytes // 128 (room for 16 values)
+   * @example new QuantileSketch().heldBytes // 64 (room for 8 values, few enough for V8 to keep them inside the heap)
    */
   get heldBytes(): number {
     return this.counts === null ? this.values!.byteLength : this.counts.byteLength + this.keys!.byteLength;
