@@ -241,7 +241,9 @@ export function addInstance(w: Workload, inst: Instance): void {
   const list = w.instances;
   let i = list.length;
   while (i > 0 && list[i - 1]!.name > inst.name) i--;
-  list.splice(i, 0, inst);
+  // a new list of exactly the new length: a list grown in place keeps room for 16 more (≈ 130
+  // bytes a workload: 13 MB of set-up heap at 100,000 groups, copied by every young collection)
+  w.instances = list.toSpliced(i, 0, inst);
   countPhase(w, inst.phase, 1);
   w.changes++;
 }
