@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { FREE_SLOT, GONE_SLOT, InstanceSlots } from '../src/world/instance-slots.js';
 import { ReplicaPhase } from '../src/world/replicas/engine.js';
-import { cpuAccrued, Instance, settleBlock } from '../src/world/unikernels.js';
+import { addInstance, cpuAccrued, Instance, makeWorkload, removeInstance, settleBlock } from '../src/world/unikernels.js';
+import type { WorkloadSpec } from '../src/scenario/types.js';
 
 /** A holder in `s` with phase running and recognisable numbers. */
 function hold(slots: InstanceSlots, s: number, tag: number): { slot: number } {
@@ -121,5 +122,24 @@ describe('settleBlock', () => {
     // min(share, vCPUs): 3 cores offered to a 2-vCPU instance over 10 s = 20,000,000 µs
     settleBlock(slots, 1, 2, 3, 10_000_000);
     expect(slots.cpu[other]).toBe(20_000_000);
+  });
+});
+
+describe('addInstance / removeInstance', () => {
+  it("keep a workload's instances sorted by name (albatross-stats' order), a new list on each add, and count the change", () => {
+    const slots = new InstanceSlots(1, 4);
+    const w = makeWorkload(0, { name: 'web', vcpus: 1, memory_bytes: 64 * 2 ** 20 } as unknown as WorkloadSpec, slots);
+    const make = (id: number, name: string) => new Instance(slots, slots.take(0, w.instances, ReplicaPhase.Running), id, name, 0, 0, 1, 64 * 2 ** 20, name === 'web', false, 0, 0);
+    const primary = make(1, 'web');
+    addInstance(w, primary);
+    const before = w.instances;
+    addInstance(w, make(2, 'web-clone-2'));
+    addInstance(w, make(3, 'web-clone-1'));
+    expect(w.instances.map((i) => i.name)).toEqual(['web', 'web-clone-1', 'web-clone-2']);
+    expect(before).toEqual([primary]); // the list the first add made is left as it was
+    expect([w.running, w.changes]).toEqual([3, 3]);
+    removeInstance(w, w.instances[1]!);
+    expect(w.instances.map((i) => i.name)).toEqual(['web', 'web-clone-2']);
+    expect(w.changes).toBe(4);
   });
 });
