@@ -22,6 +22,8 @@ export const CASE_HELP: Readonly<Record<string, string>> = {
   'pb1-2d': 'PB1 over two simulated days: memory stays flat as duration doubles',
   'pb1-10k-groups': 'PB1 with 10,000 groups on 640 hosts for 6 h: cost per stats record vs PB1 (target ≤ 1.3×)',
   'pb1-100k-groups': 'PB1 with 100,000 groups on 6,400 hosts for 30 min; run once',
+  'pb1-10k-like': "PB1's 1,000 groups run 10 times for 6 h in one process: pb1-10k-groups' work in runs of PB1's size, like for like",
+  'pb1-100k-like': "PB1's 1,000 groups run 100 times for 30 min in one process: pb1-100k-groups' work in runs of PB1's size; run once",
   'pb1-memory-1d': 'PB1 over 1 simulated day, whole CLI process under --max-old-space-size=32; run once',
   'pb1-memory-30d': 'PB1 over 30 simulated days, likewise: peak-RSS ratio 30 d / 1 d (target ≤ 1.1); run once',
   'default-1000': 'the bundled default scenario scaled to 1,000 groups for a day',

@@ -199,6 +199,33 @@ export function pb1Scaled(groups: number, duration: string): string[] {
   return [`workloads.0.count=${groups}`, `world.hosts.0.count=${(64 * groups) / 1000}`, `duration=${duration}`];
 }
 
+/**
+ * The like-for-like reference of a case scaled in groups: PB1's 1,000 groups run `runs` times in
+ * this one process (seeds 1 … `runs`, each scenario loaded before the clock starts), over
+ * `duration` — as many groups × rounds as the scaled case, with the same share of set-up and of
+ * the early rounds, when every group's first clones are spawned. Events = the stats records of
+ * all runs.
+ */
+async function timeModelRuns(name: string, runs: number, duration: string): Promise<CaseResult> {
+  const { simulateAlbatross } = await import('../run/albatross.js');
+  let seconds = 0;
+  let cpuSeconds = 0;
+  let records = 0;
+  let rounds = 0;
+  for (let seed = 1; seed <= runs; seed++) {
+    const scenario = await load('bench-pb1', [`duration=${duration}`, `seed=${seed}`]);
+    const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
+    const sim = simulateAlbatross(scenario);
+    seconds += Number(process.hrtime.bigint() - started) / 1e9;
+    cpuSeconds += cpuSince(cpu);
+    records += sim.counts.records;
+    rounds += sim.counts.rounds;
+  }
+  const result = caseResult(name, seconds, records, `${runs} runs of 1000 groups (seeds 1–${runs}) over ${duration}, ${rounds} rounds in all, ${records} stats records`);
+  return { ...result, cpuSeconds };
+}
+
 /** Load a bundled scenario (the loader is imported only by the cases that need it). */
 async function load(name: string, sets: string[] = []): Promise<Scenario> {
   const { loadScenario } = await import('../scenario/load.js');
@@ -248,6 +275,10 @@ async function run(name: string, args: string[]): Promise<CaseResult> {
       return timeModel(await load('bench-pb1', [...pb1Scaled(10_000, '6h'), ...setupOnly(args)]), name);
     case 'pb1-100k-groups':
       return timeModel(await load('bench-pb1', [...pb1Scaled(100_000, '30m'), ...setupOnly(args)]), name);
+    case 'pb1-10k-like':
+      return timeModelRuns(name, 10, '6h');
+    case 'pb1-100k-like':
+      return timeModelRuns(name, 100, '30m');
     case 'default-1000':
       return timeModel(scaleScenario(await load('albatross-default'), 1000), name);
     case 'incus-cluster':

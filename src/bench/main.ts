@@ -99,7 +99,7 @@ const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-fl
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-100k-groups', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-10k-like', 'pb1-100k-groups', 'pb1-100k-like', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -189,7 +189,19 @@ function summarise(runs: CaseResult[]): CaseResult {
 interface RecordRounds {
   runs: CaseResult[];
   setups: CaseResult[];
+  /** The like-for-like reference's runs ({@link LIKE}), one a round, beside the scaled case's. */
+  like: CaseResult[];
 }
+
+/**
+ * Each case scaled in groups and its like-for-like reference: PB1's 1,000 groups run as many
+ * times as the scaled case has thousands of groups, over the same duration, in one process. Its
+ * records are as many, and set-up and the early rounds (every group's first clones) are the same
+ * share of them, so the ratio of the two is about the number of groups alone; the ratio to PB1's
+ * day also holds the scaled case's larger share of early rounds (~1.2× at 1,000 groups: 30
+ * minutes against a day).
+ */
+const LIKE: Readonly<Record<string, string>> = { 'pb1-10k-groups': 'pb1-10k-like', 'pb1-100k-groups': 'pb1-100k-like' };
 
 /** The per-record cases, in the order they run within a round. */
 const PER_RECORD = ['pb1', 'pb1-10k-groups', 'pb1-100k-groups'];
@@ -197,12 +209,14 @@ const PER_RECORD = ['pb1', 'pb1-10k-groups', 'pb1-100k-groups'];
 /** Run the per-record cases among `names` in `repeat` rounds (see {@link RecordRounds}). */
 function recordRounds(names: readonly string[], repeat: number): Map<string, RecordRounds> {
   const wanted = PER_RECORD.filter((n) => names.includes(n));
-  const out = new Map<string, RecordRounds>(wanted.map((n) => [n, { runs: [], setups: [] }]));
+  const out = new Map<string, RecordRounds>(wanted.map((n) => [n, { runs: [], setups: [], like: [] }]));
   for (let i = 0; i < repeat; i++) {
     for (const n of wanted) {
       if (n === 'pb1-100k-groups' && i > 0) continue;
       out.get(n)!.runs.push(runCase(n));
       out.get(n)!.setups.push(runCase(n, ['setup']));
+      const like = LIKE[n];
+      if (like !== undefined) out.get(n)!.like.push(runCase(like));
     }
   }
   return out;
@@ -234,6 +248,16 @@ function perRecordRatio(big: RecordRounds | undefined, pb1: RecordRounds | undef
     const both = (a: number[], b: number[]) => `${median(a).toFixed(0)} / ${median(b).toFixed(0)} ns, by rounds ${pairedRatio(a, b).toFixed(2)}×`;
     process.stdout.write(`  ${`PB1 at ${groups} groups, ${clock} ns a stats record / PB1`.padEnd(56)} ${both(whole(big), whole(pb1))}\n`);
     process.stdout.write(`  ${`  the same, set-up subtracted (target ≤ 1.3)`.padEnd(56)} ${both(marginal(big), marginal(pb1))}\n`);
+  }
+  // like for like: the scaled run and its reference both whole (set-up included), round by round
+  if (big.like.length > 0) {
+    const runs = /(\d+) runs of/.exec(big.like[0]!.detail)?.[1] ?? '?';
+    for (const clock of ['wall', 'CPU'] as const) {
+      const ns = (r: CaseResult) => ((clock === 'wall' ? r.wallSeconds : (r.cpuSeconds ?? NaN)) / r.events) * 1e9;
+      const a = big.runs.map(ns);
+      const b = big.like.map(ns);
+      process.stdout.write(`  ${`  / ${runs} runs of 1,000 groups, same duration, ${clock}`.padEnd(56)} ${median(a).toFixed(0)} / ${median(b).toFixed(0)} ns, by rounds ${pairedRatio(a, b).toFixed(2)}× (like for like)\n`);
+    }
   }
   const perGroup = (c: RecordRounds) => median(c.setups.map((s) => (s.wallSeconds / s.events) * 1e6));
   process.stdout.write(`  ${`  set-up and first round, wall µs a group`.padEnd(56)} ${perGroup(big).toFixed(1)} (PB1: ${perGroup(pb1).toFixed(1)})\n`);
@@ -291,13 +315,17 @@ function main(argv: string[]): void {
     const model = results.get(name.replace(/-bare-heap$/, ''));
     const args = name.endsWith('-bare-heap') && model ? bareArgs(model) : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
-    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' || name === 'pb1-external-full' ? 1 : repeat;
+    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' || name === 'pb1-100k-like' || name === 'pb1-external-full' ? 1 : repeat;
+    // a like-for-like reference runs in the rounds of its scaled case (recordRounds) when that runs beside PB1
+    const likeOf = Object.keys(LIKE).find((k) => LIKE[k] === name);
+    if (likeOf !== undefined && scaledWithPb1 && names.includes(likeOf)) continue;
     if (PER_RECORD.includes(name) && scaledWithPb1) {
       // PB1 and its scaled cases, with their set-ups, in rounds at the first of them (RecordRounds)
       if (records.size > 0) continue;
       for (const [n, r] of recordRounds(names, repeat)) {
         records.set(n, r);
         report(r.runs);
+        if (r.like.length > 0) report(r.like);
       }
       continue;
     }
