@@ -179,11 +179,11 @@ export class WorkloadMetricsBank {
 
   /** Every workload's numbers: slot `F_*` of workload i at i × STRIDE + F_*. */
   private readonly f: Float64Array;
-  /** Closed reaction-time episode lengths (µs) per workload. */
   /**
-   * Each workload's closed episode lengths, made at its first closed episode (null before): at
-   * 100,000 workloads a sketch each from the start is ~40 MB that every young-generation
-   * collection of the set-up copies, for workloads most of which close none for a while.
+   * Each workload's closed reaction-time episode lengths (µs), in a sketch made at its first
+   * closed episode (null before): at 100,000 workloads a sketch each from the start is ≈ 42 MB
+   * that every young-generation collection of the set-up copies, for workloads most of which
+   * close none for a while.
    */
   private readonly episodes: (QuantileSketch | null)[];
   /** `COUNTER_NAMES.length` counters per workload, workload after workload. */
