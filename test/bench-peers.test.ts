@@ -60,7 +60,33 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
     const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', '10', '10', 'alea', 'fortran'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('pb1.mjs: the arithmetic must be c or scalelab, got "fortran"\n');
+    expect(r.stderr).toBe('pb1.mjs: the arithmetic must be c, scalelab or accounted, got "fortran"\n');
+  });
+
+  it("does the same model as scalelab accounts it: the same day within a few per cent, and the metrics' integrals", () => {
+    const bare = jsPeer(200, 86400, 'alea', 'scalelab');
+    const acc = jsPeer(200, 86400, 'alea', 'accounted') as Work & { slo_violation_seconds: number; violation_episodes: number };
+    expect(acc.rounds).toBe(bare.rounds);
+    // ticks on whole-µs basis points, each group its own stream: another path through the same model
+    expect(Math.abs(acc.records / bare.records - 1)).toBeLessThan(0.05);
+    expect(Math.abs(acc.mean_utilisation - bare.mean_utilisation)).toBeLessThan(0.03);
+    expect(acc.scale_downs).toBeLessThanOrEqual(acc.scale_ups);
+    // the integral of instances over the day: each interval counts the instances after the round
+    // that opened it, the records the ones before it, so the two differ by at most one clone a
+    // group and action, never more than the actions allow
+    expect(Math.abs(acc.instance_seconds - acc.records * 10)).toBeLessThanOrEqual((acc.scale_ups + acc.scale_downs) * 10 * 3);
+    // demand above capacity some of the day, never all of it; an episode opens each time it starts
+    expect(acc.slo_violation_seconds).toBeGreaterThan(0);
+    expect(acc.slo_violation_seconds).toBeLessThan(200 * 86400);
+    expect(acc.violation_episodes).toBeGreaterThan(0);
+    expect(acc.violation_episodes * 10).toBeLessThanOrEqual(acc.slo_violation_seconds);
+  });
+
+  it('the accounted day of 1 group for 30 s, worked by hand: 3 rounds, no action, 30 instance-seconds', () => {
+    // rounds at 0, 10 and 20 s with one instance each (3 records); no clone can come: 3 ticks
+    // above 90 % need 3 rounds of readings, and the first round reads nothing (never read before)
+    const w = jsPeer(1, 30, 'alea', 'accounted');
+    expect(w).toMatchObject({ groups: 1, rounds: 3, records: 3, scale_ups: 0, scale_downs: 0, instance_seconds: 30 });
   });
 
   it('refuses a generator it does not know: one line naming it, exit 2', () => {

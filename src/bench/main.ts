@@ -48,6 +48,11 @@
  *    model (the wave from one sin and one cos a round by the angle-sum identity, where the C floor
  *    calls sin per group; Gaussians by inversion from a table, where it uses the polar method): the
  *    same work computed as scalelab computes it, bare: what the targets leave the simulator.
+ *  - pb1-js-accounted: that bare loop plus what scalelab accounts a group and round (each group's
+ *    own random stream, each instance's CPU counter read as basis points, the ticks outside the
+ *    cooldown, the metrics row advanced and stored), fused in one pass over typed arrays with
+ *    nothing of a simulator: how near the C floor any Node program doing scalelab's work can come,
+ *    and how much of scalelab's time is its structure (scalelab / accounted).
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -94,12 +99,12 @@ export interface CaseResult {
  * round by round (`pairedRatio`): this VM switches between two speeds every few seconds to
  * minutes, and a round's runs see one of them.
  */
-const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab'];
+const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted'];
 
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-10k-like', 'pb1-100k-groups', 'pb1-100k-like', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-10k-like', 'pb1-100k-groups', 'pb1-100k-like', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -136,6 +141,7 @@ const PEER_CASES: Readonly<Record<string, { run: () => PeerOutcome; what: string
   'pb1-js-floor': { run: () => runJsPeer(), what: 'bench/peers/pb1.mjs (plain Node), whole process' },
   'pb1-js-floor-xorshift': { run: () => runJsPeer('xorshift128'), what: 'bench/peers/pb1.mjs xorshift128 (plain Node), whole process' },
   'pb1-js-floor-scalelab': { run: () => runJsPeer('alea', 'scalelab'), what: 'bench/peers/pb1.mjs alea scalelab (plain Node), whole process' },
+  'pb1-js-accounted': { run: () => runJsPeer('alea', 'accounted'), what: 'bench/peers/pb1.mjs alea accounted (plain Node), whole process' },
   'pb1-simpy': { run: runSimpyPeer, what: 'bench/peers/pb1_simpy.py (SimPy 2.3), whole process' },
 };
 
@@ -436,6 +442,21 @@ function main(argv: string[]): void {
     if (results.has('pb1-js-floor-scalelab')) {
       process.stdout.write(`  ${"JS floor, scalelab's arithmetic / C floor wall time".padEnd(56)} ${paired('pb1-js-floor-scalelab', 'pb1-c-floor')}\n`);
       process.stdout.write(`  ${'scalelab / JS floor with its arithmetic (the simulator)'.padEnd(56)} ${paired('pb1-process', 'pb1-js-floor-scalelab')}\n`);
+    }
+    // scalelab's work fused into one bare pass: what any Node program doing it costs, and scalelab's structure beyond that
+    if (results.has('pb1-js-accounted')) {
+      process.stdout.write(`  ${"JS, scalelab's work fused (accounted) / C floor".padEnd(56)} ${paired('pb1-js-accounted', 'pb1-c-floor')}\n`);
+      process.stdout.write(`  ${'scalelab / JS accounted wall time (its structure)'.padEnd(56)} ${paired('pb1-process', 'pb1-js-accounted')}\n`);
+      const accounted = results.get('pb1-js-accounted')!;
+      if (simpy) process.stdout.write(`  ${'SimPy / JS accounted wall time'.padEnd(56)} ${(simpy.wallSeconds / accounted.wallSeconds).toFixed(1)}×\n`);
+      // what the two targets ask of scalelab measured against the fused program
+      const fused = rounds.get('pb1-js-accounted') ?? [];
+      const c = rounds.get('pb1-c-floor') ?? [];
+      if (floor && fused.length > 0 && c.length > 0) {
+        const overC = pairedRatio(fused.map((r) => r.wallSeconds), c.map((r) => r.wallSeconds));
+        process.stdout.write(`  ${'  so ≤ 2× C asks scalelab / JS accounted ≤'.padEnd(56)} ${(2 / overC).toFixed(2)}×\n`);
+      }
+      if (simpy) process.stdout.write(`  ${'  so ≥ 25× SimPy asks scalelab / JS accounted ≤'.padEnd(56)} ${(simpy.wallSeconds / accounted.wallSeconds / 25).toFixed(2)}×\n`);
     }
     if (rounds.size > 1) process.stdout.write(`  ${'  (each of these the median of its rounds, the cases run in turn)'}\n`);
     process.stdout.write(`  ${'scalelab peak RSS, whole process (target ≤ 100 MB)'.padEnd(56)} ${Number.isNaN(whole.peakRssMB) ? 'unknown (no GNU time)' : `${whole.peakRssMB.toFixed(1)} MB`}\n`);

@@ -90,9 +90,10 @@ export function runCPeer(): PeerOutcome {
  * in JavaScript, so the gap to C splits into the language's part and the simulator's. Its uniform
  * numbers from Alea (scalelab's generator) or from xorshift128 on 32-bit integers (as fast as
  * JavaScript draws them); with pb1.c's arithmetic or with scalelab's cheaper one (`scalelab`: the
- * wave by the angle-sum identity, Gaussians by inversion from a table): PB1 bare, computed as scalelab computes it.
+ * wave by the angle-sum identity, Gaussians by inversion from a table): PB1 bare, computed as scalelab computes it;
+ * or (`accounted`) that plus what scalelab accounts a group and round, fused in one bare pass.
  */
-export function runJsPeer(generator: 'alea' | 'xorshift128' = 'alea', arithmetic: 'c' | 'scalelab' = 'c'): PeerOutcome {
+export function runJsPeer(generator: 'alea' | 'xorshift128' = 'alea', arithmetic: 'c' | 'scalelab' | 'accounted' = 'c'): PeerOutcome {
   return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1.mjs'), '1000', '86400', generator, arithmetic]) };
 }
 
