@@ -119,6 +119,22 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
       // records and mean utilisation agree within a few per cent
       expect(Math.abs(js.records / c.records - 1)).toBeLessThan(0.05);
       expect(Math.abs(js.mean_utilisation - c.mean_utilisation)).toBeLessThan(0.03);
+
+      // `accounted` in C does pb1.mjs's accounted work line for line: seeded from another
+      // generator, so the same model's day within a few per cent, and the same hand-worked 30 s
+      const run = (...args: string[]) => spawnSync(binary, args, { encoding: 'utf8' });
+      const cAcc = JSON.parse(run('200', '86400', 'accounted').stdout) as Work & { slo_violation_seconds: number; violation_episodes: number };
+      const jsAcc = jsPeer(200, 86400, 'alea', 'accounted') as Work & { slo_violation_seconds: number; violation_episodes: number };
+      expect(cAcc.rounds).toBe(jsAcc.rounds);
+      expect(Math.abs(cAcc.records / jsAcc.records - 1)).toBeLessThan(0.05);
+      expect(Math.abs(cAcc.mean_utilisation - jsAcc.mean_utilisation)).toBeLessThan(0.03);
+      expect(Math.abs(cAcc.slo_violation_seconds / jsAcc.slo_violation_seconds - 1)).toBeLessThan(0.2);
+      expect(JSON.parse(run('1', '30', 'accounted').stdout)).toMatchObject({ groups: 1, rounds: 3, records: 3, scale_ups: 0, scale_downs: 0, instance_seconds: 30 });
+      expect(JSON.parse(run('200', '86400', 'c').stdout)).toEqual(c); // c is the default
+      const bad = run('10', '10', 'fortran');
+      expect(bad.status).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toBe('pb1: the arithmetic must be c or accounted, got "fortran"\n');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -16,6 +16,7 @@ export const CASE_HELP: Readonly<Record<string, string>> = {
   'pb1-js-floor-xorshift': 'the JS floor with xorshift128 on 32-bit integers for Alea: the language alone, the generator taken out of the question',
   'pb1-js-floor-scalelab': "the JS floor with Alea and scalelab's own, cheaper arithmetic (the wave by the angle-sum identity, Gaussians by inversion from a table): PB1 bare, computed as scalelab computes it",
   'pb1-js-accounted': "the JS floor with scalelab's arithmetic plus what scalelab accounts a group and round (own random streams, CPU counters as basis points, ticks outside the cooldown, the metrics row), fused in one bare pass: how near C any Node program doing scalelab's work comes",
+  'pb1-c-accounted': "the accounted work in C, line for line (bench/peers/pb1.c accounted): the floor of what scalelab reports, for like-for-like ratios",
   'pb1-simpy': 'PB1 in SimPy 2.3 (bench/peers/pb1_simpy.py), one process per instance (target: scalelab ≥ 25× faster); run once',
   pb1: 'PB1, the full model, in process',
   'pb1-premove': 'PB1 on this build beside the build from before Albatross moved onto the replica world (target ≤ 1.05×)',

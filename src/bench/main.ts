@@ -53,6 +53,9 @@
  *    cooldown, the metrics row advanced and stored), fused in one pass over typed arrays with
  *    nothing of a simulator: how near the C floor any Node program doing scalelab's work can come,
  *    and how much of scalelab's time is its structure (scalelab / accounted).
+ *  - pb1-c-accounted: the same accounted work in C, line for line (bench/peers/pb1.c accounted): the
+ *    floor of what scalelab reports, so the like-for-like ratios split into the language's part
+ *    (JS accounted / C accounted) and scalelab's structure (scalelab / JS accounted).
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -99,12 +102,12 @@ export interface CaseResult {
  * round by round (`pairedRatio`): this VM switches between two speeds every few seconds to
  * minutes, and a round's runs see one of them.
  */
-const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted'];
+const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-c-accounted'];
 
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-10k-like', 'pb1-100k-groups', 'pb1-100k-like', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-c-accounted', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-10k-like', 'pb1-100k-groups', 'pb1-100k-like', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -137,7 +140,8 @@ function runPb1ShortCase(): { run: CaseResult; bare: CaseResult } {
 /** The whole-process cases of PB1 and its peers: how each runs, and what it is (the detail column). */
 const PEER_CASES: Readonly<Record<string, { run: () => PeerOutcome; what: string }>> = {
   'pb1-process': { run: () => ({ ok: true, figures: runScalelabPb1() }), what: 'scalelab run scenarios/bench-pb1.yaml, whole process' },
-  'pb1-c-floor': { run: runCPeer, what: 'bench/peers/pb1.c (cc -O2), whole process' },
+  'pb1-c-floor': { run: () => runCPeer(), what: 'bench/peers/pb1.c (cc -O2), whole process' },
+  'pb1-c-accounted': { run: () => runCPeer('accounted'), what: 'bench/peers/pb1.c accounted (cc -O2), whole process' },
   'pb1-js-floor': { run: () => runJsPeer(), what: 'bench/peers/pb1.mjs (plain Node), whole process' },
   'pb1-js-floor-xorshift': { run: () => runJsPeer('xorshift128'), what: 'bench/peers/pb1.mjs xorshift128 (plain Node), whole process' },
   'pb1-js-floor-scalelab': { run: () => runJsPeer('alea', 'scalelab'), what: 'bench/peers/pb1.mjs alea scalelab (plain Node), whole process' },
@@ -449,6 +453,11 @@ function main(argv: string[]): void {
       process.stdout.write(`  ${'scalelab / JS accounted wall time (its structure)'.padEnd(56)} ${paired('pb1-process', 'pb1-js-accounted')}\n`);
       const accounted = results.get('pb1-js-accounted')!;
       if (simpy) process.stdout.write(`  ${'SimPy / JS accounted wall time'.padEnd(56)} ${(simpy.wallSeconds / accounted.wallSeconds).toFixed(1)}×\n`);
+      // the same work in C: a like-for-like floor, and the language's share of it
+      if (results.has('pb1-c-accounted')) {
+        process.stdout.write(`  ${'JS accounted / C accounted wall time (the language)'.padEnd(56)} ${paired('pb1-js-accounted', 'pb1-c-accounted')}\n`);
+        process.stdout.write(`  ${'scalelab / C accounted wall time (like for like)'.padEnd(56)} ${paired('pb1-process', 'pb1-c-accounted')}\n`);
+      }
       // what the two targets ask of scalelab measured against the fused program
       const fused = rounds.get('pb1-js-accounted') ?? [];
       const c = rounds.get('pb1-c-floor') ?? [];

@@ -78,11 +78,14 @@ function buildC(): { binary: string } | { skipped: string } {
   return builtC === null ? { skipped: 'the C peer did not build' } : { binary: builtC };
 }
 
-/** The plain C loop of the same arithmetic: the machine's floor for PB1. */
-export function runCPeer(): PeerOutcome {
+/**
+ * The plain C loop of the same arithmetic: the machine's floor for PB1; or (`accounted`) the C
+ * loop of pb1.mjs's `accounted` work, line for line: the floor of what scalelab reports.
+ */
+export function runCPeer(arithmetic: 'c' | 'accounted' = 'c'): PeerOutcome {
   const built = buildC();
   if ('skipped' in built) return { ok: false, skipped: built.skipped };
-  return { ok: true, figures: measureProcess([built.binary]) };
+  return { ok: true, figures: measureProcess(arithmetic === 'c' ? [built.binary] : [built.binary, '1000', '86400', arithmetic]) };
 }
 
 /**
