@@ -15,6 +15,9 @@ interface Work {
   mean_utilisation: number;
 }
 
+/** The work line of an `accounted` peer: the integrals' totals besides. */
+type AccountedWork = Work & { slo_violation_seconds: number; violation_episodes: number };
+
 function jsPeer(groups: number, seconds: number, generator?: string, arithmetic?: string): Work {
   const r = spawnSync(process.execPath, ['bench/peers/pb1.mjs', String(groups), String(seconds), ...(generator ? [generator] : []), ...(arithmetic ? [arithmetic] : [])], { encoding: 'utf8' });
   expect(r.status).toBe(0);
@@ -65,7 +68,7 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
 
   it("does the same model as scalelab accounts it: the same day within a few per cent, and the metrics' integrals", () => {
     const bare = jsPeer(200, 86400, 'alea', 'scalelab');
-    const acc = jsPeer(200, 86400, 'alea', 'accounted') as Work & { slo_violation_seconds: number; violation_episodes: number };
+    const acc = jsPeer(200, 86400, 'alea', 'accounted') as AccountedWork;
     expect(acc.rounds).toBe(bare.rounds);
     // ticks on whole-µs basis points, each group its own stream: another path through the same model
     expect(Math.abs(acc.records / bare.records - 1)).toBeLessThan(0.05);
@@ -123,8 +126,8 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
       // `accounted` in C does pb1.mjs's accounted work line for line: seeded from another
       // generator, so the same model's day within a few per cent, and the same hand-worked 30 s
       const run = (...args: string[]) => spawnSync(binary, args, { encoding: 'utf8' });
-      const cAcc = JSON.parse(run('200', '86400', 'accounted').stdout) as Work & { slo_violation_seconds: number; violation_episodes: number };
-      const jsAcc = jsPeer(200, 86400, 'alea', 'accounted') as Work & { slo_violation_seconds: number; violation_episodes: number };
+      const cAcc = JSON.parse(run('200', '86400', 'accounted').stdout) as AccountedWork;
+      const jsAcc = jsPeer(200, 86400, 'alea', 'accounted') as AccountedWork;
       expect(cAcc.rounds).toBe(jsAcc.rounds);
       expect(Math.abs(cAcc.records / jsAcc.records - 1)).toBeLessThan(0.05);
       expect(Math.abs(cAcc.mean_utilisation - jsAcc.mean_utilisation)).toBeLessThan(0.03);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leastDisturbedRatio, marginalNsPerRecord, pairedRatio, setupOnly } from '../src/bench/ratios.js';
+import { leastDisturbedRatio, marginalNsPerRecord, nsPerRecord, pairedRatio, setupOnly } from '../src/bench/ratios.js';
 
 describe('leastDisturbedRatio', () => {
   it('divides the fastest model run by the fastest baseline run, by CPU time', () => {
@@ -26,6 +26,15 @@ describe('pairedRatio', () => {
   it('leaves out rounds one side lacks, and is NaN without any', () => {
     expect(pairedRatio([3, 100], [1])).toBe(3);
     expect(pairedRatio([], [1])).toBeNaN();
+  });
+});
+
+describe('nsPerRecord', () => {
+  it("divides a whole run's time, set-up included, by its records", () => {
+    // 1.5 s / 15 M records = 100 ns; by CPU time 2.4 s / 15 M = 160 ns
+    expect(nsPerRecord({ wallSeconds: 1.5, events: 15_000_000 }, 'wall')).toBeCloseTo(100, 9);
+    expect(nsPerRecord({ wallSeconds: 1.5, cpuSeconds: 2.4, events: 15_000_000 }, 'CPU')).toBeCloseTo(160, 9);
+    expect(nsPerRecord({ wallSeconds: 1.5, events: 15_000_000 }, 'CPU')).toBeNaN();
   });
 });
 

@@ -143,14 +143,18 @@ const CELLS = 4096;
 const table = new Float64Array(CELLS + 1);
 if (arithmetic !== 'c') for (let k = 1; k < CELLS; k++) table[k] = quantile(k / CELLS);
 
-/** A Gaussian by inversion of one uniform: the table in the central 95 %, Acklam in the tails. */
-function gaussianByInversion() {
-  const u = uniform01();
+/** Φ⁻¹(u) of a uniform `u`: the table in the central 95 %, Acklam in the tails. */
+function inverseNormal(u) {
   if (u < LOW || u > HIGH) return quantile(u === 0 ? 2.3283064365386963e-10 / 2 : u);
   const x = u * CELLS;
   const k = x | 0;
   const lo = table[k];
   return lo + (x - k) * (table[k + 1] - lo);
+}
+
+/** A Gaussian by inversion of one uniform (`inverseNormal`). */
+function gaussianByInversion() {
+  return inverseNormal(uniform01());
 }
 
 const base = new Float64Array(groups);
@@ -343,14 +347,7 @@ function accounted() {
       a1[g] = a2[g];
       a2[g] = u;
       ac[g] = carry;
-      let z;
-      if (u < LOW || u > HIGH) z = quantile(u === 0 ? 2.3283064365386963e-10 / 2 : u);
-      else {
-        const cell = u * CELLS;
-        const k = cell | 0;
-        z = table[k] + (cell - k) * (table[k + 1] - table[k]);
-      }
-      noise[g] = 0.9 * noise[g] + 0.05 * z;
+      noise[g] = 0.9 * noise[g] + 0.05 * inverseNormal(u);
       let demand = base[g] * (1 + 0.5 * (sinAngle * cosPhase[g] + cosAngle * sinPhase[g])) + noise[g];
       if (demand < 0) demand = 0;
       // store the row for the next interval

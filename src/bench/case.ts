@@ -111,16 +111,20 @@ function caseResult(name: string, seconds: number, events: number, detail: strin
 }
 
 async function timeModel(scenario: Scenario, name: string): Promise<CaseResult> {
+  const { seconds, cpuSeconds, counts } = await timeAlbatross(scenario);
+  const events = counts.records;
+  const population = Math.round(events / counts.rounds);
+  const result = caseResult(name, seconds, events, `${scenario.workloads.length} groups, ${counts.rounds} rounds, ${counts.records} stats records, ${counts.heapEvents} heap events; baseline population ${population}`);
+  return { ...result, cpuSeconds };
+}
+
+/** One Albatross run of `scenario`, timed: wall and process CPU seconds, and the run's counts. */
+async function timeAlbatross(scenario: Scenario): Promise<{ seconds: number; cpuSeconds: number; counts: { records: number; rounds: number; heapEvents: number } }> {
   const { simulateAlbatross } = await import('../run/albatross.js');
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const sim = simulateAlbatross(scenario);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpu);
-  const events = sim.counts.records;
-  const population = Math.round(events / sim.counts.rounds);
-  const result = caseResult(name, seconds, events, `${scenario.workloads.length} groups, ${sim.counts.rounds} rounds, ${sim.counts.records} stats records, ${sim.counts.heapEvents} heap events; baseline population ${population}`);
-  return { ...result, cpuSeconds: (used.user + used.system) / 1e6 };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: cpuSince(cpu), counts: sim.counts };
 }
 
 /**
@@ -207,20 +211,16 @@ export function pb1Scaled(groups: number, duration: string): string[] {
  * all runs.
  */
 async function timeModelRuns(name: string, runs: number, duration: string): Promise<CaseResult> {
-  const { simulateAlbatross } = await import('../run/albatross.js');
   let seconds = 0;
   let cpuSeconds = 0;
   let records = 0;
   let rounds = 0;
   for (let seed = 1; seed <= runs; seed++) {
-    const scenario = await load('bench-pb1', [`duration=${duration}`, `seed=${seed}`]);
-    const started = process.hrtime.bigint();
-    const cpu = process.cpuUsage();
-    const sim = simulateAlbatross(scenario);
-    seconds += Number(process.hrtime.bigint() - started) / 1e9;
-    cpuSeconds += cpuSince(cpu);
-    records += sim.counts.records;
-    rounds += sim.counts.rounds;
+    const run = await timeAlbatross(await load('bench-pb1', [`duration=${duration}`, `seed=${seed}`]));
+    seconds += run.seconds;
+    cpuSeconds += run.cpuSeconds;
+    records += run.counts.records;
+    rounds += run.counts.rounds;
   }
   const result = caseResult(name, seconds, records, `${runs} runs of 1000 groups (seeds 1–${runs}) over ${duration}, ${rounds} rounds in all, ${records} stats records`);
   return { ...result, cpuSeconds };

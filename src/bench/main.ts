@@ -82,7 +82,7 @@ import { measureProcess, runCPeer, runJsPeer, runScalelabPb1, runSimpyPeer, type
 import { benchArgs } from './args.js';
 import { runPb1Days } from './memory.js';
 import { PREMOVE_COMMIT, premoveLines, runPremove } from './premove.js';
-import { leastDisturbedRatio, pairedRatio, marginalNsPerRecord } from './ratios.js';
+import { leastDisturbedRatio, pairedRatio, marginalNsPerRecord, nsPerRecord } from './ratios.js';
 
 export interface CaseResult {
   name: string;
@@ -250,9 +250,7 @@ function perRecordRatio(big: RecordRounds | undefined, pb1: RecordRounds | undef
   if (!big || !pb1) return;
   const groups = Number(/(\d+) groups/.exec(big.runs[0]!.detail)?.[1] ?? NaN).toLocaleString('en-US');
   for (const clock of ['wall', 'CPU'] as const) {
-    const seconds = (r: CaseResult) => (clock === 'wall' ? r.wallSeconds : (r.cpuSeconds ?? NaN));
-    const ns = (r: CaseResult) => (seconds(r) / r.events) * 1e9;
-    const whole = (c: RecordRounds) => c.runs.map(ns);
+    const whole = (c: RecordRounds) => c.runs.map((r) => nsPerRecord(r, clock));
     // the marginal cost: the run minus its set-up and first round, over the records after those
     const marginal = (c: RecordRounds) => c.runs.map((r, i) => marginalNsPerRecord(r, c.setups[i]!, clock));
     const both = (a: number[], b: number[]) => `${median(a).toFixed(0)} / ${median(b).toFixed(0)} ns, by rounds ${pairedRatio(a, b).toFixed(2)}×`;
@@ -263,9 +261,8 @@ function perRecordRatio(big: RecordRounds | undefined, pb1: RecordRounds | undef
   if (big.like.length > 0) {
     const runs = /(\d+) runs of/.exec(big.like[0]!.detail)?.[1] ?? '?';
     for (const clock of ['wall', 'CPU'] as const) {
-      const ns = (r: CaseResult) => ((clock === 'wall' ? r.wallSeconds : (r.cpuSeconds ?? NaN)) / r.events) * 1e9;
-      const a = big.runs.map(ns);
-      const b = big.like.map(ns);
+      const a = big.runs.map((r) => nsPerRecord(r, clock));
+      const b = big.like.map((r) => nsPerRecord(r, clock));
       process.stdout.write(`  ${`  / ${runs} runs of 1,000 groups, same duration, ${clock}`.padEnd(56)} ${median(a).toFixed(0)} / ${median(b).toFixed(0)} ns, by rounds ${pairedRatio(a, b).toFixed(2)}× (like for like)\n`);
     }
   }

@@ -48,8 +48,21 @@ export interface RecordTiming extends RunTiming {
  * @example marginalNsPerRecord({ wallSeconds: 4.5, events: 26_010_000 }, { wallSeconds: 0.5, events: 10_000 }, 'wall') // (4.5 − 0.5) s / 26,000,000 = 153.8 ns
  */
 export function marginalNsPerRecord(run: RecordTiming, setup: RecordTiming, clock: 'wall' | 'CPU'): number {
-  const seconds = (r: RecordTiming): number => (clock === 'wall' ? r.wallSeconds : (r.cpuSeconds ?? Number.NaN));
-  return ((seconds(run) - seconds(setup)) / (run.events - setup.events)) * 1e9;
+  return ((clockSeconds(run, clock) - clockSeconds(setup, clock)) / (run.events - setup.events)) * 1e9;
+}
+
+/**
+ * A whole run's cost a stats record, in ns, set-up included.
+ *
+ * @example nsPerRecord({ wallSeconds: 1.5, events: 15_000_000 }, 'wall') // 100
+ */
+export function nsPerRecord(run: RecordTiming, clock: 'wall' | 'CPU'): number {
+  return (clockSeconds(run, clock) / run.events) * 1e9;
+}
+
+/** A run's wall seconds, or its process CPU seconds (NaN when it has none). */
+function clockSeconds(r: RunTiming, clock: 'wall' | 'CPU'): number {
+  return clock === 'wall' ? r.wallSeconds : (r.cpuSeconds ?? Number.NaN);
 }
 
 /**
