@@ -138,6 +138,11 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
       expect(bad.status).toBe(2);
       expect(bad.stdout).toBe('');
       expect(bad.stderr).toBe('pb1: the arithmetic must be c or accounted, got "fortran"\n');
+      const fraction = run('10', '1.5');
+      expect(fraction.status).toBe(2);
+      expect(fraction.stdout).toBe('');
+      expect(fraction.stderr).toBe('pb1: seconds must be a whole number from 1 to 100000000, got "1.5"\n');
+      expect(run('0').stderr).toBe('pb1: groups must be a whole number from 1 to 10000000, got "0"\n');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

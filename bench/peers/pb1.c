@@ -224,9 +224,21 @@ static int accounted(int groups, long seconds) {
   return 0;
 }
 
+/* Argument `i` as a whole number from 1 to `most`, `fallback` when absent; one line and exit 2 otherwise (as pb1.mjs's `count`). */
+static long count(int argc, char **argv, int i, const char *name, long fallback, long most) {
+  if (argc <= i) return fallback;
+  char *end;
+  long n = strtol(argv[i], &end, 10);
+  if (*argv[i] == '\0' || *end != '\0' || n < 1 || n > most) {
+    fprintf(stderr, "pb1: %s must be a whole number from 1 to %ld, got \"%s\"\n", name, most, argv[i]);
+    exit(2);
+  }
+  return n;
+}
+
 int main(int argc, char **argv) {
-  const int groups = argc > 1 ? atoi(argv[1]) : 1000;
-  const long seconds = argc > 2 ? atol(argv[2]) : 86400;
+  const int groups = (int)count(argc, argv, 1, "groups", 1000, 10000000);
+  const long seconds = count(argc, argv, 2, "seconds", 86400, 100000000);
   if (argc > 3) {
     if (strcmp(argv[3], "accounted") == 0) return accounted(groups, seconds);
     if (strcmp(argv[3], "c") != 0) {
