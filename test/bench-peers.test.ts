@@ -148,3 +148,53 @@ describe('bench/peers/pb1.mjs, the C floor line for line in plain Node', () => {
     }
   });
 });
+
+describe('bench/peers/pb1-wasm.mjs: pb1.c compiled to WebAssembly and run in Node', () => {
+  it("runs pb1.c's own loops: the native build's day, the hand-worked 30 s, bad input refused", async () => {
+    const { compileWasm } = await import('../src/bench/peers.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-peer-wasm-test-'));
+    try {
+      const module = path.join(dir, 'pb1.wasm');
+      const why = compileWasm(module);
+      if (why !== null) {
+        console.warn(`skipped: ${why}`);
+        return;
+      }
+      const wasm = (...args: string[]) => spawnSync(process.execPath, ['bench/peers/pb1-wasm.mjs', module, ...args], { encoding: 'utf8' });
+      // one group for 30 s, as the native build and pb1.mjs do it: rounds at 0, 10 and 20 s, one
+      // instance each (no clone: the round at 0 s has no earlier reading, so at most 2 high rounds
+      // by 20 s where 3 are needed), and the row advanced to 30 s at the end: 1 instance × 30 s
+      const short = JSON.parse(wasm('1', '30', 'accounted').stdout) as AccountedWork;
+      expect(short).toMatchObject({ groups: 1, rounds: 3, records: 3, scale_ups: 0, scale_downs: 0, instance_seconds: 30 });
+      const day = JSON.parse(wasm('200', '86400', 'accounted').stdout) as AccountedWork;
+      expect(day.rounds).toBe(8640);
+      expect(Math.abs(day.instance_seconds - day.records * 10)).toBeLessThanOrEqual((day.scale_ups + day.scale_downs) * 10 * 3);
+      const cc = spawnSync('cc', ['-O2', '-o', path.join(dir, 'pb1'), 'bench/peers/pb1.c', '-lm'], { encoding: 'utf8' });
+      if (cc.error || cc.status !== 0) console.warn('skipped the comparison with the native build: no C compiler (cc)');
+      else {
+        const native = (...args: string[]) => JSON.parse(spawnSync(path.join(dir, 'pb1'), args, { encoding: 'utf8' }).stdout) as Work;
+        // the same loops over IEEE doubles (wasm32 has no fused multiply-add to contract into):
+        // `accounted` calls sin, cos and log only at set-up and once a round, and JavaScript's
+        // Math gives glibc's results there, so the day is the native one to the last digit
+        expect(day).toEqual(native('200', '86400', 'accounted'));
+        expect(short).toEqual(native('1', '30', 'accounted'));
+        // `c` calls sin per group and round: the same model within a hair even were a last bit to differ
+        const c = JSON.parse(wasm('200', '86400').stdout) as Work;
+        const n = native('200', '86400');
+        expect(c.rounds).toBe(n.rounds);
+        expect(Math.abs(c.records / n.records - 1)).toBeLessThan(0.01);
+      }
+      const refused = (r: ReturnType<typeof wasm>, line: string) => {
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(`${line}\n`);
+      };
+      refused(wasm('10', '10', 'fortran'), 'pb1-wasm.mjs: the arithmetic must be c or accounted, got "fortran"');
+      refused(wasm('2000000'), 'pb1-wasm.mjs: groups must be a whole number from 1 to 1000000, got "2000000"');
+      refused(wasm('10', '1.5'), 'pb1-wasm.mjs: seconds must be a whole number from 1 to 100000000, got "1.5"');
+      refused(spawnSync(process.execPath, ['bench/peers/pb1-wasm.mjs', path.join(dir, 'absent.wasm')], { encoding: 'utf8' }), `pb1-wasm.mjs: cannot read ${path.join(dir, 'absent.wasm')}: ENOENT`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -20,12 +20,62 @@
  *
  * Build and run:  cc -O2 -o pb1 bench/peers/pb1.c -lm && ./pb1 [groups] [seconds] [c|accounted]
  * Prints one JSON line: the work done and checksums (so the compiler cannot drop it).
+ *
+ * The same file builds for WebAssembly (clang --target=wasm32 -nostdlib; the `__wasm__` block
+ * below stands in for the C library), run in Node by bench/peers/pb1-wasm.mjs, which prints the
+ * same line: the loops as a Node process runs them once they leave JavaScript.
  */
+#ifdef __wasm__
+/*
+ * WebAssembly (bench/peers/pb1-wasm.mjs builds this file with clang --target=wasm32 -nostdlib and
+ * runs it in Node): no C library there, so the few pieces the loops use are here. sin, cos and log
+ * come from the host (JavaScript's Math, imported); sqrt, floor, ceil and trunc are WebAssembly
+ * instructions; memory is taken from a bump pointer and never given back (a run allocates once).
+ */
+typedef unsigned long long uint64_t;
+typedef int int32_t;
+typedef unsigned long size_t;
+#define M_PI 3.14159265358979323846
+#define INFINITY __builtin_inf()
+#define NULL ((void *)0)
+double sin(double);
+double cos(double);
+double log(double);
+#define sqrt __builtin_sqrt
+#define floor __builtin_floor
+#define ceil __builtin_ceil
+#define trunc __builtin_trunc
+/* fmin without the NaN rule: no NaN reaches it here */
+static inline double fmin(double a, double b) { return a < b ? a : b; }
+extern unsigned char __heap_base;
+static unsigned long heap_top;
+static void *malloc(size_t n) {
+  if (heap_top == 0) heap_top = (unsigned long)&__heap_base;
+  unsigned long p = (heap_top + 15) & ~15ul, end = p + n;
+  unsigned long pages = (end + 65535) / 65536, have = __builtin_wasm_memory_size(0);
+  if (end < p || (pages > have && __builtin_wasm_memory_grow(0, pages - have) == (unsigned long)-1)) __builtin_trap();
+  heap_top = end;
+  return (void *)p;
+}
+static void *calloc(size_t count, size_t size) {
+  void *p = malloc(count * size);
+  __builtin_memset(p, 0, count * size);
+  return p;
+}
+static void free(void *p) { (void)p; }
+#else
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#endif
+
+/* What a run did: the work and checksums (so the compiler cannot drop it), all as doubles so the
+ * WebAssembly host reads them as one Float64Array. `c` leaves the last two at 0. */
+struct work {
+  double groups, rounds, records, scale_ups, scale_downs, instance_seconds, mean_utilisation, slo_violation_seconds, violation_episodes;
+};
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
@@ -123,7 +173,7 @@ static void advance(double *r, double now, double target, long *episodes) {
 }
 
 /* The `accounted` day (see the header). */
-static int accounted(int groups, long seconds) {
+static void accounted(int groups, long seconds, struct work *w) {
   const int slots = 8, max_instances = 8, up_ticks = 3, down_ticks = 5;
   const double interval = 10.0, day = 86400.0, micros = 10e6, cooldown_us = 600e6, target = 1.0;
   enum { CELLS = 4096 };
@@ -217,35 +267,13 @@ static int accounted(int groups, long seconds) {
     instance_us += row[g * STRIDE + 8];
     violation_us += row[g * STRIDE + 11];
   }
-  printf("{\"groups\":%d,\"rounds\":%ld,\"records\":%ld,\"scale_ups\":%ld,\"scale_downs\":%ld,\"instance_seconds\":%.0f,\"mean_utilisation\":%.6f,\"slo_violation_seconds\":%.0f,\"violation_episodes\":%ld}\n",
-         groups, rounds, records, scale_ups, scale_downs, instance_us / 1e6, utilisation_sum / ((double)rounds * groups), violation_us / 1e6, episodes);
+  *w = (struct work){groups, rounds, records, scale_ups, scale_downs, instance_us / 1e6, utilisation_sum / ((double)rounds * groups), violation_us / 1e6, episodes};
   free(base); free(sin_phase); free(cos_phase); free(noise); free(last_action); free(instances); free(above); free(below);
   free(a0); free(a1); free(a2); free(ac); free(cpu); free(read_cpu); free(read_at); free(row);
-  return 0;
 }
 
-/* Argument `i` as a whole number from 1 to `most`, `fallback` when absent; one line and exit 2 otherwise (as pb1.mjs's `count`). */
-static long count(int argc, char **argv, int i, const char *name, long fallback, long most) {
-  if (argc <= i) return fallback;
-  char *end;
-  long n = strtol(argv[i], &end, 10);
-  if (*argv[i] == '\0' || *end != '\0' || n < 1 || n > most) {
-    fprintf(stderr, "pb1: %s must be a whole number from 1 to %ld, got \"%s\"\n", name, most, argv[i]);
-    exit(2);
-  }
-  return n;
-}
-
-int main(int argc, char **argv) {
-  const int groups = (int)count(argc, argv, 1, "groups", 1000, 10000000);
-  const long seconds = count(argc, argv, 2, "seconds", 86400, 100000000);
-  if (argc > 3) {
-    if (strcmp(argv[3], "accounted") == 0) return accounted(groups, seconds);
-    if (strcmp(argv[3], "c") != 0) {
-      fprintf(stderr, "pb1: the arithmetic must be c or accounted, got \"%s\"\n", argv[3]);
-      return 2;
-    }
-  }
+/* The `c` day (see the header): pb1.c's own arithmetic, nothing accounted. */
+static void bare(int groups, long seconds, struct work *w) {
   const double interval = 10.0, day = 86400.0, cooldown = 600.0;
   const int max_instances = 8, up_ticks = 3, down_ticks = 5;
   const double up = 0.90, down = 0.40;
@@ -290,8 +318,49 @@ int main(int argc, char **argv) {
       }
     }
   }
-  printf("{\"groups\":%d,\"rounds\":%ld,\"records\":%ld,\"scale_ups\":%ld,\"scale_downs\":%ld,\"instance_seconds\":%.0f,\"mean_utilisation\":%.6f}\n",
-         groups, rounds, records, scale_ups, scale_downs, instance_seconds, utilisation_sum / ((double)rounds * groups));
+  *w = (struct work){groups, rounds, records, scale_ups, scale_downs, instance_seconds, utilisation_sum / ((double)rounds * groups), 0, 0};
   free(base); free(phase); free(noise); free(last_action); free(instances); free(above); free(below);
+}
+
+#ifdef __wasm__
+/* The WebAssembly entry: the run's figures land in `work` (exported), which the host prints. */
+struct work work;
+__attribute__((export_name("run"))) void run(int groups, int seconds, int accounted_work) {
+  if (accounted_work) accounted(groups, seconds, &work);
+  else bare(groups, seconds, &work);
+}
+__attribute__((export_name("work_address"))) struct work *work_address(void) { return &work; }
+#else
+/* Argument `i` as a whole number from 1 to `most`, `fallback` when absent; one line and exit 2 otherwise (as pb1.mjs's `count`). */
+static long count(int argc, char **argv, int i, const char *name, long fallback, long most) {
+  if (argc <= i) return fallback;
+  char *end;
+  long n = strtol(argv[i], &end, 10);
+  if (*argv[i] == '\0' || *end != '\0' || n < 1 || n > most) {
+    fprintf(stderr, "pb1: %s must be a whole number from 1 to %ld, got \"%s\"\n", name, most, argv[i]);
+    exit(2);
+  }
+  return n;
+}
+
+int main(int argc, char **argv) {
+  const int groups = (int)count(argc, argv, 1, "groups", 1000, 10000000);
+  const long seconds = count(argc, argv, 2, "seconds", 86400, 100000000);
+  int accounted_work = 0;
+  if (argc > 3) {
+    accounted_work = strcmp(argv[3], "accounted") == 0;
+    if (!accounted_work && strcmp(argv[3], "c") != 0) {
+      fprintf(stderr, "pb1: the arithmetic must be c or accounted, got \"%s\"\n", argv[3]);
+      return 2;
+    }
+  }
+  struct work w;
+  if (accounted_work) accounted(groups, seconds, &w);
+  else bare(groups, seconds, &w);
+  printf("{\"groups\":%.0f,\"rounds\":%.0f,\"records\":%.0f,\"scale_ups\":%.0f,\"scale_downs\":%.0f,\"instance_seconds\":%.0f,\"mean_utilisation\":%.6f", w.groups, w.rounds, w.records, w.scale_ups,
+         w.scale_downs, w.instance_seconds, w.mean_utilisation);
+  if (accounted_work) printf(",\"slo_violation_seconds\":%.0f,\"violation_episodes\":%.0f", w.slo_violation_seconds, w.violation_episodes);
+  printf("}\n");
   return 0;
 }
+#endif

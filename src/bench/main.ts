@@ -56,6 +56,13 @@
  *  - pb1-c-accounted: the same accounted work in C, line for line (bench/peers/pb1.c accounted): the
  *    floor of what scalelab reports, so the like-for-like ratios split into the language's part
  *    (JS accounted / C accounted) and scalelab's structure (scalelab / JS accounted).
+ *  - pb1-wasm-accounted: pb1.c's accounted work compiled to WebAssembly by clang (no C library)
+ *    and run in Node (bench/peers/pb1-wasm.mjs), whole process: what the work costs a Node process
+ *    once the hot loop leaves JavaScript, and what ≤ 2× C would then leave for the rest of scalelab.
+ *    Skipped, with the reason, without clang and lld (installed with apt-get when root).
+ *  - pb1-c-accounted-10k, pb1-c-accounted-100k: the C accounted work at 10,000 groups for 6 h and
+ *    100,000 groups for 30 min (the sizes of pb1-10k-groups and pb1-100k-groups): a record's cost
+ *    against its 1,000-group day, the machine's own floor for the ≤ 1.3× of linearity in groups.
  *  - incus-cluster: Incus rebalancing on 100 members and 5,000 VMs for a simulated week, the
  *    rebalancer every minute (scenarios/bench-incus.yaml); events = VM demand samples + member
  *    load-average samples. incus-cluster-bare-heap: the same events through the bare heap.
@@ -78,7 +85,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
-import { measureProcess, runCPeer, runJsPeer, runScalelabPb1, runSimpyPeer, type PeerOutcome } from './peers.js';
+import { measureProcess, runCPeer, runJsPeer, runScalelabPb1, runSimpyPeer, runWasmPeer, type PeerOutcome } from './peers.js';
 import { benchArgs } from './args.js';
 import { runPb1Days } from './memory.js';
 import { PREMOVE_COMMIT, premoveLines, runPremove } from './premove.js';
@@ -102,12 +109,12 @@ export interface CaseResult {
  * round by round (`pairedRatio`): this VM switches between two speeds every few seconds to
  * minutes, and a round's runs see one of them.
  */
-const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-c-accounted'];
+const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-c-accounted', 'pb1-wasm-accounted', 'pb1-c-accounted-10k', 'pb1-c-accounted-100k'];
 
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
 
-const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-c-accounted', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-10k-like', 'pb1-100k-groups', 'pb1-100k-like', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
+const CASES = ['startup', 'startup-bare-node', 'pb1-10s', 'pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-c-accounted', 'pb1-wasm-accounted', 'pb1-c-accounted-10k', 'pb1-c-accounted-100k', 'pb1-simpy', 'pb1', 'pb1-premove', 'pb1-bare-heap', 'pb1-2d', 'pb1-10k-groups', 'pb1-10k-like', 'pb1-100k-groups', 'pb1-100k-like', 'pb1-memory-1d', 'pb1-memory-30d', 'default-1000', 'default-1000-bare-heap', 'trace-replay-1g', 'incus-cluster', 'incus-cluster-bare-heap', 'neon-cluster', 'neon-cluster-bare-heap', 'kraftcloud-100', 'sweep-1-worker', 'sweep-2-workers', 'sweep-1-process', 'sweep-2-processes', 'external-echo', 'pb1-module', 'pb1-external', 'pb1-external-full'] as const;
 
 /** `scalelab --version` as a whole process, or a bare `node -e 0` beside it (the floor of any start). */
 function runStartupCase(name: string): CaseResult {
@@ -142,6 +149,9 @@ const PEER_CASES: Readonly<Record<string, { run: () => PeerOutcome; what: string
   'pb1-process': { run: () => ({ ok: true, figures: runScalelabPb1() }), what: 'scalelab run scenarios/bench-pb1.yaml, whole process' },
   'pb1-c-floor': { run: () => runCPeer(), what: 'bench/peers/pb1.c (cc -O2), whole process' },
   'pb1-c-accounted': { run: () => runCPeer('accounted'), what: 'bench/peers/pb1.c accounted (cc -O2), whole process' },
+  'pb1-c-accounted-10k': { run: () => runCPeer('accounted', 10_000, 21_600), what: 'bench/peers/pb1.c 10000 21600 accounted (cc -O2), 10,000 groups for 6 h, whole process' },
+  'pb1-c-accounted-100k': { run: () => runCPeer('accounted', 100_000, 1_800), what: 'bench/peers/pb1.c 100000 1800 accounted (cc -O2), 100,000 groups for 30 min, whole process' },
+  'pb1-wasm-accounted': { run: () => runWasmPeer('accounted'), what: 'bench/peers/pb1.c accounted as WebAssembly in Node (bench/peers/pb1-wasm.mjs), whole process' },
   'pb1-js-floor': { run: () => runJsPeer(), what: 'bench/peers/pb1.mjs (plain Node), whole process' },
   'pb1-js-floor-xorshift': { run: () => runJsPeer('xorshift128'), what: 'bench/peers/pb1.mjs xorshift128 (plain Node), whole process' },
   'pb1-js-floor-scalelab': { run: () => runJsPeer('alea', 'scalelab'), what: 'bench/peers/pb1.mjs alea scalelab (plain Node), whole process' },
@@ -463,6 +473,24 @@ function main(argv: string[]): void {
     if (results.has('pb1-c-accounted')) {
       if (results.has('pb1-js-accounted')) process.stdout.write(`  ${'JS accounted / C accounted wall time (the language)'.padEnd(56)} ${paired('pb1-js-accounted', 'pb1-c-accounted')}\n`);
       process.stdout.write(`  ${'scalelab / C accounted wall time (like for like)'.padEnd(56)} ${paired('pb1-process', 'pb1-c-accounted')}\n`);
+    }
+    // the loop out of JavaScript: pb1.c's accounted work as WebAssembly in a Node process
+    if (results.has('pb1-wasm-accounted')) {
+      process.stdout.write(`  ${'WebAssembly accounted / C floor wall time'.padEnd(56)} ${floor ? paired('pb1-wasm-accounted', 'pb1-c-floor') : 'skipped'}\n`);
+      if (results.has('pb1-c-accounted')) process.stdout.write(`  ${'WebAssembly accounted / C accounted wall time'.padEnd(56)} ${paired('pb1-wasm-accounted', 'pb1-c-accounted')}\n`);
+      const wasm = rounds.get('pb1-wasm-accounted') ?? [];
+      const c = rounds.get('pb1-c-floor') ?? [];
+      // what ≤ 2× C would leave for everything of scalelab's beyond that loop: its start, scenario, set-up, events, outputs
+      if (floor && wasm.length > 0 && c.length > 0) process.stdout.write(`  ${'  so ≤ 2× C leaves scalelab beyond that loop'.padEnd(56)} ${median(wasm.map((r, i) => 2 * c[i]!.wallSeconds - r.wallSeconds)).toFixed(3)} s\n`);
+      if (simpy) process.stdout.write(`  ${'SimPy / WebAssembly accounted wall time'.padEnd(56)} ${(simpy.wallSeconds / results.get('pb1-wasm-accounted')!.wallSeconds).toFixed(1)}×\n`);
+    }
+    // the C floor of the accounted work scaled in groups: what ≤ 1.3× a record costs the machine itself
+    for (const [big, label] of [['pb1-c-accounted-10k', '10k groups × 6 h'], ['pb1-c-accounted-100k', '100k groups × 30 min']] as const) {
+      const x = rounds.get(big) ?? [];
+      const y = rounds.get('pb1-c-accounted') ?? [];
+      if (x.length === 0 || y.length === 0) continue;
+      const ns = (list: CaseResult[]) => list.map((r) => (r.wallSeconds / r.events) * 1e9);
+      process.stdout.write(`  ${`C accounted ${label}, ns a record / its day`.padEnd(56)} ${median(ns(x)).toFixed(1)} / ${median(ns(y)).toFixed(1)} ns, by rounds ${pairedRatio(ns(x), ns(y)).toFixed(2)}×\n`);
     }
     if (rounds.size > 1) process.stdout.write(`  ${'  (each of these the median of its rounds, the cases run in turn)'}\n`);
     process.stdout.write(`  ${'scalelab peak RSS, whole process (target ≤ 100 MB)'.padEnd(56)} ${Number.isNaN(whole.peakRssMB) ? 'unknown (no GNU time)' : `${whole.peakRssMB.toFixed(1)} MB`}\n`);

@@ -1,7 +1,8 @@
 /**
  * PB1 beside its peers, each a whole process measured the same way: scalelab's CLI on
  * scenarios/bench-pb1.yaml, the plain C floor (bench/peers/pb1.c, built with the system `cc -O2`),
- * the same loop in plain Node (bench/peers/pb1.mjs)
+ * the same loop in plain Node (bench/peers/pb1.mjs), the C loop compiled to WebAssembly and run
+ * in Node (bench/peers/pb1-wasm.mjs, built with Debian's clang and lld)
  * and SimPy 2.3 with one process per instance (bench/peers/pb1_simpy.py, Debian's
  * python3-simpy). Wall time and peak RSS come from GNU time (`/usr/bin/time -f "%e %M"`), so
  * every figure covers the whole process — interpreter, start-up and all. A peer that cannot be
@@ -82,10 +83,61 @@ function buildC(): { binary: string } | { skipped: string } {
  * The plain C loop of the same arithmetic: the machine's floor for PB1; or (`accounted`) the C
  * loop of pb1.mjs's `accounted` work, line for line: the floor of what scalelab reports.
  */
-export function runCPeer(arithmetic: 'c' | 'accounted' = 'c'): PeerOutcome {
+export function runCPeer(arithmetic: 'c' | 'accounted' = 'c', groups = 1000, seconds = 86400): PeerOutcome {
   const built = buildC();
   if ('skipped' in built) return { ok: false, skipped: built.skipped };
-  return { ok: true, figures: measureProcess(arithmetic === 'c' ? [built.binary] : [built.binary, '1000', '86400', arithmetic]) };
+  return { ok: true, figures: measureProcess(arithmetic === 'c' && groups === 1000 && seconds === 86400 ? [built.binary] : [built.binary, String(groups), String(seconds), arithmetic]) };
+}
+
+/** The clang front ends tried in turn for wasm32 (Debian names them by version too). */
+const CLANGS = ['clang', 'clang-19', 'clang-18', 'clang-17', 'clang-16', 'clang-15', 'clang-14'];
+
+/**
+ * Compile bench/peers/pb1.c for wasm32 (no C library: the file's `__wasm__` block) into `out`.
+ * Tries each of {@link CLANGS}; the last failure's first line when none links (clang needs lld's
+ * wasm-ld beside it).
+ * @example compileWasm('/tmp/pb1.wasm') // → null when built, else why not
+ */
+export function compileWasm(out: string): string | null {
+  let why = 'no clang on this machine (apt-get install clang lld)';
+  for (const clang of CLANGS) {
+    const r = spawnSync(clang, ['--target=wasm32', '-O2', '-mbulk-memory', '-nostdlib', '-Wl,--no-entry', '-Wl,--allow-undefined', '-o', out, path.join(ROOT, 'bench/peers/pb1.c')], { encoding: 'utf8' });
+    if (r.error) continue;
+    if (r.status === 0) return null;
+    why = `${clang} --target=wasm32 failed: ${r.stderr.trim().split('\n')[0]}`;
+  }
+  return why;
+}
+
+let builtWasm: string | null | undefined;
+let wasmSkipped = '';
+
+/** Build the WebAssembly floor once per bench run (installing Debian's clang and lld once when root); the reason it cannot be built otherwise. */
+function buildWasm(): { module: string } | { skipped: string } {
+  if (builtWasm === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-peer-wasm-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const module = path.join(dir, 'pb1.wasm');
+    let why = compileWasm(module);
+    if (why !== null && why.startsWith('no clang') && process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get')) {
+      process.stderr.write("bench: installing Debian's clang and lld for the WebAssembly peer…\n");
+      spawnSync('sh', ['-c', 'timeout 300 apt-get install -y -qq clang lld || (timeout 300 apt-get update -qq && timeout 300 apt-get install -y -qq clang lld)'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      why = compileWasm(module);
+    }
+    builtWasm = why === null ? module : null;
+    wasmSkipped = why ?? '';
+  }
+  return builtWasm === null ? { skipped: wasmSkipped } : { module: builtWasm };
+}
+
+/**
+ * The C floor's loops compiled to WebAssembly and run in Node (bench/peers/pb1-wasm.mjs): what
+ * the work costs in a Node process once the hot loop leaves JavaScript.
+ */
+export function runWasmPeer(arithmetic: 'c' | 'accounted' = 'accounted'): PeerOutcome {
+  const built = buildWasm();
+  if ('skipped' in built) return { ok: false, skipped: built.skipped };
+  return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1-wasm.mjs'), built.module, '1000', '86400', arithmetic]) };
 }
 
 /**
