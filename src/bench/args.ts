@@ -20,7 +20,7 @@ export const CASE_HELP: Readonly<Record<string, string>> = {
   'pb1-wasm-accounted': "the accounted work of bench/peers/pb1.c compiled to WebAssembly by clang and run in Node (bench/peers/pb1-wasm.mjs): what the work costs a Node process once the hot loop leaves JavaScript; skipped without clang and lld",
   'pb1-c-accounted-10k': 'the C accounted work at 10,000 groups for 6 h: its cost a record against its 1,000-group day (the machine\'s floor for linearity in groups)',
   'pb1-c-accounted-100k': 'the C accounted work at 100,000 groups for 30 min, likewise',
-  'pb1-simpy': 'PB1 in SimPy 2.3 (bench/peers/pb1_simpy.py), one process per instance (target: scalelab ≥ 25× faster); run once',
+  'pb1-simpy': 'PB1 in SimPy 2.3 (bench/peers/pb1_simpy.py), one process per instance (target: scalelab ≥ 25× faster); runs in rounds with scalelab and the floors, 20–35 s a run here',
   pb1: 'PB1, the full model, in process',
   'pb1-premove': 'PB1 on this build beside the build from before Albatross moved onto the replica world (target ≤ 1.05×)',
   'pb1-bare-heap': 'as many events as PB1 has stats records through the bare heap: the baseline',

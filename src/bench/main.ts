@@ -37,9 +37,11 @@
  *  - pb1-process, pb1-c-floor, pb1-simpy: PB1 as whole processes measured alike (GNU time): scalelab's
  *    CLI, the plain C floor (bench/peers/pb1.c) and SimPy 2.3 with one process per instance
  *    (bench/peers/pb1_simpy.py), with the ratios the targets are about (≥ 25× faster than SimPy,
- *    ≤ 2× the C floor, ≤ 100 MB). SimPy runs once. A peer that cannot be had is reported skipped.
- *    scalelab's run and the floors (C, JS, JS with xorshift128) run in turn, round by round, and
- *    their ratios are the medians of the rounds' ratios (this VM switches between two speeds).
+ *    ≤ 2× the C floor, ≤ 100 MB). A peer that cannot be had is reported skipped.
+ *    scalelab's run, the floors and SimPy run in turn, round by round, and their ratios are the
+ *    medians of the rounds' ratios (this VM switches between two speeds). SimPy's run (20–35 s
+ *    here) spans changes of speed, so its ratio to scalelab is printed for each round too; with
+ *    --repeat 5 it costs some two minutes.
  *  - pb1-js-floor: the C floor line for line in plain Node (bench/peers/pb1.mjs), whole process: with
  *    it the gap to C splits into the language's part (JS floor / C) and the simulator's (scalelab / JS).
  *  - pb1-js-floor-xorshift: the same with xorshift128 on 32-bit integers for Alea, as fast a
@@ -109,7 +111,7 @@ export interface CaseResult {
  * round by round (`pairedRatio`): this VM switches between two speeds every few seconds to
  * minutes, and a round's runs see one of them.
  */
-const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-c-accounted', 'pb1-wasm-accounted', 'pb1-c-accounted-10k', 'pb1-c-accounted-100k'];
+const ROUND_ROBIN: readonly string[] = ['pb1-process', 'pb1-c-floor', 'pb1-js-floor', 'pb1-js-floor-xorshift', 'pb1-js-floor-scalelab', 'pb1-js-accounted', 'pb1-c-accounted', 'pb1-wasm-accounted', 'pb1-c-accounted-10k', 'pb1-c-accounted-100k', 'pb1-simpy'];
 
 /** Model cases run alternately with their `-bare-heap` baseline when it follows them. */
 const ALTERNATED = new Set(['neon-cluster']);
@@ -332,7 +334,7 @@ function main(argv: string[]): void {
     const model = results.get(name.replace(/-bare-heap$/, ''));
     const args = name.endsWith('-bare-heap') && model ? bareArgs(model) : [];
     if (name.endsWith('-bare-heap') && !model) throw new Error(`${name} needs its model case to run first`);
-    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-simpy' || name === 'pb1-100k-groups' || name === 'pb1-100k-like' || name === 'pb1-external-full' ? 1 : repeat;
+    const times = name === 'trace-replay-1g' || name.startsWith('sweep-') || name === 'pb1-100k-groups' || name === 'pb1-100k-like' || name === 'pb1-external-full' ? 1 : repeat;
     // a like-for-like reference runs in the rounds of its scaled case (recordRounds) when that runs beside PB1
     const likeOf = Object.keys(LIKE).find((k) => LIKE[k] === name);
     if (likeOf !== undefined && scaledWithPb1 && names.includes(likeOf)) continue;
@@ -362,14 +364,7 @@ function main(argv: string[]): void {
       for (const n of wanted) if (rounds.get(n)!.length > 0) report(rounds.get(n)!);
       continue;
     }
-    if (name === 'pb1-simpy') {
-      for (let i = 0; i < times; i++) {
-        const r = runPeerCase(name);
-        if (r) runs.push(r);
-        else break;
-      }
-      if (runs.length === 0) continue;
-    } else if (name === 'pb1-memory-1d' || name === 'pb1-memory-30d') {
+    if (name === 'pb1-memory-1d' || name === 'pb1-memory-30d') {
       // whole processes, measured once: the 30-day one is 30 PB1-days of work
       runs.push(runPb1Days(name, name === 'pb1-memory-1d' ? 1 : 30));
     } else if (name === 'pb1-10s') {
@@ -434,13 +429,17 @@ function main(argv: string[]): void {
     const simpy = results.get('pb1-simpy');
     const floor = results.get('pb1-c-floor');
     process.stdout.write('\nPB1 against its peers, whole processes side by side in this run\n');
-    process.stdout.write(`  ${'SimPy / scalelab wall time (target ≥ 25×)'.padEnd(56)} ${simpy ? `${(simpy.wallSeconds / whole.wallSeconds).toFixed(1)}×` : 'skipped'}\n`);
-    // the floors' ratios round by round (the cases ran in turn: see ROUND_ROBIN)
-    const paired = (a: string, b: string): string => {
-      const x = rounds.get(a) ?? [];
-      const y = rounds.get(b) ?? [];
-      return x.length > 0 && y.length > 0 ? `${pairedRatio(x.map((r) => r.wallSeconds), y.map((r) => r.wallSeconds)).toFixed(2)}×` : 'skipped';
+    // the peers' ratios round by round (the cases ran in turn: see ROUND_ROBIN)
+    const walls = (name: string) => (rounds.get(name) ?? []).map((r) => r.wallSeconds);
+    const paired = (a: string, b: string, digits = 2): string => {
+      const x = walls(a);
+      const y = walls(b);
+      return x.length > 0 && y.length > 0 ? `${pairedRatio(x, y).toFixed(digits)}×` : 'skipped';
     };
+    // SimPy's one run spans the VM's changes of speed (20–35 s here), so each round's ratio is shown
+    const simpyRounds = walls('pb1-simpy').map((w, i) => w / walls('pb1-process')[i]!).filter((r) => !Number.isNaN(r));
+    const spread = simpyRounds.length > 1 ? ` (rounds ${simpyRounds.map((r) => r.toFixed(1)).join(', ')})` : '';
+    process.stdout.write(`  ${'SimPy / scalelab wall time (target ≥ 25×)'.padEnd(56)} ${simpy ? `${paired('pb1-simpy', 'pb1-process', 1)}${spread}` : 'skipped'}\n`);
     process.stdout.write(`  ${'scalelab / C floor wall time (target ≤ 2×)'.padEnd(56)} ${floor ? paired('pb1-process', 'pb1-c-floor') : 'skipped'}\n`);
     if (results.has('pb1-js-floor')) {
       // the same arithmetic in plain Node: how much of the gap to C is the language's, how much scalelab's
@@ -458,8 +457,7 @@ function main(argv: string[]): void {
     if (results.has('pb1-js-accounted')) {
       process.stdout.write(`  ${"JS, scalelab's work fused (accounted) / C floor".padEnd(56)} ${paired('pb1-js-accounted', 'pb1-c-floor')}\n`);
       process.stdout.write(`  ${'scalelab / JS accounted wall time (its structure)'.padEnd(56)} ${paired('pb1-process', 'pb1-js-accounted')}\n`);
-      const accounted = results.get('pb1-js-accounted')!;
-      if (simpy) process.stdout.write(`  ${'SimPy / JS accounted wall time'.padEnd(56)} ${(simpy.wallSeconds / accounted.wallSeconds).toFixed(1)}×\n`);
+      if (simpy) process.stdout.write(`  ${'SimPy / JS accounted wall time'.padEnd(56)} ${paired('pb1-simpy', 'pb1-js-accounted', 1)}\n`);
       // what the two targets ask of scalelab measured against the fused program
       const fused = rounds.get('pb1-js-accounted') ?? [];
       const c = rounds.get('pb1-c-floor') ?? [];
@@ -467,7 +465,7 @@ function main(argv: string[]): void {
         const overC = pairedRatio(fused.map((r) => r.wallSeconds), c.map((r) => r.wallSeconds));
         process.stdout.write(`  ${'  so ≤ 2× C asks scalelab / JS accounted ≤'.padEnd(56)} ${(2 / overC).toFixed(2)}×\n`);
       }
-      if (simpy) process.stdout.write(`  ${'  so ≥ 25× SimPy asks scalelab / JS accounted ≤'.padEnd(56)} ${(simpy.wallSeconds / accounted.wallSeconds / 25).toFixed(2)}×\n`);
+      if (simpy) process.stdout.write(`  ${'  so ≥ 25× SimPy asks scalelab / JS accounted ≤'.padEnd(56)} ${(pairedRatio(walls('pb1-simpy'), walls('pb1-js-accounted')) / 25).toFixed(2)}×\n`);
     }
     // the same work in C: a like-for-like floor, and the language's share of it
     if (results.has('pb1-c-accounted')) {
@@ -482,7 +480,7 @@ function main(argv: string[]): void {
       const c = rounds.get('pb1-c-floor') ?? [];
       // what ≤ 2× C would leave for everything of scalelab's beyond that loop: its start, scenario, set-up, events, outputs
       if (floor && wasm.length > 0 && c.length > 0) process.stdout.write(`  ${'  so ≤ 2× C leaves scalelab beyond that loop'.padEnd(56)} ${median(wasm.map((r, i) => 2 * c[i]!.wallSeconds - r.wallSeconds)).toFixed(3)} s\n`);
-      if (simpy) process.stdout.write(`  ${'SimPy / WebAssembly accounted wall time'.padEnd(56)} ${(simpy.wallSeconds / results.get('pb1-wasm-accounted')!.wallSeconds).toFixed(1)}×\n`);
+      if (simpy) process.stdout.write(`  ${'SimPy / WebAssembly accounted wall time'.padEnd(56)} ${paired('pb1-simpy', 'pb1-wasm-accounted', 1)}\n`);
     }
     // the C floor of the accounted work scaled in groups: what ≤ 1.3× a record costs the machine itself
     for (const [big, label] of [['pb1-c-accounted-10k', '10k groups × 6 h'], ['pb1-c-accounted-100k', '100k groups × 30 min']] as const) {
