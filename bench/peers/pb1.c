@@ -136,7 +136,7 @@ static double alea_next(double *s0, double *s1, double *s2, double *c) {
 
 #define STRIDE 32
 /* Advance group row `r` to `now` (µs): the integrals, the maximum, the grid, the episodes. */
-static void advance(double *r, double now, double target, long *episodes) {
+static void advance(double *r, double now, double target, long long *episodes) {
   double last = r[7];
   if (now == last) return;
   double dt = now - last, wanted = r[2], supplied = r[3];
@@ -201,7 +201,7 @@ static void accounted(int groups, long seconds, struct work *w) {
     ac[g] = 1;
   }
   for (long s = 0; s < (long)groups * slots; s++) read_at[s] = -1;
-  long rounds = 0, records = 0, scale_ups = 0, scale_downs = 0, episodes = 0;
+  long long rounds = 0, records = 0, scale_ups = 0, scale_downs = 0, episodes = 0; /* 64-bit in wasm32 too */
   double utilisation_sum = 0;
   for (long t = 0; t < seconds; t += (long)interval, rounds++) {
     const double now = t * 1e6, angle = 2.0 * M_PI * t / day, sin_angle = sin(angle), cos_angle = cos(angle);
@@ -288,7 +288,7 @@ static void bare(int groups, long seconds, struct work *w) {
     last_action[g] = -1e18;
   }
 
-  long rounds = 0, records = 0, scale_ups = 0, scale_downs = 0;
+  long long rounds = 0, records = 0, scale_ups = 0, scale_downs = 0;
   double instance_seconds = 0, utilisation_sum = 0;
   for (double t = 0; t < (double)seconds; t += interval, rounds++) {
     const double wave = 2.0 * M_PI * t / day;
