@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { EventQueue } from '../kernel/heap.js';
 import type { Scenario } from '../scenario/types.js';
 import type { CaseResult } from './main.js';
+import { cpuSince } from './cpu.js';
 import { setupOnly } from './ratios.js';
 
 // Each case imports only what it runs, so a case's peak RSS is not inflated by modules it never
@@ -34,12 +35,6 @@ export function bareHeap(events: number, population: number): { seconds: number;
     q.push(t + interval, 0, arg);
   }
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: cpuSince(cpu), checksum };
-}
-
-/** Process CPU time (user + system, s) since `start` (a `process.cpuUsage()`). */
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1e6;
 }
 
 /**

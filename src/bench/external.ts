@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../scenario/types.js';
 import type { CaseResult } from './main.js';
+import { cpuSince } from './cpu.js';
 
 const repoFile = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -27,12 +28,6 @@ function skipped(name: string, reason: string): CaseResult {
 function noPython(): string | null {
   const r = spawnSync('python3', ['-c', 'import json, sys'], { encoding: 'utf8' });
   return r.error !== undefined || r.status !== 0 ? 'python3 is not installed (or cannot import json)' : null;
-}
-
-/** Process CPU seconds since `start`. */
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const u = process.cpuUsage(start);
-  return (u.user + u.system) / 1e6;
 }
 
 /** A PB1-like observe request: one group's two stats records (about 400 bytes as JSON). */
