@@ -64,19 +64,26 @@ export function runScalelabPb1(): ProcessFigures {
   }
 }
 
-let builtC: string | null | undefined;
+/** A peer built once per bench run: the file to run, or why it cannot be had. */
+type Built = { binary: string } | { skipped: string };
+
+/** A temporary folder removed when the bench process exits. */
+function tempDirUntilExit(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+let builtC: Built | undefined;
 
 /** Build the C floor once per bench run; the reason it cannot be built otherwise. */
-function buildC(): { binary: string } | { skipped: string } {
+function buildC(): Built {
   if (builtC === undefined) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-peer-c-'));
-    const binary = path.join(dir, 'pb1');
+    const binary = path.join(tempDirUntilExit('scalelab-peer-c-'), 'pb1');
     const cc = spawnSync('cc', ['-O2', '-o', binary, path.join(ROOT, 'bench/peers/pb1.c'), '-lm'], { encoding: 'utf8' });
-    builtC = cc.status === 0 ? binary : null;
-    if (builtC === null) return { skipped: cc.error ? 'no C compiler (cc) on this machine' : `cc -O2 failed: ${cc.stderr.trim().split('\n')[0]}` };
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    builtC = cc.status === 0 ? { binary } : { skipped: cc.error ? 'no C compiler (cc) on this machine' : `cc -O2 failed: ${cc.stderr.trim().split('\n')[0]}` };
   }
-  return builtC === null ? { skipped: 'the C peer did not build' } : { binary: builtC };
+  return builtC;
 }
 
 /**
@@ -86,7 +93,7 @@ function buildC(): { binary: string } | { skipped: string } {
 export function runCPeer(arithmetic: 'c' | 'accounted' = 'c', groups = 1000, seconds = 86400): PeerOutcome {
   const built = buildC();
   if ('skipped' in built) return { ok: false, skipped: built.skipped };
-  return { ok: true, figures: measureProcess(arithmetic === 'c' && groups === 1000 && seconds === 86400 ? [built.binary] : [built.binary, String(groups), String(seconds), arithmetic]) };
+  return { ok: true, figures: measureProcess([built.binary, String(groups), String(seconds), arithmetic]) };
 }
 
 /** The clang front ends tried in turn for wasm32 (Debian names them by version too). */
@@ -109,25 +116,21 @@ export function compileWasm(out: string): string | null {
   return why;
 }
 
-let builtWasm: string | null | undefined;
-let wasmSkipped = '';
+let builtWasm: Built | undefined;
 
 /** Build the WebAssembly floor once per bench run (installing Debian's clang and lld once when root); the reason it cannot be built otherwise. */
-function buildWasm(): { module: string } | { skipped: string } {
+function buildWasm(): Built {
   if (builtWasm === undefined) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scalelab-peer-wasm-'));
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    const module = path.join(dir, 'pb1.wasm');
-    let why = compileWasm(module);
+    const binary = path.join(tempDirUntilExit('scalelab-peer-wasm-'), 'pb1.wasm');
+    let why = compileWasm(binary);
     if (why !== null && why.startsWith('no clang') && process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get')) {
       process.stderr.write("bench: installing Debian's clang and lld for the WebAssembly peer…\n");
       spawnSync('sh', ['-c', 'timeout 300 apt-get install -y -qq clang lld || (timeout 300 apt-get update -qq && timeout 300 apt-get install -y -qq clang lld)'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-      why = compileWasm(module);
+      why = compileWasm(binary);
     }
-    builtWasm = why === null ? module : null;
-    wasmSkipped = why ?? '';
+    builtWasm = why === null ? { binary } : { skipped: why };
   }
-  return builtWasm === null ? { skipped: wasmSkipped } : { module: builtWasm };
+  return builtWasm;
 }
 
 /**
@@ -137,7 +140,7 @@ function buildWasm(): { module: string } | { skipped: string } {
 export function runWasmPeer(arithmetic: 'c' | 'accounted' = 'accounted'): PeerOutcome {
   const built = buildWasm();
   if ('skipped' in built) return { ok: false, skipped: built.skipped };
-  return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1-wasm.mjs'), built.module, '1000', '86400', arithmetic]) };
+  return { ok: true, figures: measureProcess([process.execPath, path.join(ROOT, 'bench/peers/pb1-wasm.mjs'), built.binary, '1000', '86400', arithmetic]) };
 }
 
 /**
